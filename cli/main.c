@@ -1,0 +1,298 @@
+/*
+ * main.c — the aidmatch command: parses arguments, calls libaidmatch, and
+ * prints.  Every decision about data belongs to the library; this file
+ * only decides what a person at a terminal sees and which exit code a
+ * scheduler gets.
+ */
+#include <aidmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Exit codes, documented in docs/reference.md. */
+enum {
+    EXIT_OK = 0,
+    EXIT_RUN_FAILED = 1, /* I/O, out of memory, a callback stop */
+    EXIT_USAGE = 2,
+    EXIT_CONFIG = 3,     /* a centre file, catalogue, feed spec or feed header is wrong */
+    EXIT_KEY = 4         /* the key is missing, too open, or does not match a feed */
+};
+
+static const char *program = "aidmatch";
+
+static int exit_code_for(am_status st)
+{
+    switch (st) {
+    case AM_OK: return EXIT_OK;
+    case AM_ERR_FORMAT:
+    case AM_ERR_INVALID:
+    case AM_ERR_LIMIT: return EXIT_CONFIG;
+    case AM_ERR_KEY: return EXIT_KEY;
+    default: return EXIT_RUN_FAILED;
+    }
+}
+
+static int fail(am_ctx *ctx, am_status st)
+{
+    const char *msg = ctx ? am_errmsg(ctx) : "";
+    fprintf(stderr, "%s: %s\n", program, *msg ? msg : am_strerror(st));
+    am_ctx_free(ctx);
+    return exit_code_for(st);
+}
+
+/* Reports a usage error: what, and the argument at fault if any. */
+static int usage_error(const char *what, const char *arg)
+{
+    if (arg)
+        fprintf(stderr, "%s: %s '%s'\nTry '%s --help'.\n", program, what, arg, program);
+    else
+        fprintf(stderr, "%s: %s\nTry '%s --help'.\n", program, what, program);
+    return EXIT_USAGE;
+}
+
+static const char main_help[] =
+    "Usage: aidmatch COMMAND [OPTIONS]\n"
+    "\n"
+    "Cross-matches social-assistance feeds and reports duplicate aid.\n"
+    "\n"
+    "Commands:\n"
+    "  reconcile CENTRE.ini --out DIR   match every feed, write findings, rejects, summary\n"
+    "  hash CENTRE.ini --feed NAME --out FILE\n"
+    "                                   agency side: replace raw IDs with tokens\n"
+    "  keygen --out FILE                create a new centre key (mode 0600)\n"
+    "  version                          print the version\n"
+    "\n"
+    "Run 'aidmatch COMMAND --help' for a command's options.\n";
+
+static const char reconcile_help[] =
+    "Usage: aidmatch reconcile CENTRE.ini --out DIR [--quiet]\n"
+    "\n"
+    "Reads every feed the centre file declares, matches them, and writes\n"
+    "DIR/findings.csv, DIR/rejects.csv and DIR/summary.json atomically.\n"
+    "A missing or unreadable feed fails the run: nothing is reconciled\n"
+    "without it.\n"
+    "\n"
+    "  --out DIR   output directory (created if absent)\n"
+    "  --quiet     print nothing on success\n";
+
+static const char hash_help[] =
+    "Usage: aidmatch hash CENTRE.ini --feed NAME --out FILE [--in FILE] [--keep-name]\n"
+    "\n"
+    "Writes the feed NAME as UTF-8 CSV with its person and household ID\n"
+    "columns replaced by keyed tokens and its name column dropped, so raw IDs\n"
+    "never leave the agency.  Rows with unusable IDs are not written; they\n"
+    "are counted on stderr by reason.\n"
+    "\n"
+    "  --feed NAME   the [feed NAME] section describing the export\n"
+    "  --in FILE     read this file instead of the section's file\n"
+    "  --out FILE    where to write the tokenised CSV\n"
+    "  --keep-name   keep the name column\n";
+
+static const char keygen_help[] =
+    "Usage: aidmatch keygen --out FILE\n"
+    "\n"
+    "Creates a random 128-bit key as 32 hex digits, readable by its owner\n"
+    "only.  An existing file is never overwritten.\n";
+
+typedef struct value_option {
+    const char *name;
+    const char **value;
+} value_option;
+
+/* Parses argv[2..]: options that take a value, flags, and positional
+ * arguments, in any order.  Returns EXIT_OK or the usage error's code. */
+static int parse_args(int argc, char **argv, const value_option *options, const char *flag,
+                      int *flag_set, const char **positional)
+{
+    for (int i = 2; i < argc; i++) {
+        const value_option *o = options;
+        while (o->name && strcmp(o->name, argv[i]) != 0)
+            o++;
+        if (o->name) {
+            if (i + 1 >= argc)
+                return usage_error("this option needs a value:", argv[i]);
+            *o->value = argv[++i];
+        } else if (flag && strcmp(argv[i], flag) == 0) {
+            *flag_set = 1;
+        } else if (argv[i][0] == '-') {
+            return usage_error("unknown option", argv[i]);
+        } else if (positional && !*positional) {
+            *positional = argv[i];
+        } else {
+            return usage_error("unexpected argument", argv[i]);
+        }
+    }
+    return EXIT_OK;
+}
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
+/* Amounts at stake are never negative. */
+static void format_money(int64_t fen, char *out, size_t size)
+{
+    snprintf(out, size, "%" PRId64 ".%02d", fen / 100, (int)(fen % 100));
+}
+
+static void print_summary(am_ctx *ctx, double seconds)
+{
+    fprintf(stderr, "%-22s %-8s %10s %10s %10s\n", "feed", "agency", "read", "ingested",
+            "rejected");
+    for (size_t i = 0; i < am_feed_count(ctx); i++) {
+        am_feed_stats s;
+        if (am_feed_stats_get(ctx, i, &s) != AM_OK)
+            continue;
+        fprintf(stderr, "%-22s %-8s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", s.name,
+                s.agency, s.rows_read, s.rows_ingested, s.rows_rejected);
+    }
+    int64_t count[AM_KIND__COUNT] = {0}, amount[AM_KIND__COUNT] = {0};
+    for (size_t i = 0; i < am_finding_count(ctx); i++) {
+        am_finding f;
+        if (am_finding_get(ctx, i, &f) == AM_OK) {
+            count[f.kind]++;
+            amount[f.kind] += f.amount_fen;
+        }
+    }
+    fprintf(stderr, "\n%-22s %10s %16s\n", "finding kind", "count", "at stake (yuan)");
+    for (int k = 0; k < AM_KIND__COUNT; k++) {
+        if (!count[k])
+            continue;
+        char money[32];
+        format_money(amount[k], money, sizeof money);
+        fprintf(stderr, "%-22s %10" PRId64 " %16s\n", am_kind_name((am_kind)k), count[k], money);
+    }
+    fprintf(stderr, "\nkey %s, %zu findings, %zu rejected rows, %.2f s\n",
+            am_key_fingerprint(ctx), am_finding_count(ctx), am_reject_count(ctx), seconds);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_reconcile(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(reconcile_help, stdout);
+        return EXIT_OK;
+    }
+    const char *centre = NULL, *out = NULL;
+    int quiet = 0;
+    const value_option options[] = {{"--out", &out}, {NULL, NULL}};
+    const int rc = parse_args(argc, argv, options, "--quiet", &quiet, &centre);
+    if (rc != EXIT_OK)
+        return rc;
+    if (!centre || !out)
+        return usage_error("reconcile needs CENTRE.ini and --out DIR", NULL);
+    const double start = now_seconds();
+    am_ctx *ctx;
+    am_status st = am_ctx_new(&ctx);
+    if (st != AM_OK)
+        return fail(NULL, st);
+    if ((st = am_load_centre(ctx, centre)) != AM_OK || (st = am_ingest(ctx)) != AM_OK ||
+        (st = am_reconcile(ctx, NULL, NULL)) != AM_OK ||
+        (st = am_write_outputs(ctx, out, now_seconds() - start)) != AM_OK)
+        return fail(ctx, st);
+    if (!quiet)
+        print_summary(ctx, now_seconds() - start);
+    am_ctx_free(ctx);
+    return EXIT_OK;
+}
+
+static int cmd_hash(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(hash_help, stdout);
+        return EXIT_OK;
+    }
+    const char *centre = NULL, *feed_name = NULL, *in = NULL, *out = NULL;
+    int keep_name = 0;
+    const value_option options[] = {
+        {"--feed", &feed_name}, {"--in", &in}, {"--out", &out}, {NULL, NULL}};
+    const int rc = parse_args(argc, argv, options, "--keep-name", &keep_name, &centre);
+    if (rc != EXIT_OK)
+        return rc;
+    if (!centre || !feed_name || !out)
+        return usage_error("hash needs CENTRE.ini, --feed NAME and --out FILE", NULL);
+    am_ctx *ctx;
+    am_status st = am_ctx_new(&ctx);
+    if (st != AM_OK)
+        return fail(NULL, st);
+    if ((st = am_load_centre(ctx, centre)) != AM_OK)
+        return fail(ctx, st);
+    am_feed *feed = am_feed_find(ctx, feed_name);
+    if (!feed) {
+        fprintf(stderr, "%s: %s declares no feed '%s'\n", program, centre, feed_name);
+        am_ctx_free(ctx);
+        return EXIT_CONFIG;
+    }
+    if ((in && (st = am_feed_set(feed, "file", in)) != AM_OK) ||
+        (st = am_tokenise_feed(feed, out, keep_name)) != AM_OK)
+        return fail(ctx, st);
+    am_feed_stats s = {0};
+    for (size_t i = 0; i < am_feed_count(ctx); i++)
+        if (am_feed_stats_get(ctx, i, &s) == AM_OK && strcmp(s.name, feed_name) == 0)
+            break;
+    fprintf(stderr, "%s: %" PRIu64 " rows written, %" PRIu64 " rejected", out, s.rows_ingested,
+            s.rows_rejected);
+    for (int r = 0; r < AM_REJECT__COUNT; r++)
+        if (s.by_reason[r])
+            fprintf(stderr, ", %s %" PRIu64, am_reject_name((am_reject)r), s.by_reason[r]);
+    fprintf(stderr, "\ndeclare it with: ids = token, key_fingerprint = %s\n",
+            am_key_fingerprint(ctx));
+    am_ctx_free(ctx);
+    return EXIT_OK;
+}
+
+static int cmd_keygen(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(keygen_help, stdout);
+        return EXIT_OK;
+    }
+    const char *out = NULL;
+    const value_option options[] = {{"--out", &out}, {NULL, NULL}};
+    const int rc = parse_args(argc, argv, options, NULL, NULL, NULL);
+    if (rc != EXIT_OK)
+        return rc;
+    if (!out)
+        return usage_error("keygen needs --out FILE", NULL);
+    char msg[512];
+    const am_status st = am_generate_key_file(out, msg, sizeof msg);
+    if (st != AM_OK) {
+        fprintf(stderr, "%s: %s\n", program, msg);
+        return exit_code_for(st);
+    }
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("missing command", NULL);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(main_help, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("aidmatch %s (library %s)\n", AIDMATCH_VERSION_STRING, am_version(NULL));
+        return EXIT_OK;
+    }
+    if (strcmp(cmd, "reconcile") == 0)
+        return cmd_reconcile(argc, argv);
+    if (strcmp(cmd, "hash") == 0)
+        return cmd_hash(argc, argv);
+    if (strcmp(cmd, "keygen") == 0)
+        return cmd_keygen(argc, argv);
+    return usage_error("unknown command", cmd);
+}

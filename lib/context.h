@@ -1,0 +1,48 @@
+/*
+ * context.h — what one run owns: catalogue, key, feeds, records, rejects
+ * and findings.  Every public function takes an am_ctx, so nothing lives in
+ * globals and separate runs can proceed in separate threads.
+ */
+#ifndef AM_CONTEXT_H
+#define AM_CONTEXT_H
+
+#include "catalogue.h"
+#include "error.h"
+#include "feed.h"
+#include "finding.h"
+#include "rules.h"
+#include "store.h"
+#include "token.h"
+
+typedef struct am_reject_entry {
+    uint16_t feed;
+    uint8_t reason;
+    uint64_t line;
+    char *detail;
+} am_reject_entry;
+
+struct am_ctx {
+    am_err err;
+    am_catalogue catalogue;
+    int have_catalogue;
+    am_key key;
+    char *base_dir;          /* directory of the centre file */
+    char *centre_name;
+    int32_t death_lag_days;  /* registry lag within which a late death is low priority */
+    am_rules rules;
+    int window_set;
+    int32_t window_start, window_end;
+    am_feed **feeds;
+    size_t nfeeds;
+    am_store store;
+    am_reject_entry *rejects;
+    size_t nrejects, rejects_capacity;
+    am_finding_list findings;
+    int reconciled;
+};
+
+/* Records a reject for feed at line.  detail is copied. */
+am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
+                        const char *detail);
+
+#endif

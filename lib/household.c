@@ -1,0 +1,96 @@
+/*
+ * household.c — claim households and the claims index (see household.h).
+ */
+#include "household.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+
+static int fact_code(const am_catalogue *cat, const char *name)
+{
+    const int fact = am_catalogue_fact(cat, name, strlen(name));
+    return fact < 0 ? -1 : (int)am_code_of_fact(cat, (unsigned)fact);
+}
+
+int am_hukou_code(const am_catalogue *cat) { return fact_code(cat, "HUKOU"); }
+int am_death_code(const am_catalogue *cat) { return fact_code(cat, "DEATH"); }
+
+/* Assigns claim households within one person's run of records. */
+static void assign_claims(const am_catalogue *cat, am_record *begin, am_record *end, int hukou)
+{
+    for (am_record *r = begin; r < end; r++) {
+        if (r->household || !am_code_is_item(cat, r->code))
+            continue;
+        /* Records are sorted by code, so the hukou records are one run;
+         * the scan is short (a person has few). */
+        for (const am_record *h = begin; h < end; h++)
+            if (h->code == hukou && h->household && h->start <= r->start && r->start <= h->end) {
+                r->household = h->household;
+                break;
+            }
+    }
+}
+
+static int compare_claims(const void *pa, const void *pb)
+{
+    const am_record *a = *(const am_record *const *)pa, *b = *(const am_record *const *)pb;
+    if (a->household != b->household)
+        return a->household < b->household ? -1 : 1;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->code != b->code)
+        return a->code < b->code ? -1 : 1;
+    const int c = memcmp(a->person, b->person, AM_TOKEN_BYTES);
+    if (c)
+        return c;
+    if (a->feed != b->feed)
+        return a->feed < b->feed ? -1 : 1;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+am_status am_households_build(am_ctx *ctx, am_household_index *index)
+{
+    memset(index, 0, sizeof *index);
+    const am_catalogue *cat = &ctx->catalogue;
+    am_record *records = ctx->store.records;
+    const size_t n = ctx->store.count;
+    const int hukou = am_hukou_code(cat);
+    if (hukou >= 0) {
+        for (size_t i = 0; i < n;) {
+            size_t j = i + 1;
+            while (j < n && memcmp(records[j].person, records[i].person, AM_TOKEN_BYTES) == 0)
+                j++;
+            assign_claims(cat, &records[i], &records[j], hukou);
+            i = j;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        index->nclaims += records[i].household && am_code_is_item(cat, records[i].code);
+    index->nrefs = ctx->store.nhouseholds + 1;
+    index->claims = am_malloc((index->nclaims ? index->nclaims : 1) * sizeof *index->claims);
+    index->first = am_calloc(index->nrefs + 1, sizeof *index->first);
+    if (!index->claims || !index->first) {
+        am_households_free(index);
+        return AM_ERR_NOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (records[i].household && am_code_is_item(cat, records[i].code))
+            index->claims[k++] = &records[i];
+    qsort(index->claims, index->nclaims, sizeof *index->claims, compare_claims);
+    /* Counting pass, then prefix sums: first[h] is where h's claims begin. */
+    for (size_t c = 0; c < index->nclaims; c++)
+        index->first[index->claims[c]->household + 1]++;
+    for (size_t h = 1; h <= index->nrefs; h++)
+        index->first[h] += index->first[h - 1];
+    return AM_OK;
+}
+
+void am_households_free(am_household_index *index)
+{
+    am_free(index->claims);
+    am_free(index->first);
+    memset(index, 0, sizeof *index);
+}

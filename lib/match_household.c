@@ -1,0 +1,175 @@
+/*
+ * match_household.c — household_unique judged household by household: a
+ * household is paid one claim per period, so two members paid for it, or
+ * one hardship paid twice by two agencies within the rule's window, is a
+ * HOUSEHOLD_DUPLICATE whose subject is the household.
+ *
+ * (The other half of the rule, one person claimed by two households, is
+ * judged person by person in match_person.c.)
+ */
+#include "match.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "stake.h"
+
+typedef struct household_eval {
+    am_ctx *ctx;
+    const am_record **cluster;
+    size_t ncluster, capcluster;
+    const am_record **involved;
+    size_t ninvolved, capinvolved;
+    am_piece *pieces;
+    size_t npieces, cappieces;
+    uint16_t *codes, *agencies;
+    size_t ncodes, capcodes, nagencies, capagencies;
+} household_eval;
+
+static int grow(void **array, size_t *capacity, size_t size)
+{
+    const size_t cap = *capacity ? *capacity * 2 : 16;
+    void *grown = am_realloc(*array, cap * size);
+    if (!grown)
+        return 0;
+    *array = grown;
+    *capacity = cap;
+    return 1;
+}
+
+#define PUSH(array, count, capacity, value)                                                   \
+    (((count) < (capacity) || grow((void **)&(array), &(capacity), sizeof *(array))) &&        \
+     ((array)[(count)++] = (value), 1))
+
+static int32_t reach_of(const am_catalogue *cat, const am_rule *rule, const am_record *r)
+{
+    const am_item *item = &cat->items[r->code];
+    if (item->periodic)
+        return r->end;
+    const int32_t window = rule->window_days ? rule->window_days : item->duplicate_window_days;
+    return window ? r->start + window - 1 : r->start - 1;
+}
+
+/* A cluster collides when it holds two claimants or two items: one
+ * claimant paid one item twice is a plain DUPLICATE, already reported. */
+static int collides(const household_eval *he)
+{
+    for (size_t i = 1; i < he->ncluster; i++)
+        if (he->cluster[i]->code != he->cluster[0]->code ||
+            memcmp(he->cluster[i]->person, he->cluster[0]->person, AM_TOKEN_BYTES) != 0)
+            return 1;
+    return 0;
+}
+
+static int add_cluster_stake(household_eval *he, const am_catalogue *cat, am_stake *stake)
+{
+    int periodic = 1;
+    for (size_t i = 0; i < he->ncluster; i++)
+        periodic &= cat->items[he->cluster[i]->code].periodic;
+    if (periodic) {
+        he->npieces = 0;
+        for (size_t i = 0; i < he->ncluster; i++) {
+            const am_record *r = he->cluster[i];
+            if (!PUSH(he->pieces, he->npieces, he->cappieces, ((am_piece){r->start, r->end, r})))
+                return 0;
+        }
+        return am_stake_add(he->pieces, he->npieces, stake);
+    }
+    int64_t largest = 0;
+    for (size_t i = 0; i < he->ncluster; i++) {
+        const am_record *r = he->cluster[i];
+        stake->amount_fen += r->amount_fen;
+        largest = r->amount_fen > largest ? r->amount_fen : largest;
+        if (stake->first > r->start)
+            stake->first = r->start;
+        if (stake->last < r->start)
+            stake->last = r->start;
+    }
+    stake->amount_fen -= largest;
+    stake->days = (int64_t)stake->last - stake->first + 1;
+    return 1;
+}
+
+static am_status judge_household(household_eval *he, const am_rule *rule,
+                                 const am_household_index *ix, uint32_t household)
+{
+    const am_catalogue *cat = &he->ctx->catalogue;
+    am_stake stake = AM_STAKE_EMPTY;
+    he->ninvolved = 0;
+    const size_t end = ix->first[household + 1];
+    size_t c = ix->first[household];
+    while (c < end) {
+        while (c < end && !am_group_has(&rule->first, ix->claims[c]->code, 0))
+            c++;
+        if (c == end)
+            break;
+        he->ncluster = 0;
+        int32_t reach = reach_of(cat, rule, ix->claims[c]);
+        if (!PUSH(he->cluster, he->ncluster, he->capcluster, ix->claims[c]))
+            return AM_ERR_NOMEM;
+        for (c++; c < end && ix->claims[c]->start <= reach; c++) {
+            const am_record *r = ix->claims[c];
+            if (!am_group_has(&rule->first, r->code, 0))
+                continue;
+            if (!PUSH(he->cluster, he->ncluster, he->capcluster, r))
+                return AM_ERR_NOMEM;
+            const int32_t e = reach_of(cat, rule, r);
+            reach = e > reach ? e : reach;
+        }
+        if (he->ncluster < 2 || !collides(he))
+            continue;
+        if (!add_cluster_stake(he, cat, &stake))
+            return AM_ERR_NOMEM;
+        for (size_t i = 0; i < he->ncluster; i++)
+            if (!PUSH(he->involved, he->ninvolved, he->capinvolved, he->cluster[i]))
+                return AM_ERR_NOMEM;
+    }
+    if (he->ninvolved == 0)
+        return AM_OK;
+    he->ncodes = he->nagencies = 0;
+    for (size_t i = 0; i < he->ninvolved; i++) {
+        const am_record *r = he->involved[i];
+        if (!PUSH(he->codes, he->ncodes, he->capcodes, r->code) ||
+            !PUSH(he->agencies, he->nagencies, he->capagencies,
+                  (uint16_t)he->ctx->feeds[r->feed]->agency))
+            return AM_ERR_NOMEM;
+    }
+    const am_finding_draft d = {
+        .kind = AM_KIND_HOUSEHOLD_DUPLICATE,
+        .rule_id = rule->id,
+        .policy_source = rule->source,
+        .priority = "normal",
+        .household_subject = 1,
+        .subject = he->ctx->store.households[household - 1],
+        .start = stake.first,
+        .end = stake.last,
+        .days = stake.days,
+        .amount_fen = stake.amount_fen,
+        .codes = he->codes,
+        .ncodes = he->ncodes,
+        .agencies = he->agencies,
+        .nagencies = he->nagencies,
+        .evidence = he->involved,
+        .nevidence = he->ninvolved,
+    };
+    return am_findings_add(he->ctx, &d);
+}
+
+am_status am_match_households(am_ctx *ctx, const am_rules *rules,
+                              const am_household_index *index)
+{
+    household_eval he = {.ctx = ctx};
+    am_status st = AM_OK;
+    for (size_t r = 0; r < rules->n && st == AM_OK; r++) {
+        if (rules->v[r].kind != AM_RULE_HOUSEHOLD_UNIQUE)
+            continue;
+        for (uint32_t h = 1; h < index->nrefs && st == AM_OK; h++)
+            st = judge_household(&he, &rules->v[r], index, h);
+    }
+    am_free(he.cluster);
+    am_free(he.involved);
+    am_free(he.pieces);
+    am_free(he.codes);
+    am_free(he.agencies);
+    return st;
+}

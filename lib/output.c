@@ -1,0 +1,181 @@
+/*
+ * output.c — the run's files: findings.csv, rejects.csv and summary.json.
+ *
+ * Their columns are a contract scripts rely on (docs/reference.md).  Every
+ * CSV field that may have come from input is neutralised against
+ * spreadsheet formula injection, because auditors open these in Excel.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "aidmatch.h"
+#include "alloc.h"
+#include "atomic_file.h"
+#include "context.h"
+#include "money.h"
+
+/* Writes one CSV field: quoted when it holds a delimiter, quote or line
+ * break; prefixed with ' when a spreadsheet would read it as a formula. */
+static void csv_field(FILE *out, const char *s)
+{
+    const int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+                        s[0] == '\t' || s[0] == '\r';
+    const int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', out);
+    if (formula)
+        fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    if (quote)
+        fputc('"', out);
+}
+
+static void csv_fields(FILE *out, const char *const *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', out);
+        csv_field(out, fields[i]);
+    }
+    fputc('\n', out);
+}
+
+static am_status write_findings(am_ctx *ctx, const char *path)
+{
+    am_atomic_file f;
+    am_status st = am_atomic_open(&f, path, &ctx->err);
+    if (st != AM_OK)
+        return st;
+    fputs("finding_id,kind,rule_id,unit,subject,items,agencies,period_start,period_end,"
+          "overlap_days,amount_at_stake,evidence,policy_source,priority\n",
+          f.out);
+    for (size_t i = 0; i < ctx->findings.count; i++) {
+        const am_finding *p = &ctx->findings.v[i].pub;
+        char days[24], amount[32];
+        snprintf(days, sizeof days, "%" PRId64, p->overlap_days);
+        am_money_format(p->amount_fen, amount);
+        const char *fields[] = {p->id, am_kind_name(p->kind), p->rule_id, p->unit, p->subject,
+                                p->items, p->agencies, p->period_start, p->period_end, days,
+                                amount, p->evidence, p->policy_source, p->priority};
+        csv_fields(f.out, fields, sizeof fields / sizeof *fields);
+    }
+    return am_atomic_commit(&f, &ctx->err);
+}
+
+static am_status write_rejects(am_ctx *ctx, const char *path)
+{
+    am_atomic_file f;
+    am_status st = am_atomic_open(&f, path, &ctx->err);
+    if (st != AM_OK)
+        return st;
+    fputs("feed,line,reason,detail\n", f.out);
+    for (size_t i = 0; i < ctx->nrejects; i++) {
+        const am_reject_entry *r = &ctx->rejects[i];
+        char line[24];
+        snprintf(line, sizeof line, "%" PRIu64, r->line);
+        const char *fields[] = {ctx->feeds[r->feed]->name, line,
+                                am_reject_name((am_reject)r->reason), r->detail};
+        csv_fields(f.out, fields, 4);
+    }
+    return am_atomic_commit(&f, &ctx->err);
+}
+
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        const unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static am_status write_summary(am_ctx *ctx, const char *path, double wall_seconds)
+{
+    am_atomic_file f;
+    am_status st = am_atomic_open(&f, path, &ctx->err);
+    if (st != AM_OK)
+        return st;
+    FILE *out = f.out;
+    fprintf(out, "{\n  \"aidmatch_version\": \"%s\",\n  \"centre\": ", AIDMATCH_VERSION_STRING);
+    json_string(out, ctx->centre_name ? ctx->centre_name : "");
+    fprintf(out, ",\n  \"key_fingerprint\": \"%s\",\n", ctx->key.fingerprint);
+    if (wall_seconds >= 0)
+        fprintf(out, "  \"wall_seconds\": %.3f,\n", wall_seconds);
+    fputs("  \"feeds\": [", out);
+    for (size_t i = 0; i < ctx->nfeeds; i++) {
+        const am_feed *feed = ctx->feeds[i];
+        fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+        json_string(out, feed->name);
+        fputs(", \"agency\": ", out);
+        json_string(out, ctx->catalogue.agencies[feed->agency].code);
+        fprintf(out,
+                ", \"file_xxh3\": \"%s\", \"encoding\": \"%s\", \"bytes\": %" PRIu64
+                ", \"rows_read\": %" PRIu64 ", \"rows_ingested\": %" PRIu64
+                ", \"rows_rejected\": %" PRIu64 ", \"rejected_by_reason\": {",
+                feed->xxh3, am_encoding_name(feed->encoding_used), feed->bytes_read,
+                feed->rows_read, feed->rows_ingested, feed->rows_rejected);
+        int first = 1;
+        for (int r = 0; r < AM_REJECT__COUNT; r++) {
+            if (!feed->by_reason[r])
+                continue;
+            fprintf(out, "%s\"%s\": %" PRIu64, first ? "" : ", ", am_reject_name((am_reject)r),
+                    feed->by_reason[r]);
+            first = 0;
+        }
+        fputs("}}", out);
+    }
+    fputs("\n  ],\n  \"findings\": {", out);
+    int64_t count[AM_KIND__COUNT] = {0}, amount[AM_KIND__COUNT] = {0};
+    for (size_t i = 0; i < ctx->findings.count; i++) {
+        count[ctx->findings.v[i].pub.kind]++;
+        amount[ctx->findings.v[i].pub.kind] += ctx->findings.v[i].pub.amount_fen;
+    }
+    for (int k = 0; k < AM_KIND__COUNT; k++) {
+        char money[32];
+        am_money_format(amount[k], money);
+        fprintf(out, "%s\n    \"%s\": {\"count\": %" PRId64 ", \"amount_at_stake\": \"%s\"}",
+                k ? "," : "", am_kind_name((am_kind)k), count[k], money);
+    }
+    fputs("\n  }\n}\n", out);
+    return am_atomic_commit(&f, &ctx->err);
+}
+
+am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
+{
+    if (!ctx || !dir)
+        return AM_ERR_INVALID;
+    if (!ctx->reconciled)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before writing outputs");
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return am_fail(&ctx->err, AM_ERR_IO, "%s: cannot create directory: %s", dir,
+                       strerror(errno));
+    const size_t n = strlen(dir) + 32;
+    char *path = am_malloc(n);
+    if (!path)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    snprintf(path, n, "%s/findings.csv", dir);
+    am_status st = write_findings(ctx, path);
+    if (st == AM_OK) {
+        snprintf(path, n, "%s/rejects.csv", dir);
+        st = write_rejects(ctx, path);
+    }
+    if (st == AM_OK) {
+        snprintf(path, n, "%s/summary.json", dir);
+        st = write_summary(ctx, path, wall_seconds);
+    }
+    am_free(path);
+    return st;
+}

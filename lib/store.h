@@ -1,0 +1,56 @@
+/*
+ * store.h — the compact in-memory record store every finding is made from.
+ *
+ * One fixed-width record per ingested row: 48 bytes, no pointers, so a
+ * county of ten million rows fits in half a gigabyte and sorts in place.
+ * Household IDs are interned into a table of tokens and referred to by a
+ * 32-bit index.
+ */
+#ifndef AM_STORE_H
+#define AM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "token.h"
+
+typedef struct am_record {
+    unsigned char person[AM_TOKEN_BYTES];
+    int64_t amount_fen;
+    int32_t start, end;  /* inclusive days; end may be AM_DAY_OPEN */
+    uint32_t household;  /* index into the household table + 1; 0 = none */
+    uint32_t line;       /* physical line in the feed */
+    uint16_t code;       /* item or fact, in the catalogue's numbering */
+    uint16_t feed;
+    uint8_t value;       /* a fact's value (a disability grade), else 0 */
+    uint8_t reserved[3];
+} am_record;
+
+_Static_assert(sizeof(am_record) == 48, "a record must stay 48 bytes");
+
+typedef struct am_store {
+    am_record *records;
+    size_t count, capacity;
+    /* Household tokens, interned: an open-addressing table of indexes
+     * into households[]. */
+    unsigned char (*households)[AM_TOKEN_BYTES];
+    size_t nhouseholds, households_capacity;
+    uint32_t *slots;
+    size_t nslots;
+} am_store;
+
+/* Appends a record.  Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_store_add(am_store *store, const am_record *record);
+
+/* Interns a household token and returns its reference (index + 1) in *ref.
+ * Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_store_household(am_store *store, const unsigned char token[AM_TOKEN_BYTES],
+                             uint32_t *ref);
+
+/* Sorts records by person, code, start, end, feed, line: the order every
+ * matcher walks. */
+void am_store_sort(am_store *store);
+
+void am_store_free(am_store *store);
+
+#endif

@@ -1,0 +1,152 @@
+/* Tests for loading and validating the catalogue. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "catalogue.h"
+
+static char dir[] = "/tmp/am_cat_XXXXXX";
+
+static void setup(void) { ck_assert_ptr_nonnull(mkdtemp(dir)); }
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    strcpy(dir, "/tmp/am_cat_XXXXXX");
+}
+
+static void put(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static const char agencies[] = "code,name_zh,name_en\nMCA,民政局,Civil Affairs\nDPF,残联,DPF\n";
+static const char items[] =
+    "code,name_zh,name_en,agency,unit,periodicity,duplicate_window_days\n"
+    "DIBAO_URBAN,城市低保,Urban dibao,MCA,household,periodic,\n"
+    "FESTIVAL,节日慰问,Festival grant,MCA,household,one-off,300\n"
+    "TEMP_EMERG,临时救助,Temporary aid,MCA,household,one-off,none\n";
+static const char facts[] = "code,name_zh,name_en,value_min,value_max\n"
+                            "DEATH,死亡,Death,,\nDISABILITY,残疾,Disability,1,4\n";
+
+START_TEST(shipped_catalogue_loads)
+{
+    am_catalogue cat = {0};
+    am_err err = {{0}};
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/catalogue", getenv("AM_SOURCE_ROOT"));
+    ck_assert_msg(am_catalogue_load(&cat, path, &err) == AM_OK, "%s", err.msg);
+    ck_assert_uint_ge(cat.nitems, 40);
+    ck_assert_uint_ge(cat.nagencies, 20);
+    const int dibao = am_catalogue_item(&cat, "DIBAO_URBAN", 11);
+    ck_assert_int_ge(dibao, 0);
+    ck_assert_int_eq(cat.items[dibao].unit, AM_UNIT_HOUSEHOLD);
+    ck_assert_int_eq(cat.items[dibao].periodic, 1);
+    const int disability = am_catalogue_fact(&cat, "DISABILITY", 10);
+    ck_assert_int_ge(disability, 0);
+    ck_assert_int_eq(cat.facts[disability].value_max, 4);
+    ck_assert_str_eq(am_code_name(&cat, am_code_of_fact(&cat, (unsigned)disability)), "DISABILITY");
+    am_catalogue_free(&cat);
+}
+END_TEST
+
+START_TEST(small_catalogue_values)
+{
+    put("agencies.csv", agencies);
+    put("items.csv", items);
+    put("facts.csv", facts);
+    am_catalogue cat = {0};
+    am_err err;
+    ck_assert_int_eq(am_catalogue_load(&cat, dir, &err), AM_OK);
+    ck_assert_uint_eq(cat.nitems, 3);
+    ck_assert_int_eq(cat.items[1].duplicate_window_days, 300);
+    ck_assert_int_eq(cat.items[2].duplicate_window_days, 0);
+    ck_assert_int_eq(cat.items[1].periodic, 0);
+    ck_assert_int_eq(am_catalogue_item(&cat, "FESTIVA", 7), -1);
+    ck_assert_int_eq(am_catalogue_agency(&cat, "DPF", 3), 1);
+    am_catalogue_free(&cat);
+}
+END_TEST
+
+START_TEST(errors_name_file_and_line)
+{
+    static const struct {
+        const char *file, *text, *message;
+    } cases[] = {
+        {"items.csv", "code,name_zh,name_en,agency,unit,periodicity,duplicate_window_days\n"
+                      "A,a,a,MCA,person,periodic,\nB,b,b,XYZ,person,periodic,\n",
+         "items.csv:3: unknown agency 'XYZ'"},
+        {"items.csv", "code,name_zh,name_en,agency,unit,periodicity,duplicate_window_days\n"
+                      "A,a,a,MCA,person,periodic,\nA,b,b,MCA,person,periodic,\n",
+         "items.csv:3: duplicate code 'A'"},
+        {"items.csv", "code,name_zh,name_en,agency,unit,periodicity,duplicate_window_days\n"
+                      "A,a,a,MCA,family,periodic,\n",
+         "items.csv:2: unit 'family' must be person or household"},
+        {"items.csv", "code,name_zh,name_en,agency,unit,periodicity,duplicate_window_days\n"
+                      "A,a,a,MCA,person,weekly,\n",
+         "items.csv:2: periodicity 'weekly'"},
+        {"items.csv", "code,name_zh,name_en,agency,unit,periodicity,duplicate_window_days\n"
+                      "A,a,a,MCA,person,one-off,soon\n",
+         "items.csv:2: duplicate_window_days 'soon'"},
+        {"items.csv", "code,name_zh,name_en,agency,unit,periodicity,duplicate_window_days\n"
+                      "a-b,a,a,MCA,person,periodic,\n",
+         "items.csv:2: code 'a-b' must use only A-Z, 0-9 and _"},
+        {"items.csv", "code,name_zh,name_en,unit,periodicity\n", "items.csv:1: missing column 'agency'"},
+        {"agencies.csv", "code,name_zh,name_en\nMCA,a,a\nMCA,b,b\n",
+         "agencies.csv:3: duplicate agency code 'MCA'"},
+        {"facts.csv", "code,name_zh,name_en,value_min,value_max\nDEATH,a,a,4,1\n",
+         "facts.csv:2: value_min and value_max"},
+        {"facts.csv", "code,name_zh,name_en,value_min,value_max\nMCA,a,a,,\n",
+         "facts.csv:2: duplicate code 'MCA'"},
+        {"facts.csv", "", "facts.csv:1: empty file"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        put("agencies.csv", agencies);
+        put("items.csv", items);
+        put("facts.csv", facts);
+        put(cases[i].file, cases[i].text);
+        am_catalogue cat = {0};
+        am_err err = {{0}};
+        ck_assert_int_ne(am_catalogue_load(&cat, dir, &err), AM_OK);
+        ck_assert_msg(strstr(err.msg, cases[i].message) != NULL, "case %zu: got '%s'", i, err.msg);
+        ck_assert_uint_eq(cat.nitems, 0);
+    }
+}
+END_TEST
+
+START_TEST(missing_file_is_io_error)
+{
+    put("agencies.csv", agencies);
+    put("items.csv", items);
+    am_catalogue cat = {0};
+    am_err err = {{0}};
+    ck_assert_int_eq(am_catalogue_load(&cat, dir, &err), AM_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "facts.csv"));
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("catalogue");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, shipped_catalogue_loads);
+    tcase_add_test(tc, small_catalogue_values);
+    tcase_add_test(tc, errors_name_file_and_line);
+    tcase_add_test(tc, missing_file_is_io_error);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

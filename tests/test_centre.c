@@ -1,0 +1,200 @@
+/* Tests for centre files and feed specs: what loads, and the message each
+ * mistake produces. */
+#include <aidmatch.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char dir[] = "/tmp/am_centre_XXXXXX";
+
+static void setup(void)
+{
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/test.key", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("000102030405060708090a0b0c0d0e0f\n", f);
+    fclose(f);
+    ck_assert_int_eq(chmod(path, 0600), 0);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    strcpy(dir, "/tmp/am_centre_XXXXXX");
+}
+
+/* A centre file text with the catalogue and key lines filled in. */
+static const char *centre(const char *rest)
+{
+    static char text[4096];
+    snprintf(text, sizeof text, "[centre]\nname = test\ncatalogue = %s/data/catalogue\nkey = test.key\n%s",
+             getenv("AM_SOURCE_ROOT"), rest);
+    return text;
+}
+
+static am_status load(am_ctx **ctx, const char *text)
+{
+    ck_assert_int_eq(am_ctx_new(ctx), AM_OK);
+    return am_load_centre_mem(*ctx, text, strlen(text), "test.ini", dir);
+}
+
+START_TEST(good_centre_declares_feeds)
+{
+    am_ctx *ctx;
+    const char *text = centre("death_lag_days = 45\n"
+                              "\n; a comment\n# another\n"
+                              "[feed mca]\nagency = MCA\nitem_column = 类型\n"
+                              "item_map = 城市低保:DIBAO_URBAN\n"
+                              "    | 农村低保:DIBAO_RURAL\n"
+                              "person_id = 身份证号\namount = 金额\nmonth = 月份\n"
+                              "[feed psb_death]\nkind = registry\nagency = PSB\nfact = DEATH\n"
+                              "person_id = id\ndate = 死亡日期\n");
+    ck_assert_msg(load(&ctx, text) == AM_OK, "%s", am_errmsg(ctx));
+    ck_assert_uint_eq(am_feed_count(ctx), 2);
+    ck_assert_int_eq(strlen(am_key_fingerprint(ctx)), 16);
+    am_feed_stats s;
+    ck_assert_int_eq(am_feed_stats_get(ctx, 1, &s), AM_OK);
+    ck_assert_str_eq(s.name, "psb_death");
+    ck_assert_str_eq(s.agency, "PSB");
+    /* Both map entries resolve: a row of either value ingests. */
+    const char csv[] = "身份证号,类型,金额,月份\n"
+                       "11010519491231002X,城市低保,100,202501\n"
+                       "11010519491231002X,农村低保,100,202502\n"
+                       "11010519491231002X,五保,100,202503\n";
+    ck_assert_msg(am_feed_ingest_buffer(am_feed_find(ctx, "mca"), csv, sizeof csv - 1) == AM_OK,
+                  "%s", am_errmsg(ctx));
+    ck_assert_int_eq(am_feed_stats_get(ctx, 0, &s), AM_OK);
+    ck_assert_uint_eq(s.rows_read, 3);
+    ck_assert_uint_eq(s.rows_ingested, 2);
+    ck_assert_uint_eq(s.by_reason[AM_REJECT_UNKNOWN_ITEM], 1);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(mistakes_give_file_line_and_expectation)
+{
+    static const struct {
+        const char *rest;
+        am_status status;
+        const char *message;
+    } cases[] = {
+        {"colour = red\n", AM_ERR_FORMAT, "test.ini:5: unknown key 'colour' in [centre]"},
+        {"[feeds x]\na = b\n", AM_ERR_FORMAT, "test.ini:6: unknown section"},
+        {"[feed x]\nagency = NOPE\n", AM_ERR_FORMAT, "test.ini:6: feed x: agency: expected an agency code"},
+        {"[feed x]\nkind = sometimes\n", AM_ERR_FORMAT, "test.ini:6: feed x: kind: expected payments or registry"},
+        {"[feed x]\nwhat = ever\n", AM_ERR_FORMAT, "test.ini:6: feed x: unknown key 'what'"},
+        {"[feed x:y]\nagency = MCA\n", AM_ERR_FORMAT, "test.ini:6: a feed name uses only"},
+        {"[feed x]\nagency = MCA\nagency = DPF\n", AM_ERR_FORMAT, "test.ini:7: key given twice"},
+        {"[feed x]\nagency = MCA\n  more\n", AM_ERR_FORMAT, "test.ini:7: only item_map and fact_map"},
+        {"death_lag_days = -3\n", AM_ERR_FORMAT, "test.ini:5: death_lag_days"},
+        {"[feed x]\nencoding = ebcdic\n", AM_ERR_FORMAT, "encoding: expected auto, utf-8"},
+        {"[feed x]\nmax_amount = -5\n", AM_ERR_FORMAT, "max_amount: expected a positive amount"},
+        {"[feed x]\ndelimiter = ab\n", AM_ERR_FORMAT, "delimiter: expected one character"},
+        {"this is not ini\n", AM_ERR_FORMAT, "test.ini:5: expected [section]"},
+        {"name = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+         AM_ERR_FORMAT, "test.ini:5: line longer than 197 bytes"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        am_ctx *ctx;
+        const am_status st = load(&ctx, centre(cases[i].rest));
+        ck_assert_msg(st == cases[i].status, "case %zu: status %d: %s", i, st, am_errmsg(ctx));
+        ck_assert_msg(strstr(am_errmsg(ctx), cases[i].message) != NULL, "case %zu: got '%s'", i,
+                      am_errmsg(ctx));
+        am_ctx_free(ctx);
+    }
+}
+END_TEST
+
+/* Spec problems that only show once the whole section is known. */
+START_TEST(incomplete_specs_fail_at_ingest)
+{
+    static const struct {
+        const char *rest;
+        am_status status;
+        const char *message;
+    } cases[] = {
+        {"[feed x]\nperson_id = id\nitem = DIBAO_URBAN\namount = a\nmonth = m\nfile = x.csv\n",
+         AM_ERR_FORMAT, "feed x: agency is not set"},
+        {"[feed x]\nagency = MCA\nitem = DIBAO_URBAN\namount = a\nmonth = m\nfile = x.csv\n",
+         AM_ERR_FORMAT, "feed x: person_id"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nitem = NOPE\namount = a\nmonth = m\nfile = x.csv\n",
+         AM_ERR_FORMAT, "feed x: item: 'NOPE' is not a item code"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nfact = DEATH\nfile = x.csv\ndate = d\n",
+         AM_ERR_FORMAT, "a payments feed names its codes with item"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nitem = DIBAO_URBAN\nmonth = m\nfile = x.csv\n",
+         AM_ERR_FORMAT, "a payments feed needs amount"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nitem = DIBAO_URBAN\namount = a\nfile = x.csv\n",
+         AM_ERR_FORMAT, "set exactly one of start (with end), date, or month"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nitem_column = t\namount = a\nmonth = m\nfile = x.csv\n",
+         AM_ERR_FORMAT, "a code column needs its map"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nitem = DIBAO_URBAN\namount = a\nmonth = m\nfile = x.csv\nids = token\n",
+         AM_ERR_KEY, "ids = token needs key_fingerprint"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nitem = DIBAO_URBAN\namount = a\nmonth = m\nfile = x.csv\nids = token\nkey_fingerprint = 0000000000000000\n",
+         AM_ERR_KEY, "tokens from different keys never match"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nitem = DIBAO_URBAN\namount = a\nmonth = m\nfile = missing.csv\n",
+         AM_ERR_IO, "missing.csv"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nitem = DIBAO_URBAN\namount = a\nmonth = m\n",
+         AM_ERR_FORMAT, "feed x has no file"},
+        {"[feed x]\nagency = MCA\nperson_id = id\nitem = DIBAO_URBAN\namount = a\nmonth = m\nfile = header.csv\n",
+         AM_ERR_FORMAT, "header.csv:1: column 'a' named in feed x is not in the header"},
+    };
+    char path[256];
+    snprintf(path, sizeof path, "%s/header.csv", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("id,m,amount\n", f);
+    fclose(f);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        am_ctx *ctx;
+        ck_assert_msg(load(&ctx, centre(cases[i].rest)) == AM_OK, "case %zu: %s", i, am_errmsg(ctx));
+        const am_status st = am_ingest(ctx);
+        ck_assert_msg(st == cases[i].status, "case %zu: status %d: %s", i, st, am_errmsg(ctx));
+        ck_assert_msg(strstr(am_errmsg(ctx), cases[i].message) != NULL, "case %zu: got '%s'", i,
+                      am_errmsg(ctx));
+        am_ctx_free(ctx);
+    }
+}
+END_TEST
+
+START_TEST(centre_needs_catalogue_and_key)
+{
+    am_ctx *ctx;
+    const char text[] = "[centre]\nname = x\n";
+    ck_assert_int_eq(load(&ctx, text), AM_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(am_errmsg(ctx), "names no catalogue"));
+    am_ctx_free(ctx);
+    const char early[] = "[feed x]\nagency = MCA\n";
+    ck_assert_int_eq(load(&ctx, early), AM_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(am_errmsg(ctx), "test.ini:2: no catalogue loaded"));
+    am_ctx_free(ctx);
+    ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
+    ck_assert_int_eq(am_load_centre(ctx, "/nonexistent/centre.ini"), AM_ERR_IO);
+    ck_assert_int_eq(am_load_centre(ctx, dir), AM_ERR_IO);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("centre");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, good_centre_declares_feeds);
+    tcase_add_test(tc, mistakes_give_file_line_and_expectation);
+    tcase_add_test(tc, incomplete_specs_fail_at_ingest);
+    tcase_add_test(tc, centre_needs_catalogue_and_key);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,1036 @@
+/*
+ * test_csv_reader.c — known-answer tests for csv_reader.c and
+ * text_decoder.c.
+ *
+ * Every read is turned into a transcript, one row per line:
+ *     LINE[B][N][T]:field|field|...
+ * (B bad_encoding, N has_nul, T field_too_long; in fields \n, \r, NUL, |
+ * and \ are written \n, \r, \0, \| and \\), and compared with the expected
+ * text.  The large inputs are built here from fixed byte strings (the GBK,
+ * GB18030 and UTF-16 bytes are written out, not produced by iconv), so the
+ * oracle does not share code with the reader.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zlib.h>
+
+#include "csv_reader.h"
+#include "error.h"
+#ifdef AM_FAULT_INJECTION
+#include "fault.h"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                              */
+
+typedef struct buf {
+    char *p;
+    size_t len, cap;
+} buf;
+
+static void buf_put(buf *b, const void *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        b->p = realloc(b->p, cap);
+        ck_assert_ptr_nonnull(b->p);
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void buf_str(buf *b, const char *s) { buf_put(b, s, strlen(s)); }
+
+static void buf_free(buf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+typedef struct sink {
+    buf t;          /* transcript */
+    uint64_t rows;
+    uint64_t stop_at; /* return 1 on this row (1-based); 0 never */
+} sink;
+
+static int collect(void *user, const am_text_row *row)
+{
+    sink *s = user;
+    char head[64];
+
+    ck_assert_uint_gt(row->nfields, 0);
+    snprintf(head, sizeof head, "%llu%s%s%s:", (unsigned long long)row->line,
+             row->bad_encoding ? "B" : "", row->has_nul ? "N" : "",
+             row->field_too_long ? "T" : "");
+    buf_str(&s->t, head);
+    for (size_t i = 0; i < row->nfields; i++) {
+        ck_assert_msg(row->field[i][row->len[i]] == '\0', "field %zu not NUL-terminated", i);
+        if (i)
+            buf_str(&s->t, "|");
+        for (size_t k = 0; k < row->len[i]; k++) {
+            char c = row->field[i][k];
+            switch (c) {
+            case '\n': buf_str(&s->t, "\\n"); break;
+            case '\r': buf_str(&s->t, "\\r"); break;
+            case '\0': buf_str(&s->t, "\\0"); break;
+            case '|': buf_str(&s->t, "\\|"); break;
+            case '\\': buf_str(&s->t, "\\\\"); break;
+            default: buf_put(&s->t, &c, 1);
+            }
+        }
+    }
+    buf_str(&s->t, "\n");
+    s->rows++;
+    return s->stop_at && s->rows == s->stop_at;
+}
+
+static const char *tx(const sink *s) { return s->t.p ? s->t.p : ""; }
+
+static void hex128(const void *p, size_t n, char out[33])
+{
+    XXH128_hash_t h = XXH3_128bits(p, n);
+    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h.high64,
+             (unsigned long long)h.low64);
+}
+
+static void gzip_bytes(const void *in, size_t n, buf *out)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    ck_assert_int_eq(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&zs, (uLong)n) + 64;
+    out->len = 0;
+    buf_put(out, "", 0);
+    char *dst = malloc(cap);
+    ck_assert_ptr_nonnull(dst);
+    zs.next_in = (Bytef *)(uintptr_t)in;
+    zs.avail_in = (uInt)n;
+    zs.next_out = (Bytef *)dst;
+    zs.avail_out = (uInt)cap;
+    ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    buf_put(out, dst, cap - zs.avail_out);
+    deflateEnd(&zs);
+    free(dst);
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(p, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+static char *temp_path(const char *tag)
+{
+    char tmpl[] = "/tmp/am_csvtest_XXXXXX";
+    int fd = mkstemp(tmpl);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    unlink(tmpl);
+    size_t n = strlen(tmpl) + strlen(tag) + 1;
+    char *p = malloc(n);
+    ck_assert_ptr_nonnull(p);
+    snprintf(p, n, "%s%s", tmpl, tag);
+    return p;
+}
+
+static am_status read_mem(const void *p, size_t n, const am_reader_opts *o, sink *s,
+                          am_read_result *res, am_err *err)
+{
+    err->msg[0] = '\0';
+    return am_read_csv_buffer(p, n, "t", o, collect, s, res, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Known answers over buffers                                           */
+
+#define IN(s) s, sizeof(s) - 1
+
+/* Byte strings used below. */
+#define U8_NAME "\xE5\xA7\x93\xE5\x90\x8D"   /* 姓名 */
+#define U8_AMT "\xE9\x87\x91\xE9\xA2\x9D"    /* 金额 */
+#define U8_ZS "\xE5\xBC\xA0\xE4\xB8\x89"     /* 张三 */
+#define U8_ZHANG "\xE5\xBC\xA0"              /* 张 */
+#define GB_NAME "\xD0\xD5\xC3\xFB"
+#define GB_AMT "\xBD\xF0\xB6\xEE"
+#define GB_ZS "\xD5\xC5\xC8\xFD"
+#define FFFD "\xEF\xBF\xBD"
+#define U8_BOM "\xEF\xBB\xBF"
+
+typedef struct kat {
+    const char *what;
+    const char *in;
+    size_t len;
+    am_encoding enc;
+    unsigned char delim;
+    size_t max_field, max_line;
+    uint64_t max_rows;
+    am_status want;
+    am_encoding want_enc;
+    const char *rows;
+    const char *msg; /* exact message, or NULL when want is AM_OK */
+} kat;
+
+static const kat kats[] = {
+    {"plain", IN("a,b,c\n1,2,3\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1:a|b|c\n2:1|2|3\n", NULL},
+    {"quoted delimiter and doubled quotes",
+     IN("name,note\n\"Li, Wei\",\"said \"\"hi\"\"\"\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF8, "1:name|note\n2:Li, Wei|said \"hi\"\n", NULL},
+    {"embedded newlines keep later line numbers",
+     IN("h1,h2\n\"line1\nline2\",x\nnext,y\n\"a\n\nb\",z\nlast,w\n"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_OK, AM_ENC_UTF8, "1:h1|h2\n2:line1\\nline2|x\n4:next|y\n5:a\\n\\nb|z\n8:last|w\n", NULL},
+    {"newline in a later field", IN("a,\"b\nc\",\"d\n\ne\"\nf\n"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_OK, AM_ENC_UTF8, "1:a|b\\nc|d\\n\\ne\n5:f\n", NULL},
+    {"crlf", IN("a,b\r\n1,2\r\n\r\n3,4\r\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1:a|b\n2:1|2\n4:3|4\n", NULL},
+    {"crlf inside quotes is data", IN("a,\"x\r\ny\"\r\nb,c\r\n"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_OK, AM_ENC_UTF8, "1:a|x\\r\\ny\n3:b|c\n", NULL},
+    {"lone cr", IN("a,b\r1,2\r\r3,4\r"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1:a|b\n2:1|2\n4:3|4\n", NULL},
+    {"lf then cr are two line ends", IN("a\n\rb\r\n\nc"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF8, "1:a\n3:b\n5:c\n", NULL},
+    {"blank lines", IN("\n\na,b\n\n\nc,d\n\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "3:a|b\n6:c|d\n", NULL},
+    {"no trailing newline", IN("a,b\nc,d"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1:a|b\n2:c|d\n", NULL},
+    {"no trailing newline after quoted field", IN("a,\"b\nc\""), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_OK, AM_ENC_UTF8, "1:a|b\\nc\n", NULL},
+    {"spaces are kept", IN(" a , b ,\t c\t\n  \n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1: a | b |\t c\t\n2:  \n", NULL},
+    {"empty fields", IN(",,\n\"\",x\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1:||\n2:|x\n", NULL},
+    {"stray quotes in unquoted fields", IN("5\" disk,ok\nab\"c,d\"\n"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_OK, AM_ENC_UTF8, "1:5\" disk|ok\n2:ab\"c|d\"\n", NULL},
+    {"semicolon delimiter", IN("a;b,c\n"), AM_ENC_AUTO, ';', 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1:a|b,c\n", NULL},
+    {"tab delimiter", IN("a\tb c\n"), AM_ENC_AUTO, '\t', 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1:a|b c\n", NULL},
+    {"empty input", IN(""), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8, "", NULL},
+    {"only line ends", IN("\n\r\n\r"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8, "", NULL},
+
+    /* Encodings */
+    {"utf-8 auto", IN(U8_NAME "," U8_AMT "\n" U8_ZS ",100\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF8, "1:" U8_NAME "|" U8_AMT "\n2:" U8_ZS "|100\n", NULL},
+    {"utf-8 bom auto", IN(U8_BOM U8_NAME "," U8_AMT "\n" U8_ZS ",100\n"), AM_ENC_AUTO, 0, 0, 0,
+     0, AM_OK, AM_ENC_UTF8, "1:" U8_NAME "|" U8_AMT "\n2:" U8_ZS "|100\n", NULL},
+    {"utf-8 bom declared", IN(U8_BOM "id,x\n1,2\n"), AM_ENC_UTF8, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1:id|x\n2:1|2\n", NULL},
+    {"bom only", IN(U8_BOM), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8, "", NULL},
+    {"gbk declared", IN(GB_NAME "," GB_AMT "\n" GB_ZS ",100\n"), AM_ENC_GB18030, 0, 0, 0, 0,
+     AM_OK, AM_ENC_GB18030, "1:" U8_NAME "|" U8_AMT "\n2:" U8_ZS "|100\n", NULL},
+    {"gbk auto", IN(GB_NAME "," GB_AMT "\n" GB_ZS ",100\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK,
+     AM_ENC_GB18030, "1:" U8_NAME "|" U8_AMT "\n2:" U8_ZS "|100\n", NULL},
+    {"gbk auto after ascii header", IN("id,name\n1," GB_ZS "\n"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_OK, AM_ENC_GB18030, "1:id|name\n2:1|" U8_ZS "\n", NULL},
+    {"gb18030 four-byte", IN("\x95\x32\x82\x36,x\n"), AM_ENC_GB18030, 0, 0, 0, 0, AM_OK,
+     AM_ENC_GB18030, "1:\xF0\xA0\x80\x80|x\n", NULL},
+    {"utf-16le bom", IN("\xFF\xFE" "a\0,\0b\0\n\0" "\x20\x5F\x09\x4E,\0" "1\0\n\0"),
+     AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF16LE, "1:a|b\n2:" U8_ZS "|1\n", NULL},
+    {"utf-16le declared with bom", IN("\xFF\xFE" "a\0\n\0"), AM_ENC_UTF16LE, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF16LE, "1:a\n", NULL},
+    {"utf-16be bom", IN("\xFE\xFF" "\0a\0,\0b\0\n" "\x5F\x20\x4E\x09"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_OK, AM_ENC_UTF16BE, "1:a|b\n2:" U8_ZS "\n", NULL},
+    {"utf-16le lone surrogate", IN("\xFF\xFE" "a\0\x00\xD8,\0x\0\n\0" "y\0\n\0"), AM_ENC_AUTO,
+     0, 0, 0, 0, AM_OK, AM_ENC_UTF16LE, "1B:a" FFFD "|x\n2:y\n", NULL},
+    {"utf-16le odd last byte", IN("\xFF\xFE" "a\0\n\0b"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF16LE, "1:a\n2B:" FFFD "\n", NULL},
+
+    /* Invalid input: the row is delivered and flagged, its neighbours not */
+    {"invalid utf-8 declared", IN("id,name\n1,ok\n2,bad\xFF\n3,fine\n"), AM_ENC_UTF8, 0, 0, 0,
+     0, AM_OK, AM_ENC_UTF8, "1:id|name\n2:1|ok\n3B:2|bad" FFFD "\n4:3|fine\n", NULL},
+    {"invalid byte under auto is gb18030 and still flagged",
+     IN("id,name\n1,ok\n2,bad\xFF\n3,fine\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_GB18030,
+     "1:id|name\n2:1|ok\n3B:2|bad" FFFD "\n4:3|fine\n", NULL},
+    {"overlong, surrogate and too-large sequences",
+     IN("\xC0\xAF,\xED\xA0\x80,\xF4\x90\x80\x80\nok\n"), AM_ENC_UTF8, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF8, "1B:" FFFD FFFD "|" FFFD FFFD FFFD "|" FFFD FFFD FFFD FFFD "\n2:ok\n", NULL},
+    {"cut utf-8 sequence does not swallow the delimiter",
+     IN(U8_ZS ",a\n\xE5\xBC,x\n"), AM_ENC_UTF8, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1:" U8_ZS "|a\n2B:" FFFD "|x\n", NULL},
+    /* Eight good characters outweigh one bad sequence: still UTF-8. */
+    {"mostly valid utf-8 under auto",
+     IN(U8_NAME "," U8_AMT "," U8_ZS "," U8_ZS "\n\xE5\xBC,x\n"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_OK, AM_ENC_UTF8, "1:" U8_NAME "|" U8_AMT "|" U8_ZS "|" U8_ZS "\n2B:" FFFD "|x\n", NULL},
+    {"two good characters do not outweigh one bad sequence",
+     IN(U8_ZS ",a\n\xE5\xBC,x\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_GB18030,
+     "1:\xE5\xAF\xAE\xE7\x8A\xB1\xE7\xAC\x81|a\n2:\xE5\xAF\xAE|x\n", NULL},
+    {"cut utf-8 sequence at end of input", IN("a\n\xE5\xBC"), AM_ENC_UTF8, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF8, "1:a\n2B:" FFFD "\n", NULL},
+    {"bad gbk lead before a comma", IN(GB_ZS "\x81,x\n" GB_ZS ",y\n"), AM_ENC_GB18030, 0, 0, 0,
+     0, AM_OK, AM_ENC_GB18030, "1B:" U8_ZS FFFD "|x\n2:" U8_ZS "|y\n", NULL},
+    {"bom in the middle", IN("a,b\n" U8_BOM "c,d\ne,f\n"), AM_ENC_UTF8, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF8, "1:a|b\n2B:" U8_BOM "c|d\n3:e|f\n", NULL},
+    {"bom in the middle under auto", IN(U8_BOM "a\n" U8_BOM "b\n"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_OK, AM_ENC_UTF8, "1:a\n2B:" U8_BOM "b\n", NULL},
+    {"genuine U+FFFD is not flagged", IN("a," FFFD "\n"), AM_ENC_UTF8, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF8, "1:a|" FFFD "\n", NULL},
+    {"flag covers every line of a multi-line record", IN("\"a\n\xFF\",b\nc\n"), AM_ENC_UTF8, 0,
+     0, 0, 0, AM_OK, AM_ENC_UTF8, "1B:a\\n" FFFD "|b\n3:c\n", NULL},
+
+    /* NUL and limits */
+    {"embedded nul", IN("a,b\0c\nd,e\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1N:a|b\\0c\n2:d|e\n", NULL},
+    {"field too long", IN("abcdef,xy\nabcd,e\n"), AM_ENC_AUTO, 0, 4, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1T:abcd|xy\n2:abcd|e\n", NULL},
+    {"field truncated on a character boundary", IN(U8_ZS ",x\n"), AM_ENC_AUTO, 0, 4, 0, 0,
+     AM_OK, AM_ENC_UTF8, "1T:" U8_ZHANG "|x\n", NULL},
+    {"quoted field too long", IN("\"a,b,c\",d\n"), AM_ENC_AUTO, 0, 3, 0, 0, AM_OK, AM_ENC_UTF8,
+     "1T:a,b|d\n", NULL},
+    {"line of exactly max_line", IN("a,b\n12345678\n"), AM_ENC_AUTO, 0, 0, 8, 0, AM_OK,
+     AM_ENC_UTF8, "1:a|b\n2:12345678\n", NULL},
+    {"line too long", IN("a,b\n123456789\nc\n"), AM_ENC_AUTO, 0, 0, 8, 0, AM_ERR_LIMIT,
+     AM_ENC_UTF8, "1:a|b\n", "t:2: line longer than 8 bytes"},
+    {"quoted record too long", IN("x\n\"abcdefgh\nabcdefgh\nabcdefgh\"\n"), AM_ENC_AUTO, 0, 0,
+     10, 0, AM_ERR_LIMIT, AM_ENC_UTF8, "1:x\n", "t:2: quoted record longer than 10 bytes"},
+    {"max_rows reached exactly", IN("h\n1\n2\n"), AM_ENC_AUTO, 0, 0, 0, 3, AM_OK, AM_ENC_UTF8,
+     "1:h\n2:1\n3:2\n", NULL},
+    {"max_rows exceeded", IN("h\n1\n\n2\n"), AM_ENC_AUTO, 0, 0, 0, 2, AM_ERR_LIMIT, AM_ENC_UTF8,
+     "1:h\n2:1\n", "t:4: more than 2 records"},
+
+    /* Unterminated quotes */
+    {"unterminated quote", IN("a,b\nc,\"unclosed\nmore\n"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_ERR_FORMAT, AM_ENC_UTF8, "1:a|b\n", "t:2: unterminated quoted field"},
+    {"unterminated quote without final newline", IN("a\n\n\"x"), AM_ENC_AUTO, 0, 0, 0, 0,
+     AM_ERR_FORMAT, AM_ENC_UTF8, "1:a\n", "t:3: unterminated quoted field"},
+    {"unterminated quote after a multi-line field", IN("\"p\nq\",\"r\ns\n"), AM_ENC_AUTO, 0, 0,
+     0, 0, AM_ERR_FORMAT, AM_ENC_UTF8, "", "t:2: unterminated quoted field"},
+    {"text after a closing quote reopens the field", IN("\"ab\"c,d\ne\n"), AM_ENC_AUTO, 0, 0, 0,
+     0, AM_ERR_FORMAT, AM_ENC_UTF8, "", "t:1: unterminated quoted field"},
+    {"doubled quote at end of input", IN("\"ab\"\""), AM_ENC_AUTO, 0, 0, 0, 0, AM_ERR_FORMAT,
+     AM_ENC_UTF8, "", "t:1: unterminated quoted field"},
+    {"closing quote at end of input", IN("x,\"ab\"\"c\""), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK,
+     AM_ENC_UTF8, "1:x|ab\"c\n", NULL},
+};
+
+#define NKATS (sizeof kats / sizeof kats[0])
+
+START_TEST(test_kat)
+{
+    const kat *k = &kats[_i];
+    am_reader_opts o = {k->enc, k->delim, k->max_field, k->max_line, k->max_rows};
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+
+    am_status st = read_mem(k->in, k->len, &o, &s, &res, &err);
+    ck_assert_msg(st == k->want, "%s: status %d (%s), want %d", k->what, (int)st, err.msg,
+                  (int)k->want);
+    ck_assert_msg(strcmp(tx(&s), k->rows) == 0, "%s: rows\n%s\nwant\n%s", k->what, tx(&s),
+                  k->rows);
+    if (k->msg)
+        ck_assert_msg(strcmp(err.msg, k->msg) == 0, "%s: message '%s', want '%s'", k->what,
+                      err.msg, k->msg);
+    ck_assert_msg(res.encoding == k->want_enc, "%s: encoding %s, want %s", k->what,
+                  am_encoding_name(res.encoding), am_encoding_name(k->want_enc));
+    ck_assert_uint_eq(res.records, s.rows);
+    ck_assert_uint_eq(res.bytes_read, k->len);
+    buf_free(&s.t);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Hash, counts, callback                                               */
+
+START_TEST(test_xxh3_known)
+{
+    static const char data[] = "a,b\n1,2\n";
+    am_read_result res;
+    am_err err;
+    sink s = {0};
+    char want[33];
+
+    ck_assert_int_eq(read_mem(data, sizeof data - 1, NULL, &s, &res, &err), AM_OK);
+    hex128(data, sizeof data - 1, want);
+    ck_assert_str_eq(res.xxh3, want);
+    ck_assert_uint_eq(res.bytes_read, 8);
+    ck_assert_uint_eq(res.records, 2);
+    buf_free(&s.t);
+
+    /* Published XXH3-128 of the empty input, seed 0. */
+    ck_assert_int_eq(read_mem("", 0, NULL, &s, &res, &err), AM_OK);
+    ck_assert_str_eq(res.xxh3, "99aa06d3014798d86001c324468d497f");
+    ck_assert_uint_eq(res.records, 0);
+}
+END_TEST
+
+/* The callback shares err with its caller and explains its own stop: the
+ * reader must leave that message alone. */
+typedef struct stopper {
+    sink s;
+    am_err *err;
+} stopper;
+
+static int stop_with_message(void *user, const am_text_row *row)
+{
+    stopper *st = user;
+    int stop = collect(&st->s, row);
+    if (stop)
+        am_fail(st->err, AM_ERR_FORMAT, "t:%llu: callback's own reason",
+                (unsigned long long)row->line);
+    return stop;
+}
+
+START_TEST(test_callback_abort)
+{
+    static const char data[] = "h\n1\n2\n3\n";
+    am_read_result res;
+    am_err err;
+    stopper st = {{{0}, 0, 0}, &err};
+
+    st.s.stop_at = 2;
+    err.msg[0] = '\0';
+    ck_assert_int_eq(am_read_csv_buffer(data, sizeof data - 1, "t", NULL, stop_with_message, &st,
+                                        &res, &err),
+                     AM_ERR_ABORTED);
+    ck_assert_str_eq(tx(&st.s), "1:h\n2:1\n");
+    ck_assert_str_eq(err.msg, "t:2: callback's own reason");
+    ck_assert_uint_eq(res.records, 2);
+    ck_assert_str_eq(res.xxh3, "");
+    buf_free(&st.s.t);
+
+    /* The same inside a batch of quote-free lines and after a quoted one. */
+    static const char data2[] = "\"h\"\na\nb\nc\nd\n";
+    stopper st2 = {{{0}, 0, 0}, &err};
+    st2.s.stop_at = 3;
+    ck_assert_int_eq(am_read_csv_buffer(data2, sizeof data2 - 1, "t", NULL, stop_with_message,
+                                        &st2, &res, &err),
+                     AM_ERR_ABORTED);
+    ck_assert_str_eq(tx(&st2.s), "1:h\n2:a\n3:b\n");
+    ck_assert_uint_eq(res.records, 3);
+    buf_free(&st2.s.t);
+}
+END_TEST
+
+static int count_only(void *user, const am_text_row *row)
+{
+    (void)row;
+    (*(uint64_t *)user)++;
+    return 0;
+}
+
+START_TEST(test_null_callback_and_opts)
+{
+    am_read_result res;
+    am_err err;
+    uint64_t n = 0;
+
+    ck_assert_int_eq(am_read_csv_buffer("a\nb\n", 4, "x", NULL, NULL, NULL, &res, &err), AM_OK);
+    ck_assert_uint_eq(res.records, 2);
+    ck_assert_int_eq(am_read_csv_buffer("a\nb\n", 4, NULL, NULL, count_only, &n, NULL, NULL),
+                     AM_OK);
+    ck_assert_uint_eq(n, 2);
+    am_reader_opts bad = {AM_ENC_AUTO, '"', 0, 0, 0};
+    ck_assert_int_eq(am_read_csv_buffer("a\n", 2, "x", &bad, NULL, NULL, &res, &err),
+                     AM_ERR_INVALID);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Encoding names                                                       */
+
+static const struct {
+    const char *name;
+    int ok;
+    am_encoding enc;
+} enc_names[] = {
+    {"auto", 1, AM_ENC_AUTO},         {"utf-8", 1, AM_ENC_UTF8},
+    {"UTF-8", 1, AM_ENC_UTF8},        {"utf8", 1, AM_ENC_UTF8},
+    {"gbk", 1, AM_ENC_GB18030},       {"GBK", 1, AM_ENC_GB18030},
+    {"gb2312", 1, AM_ENC_GB18030},    {"gb18030", 1, AM_ENC_GB18030},
+    {"utf-16", 1, AM_ENC_UTF16LE},    {"utf-16le", 1, AM_ENC_UTF16LE},
+    {"UTF-16BE", 1, AM_ENC_UTF16BE},  {"latin1", 0, AM_ENC_AUTO},
+    {"", 0, AM_ENC_AUTO},             {"utf-88", 0, AM_ENC_AUTO},
+};
+
+START_TEST(test_encoding_names)
+{
+    for (size_t i = 0; i < sizeof enc_names / sizeof enc_names[0]; i++) {
+        am_encoding e = (am_encoding)99;
+        int ok = am_encoding_parse(enc_names[i].name, &e);
+        ck_assert_msg(ok == enc_names[i].ok, "parse '%s'", enc_names[i].name);
+        if (ok)
+            ck_assert_msg(e == enc_names[i].enc, "parse '%s' gave %d", enc_names[i].name, e);
+    }
+    ck_assert_str_eq(am_encoding_name(AM_ENC_AUTO), "auto");
+    ck_assert_str_eq(am_encoding_name(AM_ENC_UTF8), "utf-8");
+    ck_assert_str_eq(am_encoding_name(AM_ENC_GB18030), "gb18030");
+    ck_assert_str_eq(am_encoding_name(AM_ENC_UTF16LE), "utf-16le");
+    ck_assert_str_eq(am_encoding_name(AM_ENC_UTF16BE), "utf-16be");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* gzip                                                                 */
+
+static const char gz_plain[] = "id,name\n1," U8_ZS "\n\"2\n\",x\n";
+static const char gz_rows[] = "1:id|name\n2:1|" U8_ZS "\n3:2\\n|x\n";
+
+START_TEST(test_gzip_buffer)
+{
+    buf z = {0};
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+    char want[33];
+
+    gzip_bytes(gz_plain, sizeof gz_plain - 1, &z);
+    ck_assert_int_eq(read_mem(z.p, z.len, NULL, &s, &res, &err), AM_OK);
+    ck_assert_str_eq(tx(&s), gz_rows);
+    ck_assert_uint_eq(res.bytes_read, z.len);
+    hex128(z.p, z.len, want);
+    ck_assert_str_eq(res.xxh3, want);
+    ck_assert_int_eq(res.encoding, AM_ENC_UTF8);
+    buf_free(&s.t);
+    buf_free(&z);
+}
+END_TEST
+
+START_TEST(test_gzip_members)
+{
+    buf a = {0}, b = {0};
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+
+    gzip_bytes("a,1\n", 4, &a);
+    gzip_bytes("b,2\n", 4, &b);
+    buf_put(&a, b.p, b.len);
+    ck_assert_int_eq(read_mem(a.p, a.len, NULL, &s, &res, &err), AM_OK);
+    ck_assert_str_eq(tx(&s), "1:a|1\n2:b|2\n");
+    buf_free(&s.t);
+
+    /* Anything but another member after the end is corruption. */
+    buf_put(&a, "\0\0\0\0", 4);
+    ck_assert_int_eq(read_mem(a.p, a.len, NULL, &s, &res, &err), AM_ERR_IO);
+    ck_assert_str_eq(err.msg, "t: truncated or corrupt gzip data");
+    buf_free(&s.t);
+    buf_free(&a);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_gzip_damaged_buffer)
+{
+    buf z = {0};
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+
+    gzip_bytes(gz_plain, sizeof gz_plain - 1, &z);
+    /* Cut inside the trailer, inside the data, and right after the magic. */
+    size_t cuts[] = {z.len - 1, z.len - 8, z.len / 2, 2};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        ck_assert_int_eq(read_mem(z.p, cuts[i], NULL, &s, &res, &err), AM_ERR_IO);
+        ck_assert_str_eq(err.msg, "t: truncated or corrupt gzip data");
+        buf_free(&s.t);
+    }
+    /* A flipped bit in the CRC. */
+    z.p[z.len - 6] ^= 1;
+    ck_assert_int_eq(read_mem(z.p, z.len, NULL, &s, &res, &err), AM_ERR_IO);
+    ck_assert_str_eq(err.msg, "t: truncated or corrupt gzip data");
+    buf_free(&s.t);
+    buf_free(&z);
+}
+END_TEST
+
+START_TEST(test_gzip_file)
+{
+    buf z = {0};
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+    char want[33], msg[600];
+    char *path = temp_path(".csv");  /* not .gz: detection is by content */
+
+    gzip_bytes(gz_plain, sizeof gz_plain - 1, &z);
+    write_file(path, z.p, z.len);
+    ck_assert_int_eq(am_read_csv_file(path, NULL, collect, &s, &res, &err), AM_OK);
+    ck_assert_str_eq(tx(&s), gz_rows);
+    ck_assert_uint_eq(res.bytes_read, z.len);
+    hex128(z.p, z.len, want);
+    ck_assert_str_eq(res.xxh3, want);
+    buf_free(&s.t);
+
+    write_file(path, z.p, z.len - 5);
+    ck_assert_int_eq(am_read_csv_file(path, NULL, collect, &s, &res, &err), AM_ERR_IO);
+    snprintf(msg, sizeof msg, "%s: truncated or corrupt gzip data", path);
+    ck_assert_str_eq(err.msg, msg);
+    buf_free(&s.t);
+
+    unlink(path);
+    free(path);
+    buf_free(&z);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Files                                                                */
+
+START_TEST(test_plain_file)
+{
+    static const char data[] = U8_BOM "a,b\r\n\"c\r\nd\",e\r\nf,g";
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+    char want[33];
+    char *path = temp_path(".csv");
+
+    write_file(path, data, sizeof data - 1);
+    ck_assert_int_eq(am_read_csv_file(path, NULL, collect, &s, &res, &err), AM_OK);
+    ck_assert_str_eq(tx(&s), "1:a|b\n2:c\\r\\nd|e\n4:f|g\n");
+    ck_assert_uint_eq(res.bytes_read, sizeof data - 1);
+    hex128(data, sizeof data - 1, want);
+    ck_assert_str_eq(res.xxh3, want);
+    ck_assert_int_eq(res.encoding, AM_ENC_UTF8);
+    unlink(path);
+    free(path);
+    buf_free(&s.t);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+    char *path = temp_path("-missing.csv");
+    char want[600];
+
+    ck_assert_int_eq(am_read_csv_file(path, NULL, collect, &s, &res, &err), AM_ERR_IO);
+    snprintf(want, sizeof want, "%s: No such file or directory", path);
+    ck_assert_str_eq(err.msg, want);
+    ck_assert_uint_eq(s.rows, 0);
+    free(path);
+}
+END_TEST
+
+START_TEST(test_directory)
+{
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+    char tmpl[] = "/tmp/am_csvdir_XXXXXX";
+    char want[600];
+
+    ck_assert_ptr_nonnull(mkdtemp(tmpl));
+    ck_assert_int_eq(am_read_csv_file(tmpl, NULL, collect, &s, &res, &err), AM_ERR_IO);
+    snprintf(want, sizeof want, "%s: Is a directory", tmpl);
+    ck_assert_str_eq(err.msg, want);
+    rmdir(tmpl);
+}
+END_TEST
+
+START_TEST(test_unreadable_file)
+{
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+    char *path = temp_path(".csv");
+    char want[600];
+
+    write_file(path, "a\n", 2);
+    ck_assert_int_eq(chmod(path, 0), 0);
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) {
+        close(fd); /* privileged: permissions do not apply, nothing to test */
+    } else {
+        ck_assert_int_eq(am_read_csv_file(path, NULL, collect, &s, &res, &err), AM_ERR_IO);
+        snprintf(want, sizeof want, "%s: Permission denied", path);
+        ck_assert_str_eq(err.msg, want);
+    }
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Chunk boundaries                                                     */
+
+/* Records alternate between two fixed shapes, after a header padded by
+ * 0..period-1 bytes, so that whatever the reader's chunk size some padding
+ * puts a chunk boundary at every position of both shapes (inside a
+ * character, between CR and LF, inside a quoted field):
+ *   A: NNNNNN,张三 𠀀,<TAB>x y<CR><LF>        one line, no quotes, spaces
+ *   B: NNNNNN,张三𠀀,"多<CR><LF>行"<CR><LF>    two lines, quoted */
+enum { TARGET_BYTES = 300 * 1024 };
+
+typedef enum { FORM_UTF8, FORM_GB18030, FORM_UTF16LE } form;
+
+#define U8_A_TAIL ",\xE5\xBC\xA0\xE4\xB8\x89 \xF0\xA0\x80\x80,\tx y\r\n"
+#define U8_B_TAIL ",\xE5\xBC\xA0\xE4\xB8\x89\xF0\xA0\x80\x80,\"\xE5\xA4\x9A\r\n\xE8\xA1\x8C\"\r\n"
+#define GB_A_TAIL ",\xD5\xC5\xC8\xFD \x95\x32\x82\x36,\tx y\r\n"
+#define GB_B_TAIL ",\xD5\xC5\xC8\xFD\x95\x32\x82\x36,\"\xB6\xE0\r\n\xD0\xD0\"\r\n"
+/* UTF-16LE of the same, after the six digits. */
+static const unsigned char u16_a_tail[] = {
+    ',', 0, 0x20, 0x5F, 0x09, 0x4E, ' ', 0, 0x40, 0xD8, 0x00, 0xDC, ',', 0, '\t', 0,
+    'x', 0, ' ', 0, 'y', 0, '\r', 0, '\n', 0};
+static const unsigned char u16_b_tail[] = {
+    ',', 0, 0x20, 0x5F, 0x09, 0x4E, 0x40, 0xD8, 0x00, 0xDC, ',', 0, '"', 0, 0x1A, 0x59,
+    '\r', 0, '\n', 0, 0x4C, 0x88, '"', 0, '\r', 0, '\n', 0};
+
+static void put_ascii(buf *b, form f, const char *s)
+{
+    for (; *s; s++) {
+        buf_put(b, s, 1);
+        if (f == FORM_UTF16LE)
+            buf_put(b, "", 1);
+    }
+}
+
+static size_t build(buf *b, form f, size_t pad)
+{
+    char digits[16];
+    size_t n = 0;
+
+    b->len = 0;
+    if (f == FORM_UTF16LE)
+        buf_put(b, "\xFF\xFE", 2);
+    put_ascii(b, f, "h,name,note\r\np");
+    for (size_t i = 0; i < pad; i++)
+        put_ascii(b, f, "x");
+    put_ascii(b, f, "\r\n");
+    while (b->len < TARGET_BYTES) {
+        int quoted = n % 2;
+        snprintf(digits, sizeof digits, "%06zu", n++);
+        put_ascii(b, f, digits);
+        if (f == FORM_UTF8) {
+            if (quoted)
+                buf_put(b, U8_B_TAIL, sizeof U8_B_TAIL - 1);
+            else
+                buf_put(b, U8_A_TAIL, sizeof U8_A_TAIL - 1);
+        } else if (f == FORM_GB18030) {
+            if (quoted)
+                buf_put(b, GB_B_TAIL, sizeof GB_B_TAIL - 1);
+            else
+                buf_put(b, GB_A_TAIL, sizeof GB_A_TAIL - 1);
+        } else {
+            if (quoted)
+                buf_put(b, u16_b_tail, sizeof u16_b_tail);
+            else
+                buf_put(b, u16_a_tail, sizeof u16_a_tail);
+        }
+    }
+    return n;
+}
+
+typedef struct big_check {
+    uint64_t rows;
+    uint64_t next_line; /* where the next record must start */
+    uint64_t bad;
+    int pad_ok;
+} big_check;
+
+static int check_big_row(void *user, const am_text_row *row)
+{
+    big_check *c = user;
+    static const char name_a[] = "\xE5\xBC\xA0\xE4\xB8\x89 \xF0\xA0\x80\x80";
+    static const char note_a[] = "\tx y";
+    static const char name_b[] = "\xE5\xBC\xA0\xE4\xB8\x89\xF0\xA0\x80\x80";
+    static const char note_b[] = "\xE5\xA4\x9A\r\n\xE8\xA1\x8C";
+    char digits[16];
+
+    if (c->rows == 0) {
+        if (!(row->line == 1 && row->nfields == 3))
+            c->bad++;
+    } else if (c->rows == 1) {
+        c->pad_ok = row->line == 2 && row->nfields == 1;
+        c->next_line = 3;
+    } else {
+        uint64_t k = c->rows - 2;
+        int quoted = k % 2;
+        const char *name = quoted ? name_b : name_a, *note = quoted ? note_b : note_a;
+        size_t nlen = quoted ? sizeof name_b - 1 : sizeof name_a - 1;
+        size_t tlen = quoted ? sizeof note_b - 1 : sizeof note_a - 1;
+        snprintf(digits, sizeof digits, "%06llu", (unsigned long long)k);
+        if (row->line != c->next_line || row->nfields != 3 || row->bad_encoding ||
+            row->has_nul || row->field_too_long || strcmp(row->field[0], digits) != 0 ||
+            row->len[1] != nlen || memcmp(row->field[1], name, nlen + 1) != 0 ||
+            row->len[2] != tlen || memcmp(row->field[2], note, tlen + 1) != 0)
+            c->bad++;
+        c->next_line += quoted ? 2 : 1;
+    }
+    c->rows++;
+    return 0;
+}
+
+static void run_big(form f, am_encoding enc, am_encoding want_enc, int gz, int as_file)
+{
+    /* Two records' worth of padding; UTF-16 pads two bytes at a time. */
+    size_t period = f == FORM_UTF8 ? sizeof U8_A_TAIL + sizeof U8_B_TAIL - 2 + 12
+                    : f == FORM_GB18030
+                        ? sizeof GB_A_TAIL + sizeof GB_B_TAIL - 2 + 12
+                        : (sizeof u16_a_tail + sizeof u16_b_tail + 24) / 2;
+    buf b = {0}, z = {0};
+    am_reader_opts o = {enc, 0, 0, 0, 0};
+    char *path = as_file ? temp_path(".csv") : NULL;
+
+    for (size_t pad = 0; pad < period; pad++) {
+        size_t n = build(&b, f, pad);
+        const buf *in = &b;
+        if (gz) {
+            gzip_bytes(b.p, b.len, &z);
+            in = &z;
+        }
+        big_check c = {0, 0, 0, 0};
+        am_read_result res;
+        am_err err;
+        am_status st;
+        if (as_file) {
+            write_file(path, in->p, in->len);
+            st = am_read_csv_file(path, &o, check_big_row, &c, &res, &err);
+        } else {
+            st = am_read_csv_buffer(in->p, in->len, "big", &o, check_big_row, &c, &res, &err);
+        }
+        ck_assert_msg(st == AM_OK, "pad %zu: %s", pad, err.msg);
+        ck_assert_msg(c.bad == 0 && c.pad_ok, "pad %zu: %llu bad rows", pad,
+                      (unsigned long long)c.bad);
+        ck_assert_uint_eq(c.rows, n + 2);
+        ck_assert_uint_eq(res.records, n + 2);
+        ck_assert_uint_eq(res.bytes_read, in->len);
+        ck_assert_int_eq(res.encoding, want_enc);
+    }
+    if (path) {
+        unlink(path);
+        free(path);
+    }
+    buf_free(&b);
+    buf_free(&z);
+}
+
+START_TEST(test_chunks_utf8) { run_big(FORM_UTF8, AM_ENC_AUTO, AM_ENC_UTF8, 0, 0); }
+END_TEST
+START_TEST(test_chunks_utf8_file) { run_big(FORM_UTF8, AM_ENC_UTF8, AM_ENC_UTF8, 0, 1); }
+END_TEST
+START_TEST(test_chunks_utf8_gzip) { run_big(FORM_UTF8, AM_ENC_AUTO, AM_ENC_UTF8, 1, 0); }
+END_TEST
+START_TEST(test_chunks_gb18030) { run_big(FORM_GB18030, AM_ENC_AUTO, AM_ENC_GB18030, 0, 0); }
+END_TEST
+START_TEST(test_chunks_gb18030_gzip_file)
+{
+    run_big(FORM_GB18030, AM_ENC_GB18030, AM_ENC_GB18030, 1, 1);
+}
+END_TEST
+START_TEST(test_chunks_utf16le) { run_big(FORM_UTF16LE, AM_ENC_AUTO, AM_ENC_UTF16LE, 0, 0); }
+END_TEST
+
+/* AUTO must wait for the first non-ASCII byte however late it comes. */
+START_TEST(test_auto_decides_late)
+{
+    buf b = {0};
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+    char want[64];
+
+    for (int i = 0; i < 40000; i++)
+        buf_str(&b, "12345678\n");
+    buf_str(&b, "1," GB_ZS "\n");
+    ck_assert_int_eq(read_mem(b.p, b.len, NULL, &s, &res, &err), AM_OK);
+    ck_assert_int_eq(res.encoding, AM_ENC_GB18030);
+    snprintf(want, sizeof want, "40001:1|%s\n", U8_ZS);
+    ck_assert_str_eq(s.t.p + s.t.len - strlen(want), want);
+    ck_assert_uint_eq(res.records, 40001);
+    buf_free(&s.t);
+
+    b.len -= strlen("1," GB_ZS "\n");
+    buf_str(&b, "1," U8_ZS "\n");
+    ck_assert_int_eq(read_mem(b.p, b.len, NULL, &s, &res, &err), AM_OK);
+    ck_assert_int_eq(res.encoding, AM_ENC_UTF8);
+    ck_assert_str_eq(s.t.p + s.t.len - strlen(want), want);
+    buf_free(&s.t);
+    buf_free(&b);
+}
+END_TEST
+
+/* Many short quote-free lines, with blank lines between: every record
+ * must carry its own line number however the lines are grouped. */
+typedef struct short_check {
+    uint64_t rows, bad;
+} short_check;
+
+static int check_short_row(void *user, const am_text_row *row)
+{
+    short_check *c = user;
+    /* Line L holds its own number unless L % 3 == 0 (blank). */
+    uint64_t want = c->rows + c->rows / 2 + 1;
+    char digits[32];
+    snprintf(digits, sizeof digits, "%llu", (unsigned long long)want);
+    if (row->line != want || row->nfields != 2 || strcmp(row->field[0], digits) != 0 ||
+        strcmp(row->field[1], " v ") != 0)
+        c->bad++;
+    c->rows++;
+    return 0;
+}
+
+START_TEST(test_many_short_lines)
+{
+    buf b = {0};
+    short_check c = {0, 0};
+    am_read_result res;
+    am_err err;
+    char line[64];
+
+    for (unsigned long l = 1; l <= 60000; l++) {
+        if (l % 3 == 0)
+            snprintf(line, sizeof line, "%s", l % 2 ? "\r\n" : "\n");
+        else
+            snprintf(line, sizeof line, "%lu, v %s", l, l % 2 ? "\r\n" : "\n");
+        buf_str(&b, line);
+    }
+    ck_assert_int_eq(am_read_csv_buffer(b.p, b.len, "t", NULL, check_short_row, &c, &res, &err),
+                     AM_OK);
+    ck_assert_uint_eq(c.bad, 0);
+    ck_assert_uint_eq(c.rows, 40000);
+    buf_free(&b);
+}
+END_TEST
+
+/* A field longer than libcsv's first buffer, and than one chunk. */
+START_TEST(test_long_field_across_chunks)
+{
+    buf b = {0};
+    sink s = {0};
+    am_read_result res;
+    am_err err;
+    am_reader_opts o = {AM_ENC_AUTO, 0, 1000000, 0, 0};
+
+    buf_str(&b, "a,\"");
+    for (int i = 0; i < 70000; i++)
+        buf_str(&b, "xy\n");
+    buf_str(&b, "\",z\nlast\n");
+    ck_assert_int_eq(read_mem(b.p, b.len, &o, &s, &res, &err), AM_OK);
+    ck_assert_uint_eq(res.records, 2);
+    static const char tail[] = "|z\n70002:last\n";
+    ck_assert_uint_ge(s.t.len, sizeof tail - 1);
+    ck_assert_str_eq(s.t.p + s.t.len - (sizeof tail - 1), tail);
+    buf_free(&s.t);
+    buf_free(&b);
+}
+END_TEST
+
+#ifdef AM_FAULT_INJECTION
+/* Every allocation in turn fails: the read must report AM_ERR_NOMEM (or,
+ * if the failed allocation was not needed, succeed with the right rows)
+ * and leak nothing (LeakSanitizer checks the latter). */
+START_TEST(test_allocation_failures)
+{
+    buf z = {0}, big = {0};
+    static const char gb[] = "h,n\n1," GB_ZS "\n\"2\n\"," GB_ZS "\n";
+    int nomem = 0, ok = 0;
+
+    gzip_bytes(gb, sizeof gb - 1, &z);
+    for (unsigned long n = 1; n < 400 && ok < 3; n++) {
+        sink s = {0};
+        am_read_result res;
+        am_err err;
+        am_fault_fail_at(n);
+        am_status st = read_mem(z.p, z.len, NULL, &s, &res, &err);
+        am_fault_fail_at(0);
+        ck_assert_msg(st == AM_OK || st == AM_ERR_NOMEM, "n=%lu: %d %s", n, (int)st, err.msg);
+        if (st == AM_OK) {
+            ck_assert_str_eq(tx(&s), "1:h|n\n2:1|" U8_ZS "\n3:2\\n|" U8_ZS "\n");
+            ok++;
+        } else {
+            nomem++;
+            ck_assert_msg(strstr(err.msg, "out of memory") != NULL, "n=%lu: %s", n, err.msg);
+        }
+        buf_free(&s.t);
+    }
+    ck_assert_int_gt(nomem, 3);
+    ck_assert_int_eq(ok, 3);
+
+    /* Growth of libcsv's buffer: its retry with a smaller block must not
+     * hide the failure. */
+    buf_str(&big, "\"");
+    for (int i = 0; i < 5000; i++)
+        buf_str(&big, "abcdefgh\n");
+    buf_str(&big, "\"\n");
+    nomem = ok = 0;
+    for (unsigned long n = 1; n < 100 && ok < 3; n++) {
+        sink s = {0};
+        am_read_result res;
+        am_err err;
+        am_fault_fail_at(n);
+        am_status st = read_mem(big.p, big.len, NULL, &s, &res, &err);
+        am_fault_fail_at(0);
+        ck_assert_msg(st == AM_OK || st == AM_ERR_NOMEM, "n=%lu: %d %s", n, (int)st, err.msg);
+        if (st == AM_OK) {
+            ck_assert_uint_eq(s.rows, 1);
+            ck_assert_uint_eq(s.t.len, strlen("1:") + 5000 * 10 + 1);
+            ok++;
+        } else {
+            nomem++;
+        }
+        buf_free(&s.t);
+    }
+    ck_assert_int_gt(nomem, 3);
+    buf_free(&z);
+    buf_free(&big);
+}
+END_TEST
+#endif
+
+/* ------------------------------------------------------------------ */
+
+static Suite *csv_reader_suite(void)
+{
+    Suite *s = suite_create("csv_reader");
+    TCase *tc = tcase_create("kat");
+    tcase_add_loop_test(tc, test_kat, 0, (int)NKATS);
+    tcase_add_test(tc, test_xxh3_known);
+    tcase_add_test(tc, test_callback_abort);
+    tcase_add_test(tc, test_null_callback_and_opts);
+    tcase_add_test(tc, test_encoding_names);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("gzip_and_files");
+    tcase_add_test(tc, test_gzip_buffer);
+    tcase_add_test(tc, test_gzip_members);
+    tcase_add_test(tc, test_gzip_damaged_buffer);
+    tcase_add_test(tc, test_gzip_file);
+    tcase_add_test(tc, test_plain_file);
+    tcase_add_test(tc, test_missing_file);
+    tcase_add_test(tc, test_directory);
+    tcase_add_test(tc, test_unreadable_file);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("chunks");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_chunks_utf8);
+    tcase_add_test(tc, test_chunks_utf8_file);
+    tcase_add_test(tc, test_chunks_utf8_gzip);
+    tcase_add_test(tc, test_chunks_gb18030);
+    tcase_add_test(tc, test_chunks_gb18030_gzip_file);
+    tcase_add_test(tc, test_chunks_utf16le);
+    tcase_add_test(tc, test_auto_decides_late);
+    tcase_add_test(tc, test_many_short_lines);
+    tcase_add_test(tc, test_long_field_across_chunks);
+#ifdef AM_FAULT_INJECTION
+    tcase_add_test(tc, test_allocation_failures);
+#endif
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(csv_reader_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

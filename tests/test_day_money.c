@@ -1,0 +1,180 @@
+/* Known-answer tests for day numbers, date parsing and money in fen. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "day.h"
+#include "money.h"
+
+START_TEST(days_round_trip)
+{
+    static const struct {
+        int y, m, d;
+        int32_t day;
+    } cases[] = {
+        {1970, 1, 1, 0},      {1970, 1, 2, 1},      {1969, 12, 31, -1},  {2000, 2, 29, 11016},
+        {2024, 2, 29, 19782}, {2025, 12, 31, 20453}, {1800, 1, 1, -62091}, {2100, 3, 1, 47541},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int ok, y, m, d;
+        const int32_t day = am_day_from_ymd(cases[i].y, cases[i].m, cases[i].d, &ok);
+        ck_assert_int_eq(ok, 1);
+        ck_assert_int_eq(day, cases[i].day);
+        am_day_to_ymd(day, &y, &m, &d);
+        ck_assert_int_eq(y, cases[i].y);
+        ck_assert_int_eq(m, cases[i].m);
+        ck_assert_int_eq(d, cases[i].d);
+    }
+    ck_assert_int_eq(AM_DAY_EVER, -62091);
+}
+END_TEST
+
+START_TEST(every_day_round_trips)
+{
+    for (int32_t day = -62091; day < 50000; day += 7) {
+        int y, m, d, ok;
+        am_day_to_ymd(day, &y, &m, &d);
+        ck_assert_int_eq(am_day_from_ymd(y, m, d, &ok), day);
+        ck_assert_int_eq(ok, 1);
+    }
+}
+END_TEST
+
+START_TEST(date_parsing)
+{
+    static const struct {
+        const char *text;
+        am_date_format fmt;
+        int ok;
+        const char *iso;
+    } cases[] = {
+        {"2025-01-31", AM_DATE_AUTO, 1, "2025-01-31"},
+        {"20250131", AM_DATE_AUTO, 1, "2025-01-31"},
+        {"2025/1/5", AM_DATE_AUTO, 1, "2025-01-05"},
+        {"2025-1-5", AM_DATE_AUTO, 1, "2025-01-05"},
+        {"2025.12.01", AM_DATE_AUTO, 1, "2025-12-01"},
+        {"2024-02-29", AM_DATE_AUTO, 1, "2024-02-29"},
+        {"2025-02-29", AM_DATE_AUTO, 0, NULL},
+        {"2025-02-30", AM_DATE_AUTO, 0, NULL},
+        {"20250230", AM_DATE_AUTO, 0, NULL},
+        {"2025-13-01", AM_DATE_AUTO, 0, NULL},
+        {"2025/1/5/", AM_DATE_AUTO, 0, NULL},
+        {"2025-01/05", AM_DATE_AUTO, 0, NULL},
+        {"25-01-05", AM_DATE_AUTO, 0, NULL},
+        {"", AM_DATE_AUTO, 0, NULL},
+        {"abc", AM_DATE_AUTO, 0, NULL},
+        {"45658", AM_DATE_EXCEL, 1, "2025-01-01"},
+        {"61", AM_DATE_EXCEL, 1, "1900-03-01"},
+        {"60", AM_DATE_EXCEL, 0, NULL},
+        {"2025-01-01", AM_DATE_EXCEL, 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int32_t day = 0;
+        const int ok = am_day_parse(cases[i].text, strlen(cases[i].text), cases[i].fmt, &day);
+        ck_assert_msg(ok == cases[i].ok, "case %zu '%s'", i, cases[i].text);
+        if (ok) {
+            char iso[11];
+            am_day_format(day, iso);
+            ck_assert_str_eq(iso, cases[i].iso);
+        }
+    }
+}
+END_TEST
+
+START_TEST(month_parsing)
+{
+    int32_t first, last;
+    char a[11], b[11];
+    ck_assert(am_month_parse("202402", 6, &first, &last));
+    am_day_format(first, a);
+    am_day_format(last, b);
+    ck_assert_str_eq(a, "2024-02-01");
+    ck_assert_str_eq(b, "2024-02-29");
+    ck_assert(am_month_parse("2025-12", 7, &first, &last));
+    am_day_format(last, b);
+    ck_assert_str_eq(b, "2025-12-31");
+    ck_assert(!am_month_parse("202513", 6, &first, &last));
+    ck_assert(!am_month_parse("20251", 5, &first, &last));
+    ck_assert(!am_month_parse("2025-1x", 7, &first, &last));
+    char open[11];
+    am_day_format(AM_DAY_OPEN, open);
+    ck_assert_str_eq(open, "");
+}
+END_TEST
+
+START_TEST(money_parsing)
+{
+    static const struct {
+        const char *text;
+        am_money_status status;
+        int64_t fen;
+    } cases[] = {
+        {"0", AM_MONEY_OK, 0},
+        {"12", AM_MONEY_OK, 1200},
+        {"12.5", AM_MONEY_OK, 1250},
+        {"12.05", AM_MONEY_OK, 1205},
+        {".5", AM_MONEY_OK, 50},
+        {"12.", AM_MONEY_OK, 1200},
+        {"1,234.50", AM_MONEY_OK, 123450},
+        {"+3", AM_MONEY_OK, 300},
+        {"\xC2\xA5" "88", AM_MONEY_OK, 8800},
+        {"\xEF\xBF\xA5" "1.01", AM_MONEY_OK, 101},
+        {"-0", AM_MONEY_OK, 0},
+        {"-1.00", AM_MONEY_NEGATIVE, 0},
+        {"12.345", AM_MONEY_BAD, 0},
+        {"1e3", AM_MONEY_BAD, 0},
+        {"", AM_MONEY_BAD, 0},
+        {".", AM_MONEY_BAD, 0},
+        {",1", AM_MONEY_BAD, 0},
+        {"12 3", AM_MONEY_BAD, 0},
+        {"99999999999999999999", AM_MONEY_OVERFLOW, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int64_t fen = -7;
+        const am_money_status st = am_money_parse(cases[i].text, strlen(cases[i].text), &fen);
+        ck_assert_msg(st == cases[i].status, "case %zu '%s': status %d", i, cases[i].text, st);
+        if (st == AM_MONEY_OK)
+            ck_assert_int_eq(fen, cases[i].fen);
+    }
+}
+END_TEST
+
+START_TEST(money_formatting_and_prorating)
+{
+    char out[32];
+    ck_assert_int_eq(am_money_format(0, out), 4);
+    ck_assert_str_eq(out, "0.00");
+    am_money_format(5, out);
+    ck_assert_str_eq(out, "0.05");
+    am_money_format(123456, out);
+    ck_assert_str_eq(out, "1234.56");
+    am_money_format(-1230, out);
+    ck_assert_str_eq(out, "-12.30");
+    am_money_format(INT64_MIN, out);
+    ck_assert_str_eq(out, "-92233720368547758.08");
+    /* 1,100 yuan for 31 days, 10 of them at issue: 354.838... -> 354.84 */
+    ck_assert_int_eq(am_money_prorate(110000, 10, 31), 35484);
+    ck_assert_int_eq(am_money_prorate(100, 1, 2), 50);
+    ck_assert_int_eq(am_money_prorate(1, 1, 2), 1); /* half rounds away from zero */
+    ck_assert_int_eq(am_money_prorate(-1, 1, 2), -1);
+    ck_assert_int_eq(am_money_prorate(INT64_MAX / 2, 365, 365), INT64_MAX / 2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("day_money");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, days_round_trip);
+    tcase_add_test(tc, every_day_round_trips);
+    tcase_add_test(tc, date_parsing);
+    tcase_add_test(tc, month_parsing);
+    tcase_add_test(tc, money_parsing);
+    tcase_add_test(tc, money_formatting_and_prorating);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

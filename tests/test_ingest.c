@@ -1,0 +1,211 @@
+/* Tests for turning rows into records or rejects: every row lands in
+ * exactly one place, with the documented reason, and no detail repeats a
+ * raw value. */
+#include <aidmatch.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const unsigned char test_key[16] = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
+
+static am_ctx *new_ctx(void)
+{
+    am_ctx *ctx;
+    ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/data/catalogue", getenv("AM_SOURCE_ROOT"));
+    ck_assert_msg(am_load_catalogue(ctx, dir) == AM_OK, "%s", am_errmsg(ctx));
+    ck_assert_int_eq(am_load_key(ctx, test_key, sizeof test_key), AM_OK);
+    return ctx;
+}
+
+static am_feed *feed_with(am_ctx *ctx, const char *const (*keys)[2])
+{
+    am_feed *feed;
+    ck_assert_int_eq(am_feed_new(ctx, "f", &feed), AM_OK);
+    for (; (*keys)[0]; keys++)
+        ck_assert_msg(am_feed_set(feed, (*keys)[0], (*keys)[1]) == AM_OK, "%s", am_errmsg(ctx));
+    return feed;
+}
+
+static const char *const payment_keys[][2] = {
+    {"agency", "MCA"}, {"item_column", "type"}, {"item_map", "urban:DIBAO_URBAN|rural:DIBAO_RURAL"},
+    {"person_id", "id"}, {"household_id", "hh"}, {"name", "name"}, {"amount", "amount"},
+    {"start", "from"}, {"end", "to"}, {"max_amount", "50000"}, {NULL, NULL}};
+
+/* Line 1 is the header; each case row's line is its index + 2. */
+static const struct {
+    const char *row;
+    int reason; /* -1: ingested */
+} payment_rows[] = {
+    {"11010519491231002X,H1,张三,urban,1100.00,2025-01-01,2025-01-31", -1},
+    {"11010519491231002x,H1,张三,rural,1100,20250201,20250228", -1},
+    {"441900890101221,H2,李四,urban,900.5,2025/3/1,2025/3/31", -1},
+    {",H1,王五,urban,1.00,2025-01-01,2025-01-31", AM_REJECT_MISSING_ID},
+    {"110105194912310021,H1,王五,urban,1.00,2025-01-01,2025-01-31", AM_REJECT_BAD_CHECK_DIGIT},
+    {"3.20281E+17,H1,王五,urban,1.00,2025-01-01,2025-01-31", AM_REJECT_EXCEL_MANGLED},
+    {"11010519491231,H1,王五,urban,1.00,2025-01-01,2025-01-31", AM_REJECT_BAD_LENGTH},
+    {"11010519491331002X,H1,王五,urban,1.00,2025-01-01,2025-01-31", AM_REJECT_BAD_BIRTH_DATE},
+    {"11010519491231002X,H1,王五,urban,1.00,2025-02-30,2025-03-31", AM_REJECT_BAD_DATE},
+    {"11010519491231002X,H1,王五,urban,1.00,,2025-03-31", AM_REJECT_MISSING_DATE},
+    {"11010519491231002X,H1,王五,urban,1.00,2025-04-01,2025-03-31", AM_REJECT_END_BEFORE_START},
+    {"11010519491231002X,H1,王五,urban,-5.00,2025-01-01,2025-01-31", AM_REJECT_NEGATIVE_AMOUNT},
+    {"11010519491231002X,H1,王五,urban,50000.01,2025-01-01,2025-01-31", AM_REJECT_ABSURD_AMOUNT},
+    {"11010519491231002X,H1,王五,urban,12.345,2025-01-01,2025-01-31", AM_REJECT_BAD_AMOUNT},
+    {"11010519491231002X,H1,王五,urban,,2025-01-01,2025-01-31", AM_REJECT_MISSING_AMOUNT},
+    {"11010519491231002X,H1,王五,suburban,1.00,2025-01-01,2025-01-31", AM_REJECT_UNKNOWN_ITEM},
+    {"11010519491231002X,H1,王五,urban,1.00,2025-01-01", AM_REJECT_TOO_FEW_FIELDS},
+    {"11010519491231002X,H1,王五,urban,1.00,2025-01-01,2025-01-31,extra", AM_REJECT_TOO_MANY_FIELDS},
+    {"11010519491231002X,HHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHHH,王五,urban,1.00,2025-01-01,2025-01-31",
+     AM_REJECT_BAD_HOUSEHOLD},
+    {"\"11010519491231002X\",\"H1\",\"王, 五\",urban,\"1,100.00\",2025-01-01,2025-01-31", -1},
+};
+
+START_TEST(payment_rows_land_in_one_place)
+{
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, payment_keys);
+    char csv[8192] = "id,hh,name,type,amount,from,to\n";
+    const size_t n = sizeof payment_rows / sizeof *payment_rows;
+    for (size_t i = 0; i < n; i++) {
+        strcat(csv, payment_rows[i].row);
+        strcat(csv, "\n");
+    }
+    ck_assert_msg(am_feed_ingest_buffer(feed, csv, strlen(csv)) == AM_OK, "%s", am_errmsg(ctx));
+    am_feed_stats s;
+    ck_assert_int_eq(am_feed_stats_get(ctx, 0, &s), AM_OK);
+    ck_assert_uint_eq(s.rows_read, n);
+    ck_assert_uint_eq(s.rows_read, s.rows_ingested + s.rows_rejected);
+    uint64_t by_reason_total = 0;
+    for (int r = 0; r < AM_REJECT__COUNT; r++)
+        by_reason_total += s.by_reason[r];
+    ck_assert_uint_eq(by_reason_total, s.rows_rejected);
+    size_t next_reject = 0, ingested = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (payment_rows[i].reason < 0) {
+            ingested++;
+            continue;
+        }
+        am_reject_row r;
+        ck_assert_int_eq(am_reject_get(ctx, next_reject++, &r), AM_OK);
+        ck_assert_msg(r.line == i + 2, "row %zu: reject at line %llu", i, (unsigned long long)r.line);
+        ck_assert_msg((int)r.reason == payment_rows[i].reason, "row %zu: %s", i,
+                      am_reject_name(r.reason));
+        ck_assert_str_eq(r.feed, "f");
+        ck_assert_ptr_null(strstr(r.detail, "1101051949"));
+        ck_assert_ptr_null(strstr(r.detail, "王五"));
+    }
+    ck_assert_uint_eq(s.rows_ingested, ingested);
+    ck_assert_uint_eq(am_reject_count(ctx), next_reject);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(registry_values_and_open_periods)
+{
+    static const char *const keys[][2] = {
+        {"agency", "DPF"}, {"kind", "registry"}, {"fact", "DISABILITY"}, {"person_id", "证号"},
+        {"value", "等级"}, {"start", "发证日期"}, {"end", "有效期至"}, {NULL, NULL}};
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, keys);
+    const char csv[] = "证号,等级,发证日期,有效期至\n"
+                       "11010519491231002X,一级,2020-01-01,\n"
+                       "11010519491231002X,2级,,2030-01-01\n"
+                       "11010519491231002X,3,2020-01-01,2030-01-01\n"
+                       "11010519491231002X,五级,2020-01-01,\n"
+                       "11010519491231002X,,2020-01-01,\n";
+    ck_assert_int_eq(am_feed_ingest_buffer(feed, csv, sizeof csv - 1), AM_OK);
+    am_feed_stats s;
+    am_feed_stats_get(ctx, 0, &s);
+    ck_assert_uint_eq(s.rows_ingested, 3);
+    ck_assert_uint_eq(s.by_reason[AM_REJECT_BAD_GRADE], 2);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(tokenised_feeds_check_tokens)
+{
+    am_ctx *ctx = new_ctx();
+    char fingerprint[17];
+    snprintf(fingerprint, sizeof fingerprint, "%s", am_key_fingerprint(ctx));
+    const char *const keys[][2] = {
+        {"agency", "ACFTU"}, {"item", "UNION_AID"}, {"ids", "token"},
+        {"key_fingerprint", fingerprint}, {"person_id", "token"}, {"amount", "amount"},
+        {"date", "paid"}, {NULL, NULL}};
+    am_feed *feed = feed_with(ctx, keys);
+    const char csv[] = "token,amount,paid\n"
+                       "00112233445566778899aabbccddeeff,500,2025-05-01\n"
+                       "00112233445566778899AABBCCDDEEFF,500,2025-05-01\n"
+                       "11010519491231002X,500,2025-05-01\n"
+                       "00112233445566778899aabbccddeeZZ,500,2025-05-01\n";
+    ck_assert_int_eq(am_feed_ingest_buffer(feed, csv, sizeof csv - 1), AM_OK);
+    am_feed_stats s;
+    am_feed_stats_get(ctx, 0, &s);
+    ck_assert_uint_eq(s.rows_ingested, 2);
+    ck_assert_uint_eq(s.by_reason[AM_REJECT_BAD_TOKEN], 2);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(encoding_and_nul_rows_are_rejected)
+{
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, payment_keys);
+    ck_assert_int_eq(am_feed_set(feed, "encoding", "utf-8"), AM_OK);
+    const char csv[] = "id,hh,name,type,amount,from,to\n"
+                       "11010519491231002X,H1,\xff\xfe,urban,1.00,2025-01-01,2025-01-31\n"
+                       "11010519491231002X,H1,a\0b,urban,1.00,2025-01-01,2025-01-31\n"
+                       "11010519491231002X,H1,ok,urban,1.00,2025-01-01,2025-01-31\n";
+    ck_assert_int_eq(am_feed_ingest_buffer(feed, csv, sizeof csv - 1), AM_OK);
+    am_feed_stats s;
+    am_feed_stats_get(ctx, 0, &s);
+    ck_assert_uint_eq(s.rows_ingested, 1);
+    ck_assert_uint_eq(s.by_reason[AM_REJECT_BAD_ENCODING], 1);
+    ck_assert_uint_eq(s.by_reason[AM_REJECT_EMBEDDED_NUL], 1);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(a_feed_is_ingested_once)
+{
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, payment_keys);
+    const char csv[] = "id,hh,name,type,amount,from,to\n";
+    ck_assert_int_eq(am_feed_ingest_buffer(feed, csv, sizeof csv - 1), AM_OK);
+    ck_assert_int_eq(am_feed_ingest_buffer(feed, csv, sizeof csv - 1), AM_ERR_INVALID);
+    ck_assert_int_eq(am_feed_set(feed, "amount", "x"), AM_ERR_INVALID);
+    am_feed *twin;
+    ck_assert_int_eq(am_feed_new(ctx, "f", &twin), AM_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(am_errmsg(ctx), "declared twice"));
+    am_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(empty_buffer_has_no_header)
+{
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, payment_keys);
+    ck_assert_int_eq(am_feed_ingest_buffer(feed, "", 0), AM_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(am_errmsg(ctx), "is empty"));
+    am_ctx_free(ctx);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ingest");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, payment_rows_land_in_one_place);
+    tcase_add_test(tc, registry_values_and_open_periods);
+    tcase_add_test(tc, tokenised_feeds_check_tokens);
+    tcase_add_test(tc, encoding_and_nul_rows_are_rejected);
+    tcase_add_test(tc, a_feed_is_ingested_once);
+    tcase_add_test(tc, empty_buffer_has_no_header);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

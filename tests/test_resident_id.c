@@ -1,0 +1,533 @@
+/*
+ * test_resident_id.c — known-answer and generated tests for resident_id.c.
+ *
+ * The generated tests use their own check-character and date oracles
+ * (ref_check_char, ref_valid_date) so that they do not merely agree with
+ * the code under test.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resident_id.h"
+
+#define NGENERATED 300
+
+/* ------------------------------------------------------------------ */
+/* Oracles and helpers                                                  */
+
+static char ref_check_char(const char *id17)
+{
+    static const int w[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    int sum = 0;
+    for (int i = 0; i < 17; i++)
+        sum += (id17[i] - '0') * w[i];
+    return "10X98765432"[sum % 11];
+}
+
+static int ref_valid_date(const char *yyyymmdd)
+{
+    int y = 0, m = 0, d = 0;
+    for (int i = 0; i < 4; i++)
+        y = y * 10 + (yyyymmdd[i] - '0');
+    for (int i = 4; i < 6; i++)
+        m = m * 10 + (yyyymmdd[i] - '0');
+    for (int i = 6; i < 8; i++)
+        d = d * 10 + (yyyymmdd[i] - '0');
+    if (y < 1880 || y > 2100 || m < 1 || m > 12 || d < 1)
+        return 0;
+    int dim;
+    if (m == 2)
+        dim = ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : 28;
+    else if (m == 4 || m == 6 || m == 9 || m == 11)
+        dim = 30;
+    else
+        dim = 31;
+    return d <= dim;
+}
+
+/* What normalise must say about an 18-character all-digit/X candidate whose
+ * check character is known to be wrong or right. */
+static int expect_for(const char *id18, am_reject *why)
+{
+    if (!ref_valid_date(id18 + 6)) {
+        *why = AM_REJECT_BAD_BIRTH_DATE;
+        return 0;
+    }
+    if (ref_check_char(id18) == id18[17])
+        return 1;
+    *why = memcmp(id18 + 15, "000", 3) == 0 ? AM_REJECT_EXCEL_MANGLED : AM_REJECT_BAD_CHECK_DIGIT;
+    return 0;
+}
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+/* splitmix64: deterministic, so a failure reproduces exactly. */
+static uint64_t rng_next(rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    return z ^ (z >> 31);
+}
+
+static int rng_range(rng *r, int lo, int hi)
+{
+    return lo + (int)(rng_next(r) % (uint64_t)(hi - lo + 1));
+}
+
+static int days_in(int y, int m)
+{
+    static const int dim[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return dim[m - 1] + (m == 2 && leap);
+}
+
+static const char *const areas[] = {"110105", "320281", "440307", "620102", "441900",
+                                    "510104", "650102", "820000", "130102", "210102"};
+
+/* Writes a valid 18-character ID (and NUL) built with am_id_check_char. */
+static void synth_id(rng *r, int year_lo, int year_hi, char id[19])
+{
+    int y = rng_range(r, year_lo, year_hi);
+    int m = rng_range(r, 1, 12);
+    int d = rng_range(r, 1, days_in(y, m));
+    int seq = rng_range(r, 0, 999);
+    const char *area = areas[rng_next(r) % (sizeof areas / sizeof areas[0])];
+    char digits[48]; /* roomy, so the compiler can see nothing is cut */
+    snprintf(digits, sizeof digits, "%s%04d%02d%02d%03d", area, y, m, d, seq);
+    memcpy(id, digits, 17);
+    id[17] = am_id_check_char(id);
+    id[18] = '\0';
+}
+
+/* Runs normalise on a NUL-terminated string with a poisoned output buffer
+ * and checks the exact outcome; on failure the buffer must be untouched. */
+static void check_normalise(const char *in, int want_ok, am_reject want_why, const char *want_out)
+{
+    char out[AM_ID_LEN];
+    memset(out, '#', sizeof out);
+    am_reject why = AM_REJECT__COUNT;
+    int ok = am_id_normalise(in, strlen(in), out, &why);
+    ck_assert_msg(ok == want_ok, "input \"%s\": got ok=%d want %d (why=%d)", in, ok, want_ok,
+                  (int)why);
+    if (want_ok) {
+        ck_assert_mem_eq(out, want_out, AM_ID_LEN);
+    } else {
+        ck_assert_msg(why == want_why, "input \"%s\": got reason %d want %d", in, (int)why,
+                      (int)want_why);
+        for (size_t i = 0; i < AM_ID_LEN; i++)
+            ck_assert_int_eq(out[i], '#');
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Known-answer table                                                   */
+
+typedef struct kat {
+    const char *in;
+    int ok;
+    am_reject why; /* when !ok */
+    const char *out; /* when ok */
+} kat;
+
+#define OK(in, out) {in, 1, AM_REJECT__COUNT, out}
+#define NO(in, why) {in, 0, why, NULL}
+
+static const kat kats[] = {
+    /* Valid, and every normalisation. */
+    OK("11010519491231002X", "11010519491231002X"),
+    OK("11010519491231002x", "11010519491231002X"),
+    OK("441900890101221", "441900198901012219"),
+    OK("\uFF11\uFF11\uFF10\uFF11\uFF10\uFF15\uFF11\uFF19\uFF14\uFF19\uFF11\uFF12\uFF13\uFF11"
+       "\uFF10\uFF10\uFF12\uFF38",
+       "11010519491231002X"),
+    OK("\uFF11\uFF11\uFF10\uFF11\uFF10\uFF15\uFF11\uFF19\uFF14\uFF19\uFF11\uFF12\uFF13\uFF11"
+       "\uFF10\uFF10\uFF12\uFF58",
+       "11010519491231002X"),
+    OK("110105\uFF11\uFF19\uFF14\uFF19" "1231002X", "11010519491231002X"),
+    /* Every full-width digit. */
+    OK("\uFF13\uFF14\uFF15\uFF16\uFF17\uFF18\uFF11\uFF19\uFF19"
+       "\uFF10\uFF10\uFF11\uFF12\uFF12\uFF10\uFF11\uFF13\uFF13",
+       "345678199001220133"),
+    OK(" 110105 19491231 002X ", "11010519491231002X"),
+    OK("\t\r\n\v\f 11010519491231002X \r\n", "11010519491231002X"),
+    OK("\u3000\u300011010519491231002X\u3000", "11010519491231002X"),
+    OK("110105\u300019491231\u3000002X", "11010519491231002X"),
+    /* Trimming alternates kinds of space; a tab inside would be bad. */
+    OK("\u3000\t\u3000 11010519491231002X\t\u3000\n", "11010519491231002X"),
+    OK("\u3000 1101 0519 4912 3100 2x \u3000", "11010519491231002X"),
+    OK("4419 0089 0101 221", "441900198901012219"),
+    OK("\uFF14\uFF14\uFF11\uFF19\uFF10\uFF10\uFF18\uFF19\uFF10\uFF11\uFF10\uFF11\uFF12\uFF12"
+       "\uFF11",
+       "441900198901012219"),
+    OK("440307198005123456", "440307198005123456"),
+    OK("620102197511018882", "620102197511018882"),
+    OK("320281199001010003", "320281199001010003"),
+    /* Ends in 000 but the check character holds: a real ID, not Excel. */
+    OK("110105199001013000", "110105199001013000"),
+    OK("440307199001013000", "440307199001013000"),
+
+    /* Missing. */
+    NO("", AM_REJECT_MISSING_ID),
+    NO("   ", AM_REJECT_MISSING_ID),
+    NO("\u3000\u3000 \t\r\n", AM_REJECT_MISSING_ID),
+
+    /* Excel damage. */
+    NO("3.20281E+17", AM_REJECT_EXCEL_MANGLED),
+    NO("3.20281e+17", AM_REJECT_EXCEL_MANGLED),
+    NO("3.2028119900101E+17", AM_REJECT_EXCEL_MANGLED),
+    NO(" 3.20281E+17 ", AM_REJECT_EXCEL_MANGLED),
+    NO("3E+17", AM_REJECT_EXCEL_MANGLED),
+    NO("3.E17", AM_REJECT_EXCEL_MANGLED),
+    NO("3.20281E-17", AM_REJECT_EXCEL_MANGLED),
+    NO("320281199001011234.0", AM_REJECT_EXCEL_MANGLED),
+    NO("320281199001011234.00", AM_REJECT_EXCEL_MANGLED),
+    NO("441900890101221.0", AM_REJECT_EXCEL_MANGLED),
+    NO("320281199001011000", AM_REJECT_EXCEL_MANGLED),
+    NO("110105194912310000", AM_REJECT_EXCEL_MANGLED),
+
+    /* Bad length: only digits and X, but not 15 or 18 of them. */
+    NO("1", AM_REJECT_BAD_LENGTH),
+    NO("X", AM_REJECT_BAD_LENGTH),
+    NO("44190089010122", AM_REJECT_BAD_LENGTH),
+    NO("4419008901012210", AM_REJECT_BAD_LENGTH),
+    NO("11010519491231002", AM_REJECT_BAD_LENGTH),
+    NO("1101051949123100X", AM_REJECT_BAD_LENGTH),
+    NO("11010519491231002X0", AM_REJECT_BAD_LENGTH),
+    NO("1101051949123100201", AM_REJECT_BAD_LENGTH),
+
+    /* Bad characters, which outrank a wrong length. */
+    NO("11010519491231002Y", AM_REJECT_BAD_CHAR),
+    NO("1101051949123100X2", AM_REJECT_BAD_CHAR),
+    NO("X1010519491231002X", AM_REJECT_BAD_CHAR),
+    NO("44190089010122X", AM_REJECT_BAD_CHAR),
+    NO("110105-19491231-002X", AM_REJECT_BAD_CHAR),
+    NO("110105\t19491231002X", AM_REJECT_BAD_CHAR),
+    NO("'11010519491231002X", AM_REJECT_BAD_CHAR),
+    NO("11010519491231002\uFF39", AM_REJECT_BAD_CHAR),
+    NO("110105\u00A019491231002X", AM_REJECT_BAD_CHAR),
+    NO("1101051949A", AM_REJECT_BAD_CHAR),
+    NO("110105194912310.5", AM_REJECT_BAD_CHAR),
+    NO("320281199001011234.", AM_REJECT_BAD_CHAR),
+    NO("3.2E+", AM_REJECT_BAD_CHAR),
+    NO("3.20281E+17.5", AM_REJECT_BAD_CHAR),
+    NO("320281199001011234.01", AM_REJECT_BAD_CHAR),
+    NO("E+17", AM_REJECT_BAD_CHAR),
+    NO("\xff", AM_REJECT_BAD_CHAR),
+    NO("11010519491231002\xe3\x80", AM_REJECT_BAD_CHAR),
+    NO("11010519491231002\xef\xbc", AM_REJECT_BAD_CHAR),
+    NO("\xe3\x80\x80" "11010519491231002X\xe3", AM_REJECT_BAD_CHAR),
+
+    /* Birth dates. */
+    OK("110105200002290013", "110105200002290013"),
+    OK("110105188001010017", "110105188001010017"),
+    OK("110105210012310013", "110105210012310013"),
+    NO("110105190002290017", AM_REJECT_BAD_BIRTH_DATE),
+    NO("110105210002290012", AM_REJECT_BAD_BIRTH_DATE),
+    NO("110105187912310016", AM_REJECT_BAD_BIRTH_DATE),
+    NO("110105210101010012", AM_REJECT_BAD_BIRTH_DATE),
+    NO("110105202302290014", AM_REJECT_BAD_BIRTH_DATE),
+    NO("110105199004310019", AM_REJECT_BAD_BIRTH_DATE),
+    NO("110105199013010018", AM_REJECT_BAD_BIRTH_DATE),
+    NO("110105199000010019", AM_REJECT_BAD_BIRTH_DATE),
+    NO("110105199001000015", AM_REJECT_BAD_BIRTH_DATE),
+    NO("441900890230221", AM_REJECT_BAD_BIRTH_DATE),
+    NO("441900000229221", AM_REJECT_BAD_BIRTH_DATE),
+    /* The birth date survives Excel truncation, so it is judged first. */
+    NO("320281199002300000", AM_REJECT_BAD_BIRTH_DATE),
+
+    /* Check character. */
+    NO("110105194912310020", AM_REJECT_BAD_CHECK_DIGIT),
+    NO("110105194912310021", AM_REJECT_BAD_CHECK_DIGIT),
+    NO("11010519491231002\uFF10", AM_REJECT_BAD_CHECK_DIGIT),
+    NO("320281199001011230", AM_REJECT_BAD_CHECK_DIGIT),
+    NO("44030719800512345X", AM_REJECT_BAD_CHECK_DIGIT),
+};
+
+START_TEST(test_kat)
+{
+    const kat *k = &kats[_i];
+    check_normalise(k->in, k->ok, k->why, k->out);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Calling conventions                                                  */
+
+START_TEST(test_not_nul_terminated)
+{
+    /* The length decides, not a terminator: trailing junk beyond len is
+     * invisible, and a NUL inside len is a character like any other. */
+    static const char buf[] = "11010519491231002XJUNK";
+    char out[AM_ID_LEN];
+    am_reject why = AM_REJECT__COUNT;
+    ck_assert_int_eq(am_id_normalise(buf, 18, out, &why), 1);
+    ck_assert_mem_eq(out, "11010519491231002X", AM_ID_LEN);
+
+    ck_assert_int_eq(am_id_normalise(buf, 17, out, &why), 0);
+    ck_assert_int_eq(why, AM_REJECT_BAD_LENGTH);
+
+    static const char nul[] = "1101051949\0" "1231002X";
+    ck_assert_int_eq(am_id_normalise(nul, sizeof nul - 1, out, &why), 0);
+    ck_assert_int_eq(why, AM_REJECT_BAD_CHAR);
+
+    ck_assert_int_eq(am_id_normalise(buf, 0, out, &why), 0);
+    ck_assert_int_eq(why, AM_REJECT_MISSING_ID);
+}
+END_TEST
+
+START_TEST(test_null_arguments)
+{
+    char out[AM_ID_LEN];
+    am_reject why = AM_REJECT__COUNT;
+    ck_assert_int_eq(am_id_normalise(NULL, 0, out, &why), 0);
+    ck_assert_int_eq(why, AM_REJECT_MISSING_ID);
+    why = AM_REJECT__COUNT;
+    ck_assert_int_eq(am_id_normalise(NULL, 18, out, &why), 0);
+    ck_assert_int_eq(why, AM_REJECT_MISSING_ID);
+
+    /* why may be NULL; out may be NULL to validate only. */
+    ck_assert_int_eq(am_id_normalise("11010519491231002X", 18, out, NULL), 1);
+    ck_assert_int_eq(am_id_normalise("11010519491231002Y", 18, out, NULL), 0);
+    ck_assert_int_eq(am_id_normalise("441900890101221", 15, NULL, &why), 1);
+    why = AM_REJECT__COUNT;
+    ck_assert_int_eq(am_id_normalise("3.20281E+17", 11, NULL, &why), 0);
+    ck_assert_int_eq(why, AM_REJECT_EXCEL_MANGLED);
+
+    ck_assert_int_eq(am_id_check_char(NULL), '\0');
+}
+END_TEST
+
+START_TEST(test_long_input)
+{
+    /* Far longer than any buffer an implementation might keep. */
+    char big[4096];
+    char out[AM_ID_LEN];
+    am_reject why = AM_REJECT__COUNT;
+
+    memset(big, '1', sizeof big);
+    ck_assert_int_eq(am_id_normalise(big, sizeof big, out, &why), 0);
+    ck_assert_int_eq(why, AM_REJECT_BAD_LENGTH);
+
+    big[sizeof big - 1] = 'Q';
+    ck_assert_int_eq(am_id_normalise(big, sizeof big, out, &why), 0);
+    ck_assert_int_eq(why, AM_REJECT_BAD_CHAR);
+
+    /* Eighteen digits drowned in spaces are still eighteen digits. */
+    memset(big, ' ', sizeof big);
+    memcpy(big + 1000, "1101051949", 10);
+    memcpy(big + 3000, "1231002x", 8);
+    ck_assert_int_eq(am_id_normalise(big, sizeof big, out, &why), 1);
+    ck_assert_mem_eq(out, "11010519491231002X", AM_ID_LEN);
+
+    /* A long zero-filled decimal is still a number. */
+    memset(big, '0', sizeof big);
+    memcpy(big, "320281199001011234.", 19);
+    why = AM_REJECT__COUNT;
+    ck_assert_int_eq(am_id_normalise(big, sizeof big, out, &why), 0);
+    ck_assert_int_eq(why, AM_REJECT_EXCEL_MANGLED);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Check character                                                      */
+
+static const struct {
+    const char *id17;
+    char check;
+} check_kats[] = {
+    {"11010519491231002", 'X'}, {"44190019890101221", '9'}, {"32028119900101123", '3'},
+    {"32028119900101000", '3'}, {"11010520000229001", '3'}, {"11010518800101001", '7'},
+    {"11010521001231001", '3'}, {"44030719800512345", '6'}, {"62010219751101888", '2'},
+    {"32028119900101100", '6'}, {"32028119900101200", '9'}, {"11010519900101300", '0'},
+    {"00000000000000000", '1'},
+};
+
+START_TEST(test_check_char_kat)
+{
+    ck_assert_int_eq(am_id_check_char(check_kats[_i].id17), check_kats[_i].check);
+}
+END_TEST
+
+START_TEST(test_check_char_every_remainder)
+{
+    /* Position 8 has weight 1, so stepping it walks the sum through 10
+     * consecutive remainders; two base values reach all 11. */
+    int seen[11] = {0};
+    static const char *const bases[] = {"11010519491231002", "44030719800512345"};
+    for (size_t b = 0; b < 2; b++) {
+        char id[18];
+        memcpy(id, bases[b], 18);
+        for (char d = '0'; d <= '9'; d++) {
+            id[7] = d;
+            char want = ref_check_char(id);
+            ck_assert_int_eq(am_id_check_char(id), want);
+            seen[strchr("10X98765432", want) - "10X98765432"] = 1;
+        }
+    }
+    for (int i = 0; i < 11; i++)
+        ck_assert_msg(seen[i], "remainder %d never exercised", i);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Generated                                                            */
+
+START_TEST(test_generated_valid_unchanged)
+{
+    rng r = {0x1D5EEDu};
+    for (int n = 0; n < NGENERATED; n++) {
+        char id[19];
+        synth_id(&r, 1880, 2100, id);
+        ck_assert_int_eq(id[17], ref_check_char(id));
+        check_normalise(id, 1, AM_REJECT__COUNT, id);
+
+        /* The same ID as an export might show it. */
+        char spaced[64];
+        snprintf(spaced, sizeof spaced, " %.6s %.8s %.4s\t", id, id + 6, id + 14);
+        check_normalise(spaced, 1, AM_REJECT__COUNT, id);
+
+        char wide[19 * 3 + 1];
+        size_t w = 0;
+        for (int i = 0; i < 18; i++) {
+            if (id[i] == 'X') {
+                memcpy(wide + w, "\xef\xbd\x98", 3); /* U+FF58 */
+            } else {
+                wide[w] = '\xef';
+                wide[w + 1] = '\xbc';
+                wide[w + 2] = (char)(0x90 + (id[i] - '0'));
+            }
+            w += 3;
+        }
+        wide[w] = '\0';
+        check_normalise(wide, 1, AM_REJECT__COUNT, id);
+    }
+}
+END_TEST
+
+START_TEST(test_generated_single_flip_rejected)
+{
+    rng r = {0xF11Bu};
+    for (int n = 0; n < NGENERATED; n++) {
+        char id[19];
+        synth_id(&r, 1880, 2100, id);
+        for (int pos = 0; pos < 18; pos++) {
+            const char *alphabet = pos == 17 ? "0123456789X" : "0123456789";
+            for (const char *a = alphabet; *a; a++) {
+                if (*a == id[pos])
+                    continue;
+                char bad[19];
+                memcpy(bad, id, sizeof bad);
+                bad[pos] = *a;
+                am_reject want = AM_REJECT__COUNT;
+                /* GB 11643 detects every single substitution. */
+                ck_assert_int_eq(expect_for(bad, &want), 0);
+                ck_assert(want == AM_REJECT_BAD_BIRTH_DATE || want == AM_REJECT_BAD_CHECK_DIGIT ||
+                          want == AM_REJECT_EXCEL_MANGLED);
+                check_normalise(bad, 0, want, NULL);
+            }
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_generated_legacy_upgrade)
+{
+    rng r = {0x15u};
+    for (int n = 0; n < NGENERATED; n++) {
+        char id[19];
+        synth_id(&r, 1900, 1999, id);
+        char legacy[16];
+        memcpy(legacy, id, 6);
+        memcpy(legacy + 6, id + 8, 9);
+        legacy[15] = '\0';
+        char want[19];
+        memcpy(want, id, 17);
+        want[17] = ref_check_char(want);
+        want[18] = '\0';
+        check_normalise(legacy, 1, AM_REJECT__COUNT, want);
+    }
+}
+END_TEST
+
+START_TEST(test_generated_excel)
+{
+    rng r = {0xE8CE1u};
+    int zero_filled_valid = 0, zero_filled_rejected = 0;
+    for (int n = 0; n < NGENERATED; n++) {
+        char id[19];
+        synth_id(&r, 1880, 2100, id);
+        if (id[17] == 'X')
+            continue; /* cannot have been a number */
+        double v = strtod(id, NULL);
+        char text[64];
+
+        snprintf(text, sizeof text, "%.14E", v);
+        check_normalise(text, 0, AM_REJECT_EXCEL_MANGLED, NULL);
+        snprintf(text, sizeof text, "%.5e", v);
+        check_normalise(text, 0, AM_REJECT_EXCEL_MANGLED, NULL);
+        snprintf(text, sizeof text, "%.1f", v);
+        check_normalise(text, 0, AM_REJECT_EXCEL_MANGLED, NULL);
+
+        /* Fifteen significant digits kept, the rest zero-filled. */
+        char trunc[19];
+        memcpy(trunc, id, 15);
+        memcpy(trunc + 15, "000", 4);
+        if (ref_check_char(trunc) == '0') {
+            zero_filled_valid++;
+            check_normalise(trunc, 1, AM_REJECT__COUNT, trunc);
+        } else {
+            zero_filled_rejected++;
+            check_normalise(trunc, 0, AM_REJECT_EXCEL_MANGLED, NULL);
+        }
+    }
+    ck_assert_int_gt(zero_filled_rejected, 0);
+    /* About 1 in 11 zero-filled values validate by chance; make sure the
+     * sample exercised that branch too. */
+    ck_assert_int_gt(zero_filled_valid, 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+static Suite *resident_id_suite(void)
+{
+    Suite *s = suite_create("resident_id");
+
+    TCase *tc = tcase_create("known_answers");
+    tcase_add_loop_test(tc, test_kat, 0, (int)(sizeof kats / sizeof kats[0]));
+    tcase_add_loop_test(tc, test_check_char_kat, 0,
+                        (int)(sizeof check_kats / sizeof check_kats[0]));
+    tcase_add_test(tc, test_check_char_every_remainder);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("conventions");
+    tcase_add_test(tc, test_not_nul_terminated);
+    tcase_add_test(tc, test_null_arguments);
+    tcase_add_test(tc, test_long_input);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("generated");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_generated_valid_unchanged);
+    tcase_add_test(tc, test_generated_single_flip_rejected);
+    tcase_add_test(tc, test_generated_legacy_upgrade);
+    tcase_add_test(tc, test_generated_excel);
+    suite_add_tcase(s, tc);
+
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(resident_id_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
