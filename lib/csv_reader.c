@@ -4,8 +4,8 @@
  * This file owns the path from stored bytes to records: opening the file
  * (or taking the caller's buffer), hashing and counting the bytes as
  * stored, inflating gzip, handing the bytes to the text decoder, cutting
- * the UTF-8 text into physical lines, and driving libcsv one line at a time
- * so that each record knows the line it starts on.  It also owns the
+ * the UTF-8 text into physical lines, and driving libcsv over them so that
+ * each record knows the line it starts on.  It also owns the
  * record's storage: one byte arena and one field array, reused and grown
  * geometrically, so a read allocates a handful of times however long the
  * file is.  Nothing outlives one call and nothing is shared between calls,
@@ -42,6 +42,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#define ZLIB_CONST /* next_in is const: the caller's buffer is never written */
 #include <zlib.h>
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
@@ -111,7 +112,7 @@ typedef struct reader {
     size_t nbatch, ibatch;
     int batching;
     rec_info *cur;          /* &rec, or the batch entry libcsv is on */
-    char *arena; /* its fields, each NUL-terminated */
+    char *arena;            /* the fields so far, each NUL-terminated */
     size_t alen, acap;
     size_t *foff, *flen;
     char **fptr;
@@ -564,7 +565,7 @@ static am_status inflate_some(reader *r, const unsigned char *p, size_t n)
 {
     am_status st;
 
-    r->zs.next_in = (Bytef *)p;
+    r->zs.next_in = p;
     r->zs.avail_in = (uInt)n;
     for (;;) {
         if (r->member_done) {

@@ -265,13 +265,19 @@ static int64_t group_cost(const person_eval *pe, const am_group *g, const am_spa
     return cost;
 }
 
-/* Involves every holding of the group that touches the days. */
-static int involve_group(person_eval *pe, const am_group *g, const am_spans *days)
+/* Involves every holding of the group that touches the days: as items of
+ * the finding, or (as_evidence_only) only as the records that show why. */
+static int involve_group(person_eval *pe, const am_group *g, const am_spans *days,
+                         int as_evidence_only)
 {
-    for (size_t i = 0; i < pe->nh; i++)
-        if (matches(g, &pe->h[i]) && am_spans_overlap(days, pe->h[i].start, pe->h[i].end) > 0 &&
-            !involve(pe, &pe->h[i]))
+    for (size_t i = 0; i < pe->nh; i++) {
+        const holding *h = &pe->h[i];
+        if (!matches(g, h) || am_spans_overlap(days, h->start, h->end) == 0)
+            continue;
+        if (as_evidence_only ? !add_evidence(pe, h->record) || (h->via && !add_evidence(pe, h->via))
+                             : !involve(pe, h))
             return 0;
+    }
     return 1;
 }
 
@@ -285,7 +291,7 @@ static am_status exclusive(person_eval *pe, const am_rule *rule)
     if (pe->s3.n == 0)
         return AM_OK;
     reset_finding(pe);
-    if (!involve_group(pe, &rule->first, &pe->s3) || !involve_group(pe, &rule->second, &pe->s3))
+    if (!involve_group(pe, &rule->first, &pe->s3, 0) || !involve_group(pe, &rule->second, &pe->s3, 0))
         return AM_ERR_NOMEM;
     /* Which side should stop is for the caseworker; the smaller is the
      * least that was paid wrongly. */
@@ -322,7 +328,7 @@ static am_status entitles(person_eval *pe, const am_rule *rule)
         return AM_OK;
     reset_finding(pe);
     for (size_t t = 0; t < rule->nterms; t++)
-        if (!involve_group(pe, &rule->terms[t], &pe->s4))
+        if (!involve_group(pe, &rule->terms[t], &pe->s4, 1))
             return AM_ERR_NOMEM;
     const uint16_t target = rule->second.refs[0].code;
     if (!add_code(pe, target) || !add_agency(pe, item_of(pe, target)->agency))
@@ -338,7 +344,7 @@ static am_status disqualifies(person_eval *pe, const am_rule *rule)
     if (pe->s3.n == 0)
         return AM_OK;
     reset_finding(pe);
-    if (!involve_group(pe, &rule->first, &pe->s3) || !involve_group(pe, &rule->second, &pe->s3))
+    if (!involve_group(pe, &rule->first, &pe->s3, 1) || !involve_group(pe, &rule->second, &pe->s3, 0))
         return AM_ERR_NOMEM;
     return emit(pe, rule, AM_KIND_DISQUALIFIED, &pe->s3, group_cost(pe, &rule->second, &pe->s3),
                 "normal");

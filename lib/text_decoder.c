@@ -292,7 +292,8 @@ static am_status after_iconv(am_text_decoder *d, size_t from)
 static am_status iconv_span(am_text_decoder *d, const unsigned char *in, size_t len,
                             int final, size_t *used)
 {
-    char *ip = (char *)in;
+    /* iconv() takes char ** for input it never writes. */
+    char *ip = (char *)(uintptr_t)in;
     size_t il = len;
     am_status st;
 

@@ -741,7 +741,7 @@ static int check_big_row(void *user, const am_text_row *row)
     static const char note_a[] = "\tx y";
     static const char name_b[] = "\xE5\xBC\xA0\xE4\xB8\x89\xF0\xA0\x80\x80";
     static const char note_b[] = "\xE5\xA4\x9A\r\n\xE8\xA1\x8C";
-    char digits[16];
+    char digits[32];
 
     if (c->rows == 0) {
         if (!(row->line == 1 && row->nfields == 3))
