@@ -206,22 +206,22 @@ static am_status gz_fail(reader *r)
 /* ------------------------------------------------------------------ */
 /* Records (libcsv callbacks)                                           */
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
+/* Returns p (or its moved copy) with room for need elements, updating
+ * *cap; NULL if that fails, p then being untouched. */
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
-        return 1;
+        return p;
     size_t n = *cap ? *cap : 16;
     while (n < need) {
         if (n > SIZE_MAX / 2 / elem)
-            return 0;
+            return NULL;
         n *= 2;
     }
-    void *q = am_realloc(*p, n * elem);
-    if (!q)
-        return 0;
-    *p = q;
-    *cap = n;
-    return 1;
+    void *q = am_realloc(p, n * elem);
+    if (q)
+        *cap = n;
+    return q;
 }
 
 static void unsubstitute(char *p, size_t n, unsigned sub)
@@ -250,20 +250,28 @@ static void on_field(void *data, size_t len, void *user)
             len--;
         r->cur->too_long = 1;
     }
-    if (!grow((void **)&r->arena, &r->acap, r->alen + len + 1, 1)) {
+    char *a = grow(r->arena, &r->acap, r->alen + len + 1, 1);
+    if (!a) {
         r->st = nomem(r);
         return;
     }
+    r->arena = a;
     if (r->nf == r->fcap) {
-        size_t cap = r->fcap, c1 = cap, c2 = cap;
         /* All three arrays must reach the new size before fcap says so. */
-        if (!grow((void **)&r->foff, &c1, r->nf + 1, sizeof *r->foff) ||
-            !grow((void **)&r->flen, &c2, r->nf + 1, sizeof *r->flen) ||
-            !grow((void **)&r->fptr, &cap, r->nf + 1, sizeof *r->fptr)) {
+        size_t need = r->nf + 1, c1 = r->fcap, c2 = r->fcap, c3 = r->fcap;
+        size_t *off = grow(r->foff, &c1, need, sizeof *r->foff);
+        if (off)
+            r->foff = off;
+        size_t *lens = off ? grow(r->flen, &c2, need, sizeof *r->flen) : NULL;
+        if (lens)
+            r->flen = lens;
+        char **ptrs = lens ? grow(r->fptr, &c3, need, sizeof *r->fptr) : NULL;
+        if (!ptrs) {
             r->st = nomem(r);
             return;
         }
-        r->fcap = cap;
+        r->fptr = ptrs;
+        r->fcap = c3;
     }
     char *dst = r->arena + r->alen;
     memcpy(dst, f, len);

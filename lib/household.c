@@ -50,6 +50,40 @@ static int compare_claims(const void *pa, const void *pb)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
+/* Lists records by household with a counting sort: offsets[h] ends up at
+ * the first record of household ref h. */
+static am_status bucket(const am_record *records, size_t n, int (*wanted)(const am_record *, int),
+                        int arg, size_t nrefs, const am_record ***out, size_t *count,
+                        size_t **offsets)
+{
+    *count = 0;
+    for (size_t i = 0; i < n; i++)
+        *count += wanted(&records[i], arg);
+    *out = am_malloc((*count ? *count : 1) * sizeof **out);
+    *offsets = am_calloc(nrefs + 1, sizeof **offsets);
+    if (!*out || !*offsets)
+        return AM_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (wanted(&records[i], arg))
+            (*offsets)[records[i].household + 1]++;
+    for (size_t h = 1; h <= nrefs; h++)
+        (*offsets)[h] += (*offsets)[h - 1];
+    size_t *fill = am_malloc((nrefs + 1) * sizeof *fill);
+    if (!fill)
+        return AM_ERR_NOMEM;
+    memcpy(fill, *offsets, (nrefs + 1) * sizeof *fill);
+    for (size_t i = 0; i < n; i++)
+        if (wanted(&records[i], arg))
+            (*out)[fill[records[i].household]++] = &records[i];
+    am_free(fill);
+    return AM_OK;
+}
+
+static int is_member_record(const am_record *r, int hukou)
+{
+    return r->household && r->code == hukou;
+}
+
 am_status am_households_build(am_ctx *ctx, am_household_index *index)
 {
     memset(index, 0, sizeof *index);
@@ -85,12 +119,37 @@ am_status am_households_build(am_ctx *ctx, am_household_index *index)
         index->first[index->claims[c]->household + 1]++;
     for (size_t h = 1; h <= index->nrefs; h++)
         index->first[h] += index->first[h - 1];
+    if (bucket(records, n, is_member_record, hukou, index->nrefs, &index->members,
+               &index->nmembers, &index->first_member) != AM_OK) {
+        am_households_free(index);
+        return AM_ERR_NOMEM;
+    }
     return AM_OK;
+}
+
+void am_person_records(const am_store *store, const unsigned char token[AM_TOKEN_BYTES],
+                       const am_record **begin, const am_record **end)
+{
+    size_t lo = 0, hi = store->count;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (memcmp(store->records[mid].person, token, AM_TOKEN_BYTES) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t last = lo;
+    while (last < store->count && memcmp(store->records[last].person, token, AM_TOKEN_BYTES) == 0)
+        last++;
+    *begin = store->records + lo;
+    *end = store->records + last;
 }
 
 void am_households_free(am_household_index *index)
 {
     am_free(index->claims);
     am_free(index->first);
+    am_free(index->members);
+    am_free(index->first_member);
     memset(index, 0, sizeof *index);
 }

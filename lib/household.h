@@ -16,6 +16,9 @@ typedef struct am_household_index {
     const am_record **claims; /* payments with a claim household, by household then start */
     size_t nclaims;
     size_t *first;            /* claims of household ref h: [first[h], first[h + 1]) */
+    const am_record **members; /* hukou records, by household */
+    size_t nmembers;
+    size_t *first_member;     /* members of household ref h: [first_member[h], first_member[h + 1]) */
     size_t nrefs;             /* households + 1 (ref 0 means none) */
 } am_household_index;
 
@@ -25,6 +28,11 @@ typedef struct am_household_index {
 am_status am_households_build(am_ctx *ctx, am_household_index *index);
 
 void am_households_free(am_household_index *index);
+
+/* The run of records of the person with this token in the sorted store:
+ * *begin and *end, empty when the person has none. */
+void am_person_records(const am_store *store, const unsigned char token[AM_TOKEN_BYTES],
+                       const am_record **begin, const am_record **end);
 
 /* The fact code of HUKOU membership, or -1 when the catalogue has none. */
 int am_hukou_code(const am_catalogue *cat);

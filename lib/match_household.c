@@ -1,18 +1,29 @@
 /*
- * match_household.c — household_unique judged household by household: a
- * household is paid one claim per period, so two members paid for it, or
- * one hardship paid twice by two agencies within the rule's window, is a
- * HOUSEHOLD_DUPLICATE whose subject is the household.
+ * match_household.c — the rules judged household by household.
  *
- * (The other half of the rule, one person claimed by two households, is
- * judged person by person in match_person.c.)
+ * household_unique: a household is paid one claim per period, so two
+ * members paid for it, or one hardship paid twice by two agencies within
+ * the rule's window, is a HOUSEHOLD_DUPLICATE whose subject is the
+ * household.  (The other half of the rule, one person claimed by two
+ * households, is judged person by person in match_person.c.)
+ *
+ * exclusive with scope household: one member holds an item of one side
+ * while any member holds an item of the other.
  */
 #include "match.h"
 
 #include <string.h>
 
 #include "alloc.h"
+#include "span.h"
 #include "stake.h"
+
+/* A part of a record held on one side of an exclusive rule, and the
+ * membership record that put it in the household (NULL for a claim). */
+typedef struct side_piece {
+    am_piece piece;
+    const am_record *via;
+} side_piece;
 
 typedef struct household_eval {
     am_ctx *ctx;
@@ -24,6 +35,9 @@ typedef struct household_eval {
     size_t npieces, cappieces;
     uint16_t *codes, *agencies;
     size_t ncodes, capcodes, nagencies, capagencies;
+    side_piece *sides[2]; /* exclusive: what each side holds, cut to membership */
+    size_t nsides[2], capsides[2];
+    am_spans days[2], both;
 } household_eval;
 
 static int grow(void **array, size_t *capacity, size_t size)
@@ -155,17 +169,114 @@ static am_status judge_household(household_eval *he, const am_rule *rule,
     return am_findings_add(he->ctx, &d);
 }
 
+static int add_side(household_eval *he, int side, int32_t start, int32_t end,
+                    const am_record *r, const am_record *via)
+{
+    if (start > end)
+        return 1;
+    const side_piece piece = {{start, end, r}, via};
+    return PUSH(he->sides[side], he->nsides[side], he->capsides[side], piece) &&
+           am_spans_add(&he->days[side], start, end);
+}
+
+/* Sorts a record into the side(s) of the rule its item is on. */
+static int add_to_sides(household_eval *he, const am_rule *rule, const am_record *r,
+                        int32_t start, int32_t end, const am_record *via)
+{
+    const int32_t lo = start > r->start ? start : r->start, hi = end < r->end ? end : r->end;
+    return (!am_group_has(&rule->first, r->code, 0) || add_side(he, 0, lo, hi, r, via)) &&
+           (!am_group_has(&rule->second, r->code, 0) || add_side(he, 1, lo, hi, r, via));
+}
+
+static am_status household_exclusive(household_eval *he, const am_rule *rule,
+                                     const am_household_index *ix, uint32_t household)
+{
+    const am_catalogue *cat = &he->ctx->catalogue;
+    for (int side = 0; side < 2; side++) {
+        he->nsides[side] = 0;
+        am_spans_clear(&he->days[side]);
+    }
+    /* Household-unit items arrive as the household's claims; person-unit
+     * items are each member's own, for the days they were a member. */
+    for (size_t c = ix->first[household]; c < ix->first[household + 1]; c++)
+        if (cat->items[ix->claims[c]->code].unit == AM_UNIT_HOUSEHOLD &&
+            !add_to_sides(he, rule, ix->claims[c], AM_DAY_EVER, AM_DAY_OPEN, NULL))
+            return AM_ERR_NOMEM;
+    for (size_t m = ix->first_member[household]; m < ix->first_member[household + 1]; m++) {
+        const am_record *member = ix->members[m], *begin, *end;
+        am_person_records(&he->ctx->store, member->person, &begin, &end);
+        for (const am_record *r = begin; r < end; r++)
+            if (am_code_is_item(cat, r->code) && cat->items[r->code].unit == AM_UNIT_PERSON &&
+                !add_to_sides(he, rule, r, member->start, member->end, member))
+                return AM_ERR_NOMEM;
+    }
+    am_spans_normalise(&he->days[0]);
+    am_spans_normalise(&he->days[1]);
+    if (!am_spans_intersect(&he->days[0], &he->days[1], &he->both))
+        return AM_ERR_NOMEM;
+    if (he->both.n == 0)
+        return AM_OK;
+    he->ninvolved = he->ncodes = he->nagencies = 0;
+    int64_t cost[2] = {0, 0};
+    for (int side = 0; side < 2; side++) {
+        for (size_t i = 0; i < he->nsides[side]; i++) {
+            const am_piece *p = &he->sides[side][i].piece;
+            if (am_spans_overlap(&he->both, p->start, p->end) == 0)
+                continue;
+            for (size_t k = 0; k < he->both.n; k++) {
+                const am_span *x = &he->both.v[k];
+                cost[side] += am_record_share(p->record, x->start > p->start ? x->start : p->start,
+                                              x->end < p->end ? x->end : p->end);
+            }
+            const am_record *via = he->sides[side][i].via;
+            if (!PUSH(he->involved, he->ninvolved, he->capinvolved, p->record) ||
+                (via && !PUSH(he->involved, he->ninvolved, he->capinvolved, via)) ||
+                !PUSH(he->codes, he->ncodes, he->capcodes, p->record->code) ||
+                !PUSH(he->agencies, he->nagencies, he->capagencies,
+                      (uint16_t)he->ctx->feeds[p->record->feed]->agency))
+                return AM_ERR_NOMEM;
+        }
+    }
+    const am_finding_draft d = {
+        .kind = AM_KIND_CONFLICT,
+        .rule_id = rule->id,
+        .policy_source = rule->source,
+        .priority = "normal",
+        .household_subject = 1,
+        .subject = he->ctx->store.households[household - 1],
+        .start = he->both.v[0].start,
+        .end = he->both.v[he->both.n - 1].end,
+        .days = am_spans_days(&he->both),
+        .amount_fen = cost[0] < cost[1] ? cost[0] : cost[1],
+        .codes = he->codes,
+        .ncodes = he->ncodes,
+        .agencies = he->agencies,
+        .nagencies = he->nagencies,
+        .evidence = he->involved,
+        .nevidence = he->ninvolved,
+    };
+    return am_findings_add(he->ctx, &d);
+}
+
 am_status am_match_households(am_ctx *ctx, const am_rules *rules,
                               const am_household_index *index)
 {
     household_eval he = {.ctx = ctx};
     am_status st = AM_OK;
     for (size_t r = 0; r < rules->n && st == AM_OK; r++) {
-        if (rules->v[r].kind != AM_RULE_HOUSEHOLD_UNIQUE)
+        const am_rule *rule = &rules->v[r];
+        const int unique = rule->kind == AM_RULE_HOUSEHOLD_UNIQUE;
+        if (!unique && !(rule->kind == AM_RULE_EXCLUSIVE && rule->household_scope))
             continue;
         for (uint32_t h = 1; h < index->nrefs && st == AM_OK; h++)
-            st = judge_household(&he, &rules->v[r], index, h);
+            st = unique ? judge_household(&he, rule, index, h)
+                        : household_exclusive(&he, rule, index, h);
     }
+    for (int side = 0; side < 2; side++) {
+        am_free(he.sides[side]);
+        am_spans_free(&he.days[side]);
+    }
+    am_spans_free(&he.both);
     am_free(he.cluster);
     am_free(he.involved);
     am_free(he.pieces);

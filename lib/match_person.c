@@ -477,7 +477,7 @@ static am_status judge_person(person_eval *pe)
         const am_rule *rule = &pe->rules->v[i];
         am_status st = AM_OK;
         switch (rule->kind) {
-        case AM_RULE_EXCLUSIVE: st = exclusive(pe, rule); break;
+        case AM_RULE_EXCLUSIVE: st = rule->household_scope ? AM_OK : exclusive(pe, rule); break;
         case AM_RULE_ENTITLES: st = entitles(pe, rule); break;
         case AM_RULE_DISQUALIFIES: st = disqualifies(pe, rule); break;
         case AM_RULE_ENDS_AT: st = ends_at(pe, rule); break;

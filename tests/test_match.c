@@ -339,6 +339,28 @@ START_TEST(household_duplicates)
 }
 END_TEST
 
+START_TEST(exclusive_within_household)
+{
+    /* FUC_CHILD is topped up in a dibao household: encoded here as an
+     * exclusive pair across members, so the household is the subject. */
+    static const char rules[] =
+        "rule R04 exclusive ORPHAN vs DIBAO_URBAN scope household\n  source top-up\n";
+    am_ctx *ctx = run(rules,
+                      "P1,H1,DIBAO_URBAN,3650.00,2025-01-01,2025-12-31\n"
+                      "P2,,ORPHAN,1840.00,2025-07-01,2025-12-31\n"
+                      /* P3's orphan allowance ends the day before joining H1 */
+                      "P3,,ORPHAN,1810.00,2025-01-01,2025-06-30\n",
+                      "",
+                      "P1,H1,HUKOU,,,\nP2,H1,HUKOU,,2025-10-01,\nP3,H1,HUKOU,,2025-07-01,\n");
+    am_finding f;
+    ck_assert_int_eq(count_kind(ctx, AM_KIND_CONFLICT, &f), 1);
+    expect_finding(&f, "R04", "DIBAO_URBAN;ORPHAN", "2025-10-01", "2025-12-31", 92, 92000);
+    ck_assert_str_eq(f.unit, "household");
+    ck_assert_str_eq(f.evidence, "pay:2;pay:3;reg:3");
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(findings_are_ordered_and_ids_unique)
 {
     am_ctx *ctx = run(exclusive_rules,
@@ -373,6 +395,7 @@ int main(void)
     tcase_add_test(tc, after_death_grades);
     tcase_add_test(tc, disqualified_while_fact_holds);
     tcase_add_test(tc, household_duplicates);
+    tcase_add_test(tc, exclusive_within_household);
     tcase_add_test(tc, findings_are_ordered_and_ids_unique);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
