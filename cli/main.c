@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Exit codes, documented in docs/reference.md. */
 enum {
@@ -234,6 +235,19 @@ static int cmd_hash(int argc, char **argv)
         fprintf(stderr, "%s: %s declares no feed '%s'\n", program, centre, feed_name);
         am_ctx_free(ctx);
         return EXIT_CONFIG;
+    }
+    /* --in is the user's path, relative to where they stand, whereas the
+     * centre file's own paths are relative to the centre file. */
+    char in_path[4096];
+    if (in && in[0] != '/') {
+        char cwd[2048];
+        if (!getcwd(cwd, sizeof cwd) ||
+            (size_t)snprintf(in_path, sizeof in_path, "%s/%s", cwd, in) >= sizeof in_path) {
+            fprintf(stderr, "%s: --in: path too long\n", program);
+            am_ctx_free(ctx);
+            return EXIT_USAGE;
+        }
+        in = in_path;
     }
     if ((in && (st = am_feed_set(feed, "file", in)) != AM_OK) ||
         (st = am_tokenise_feed(feed, out, keep_name)) != AM_OK)

@@ -84,7 +84,8 @@ typedef enum am_reject {
     AM_REJECT_NEGATIVE_AMOUNT,
     AM_REJECT_ABSURD_AMOUNT,   /* above the feed's max_amount */
     AM_REJECT_UNKNOWN_ITEM,    /* item value not mapped to a catalogue item */
-    AM_REJECT_BAD_GRADE,       /* a grade outside 1-4 where one is required */
+    AM_REJECT_BAD_GRADE,       /* a fact value (e.g. disability grade) outside the
+                                  range facts.csv gives the fact */
     AM_REJECT_TOO_FEW_FIELDS,
     AM_REJECT_TOO_MANY_FIELDS,
     AM_REJECT_BAD_ENCODING,    /* bytes invalid in the feed's encoding */
@@ -202,8 +203,9 @@ AM_API am_status am_feed_set(am_feed *feed, const char *key, const char *value);
  * call: reconciling without an agency's feed would invent missing aid.
  * Rows that cannot be used are rejected with a reason and counted; they do
  * not fail the call.
- * Returns AM_OK, AM_ERR_IO, AM_ERR_FORMAT (e.g. a mapped column absent from
- * the header, a truncated .gz), AM_ERR_KEY, AM_ERR_LIMIT or AM_ERR_NOMEM. */
+ * Returns AM_OK, AM_ERR_IO (also a truncated or corrupt .gz), AM_ERR_FORMAT
+ * (e.g. a mapped column absent from the header, an unterminated quote),
+ * AM_ERR_KEY, AM_ERR_LIMIT or AM_ERR_NOMEM. */
 AM_API am_status am_ingest(am_ctx *ctx);
 
 /* Ingests one feed from a buffer instead of its file (data, len: the bytes
@@ -217,7 +219,7 @@ AM_API am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t l
 typedef struct am_feed_stats {
     const char *name;     /* the feed's name */
     const char *agency;   /* its agency code */
-    const char *path;     /* its file, or "" for a buffer */
+    const char *path;     /* its file, or "" when none is set */
     const char *file_xxh3; /* XXH3-128 of the file's bytes, 32 hex digits */
     const char *encoding; /* the encoding the feed was read in */
     uint64_t rows_read;

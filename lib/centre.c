@@ -22,6 +22,8 @@
 
 /* inih's fixed buffer holds 200 bytes including CR, LF and NUL. */
 #define INI_LINE_MAX 197
+/* inih cuts section names at 49 bytes; longer ones would merge silently. */
+#define INI_SECTION_MAX 48
 
 typedef struct centre_reader {
     am_ctx *ctx;
@@ -30,6 +32,9 @@ typedef struct centre_reader {
     unsigned long line;
     int line_is_continuation;
     int too_long;
+    int section_too_long;
+    char **seen; /* "section\nkey" of every key so far, to refuse repeats */
+    size_t nseen;
     char last_section[128], last_key[64];
     char *window_start, *window_end; /* applied once both are known */
     am_status status;
@@ -38,7 +43,7 @@ typedef struct centre_reader {
 static char *read_line(char *buf, int size, void *stream)
 {
     centre_reader *r = stream;
-    if (r->pos >= r->end || r->too_long)
+    if (r->pos >= r->end || r->too_long || r->section_too_long)
         return NULL;
     const char *nl = memchr(r->pos, '\n', (size_t)(r->end - r->pos));
     const char *stop = nl ? nl + 1 : r->end;
@@ -47,6 +52,16 @@ static char *read_line(char *buf, int size, void *stream)
     if (len > INI_LINE_MAX || (int)len >= size) {
         r->too_long = 1;
         return NULL;
+    }
+    const char *open = r->pos;
+    while (open < stop && (*open == ' ' || *open == '\t'))
+        open++;
+    if (open < stop && *open == '[') {
+        const char *close = memchr(open, ']', (size_t)(stop - open));
+        if (close && close - open - 1 > INI_SECTION_MAX) {
+            r->section_too_long = 1;
+            return NULL;
+        }
     }
     memcpy(buf, r->pos, len);
     buf[len] = '\0';
@@ -181,6 +196,31 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
     return st == AM_OK ? AM_OK : loader_failed(r, st);
 }
 
+/* Remembers section+key; returns 0 if it was given before, -1 when out
+ * of memory. */
+static int first_time(centre_reader *r, const char *section, const char *key)
+{
+    const size_t n = strlen(section) + strlen(key) + 2;
+    char *entry = am_malloc(n);
+    if (!entry)
+        return -1;
+    snprintf(entry, n, "%s\n%s", section, key);
+    for (size_t i = 0; i < r->nseen; i++) {
+        if (strcmp(r->seen[i], entry) == 0) {
+            am_free(entry);
+            return 0;
+        }
+    }
+    char **grown = am_realloc(r->seen, (r->nseen + 1) * sizeof *grown);
+    if (!grown) {
+        am_free(entry);
+        return -1;
+    }
+    r->seen = grown;
+    r->seen[r->nseen++] = entry;
+    return 1;
+}
+
 static int on_pair(void *user, const char *section, const char *key, const char *value)
 {
     centre_reader *r = user;
@@ -188,9 +228,13 @@ static int on_pair(void *user, const char *section, const char *key, const char 
         return 0;
     const int continuation = r->line_is_continuation && strcmp(section, r->last_section) == 0 &&
                              strcmp(key, r->last_key) == 0;
-    if (!continuation && strcmp(section, r->last_section) == 0 && strcmp(key, r->last_key) == 0) {
-        fail_line(r, AM_ERR_FORMAT, "key given twice");
-        return 0;
+    if (!continuation) {
+        const int fresh = first_time(r, section, key);
+        if (fresh <= 0) {
+            fail_line(r, fresh < 0 ? AM_ERR_NOMEM : AM_ERR_FORMAT,
+                      fresh < 0 ? "out of memory" : "key given twice in this section");
+            return 0;
+        }
     }
     snprintf(r->last_section, sizeof r->last_section, "%s", section);
     snprintf(r->last_key, sizeof r->last_key, "%s", key);
@@ -228,8 +272,14 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
     }
     am_free(r.window_start);
     am_free(r.window_end);
+    for (size_t i = 0; i < r.nseen; i++)
+        am_free(r.seen[i]);
+    am_free(r.seen);
     if (r.status != AM_OK)
         return r.status;
+    if (r.section_too_long)
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: section name longer than %d bytes",
+                       name, r.line, INI_SECTION_MAX);
     if (r.too_long)
         return am_fail(&ctx->err, AM_ERR_FORMAT,
                        "%s:%lu: line longer than %d bytes; continue long item maps on indented lines",

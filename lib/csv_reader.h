@@ -11,7 +11,10 @@
 #include "error.h"
 
 typedef enum am_encoding {
-    AM_ENC_AUTO = 0, /* BOM, else strict UTF-8 on the first non-ASCII bytes, else GB18030 */
+    AM_ENC_AUTO = 0, /* a BOM decides; else the 256 bytes from the first non-ASCII byte:
+                        UTF-8 when valid multi-byte characters outnumber invalid
+                        sequences 8 to 1, else GB18030.  Declare the encoding of
+                        small feeds: a few GBK characters can be valid UTF-8. */
     AM_ENC_UTF8,
     AM_ENC_GB18030,  /* also reads GBK and GB2312, its subsets */
     AM_ENC_UTF16LE,
@@ -28,7 +31,8 @@ typedef struct am_reader_opts {
     am_encoding encoding;
     unsigned char delimiter; /* ',' by default (0 means ',') */
     size_t max_field;        /* longest field in bytes; longer ones flag the row */
-    size_t max_line;         /* longest physical line; a longer one fails the read (AM_ERR_LIMIT) */
+    size_t max_line;         /* longest physical line, and longest quoted record spanning
+                                lines; longer fails the read (AM_ERR_LIMIT) */
     uint64_t max_rows;       /* most records (header included); more fail the read (AM_ERR_LIMIT) */
 } am_reader_opts;
 
@@ -60,7 +64,9 @@ typedef struct am_read_result {
  * name.  Returns AM_OK, AM_ERR_IO (missing, unreadable, a directory, a
  * truncated or corrupt gzip stream), AM_ERR_FORMAT (an unterminated quote at
  * end of file, with the line where the field starts), AM_ERR_LIMIT or
- * AM_ERR_ABORTED; err receives "path:line: what" on failure. */
+ * AM_ERR_ABORTED; err receives "path:line: what" on failure, except on
+ * AM_ERR_ABORTED, where the callback's own message is left in err.
+ * result->xxh3 is "" on failure. */
 am_status am_read_csv_file(const char *path, const am_reader_opts *opts,
                            am_row_fn fn, void *user, am_read_result *result, am_err *err);
 

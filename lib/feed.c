@@ -238,7 +238,8 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
     if (strcmp(key, "encoding") == 0)
         return am_encoding_parse(value, &feed->reader.encoding)
                    ? AM_OK
-                   : bad_value(feed, key, "auto, utf-8, gbk, gb18030, utf-16le or utf-16be");
+                   : bad_value(feed, key, "auto, utf-8 (utf8), gbk, gb2312, gb18030, utf-16 "
+                                              "(utf-16le) or utf-16be");
     if (strcmp(key, "delimiter") == 0) {
         if (strcmp(value, "tab") == 0 || strcmp(value, "\\t") == 0)
             feed->reader.delimiter = '\t';
@@ -281,6 +282,20 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
     return am_fail(&ctx->err, AM_ERR_FORMAT, "feed %s: unknown key '%s'", feed->name, key);
 }
 
+/* Whether any fact this feed can deliver carries a value. */
+static int needs_value(const am_feed *feed)
+{
+    const am_catalogue *cat = &feed->ctx->catalogue;
+    if (feed->code_constant >= 0)
+        return !am_code_is_item(cat, (unsigned)feed->code_constant) &&
+               cat->facts[feed->code_constant - (int)cat->nitems].value_max > 0;
+    for (size_t i = 0; i < feed->ncode_map; i++)
+        if (!am_code_is_item(cat, feed->code_map[i].code) &&
+            cat->facts[feed->code_map[i].code - cat->nitems].value_max > 0)
+            return 1;
+    return 0;
+}
+
 am_status am_feed_validate(am_feed *feed)
 {
     am_err *err = &feed->ctx->err;
@@ -316,6 +331,10 @@ am_status am_feed_validate(am_feed *feed)
                        code_key, code_key, code_key);
     if (has_column && feed->ncode_map == 0)
         return am_fail(err, AM_ERR_FORMAT, "feed %s: a code column needs its map", name);
+    if (feed->kind == AM_FEED_REGISTRY && !feed->column[AM_COL_VALUE] && needs_value(feed))
+        return am_fail(err, AM_ERR_FORMAT,
+                       "feed %s: its facts carry a value (facts.csv value_min/value_max): set "
+                       "value to the column that holds it", name);
     const int ranged = feed->column[AM_COL_START] != NULL;
     const int shapes = ranged + (feed->column[AM_COL_DATE] != NULL) +
                        (feed->column[AM_COL_MONTH] != NULL);

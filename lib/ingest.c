@@ -291,8 +291,6 @@ static int parse_value(const am_row_mapper *st, const am_text_row *row, am_recor
     char expected[80];
     snprintf(expected, sizeof expected, "expected a value from %d to %d", fact->value_min,
              fact->value_max);
-    if (!col)
-        return reject(out, AM_REJECT_BAD_GRADE, NULL, "the feed maps no value column");
     const char *text;
     const size_t len = column_text(st, row, AM_COL_VALUE, &text);
     int grade;
@@ -330,14 +328,14 @@ static int on_row(void *user, const am_text_row *row)
         st->status = am_mapper_header(st, row);
         return st->status != AM_OK;
     }
-    feed->rows_read++;
-    am_record rec = {.feed = feed->index};
-    row_outcome out;
     if (row->line > UINT32_MAX) {
         st->status = am_fail(&feed->ctx->err, AM_ERR_LIMIT, "%s: more than %u lines",
                              feed->path_for_stats, UINT32_MAX);
         return 1;
     }
+    feed->rows_read++;
+    am_record rec = {.feed = feed->index};
+    row_outcome out;
     rec.line = (uint32_t)row->line;
     const int ok = am_mapper_shape(st, row, &out) && am_mapper_person(st, row, &rec, &out) &&
                    parse_code(st, row, &rec, &out) && parse_period(st, row, &rec, &out) &&

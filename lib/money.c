@@ -19,11 +19,20 @@ am_money_status am_money_parse(const char *s, size_t len, int64_t *fen)
         negative = s[i++] == '-';
     int64_t yuan = 0;
     int int_digits = 0, decimals = 0, frac = 0;
+    /* Thousands separators must group by three ("1,234"), so that a list
+     * such as "1,2,3" is refused rather than read as 123. */
+    int group = -1; /* digits since the last ',', or -1 before any */
     for (; i < len && s[i] != '.'; i++) {
-        if (s[i] == ',' && int_digits > 0)
+        if (s[i] == ',') {
+            if (int_digits == 0 || (group >= 0 && group != 3) || (group < 0 && int_digits > 3))
+                return AM_MONEY_BAD;
+            group = 0;
             continue;
+        }
         if (s[i] < '0' || s[i] > '9')
             return AM_MONEY_BAD;
+        if (group >= 0)
+            group++;
         if (yuan > FEN_MAX / 10)
             return AM_MONEY_OVERFLOW;
         yuan = yuan * 10 + (s[i] - '0');
@@ -38,7 +47,7 @@ am_money_status am_money_parse(const char *s, size_t len, int64_t *fen)
         if (decimals == 0 && int_digits == 0)
             return AM_MONEY_BAD;
     }
-    if (int_digits == 0 && decimals == 0)
+    if ((int_digits == 0 && decimals == 0) || (group >= 0 && group != 3))
         return AM_MONEY_BAD;
     if (decimals == 1)
         frac *= 10;

@@ -120,7 +120,7 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
         fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
         json_string(out, feed->name);
         fputs(", \"agency\": ", out);
-        json_string(out, ctx->catalogue.agencies[feed->agency].code);
+        json_string(out, feed->agency >= 0 ? ctx->catalogue.agencies[feed->agency].code : "");
         fprintf(out,
                 ", \"file_xxh3\": \"%s\", \"encoding\": \"%s\", \"bytes\": %" PRIu64
                 ", \"rows_read\": %" PRIu64 ", \"rows_ingested\": %" PRIu64

@@ -126,6 +126,10 @@ START_TEST(money_parsing)
         {"", AM_MONEY_BAD, 0},
         {".", AM_MONEY_BAD, 0},
         {",1", AM_MONEY_BAD, 0},
+        {"1,2,3", AM_MONEY_BAD, 0},
+        {"1234,567", AM_MONEY_BAD, 0},
+        {"1,23", AM_MONEY_BAD, 0},
+        {"12,345,678.9", AM_MONEY_OK, 1234567890},
         {"12 3", AM_MONEY_BAD, 0},
         {"99999999999999999999", AM_MONEY_OVERFLOW, 0},
     };

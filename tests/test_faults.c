@@ -1,0 +1,114 @@
+/* Allocation failure anywhere returns AM_ERR_NOMEM, never a crash or a
+ * leak: a small but complete run is repeated with the 1st, 2nd, 3rd, ...
+ * allocation failing, until a run needs no more allocations than that.
+ * Linked against a build of the library with the failure injector. */
+#include <aidmatch.h>
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fault.h"
+
+static const unsigned char test_key[16] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
+
+static const char payments[] =
+    "身份证号,户号,类型,金额,开始,结束\n"
+    "11010519491231002X,H1,城市低保,1100.00,2025-01-01,2025-06-30\n"
+    "11010519491231002X,H1,城市低保,1100.00,2025-03-01,2025-12-31\n"
+    "441900890101221,H1,特困,900.00,2025-01-01,2025-12-31\n"
+    "3.20281E+17,H1,特困,900.00,2025-01-01,2025-12-31\n";
+static const char registry[] =
+    "id,hh,fact,grade,from,to\n"
+    "11010519491231002X,H1,HUKOU,,,\n"
+    "441900890101221,H1,HUKOU,,,\n"
+    "441900890101221,,DISABILITY,1,2020-01-01,\n"
+    "11010519491231002X,,DEATH,,2025-09-30,\n";
+
+static am_status set_all(am_feed *feed, const char *const (*keys)[2])
+{
+    for (; (*keys)[0]; keys++) {
+        const am_status st = am_feed_set(feed, (*keys)[0], (*keys)[1]);
+        if (st != AM_OK)
+            return st;
+    }
+    return AM_OK;
+}
+
+/* One whole run; returns the first failure. */
+static am_status run_once(const char *out_dir)
+{
+    static const char *const pay_keys[][2] = {
+        {"agency", "MCA"}, {"person_id", "身份证号"}, {"household_id", "户号"},
+        {"item_column", "类型"}, {"item_map", "城市低保:DIBAO_URBAN|特困:TEKUN_HOME"},
+        {"amount", "金额"}, {"start", "开始"}, {"end", "结束"}, {NULL, NULL}};
+    static const char *const reg_keys[][2] = {
+        {"agency", "PSB"}, {"kind", "registry"}, {"person_id", "id"}, {"household_id", "hh"},
+        {"fact_column", "fact"}, {"fact_map", "HUKOU:HUKOU|DISABILITY:DISABILITY|DEATH:DEATH"},
+        {"value", "grade"}, {"start", "from"}, {"end", "to"}, {NULL, NULL}};
+    char path[1024];
+    am_ctx *ctx;
+    am_status st = am_ctx_new(&ctx);
+    if (st != AM_OK)
+        return st;
+    am_feed *pay = NULL, *reg = NULL;
+    snprintf(path, sizeof path, "%s/data/catalogue", getenv("AM_SOURCE_ROOT"));
+    if ((st = am_load_catalogue(ctx, path)) != AM_OK)
+        goto done;
+    if ((st = am_load_key(ctx, test_key, sizeof test_key)) != AM_OK)
+        goto done;
+    snprintf(path, sizeof path, "%s/data/rules/default.rules", getenv("AM_SOURCE_ROOT"));
+    if ((st = am_load_rules(ctx, path)) != AM_OK)
+        goto done;
+    if ((st = am_feed_new(ctx, "mca", &pay)) != AM_OK || (st = set_all(pay, pay_keys)) != AM_OK ||
+        (st = am_feed_new(ctx, "psb", &reg)) != AM_OK || (st = set_all(reg, reg_keys)) != AM_OK)
+        goto done;
+    if ((st = am_feed_ingest_buffer(pay, payments, sizeof payments - 1)) != AM_OK ||
+        (st = am_feed_ingest_buffer(reg, registry, sizeof registry - 1)) != AM_OK)
+        goto done;
+    if ((st = am_reconcile(ctx, NULL, NULL)) != AM_OK)
+        goto done;
+    st = am_write_outputs(ctx, out_dir, -1);
+    if (st == AM_OK)
+        ck_assert_uint_ge(am_finding_count(ctx), 3);
+done:
+    am_fault_fail_at(0);
+    am_ctx_free(ctx);
+    return st;
+}
+
+START_TEST(every_allocation_can_fail)
+{
+    char dir[] = "/tmp/am_faults_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    unsigned long n = 1;
+    for (;; n++) {
+        am_fault_fail_at(n);
+        const am_status st = run_once(dir);
+        if (st == AM_OK)
+            break;
+        ck_assert_msg(st == AM_ERR_NOMEM, "allocation %lu: status %s", n, am_strerror(st));
+        ck_assert_msg(n < 100000, "no end to allocations");
+    }
+    /* The loop ended because allocation n was never reached: the run was
+     * complete, so every earlier failure point was exercised. */
+    ck_assert_uint_gt(n, 50);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, every_allocation_can_fail);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
