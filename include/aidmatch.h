@@ -309,8 +309,11 @@ AM_API size_t am_finding_count(const am_ctx *ctx);
 AM_API am_status am_finding_get(const am_ctx *ctx, size_t i, am_finding *out);
 
 /* Writes findings.csv, rejects.csv and summary.json into dir (created if
- * absent).  Each file is written to a temporary name, synced, then renamed,
- * so a reader sees either the previous complete file or the new one.
+ * absent).  The files are written and synced in a new directory beside dir,
+ * which then replaces dir in one atomic exchange: whenever the process
+ * dies, dir holds the previous complete run or the new one.  dir belongs
+ * to aidmatch: files others leave in it do not carry over to the new run.
+ * Files are created readable by their owner only (mode 0600).
  * wall_seconds is recorded in summary.json (pass a negative value to omit).
  * Returns AM_OK, AM_ERR_IO (message names the file and errno text) or
  * AM_ERR_INVALID (am_reconcile() has not run). */

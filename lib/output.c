@@ -5,11 +5,15 @@
  * CSV field that may have come from input is neutralised against
  * spreadsheet formula injection, because auditors open these in Excel.
  */
+#define _GNU_SOURCE /* renameat2 */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "aidmatch.h"
 #include "alloc.h"
@@ -153,29 +157,108 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
     return am_atomic_commit(&f, &ctx->err);
 }
 
-am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
+/* The files a run writes; an old run directory holding only these (and
+ * being ours) is removed once the new one has replaced it. */
+static const char *const output_files[] = {"findings.csv", "rejects.csv", "summary.json"};
+#define NOUTPUT_FILES (sizeof output_files / sizeof *output_files)
+
+static void remove_run_dir(const char *dir)
 {
-    if (!ctx || !dir)
-        return AM_ERR_INVALID;
-    if (!ctx->reconciled)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before writing outputs");
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return am_fail(&ctx->err, AM_ERR_IO, "%s: cannot create directory: %s", dir,
-                       strerror(errno));
+    const size_t n = strlen(dir) + 32;
+    char *path = am_malloc(n);
+    if (!path)
+        return;
+    for (size_t i = 0; i < NOUTPUT_FILES; i++) {
+        snprintf(path, n, "%s/%s", dir, output_files[i]);
+        unlink(path);
+    }
+    am_free(path);
+    rmdir(dir); /* fails, and keeps the directory, if someone left other files in it */
+}
+
+static void sync_path(const char *path)
+{
+    const int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+static am_status write_all(am_ctx *ctx, const char *dir, double wall_seconds)
+{
     const size_t n = strlen(dir) + 32;
     char *path = am_malloc(n);
     if (!path)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
-    snprintf(path, n, "%s/findings.csv", dir);
+    snprintf(path, n, "%s/%s", dir, output_files[0]);
     am_status st = write_findings(ctx, path);
     if (st == AM_OK) {
-        snprintf(path, n, "%s/rejects.csv", dir);
+        snprintf(path, n, "%s/%s", dir, output_files[1]);
         st = write_rejects(ctx, path);
     }
     if (st == AM_OK) {
-        snprintf(path, n, "%s/summary.json", dir);
+        snprintf(path, n, "%s/%s", dir, output_files[2]);
         st = write_summary(ctx, path, wall_seconds);
     }
     am_free(path);
+    return st;
+}
+
+/* The run is written whole into a fresh sibling directory, which then
+ * takes DIR's place in one atomic exchange (renameat2 RENAME_EXCHANGE):
+ * however the process dies, DIR holds the previous complete run or the new
+ * complete run, never a mixture of the two. */
+am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
+{
+    if (!ctx || !dir || !*dir)
+        return AM_ERR_INVALID;
+    if (!ctx->reconciled)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before writing outputs");
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    char *target = am_strndup(dir, len);
+    char *staging = am_malloc(len + 16);
+    if (!target || !staging) {
+        am_free(target);
+        am_free(staging);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    }
+    snprintf(staging, len + 16, "%s.new-XXXXXX", target);
+    am_status st = AM_OK;
+    if (!mkdtemp(staging)) {
+        st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot create a directory beside it: %s", target,
+                     strerror(errno));
+    } else {
+        chmod(staging, 0755);
+        st = write_all(ctx, staging, wall_seconds);
+        if (st == AM_OK) {
+            sync_path(staging);
+            struct stat existing;
+            if (stat(target, &existing) != 0) {
+                if (rename(staging, target) != 0)
+                    st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot create: %s", target,
+                                 strerror(errno));
+            } else if (!S_ISDIR(existing.st_mode)) {
+                st = am_fail(&ctx->err, AM_ERR_IO, "%s: exists and is not a directory", target);
+            } else if (renameat2(AT_FDCWD, staging, AT_FDCWD, target, RENAME_EXCHANGE) != 0) {
+                st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot replace the previous run: %s",
+                             target, strerror(errno));
+            }
+        }
+        /* After an exchange, staging names the previous run. */
+        remove_run_dir(staging);
+        char *parent = am_strdup(target);
+        if (parent) {
+            char *slash = strrchr(parent, '/');
+            if (slash)
+                *(slash == parent ? slash + 1 : slash) = '\0';
+            sync_path(slash ? parent : ".");
+            am_free(parent);
+        }
+    }
+    am_free(target);
+    am_free(staging);
     return st;
 }
