@@ -370,6 +370,7 @@ void am_feed_release(am_feed *feed)
 {
     am_free(feed->name);
     am_free(feed->file);
+    am_free(feed->path_for_stats);
     am_free(feed->key_fingerprint);
     am_free(feed->code_text);
     am_free(feed->code_map_text);

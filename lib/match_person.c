@@ -139,13 +139,19 @@ static int build_holdings(person_eval *pe)
             pe->death = r->start;
             pe->death_record = r;
         }
-        const int member = (r->code == pe->hukou && r->household) || (item_of(pe, r->code) && r->household);
+        /* Claiming a household item for a household makes the claimant a
+         * member for the claimed period; a person-unit payment does not,
+         * even when its household was inferred from the hukou register. */
+        const am_item *item = item_of(pe, r->code);
+        const int member = r->household && (r->code == pe->hukou ||
+                                             (item && item->unit == AM_UNIT_HOUSEHOLD));
         if (member && !add_membership(pe, r->household, r->start, r->end, r))
             return 0;
     }
     /* Merge each household's membership spans first, so that a claim seen
      * through two memberships is passed on once. */
-    qsort(pe->m, pe->nm, sizeof *pe->m, compare_memberships);
+    if (pe->nm > 1) /* qsort must not be given NULL, even with nothing to sort */
+        qsort(pe->m, pe->nm, sizeof *pe->m, compare_memberships);
     for (size_t i = 0; i < pe->nm;) {
         membership merged = pe->m[i];
         size_t j = i + 1;

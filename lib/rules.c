@@ -221,7 +221,7 @@ static am_status parse_options(parser *ps, lexer *lx, am_rule *r)
                 text++;
                 len--;
             }
-            if (!len)
+            if (!len || memchr(text, '\0', len))
                 return fail_rule(ps, "expected the policy source after 'source'");
             am_free(r->source);
             if (!(r->source = am_strndup(text, len)))

@@ -1,3 +1,123 @@
 #!/bin/sh
-echo "e2e: not yet"
-exit 77
+# End-to-end tests of the aidmatch command on the bundled sample county:
+# the findings and rejects match the expected files, runs are repeatable,
+# the agency-side tokeniser round-trips, and failures exit as documented.
+# Usage: e2e_cli.sh AIDMATCH
+set -eu
+aidmatch=$1
+root=${AM_SOURCE_ROOT:?}
+expected=$root/tests/expected/sample
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# A private copy: the key's mode is tightened there, never loosened.
+cp -r "$root/data/sample" "$work/sample"
+cp -r "$root/data/catalogue" "$root/data/rules" "$work/"
+chmod 600 "$work/sample/sample.key"
+centre=$work/sample/centre.ini
+
+# 1. The sample county reconciles to the expected findings and rejects.
+"$aidmatch" reconcile "$centre" --out "$work/out" 2>"$work/stderr" || fail "reconcile exited $?"
+for f in findings.csv rejects.csv; do
+    diff -u "$expected/$f" "$work/out/$f" >"$work/diff" || {
+        fail "$f differs from tests/expected/sample/$f"
+        head -n 40 "$work/diff" >&2
+    }
+done
+grep -q "findings" "$work/stderr" || fail "no summary table on stderr"
+
+# 2. Every kind of finding appears.
+for kind in DUPLICATE HOUSEHOLD_DUPLICATE CONFLICT MISSING AFTER_DEATH DISQUALIFIED; do
+    grep -q ",$kind," "$work/out/findings.csv" || fail "no $kind finding in the sample"
+done
+
+# 3. Counts reconcile per feed: rows_read = rows_ingested + rows_rejected.
+awk '
+    /"rows_read"/ {
+        match($0, /"rows_read": [0-9]+/); r = substr($0, RSTART + 13, RLENGTH - 13)
+        match($0, /"rows_ingested": [0-9]+/); i = substr($0, RSTART + 17, RLENGTH - 17)
+        match($0, /"rows_rejected": [0-9]+/); j = substr($0, RSTART + 17, RLENGTH - 17)
+        feeds++
+        if (r != i + j) { print "feed counts do not add up: " $0; bad = 1 }
+    }
+    END { if (feeds < 5) { print "fewer than 5 feeds in summary.json"; bad = 1 } exit bad }
+' "$work/out/summary.json" || fail "summary.json counts"
+rejected=$(($(wc -l <"$work/out/rejects.csv") - 1))
+[ "$rejected" -gt 0 ] || fail "the sample's bad rows were not rejected"
+
+# 4. A second run gives byte-identical findings and rejects.
+"$aidmatch" reconcile "$centre" --out "$work/again" --quiet 2>"$work/quiet" || fail "second run"
+cmp -s "$work/out/findings.csv" "$work/again/findings.csv" || fail "findings differ between runs"
+cmp -s "$work/out/rejects.csv" "$work/again/rejects.csv" || fail "rejects differ between runs"
+[ ! -s "$work/quiet" ] || fail "--quiet printed something"
+
+# 5. The agency-side tokeniser: a raw feed, tokenised, reconciles to the
+#    same findings (same tokens under the same key) with no raw ID left.
+feed=$(awk '/^\[feed / { name = substr($2, 1, length($2) - 1) }
+            /^ids *= *raw/ || (/^person_id/ && name != "" && !seen[name]++) { print name; exit }' "$centre")
+[ -n "$feed" ] || fail "no raw feed found to tokenise"
+"$aidmatch" hash "$centre" --feed "$feed" --out "$work/tokens.csv" 2>"$work/hash.err" ||
+    fail "hash exited $?"
+fingerprint=$(sed -n 's/.*key_fingerprint = \([0-9a-f]*\).*/\1/p' "$work/hash.err")
+[ ${#fingerprint} -eq 16 ] || fail "hash did not print the key fingerprint"
+if grep -qE '[0-9]{17}[0-9Xx]' "$work/tokens.csv"; then fail "a raw ID survived tokenising"; fi
+awk -v feed="$feed" -v tokens="$work/tokens.csv" -v fp="$fingerprint" '
+    /^\[/ { inside = ($0 == "[feed " feed "]") }
+    inside && /^(file|encoding|name|ids|key_fingerprint) *=/ { next }
+    { print }
+    inside && /^agency *=/ { print "file = " tokens; print "ids = token"; print "key_fingerprint = " fp }
+' "$centre" >"$work/sample/tokenised.ini"
+"$aidmatch" reconcile "$work/sample/tokenised.ini" --out "$work/tok" --quiet ||
+    fail "reconcile with the tokenised feed exited $?"
+cut -d, -f1-11 "$work/out/findings.csv" >"$work/a"
+cut -d, -f1-11 "$work/tok/findings.csv" >"$work/b"
+cmp -s "$work/a" "$work/b" || fail "findings change when a feed arrives tokenised"
+
+# 6. Failures exit as documented and leave the previous run in place.
+cp "$work/sample/sample.key" "$work/open.key"
+chmod 644 "$work/open.key"
+sed "s|^key = .*|key = $work/open.key|" "$centre" >"$work/sample/open.ini"
+set +e
+"$aidmatch" reconcile "$work/sample/open.ini" --out "$work/out" 2>"$work/err"
+code=$?
+set -e
+[ "$code" -eq 4 ] || fail "a group/other-readable key exited $code, expected 4"
+grep -q "chmod 600" "$work/err" || fail "the key error does not say how to fix it"
+if grep -qi "$(tr -d '\n' <"$work/sample/sample.key")" "$work/err"; then fail "key material printed"; fi
+
+awk '/^file *=/ && !done { print "file = no-such-feed.csv"; done = 1; next } { print }' \
+    "$centre" >"$work/sample/missing.ini"
+set +e
+"$aidmatch" reconcile "$work/sample/missing.ini" --out "$work/out" 2>"$work/err"
+code=$?
+set -e
+[ "$code" -eq 1 ] || fail "a missing feed exited $code, expected 1"
+grep -q "no-such-feed.csv" "$work/err" || fail "the missing feed is not named"
+cmp -s "$work/out/findings.csv" "$work/again/findings.csv" || fail "a failed run touched the previous outputs"
+
+# 7. The command line itself.
+"$aidmatch" --version | grep -q "^aidmatch " || fail "--version"
+for cmd in reconcile hash keygen; do
+    "$aidmatch" "$cmd" --help | grep -q "^Usage: aidmatch $cmd" || fail "$cmd --help"
+done
+set +e
+"$aidmatch" frobnicate 2>/dev/null
+[ $? -eq 2 ] || fail "an unknown command must exit 2"
+"$aidmatch" reconcile "$centre" 2>/dev/null
+[ $? -eq 2 ] || fail "reconcile without --out must exit 2"
+set -e
+"$aidmatch" keygen --out "$work/new.key" || fail "keygen"
+[ "$(stat -c %a "$work/new.key")" = 600 ] || fail "keygen must create a 0600 key"
+if "$aidmatch" keygen --out "$work/new.key" 2>/dev/null; then fail "keygen overwrote a key"; fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures e2e check(s) failed" >&2
+    exit 1
+fi
+echo "e2e: all checks passed"

@@ -306,7 +306,10 @@ START_TEST(household_duplicates)
                       "P3,H4,DIBAO_URBAN,1840.00,2025-07-01,2025-12-31\n"
                       /* P5 moves from H5 to H6 on 1 July; both on dibao: near miss */
                       "P6,H5,DIBAO_URBAN,3650.00,2025-01-01,2025-12-31\n"
-                      "P7,H6,DIBAO_URBAN,3650.00,2025-01-01,2025-12-31\n",
+                      "P7,H6,DIBAO_URBAN,3650.00,2025-01-01,2025-12-31\n"
+                      /* ...and a person-unit payment whose household is inferred from
+                       * the hukou register on 1 January does not keep P5 in H5 */
+                      "P5,,MED_PREM,120.00,2025-01-01,2025-12-31\n",
                       /* one hardship paid by two agencies to H7 within 30 days; H8 is 45 days apart */
                       "P8,H7,TEMP_EXPEND,2000.00,2025-03-01\n"
                       "P9,H7,UNION_AID,800.00,2025-03-20\n"
@@ -333,6 +336,7 @@ START_TEST(household_duplicates)
             /* P3 through H3 (3650/365 a day) and H4 (10 a day) from July: 184 days */
             expect_finding(&f, "R16", "DIBAO_URBAN", "2025-07-01", "2025-12-31", 184, 184000);
             ck_assert_str_eq(f.evidence, "pay:4;pay:5;reg:4");
+            ck_assert_str_eq(f.agencies, "MCA");
         }
     }
     am_ctx_free(ctx);
