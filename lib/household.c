@@ -79,6 +79,9 @@ static am_status bucket(const am_record *records, size_t n, int (*wanted)(const 
     return AM_OK;
 }
 
+/* A payment (an item, whose code is below nitems) with a claim household. */
+static int is_claim(const am_record *r, int nitems) { return r->household && r->code < nitems; }
+
 static int is_member_record(const am_record *r, int hukou)
 {
     return r->household && r->code == hukou;
@@ -100,29 +103,20 @@ am_status am_households_build(am_ctx *ctx, am_household_index *index)
             i = j;
         }
     }
-    for (size_t i = 0; i < n; i++)
-        index->nclaims += records[i].household && am_code_is_item(cat, records[i].code);
     index->nrefs = ctx->store.nhouseholds + 1;
-    index->claims = am_malloc((index->nclaims ? index->nclaims : 1) * sizeof *index->claims);
-    index->first = am_calloc(index->nrefs + 1, sizeof *index->first);
-    if (!index->claims || !index->first) {
-        am_households_free(index);
-        return AM_ERR_NOMEM;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (records[i].household && am_code_is_item(cat, records[i].code))
-            index->claims[k++] = &records[i];
-    qsort(index->claims, index->nclaims, sizeof *index->claims, compare_claims);
-    /* Counting pass, then prefix sums: first[h] is where h's claims begin. */
-    for (size_t c = 0; c < index->nclaims; c++)
-        index->first[index->claims[c]->household + 1]++;
-    for (size_t h = 1; h <= index->nrefs; h++)
-        index->first[h] += index->first[h - 1];
-    if (bucket(records, n, is_member_record, hukou, index->nrefs, &index->members,
+    /* Bucketed by household in one counting pass; each household's few
+     * claims are then put in date order. */
+    if (bucket(records, n, is_claim, (int)cat->nitems, index->nrefs, &index->claims,
+               &index->nclaims, &index->first) != AM_OK ||
+        bucket(records, n, is_member_record, hukou, index->nrefs, &index->members,
                &index->nmembers, &index->first_member) != AM_OK) {
         am_households_free(index);
         return AM_ERR_NOMEM;
+    }
+    for (size_t h = 1; h < index->nrefs; h++) {
+        const size_t count = index->first[h + 1] - index->first[h];
+        if (count > 1)
+            qsort(index->claims + index->first[h], count, sizeof *index->claims, compare_claims);
     }
     return AM_OK;
 }

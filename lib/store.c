@@ -94,10 +94,60 @@ static int compare_records(const void *pa, const void *pb)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
-void am_store_sort(am_store *store)
+/* Records are placed in 256 buckets by the first byte of the token, in
+ * place (an "American flag" sort: no second array, so sorting ten million
+ * records costs no extra memory), and each bucket is then sorted on the
+ * whole key.  Tokens are keyed hashes, so the buckets come out evenly
+ * filled; 256 of them keep every bucket's write position in cache. */
+#define BUCKETS 256
+
+static unsigned bucket_of(const am_record *r) { return r->person[0]; }
+
+am_status am_store_sort(am_store *store)
 {
-    if (store->count > 1)
-        qsort(store->records, store->count, sizeof *store->records, compare_records);
+    const size_t n = store->count;
+    if (n < 2)
+        return AM_OK;
+    size_t *next = am_malloc(BUCKETS * sizeof *next), *end = am_malloc(BUCKETS * sizeof *end);
+    if (!next || !end) {
+        am_free(next);
+        am_free(end);
+        return AM_ERR_NOMEM;
+    }
+    memset(end, 0, BUCKETS * sizeof *end);
+    for (size_t i = 0; i < n; i++)
+        end[bucket_of(&store->records[i])]++;
+    size_t sum = 0;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        next[b] = sum;
+        sum += end[b];
+        end[b] = sum;
+    }
+    am_record *r = store->records;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        while (next[b] < end[b]) {
+            /* Carry the record at next[b] to its bucket, swapping out the
+             * one there, until a record that belongs in b comes back. */
+            am_record carried = r[next[b]];
+            unsigned target = bucket_of(&carried);
+            while (target != b) {
+                const am_record displaced = r[next[target]];
+                r[next[target]++] = carried;
+                carried = displaced;
+                target = bucket_of(&carried);
+            }
+            r[next[b]++] = carried;
+        }
+    }
+    size_t start = 0;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        if (end[b] - start > 1)
+            qsort(r + start, end[b] - start, sizeof *r, compare_records);
+        start = end[b];
+    }
+    am_free(next);
+    am_free(end);
+    return AM_OK;
 }
 
 void am_store_free(am_store *store)
