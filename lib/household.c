@@ -52,9 +52,9 @@ static int compare_claims(const void *pa, const void *pb)
 
 /* Lists records by household with a counting sort: offsets[h] ends up at
  * the first record of household ref h. */
-static am_status bucket(const am_record *records, size_t n, int (*wanted)(const am_record *, int),
-                        int arg, size_t nrefs, const am_record ***out, size_t *count,
-                        size_t **offsets)
+static am_status bucket(const am_record *records, size_t n,
+                        int (*wanted)(const am_record *, const void *), const void *arg,
+                        size_t nrefs, const am_record ***out, size_t *count, size_t **offsets)
 {
     *count = 0;
     for (size_t i = 0; i < n; i++)
@@ -79,12 +79,22 @@ static am_status bucket(const am_record *records, size_t n, int (*wanted)(const 
     return AM_OK;
 }
 
-/* A payment (an item, whose code is below nitems) with a claim household. */
-static int is_claim(const am_record *r, int nitems) { return r->household && r->code < nitems; }
-
-static int is_member_record(const am_record *r, int hukou)
+/* A payment with a claim household. */
+static int is_claim(const am_record *r, const void *cat)
 {
-    return r->household && r->code == hukou;
+    return r->household && am_code_is_item(cat, r->code);
+}
+
+/* A claim of a household-unit item: what every member holds. */
+static int is_shared_claim(const am_record *r, const void *catalogue)
+{
+    const am_catalogue *cat = catalogue;
+    return is_claim(r, cat) && cat->items[r->code].unit == AM_UNIT_HOUSEHOLD;
+}
+
+static int is_member_record(const am_record *r, const void *hukou)
+{
+    return r->household && r->code == *(const int *)hukou;
 }
 
 am_status am_households_build(am_ctx *ctx, am_household_index *index)
@@ -106,9 +116,11 @@ am_status am_households_build(am_ctx *ctx, am_household_index *index)
     index->nrefs = ctx->store.nhouseholds + 1;
     /* Bucketed by household in one counting pass; each household's few
      * claims are then put in date order. */
-    if (bucket(records, n, is_claim, (int)cat->nitems, index->nrefs, &index->claims,
-               &index->nclaims, &index->first) != AM_OK ||
-        bucket(records, n, is_member_record, hukou, index->nrefs, &index->members,
+    if (bucket(records, n, is_claim, cat, index->nrefs, &index->claims, &index->nclaims,
+               &index->first) != AM_OK ||
+        bucket(records, n, is_shared_claim, cat, index->nrefs, &index->shared, &index->nshared,
+               &index->first_shared) != AM_OK ||
+        bucket(records, n, is_member_record, &hukou, index->nrefs, &index->members,
                &index->nmembers, &index->first_member) != AM_OK) {
         am_households_free(index);
         return AM_ERR_NOMEM;
@@ -143,6 +155,8 @@ void am_households_free(am_household_index *index)
 {
     am_free(index->claims);
     am_free(index->first);
+    am_free(index->shared);
+    am_free(index->first_shared);
     am_free(index->members);
     am_free(index->first_member);
     memset(index, 0, sizeof *index);

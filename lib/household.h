@@ -16,6 +16,9 @@ typedef struct am_household_index {
     const am_record **claims; /* payments with a claim household, by household then start */
     size_t nclaims;
     size_t *first;            /* claims of household ref h: [first[h], first[h + 1]) */
+    const am_record **shared; /* claims of household-unit items only, by household */
+    size_t nshared;
+    size_t *first_shared;     /* [first_shared[h], first_shared[h + 1]) */
     const am_record **members; /* hukou records, by household */
     size_t nmembers;
     size_t *first_member;     /* members of household ref h: [first_member[h], first_member[h + 1]) */

@@ -108,11 +108,9 @@ static int derive_from(person_eval *pe, uint32_t household, int32_t start, int32
                        const am_record *via)
 {
     const am_household_index *ix = pe->index;
-    for (size_t c = ix->first[household]; c < ix->first[household + 1]; c++) {
-        const am_record *claim = ix->claims[c];
-        const am_item *item = item_of(pe, claim->code);
-        if (item->unit != AM_UNIT_HOUSEHOLD ||
-            memcmp(claim->person, pe->begin->person, AM_TOKEN_BYTES) == 0)
+    for (size_t c = ix->first_shared[household]; c < ix->first_shared[household + 1]; c++) {
+        const am_record *claim = ix->shared[c];
+        if (memcmp(claim->person, pe->begin->person, AM_TOKEN_BYTES) == 0)
             continue;
         const int32_t lo = claim->start > start ? claim->start : start;
         const int32_t hi = claim->end < end ? claim->end : end;

@@ -224,39 +224,10 @@ static int reject(am_reject *why, am_reject reason)
     return 0;
 }
 
-int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject *why)
+/* Checks the characters of an ID of the right alphabet and length, upgrades
+ * a legacy ID, and validates birth date and check character. */
+static int validate(char id[AM_ID_LEN], size_t n, char out[AM_ID_LEN], am_reject *why)
 {
-    if (!raw)
-        len = 0;
-    const id_cursor start = cursor_trimmed(raw ? raw : "", len);
-
-    /* Excel renderings contain '.', 'E' and '+', so they are recognised
-     * before the character check would call them merely bad characters. */
-    if (is_scientific(start) || is_zero_decimal(start))
-        return reject(why, AM_REJECT_EXCEL_MANGLED);
-
-    /* One pass: count characters and keep the first AM_ID_LEN.  A character
-     * outside the ID alphabet outranks a wrong length, because it says more
-     * precisely what is wrong with the field. */
-    char id[AM_ID_LEN];
-    size_t n = 0;
-    int alphabet_ok = 1;
-    id_cursor c = start;
-    for (int ch; (ch = next_char(&c)) != CH_END;) {
-        if (!is_digit(ch) && ch != 'X')
-            alphabet_ok = 0;
-        if (n < AM_ID_LEN)
-            id[n] = (char)ch;
-        n++;
-    }
-
-    if (n == 0)
-        return reject(why, AM_REJECT_MISSING_ID);
-    if (!alphabet_ok)
-        return reject(why, AM_REJECT_BAD_CHAR);
-    if (n != LEGACY_LEN && n != AM_ID_LEN)
-        return reject(why, AM_REJECT_BAD_LENGTH);
-
     /* Only the check character may be X; a 15-digit legacy ID has none. */
     for (size_t i = 0; i < n; i++)
         if (id[i] == 'X' && i != AM_ID_LEN - 1)
@@ -290,4 +261,59 @@ int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject 
     if (out)
         memcpy(out, id, AM_ID_LEN);
     return 1;
+}
+
+/* Most IDs arrive clean: 18 ASCII digits, perhaps with a lower-case x.
+ * They skip the general decoder. */
+static int plain_id(const char *raw, size_t len, char id[AM_ID_LEN])
+{
+    if (!raw || len != AM_ID_LEN)
+        return 0;
+    for (size_t i = 0; i < AM_ID_LEN - 1; i++)
+        if (raw[i] < '0' || raw[i] > '9')
+            return 0;
+    const char last = raw[AM_ID_LEN - 1];
+    if (!is_digit(last) && last != 'X' && last != 'x')
+        return 0;
+    memcpy(id, raw, AM_ID_LEN - 1);
+    id[AM_ID_LEN - 1] = last == 'x' ? 'X' : last;
+    return 1;
+}
+
+int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject *why)
+{
+    char id[AM_ID_LEN];
+    if (plain_id(raw, len, id))
+        return validate(id, AM_ID_LEN, out, why);
+    if (!raw)
+        len = 0;
+    const id_cursor start = cursor_trimmed(raw ? raw : "", len);
+
+    /* Excel renderings contain '.', 'E' and '+', so they are recognised
+     * before the character check would call them merely bad characters. */
+    if (is_scientific(start) || is_zero_decimal(start))
+        return reject(why, AM_REJECT_EXCEL_MANGLED);
+
+    /* One pass: count characters and keep the first AM_ID_LEN.  A character
+     * outside the ID alphabet outranks a wrong length, because it says more
+     * precisely what is wrong with the field. */
+    size_t n = 0;
+    int alphabet_ok = 1;
+    id_cursor c = start;
+    for (int ch; (ch = next_char(&c)) != CH_END;) {
+        if (!is_digit(ch) && ch != 'X')
+            alphabet_ok = 0;
+        if (n < AM_ID_LEN)
+            id[n] = (char)ch;
+        n++;
+    }
+
+    if (n == 0)
+        return reject(why, AM_REJECT_MISSING_ID);
+    if (!alphabet_ok)
+        return reject(why, AM_REJECT_BAD_CHAR);
+    if (n != LEGACY_LEN && n != AM_ID_LEN)
+        return reject(why, AM_REJECT_BAD_LENGTH);
+
+    return validate(id, n, out, why);
 }
