@@ -68,15 +68,22 @@ static const char main_help[] =
     "Run 'aidmatch COMMAND --help' for a command's options.\n";
 
 static const char reconcile_help[] =
-    "Usage: aidmatch reconcile CENTRE.ini --out DIR [--quiet]\n"
+    "Usage: aidmatch reconcile CENTRE.ini --out DIR [--previous DIR] [--run-date DATE]\n"
+    "                          [--threads N] [--quiet]\n"
     "\n"
     "Reads every feed the centre file declares, matches them, and writes\n"
-    "DIR/findings.csv, DIR/rejects.csv and DIR/summary.json atomically.\n"
-    "A missing or unreadable feed fails the run: nothing is reconciled\n"
-    "without it.\n"
+    "DIR/findings.csv, DIR/rejects.csv, DIR/summary.json, DIR/suppressed.csv\n"
+    "and DIR/report.html atomically.  A missing or unreadable feed fails the\n"
+    "run: nothing is reconciled without it.\n"
     "\n"
-    "  --out DIR   output directory (created if absent)\n"
-    "  --quiet     print nothing on success\n";
+    "  --out DIR        output directory (created if absent)\n"
+    "  --previous DIR   the previous run's output directory (may be DIR itself):\n"
+    "                   adds DIR/delta.csv (new, persisting, resolved findings)\n"
+    "                   and feed drift to summary.json\n"
+    "  --run-date DATE  the date of this run, YYYY-MM-DD (default: today)\n"
+    "  --threads N      threads for matching (default: one per processor);\n"
+    "                   the findings are the same for any N\n"
+    "  --quiet          print nothing on success, and no progress\n";
 
 static const char hash_help[] =
     "Usage: aidmatch hash CENTRE.ini --feed NAME --out FILE [--in FILE] [--keep-name]\n"
@@ -142,6 +149,24 @@ static void format_money(int64_t fen, char *out, size_t size)
     snprintf(out, size, "%" PRId64 ".%02d", fen / 100, (int)(fen % 100));
 }
 
+/* Warns about feeds that moved by more than the drift share, or did not
+ * change at all, since the previous run. */
+static void print_drift(am_ctx *ctx)
+{
+    for (size_t i = 0; i < am_feed_count(ctx); i++) {
+        am_feed_drift d;
+        if (am_feed_drift_get(ctx, i, &d) != AM_OK)
+            return;
+        if (d.shrunk || d.grew)
+            fprintf(stderr,
+                    "warning: feed %s %s: %" PRIu64 " rows, %" PRIu64 " in the previous run\n",
+                    d.name, d.shrunk ? "shrank" : "grew", d.rows_read, d.previous_rows_read);
+        if (d.stale)
+            fprintf(stderr, "warning: feed %s is stale: its file is the previous run's\n",
+                    d.name);
+    }
+}
+
 static void print_summary(am_ctx *ctx, double seconds)
 {
     fprintf(stderr, "%-22s %-8s %10s %10s %10s\n", "feed", "agency", "read", "ingested",
@@ -154,12 +179,23 @@ static void print_summary(am_ctx *ctx, double seconds)
                 s.agency, s.rows_read, s.rows_ingested, s.rows_rejected);
     }
     int64_t count[AM_KIND__COUNT] = {0}, amount[AM_KIND__COUNT] = {0};
+    size_t suppressed = 0, changes[AM_CHANGE__COUNT] = {0};
     for (size_t i = 0; i < am_finding_count(ctx); i++) {
         am_finding f;
+        am_finding_review r;
+        if (am_finding_review_get(ctx, i, &r) == AM_OK && r.suppressed) {
+            suppressed++; /* in suppressed.csv, not findings.csv */
+            continue;
+        }
         if (am_finding_get(ctx, i, &f) == AM_OK) {
             count[f.kind]++;
             amount[f.kind] += f.amount_fen;
         }
+    }
+    for (size_t i = 0; i < am_delta_count(ctx); i++) {
+        am_delta_row d;
+        if (am_delta_get(ctx, i, &d) == AM_OK)
+            changes[d.change]++;
     }
     fprintf(stderr, "\n%-22s %10s %16s\n", "finding kind", "count", "at stake (yuan)");
     for (int k = 0; k < AM_KIND__COUNT; k++) {
@@ -169,8 +205,16 @@ static void print_summary(am_ctx *ctx, double seconds)
         format_money(amount[k], money, sizeof money);
         fprintf(stderr, "%-22s %10" PRId64 " %16s\n", am_kind_name((am_kind)k), count[k], money);
     }
+    if (suppressed)
+        fprintf(stderr, "%-22s %10zu\n", "suppressed (no_issue)", suppressed);
+    if (am_delta_count(ctx))
+        fprintf(stderr, "\nsince the previous run: %zu new, %zu persisting, %zu resolved\n",
+                changes[AM_CHANGE_NEW], changes[AM_CHANGE_PERSISTING],
+                changes[AM_CHANGE_RESOLVED]);
+    print_drift(ctx);
     fprintf(stderr, "\nkey %s, %zu findings, %zu rejected rows, %.2f s\n",
-            am_key_fingerprint(ctx), am_finding_count(ctx), am_reject_count(ctx), seconds);
+            am_key_fingerprint(ctx), am_finding_count(ctx) - suppressed, am_reject_count(ctx),
+            seconds);
 }
 
 static double now_seconds(void)
@@ -180,27 +224,101 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The progress line on a terminal: one line, rewritten in place. */
+typedef struct progress_view {
+    double feed_start, last_draw;
+    size_t feed_index;
+} progress_view;
+
+static int on_progress(void *user, const am_progress *p)
+{
+    progress_view *v = user;
+    const double now = now_seconds();
+    if (p->feed_index != v->feed_index) {
+        v->feed_index = p->feed_index;
+        v->feed_start = v->last_draw; /* the previous feed ended there */
+    }
+    if (!p->done && now - v->last_draw < 0.1)
+        return 0;
+    const double elapsed = now - v->feed_start;
+    const double mb = (double)p->bytes_read / 1e6, total = (double)p->bytes_total / 1e6;
+    const double rate = elapsed > 0 ? mb / elapsed : 0;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %.24s: %" PRIu64 " rows, %.1f/%.1f MB, %.1f MB/s",
+            p->feed_index + 1, p->feed_count, p->feed, p->rows, mb, total, rate);
+    if (!p->done && rate > 0 && total > mb)
+        fprintf(stderr, ", ETA %.0f s", (total - mb) / rate);
+    fflush(stderr);
+    v->last_draw = now;
+    if (p->done)
+        v->feed_start = now;
+    return 0;
+}
+
+/* Today's date as YYYY-MM-DD: the run date unless --run-date says otherwise. */
+static void today(char out[11])
+{
+    const time_t t = time(NULL);
+    struct tm tm;
+    if (!localtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
+        out[0] = '\0';
+}
+
+
 static int cmd_reconcile(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
         fputs(reconcile_help, stdout);
         return EXIT_OK;
     }
-    const char *centre = NULL, *out = NULL;
+    const char *centre = NULL, *out = NULL, *previous = NULL, *run_date = NULL, *threads = NULL;
     int quiet = 0;
-    const value_option options[] = {{"--out", &out}, {NULL, NULL}};
+    const value_option options[] = {{"--out", &out},           {"--previous", &previous},
+                                    {"--run-date", &run_date}, {"--threads", &threads},
+                                    {NULL, NULL}};
     const int rc = parse_args(argc, argv, options, "--quiet", &quiet, &centre);
     if (rc != EXIT_OK)
         return rc;
     if (!centre || !out)
         return usage_error("reconcile needs CENTRE.ini and --out DIR", NULL);
+    char date[11];
+    if (!run_date) {
+        today(date);
+        run_date = date;
+    }
     const double start = now_seconds();
     am_ctx *ctx;
     am_status st = am_ctx_new(&ctx);
     if (st != AM_OK)
         return fail(NULL, st);
-    if ((st = am_load_centre(ctx, centre)) != AM_OK || (st = am_ingest(ctx)) != AM_OK ||
-        (st = am_reconcile(ctx, NULL, NULL)) != AM_OK ||
+    if (am_set_run_date(ctx, run_date) != AM_OK) {
+        am_ctx_free(ctx);
+        return usage_error("--run-date needs a real date as YYYY-MM-DD, got", run_date);
+    }
+    /* By default every processor this machine has: the nightly batch owns it. */
+    long nthreads = sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads) {
+        char *end;
+        nthreads = strtol(threads, &end, 10);
+        if (*end || end == threads || nthreads < 1 || nthreads > 64) {
+            am_ctx_free(ctx);
+            return usage_error("--threads needs a number from 1 to 64, got", threads);
+        }
+    }
+    am_set_threads(ctx, (unsigned)(nthreads < 1 ? 1 : nthreads > 64 ? 64 : nthreads));
+    progress_view view = {.feed_start = start, .last_draw = start};
+    const int show_progress = !quiet && isatty(STDERR_FILENO);
+    if (show_progress)
+        am_set_progress_fn(ctx, on_progress, &view);
+    if ((st = am_load_centre(ctx, centre)) != AM_OK ||
+        (previous && (st = am_load_previous(ctx, previous)) != AM_OK) ||
+        (st = am_ingest(ctx)) != AM_OK) {
+        if (show_progress)
+            fputs("\r\033[K", stderr);
+        return fail(ctx, st);
+    }
+    if (show_progress)
+        fputs("\r\033[K", stderr); /* the summary below replaces the progress line */
+    if ((st = am_reconcile(ctx, NULL, NULL)) != AM_OK ||
         (st = am_write_outputs(ctx, out, now_seconds() - start)) != AM_OK)
         return fail(ctx, st);
     if (!quiet)

@@ -301,6 +301,11 @@ typedef int (*am_finding_fn)(void *user, const am_finding *finding);
  * AM_ERR_ABORTED or AM_ERR_NOMEM. */
 AM_API am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user);
 
+/* Sets how many threads am_reconcile() may use for matching (1 to 64; the
+ * default is 1, so an embedder decides what to spend).  The findings do
+ * not depend on it.  Returns AM_OK or AM_ERR_INVALID. */
+AM_API am_status am_set_threads(am_ctx *ctx, unsigned threads);
+
 /* Returns the number of findings of the last am_reconcile(). */
 AM_API size_t am_finding_count(const am_ctx *ctx);
 
@@ -335,6 +340,150 @@ AM_API am_status am_tokenise_feed(am_feed *feed, const char *out_path, int keep_
 /* Looks up a declared feed by name; NULL if there is none.  The handle is
  * owned by ctx. */
 AM_API am_feed *am_feed_find(am_ctx *ctx, const char *name);
+
+/* ------------------------------------------------------------------ */
+/* The nightly cycle: what changed since the previous run, caseworkers'  */
+/* outcomes, feed drift, the report, and progress while reading          */
+
+/* With these, am_write_outputs() also writes into dir: suppressed.csv
+ * (findings a no_issue outcome suppresses; findings.csv no longer lists
+ * them), report.html (a self-contained report for people), and, when a
+ * previous run is loaded, delta.csv.  findings.csv and suppressed.csv end
+ * with a facts column.  It reviews first (am_review), and fails as that
+ * does. */
+
+/* Sets the date of this run, "YYYY-MM-DD": it dates first_seen and
+ * last_seen in delta.csv and decides which outcomes are already recorded.
+ * The library never reads the clock (outputs depend on inputs only); the
+ * aidmatch command passes today's date unless told otherwise.
+ * Returns AM_OK, AM_ERR_INVALID (NULL argument) or AM_ERR_FORMAT. */
+AM_API am_status am_set_run_date(am_ctx *ctx, const char *date);
+
+/* Sets by how much a feed's row count may move against the previous run
+ * before it is flagged, in per mille of the previous count (500, the
+ * default, flags a change of more than 50 %).  [centre] drift_share sets
+ * it too.  Returns AM_OK or AM_ERR_INVALID (above 1000000). */
+AM_API am_status am_set_drift_share(am_ctx *ctx, unsigned per_mille);
+
+/* Reads the outputs of the previous run from dir: findings.csv and
+ * summary.json, and suppressed.csv and delta.csv when present.  Everything
+ * is read at once, so dir may be the directory this run will write.
+ * Comparing with a previous run needs a run date (am_set_run_date) not
+ * earlier than the previous run's.
+ * Returns AM_OK, AM_ERR_IO (a file missing or unreadable), AM_ERR_FORMAT
+ * ("file:line: expected ..."), AM_ERR_INVALID (a previous run is already
+ * loaded) or AM_ERR_NOMEM. */
+AM_API am_status am_load_previous(am_ctx *ctx, const char *dir);
+
+/* What a caseworker decided about a finding. */
+typedef enum am_outcome {
+    AM_OUTCOME_NONE = 0,         /* nothing recorded yet */
+    AM_OUTCOME_CONFIRMED,        /* the finding is right; action follows */
+    AM_OUTCOME_ERROR_CORRECTED,  /* it was right and the payment has been corrected */
+    AM_OUTCOME_NO_ISSUE,         /* it is not a problem: suppressed while its facts hold */
+    AM_OUTCOME__COUNT
+} am_outcome;
+
+/* Returns "none", "confirmed", "error_corrected" or "no_issue" (static),
+ * or "unknown". */
+AM_API const char *am_outcome_name(am_outcome outcome);
+
+/* Loads an outcomes file, CSV with a header naming the columns finding_id,
+ * outcome, date and (optional) note; other columns are ignored.  Adds to
+ * the outcomes already loaded.  [centre] outcomes names one.  Notes are
+ * never kept or written anywhere.
+ * Returns AM_OK, AM_ERR_IO, AM_ERR_FORMAT ("file:line: expected ..."; no
+ * row of the file is kept) or AM_ERR_NOMEM. */
+AM_API am_status am_load_outcomes(am_ctx *ctx, const char *path);
+
+/* A finding against the previous run. */
+typedef enum am_change {
+    AM_CHANGE_NEW = 0,      /* not a finding of the previous run (or there is none) */
+    AM_CHANGE_PERSISTING,   /* also a finding of the previous run */
+    AM_CHANGE_RESOLVED,     /* a finding of the previous run only */
+    AM_CHANGE__COUNT
+} am_change;
+
+/* Returns "new", "persisting" or "resolved" (static), or "unknown". */
+AM_API const char *am_change_name(am_change change);
+
+/* Reviews the findings of the last am_reconcile() against the previous
+ * run and the outcomes: fingerprints each finding's facts, classifies it,
+ * and suppresses those marked no_issue whose facts are unchanged
+ * (docs/reference.md gives the exact rule).  am_write_outputs() reviews
+ * when this has not been called since the last am_reconcile().
+ * Returns AM_OK, AM_ERR_INVALID (not reconciled; a previous run without a
+ * run date, or dated after this run) or AM_ERR_NOMEM. */
+AM_API am_status am_review(am_ctx *ctx);
+
+/* What the review says about one finding.  Strings are owned by ctx and
+ * valid until the next am_reconcile() or am_review(). */
+typedef struct am_finding_review {
+    const char *facts;        /* facts fingerprint, 32 hex digits */
+    am_change change;         /* AM_CHANGE_NEW or AM_CHANGE_PERSISTING */
+    const char *first_seen;   /* YYYY-MM-DD, "" when unknown */
+    am_outcome outcome;       /* latest outcome dated on or before the run date */
+    const char *outcome_date; /* its date, "" when none */
+    int suppressed;           /* moved to suppressed.csv rather than findings.csv */
+    const char *area;         /* six-digit area code of the IDs in its evidence
+                                 (where they were issued), "" when unknown */
+} am_finding_review;
+
+/* Fills *out for finding i (am_finding_get order).
+ * Returns AM_OK or AM_ERR_INVALID (i out of range, or not reviewed). */
+AM_API am_status am_finding_review_get(const am_ctx *ctx, size_t i, am_finding_review *out);
+
+/* One row of delta.csv.  Strings as for am_finding_review. */
+typedef struct am_delta_row {
+    const char *finding_id;
+    am_change change;
+    const char *first_seen; /* "" when unknown */
+    const char *last_seen;
+} am_delta_row;
+
+/* Returns the number of delta rows: every finding of this run (in output
+ * order, suppressed ones included) then every finding of the previous run
+ * that is gone (resolved, by id); 0 without a previous run or review. */
+AM_API size_t am_delta_count(const am_ctx *ctx);
+
+/* Fills *out with delta row i.  Returns AM_OK or AM_ERR_INVALID. */
+AM_API am_status am_delta_get(const am_ctx *ctx, size_t i, am_delta_row *out);
+
+/* A feed against the previous run. */
+typedef struct am_feed_drift {
+    const char *name;
+    int in_previous;             /* the previous run read a feed of this name */
+    uint64_t rows_read;
+    uint64_t previous_rows_read; /* 0 when not in_previous */
+    int64_t change_permille;     /* (rows - previous) * 1000 / previous, truncated;
+                                    0 when previous is 0 */
+    int shrunk, grew;            /* moved by more than the drift share */
+    int stale;                   /* its file has the same XXH3 as last run's */
+} am_feed_drift;
+
+/* Fills *out for feed i (declaration order), after ingestion.
+ * Returns AM_OK or AM_ERR_INVALID (i out of range, no previous run). */
+AM_API am_status am_feed_drift_get(const am_ctx *ctx, size_t i, am_feed_drift *out);
+
+/* Progress while feeds are read. */
+typedef struct am_progress {
+    const char *feed;     /* the feed's name */
+    size_t feed_index;    /* 0-based, among feed_count declared feeds */
+    size_t feed_count;
+    uint64_t rows;        /* data rows read so far in this feed */
+    uint64_t bytes_read;  /* bytes of the file as stored: estimated while
+                             reading, exact when done */
+    uint64_t bytes_total; /* size of the file as stored */
+    int done;             /* 1 on the feed's last call */
+} am_progress;
+
+/* Receives progress; pointers valid during the call only.  Return 0 to go
+ * on, anything else to stop ingestion with AM_ERR_ABORTED. */
+typedef int (*am_progress_fn)(void *user, const am_progress *progress);
+
+/* Calls fn (NULL to stop) every 65536 rows of a feed being ingested and
+ * when each feed ends.  Returns AM_OK or AM_ERR_INVALID. */
+AM_API am_status am_set_progress_fn(am_ctx *ctx, am_progress_fn fn, void *user);
 
 #ifdef __cplusplus
 }

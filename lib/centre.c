@@ -19,6 +19,7 @@
 #include "aidmatch.h"
 #include "alloc.h"
 #include "context.h"
+#include "drift.h"
 
 /* inih's fixed buffer holds 200 bytes including CR, LF and NUL. */
 #define INI_LINE_MAX 197
@@ -145,9 +146,27 @@ static am_status centre_key(centre_reader *r, const char *key, const char *value
         ctx->death_lag_days = (int32_t)days;
         return AM_OK;
     }
+    if (strcmp(key, "outcomes") == 0) {
+        char *path = resolve(ctx, value);
+        if (!path)
+            return fail_line(r, AM_ERR_NOMEM, "out of memory");
+        const am_status st = am_load_outcomes(ctx, path);
+        am_free(path);
+        return st == AM_OK ? AM_OK : loader_failed(r, st);
+    }
+    if (strcmp(key, "drift_share") == 0) {
+        uint32_t permille;
+        if (!am_drift_share_parse(value, &permille))
+            return fail_line(r, AM_ERR_FORMAT,
+                             "drift_share: expected a share such as 0.5 (50 %), at most three "
+                             "decimals, 0 to 1000");
+        ctx->drift_permille = permille;
+        return AM_OK;
+    }
     char what[256];
     snprintf(what, sizeof what, "unknown key '%.60s' in [centre] (expected name, catalogue, key, "
-                                "rules, window_start, window_end or death_lag_days)", key);
+                                "rules, window_start, window_end, death_lag_days, outcomes or "
+                                "drift_share)", key);
     return fail_line(r, AM_ERR_FORMAT, what);
 }
 

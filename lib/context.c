@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "drift.h"
 #include "duplicate.h"
 #include "match.h"
 
@@ -30,6 +31,8 @@ am_status am_ctx_new(am_ctx **out)
     if (!ctx)
         return AM_ERR_NOMEM;
     ctx->death_lag_days = 30;
+    ctx->threads = 1;
+    ctx->drift_permille = AM_DRIFT_DEFAULT_PERMILLE;
     *out = ctx;
     return AM_OK;
 }
@@ -51,6 +54,10 @@ void am_ctx_free(am_ctx *ctx)
         am_free(ctx->rejects[i].detail);
     am_free(ctx->rejects);
     am_findings_free(&ctx->findings);
+    am_review_free(&ctx->review);
+    am_outcomes_free(&ctx->outcomes);
+    am_previous_free(ctx->previous);
+    am_free(ctx->previous);
     am_free(ctx->base_dir);
     am_free(ctx->centre_name);
     am_free(ctx);
@@ -250,28 +257,35 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
     if (!any)
         return am_fail(&ctx->err, AM_ERR_INVALID, "nothing ingested yet");
     am_findings_free(&ctx->findings);
+    am_review_free(&ctx->review);
     ctx->reconciled = 0;
-    am_store_sort(&ctx->store);
     am_household_index index;
-    am_status st = am_households_build(ctx, &index);
+    am_status st = am_store_sort(&ctx->store);
+    if (st == AM_OK)
+        st = am_households_build(ctx, &index);
     if (st == AM_OK) {
         int32_t start = ctx->window_start, end = ctx->window_end;
         if (!ctx->window_set)
             payment_window(ctx, &start, &end);
-        if ((st = am_match_duplicates(ctx)) == AM_OK &&
-            (st = am_match_persons(ctx, &ctx->rules, &index, start, end)) == AM_OK)
-            st = am_match_households(ctx, &ctx->rules, &index);
+        st = am_match_all(ctx, &index, start, end, ctx->threads);
         am_households_free(&index);
     }
     if (st != AM_OK) {
         am_findings_free(&ctx->findings);
         return am_fail(&ctx->err, st, "out of memory while matching");
     }
-    am_findings_sort(&ctx->findings);
     ctx->reconciled = 1;
     for (size_t i = 0; fn && i < ctx->findings.count; i++)
         if (fn(user, &ctx->findings.v[i].pub) != 0)
             return am_fail(&ctx->err, AM_ERR_ABORTED, "stopped by the findings callback");
+    return AM_OK;
+}
+
+am_status am_set_threads(am_ctx *ctx, unsigned threads)
+{
+    if (!ctx || threads < 1 || threads > 64)
+        return AM_ERR_INVALID;
+    ctx->threads = threads;
     return AM_OK;
 }
 

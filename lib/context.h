@@ -10,6 +10,10 @@
 #include "error.h"
 #include "feed.h"
 #include "finding.h"
+#include "outcomes.h"
+#include "previous.h"
+#include "progress.h"
+#include "review.h"
 #include "rules.h"
 #include "store.h"
 #include "token.h"
@@ -30,6 +34,7 @@ struct am_ctx {
     char *centre_name;
     int32_t death_lag_days;  /* registry lag within which a late death is low priority */
     am_rules rules;
+    unsigned threads;        /* for matching; results do not depend on it */
     int window_set;
     int32_t window_start, window_end;
     am_feed **feeds;
@@ -39,6 +44,16 @@ struct am_ctx {
     size_t nrejects, rejects_capacity;
     am_finding_list findings;
     int reconciled;
+    /* The nightly cycle (review.h): the run's date, the run before it,
+     * caseworkers' outcomes, the drift share, and the review derived from
+     * the findings. */
+    int32_t run_date;
+    int run_date_set;
+    uint32_t drift_permille; /* drift.h */
+    am_previous *previous;   /* NULL when none is loaded */
+    am_outcomes outcomes;
+    am_review_state review;
+    am_progress_state progress;
 };
 
 /* Records a reject for feed at line.  detail is copied. */

@@ -74,7 +74,8 @@ static void one_off_stake(const cluster *c, am_stake *s)
 
 /* Reports one person's runs of one item, already split into clusters of
  * mutually reachable overlaps, as a single finding. */
-static am_status report(am_ctx *ctx, const am_item *item, const cluster *involved, am_stake *s)
+static am_status report(const am_ctx *ctx, am_finding_list *out, const am_item *item,
+                        const cluster *involved, am_stake *s)
 {
     uint16_t *agencies = am_malloc(involved->count * sizeof *agencies);
     if (!agencies)
@@ -101,14 +102,15 @@ static am_status report(am_ctx *ctx, const am_item *item, const cluster *involve
         .evidence = involved->records,
         .nevidence = involved->count,
     };
-    const am_status st = am_findings_add(ctx, &d);
+    const am_status st = am_findings_add(ctx, out, &d);
     am_free(agencies);
     return st;
 }
 
 /* Handles the run [begin, end) of one person's records of one item. */
-static am_status match_run(am_ctx *ctx, const am_item *item, const am_record *begin,
-                           const am_record *end, cluster *current, cluster *involved)
+static am_status match_run(const am_ctx *ctx, am_finding_list *out, const am_item *item,
+                           const am_record *begin, const am_record *end, cluster *current,
+                           cluster *involved)
 {
     am_stake s = AM_STAKE_EMPTY;
     involved->count = 0;
@@ -136,17 +138,17 @@ static am_status match_run(am_ctx *ctx, const am_item *item, const am_record *be
             if (!push(involved, current->records[i]))
                 return AM_ERR_NOMEM;
     }
-    return involved->count ? report(ctx, item, involved, &s) : AM_OK;
+    return involved->count ? report(ctx, out, item, involved, &s) : AM_OK;
 }
 
-am_status am_match_duplicates(am_ctx *ctx)
+am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_finding_list *out)
 {
     const am_catalogue *cat = &ctx->catalogue;
     const am_record *records = ctx->store.records;
-    const size_t n = ctx->store.count;
+    const size_t n = end;
     cluster current = {0}, involved = {0};
     am_status st = AM_OK;
-    for (size_t i = 0; i < n && st == AM_OK;) {
+    for (size_t i = begin; i < n && st == AM_OK;) {
         size_t j = i + 1;
         while (j < n && records[j].code == records[i].code &&
                memcmp(records[j].person, records[i].person, AM_TOKEN_BYTES) == 0)
@@ -154,7 +156,7 @@ am_status am_match_duplicates(am_ctx *ctx)
         if (am_code_is_item(cat, records[i].code) && j - i > 1) {
             const am_item *item = &cat->items[records[i].code];
             if (item->periodic || item->duplicate_window_days > 0)
-                st = match_run(ctx, item, &records[i], &records[j], &current, &involved);
+                st = match_run(ctx, out, item, &records[i], &records[j], &current, &involved);
         }
         i = j;
     }

@@ -12,9 +12,9 @@
 #define AM_DUPLICATE_SOURCE \
     "社会救助暂行办法 (State Council Order 649): one assistance chain per household; an item is paid once per period"
 
-/* Adds a DUPLICATE finding for every person and item whose records
- * overlap.  Expects the store sorted (am_store_sort).  Returns AM_OK or
- * AM_ERR_NOMEM. */
-am_status am_match_duplicates(am_ctx *ctx);
+/* Adds to out a DUPLICATE finding for every person and item whose records
+ * overlap, among the sorted store's records [begin, end), which must start
+ * and end at a person's first record.  Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_finding_list *out);
 
 #endif

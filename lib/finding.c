@@ -107,9 +107,8 @@ static void make_id(am_finding_rec *f, const char *rule_id)
              (unsigned long long)h.low64);
 }
 
-am_status am_findings_add(am_ctx *ctx, const am_finding_draft *d)
+am_status am_findings_add(const am_ctx *ctx, am_finding_list *list, const am_finding_draft *d)
 {
-    am_finding_list *list = &ctx->findings;
     if (grow(list) != AM_OK)
         return AM_ERR_NOMEM;
     const am_catalogue *cat = &ctx->catalogue;
@@ -174,6 +173,24 @@ void am_findings_sort(am_finding_list *list)
         f->pub.agencies = f->agencies;
         f->pub.evidence = f->evidence;
     }
+}
+
+am_status am_findings_move(am_finding_list *into, am_finding_list *from)
+{
+    if (into->count + from->count > into->capacity) {
+        const size_t cap = into->count + from->count;
+        am_finding_rec *grown = am_realloc(into->v, (cap ? cap : 1) * sizeof *grown);
+        if (!grown)
+            return AM_ERR_NOMEM;
+        into->v = grown;
+        into->capacity = cap;
+    }
+    if (from->count)
+        memcpy(into->v + into->count, from->v, from->count * sizeof *from->v);
+    into->count += from->count;
+    am_free(from->v);
+    memset(from, 0, sizeof *from);
+    return AM_OK;
 }
 
 void am_findings_free(am_finding_list *list)

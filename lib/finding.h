@@ -47,8 +47,13 @@ typedef struct am_finding_draft {
     size_t nevidence;
 } am_finding_draft;
 
-/* Adds a finding built from d.  Returns AM_OK or AM_ERR_NOMEM. */
-am_status am_findings_add(am_ctx *ctx, const am_finding_draft *d);
+/* Adds a finding built from d to list (ctx supplies names: catalogue,
+ * feeds).  Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_findings_add(const am_ctx *ctx, am_finding_list *list, const am_finding_draft *d);
+
+/* Moves every finding of from to the end of into; from is left empty.
+ * Returns AM_OK or AM_ERR_NOMEM (then nothing moves). */
+am_status am_findings_move(am_finding_list *into, am_finding_list *from);
 
 /* Puts findings in output order: amount at stake descending, then id. */
 void am_findings_sort(am_finding_list *list);

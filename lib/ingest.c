@@ -13,8 +13,10 @@
 #include "ingest.h"
 
 #include "alloc.h"
+#include "area.h"
 #include "context.h"
 #include "money.h"
+#include "progress.h"
 #include "resident_id.h"
 
 
@@ -110,6 +112,7 @@ int am_mapper_person(const am_row_mapper *st, const am_text_row *row, am_record 
     if (!am_id_normalise(text, len, id, &why))
         return reject(out, why, col, am_reject_name(why));
     am_token_person(&feed->ctx->key, id, rec->person);
+    am_area_set(rec, id); /* the six-digit area code only (area.h) */
     sodium_memzero(id, sizeof id);
     return 1;
 }
@@ -334,6 +337,10 @@ static int on_row(void *user, const am_text_row *row)
         return 1;
     }
     feed->rows_read++;
+    if (feed->ctx->progress.fn && am_progress_row(feed->ctx, feed, row)) {
+        st->status = am_fail(&feed->ctx->err, AM_ERR_ABORTED, "stopped by the progress callback");
+        return 1;
+    }
     am_record rec = {.feed = feed->index};
     row_outcome out;
     rec.line = (uint32_t)row->line;
@@ -372,6 +379,14 @@ static am_status finish(am_row_mapper *st, am_status read_status, const am_read_
     return AM_OK;
 }
 
+/* Tells the progress callback that a feed read to its end. */
+static am_status progress_end(am_feed *feed, am_status st)
+{
+    if (st == AM_OK && am_progress_end(feed->ctx, feed))
+        return am_fail(&feed->ctx->err, AM_ERR_ABORTED, "stopped by the progress callback");
+    return st;
+}
+
 am_status am_mapper_prepare(am_feed *feed, const char *path)
 {
     if (feed->ingested)
@@ -396,9 +411,10 @@ am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
         return st;
     am_row_mapper state = {.feed = feed};
     am_read_result result = {0};
+    am_progress_begin(feed->ctx, feed, NULL, data, len);
     st = am_read_csv_buffer(data, len, feed->name, &feed->reader, on_row, &state, &result,
                             &feed->ctx->err);
-    return finish(&state, st, &result);
+    return progress_end(feed, finish(&state, st, &result));
 }
 
 static am_status ingest_file(am_feed *feed)
@@ -411,8 +427,9 @@ static am_status ingest_file(am_feed *feed)
         return st;
     am_row_mapper state = {.feed = feed};
     am_read_result result = {0};
+    am_progress_begin(feed->ctx, feed, feed->file, NULL, 0);
     st = am_read_csv_file(feed->file, &feed->reader, on_row, &state, &result, &feed->ctx->err);
-    return finish(&state, st, &result);
+    return progress_end(feed, finish(&state, st, &result));
 }
 
 am_status am_ingest(am_ctx *ctx)

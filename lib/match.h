@@ -8,15 +8,24 @@
 #include "household.h"
 #include "rules.h"
 
-/* Judges every person against every rule (match_person.c).  Entitlements
- * are judged within [window_start, window_end].  Returns AM_OK or
- * AM_ERR_NOMEM. */
-am_status am_match_persons(am_ctx *ctx, const am_rules *rules, const am_household_index *index,
-                           int32_t window_start, int32_t window_end);
+/* Judges the persons whose records are [begin, end) of the sorted store
+ * (person-aligned) against ctx's rules, adding findings to out
+ * (match_person.c).  Entitlements are judged within [window_start,
+ * window_end].  Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_match_persons(const am_ctx *ctx, const am_household_index *index,
+                           int32_t window_start, int32_t window_end, size_t begin, size_t end,
+                           am_finding_list *out);
 
-/* Judges every household against the household_unique rules: one claim
- * per household per period (match_household.c). */
-am_status am_match_households(am_ctx *ctx, const am_rules *rules,
-                              const am_household_index *index);
+/* Judges households with refs [first, last) against the household rules:
+ * household_unique and exclusive with scope household (match_household.c). */
+am_status am_match_households(const am_ctx *ctx, const am_household_index *index, uint32_t first,
+                              uint32_t last, am_finding_list *out);
+
+/* Runs every matcher over the sorted store, split across threads by person
+ * and by household, and leaves the findings in ctx->findings in output
+ * order: the result does not depend on the number of threads
+ * (reconcile.c).  Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_match_all(am_ctx *ctx, const am_household_index *index, int32_t window_start,
+                       int32_t window_end, unsigned threads);
 
 #endif

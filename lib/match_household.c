@@ -26,7 +26,8 @@ typedef struct side_piece {
 } side_piece;
 
 typedef struct household_eval {
-    am_ctx *ctx;
+    const am_ctx *ctx;
+    am_finding_list *out;
     const am_record **cluster;
     size_t ncluster, capcluster;
     const am_record **involved;
@@ -166,7 +167,7 @@ static am_status judge_household(household_eval *he, const am_rule *rule,
         .evidence = he->involved,
         .nevidence = he->ninvolved,
     };
-    return am_findings_add(he->ctx, &d);
+    return am_findings_add(he->ctx, he->out, &d);
 }
 
 static int add_side(household_eval *he, int side, int32_t start, int32_t end,
@@ -254,20 +255,21 @@ static am_status household_exclusive(household_eval *he, const am_rule *rule,
         .evidence = he->involved,
         .nevidence = he->ninvolved,
     };
-    return am_findings_add(he->ctx, &d);
+    return am_findings_add(he->ctx, he->out, &d);
 }
 
-am_status am_match_households(am_ctx *ctx, const am_rules *rules,
-                              const am_household_index *index)
+am_status am_match_households(const am_ctx *ctx, const am_household_index *index, uint32_t first,
+                              uint32_t last, am_finding_list *out)
 {
-    household_eval he = {.ctx = ctx};
+    const am_rules *rules = &ctx->rules;
+    household_eval he = {.ctx = ctx, .out = out};
     am_status st = AM_OK;
     for (size_t r = 0; r < rules->n && st == AM_OK; r++) {
         const am_rule *rule = &rules->v[r];
         const int unique = rule->kind == AM_RULE_HOUSEHOLD_UNIQUE;
         if (!unique && !(rule->kind == AM_RULE_EXCLUSIVE && rule->household_scope))
             continue;
-        for (uint32_t h = 1; h < index->nrefs && st == AM_OK; h++)
+        for (uint32_t h = first; h < last && st == AM_OK; h++)
             st = unique ? judge_household(&he, rule, index, h)
                         : household_exclusive(&he, rule, index, h);
     }

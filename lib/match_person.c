@@ -34,7 +34,8 @@ typedef struct membership {
 } membership;
 
 typedef struct person_eval {
-    am_ctx *ctx;
+    const am_ctx *ctx;
+    am_finding_list *out;
     const am_household_index *index;
     const am_rules *rules;
     int32_t window_start, window_end;
@@ -248,7 +249,7 @@ static am_status emit(person_eval *pe, const am_rule *rule, am_kind kind, const 
         .evidence = pe->evidence,
         .nevidence = pe->nevidence,
     };
-    return am_findings_add(pe->ctx, &d);
+    return am_findings_add(pe->ctx, pe->out, &d);
 }
 
 /* What the group's payments to this person cost over the given days. */
@@ -493,22 +494,24 @@ static am_status judge_person(person_eval *pe)
     return AM_OK;
 }
 
-am_status am_match_persons(am_ctx *ctx, const am_rules *rules, const am_household_index *index,
-                           int32_t window_start, int32_t window_end)
+am_status am_match_persons(const am_ctx *ctx, const am_household_index *index,
+                           int32_t window_start, int32_t window_end, size_t begin, size_t end,
+                           am_finding_list *out)
 {
     person_eval pe = {
         .ctx = ctx,
+        .out = out,
         .index = index,
-        .rules = rules,
+        .rules = &ctx->rules,
         .window_start = window_start,
         .window_end = window_end,
         .hukou = am_hukou_code(&ctx->catalogue),
         .death_code = am_death_code(&ctx->catalogue),
     };
     const am_record *records = ctx->store.records;
-    const size_t n = ctx->store.count;
+    const size_t n = end;
     am_status st = AM_OK;
-    for (size_t i = 0; i < n && st == AM_OK;) {
+    for (size_t i = begin; i < n && st == AM_OK;) {
         size_t j = i + 1;
         while (j < n && memcmp(records[j].person, records[i].person, AM_TOKEN_BYTES) == 0)
             j++;

@@ -1,5 +1,8 @@
 /*
- * output.c — the run's files: findings.csv, rejects.csv and summary.json.
+ * output.c — the run's files: findings.csv, rejects.csv and summary.json,
+ * and the directory they are written into; suppressed.csv beside
+ * findings.csv.  Other files of a run have their own writers, called from
+ * here: delta.csv (delta.c) and report.html (report.c).
  *
  * Their columns are a contract scripts rely on (docs/reference.md).  Every
  * CSV field that may have come from input is neutralised against
@@ -19,7 +22,10 @@
 #include "alloc.h"
 #include "atomic_file.h"
 #include "context.h"
+#include "delta.h"
 #include "money.h"
+#include "report.h"
+#include "review.h"
 
 /* Writes one CSV field: quoted when it holds a delimiter, quote or line
  * break; prefixed with ' when a spreadsheet would read it as a formula. */
@@ -51,24 +57,33 @@ static void csv_fields(FILE *out, const char *const *fields, size_t n)
     fputc('\n', out);
 }
 
-static am_status write_findings(am_ctx *ctx, const char *path)
+/* findings.csv holds the findings no outcome suppresses, suppressed.csv
+ * the others, with the outcome they are suppressed under. */
+static am_status write_findings(am_ctx *ctx, const char *path, int suppressed)
 {
     am_atomic_file f;
     am_status st = am_atomic_open(&f, path, &ctx->err);
     if (st != AM_OK)
         return st;
     fputs("finding_id,kind,rule_id,unit,subject,items,agencies,period_start,period_end,"
-          "overlap_days,amount_at_stake,evidence,policy_source,priority\n",
+          "overlap_days,amount_at_stake,evidence,policy_source,priority,facts",
           f.out);
+    fputs(suppressed ? ",outcome_date,reviewed_facts\n" : "\n", f.out);
     for (size_t i = 0; i < ctx->findings.count; i++) {
+        const am_review_rec *r = &ctx->review.v[i];
+        if (r->suppressed != suppressed)
+            continue;
         const am_finding *p = &ctx->findings.v[i].pub;
         char days[24], amount[32];
         snprintf(days, sizeof days, "%" PRId64, p->overlap_days);
         am_money_format(p->amount_fen, amount);
-        const char *fields[] = {p->id, am_kind_name(p->kind), p->rule_id, p->unit, p->subject,
-                                p->items, p->agencies, p->period_start, p->period_end, days,
-                                amount, p->evidence, p->policy_source, p->priority};
-        csv_fields(f.out, fields, sizeof fields / sizeof *fields);
+        const char *fields[] = {p->id,          am_kind_name(p->kind), p->rule_id,
+                                p->unit,        p->subject,            p->items,
+                                p->agencies,    p->period_start,       p->period_end,
+                                days,           amount,                p->evidence,
+                                p->policy_source, p->priority,         r->facts,
+                                r->outcome_date, r->reviewed};
+        csv_fields(f.out, fields, sizeof fields / sizeof *fields - (suppressed ? 0 : 2));
     }
     return am_atomic_commit(&f, &ctx->err);
 }
@@ -144,6 +159,8 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
     fputs("\n  ],\n  \"findings\": {", out);
     int64_t count[AM_KIND__COUNT] = {0}, amount[AM_KIND__COUNT] = {0};
     for (size_t i = 0; i < ctx->findings.count; i++) {
+        if (ctx->review.v[i].suppressed)
+            continue; /* counted under outcomes */
         count[ctx->findings.v[i].pub.kind]++;
         amount[ctx->findings.v[i].pub.kind] += ctx->findings.v[i].pub.amount_fen;
     }
@@ -153,13 +170,16 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
         fprintf(out, "%s\n    \"%s\": {\"count\": %" PRId64 ", \"amount_at_stake\": \"%s\"}",
                 k ? "," : "", am_kind_name((am_kind)k), count[k], money);
     }
-    fputs("\n  }\n}\n", out);
+    fputs("\n  }", out);
+    am_review_summary_json(ctx, out);
+    fputs("\n}\n", out);
     return am_atomic_commit(&f, &ctx->err);
 }
 
 /* The files a run writes; an old run directory holding only these (and
  * being ours) is removed once the new one has replaced it. */
-static const char *const output_files[] = {"findings.csv", "rejects.csv", "summary.json"};
+static const char *const output_files[] = {"findings.csv", "rejects.csv",  "summary.json",
+                                           "suppressed.csv", "delta.csv", "report.html"};
 #define NOUTPUT_FILES (sizeof output_files / sizeof *output_files)
 
 static void remove_run_dir(const char *dir)
@@ -192,7 +212,7 @@ static am_status write_all(am_ctx *ctx, const char *dir, double wall_seconds)
     if (!path)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
     snprintf(path, n, "%s/%s", dir, output_files[0]);
-    am_status st = write_findings(ctx, path);
+    am_status st = write_findings(ctx, path, 0);
     if (st == AM_OK) {
         snprintf(path, n, "%s/%s", dir, output_files[1]);
         st = write_rejects(ctx, path);
@@ -200,6 +220,18 @@ static am_status write_all(am_ctx *ctx, const char *dir, double wall_seconds)
     if (st == AM_OK) {
         snprintf(path, n, "%s/%s", dir, output_files[2]);
         st = write_summary(ctx, path, wall_seconds);
+    }
+    if (st == AM_OK) {
+        snprintf(path, n, "%s/%s", dir, output_files[3]);
+        st = write_findings(ctx, path, 1);
+    }
+    if (st == AM_OK && ctx->previous) {
+        snprintf(path, n, "%s/%s", dir, output_files[4]);
+        st = am_delta_write(ctx, path);
+    }
+    if (st == AM_OK) {
+        snprintf(path, n, "%s/%s", dir, output_files[5]);
+        st = am_report_write(ctx, path);
     }
     am_free(path);
     return st;
@@ -215,6 +247,9 @@ am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
         return AM_ERR_INVALID;
     if (!ctx->reconciled)
         return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before writing outputs");
+    const am_status reviewed = am_review_ensure(ctx);
+    if (reviewed != AM_OK)
+        return reviewed;
     size_t len = strlen(dir);
     while (len > 1 && dir[len - 1] == '/')
         len--;

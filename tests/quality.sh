@@ -19,7 +19,17 @@ for seed in $seeds; do
     county=$work/county-$seed
     "$gen" --persons "$persons" --seed "$seed" --out "$county" \
         --catalogue "$root/data/catalogue" --rules "$root/data/rules/default.rules" >/dev/null
-    "$aidmatch" reconcile "$county/centre.ini" --out "$county/out" --quiet
+    "$aidmatch" reconcile "$county/centre.ini" --out "$county/out" --quiet --threads 2 \
+        --run-date 2026-01-01
+    # Matching is split across threads by person; the result must not be.
+    "$aidmatch" reconcile "$county/centre.ini" --out "$county/out1" --quiet --threads 1 \
+        --run-date 2026-01-01
+    for f in findings.csv rejects.csv; do
+        cmp -s "$county/out/$f" "$county/out1/$f" || {
+            echo "  $f differs between 1 and 2 threads"
+            status=1
+        }
+    done
     # Neither side's identifying columns can hold a comma.
     tail -n +2 "$county/truth.csv" | cut -d, -f1,2,4,5 | sort >"$county/truth.keys"
     tail -n +2 "$county/out/findings.csv" | cut -d, -f2,3,5,6 | sort >"$county/found.keys"

@@ -1,0 +1,28 @@
+/*
+ * drift.h — feed-level drift against the previous run: how far each
+ * feed's row count moved, whether that is more than the centre tolerates
+ * (a half-empty export would otherwise flood the run with missing aid),
+ * and whether its file is byte-for-byte the one read last night (stale).
+ */
+#ifndef AM_DRIFT_H
+#define AM_DRIFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aidmatch.h"
+
+#define AM_DRIFT_DEFAULT_PERMILLE 500u
+#define AM_DRIFT_MAX_PERMILLE 1000000u
+
+/* Parses a share such as "0.5", ".25", "1" or "0.125" (at most three
+ * decimals, no floating point) into per mille.  Returns 1 on success. */
+int am_drift_share_parse(const char *s, uint32_t *permille);
+
+/* Writes a per-mille share as "0.500" into out (16 bytes). */
+void am_drift_share_format(uint32_t permille, char out[16]);
+
+/* Fills *out for feed i against the previous run loaded in ctx. */
+void am_drift_of(const am_ctx *ctx, size_t i, am_feed_drift *out);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * report.h — report.html: the run for people, in one self-contained file
+ * (inline CSS and SVG, no script, no external resource) that any browser
+ * opens offline.
+ */
+#ifndef AM_REPORT_H
+#define AM_REPORT_H
+
+#include "aidmatch.h"
+
+/* How many findings the report shows in full, and how many evidence
+ * records of each. */
+#define AM_REPORT_TOP 50
+#define AM_REPORT_EVIDENCE 20
+
+/* Writes report.html at path from a reviewed run.  Returns AM_OK, AM_ERR_IO
+ * or AM_ERR_NOMEM. */
+am_status am_report_write(am_ctx *ctx, const char *path);
+
+#endif

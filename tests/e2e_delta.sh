@@ -1,0 +1,136 @@
+#!/bin/sh
+# End-to-end test of the nightly cycle through the aidmatch command, on a
+# tiny county built from in-repo files (tests/tiny_county.sh): night 2
+# drops a feed row and adds one, and delta.csv says which findings are new,
+# persisting and resolved (with --previous naming the very directory being
+# written); an outcomes file suppresses a finding while its facts hold and
+# brings it back when they change; drift and staleness reach summary.json
+# and stderr; progress shows on a terminal only.
+# Usage: e2e_delta.sh AIDMATCH
+set -eu
+aidmatch=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+. "$here/tiny_county.sh"
+make_county "$work/c" "$aidmatch"
+centre=$work/c/centre.ini
+out=$work/out
+
+# The id of the finding of KIND whose evidence holds REF, in FILE.  The
+# first twelve columns never hold a comma.
+finding_id() { # FILE KIND REF
+    awk -F, -v kind="$2" -v ref="$3" '$2 == kind && $12 ~ ref { print $1; exit }' "$1"
+}
+
+# Night 1.
+"$aidmatch" reconcile "$centre" --out "$out" --run-date 2026-11-27 --quiet ||
+    fail "night 1 exited $?"
+[ ! -e "$out/delta.csv" ] || fail "delta.csv written without --previous"
+[ -s "$out/report.html" ] || fail "no report.html"
+[ "$(wc -l <"$out/suppressed.csv")" -eq 1 ] || fail "suppressed.csv is not just a header"
+head -n 1 "$out/findings.csv" | grep -q ',priority,facts$' || fail "findings.csv has no facts column last"
+cp "$out/findings.csv" "$work/night1.csv"
+dup_p1=$(finding_id "$work/night1.csv" DUPLICATE 'town_tekun:2')
+dup_p4=$(finding_id "$work/night1.csv" DUPLICATE 'town_tekun:3')
+[ -n "$dup_p1" ] && [ -n "$dup_p4" ] || fail "night 1 lacks the P1 and P4 duplicates"
+
+# Night 2: P1's town row is gone; P2 gets an overlapping one.  The
+# previous run is read from the directory this night replaces.
+sed -i "/^$P1,/d" "$work/c/town_tekun.csv"
+echo "$P2,900.00,2025-06-01,2025-07-31" >>"$work/c/town_tekun.csv"
+"$aidmatch" reconcile "$centre" --out "$out" --previous "$out" --run-date 2026-11-28 \
+    2>"$work/night2.err" || fail "night 2 exited $?"
+delta=$out/delta.csv
+[ -f "$delta" ] || fail "no delta.csv with --previous"
+[ "$(head -n 1 "$delta")" = "finding_id,status,first_seen,last_seen" ] || fail "delta.csv header"
+grep -qx "$dup_p1,resolved,2026-11-27,2026-11-27" "$delta" || fail "P1's duplicate is not resolved"
+grep -qx "$dup_p4,persisting,2026-11-27,2026-11-28" "$delta" || fail "P4's duplicate is not persisting"
+dup_p2=$(finding_id "$out/findings.csv" DUPLICATE 'town_tekun:3')
+[ -n "$dup_p2" ] || fail "night 2 lacks P2's duplicate"
+grep -qx "$dup_p2,new,2026-11-28,2026-11-28" "$delta" || fail "P2's duplicate is not new"
+# Every finding of either night appears exactly once.
+both=$( (tail -n +2 "$work/night1.csv"; tail -n +2 "$out/findings.csv") | cut -d, -f1 | sort -u | wc -l)
+[ "$(tail -n +2 "$delta" | cut -d, -f1 | sort -u | wc -l)" -eq "$both" ] || fail "delta.csv does not list every finding of both nights"
+[ "$(tail -n +2 "$delta" | wc -l)" -eq "$both" ] || fail "delta.csv repeats a finding"
+grep -q '"previous_run_date": "2026-11-27"' "$out/summary.json" ||
+    fail "summary.json has no previous_run_date"
+grep -q '"feed": "mca_tekun", "rows_read": 6, "previous_rows_read": 6, "change_permille": 0, "shrunk": false, "grew": false, "stale": true' \
+    "$out/summary.json" || fail "the unchanged feed is not stale in summary.json"
+grep -q "since the previous run: 1 new, .* persisting, 1 resolved" "$work/night2.err" ||
+    fail "stderr lacks the delta line"
+grep -q "warning: feed mca_tekun is stale" "$work/night2.err" || fail "no stale warning"
+if grep -q 'ETA\|MB/s' "$work/night2.err" || grep -q "$(printf '\r')" "$work/night2.err"; then
+    fail "progress printed although stderr is not a terminal"
+fi
+
+# Night 3: P4's duplicate is judged no_issue; the feed of medical premiums
+# comes in a third of its size (flagged with drift_share 0.5).
+cat >"$work/c/outcomes.csv" <<EOF
+finding_id,outcome,date,note
+$dup_p4,no_issue,2026-11-28,两笔均已核实
+$dup_p2,confirmed,2026-11-28,
+EOF
+sed -i 's|^rules = .*|&\noutcomes = outcomes.csv\ndrift_share = 0.5|' "$centre"
+sed -i "/^$P3,/d; /^$P6,/d" "$work/c/hsa_medprem.csv"
+"$aidmatch" reconcile "$centre" --out "$out" --previous "$out" --run-date 2026-11-29 \
+    2>"$work/night3.err" || fail "night 3 exited $?"
+grep -q "^$dup_p4," "$out/suppressed.csv" || fail "P4's no_issue duplicate is not in suppressed.csv"
+if grep -q "^$dup_p4," "$out/findings.csv"; then fail "P4's suppressed duplicate is still in findings.csv"; fi
+grep -q "两笔均已核实" "$out/suppressed.csv" "$out/report.html" && fail "a caseworker's note reached an output"
+grep -q '"no_issue": 1, "suppressed": 1' "$out/summary.json" || fail "summary.json outcomes"
+grep -q '"confirmed": 1' "$out/summary.json" || fail "summary.json does not count the confirmed outcome"
+grep -qx "$dup_p4,persisting,2026-11-27,2026-11-29" "$out/delta.csv" || fail "a suppressed finding left the delta"
+grep -q '"feed": "hsa_medprem", "rows_read": 1, "previous_rows_read": 3, "change_permille": -666, "shrunk": true' \
+    "$out/summary.json" || fail "the shrunken feed is not flagged"
+grep -q "warning: feed hsa_medprem shrank: 1 rows, 3 in the previous run" "$work/night3.err" ||
+    fail "no shrink warning"
+
+# Night 4: the facts hold, so it stays suppressed though the previous run
+# is later than the outcome.
+"$aidmatch" reconcile "$centre" --out "$out" --previous "$out" --run-date 2026-11-30 --quiet ||
+    fail "night 4 exited $?"
+grep -q "^$dup_p4," "$out/suppressed.csv" || fail "P4's duplicate came back with unchanged facts"
+
+# Night 5: P4's town payment changes (the stake does not): it comes back.
+sed -i "s/^$P4,600.00,/$P4,700.00,/" "$work/c/town_tekun.csv"
+"$aidmatch" reconcile "$centre" --out "$out" --previous "$out" --run-date 2026-12-01 --quiet ||
+    fail "night 5 exited $?"
+grep -q "^$dup_p4," "$out/findings.csv" || fail "P4's duplicate did not come back when its facts changed"
+[ "$(wc -l <"$out/suppressed.csv")" -eq 1 ] || fail "suppressed.csv should be empty on night 5"
+
+# Usage errors and the run date.
+rc=0
+"$aidmatch" reconcile "$centre" --out "$work/x" --run-date 2026-02-30 2>/dev/null || rc=$?
+[ "$rc" -eq 2 ] || fail "a bad --run-date exits $rc, not 2"
+rc=0
+"$aidmatch" reconcile "$centre" --out "$work/x" --previous "$work/nowhere" 2>/dev/null || rc=$?
+[ "$rc" -eq 1 ] || fail "a missing --previous exits $rc, not 1"
+rc=0
+"$aidmatch" reconcile "$centre" --out "$work/x" --previous "$out" --run-date 2026-11-01 \
+    2>/dev/null || rc=$?
+[ "$rc" -eq 3 ] || fail "a previous run dated after the run date exits $rc, not 3"
+"$aidmatch" reconcile "$centre" --out "$work/today" --quiet || fail "default run date"
+grep -q "\"run_date\": \"$(date +%Y-%m-%d)\"" "$work/today/summary.json" ||
+    grep -q "\"run_date\": \"$(date -d yesterday +%Y-%m-%d)\"" "$work/today/summary.json" ||
+    fail "the default run date is not today"
+
+# Progress: on a terminal, and not with --quiet.
+if command -v script >/dev/null 2>&1; then
+    script -qec "'$aidmatch' reconcile '$centre' --out '$work/tty'" /dev/null >"$work/tty.txt" 2>&1 ||
+        fail "reconcile on a terminal exited $?"
+    grep -q '\[1/5\] mca_tekun: 6 rows' "$work/tty.txt" || fail "no progress line on a terminal"
+    script -qec "'$aidmatch' reconcile '$centre' --out '$work/tty' --quiet" /dev/null >"$work/tty.txt" 2>&1 ||
+        fail "quiet reconcile on a terminal exited $?"
+    [ ! -s "$work/tty.txt" ] || fail "--quiet printed progress on a terminal"
+fi
+
+[ "$failures" -eq 0 ] || exit 1
+echo "nightly cycle: all checks passed"

@@ -1,0 +1,135 @@
+/*
+ * fuzz_common.c — helpers shared by the fuzz targets (see fuzz.h).
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "fuzz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void fuzz_fail(const char *file, int line, const char *what)
+{
+    fprintf(stderr, "%s:%d: invariant broken: %s\n", file, line, what);
+    fflush(stderr);
+    abort();
+}
+
+const char *fuzz_source_root(void)
+{
+    static char root[4096];
+    if (root[0])
+        return root;
+    const char *env = getenv("AM_SOURCE_ROOT");
+    if (env && *env) {
+        snprintf(root, sizeof root, "%s", env);
+        return root;
+    }
+    /* __FILE__ is ".../tests/fuzz/fuzz_common.c", absolute when
+     * scripts/fuzz compiles it, relative to the build directory in meson. */
+    static const char tail[] = "tests/fuzz/fuzz_common.c";
+    const char *file = __FILE__;
+    const size_t n = strlen(file), t = sizeof tail - 1;
+    if (n >= t && strcmp(file + n - t, tail) == 0) {
+        size_t keep = n - t;
+        if (keep > 1 && file[keep - 1] == '/')
+            keep--;
+        if (keep == 0)
+            snprintf(root, sizeof root, ".");
+        else
+            snprintf(root, sizeof root, "%.*s", (int)keep, file);
+    } else {
+        snprintf(root, sizeof root, ".");
+    }
+    return root;
+}
+
+void fuzz_source_path(char *out, size_t size, const char *rel)
+{
+    snprintf(out, size, "%s/%s", fuzz_source_root(), rel);
+}
+
+static char scratch[4096];
+
+static void remove_scratch(void)
+{
+    static const char *const names[] = {"catalogue", "default.rules", "centre.key"};
+    char path[4200];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        snprintf(path, sizeof path, "%s/%s", scratch, names[i]);
+        unlink(path);
+    }
+    rmdir(scratch);
+}
+
+/* Makes an absolute path of a source path, for symlinks. */
+static void absolute(char *out, size_t size, const char *rel)
+{
+    char path[4096];
+    fuzz_source_path(path, sizeof path, rel);
+    if (!realpath(path, out))
+        snprintf(out, size, "%s", path);
+}
+
+const char *fuzz_scratch_dir(void)
+{
+    if (scratch[0])
+        return scratch;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(scratch, sizeof scratch, "%s/aidmatch-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(scratch)) {
+        perror("mkdtemp");
+        abort();
+    }
+    atexit(remove_scratch);
+    char target[4096], link_path[4200];
+    absolute(target, sizeof target, "data/catalogue");
+    snprintf(link_path, sizeof link_path, "%s/catalogue", scratch);
+    FUZZ_CHECK(symlink(target, link_path) == 0);
+    absolute(target, sizeof target, "data/rules/default.rules");
+    snprintf(link_path, sizeof link_path, "%s/default.rules", scratch);
+    FUZZ_CHECK(symlink(target, link_path) == 0);
+    snprintf(link_path, sizeof link_path, "%s/centre.key", scratch);
+    FILE *f = fopen(link_path, "w");
+    FUZZ_CHECK(f != NULL);
+    fputs(FUZZ_KEY_HEX "\n", f);
+    FUZZ_CHECK(fclose(f) == 0);
+    FUZZ_CHECK(chmod(link_path, 0600) == 0);
+    return scratch;
+}
+
+int fuzz_read_file(const char *path, unsigned char **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 4096, n = 0;
+    unsigned char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            unsigned char *grown = realloc(buf, cap * 2);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        const size_t k = fread(buf + n, 1, cap - n, f);
+        n += k;
+        if (k == 0)
+            break;
+    }
+    const int failed = !buf || ferror(f);
+    fclose(f);
+    if (failed) {
+        free(buf);
+        return -1;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
