@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -139,6 +140,34 @@ am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject rea
     feed->rows_rejected++;
     feed->by_reason[reason]++;
     return AM_OK;
+}
+
+am_status am_ctx_reject_entry(am_ctx *ctx, const am_reject_entry *entry)
+{
+    if (ctx->nrejects == ctx->rejects_capacity) {
+        const size_t cap = ctx->rejects_capacity ? ctx->rejects_capacity * 2 : 256;
+        am_reject_entry *grown = am_realloc(ctx->rejects, cap * sizeof *grown);
+        if (!grown)
+            return AM_ERR_NOMEM;
+        ctx->rejects = grown;
+        ctx->rejects_capacity = cap;
+    }
+    ctx->rejects[ctx->nrejects++] = *entry;
+    return AM_OK;
+}
+
+static int compare_rejects(const void *pa, const void *pb)
+{
+    const am_reject_entry *a = pa, *b = pb;
+    if (a->feed != b->feed)
+        return a->feed < b->feed ? -1 : 1;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+void am_ctx_sort_rejects(am_ctx *ctx)
+{
+    if (ctx->nrejects > 1)
+        qsort(ctx->rejects, ctx->nrejects, sizeof *ctx->rejects, compare_rejects);
 }
 
 size_t am_reject_count(const am_ctx *ctx) { return ctx ? ctx->nrejects : 0; }

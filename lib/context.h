@@ -56,6 +56,14 @@ struct am_ctx {
     am_progress_state progress;
 };
 
+/* Appends a reject already counted in its feed's statistics; takes
+ * ownership of entry->detail on success. */
+am_status am_ctx_reject_entry(am_ctx *ctx, const am_reject_entry *entry);
+
+/* Puts the rejects in feed order, then line order, whichever order the
+ * feeds were read in. */
+void am_ctx_sort_rejects(am_ctx *ctx);
+
 /* Records a reject for feed at line.  detail is copied. */
 am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
                         const char *detail);

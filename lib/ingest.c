@@ -6,9 +6,14 @@
  * rows_rejected for every feed.  A raw ID lives only in a stack buffer
  * long enough to be hashed; names are never read at all.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ingest.h"
 
@@ -61,7 +66,7 @@ am_status am_mapper_header(am_row_mapper *st, const am_text_row *row)
             }
         }
         if (st->column_index[c] < 0)
-            return am_fail(&feed->ctx->err, AM_ERR_FORMAT,
+            return am_fail(st->err, AM_ERR_FORMAT,
                            "%s:%llu: column '%s' named in feed %s is not in the header",
                            feed->path_for_stats, (unsigned long long)row->line, feed->column[c],
                            feed->name);
@@ -135,10 +140,26 @@ int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
     return 1;
 }
 
+/* Where a reading's rows go: a batch of records and rejects of its own,
+ * moved into the context every BATCH rows (under the lock when feeds are
+ * read in parallel), so that readers do not contend row by row and no
+ * feed is ever held twice in memory. */
+#define BATCH 65536
+
+struct ingest_sink {
+    am_ctx *ctx;
+    pthread_mutex_t *lock;  /* NULL when reading alone */
+    am_store batch;         /* records; households numbered locally */
+    uint32_t *global_ref;   /* local household ref - 1 -> the context's ref, 0 if none yet */
+    size_t nglobal_ref;
+    am_reject_entry *rejects;
+    size_t nrejects, capacity;
+    am_err err;
+};
+
 static int parse_household(am_row_mapper *st, const am_text_row *row, am_record *rec,
                            row_outcome *out)
 {
-    am_feed *feed = st->feed;
     unsigned char token[AM_TOKEN_BYTES];
     int present;
     rec->household = 0;
@@ -146,9 +167,9 @@ static int parse_household(am_row_mapper *st, const am_text_row *row, am_record 
         return 0;
     if (!present)
         return 1;
-    const am_status s = am_store_household(&feed->ctx->store, token, &rec->household);
+    const am_status s = am_store_household(&st->sink->batch, token, &rec->household);
     if (s != AM_OK) {
-        st->status = am_fail(&feed->ctx->err, s, "out of memory interning households");
+        st->status = am_fail(st->err, s, "out of memory interning households");
         return 0;
     }
     return 1;
@@ -322,6 +343,104 @@ int am_mapper_shape(const am_row_mapper *st, const am_text_row *row, row_outcome
     return 1;
 }
 
+static void lock(const ingest_sink *sink)
+{
+    if (sink->lock)
+        pthread_mutex_lock(sink->lock);
+}
+
+static void unlock(const ingest_sink *sink)
+{
+    if (sink->lock)
+        pthread_mutex_unlock(sink->lock);
+}
+
+/* Moves the batch into the context, renumbering its households. */
+static am_status flush_locked(ingest_sink *sink)
+{
+    am_store *global = &sink->ctx->store;
+    am_store *batch = &sink->batch;
+    if (batch->nhouseholds > sink->nglobal_ref) {
+        uint32_t *grown = am_realloc(sink->global_ref, batch->households_capacity * sizeof *grown);
+        if (!grown)
+            return AM_ERR_NOMEM;
+        memset(grown + sink->nglobal_ref, 0,
+               (batch->households_capacity - sink->nglobal_ref) * sizeof *grown);
+        sink->global_ref = grown;
+        sink->nglobal_ref = batch->households_capacity;
+    }
+    for (size_t i = 0; i < batch->count; i++) {
+        am_record r = batch->records[i];
+        if (r.household) {
+            uint32_t *ref = &sink->global_ref[r.household - 1];
+            if (!*ref && am_store_household(global, batch->households[r.household - 1], ref) != AM_OK)
+                return AM_ERR_NOMEM;
+            r.household = *ref;
+        }
+        if (am_store_add(global, &r) != AM_OK)
+            return AM_ERR_NOMEM;
+    }
+    batch->count = 0;
+    for (size_t i = 0; i < sink->nrejects; i++) {
+        const am_reject_entry *e = &sink->rejects[i];
+        const am_status st = am_ctx_reject_entry(sink->ctx, e);
+        if (st != AM_OK)
+            return st;
+        sink->rejects[i].detail = NULL; /* now the context's */
+    }
+    sink->nrejects = 0;
+    return AM_OK;
+}
+
+static am_status flush(ingest_sink *sink)
+{
+    lock(sink);
+    const am_status st = flush_locked(sink);
+    unlock(sink);
+    return st == AM_OK ? AM_OK : am_fail(&sink->err, st, "out of memory storing records");
+}
+
+static am_status sink_reject(ingest_sink *sink, am_feed *feed, uint64_t line, am_reject reason,
+                             const char *detail)
+{
+    if (sink->nrejects == sink->capacity) {
+        const size_t cap = sink->capacity ? sink->capacity * 2 : 256;
+        am_reject_entry *grown = am_realloc(sink->rejects, cap * sizeof *grown);
+        if (!grown)
+            return am_fail(&sink->err, AM_ERR_NOMEM, "out of memory recording rejects");
+        sink->rejects = grown;
+        sink->capacity = cap;
+    }
+    char *copy = am_strdup(detail);
+    if (!copy)
+        return am_fail(&sink->err, AM_ERR_NOMEM, "out of memory recording rejects");
+    sink->rejects[sink->nrejects++] =
+        (am_reject_entry){.feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
+    feed->rows_rejected++;
+    feed->by_reason[reason]++;
+    return AM_OK;
+}
+
+static void sink_release(ingest_sink *sink)
+{
+    for (size_t i = 0; i < sink->nrejects; i++)
+        am_free(sink->rejects[i].detail);
+    am_free(sink->rejects);
+    am_free(sink->global_ref);
+    am_store_free(&sink->batch);
+}
+
+/* Calls the progress callback, one reader at a time. */
+static int progress_row(ingest_sink *sink, am_feed *feed, const am_text_row *row)
+{
+    if (!sink->ctx->progress.fn)
+        return 0;
+    lock(sink);
+    const int stop = am_progress_row(sink->ctx, feed, row);
+    unlock(sink);
+    return stop;
+}
+
 static int on_row(void *user, const am_text_row *row)
 {
     am_row_mapper *st = user;
@@ -332,13 +451,13 @@ static int on_row(void *user, const am_text_row *row)
         return st->status != AM_OK;
     }
     if (row->line > UINT32_MAX) {
-        st->status = am_fail(&feed->ctx->err, AM_ERR_LIMIT, "%s: more than %u lines",
+        st->status = am_fail(st->err, AM_ERR_LIMIT, "%s: more than %u lines",
                              feed->path_for_stats, UINT32_MAX);
         return 1;
     }
     feed->rows_read++;
-    if (feed->ctx->progress.fn && am_progress_row(feed->ctx, feed, row)) {
-        st->status = am_fail(&feed->ctx->err, AM_ERR_ABORTED, "stopped by the progress callback");
+    if (progress_row(st->sink, feed, row)) {
+        st->status = am_fail(st->err, AM_ERR_ABORTED, "stopped by the progress callback");
         return 1;
     }
     am_record rec = {.feed = feed->index};
@@ -350,15 +469,18 @@ static int on_row(void *user, const am_text_row *row)
                    parse_household(st, row, &rec, &out);
     if (st->status != AM_OK)
         return 1;
+    ingest_sink *sink = st->sink;
     if (ok) {
-        if (am_store_add(&feed->ctx->store, &rec) != AM_OK) {
-            st->status = am_fail(&feed->ctx->err, AM_ERR_NOMEM, "out of memory storing records");
+        if (am_store_add(&sink->batch, &rec) != AM_OK) {
+            st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory storing records");
             return 1;
         }
         feed->rows_ingested++;
-        return 0;
+    } else {
+        st->status = sink_reject(sink, feed, row->line, out.reason, out.detail);
     }
-    st->status = am_ctx_reject(feed->ctx, feed, row->line, out.reason, out.detail);
+    if (st->status == AM_OK && sink->batch.count + sink->nrejects >= BATCH)
+        st->status = flush(sink);
     return st->status != AM_OK;
 }
 
@@ -374,17 +496,9 @@ static am_status finish(am_row_mapper *st, am_status read_status, const am_read_
     if (read_status != AM_OK)
         return read_status;
     if (!st->header_seen)
-        return am_fail(&feed->ctx->err, AM_ERR_FORMAT, "%s:1: feed %s is empty: no header",
+        return am_fail(st->err, AM_ERR_FORMAT, "%s:1: feed %s is empty: no header",
                        feed->path_for_stats, feed->name);
     return AM_OK;
-}
-
-/* Tells the progress callback that a feed read to its end. */
-static am_status progress_end(am_feed *feed, am_status st)
-{
-    if (st == AM_OK && am_progress_end(feed->ctx, feed))
-        return am_fail(&feed->ctx->err, AM_ERR_ABORTED, "stopped by the progress callback");
-    return st;
 }
 
 am_status am_mapper_prepare(am_feed *feed, const char *path)
@@ -402,6 +516,30 @@ am_status am_mapper_prepare(am_feed *feed, const char *path)
     return AM_OK;
 }
 
+/* Reads one prepared feed, from its file or from data, into sink. */
+static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, size_t len)
+{
+    am_row_mapper state = {.feed = feed, .err = &sink->err, .sink = sink};
+    am_read_result result = {0};
+    lock(sink);
+    am_progress_begin(sink->ctx, feed, data ? NULL : feed->file, data, len);
+    unlock(sink);
+    am_status st = data || !feed->file
+                       ? am_read_csv_buffer(data, len, feed->name, &feed->reader, on_row, &state,
+                                            &result, &sink->err)
+                       : am_read_csv_file(feed->file, &feed->reader, on_row, &state, &result,
+                                          &sink->err);
+    st = finish(&state, st, &result);
+    if (st == AM_OK)
+        st = flush(sink);
+    if (st != AM_OK)
+        return st;
+    lock(sink);
+    const int stop = sink->ctx->progress.fn && am_progress_end(sink->ctx, feed);
+    unlock(sink);
+    return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;
+}
+
 am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
 {
     if (!feed || (!data && len))
@@ -409,15 +547,18 @@ am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
     am_status st = am_mapper_prepare(feed, feed->name);
     if (st != AM_OK)
         return st;
-    am_row_mapper state = {.feed = feed};
-    am_read_result result = {0};
-    am_progress_begin(feed->ctx, feed, NULL, data, len);
-    st = am_read_csv_buffer(data, len, feed->name, &feed->reader, on_row, &state, &result,
-                            &feed->ctx->err);
-    return progress_end(feed, finish(&state, st, &result));
+    ingest_sink sink = {.ctx = feed->ctx};
+    st = read_feed(feed, &sink, data ? data : "", len);
+    if (st != AM_OK)
+        memcpy(&feed->ctx->err, &sink.err, sizeof sink.err);
+    sink_release(&sink);
+    am_ctx_sort_rejects(feed->ctx);
+    return st;
 }
 
-static am_status ingest_file(am_feed *feed)
+/* Checks up front that every feed can be read, so that a missing export
+ * stops the night in a second, not after the other feeds were read. */
+static am_status prepare_file(am_feed *feed)
 {
     if (!feed->file)
         return am_fail(&feed->ctx->err, AM_ERR_FORMAT,
@@ -425,11 +566,61 @@ static am_status ingest_file(am_feed *feed)
     am_status st = am_mapper_prepare(feed, feed->file);
     if (st != AM_OK)
         return st;
-    am_row_mapper state = {.feed = feed};
-    am_read_result result = {0};
-    am_progress_begin(feed->ctx, feed, feed->file, NULL, 0);
-    st = am_read_csv_file(feed->file, &feed->reader, on_row, &state, &result, &feed->ctx->err);
-    return progress_end(feed, finish(&state, st, &result));
+    struct stat sb;
+    const int e = stat(feed->file, &sb) != 0 ? errno : S_ISDIR(sb.st_mode) ? EISDIR : 0;
+    if (e)
+        return am_fail(&feed->ctx->err, AM_ERR_IO, "%s: %s (feed %s)", feed->file, strerror(e),
+                       feed->name);
+    if (!S_ISREG(sb.st_mode))
+        return am_fail(&feed->ctx->err, AM_ERR_IO, "%s: not a regular file (feed %s)", feed->file,
+                       feed->name);
+    feed->file_size = (uint64_t)sb.st_size;
+    return AM_OK;
+}
+
+typedef struct ingest_pool {
+    am_ctx *ctx;
+    pthread_mutex_t lock;
+    am_feed **queue; /* largest file first, so the last feed read is a short one */
+    size_t nqueue, next;
+    int stop;
+} ingest_pool;
+
+typedef struct ingest_worker {
+    ingest_pool *pool;
+    ingest_sink sink;
+    am_status status;
+    size_t failed_feed; /* declaration index of the feed that failed */
+} ingest_worker;
+
+static void *ingest_work(void *arg)
+{
+    ingest_worker *w = arg;
+    ingest_pool *pool = w->pool;
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        am_feed *feed = !pool->stop && pool->next < pool->nqueue ? pool->queue[pool->next++] : NULL;
+        pthread_mutex_unlock(&pool->lock);
+        if (!feed)
+            return NULL;
+        const am_status st = read_feed(feed, &w->sink, NULL, 0);
+        if (st != AM_OK) {
+            w->status = st;
+            w->failed_feed = feed->index;
+            pthread_mutex_lock(&pool->lock);
+            pool->stop = 1;
+            pthread_mutex_unlock(&pool->lock);
+            return NULL;
+        }
+    }
+}
+
+static int larger_file_first(const void *pa, const void *pb)
+{
+    const am_feed *a = *(am_feed *const *)pa, *b = *(am_feed *const *)pb;
+    if (a->file_size != b->file_size)
+        return a->file_size > b->file_size ? -1 : 1;
+    return a->index < b->index ? -1 : 1;
 }
 
 am_status am_ingest(am_ctx *ctx)
@@ -438,12 +629,59 @@ am_status am_ingest(am_ctx *ctx)
         return AM_ERR_INVALID;
     if (ctx->nfeeds == 0)
         return am_fail(&ctx->err, AM_ERR_INVALID, "no feeds declared");
+    ingest_pool pool = {.ctx = ctx};
+    pool.queue = am_malloc(ctx->nfeeds * sizeof *pool.queue);
+    if (!pool.queue)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < ctx->nfeeds; i++) {
         if (ctx->feeds[i]->ingested)
             continue;
-        const am_status st = ingest_file(ctx->feeds[i]);
-        if (st != AM_OK)
+        const am_status st = prepare_file(ctx->feeds[i]);
+        if (st != AM_OK) {
+            am_free(pool.queue);
             return st;
+        }
+        pool.queue[pool.nqueue++] = ctx->feeds[i];
     }
-    return AM_OK;
+    qsort(pool.queue, pool.nqueue, sizeof *pool.queue, larger_file_first);
+    unsigned threads = ctx->threads < pool.nqueue ? ctx->threads : (unsigned)pool.nqueue;
+    if (threads < 1)
+        threads = 1;
+    ingest_worker *workers = am_calloc(threads, sizeof *workers);
+    pthread_t *ids = am_calloc(threads, sizeof *ids);
+    if (!workers || !ids || pthread_mutex_init(&pool.lock, NULL) != 0) {
+        am_free(workers);
+        am_free(ids);
+        am_free(pool.queue);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    }
+    for (unsigned t = 0; t < threads; t++)
+        workers[t] = (ingest_worker){.pool = &pool, .status = AM_OK,
+                                     .sink = {.ctx = ctx, .lock = threads > 1 ? &pool.lock : NULL}};
+    /* Worker 0 reads on this thread; if a thread cannot start, the others
+     * read its share. */
+    unsigned started = 1;
+    for (unsigned t = 1; t < threads; t++, started++)
+        if (pthread_create(&ids[t], NULL, ingest_work, &workers[t]) != 0)
+            break;
+    ingest_work(&workers[0]);
+    for (unsigned t = 1; t < started; t++)
+        pthread_join(ids[t], NULL);
+    /* Of several failures, report the first feed's, as a single reader would. */
+    am_status st = AM_OK;
+    size_t failed = SIZE_MAX;
+    for (unsigned t = 0; t < threads; t++) {
+        if (workers[t].status != AM_OK && workers[t].failed_feed < failed) {
+            failed = workers[t].failed_feed;
+            st = workers[t].status;
+            memcpy(&ctx->err, &workers[t].sink.err, sizeof ctx->err);
+        }
+        sink_release(&workers[t].sink);
+    }
+    pthread_mutex_destroy(&pool.lock);
+    am_free(workers);
+    am_free(ids);
+    am_free(pool.queue);
+    am_ctx_sort_rejects(ctx);
+    return st;
 }

@@ -9,8 +9,12 @@
 #include "feed.h"
 #include "store.h"
 
+typedef struct ingest_sink ingest_sink;
+
 typedef struct am_row_mapper {
     am_feed *feed;
+    am_err *err;       /* where this reading's failure message goes */
+    ingest_sink *sink; /* where ingested rows go (ingest.c); unused by the tokeniser */
     int column_index[AM_COL__COUNT]; /* header position of each mapped column, or -1 */
     size_t header_fields;
     int header_seen;

@@ -48,12 +48,11 @@ static uint64_t expected_text(const am_feed *feed, uint64_t stored, const unsign
     return stored;
 }
 
-void am_progress_begin(am_ctx *ctx, const am_feed *feed, const char *path, const void *data,
+void am_progress_begin(am_ctx *ctx, am_feed *feed, const char *path, const void *data,
                        size_t len)
 {
-    am_progress_state *p = &ctx->progress;
-    p->stored_total = p->text_total = p->text_done = 0;
-    if (!p->fn)
+    feed->progress_stored = feed->progress_text_total = feed->progress_text_done = 0;
+    if (!ctx->progress.fn)
         return;
     unsigned char head[2] = {0, 0}, tail[4] = {0, 0, 0, 0};
     if (path) {
@@ -62,7 +61,7 @@ void am_progress_begin(am_ctx *ctx, const am_feed *feed, const char *path, const
         if (fd < 0)
             return;
         if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
-            p->stored_total = (uint64_t)sb.st_size;
+            feed->progress_stored = (uint64_t)sb.st_size;
             if (pread(fd, head, 2, 0) != 2)
                 head[0] = 0;
             if (sb.st_size >= 4 && pread(fd, tail, 4, sb.st_size - 4) != 4)
@@ -70,13 +69,13 @@ void am_progress_begin(am_ctx *ctx, const am_feed *feed, const char *path, const
         }
         close(fd);
     } else {
-        p->stored_total = len;
+        feed->progress_stored = len;
         if (len >= 4) {
             memcpy(head, data, 2);
             memcpy(tail, (const unsigned char *)data + len - 4, 4);
         }
     }
-    p->text_total = expected_text(feed, p->stored_total, head, tail);
+    feed->progress_text_total = expected_text(feed, feed->progress_stored, head, tail);
 }
 
 static int report(am_ctx *ctx, const am_feed *feed, int done)
@@ -87,30 +86,30 @@ static int report(am_ctx *ctx, const am_feed *feed, int done)
         .feed_index = feed->index,
         .feed_count = ctx->nfeeds,
         .rows = feed->rows_read,
-        .bytes_total = p->stored_total,
+        .bytes_total = feed->progress_stored,
         .done = done,
     };
     if (done) {
         info.bytes_read = feed->bytes_read;
-    } else if (p->text_total) {
+    } else if (feed->progress_text_total) {
         /* At most 99 % until the feed is done: the estimate may run ahead. */
-        const uint64_t t = p->text_done < p->text_total ? p->text_done : p->text_total;
-        info.bytes_read = (uint64_t)((double)p->stored_total * (double)t / (double)p->text_total);
-        if (info.bytes_read > p->stored_total / 100 * 99)
-            info.bytes_read = p->stored_total / 100 * 99;
+        const uint64_t total = feed->progress_text_total, stored = feed->progress_stored;
+        const uint64_t t = feed->progress_text_done < total ? feed->progress_text_done : total;
+        info.bytes_read = (uint64_t)((double)stored * (double)t / (double)total);
+        if (info.bytes_read > stored / 100 * 99)
+            info.bytes_read = stored / 100 * 99;
     }
     return p->fn(p->user, &info);
 }
 
-int am_progress_row(am_ctx *ctx, const am_feed *feed, const am_text_row *row)
+int am_progress_row(am_ctx *ctx, am_feed *feed, const am_text_row *row)
 {
-    am_progress_state *p = &ctx->progress;
-    if (!p->fn)
+    if (!ctx->progress.fn)
         return 0;
     uint64_t bytes = row->nfields; /* delimiters and the line end */
     for (size_t i = 0; i < row->nfields; i++)
         bytes += row->len[i];
-    p->text_done += bytes;
+    feed->progress_text_done += bytes;
     if (feed->rows_read == 0 || feed->rows_read % AM_PROGRESS_EVERY != 0)
         return 0;
     return report(ctx, feed, 0);

@@ -19,18 +19,15 @@
 typedef struct am_progress_state {
     am_progress_fn fn;
     void *user;
-    uint64_t stored_total; /* the feed's size as stored */
-    uint64_t text_total;   /* the text it is expected to decode to */
-    uint64_t text_done;    /* text of the rows read so far */
 } am_progress_state;
 
 /* A feed starts: path is its file, or NULL with data, len its buffer. */
-void am_progress_begin(am_ctx *ctx, const am_feed *feed, const char *path, const void *data,
+void am_progress_begin(am_ctx *ctx, am_feed *feed, const char *path, const void *data,
                        size_t len);
 
 /* Counts a row (header included); calls the callback every
  * AM_PROGRESS_EVERY data rows.  Returns non-zero when it asks to stop. */
-int am_progress_row(am_ctx *ctx, const am_feed *feed, const am_text_row *row);
+int am_progress_row(am_ctx *ctx, am_feed *feed, const am_text_row *row);
 
 /* A feed ended (successfully or not).  Returns non-zero when the callback
  * asks to stop. */

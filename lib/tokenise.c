@@ -112,7 +112,7 @@ am_status am_tokenise_feed(am_feed *feed, const char *out_path, int keep_name)
     am_atomic_file af;
     if ((st = am_atomic_open(&af, out_path, &ctx->err)) != AM_OK)
         return st;
-    tokeniser t = {.mapper = {.feed = feed}, .out = af.out, .keep_name = keep_name};
+    tokeniser t = {.mapper = {.feed = feed, .err = &ctx->err}, .out = af.out, .keep_name = keep_name};
     am_read_result result = {0};
     st = am_read_csv_file(feed->file, &feed->reader, on_row, &t, &result, &ctx->err);
     feed->ingested = 1;
