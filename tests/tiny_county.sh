@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # tiny_county.sh — sourced by end-to-end tests: make_county DIR AIDMATCH
 # writes a small synthetic county into DIR (centre.ini, its key, a copy of
 # the catalogue and rules, five feeds, one of them tokenised with
