@@ -289,7 +289,7 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
     am_review_free(&ctx->review);
     ctx->reconciled = 0;
     am_household_index index;
-    am_status st = am_store_sort(&ctx->store);
+    am_status st = am_store_sort(&ctx->store, ctx->threads);
     if (st == AM_OK)
         st = am_households_build(ctx, &index);
     if (st == AM_OK) {

@@ -3,6 +3,7 @@
  */
 #include "store.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -103,7 +104,25 @@ static int compare_records(const void *pa, const void *pb)
 
 static unsigned bucket_of(const am_record *r) { return r->person[0]; }
 
-am_status am_store_sort(am_store *store)
+typedef struct bucket_sorter {
+    am_record *records;
+    const size_t *end; /* end[b]: one past bucket b's last record */
+    unsigned first, last; /* buckets [first, last) */
+} bucket_sorter;
+
+static void *sort_buckets(void *arg)
+{
+    const bucket_sorter *s = arg;
+    size_t start = s->first ? s->end[s->first - 1] : 0;
+    for (unsigned b = s->first; b < s->last; b++) {
+        if (s->end[b] - start > 1)
+            qsort(s->records + start, s->end[b] - start, sizeof *s->records, compare_records);
+        start = s->end[b];
+    }
+    return NULL;
+}
+
+am_status am_store_sort(am_store *store, unsigned threads)
 {
     const size_t n = store->count;
     if (n < 2)
@@ -139,11 +158,15 @@ am_status am_store_sort(am_store *store)
             r[next[b]++] = carried;
         }
     }
-    size_t start = 0;
-    for (unsigned b = 0; b < BUCKETS; b++) {
-        if (end[b] - start > 1)
-            qsort(r + start, end[b] - start, sizeof *r, compare_records);
-        start = end[b];
+    /* The buckets are independent: each thread sorts a run of them. */
+    bucket_sorter halves[2] = {{r, end, 0, BUCKETS / 2}, {r, end, BUCKETS / 2, BUCKETS}};
+    pthread_t helper;
+    if (threads > 1 && pthread_create(&helper, NULL, sort_buckets, &halves[1]) == 0) {
+        sort_buckets(&halves[0]);
+        pthread_join(helper, NULL);
+    } else {
+        sort_buckets(&halves[0]);
+        sort_buckets(&halves[1]);
     }
     am_free(next);
     am_free(end);
