@@ -7,6 +7,7 @@
 #define AM_JSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "error.h"
 
@@ -38,6 +39,10 @@ const am_json *am_json_get(const am_json *j, const char *key);
 
 /* A string member's value, or NULL when absent or not a string. */
 const char *am_json_string(const am_json *j, const char *key);
+
+/* Writes s as a quoted JSON string, escaping quotes, backslashes and
+ * control characters (the writing half, for summary.json). */
+void am_json_write_string(FILE *out, const char *s);
 
 /* An unsigned integer member's value: returns 1 and sets *out, or 0 when
  * absent, not a number, negative, fractional or too large. */

@@ -288,10 +288,17 @@ static int involve_group(person_eval *pe, const am_group *g, const am_spans *day
 
 /* --- the rules -------------------------------------------------------- */
 
+/* s3 = the days the person holds both of the rule's groups.  Returns 0
+ * when out of memory. */
+static int both_groups(person_eval *pe, const am_rule *rule)
+{
+    return group_days(pe, &rule->first, &pe->s1) && group_days(pe, &rule->second, &pe->s2) &&
+           am_spans_intersect(&pe->s1, &pe->s2, &pe->s3);
+}
+
 static am_status exclusive(person_eval *pe, const am_rule *rule)
 {
-    if (!group_days(pe, &rule->first, &pe->s1) || !group_days(pe, &rule->second, &pe->s2) ||
-        !am_spans_intersect(&pe->s1, &pe->s2, &pe->s3))
+    if (!both_groups(pe, rule))
         return AM_ERR_NOMEM;
     if (pe->s3.n == 0)
         return AM_OK;
@@ -343,8 +350,7 @@ static am_status entitles(person_eval *pe, const am_rule *rule)
 
 static am_status disqualifies(person_eval *pe, const am_rule *rule)
 {
-    if (!group_days(pe, &rule->first, &pe->s1) || !group_days(pe, &rule->second, &pe->s2) ||
-        !am_spans_intersect(&pe->s1, &pe->s2, &pe->s3))
+    if (!both_groups(pe, rule))
         return AM_ERR_NOMEM;
     if (pe->s3.n == 0)
         return AM_OK;

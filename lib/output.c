@@ -20,6 +20,7 @@
 
 #include "aidmatch.h"
 #include "alloc.h"
+#include "json.h"
 #include "atomic_file.h"
 #include "context.h"
 #include "delta.h"
@@ -106,21 +107,6 @@ static am_status write_rejects(am_ctx *ctx, const char *path)
     return am_atomic_commit(&f, &ctx->err);
 }
 
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        const unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 static am_status write_summary(am_ctx *ctx, const char *path, double wall_seconds)
 {
     am_atomic_file f;
@@ -129,7 +115,7 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
         return st;
     FILE *out = f.out;
     fprintf(out, "{\n  \"aidmatch_version\": \"%s\",\n  \"centre\": ", AIDMATCH_VERSION_STRING);
-    json_string(out, ctx->centre_name ? ctx->centre_name : "");
+    am_json_write_string(out, ctx->centre_name ? ctx->centre_name : "");
     fprintf(out, ",\n  \"key_fingerprint\": \"%s\",\n", ctx->key.fingerprint);
     if (wall_seconds >= 0)
         fprintf(out, "  \"wall_seconds\": %.3f,\n", wall_seconds);
@@ -137,9 +123,9 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
     for (size_t i = 0; i < ctx->nfeeds; i++) {
         const am_feed *feed = ctx->feeds[i];
         fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
-        json_string(out, feed->name);
+        am_json_write_string(out, feed->name);
         fputs(", \"agency\": ", out);
-        json_string(out, feed->agency >= 0 ? ctx->catalogue.agencies[feed->agency].code : "");
+        am_json_write_string(out, feed->agency >= 0 ? ctx->catalogue.agencies[feed->agency].code : "");
         fprintf(out,
                 ", \"file_xxh3\": \"%s\", \"encoding\": \"%s\", \"bytes\": %" PRIu64
                 ", \"rows_read\": %" PRIu64 ", \"rows_ingested\": %" PRIu64

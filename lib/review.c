@@ -15,6 +15,7 @@
 #include "delta.h"
 #include "drift.h"
 #include "facts.h"
+#include "json.h"
 #include "money.h"
 #include "outcomes.h"
 
@@ -233,21 +234,6 @@ am_status am_finding_review_get(const am_ctx *ctx, size_t i, am_finding_review *
     return AM_OK;
 }
 
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        const unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 void am_review_summary_json(const am_ctx *ctx, FILE *out)
 {
     const am_review_state *rv = &ctx->review;
@@ -281,7 +267,7 @@ void am_review_summary_json(const am_ctx *ctx, FILE *out)
             am_feed_drift d;
             am_drift_of(ctx, i, &d);
             fprintf(out, "%s\n    {\"feed\": ", i ? "," : "");
-            json_string(out, d.name);
+            am_json_write_string(out, d.name);
             fprintf(out, ", \"rows_read\": %" PRIu64, d.rows_read);
             if (d.in_previous)
                 fprintf(out, ", \"previous_rows_read\": %" PRIu64, d.previous_rows_read);
