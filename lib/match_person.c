@@ -438,9 +438,14 @@ static am_status two_households(person_eval *pe, const am_rule *rule)
     unsigned char *involved = am_calloc(pe->nh ? pe->nh : 1, 1);
     am_status st = reaches && involved ? AM_OK : AM_ERR_NOMEM;
     size_t n = 0;
-    for (size_t i = 0; st == AM_OK && i < pe->nh; i++)
-        if (pe->h[i].household && matches(&rule->first, &pe->h[i]))
-            reaches[n++] = (reach){pe->h[i].start, effective_end(pe, rule, &pe->h[i]), &pe->h[i]};
+    /* Like every rule but ends_at, this one looks at days up to death. */
+    for (size_t i = 0; st == AM_OK && i < pe->nh; i++) {
+        const holding *h = &pe->h[i];
+        if (!h->household || !matches(&rule->first, h) || h->start > pe->death)
+            continue;
+        const int32_t end = effective_end(pe, rule, h);
+        reaches[n++] = (reach){h->start, end < pe->death ? end : pe->death, h};
+    }
     if (st == AM_OK)
         qsort(reaches, n, sizeof *reaches, compare_reaches);
     am_spans_clear(&pe->s1);
@@ -465,10 +470,11 @@ static am_status two_households(person_eval *pe, const am_rule *rule)
         for (size_t i = 0; st == AM_OK && i < pe->nh; i++) {
             if (!involved[i])
                 continue;
+            const int32_t end = pe->h[i].end < pe->death ? pe->h[i].end : pe->death;
             if (!involve(pe, &pe->h[i]) || !GROW(pe->pieces, pe->npieces, pe->cappieces))
                 st = AM_ERR_NOMEM;
             else
-                pe->pieces[pe->npieces++] = (am_piece){pe->h[i].start, pe->h[i].end, pe->h[i].record};
+                pe->pieces[pe->npieces++] = (am_piece){pe->h[i].start, end, pe->h[i].record};
         }
         am_stake stake = AM_STAKE_EMPTY;
         if (st == AM_OK && !am_stake_add(pe->pieces, pe->npieces, &stake))

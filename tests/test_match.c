@@ -309,7 +309,11 @@ START_TEST(household_duplicates)
                       "P7,H6,DIBAO_URBAN,3650.00,2025-01-01,2025-12-31\n"
                       /* ...and a person-unit payment whose household is inferred from
                        * the hukou register on 1 January does not keep P5 in H5 */
-                      "P5,,MED_PREM,120.00,2025-01-01,2025-12-31\n",
+                      "P5,,MED_PREM,120.00,2025-01-01,2025-12-31\n"
+                      /* P12 died before 2025 yet is claimed by H9 and still in H10 (dibao,
+                       * paid to P13): after death nothing is held, so no R16 finding */
+                      "P12,H9,DIBAO_URBAN,3650.00,2025-01-01,2025-12-31\n"
+                      "P13,H10,DIBAO_URBAN,3650.00,2025-01-01,2025-12-31\n",
                       /* one hardship paid by two agencies to H7 within 30 days; H8 is 45 days apart */
                       "P8,H7,TEMP_EXPEND,2000.00,2025-03-01\n"
                       "P9,H7,UNION_AID,800.00,2025-03-20\n"
@@ -318,7 +322,8 @@ START_TEST(household_duplicates)
                       "P1,H1,HUKOU,,,\nP2,H1,HUKOU,,,\n"
                       "P3,H3,HUKOU,,,\nP4,H3,HUKOU,,,\n"
                       "P5,H5,HUKOU,,,2025-06-30\nP5,H6,HUKOU,,2025-07-01,\n"
-                      "P6,H5,HUKOU,,,\nP7,H6,HUKOU,,,\n");
+                      "P6,H5,HUKOU,,,\nP7,H6,HUKOU,,,\n"
+                      "P12,H10,HUKOU,,,\nP13,H10,HUKOU,,,\nP12,,DEATH,,2024-12-31,\n");
     ck_assert_int_eq(count_kind(ctx, AM_KIND_HOUSEHOLD_DUPLICATE, NULL), 3);
     for (size_t i = 0; i < am_finding_count(ctx); i++) {
         am_finding f;
