@@ -485,6 +485,157 @@ typedef int (*am_progress_fn)(void *user, const am_progress *progress);
  * when each feed ends.  Returns AM_OK or AM_ERR_INVALID. */
 AM_API am_status am_set_progress_fn(am_ctx *ctx, am_progress_fn fn, void *user);
 
+/* ------------------------------------------------------------------ */
+/* The auditor's tools: snapshots, ad-hoc rules, a person, a finding     */
+
+/* A snapshot is a reconciled run saved to one file: its records (as
+ * tokens; never raw IDs or names), households, catalogue, feeds and their
+ * statistics, rules as written, the run's findings by id and the key's
+ * fingerprint (never the key).  Questions asked of it open it by mmap in
+ * milliseconds instead of reading every feed again (docs/reference.md
+ * §12).  A context that opened a snapshot answers questions only: it is
+ * not reconciled or written out again, and feeds ingested into it are
+ * ignored. */
+
+/* Writes ctx's run to path as a snapshot, atomically (a temporary file
+ * beside it, synced, then renamed; mode 0600).  Needs am_reconcile() to
+ * have run, with nothing ingested since.
+ * Returns AM_OK, AM_ERR_IO, AM_ERR_INVALID, AM_ERR_LIMIT (2^32 records or
+ * more) or AM_ERR_NOMEM. */
+AM_API am_status am_snapshot_write(am_ctx *ctx, const char *path);
+
+/* Opens a snapshot into a context that has ingested nothing: a new one,
+ * one holding a key, or one a centre file was loaded into for its key.
+ * The snapshot's catalogue, feeds, rules, window and death lag become the
+ * context's, replacing any loaded before (also on failure).  The header, the section table and the small sections are
+ * verified now; records and households are verified chunk by chunk as
+ * questions first read them (am_match_rules verifies all).  A key loaded
+ * before must be the snapshot's (by fingerprint).
+ * Returns AM_OK, AM_ERR_IO (missing or unreadable), AM_ERR_FORMAT (not a
+ * snapshot, another format version or byte order, truncated, a checksum
+ * that does not match, a value out of range: the message names which),
+ * AM_ERR_KEY, AM_ERR_INVALID (ctx has ingested feeds) or AM_ERR_NOMEM. */
+AM_API am_status am_snapshot_open(am_ctx *ctx, const char *path);
+
+/* Verifies every chunk of the open snapshot now.  Returns AM_OK,
+ * AM_ERR_FORMAT or AM_ERR_INVALID (no snapshot open). */
+AM_API am_status am_snapshot_verify(am_ctx *ctx);
+
+/* Narrows an answer.  Zero or NULL fields do not narrow. */
+typedef struct am_filter {
+    unsigned kinds;         /* findings of these kinds: bit (1u << AM_KIND_...) */
+    const char *items;      /* item (or fact) codes, separated by ',': findings
+                               involving one of them; records of one of them */
+    const char *agencies;   /* agency codes, separated by ',': likewise */
+    int64_t min_amount_fen; /* findings with at least this much at stake */
+    const char *town;       /* leading digits of the area code (1 to 6): findings
+                               whose area (most common among their evidence
+                               records) begins with them; unknown areas never match */
+} am_filter;
+
+/* With am_match_rules(): also report implicit duplicates (rule DUP). */
+#define AM_MATCH_WITH_DUPLICATES 1u
+
+/* Runs len bytes of rules (the language of rules files; name is used in
+ * messages) over every record of the snapshot, or of ctx's reconciled run,
+ * on am_set_threads() threads.  Only these rules run, and implicit
+ * duplicates only with AM_MATCH_WITH_DUPLICATES.  The findings are the
+ * answer (am_result_*), in output order.
+ * Returns AM_OK, AM_ERR_FORMAT (the rules or the filter, "name:line:
+ * expected ..."; a corrupt snapshot), AM_ERR_INVALID (no snapshot and not
+ * reconciled) or AM_ERR_NOMEM. */
+AM_API am_status am_match_rules(am_ctx *ctx, const char *rules, size_t len, const char *name,
+                                const am_filter *filter, unsigned flags);
+
+/* Looks up one person: id_or_token is their token (32 hex digits) or a
+ * raw resident ID, normalised and hashed with the loaded key on the spot,
+ * then wiped (it is never kept; a snapshot needs its own key).  The answer
+ * is every record of the person, the items of everyone who shares a
+ * household with them (am_person_record_*), and every finding of the
+ * context's rules that concerns them (am_result_*): about them, about one
+ * of their households, or resting on one of their records.  The filter's
+ * items and agencies narrow records and findings, the rest findings only.
+ * A person with no records gets an empty answer.
+ * Returns AM_OK, AM_ERR_FORMAT (neither a valid ID nor a token; the
+ * message names the ID's fault, never the ID; a corrupt snapshot; a bad
+ * filter), AM_ERR_KEY (a raw ID without the key, or with another key than
+ * the snapshot's), AM_ERR_INVALID or AM_ERR_NOMEM. */
+AM_API am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter *filter);
+
+/* The token of the person last looked up, 32 hex digits ("" if none).
+ * Owned by ctx, valid until the next question. */
+AM_API const char *am_person_token(const am_ctx *ctx);
+
+/* One record, in full.  Strings are owned by ctx and valid until the next
+ * question. */
+typedef struct am_record_info {
+    const char *relation;  /* am_person_lookup: "self" or "member"; evidence: "evidence" */
+    const char *person;    /* token, 32 hex digits */
+    const char *household; /* household token, "" when none */
+    const char *feed;
+    const char *agency;    /* the feed's agency code */
+    uint64_t line;         /* physical line in the feed */
+    const char *code;      /* item or fact code */
+    const char *code_name; /* its Chinese name */
+    int is_fact;           /* a registry fact rather than a payment */
+    const char *start;     /* YYYY-MM-DD; "" for a fact in force since ever */
+    const char *end;       /* YYYY-MM-DD; "" for a fact still in force */
+    int64_t amount_fen;
+    int value;             /* a fact's value (a grade), 0 when none */
+    const char *area;      /* six-digit area code of the ID, "" when unknown */
+} am_record_info;
+
+/* The records of the last am_person_lookup(): the person's own ("self"),
+ * then their housemates' items ("member"), by person. */
+AM_API size_t am_person_record_count(const am_ctx *ctx);
+AM_API am_status am_person_record_get(const am_ctx *ctx, size_t i, am_record_info *out);
+
+/* Explains one finding of the snapshot's run (or of ctx's reconciled run):
+ * the answer is that finding (am_result_get(ctx, 0, ...)) with every
+ * evidence record in full, recomputed from the records around its subject;
+ * am_rule_get() gives its rule as written.  An id the run does not have
+ * gets an empty answer.
+ * Returns AM_OK, AM_ERR_FORMAT (not 32 hex digits; a corrupt snapshot),
+ * AM_ERR_INVALID or AM_ERR_NOMEM. */
+AM_API am_status am_explain(am_ctx *ctx, const char *finding_id);
+
+/* A finding of the last question. */
+typedef struct am_result {
+    am_finding finding;    /* as am_finding_get() gives one */
+    const char *facts;     /* facts fingerprint, 32 hex digits */
+    const char *area;      /* six-digit area code, "" when unknown */
+    const char *concerns;  /* am_person_lookup: "subject", "household" or
+                              "evidence"; otherwise "" */
+    size_t evidence_count; /* am_person_lookup, am_explain: its evidence records
+                              for am_result_evidence_get(); otherwise 0 */
+} am_result;
+
+/* The findings of the last am_match_rules(), am_person_lookup() or
+ * am_explain(), in output order.  Valid until the next question on ctx. */
+AM_API size_t am_result_count(const am_ctx *ctx);
+AM_API am_status am_result_get(const am_ctx *ctx, size_t i, am_result *out);
+
+/* Evidence record k of result i, sorted by feed then line.
+ * Returns AM_OK or AM_ERR_INVALID. */
+AM_API am_status am_result_evidence_get(const am_ctx *ctx, size_t i, size_t k,
+                                        am_record_info *out);
+
+/* A rule as written. */
+typedef struct am_rule_info {
+    const char *id;
+    const char *kind;   /* "exclusive", "entitles", "household_unique", "ends_at",
+                           "disqualifies", or "duplicate" for DUP */
+    const char *text;   /* its lines as written; for DUP, what the implicit rule says */
+    const char *origin; /* the file it was read from; "" for DUP */
+    uint64_t line;      /* its first line there; 0 for DUP */
+    const char *source; /* the policy it cites */
+} am_rule_info;
+
+/* Fills *out for rule_id: a rule of the last am_match_rules(), else of
+ * ctx, else DUP.  Strings are owned by ctx, valid until its rules change
+ * or the next question.  Returns AM_OK or AM_ERR_INVALID (no such rule). */
+AM_API am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_info *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,8 @@
 #include "drift.h"
 #include "duplicate.h"
 #include "match.h"
+#include "query.h"
+#include "snapshot.h"
 
 const char *am_version(int *number)
 {
@@ -42,6 +44,8 @@ void am_ctx_free(am_ctx *ctx)
 {
     if (!ctx)
         return;
+    am_answer_free(ctx->answer);
+    am_snapshot_release(ctx->snapshot);
     am_key_clear(&ctx->key);
     am_catalogue_free(&ctx->catalogue);
     am_rules_free(&ctx->rules);
@@ -214,6 +218,14 @@ static void payment_window(const am_ctx *ctx, int32_t *start, int32_t *end)
     }
 }
 
+void am_ctx_window(const am_ctx *ctx, int32_t *start, int32_t *end)
+{
+    *start = ctx->window_start;
+    *end = ctx->window_end;
+    if (!ctx->window_set)
+        payment_window(ctx, start, end);
+}
+
 am_status am_set_window(am_ctx *ctx, const char *start, const char *end)
 {
     if (!ctx || !start || !end)
@@ -280,6 +292,11 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
         return AM_ERR_INVALID;
     if (!ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_INVALID, "no catalogue loaded");
+    if (ctx->snapshot)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "a snapshot is not reconciled again: ask it with am_match_rules(), "
+                       "am_person_lookup() or am_explain()");
+    am_answer_forget(ctx); /* its indexes describe the store about to change */
     int any = 0;
     for (size_t i = 0; i < ctx->nfeeds; i++)
         any |= ctx->feeds[i]->ingested;

@@ -54,6 +54,11 @@ struct am_ctx {
     am_outcomes outcomes;
     am_review_state review;
     am_progress_state progress;
+    /* The auditor's tools: the snapshot this context reads (snapshot.h;
+     * NULL when it reads its own ingested run) and the last question's
+     * answer with what it caches (query.h). */
+    struct am_snapshot *snapshot;
+    struct am_answer *answer;
 };
 
 /* Appends a reject already counted in its feed's statistics; takes
@@ -63,6 +68,10 @@ am_status am_ctx_reject_entry(am_ctx *ctx, const am_reject_entry *entry);
 /* Puts the rejects in feed order, then line order, whichever order the
  * feeds were read in. */
 void am_ctx_sort_rejects(am_ctx *ctx);
+
+/* The reconciliation window: the one set, or else the days some periodic
+ * item was paid for in ctx->store. */
+void am_ctx_window(const am_ctx *ctx, int32_t *start, int32_t *end);
 
 /* Records a reject for feed at line.  detail is copied. */
 am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,

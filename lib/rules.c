@@ -292,6 +292,8 @@ static void rule_free(am_rule *r)
 {
     am_free(r->id);
     am_free(r->source);
+    am_free(r->text);
+    am_free(r->origin);
     am_free(r->first.refs);
     am_free(r->second.refs);
     for (size_t i = 0; i < r->nterms; i++)
@@ -345,14 +347,19 @@ static am_status start_rule(parser *ps, lexer *lx, am_rules *rules, am_rule *r)
     return parse_options(ps, lx, r);
 }
 
-/* Appends a finished rule, or fails if it lacks its source. */
-static am_status finish_rule(parser *ps, am_rules *rules, am_rule *r)
+/* Appends a finished rule, or fails if it lacks its source.  The rule
+ * keeps its text as written, [text, text_end), and where it came from. */
+static am_status finish_rule(parser *ps, am_rules *rules, am_rule *r, const char *text,
+                             const char *text_end)
 {
     if (!r->source) {
         ps->line = r->line;
         return fail_rule(ps, "rule %s has no 'source': every rule cites the policy behind it",
                          r->id);
     }
+    if (!(r->text = am_strndup(text, (size_t)(text_end - text))) ||
+        !(r->origin = am_strdup(ps->name)))
+        return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
     am_rule *grown = am_realloc(rules->v, (rules->n + 1) * sizeof *grown);
     if (!grown)
         return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
@@ -370,6 +377,7 @@ am_status am_rules_parse(am_rules *rules, const am_catalogue *cat, const char *t
     am_rule current = {0};
     int have_current = 0;
     const char *p = text, *end = text + len;
+    const char *rule_text = NULL, *rule_text_end = NULL; /* the current rule as written */
     if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
         p += 3;
     while (p < end && ps.status == AM_OK) {
@@ -384,22 +392,26 @@ am_status am_rules_parse(am_rules *rules, const am_catalogue *cat, const char *t
             first++;
         const int blank = first == lx.end || *first == '#';
         if (!blank && first == p) {
-            if (have_current && finish_rule(&ps, rules, &current) != AM_OK)
+            if (have_current &&
+                finish_rule(&ps, rules, &current, rule_text, rule_text_end) != AM_OK)
                 break;
             have_current = 1;
+            rule_text = p;
+            rule_text_end = lx.end;
             start_rule(&ps, &lx, rules, &current);
         } else if (!blank) {
             if (!have_current) {
                 fail_rule(&ps, "an indented line must belong to a rule above it");
                 break;
             }
+            rule_text_end = lx.end;
             next(&lx);
             parse_options(&ps, &lx, &current);
         }
         p = eol ? eol + 1 : end;
     }
     if (ps.status == AM_OK && have_current)
-        finish_rule(&ps, rules, &current);
+        finish_rule(&ps, rules, &current, rule_text, rule_text_end);
     rule_free(&current);
     if (ps.status != AM_OK) {
         while (rules->n > before)

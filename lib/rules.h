@@ -43,6 +43,8 @@ typedef struct am_rule {
     am_rule_kind kind;
     char *source;
     unsigned long line;
+    char *text;             /* the rule as written: its lines from 'rule' to its last option */
+    char *origin;           /* the name of the text it came from (a file name) */
     /* exclusive: first vs second.  entitles: terms[] (ANDed) -> second.
      * household_unique: first.  ends_at: first (the fact), second (except).
      * disqualifies: first (the fact term), second (the items). */
