@@ -1,0 +1,168 @@
+/*
+ * format.c — how the CLI writes answers: to stdout or to a file replaced
+ * atomically, as CSV (neutralised against spreadsheet formulas, as the
+ * library's own outputs are), JSON Lines, or an aligned table for a
+ * person at a terminal.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+int output_open(output *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    if (!path) {
+        o->f = stdout;
+        return 1;
+    }
+    const size_t n = strlen(path) + 16;
+    o->path = strdup(path);
+    o->temp = malloc(n);
+    if (!o->path || !o->temp)
+        return 0;
+    snprintf(o->temp, n, "%s.tmpXXXXXX", path);
+    const int fd = mkstemp(o->temp);
+    if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
+        fprintf(stderr, "%s: %s: cannot create: %s\n", program, path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        free(o->path);
+        free(o->temp);
+        o->path = o->temp = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+/* Finishes the output; with ok, the file takes its name.  Returns 1 when
+ * everything was written. */
+int output_close(output *o, int ok)
+{
+    if (!o->path) {
+        ok = fflush(stdout) == 0 && ok;
+        return ok;
+    }
+    ok = ok && fflush(o->f) == 0 && !ferror(o->f) && fsync(fileno(o->f)) == 0;
+    ok = fclose(o->f) == 0 && ok;
+    if (ok && rename(o->temp, o->path) != 0)
+        ok = 0;
+    if (!ok) {
+        fprintf(stderr, "%s: %s: write failed: %s\n", program, o->path, strerror(errno));
+        unlink(o->temp);
+    }
+    free(o->path);
+    free(o->temp);
+    return ok;
+}
+
+/* A CSV field, neutralised against spreadsheet formulas as findings.csv is. */
+void csv_field(FILE *out, const char *s)
+{
+    const int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+                        s[0] == '\t' || s[0] == '\r';
+    const int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', out);
+    if (formula)
+        fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    if (quote)
+        fputc('"', out);
+}
+
+void csv_row(FILE *out, const char *const *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', out);
+        csv_field(out, fields[i]);
+    }
+    fputc('\n', out);
+}
+
+void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        const unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+/* "key": "value" pairs, then numbers, as one JSON object on one line. */
+void json_pair(FILE *out, int *first, const char *key, const char *value)
+{
+    fputs(*first ? "{" : ", ", out);
+    *first = 0;
+    json_string(out, key);
+    fputs(": ", out);
+    json_string(out, value);
+}
+
+void json_number(FILE *out, int *first, const char *key, int64_t value)
+{
+    fputs(*first ? "{" : ", ", out);
+    *first = 0;
+    json_string(out, key);
+    fprintf(out, ": %" PRId64, value);
+}
+
+
+void table_add(table *t, const char *const *cells, size_t n)
+{
+    if (t->nrows == t->cap) {
+        const size_t cap = t->cap ? t->cap * 2 : 32;
+        char **grown = realloc(t->cells, cap * TABLE_MAX_COLUMNS * sizeof *grown);
+        if (!grown)
+            return;
+        t->cells = grown;
+        t->cap = cap;
+    }
+    for (size_t c = 0; c < TABLE_MAX_COLUMNS; c++)
+        t->cells[t->nrows * TABLE_MAX_COLUMNS + c] = c < n ? strdup(cells[c]) : NULL;
+    if (n > t->ncols)
+        t->ncols = n;
+    t->nrows++;
+}
+
+void table_print(table *t, FILE *out, const char *indent)
+{
+    size_t width[TABLE_MAX_COLUMNS] = {0};
+    for (size_t r = 0; r < t->nrows; r++)
+        for (size_t c = 0; c < t->ncols; c++) {
+            const char *s = t->cells[r * TABLE_MAX_COLUMNS + c];
+            if (s && strlen(s) > width[c])
+                width[c] = strlen(s);
+        }
+    for (size_t r = 0; r < t->nrows; r++) {
+        fputs(indent, out);
+        for (size_t c = 0; c < t->ncols; c++) {
+            const char *s = t->cells[r * TABLE_MAX_COLUMNS + c];
+            s = s ? s : "";
+            if (c + 1 == t->ncols)
+                fprintf(out, "%s", s);
+            else
+                fprintf(out, "%-*s  ", (int)width[c], s);
+        }
+        fputc('\n', out);
+    }
+    for (size_t i = 0; i < t->nrows * TABLE_MAX_COLUMNS; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}
