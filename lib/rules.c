@@ -74,6 +74,22 @@ static int word_is(const lexer *lx, const char *word)
     return lx->type == TOK_WORD && lx->len == strlen(word) && memcmp(lx->text, word, lx->len) == 0;
 }
 
+/* A long run of hex digits (and X) is no rules word: it is what `rules =`
+ * pointed at a key file or a feed finds, a key or a resident ID, which a
+ * message must never repeat. */
+static int looks_secret(const lexer *lx)
+{
+    if (lx->len < 12)
+        return 0;
+    for (size_t i = 0; i < lx->len; i++) {
+        const char c = lx->text[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+              c == 'x' || c == 'X'))
+            return 0;
+    }
+    return 1;
+}
+
 static am_status expected(parser *ps, const lexer *lx, const char *what)
 {
     if (ps->status != AM_OK)
@@ -81,6 +97,10 @@ static am_status expected(parser *ps, const lexer *lx, const char *what)
     if (lx->type == TOK_END)
         ps->status = am_fail(ps->err, AM_ERR_FORMAT, "%s:%lu: expected %s, got the end of the line",
                              ps->name, ps->line, what);
+    else if (looks_secret(lx))
+        ps->status = am_fail(ps->err, AM_ERR_FORMAT,
+                             "%s:%lu: expected %s, got a long number (not shown: is this a rules "
+                             "file?)", ps->name, ps->line, what);
     else
         ps->status = am_fail(ps->err, AM_ERR_FORMAT, "%s:%lu: expected %s, got '%.*s'", ps->name,
                              ps->line, what, (int)(lx->len > 60 ? 60 : lx->len), lx->text);

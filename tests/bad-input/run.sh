@@ -4,7 +4,7 @@
 # their lines in rejects.csv, that every feed's counts reconcile in
 # summary.json, or, for a run that fails, the message naming the file (and
 # line) on stderr and an output directory left exactly as the previous run
-# wrote it.
+# wrote it.  No case may print the key or write it to an output.
 #
 # Usage: tests/bad-input/run.sh PATH/TO/aidmatch
 #
@@ -50,6 +50,7 @@ write_centre() { # dir variant feed
     esac
     {
         printf '[centre]\ncatalogue = ../catalogue\nkey = %s\n' "$key"
+        [ "$variant" = ruleskey ] && printf 'rules = centre.key\n'
         printf '[feed f]\nagency = %s\nfile = %s\n' "$agency" "$feed"
         printf 'person_id = id\nname = name\nhousehold_id = hh\namount = amount\n'
         printf 'start = from\nend = to\nitem_column = type\n'
@@ -190,6 +191,15 @@ while IFS=$tab read -r name file variant want_exit want_rejects want_ingested wa
         elif [ "$(find "$dir" -maxdepth 1 -name 'out?*' | wc -l)" -ne 0 ]; then
             why="the failed run left files beside the output directory"
         fi
+    fi
+    if [ -z "$why" ] && [ -f "$dir/centre.key" ] && [ -r "$dir/centre.key" ]; then
+        keyhex=$(tr -d ' \r\n' <"$dir/centre.key")
+        for f in "$dir.stderr" "$dir.stdout" "$out"/*; do
+            if [ -f "$f" ] && grep -aqiF "$keyhex" "$f"; then
+                why="$(basename "$f") holds the key"
+                break
+            fi
+        done
     fi
     if [ -z "$why" ]; then
         echo "ok $name"
