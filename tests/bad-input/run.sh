@@ -20,6 +20,13 @@
 #   stderr:   a substring of stderr; @FEED@, @CENTRE@, @KEY@ and @DIR@
 #             stand for the feed file, centre file, key file and case
 #             directory
+# Variants: std (a payments feed f of agency MCA, encoding auto); utf8, gbk,
+# utf16 (that encoding declared); small (max_field 64, max_line 256);
+# badagency (agency = NOPE); dupfeed (a second [feed f] repeating agency);
+# ruleskey (rules = the key file); missingfeed (file names no file);
+# dirfeed (file names a directory); unreadable (feed chmod 000); keyopen
+# (key chmod 644); keymissing (key names no file); keyunreadable (key
+# chmod 000).  The chmod 000 variants are skipped as root.
 set -u
 
 aidmatch=${1:?usage: run.sh PATH/TO/aidmatch}
