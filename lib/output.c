@@ -223,6 +223,17 @@ static am_status write_all(am_ctx *ctx, const char *dir, double wall_seconds)
     return st;
 }
 
+/* Creates the directories above path that are missing (mkdir -p of its
+ * parent), so that --out reports/2026/11/28 works on a fresh machine. */
+static void make_parents(char *path)
+{
+    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0755); /* an existing one is fine; a real failure shows at mkdtemp */
+        *slash = '/';
+    }
+}
+
 /* The run is written whole into a fresh sibling directory, which then
  * takes DIR's place in one atomic exchange (renameat2 RENAME_EXCHANGE):
  * however the process dies, DIR holds the previous complete run or the new
@@ -247,6 +258,7 @@ am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
     }
     snprintf(staging, len + 16, "%s.new-XXXXXX", target);
+    make_parents(staging);
     am_status st = AM_OK;
     if (!mkdtemp(staging)) {
         st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot create a directory beside it: %s", target,

@@ -51,7 +51,11 @@ awk '
 rejected=$(($(wc -l <"$work/out/rejects.csv") - 1))
 [ "$rejected" -gt 0 ] || fail "the sample's bad rows were not rejected"
 
-# 4. A second run gives byte-identical findings and rejects.
+# 4. A second run gives byte-identical findings and rejects, also into an
+#    output directory whose parents do not exist yet.
+"$aidmatch" reconcile "$centre" --out "$work/deep/er/out" --quiet 2>/dev/null ||
+    fail "--out with missing parent directories"
+cmp -s "$work/out/findings.csv" "$work/deep/er/out/findings.csv" || fail "nested --out findings differ"
 "$aidmatch" reconcile "$centre" --out "$work/again" --quiet 2>"$work/quiet" || fail "second run"
 cmp -s "$work/out/findings.csv" "$work/again/findings.csv" || fail "findings differ between runs"
 cmp -s "$work/out/rejects.csv" "$work/again/rejects.csv" || fail "rejects differ between runs"
