@@ -530,8 +530,11 @@ static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, s
                        : am_read_csv_file(feed->file, &feed->reader, on_row, &state, &result,
                                           &sink->err);
     st = finish(&state, st, &result);
+    /* Even a feed that failed half-way keeps the rows it counted, so that
+     * its statistics and the rejects still agree. */
+    const am_status flushed = flush(sink);
     if (st == AM_OK)
-        st = flush(sink);
+        st = flushed;
     if (st != AM_OK)
         return st;
     lock(sink);

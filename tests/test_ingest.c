@@ -182,6 +182,27 @@ START_TEST(a_feed_is_ingested_once)
 }
 END_TEST
 
+/* A feed that fails half-way (an unterminated quote at its end) still keeps
+ * what it counted: its statistics and the rejects agree. */
+START_TEST(failed_feed_keeps_its_counts)
+{
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, payment_keys);
+    const char csv[] = "id,hh,name,type,amount,from,to\n"
+                       "11010519491231002X,H1,a,urban,1.00,2025-01-01,2025-01-31\n"
+                       "bad,H1,a,urban,1.00,2025-01-01,2025-01-31\n"
+                       "11010519491231002X,H1,\"a,urban,1.00,2025-01-01,2025-01-31\n";
+    ck_assert_int_eq(am_feed_ingest_buffer(feed, csv, sizeof csv - 1), AM_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(am_errmsg(ctx), "unterminated"));
+    am_feed_stats s;
+    am_feed_stats_get(ctx, 0, &s);
+    ck_assert_uint_eq(s.rows_read, s.rows_ingested + s.rows_rejected);
+    ck_assert_uint_eq(s.rows_rejected, am_reject_count(ctx));
+    ck_assert_uint_eq(s.rows_rejected, 1);
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(empty_buffer_has_no_header)
 {
     am_ctx *ctx = new_ctx();
@@ -201,6 +222,7 @@ int main(void)
     tcase_add_test(tc, tokenised_feeds_check_tokens);
     tcase_add_test(tc, encoding_and_nul_rows_are_rejected);
     tcase_add_test(tc, a_feed_is_ingested_once);
+    tcase_add_test(tc, failed_feed_keeps_its_counts);
     tcase_add_test(tc, empty_buffer_has_no_header);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
