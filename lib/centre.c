@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "aidmatch.h"
 #include "alloc.h"
 #include "context.h"
+#include "text_file.h"
 #include "drift.h"
 
 /* inih's fixed buffer holds 200 bytes including CR, LF and NUL. */
@@ -319,26 +319,12 @@ am_status am_load_centre(am_ctx *ctx, const char *path)
 {
     if (!ctx || !path)
         return AM_ERR_INVALID;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return am_fail(&ctx->err, AM_ERR_IO, "%s: cannot open centre file: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (1 << 24)) {
-        fclose(f);
-        return am_fail(&ctx->err, AM_ERR_IO, "%s: not a regular file of at most 16 MiB", path);
-    }
-    char *text = am_malloc((size_t)st.st_size + 1);
-    if (!text) {
-        fclose(f);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
-    }
-    const size_t n = fread(text, 1, (size_t)st.st_size, f);
-    const int failed = ferror(f);
-    fclose(f);
-    if (failed || n != (size_t)st.st_size) {
-        am_free(text);
-        return am_fail(&ctx->err, AM_ERR_IO, "%s: read error", path);
-    }
+    char *text;
+    size_t n;
+    const am_status read = am_read_text_file(path, (size_t)1 << 24, "centre file", &text, &n,
+                                             &ctx->err);
+    if (read != AM_OK)
+        return read;
     char *dir = am_strdup(path);
     if (!dir) {
         am_free(text);

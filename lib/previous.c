@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
+#include "text_file.h"
 #include "csv_reader.h"
 #include "day.h"
 #include "json.h"
@@ -247,33 +248,6 @@ static int delta_row(table *t, const am_text_row *row)
     return 0;
 }
 
-static am_status read_file(const char *path, char **text, size_t *len, am_err *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return am_fail(err, AM_ERR_IO, "%s: cannot open the previous run's summary: %s", path,
-                       strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (1 << 26)) {
-        fclose(f);
-        return am_fail(err, AM_ERR_IO, "%s: not a regular file of at most 64 MiB", path);
-    }
-    *text = am_malloc((size_t)sb.st_size + 1);
-    if (!*text) {
-        fclose(f);
-        return am_fail(err, AM_ERR_NOMEM, "out of memory");
-    }
-    *len = fread(*text, 1, (size_t)sb.st_size, f);
-    const int failed = ferror(f);
-    fclose(f);
-    if (failed) {
-        am_free(*text);
-        *text = NULL;
-        return am_fail(err, AM_ERR_IO, "%s: read error", path);
-    }
-    return AM_OK;
-}
-
 static am_status read_summary(am_previous *prev, const char *dir, am_err *err)
 {
     const size_t n = strlen(dir) + 16;
@@ -284,7 +258,8 @@ static am_status read_summary(am_previous *prev, const char *dir, am_err *err)
     char *text = NULL;
     size_t len = 0;
     am_json *root = NULL;
-    am_status st = read_file(path, &text, &len, err);
+    am_status st =
+        am_read_text_file(path, (size_t)1 << 26, "the previous run's summary", &text, &len, err);
     if (st == AM_OK)
         st = am_json_parse(text, len, path, &root, err);
     am_free(text);
