@@ -25,8 +25,13 @@
 #include "resident_id.h"
 
 
+static int pads(unsigned char c) { return c == ' ' || c == '\t' || c == 0xE3 || c == 0x80; }
+
 static void trim(const char **s, size_t *len)
 {
+    /* Nearly every field starts and ends with neither kind of space. */
+    if (*len == 0 || (!pads((unsigned char)(*s)[0]) && !pads((unsigned char)(*s)[*len - 1])))
+        return;
     for (;;) {
         if (*len && (**s == ' ' || **s == '\t')) {
             (*s)++;
@@ -154,12 +159,26 @@ struct ingest_sink {
     size_t nglobal_ref;
     am_reject_entry *rejects;
     size_t nrejects, capacity;
+    /* The household of the last row that had one: feeds list a household's
+     * rows together, and a repeat skips the keyed hash and the table. */
+    const am_feed *last_feed;
+    size_t last_len;
+    char last_household[AM_HOUSEHOLD_ID_MAX];
+    uint32_t last_ref;
     am_err err;
 };
 
 static int parse_household(am_row_mapper *st, const am_text_row *row, am_record *rec,
                            row_outcome *out)
 {
+    ingest_sink *sink = st->sink;
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_HOUSEHOLD, &text);
+    if (len && sink->last_feed == st->feed && len == sink->last_len &&
+        memcmp(text, sink->last_household, len) == 0) {
+        rec->household = sink->last_ref;
+        return 1;
+    }
     unsigned char token[AM_TOKEN_BYTES];
     int present;
     rec->household = 0;
@@ -167,10 +186,16 @@ static int parse_household(am_row_mapper *st, const am_text_row *row, am_record 
         return 0;
     if (!present)
         return 1;
-    const am_status s = am_store_household(&st->sink->batch, token, &rec->household);
+    const am_status s = am_store_household(&sink->batch, token, &rec->household);
     if (s != AM_OK) {
         st->status = am_fail(st->err, s, "out of memory interning households");
         return 0;
+    }
+    if (len <= sizeof sink->last_household) {
+        sink->last_feed = st->feed;
+        sink->last_len = len;
+        memcpy(sink->last_household, text, len);
+        sink->last_ref = rec->household;
     }
     return 1;
 }
@@ -423,6 +448,7 @@ static am_status sink_reject(ingest_sink *sink, am_feed *feed, uint64_t line, am
 
 static void sink_release(ingest_sink *sink)
 {
+    sodium_memzero(sink->last_household, sizeof sink->last_household);
     for (size_t i = 0; i < sink->nrejects; i++)
         am_free(sink->rejects[i].detail);
     am_free(sink->rejects);
