@@ -148,25 +148,37 @@ int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
 /* Where a reading's rows go: a batch of records and rejects of its own,
  * moved into the context every BATCH rows (under the lock when feeds are
  * read in parallel), so that readers do not contend row by row and no
- * feed is ever held twice in memory. */
+ * feed is ever held twice in memory.  A batch record's household is an
+ * index into the batch's tokens, interned into the context's table only
+ * when the batch moves: one table lookup per household, not two. */
 #define BATCH 65536
 
 struct ingest_sink {
     am_ctx *ctx;
     pthread_mutex_t *lock;  /* NULL when reading alone */
-    am_store batch;         /* records; households numbered locally */
-    uint32_t *global_ref;   /* local household ref - 1 -> the context's ref, 0 if none yet */
-    size_t nglobal_ref;
+    am_store batch;         /* records; household = index into tokens + 1 */
+    unsigned char (*tokens)[AM_TOKEN_BYTES]; /* BATCH of them once allocated */
+    size_t ntokens;
     am_reject_entry *rejects;
     size_t nrejects, capacity;
     /* The household of the last row that had one: feeds list a household's
-     * rows together, and a repeat skips the keyed hash and the table. */
+     * rows together, and a repeat skips the keyed hash. */
     const am_feed *last_feed;
     size_t last_len;
     char last_household[AM_HOUSEHOLD_ID_MAX];
-    uint32_t last_ref;
+    unsigned char last_token[AM_TOKEN_BYTES];
+    uint32_t last_index; /* its place in tokens + 1; 0 once its batch has moved */
     am_err err;
 };
+
+/* Appends a token to the batch's; 0 when out of memory. */
+static uint32_t add_token(ingest_sink *sink, const unsigned char token[AM_TOKEN_BYTES])
+{
+    if (!sink->tokens && !(sink->tokens = am_malloc(BATCH * sizeof *sink->tokens)))
+        return 0;
+    memcpy(sink->tokens[sink->ntokens++], token, AM_TOKEN_BYTES);
+    return (uint32_t)sink->ntokens;
+}
 
 static int parse_household(am_row_mapper *st, const am_text_row *row, am_record *rec,
                            row_outcome *out)
@@ -174,28 +186,29 @@ static int parse_household(am_row_mapper *st, const am_text_row *row, am_record 
     ingest_sink *sink = st->sink;
     const char *text;
     const size_t len = column_text(st, row, AM_COL_HOUSEHOLD, &text);
+    rec->household = 0;
     if (len && sink->last_feed == st->feed && len == sink->last_len &&
         memcmp(text, sink->last_household, len) == 0) {
-        rec->household = sink->last_ref;
-        return 1;
-    }
-    unsigned char token[AM_TOKEN_BYTES];
-    int present;
-    rec->household = 0;
-    if (!am_mapper_household_token(st, row, token, &present, out))
-        return 0;
-    if (!present)
-        return 1;
-    const am_status s = am_store_household(&sink->batch, token, &rec->household);
-    if (s != AM_OK) {
-        st->status = am_fail(st->err, s, "out of memory interning households");
-        return 0;
-    }
-    if (len <= sizeof sink->last_household) {
-        sink->last_feed = st->feed;
+        if (!sink->last_index)
+            sink->last_index = add_token(sink, sink->last_token);
+        rec->household = sink->last_index;
+    } else {
+        unsigned char token[AM_TOKEN_BYTES];
+        int present;
+        if (!am_mapper_household_token(st, row, token, &present, out))
+            return 0;
+        if (!present)
+            return 1;
+        memcpy(sink->last_token, token, sizeof token);
+        rec->household = add_token(sink, token);
+        sink->last_feed = len <= sizeof sink->last_household ? st->feed : NULL;
         sink->last_len = len;
-        memcpy(sink->last_household, text, len);
-        sink->last_ref = rec->household;
+        memcpy(sink->last_household, text, sink->last_feed ? len : 0);
+        sink->last_index = rec->household;
+    }
+    if (!rec->household) {
+        st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory interning households");
+        return 0;
     }
     return 1;
 }
@@ -385,27 +398,22 @@ static am_status flush_locked(ingest_sink *sink)
 {
     am_store *global = &sink->ctx->store;
     am_store *batch = &sink->batch;
-    if (batch->nhouseholds > sink->nglobal_ref) {
-        uint32_t *grown = am_realloc(sink->global_ref, batch->households_capacity * sizeof *grown);
-        if (!grown)
-            return AM_ERR_NOMEM;
-        memset(grown + sink->nglobal_ref, 0,
-               (batch->households_capacity - sink->nglobal_ref) * sizeof *grown);
-        sink->global_ref = grown;
-        sink->nglobal_ref = batch->households_capacity;
-    }
+    uint32_t token = 0, ref = 0; /* the last token interned, and its reference */
     for (size_t i = 0; i < batch->count; i++) {
         am_record r = batch->records[i];
         if (r.household) {
-            uint32_t *ref = &sink->global_ref[r.household - 1];
-            if (!*ref && am_store_household(global, batch->households[r.household - 1], ref) != AM_OK)
+            if (r.household != token &&
+                am_store_household(global, sink->tokens[r.household - 1], &ref) != AM_OK)
                 return AM_ERR_NOMEM;
-            r.household = *ref;
+            token = r.household;
+            r.household = ref;
         }
         if (am_store_add(global, &r) != AM_OK)
             return AM_ERR_NOMEM;
     }
     batch->count = 0;
+    sink->ntokens = 0;
+    sink->last_index = 0;
     for (size_t i = 0; i < sink->nrejects; i++) {
         const am_reject_entry *e = &sink->rejects[i];
         const am_status st = am_ctx_reject_entry(sink->ctx, e);
@@ -452,7 +460,7 @@ static void sink_release(ingest_sink *sink)
     for (size_t i = 0; i < sink->nrejects; i++)
         am_free(sink->rejects[i].detail);
     am_free(sink->rejects);
-    am_free(sink->global_ref);
+    am_free(sink->tokens);
     am_store_free(&sink->batch);
 }
 
