@@ -3,13 +3,32 @@
  * files aidmatch reads, and nothing else (no decoding, no mapping, no
  * hashing, no storing).  gzip files are inflated, as aidmatch must too.
  * Prints rows, bytes and seconds; bench/run compares aidmatch against it.
+ *
+ *   csv_floor [-j THREADS] FILE...
+ *
+ * With -j, THREADS threads take whole files from one queue, largest file
+ * first, as aidmatch's readers take feeds: the floor on the same cores.
  */
 #include <csv.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <zlib.h>
+
+typedef struct job {
+    const char *path;
+    long long size;
+} job;
+
+typedef struct queue {
+    pthread_mutex_t lock;
+    job *jobs;
+    int njobs, next, failed;
+    unsigned long long rows, bytes;
+} queue;
 
 static void on_field(void *data, size_t len, void *user) { (void)data, (void)len, (void)user; }
 
@@ -19,39 +38,97 @@ static void on_row(int c, void *user)
     (*(unsigned long long *)user)++;
 }
 
-int main(int argc, char **argv)
+static int parse_file(const char *path, unsigned long long *rows, unsigned long long *bytes)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: csv_floor FILE...\n");
-        return 2;
+    static _Thread_local char buf[1 << 18];
+    gzFile f = gzopen(path, "rb"); /* reads plain files as they are */
+    if (!f) {
+        perror(path);
+        return 1;
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    unsigned long long rows = 0, bytes = 0;
-    static char buf[1 << 18];
-    for (int i = 1; i < argc; i++) {
-        gzFile f = gzopen(argv[i], "rb"); /* reads plain files as they are */
-        if (!f) {
-            perror(argv[i]);
+    gzbuffer(f, 1 << 18);
+    struct csv_parser p;
+    csv_init(&p, CSV_APPEND_NULL);
+    int n;
+    while ((n = gzread(f, buf, sizeof buf)) > 0) {
+        *bytes += (unsigned long long)n;
+        if (csv_parse(&p, buf, (size_t)n, on_field, on_row, rows) != (size_t)n) {
+            fprintf(stderr, "%s: %s\n", path, csv_strerror(csv_error(&p)));
             return 1;
         }
-        gzbuffer(f, 1 << 18);
-        struct csv_parser p;
-        csv_init(&p, CSV_APPEND_NULL);
-        int n;
-        while ((n = gzread(f, buf, sizeof buf)) > 0) {
-            bytes += (unsigned long long)n;
-            if (csv_parse(&p, buf, (size_t)n, on_field, on_row, &rows) != (size_t)n) {
-                fprintf(stderr, "%s: %s\n", argv[i], csv_strerror(csv_error(&p)));
-                return 1;
-            }
-        }
-        csv_fini(&p, on_field, on_row, &rows);
-        csv_free(&p);
-        gzclose(f);
     }
+    csv_fini(&p, on_field, on_row, rows);
+    csv_free(&p);
+    gzclose(f);
+    return 0;
+}
+
+static void *work(void *arg)
+{
+    queue *q = arg;
+    unsigned long long rows = 0, bytes = 0;
+    int failed = 0;
+    for (;;) {
+        pthread_mutex_lock(&q->lock);
+        const char *path = !q->failed && q->next < q->njobs ? q->jobs[q->next++].path : NULL;
+        pthread_mutex_unlock(&q->lock);
+        if (!path)
+            break;
+        if ((failed = parse_file(path, &rows, &bytes)) != 0)
+            break;
+    }
+    pthread_mutex_lock(&q->lock);
+    q->rows += rows;
+    q->bytes += bytes;
+    q->failed |= failed;
+    pthread_mutex_unlock(&q->lock);
+    return NULL;
+}
+
+static int larger_first(const void *pa, const void *pb)
+{
+    const job *a = pa, *b = pb;
+    return a->size != b->size ? (a->size > b->size ? -1 : 1) : 0;
+}
+
+int main(int argc, char **argv)
+{
+    int first = 1, threads = 1;
+    if (argc > 2 && strcmp(argv[1], "-j") == 0) {
+        threads = atoi(argv[2]);
+        first = 3;
+    }
+    if (first >= argc || threads < 1) {
+        fprintf(stderr, "usage: csv_floor [-j THREADS] FILE...\n");
+        return 2;
+    }
+    queue q = {.njobs = argc - first};
+    pthread_mutex_init(&q.lock, NULL);
+    q.jobs = calloc((size_t)q.njobs, sizeof *q.jobs);
+    pthread_t *ids = calloc((size_t)threads, sizeof *ids);
+    if (!q.jobs || !ids) {
+        perror("csv_floor");
+        return 1;
+    }
+    for (int i = 0; i < q.njobs; i++) {
+        struct stat sb;
+        q.jobs[i].path = argv[first + i];
+        q.jobs[i].size = stat(argv[first + i], &sb) == 0 ? (long long)sb.st_size : 0;
+    }
+    qsort(q.jobs, (size_t)q.njobs, sizeof *q.jobs, larger_first);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int started = 1;
+    for (; started < threads; started++)
+        if (pthread_create(&ids[started], NULL, work, &q) != 0)
+            break;
+    work(&q);
+    for (int t = 1; t < started; t++)
+        pthread_join(ids[t], NULL);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (q.failed)
+        return 1;
     const double seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    printf("rows %llu bytes %llu seconds %.3f\n", rows, bytes, seconds);
+    printf("rows %llu bytes %llu seconds %.3f\n", q.rows, q.bytes, seconds);
     return 0;
 }
