@@ -55,7 +55,7 @@ struct am_feed {
     size_t ncode_map;
     int64_t max_amount_fen;
     int ingested;
-    uint64_t file_size;          /* as found before reading, to read the largest first */
+    uint64_t text_size;          /* as told before reading (ingest.c), to read the largest first */
     /* progress while this feed is read (progress.c) */
     uint64_t progress_stored, progress_text_total, progress_text_done;
     /* statistics */
