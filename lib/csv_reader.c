@@ -6,9 +6,10 @@
  * stored, inflating gzip, handing the bytes to the text decoder, cutting
  * the UTF-8 text into physical lines, and driving libcsv over them so that
  * each record knows the line it starts on.  It also owns the
- * record's storage: one byte arena and one field array, reused and grown
- * geometrically, so a read allocates a handful of times however long the
- * file is.  Nothing outlives one call and nothing is shared between calls,
+ * record's storage: the decoded text itself for most records (their fields
+ * are cut where they lie), a byte arena for those libcsv builds, and one
+ * field array, all reused and grown geometrically, so a read allocates a
+ * handful of times however long the file is.  Nothing outlives one call and nothing is shared between calls,
  * so separate reads may run in separate threads.
  *
  * Where libcsv is not trusted as is:
@@ -111,7 +112,7 @@ typedef struct reader {
     uint64_t field_line;    /* where its unfinished field starts */
     size_t rec_bytes;       /* bytes fed to libcsv since it started */
     unsigned char delim;
-    char *arena;            /* the fields so far, each NUL-terminated */
+    char *arena;            /* libcsv's fields so far, each NUL-terminated */
     size_t alen, acap;
     size_t *foff, *flen;
     char **fptr;
@@ -302,13 +303,12 @@ static void on_field(void *data, size_t len, void *user)
         return;
     len = clip_field(r, f, len, &r->rec.too_long);
     char *a = grow(r->arena, &r->acap, r->alen + len + 1, 1);
+    if (a)
+        r->arena = a;
     if (!a || !room_for_fields(r, r->nf + 1)) {
-        if (a)
-            r->arena = a;
         r->st = nomem(r);
         return;
     }
-    r->arena = a;
     char *dst = r->arena + r->alen;
     memcpy(dst, f, len);
     dst[len] = '\0';
