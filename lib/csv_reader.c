@@ -6,10 +6,9 @@
  * stored, inflating gzip, handing the bytes to the text decoder, cutting
  * the UTF-8 text into physical lines, and driving libcsv over them so that
  * each record knows the line it starts on.  It also owns the
- * record's storage: the decoded text itself for most records (their fields
- * are cut where they lie), a byte arena for those libcsv builds, and one
- * field array, all reused and grown geometrically, so a read allocates a
- * handful of times however long the file is.  Nothing outlives one call and nothing is shared between calls,
+ * record's storage: one byte arena and one field array, reused and grown
+ * geometrically, so a read allocates a handful of times however long the
+ * file is.  Nothing outlives one call and nothing is shared between calls,
  * so separate reads may run in separate threads.
  *
  * Where libcsv is not trusted as is:
@@ -22,13 +21,9 @@
  *    libcsv then behaves exactly as with that space function.
  *  - It does not count lines, and a record's first callback only arrives
  *    when its first field ends, possibly lines later.  The text is cut
- *    into physical lines here, and libcsv is fed one line at a time, so
+ *    into physical lines here, and libcsv is fed either one line at a time
+ *    or a run of lines known to hold one record each (split_lines), so
  *    this file knows where each record starts.
- *  - It is the slowest part of reading.  A line that starts outside any
- *    record and holds no quote is exactly one record whose fields are the
- *    text between delimiters (nothing is trimmed: see above), which is all
- *    libcsv would make of it; such lines, nearly every line of a real
- *    feed, are split in place here (split_plain) and never reach libcsv.
  *  - CSV_STRICT_FINI only reports an unterminated quote together with
  *    CSV_STRICT, which would also refuse the stray quotes real feeds carry.
  *    Instead a line end is fed after the last line: a record still open
@@ -68,6 +63,8 @@
 #define SUB_SPACE 0xFE
 #define SUB_TAB 0xFF
 enum { HAS_SPACE = 1, HAS_TAB = 2 };
+
+#define BATCH_MAX 1024
 
 typedef unsigned long long ull;
 
@@ -111,8 +108,11 @@ typedef struct reader {
     rec_info rec;           /* its start line and flags */
     uint64_t field_line;    /* where its unfinished field starts */
     size_t rec_bytes;       /* bytes fed to libcsv since it started */
-    unsigned char delim;
-    char *arena;            /* libcsv's fields so far, each NUL-terminated */
+    rec_info *batch;        /* lines queued for one libcsv call */
+    size_t nbatch, ibatch;
+    int batching;
+    rec_info *cur;          /* &rec, or the batch entry libcsv is on */
+    char *arena;            /* the fields so far, each NUL-terminated */
     size_t alen, acap;
     size_t *foff, *flen;
     char **fptr;
@@ -236,64 +236,6 @@ static void unsubstitute(char *p, size_t n, unsigned sub)
             *q++ = '\t';
 }
 
-/* Makes room for n fields.  All three arrays must reach the new size
- * before fcap says so. */
-static int room_for_fields(reader *r, size_t n)
-{
-    if (n <= r->fcap)
-        return 1;
-    size_t c1 = r->fcap, c2 = r->fcap, c3 = r->fcap;
-    size_t *off = grow(r->foff, &c1, n, sizeof *r->foff);
-    if (off)
-        r->foff = off;
-    size_t *lens = off ? grow(r->flen, &c2, n, sizeof *r->flen) : NULL;
-    if (lens)
-        r->flen = lens;
-    char **ptrs = lens ? grow(r->fptr, &c3, n, sizeof *r->fptr) : NULL;
-    if (!ptrs)
-        return 0;
-    r->fptr = ptrs;
-    r->fcap = c3;
-    return 1;
-}
-
-/* The length a field of len bytes at f is cut to, flagging the record if
- * that is shorter. */
-static size_t clip_field(const reader *r, const char *f, size_t len, unsigned char *too_long)
-{
-    if (len <= r->max_field)
-        return len;
-    /* Back off to a character boundary: the caller is promised UTF-8. */
-    len = r->max_field;
-    while (len > 0 && ((unsigned char)f[len] & 0xC0) == 0x80)
-        len--;
-    *too_long = 1;
-    return len;
-}
-
-/* Hands the r->nf fields in r->fptr and r->flen to the caller. */
-static void deliver(reader *r, const rec_info *ri)
-{
-    if (r->max_rows && r->records >= r->max_rows) {
-        r->st = am_fail(r->err, AM_ERR_LIMIT, "%s:%llu: more than %llu records", r->name,
-                        (ull)ri->line, (ull)r->max_rows);
-        return;
-    }
-    am_text_row row = {
-        .nfields = r->nf,
-        .field = r->fptr,
-        .len = r->flen,
-        .line = ri->line,
-        .bad_encoding = ri->bad,
-        .has_nul = ri->nul,
-        .field_too_long = ri->too_long,
-    };
-    r->records++;
-    /* The callback explains its own stop: its message is kept. */
-    if (r->fn && r->fn(r->user, &row) != 0)
-        r->st = AM_ERR_ABORTED;
-}
-
 static void on_field(void *data, size_t len, void *user)
 {
     reader *r = user;
@@ -301,19 +243,41 @@ static void on_field(void *data, size_t len, void *user)
 
     if (r->st != AM_OK)
         return;
-    len = clip_field(r, f, len, &r->rec.too_long);
+    if (len > r->max_field) {
+        /* Back off to a character boundary: the caller is promised UTF-8. */
+        len = r->max_field;
+        while (len > 0 && ((unsigned char)f[len] & 0xC0) == 0x80)
+            len--;
+        r->cur->too_long = 1;
+    }
     char *a = grow(r->arena, &r->acap, r->alen + len + 1, 1);
-    if (a)
-        r->arena = a;
-    if (!a || !room_for_fields(r, r->nf + 1)) {
+    if (!a) {
         r->st = nomem(r);
         return;
+    }
+    r->arena = a;
+    if (r->nf == r->fcap) {
+        /* All three arrays must reach the new size before fcap says so. */
+        size_t need = r->nf + 1, c1 = r->fcap, c2 = r->fcap, c3 = r->fcap;
+        size_t *off = grow(r->foff, &c1, need, sizeof *r->foff);
+        if (off)
+            r->foff = off;
+        size_t *lens = off ? grow(r->flen, &c2, need, sizeof *r->flen) : NULL;
+        if (lens)
+            r->flen = lens;
+        char **ptrs = lens ? grow(r->fptr, &c3, need, sizeof *r->fptr) : NULL;
+        if (!ptrs) {
+            r->st = nomem(r);
+            return;
+        }
+        r->fptr = ptrs;
+        r->fcap = c3;
     }
     char *dst = r->arena + r->alen;
     memcpy(dst, f, len);
     dst[len] = '\0';
-    if (r->rec.sub)
-        unsubstitute(dst, len, r->rec.sub);
+    if (r->cur->sub)
+        unsubstitute(dst, len, r->cur->sub);
     r->foff[r->nf] = r->alen;
     r->flen[r->nf] = len;
     r->nf++;
@@ -325,67 +289,40 @@ static void on_field(void *data, size_t len, void *user)
 static void on_row(int c, void *user)
 {
     reader *r = user;
+    const rec_info *ri = r->cur;
 
     (void)c;
     if (r->st == AM_OK) {
-        for (size_t i = 0; i < r->nf; i++)
-            r->fptr[i] = r->arena + r->foff[i];
-        deliver(r, &r->rec);
+        if (r->max_rows && r->records >= r->max_rows) {
+            r->st = am_fail(r->err, AM_ERR_LIMIT, "%s:%llu: more than %llu records", r->name,
+                            (ull)ri->line, (ull)r->max_rows);
+        } else {
+            for (size_t i = 0; i < r->nf; i++)
+                r->fptr[i] = r->arena + r->foff[i];
+            am_text_row row = {
+                .nfields = r->nf,
+                .field = r->fptr,
+                .len = r->flen,
+                .line = ri->line,
+                .bad_encoding = ri->bad,
+                .has_nul = ri->nul,
+                .field_too_long = ri->too_long,
+            };
+            r->records++;
+            /* The callback explains its own stop: its message is kept. */
+            if (r->fn && r->fn(r->user, &row) != 0)
+                r->st = AM_ERR_ABORTED;
+        }
     }
     r->in_record = 0;
     r->nf = r->alen = r->rec_bytes = 0;
-    memset(&r->rec, 0, sizeof r->rec);
-}
-
-#define ONES 0x0101010101010101ULL
-
-/* The first delimiter in [p, end), or end; pattern is the delimiter in
- * every byte.  Fields are short, too short for memchr's set-up to pay:
- * eight bytes are tested at a time instead, for the byte that XORs to 0
- * (the lowest flagged byte is exact; only bytes above it can be false). */
-static char *find_delim(char *p, const char *end, uint64_t pattern)
-{
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    while (end - p >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        w ^= pattern;
-        const uint64_t zero = (w - ONES) & ~w & (ONES << 7);
-        if (zero)
-            return p + __builtin_ctzll(zero) / 8;
-        p += 8;
+    if (r->batching) {
+        if (r->ibatch < r->nbatch)
+            r->ibatch++;
+        r->cur = &r->batch[r->ibatch];
+    } else {
+        memset(&r->rec, 0, sizeof r->rec);
     }
-#endif
-    while (p < end && *p != (char)(pattern & 0xFF))
-        p++;
-    return p;
-}
-
-/* Delivers the record that a quote-free line of len bytes at s holds (see
- * the file comment), its fields cut out where they lie: each delimiter,
- * and the line end at s[len], becomes the NUL that ends a field. */
-static am_status split_plain(reader *r, char *s, size_t len, rec_info *ri)
-{
-    const uint64_t pattern = ONES * r->delim;
-    char *f = s, *end = s + len;
-
-    r->nf = 0;
-    for (;;) {
-        char *d = find_delim(f, end, pattern);
-        if (r->nf == r->fcap && !room_for_fields(r, r->nf + 1))
-            return nomem(r);
-        const size_t flen = clip_field(r, f, (size_t)(d - f), &ri->too_long);
-        f[flen] = '\0';
-        r->fptr[r->nf] = f;
-        r->flen[r->nf] = flen;
-        r->nf++;
-        if (d == end)
-            break;
-        f = d + 1;
-    }
-    deliver(r, ri);
-    r->nf = 0;
-    return r->st;
 }
 
 /* ------------------------------------------------------------------ */
@@ -451,23 +388,44 @@ static am_status feed_piece(reader *r, const char *s, size_t clen, size_t tlen,
     return AM_OK;
 }
 
+/* Runs libcsv once over the queued lines: each holds exactly one record. */
+static am_status flush_batch(reader *r, const char *s, size_t *open, size_t from, size_t to,
+                             size_t *longest)
+{
+    if (!*open)
+        return AM_OK;
+    r->batching = 1;
+    r->ibatch = 0;
+    r->cur = r->batch;
+    am_status st = parse(r, s + from, to - from, *longest + 2);
+    r->batching = 0;
+    r->nbatch = 0;
+    r->cur = &r->rec;
+    *open = 0;
+    *longest = 0;
+    return st;
+}
+
 static size_t find_byte(const char *s, size_t from, size_t n, int c)
 {
     const char *p = memchr(s + from, c, n - from);
     return p ? (size_t)(p - s) : n;
 }
 
-/* Cuts decoded text into physical lines (LF, CRLF or a lone CR).  A
- * complete line that starts outside any record and holds no quote is split
- * here (split_plain); other lines (quotes, continuations across chunks) go
- * to libcsv one at a time, their spaces and tabs substituted.
+/* Cuts decoded text into physical lines (LF, CRLF or a lone CR) and feeds
+ * them to libcsv.
+ *
+ * A line that starts outside any record and holds no quote is exactly one
+ * record, so runs of such lines go to libcsv in one call, their start lines
+ * and flags queued for on_row: this saves most of a per-line call's cost.
+ * Other lines (quotes, continuations across chunks) go one at a time.
  *
  * Every scan keeps the position of the next occurrence of its byte and
  * moves on only once passed, so each byte is looked at once per kind
  * whatever the line lengths. */
 static am_status split_lines(reader *r, char *s, size_t n, const size_t *marks, size_t nmarks)
 {
-    size_t pos = 0, mi = 0;
+    size_t pos = 0, mi = 0, open = 0, bstart = 0, longest = 0;
     am_status st;
 
     if (n == 0)
@@ -484,6 +442,8 @@ static am_status split_lines(reader *r, char *s, size_t n, const size_t *marks, 
             pos = 1;
         }
     }
+    if (!r->batch && !(r->batch = am_malloc((BATCH_MAX + 1) * sizeof *r->batch)))
+        return nomem(r);
 
     size_t next_cr = find_byte(s, pos, n, '\r'), next_lf = find_byte(s, pos, n, '\n');
     size_t next_q = find_byte(s, pos, n, '"'), next_nul = find_byte(s, pos, n, '\0');
@@ -508,7 +468,7 @@ static am_status split_lines(reader *r, char *s, size_t n, const size_t *marks, 
         }
         size_t clen = t - pos, tlen = end - t;
 
-        rec_info flags = {r->line, 0, 0, 0, 0};
+        rec_info flags = {0, 0, 0, 0, 0};
         while (mi < nmarks && marks[mi] < end) {
             flags.bad = 1;
             mi++;
@@ -516,39 +476,50 @@ static am_status split_lines(reader *r, char *s, size_t n, const size_t *marks, 
         if (next_nul < pos)
             next_nul = find_byte(s, pos, n, '\0');
         flags.nul = next_nul < t;
-        if (next_q < pos)
-            next_q = find_byte(s, pos, n, '"');
-
-        if (r->line_len + clen > r->max_line)
-            return am_fail(r->err, AM_ERR_LIMIT, "%s:%llu: line longer than %zu bytes", r->name,
-                           (ull)r->line, r->max_line);
-        if (tlen > 0 && !r->in_record && next_q >= t) {
-            if (clen > 0 && (st = split_plain(r, s + pos, clen, &flags)) != AM_OK)
-                return st;
-            r->line++;
-            pos = end;
-            continue;
-        }
-        /* Plain lines skipped these scans: catch up first. */
-        if (next_sp < pos)
-            next_sp = find_byte(s, pos, n, ' ');
         while (next_sp < t) {
             s[next_sp] = (char)SUB_SPACE;
             flags.sub |= HAS_SPACE;
             next_sp = find_byte(s, next_sp + 1, n, ' ');
         }
-        if (next_tab < pos)
-            next_tab = find_byte(s, pos, n, '\t');
         while (next_tab < t) {
             s[next_tab] = (char)SUB_TAB;
             flags.sub |= HAS_TAB;
             next_tab = find_byte(s, next_tab + 1, n, '\t');
         }
+        if (next_q < pos)
+            next_q = find_byte(s, pos, n, '"');
+
+        if (r->line_len + clen > r->max_line) {
+            if ((st = flush_batch(r, s, &open, bstart, pos, &longest)) != AM_OK)
+                return st;
+            return am_fail(r->err, AM_ERR_LIMIT, "%s:%llu: line longer than %zu bytes", r->name,
+                           (ull)r->line, r->max_line);
+        }
+        if (tlen > 0 && !r->in_record && next_q >= t) {
+            if (!open) {
+                open = 1;
+                bstart = pos;
+            }
+            if (clen > 0) {
+                flags.line = r->line;
+                r->batch[r->nbatch++] = flags;
+            }
+            if (clen + tlen > longest)
+                longest = clen + tlen;
+            r->line++;
+            pos = end;
+            if (r->nbatch == BATCH_MAX &&
+                (st = flush_batch(r, s, &open, bstart, pos, &longest)) != AM_OK)
+                return st;
+            continue;
+        }
+        if ((st = flush_batch(r, s, &open, bstart, pos, &longest)) != AM_OK)
+            return st;
         if ((st = feed_piece(r, s + pos, clen, tlen, &flags)) != AM_OK)
             return st;
         pos = end;
     }
-    return AM_OK;
+    return flush_batch(r, s, &open, bstart, pos, &longest);
 }
 
 static am_status decode(reader *r, const void *p, size_t n, int final)
@@ -688,6 +659,7 @@ static am_status setup(reader *r, const char *name, const am_reader_opts *opts, 
     r->user = user;
     r->line = 1;
     r->st = AM_OK;
+    r->cur = &r->rec;
     if (!opts)
         opts = &defaults;
     unsigned char delim = opts->delimiter ? opts->delimiter : ',';
@@ -716,7 +688,6 @@ static am_status setup(reader *r, const char *name, const am_reader_opts *opts, 
         return nomem(r);
     r->csv_ready = 1;
     csv_set_delim(&r->csv, delim);
-    r->delim = delim;
     /* With a delimiter libcsv never counts as space (see csv_parse). */
     r->sub_space = delim != ' ';
     r->sub_tab = delim != '\t';
@@ -750,6 +721,7 @@ static void teardown(reader *r, am_status st, am_read_result *result)
     am_free(r->foff);
     am_free(r->flen);
     am_free(r->fptr);
+    am_free(r->batch);
 }
 
 /* ------------------------------------------------------------------ */
