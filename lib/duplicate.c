@@ -151,7 +151,7 @@ am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_fi
     for (size_t i = begin; i < n && st == AM_OK;) {
         size_t j = i + 1;
         while (j < n && records[j].code == records[i].code &&
-               memcmp(records[j].person, records[i].person, AM_TOKEN_BYTES) == 0)
+               am_token_eq(records[j].person, records[i].person))
             j++;
         if (am_code_is_item(cat, records[i].code) && j - i > 1) {
             const am_item *item = &cat->items[records[i].code];

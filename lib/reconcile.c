@@ -41,7 +41,7 @@ static void *work(void *arg)
 static size_t person_start(const am_store *store, size_t at)
 {
     while (at > 0 && at < store->count &&
-           memcmp(store->records[at].person, store->records[at - 1].person, AM_TOKEN_BYTES) == 0)
+           am_token_eq(store->records[at].person, store->records[at - 1].person))
         at++;
     return at;
 }

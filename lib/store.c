@@ -81,7 +81,7 @@ am_status am_store_household(am_store *store, const unsigned char token[AM_TOKEN
 static int compare_records(const void *pa, const void *pb)
 {
     const am_record *a = pa, *b = pb;
-    int c = memcmp(a->person, b->person, AM_TOKEN_BYTES);
+    const int c = am_token_cmp(a->person, b->person);
     if (c)
         return c;
     if (a->code != b->code)
@@ -97,12 +97,81 @@ static int compare_records(const void *pa, const void *pb)
 
 /* Records are placed in 256 buckets by the first byte of the token, in
  * place (an "American flag" sort: no second array, so sorting ten million
- * records costs no extra memory), and each bucket is then sorted on the
- * whole key.  Tokens are keyed hashes, so the buckets come out evenly
- * filled; 256 of them keep every bucket's write position in cache. */
+ * records costs no extra memory), each large bucket likewise by the next
+ * byte, and each small run is then sorted on the whole key.
+ * Tokens are keyed hashes, so the buckets come out evenly filled; 256 of
+ * them keep every bucket's write position in cache. */
 #define BUCKETS 256
+/* Runs this small are sorted directly; a person's records (a few, and
+ * equal in all token bytes) stop the radix passes at RADIX_DEPTH. */
+#define SMALL_RUN 32
+#define RADIX_DEPTH 3
 
-static unsigned bucket_of(const am_record *r) { return r->person[0]; }
+/* Distributes records[0, n) by token byte `depth` into end[0..255], each
+ * one past its bucket's last record. */
+static void flag_sort(am_record *r, size_t n, unsigned depth, size_t end[BUCKETS])
+{
+    size_t next[BUCKETS];
+    memset(next, 0, sizeof next);
+    for (size_t i = 0; i < n; i++)
+        next[r[i].person[depth]]++;
+    size_t sum = 0;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        const size_t count = next[b];
+        next[b] = sum;
+        sum += count;
+        end[b] = sum;
+    }
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        while (next[b] < end[b]) {
+            /* Carry the record at next[b] to its bucket, swapping out the
+             * one there, until a record that belongs in b comes back. */
+            am_record carried = r[next[b]];
+            unsigned target = carried.person[depth];
+            while (target != b) {
+                const am_record displaced = r[next[target]];
+                r[next[target]++] = carried;
+                carried = displaced;
+                target = carried.person[depth];
+            }
+            r[next[b]++] = carried;
+        }
+    }
+}
+
+/* Small runs: insertion sort, which moves each record once on average
+ * and needs no buffer. */
+static void insertion_sort(am_record *r, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        const am_record x = r[i];
+        size_t j = i;
+        for (; j > 0 && compare_records(&r[j - 1], &x) > 0; j--)
+            r[j] = r[j - 1];
+        r[j] = x;
+    }
+}
+
+/* Sorts a run whose records agree on the first `depth` token bytes: by
+ * the next byte while the run is large, then on the whole key. */
+static void sort_run(am_record *r, size_t n, unsigned depth)
+{
+    if (n <= SMALL_RUN) {
+        insertion_sort(r, n);
+        return;
+    }
+    if (depth >= RADIX_DEPTH) {
+        qsort(r, n, sizeof *r, compare_records);
+        return;
+    }
+    size_t end[BUCKETS];
+    flag_sort(r, n, depth, end);
+    size_t start = 0;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        sort_run(r + start, end[b] - start, depth + 1);
+        start = end[b];
+    }
+}
 
 typedef struct bucket_sorter {
     am_record *records;
@@ -115,8 +184,7 @@ static void *sort_buckets(void *arg)
     const bucket_sorter *s = arg;
     size_t start = s->first ? s->end[s->first - 1] : 0;
     for (unsigned b = s->first; b < s->last; b++) {
-        if (s->end[b] - start > 1)
-            qsort(s->records + start, s->end[b] - start, sizeof *s->records, compare_records);
+        sort_run(s->records + start, s->end[b] - start, 1);
         start = s->end[b];
     }
     return NULL;
@@ -127,37 +195,9 @@ am_status am_store_sort(am_store *store, unsigned threads)
     const size_t n = store->count;
     if (n < 2)
         return AM_OK;
-    size_t *next = am_malloc(BUCKETS * sizeof *next), *end = am_malloc(BUCKETS * sizeof *end);
-    if (!next || !end) {
-        am_free(next);
-        am_free(end);
-        return AM_ERR_NOMEM;
-    }
-    memset(end, 0, BUCKETS * sizeof *end);
-    for (size_t i = 0; i < n; i++)
-        end[bucket_of(&store->records[i])]++;
-    size_t sum = 0;
-    for (unsigned b = 0; b < BUCKETS; b++) {
-        next[b] = sum;
-        sum += end[b];
-        end[b] = sum;
-    }
+    size_t end[BUCKETS];
     am_record *r = store->records;
-    for (unsigned b = 0; b < BUCKETS; b++) {
-        while (next[b] < end[b]) {
-            /* Carry the record at next[b] to its bucket, swapping out the
-             * one there, until a record that belongs in b comes back. */
-            am_record carried = r[next[b]];
-            unsigned target = bucket_of(&carried);
-            while (target != b) {
-                const am_record displaced = r[next[target]];
-                r[next[target]++] = carried;
-                carried = displaced;
-                target = bucket_of(&carried);
-            }
-            r[next[b]++] = carried;
-        }
-    }
+    flag_sort(r, n, 0, end);
     /* The buckets are independent: each thread sorts a run of them. */
     bucket_sorter halves[2] = {{r, end, 0, BUCKETS / 2}, {r, end, BUCKETS / 2, BUCKETS}};
     pthread_t helper;
@@ -168,8 +208,6 @@ am_status am_store_sort(am_store *store, unsigned threads)
         sort_buckets(&halves[0]);
         sort_buckets(&halves[1]);
     }
-    am_free(next);
-    am_free(end);
     return AM_OK;
 }
 

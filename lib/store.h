@@ -48,8 +48,8 @@ am_status am_store_household(am_store *store, const unsigned char token[AM_TOKEN
                              uint32_t *ref);
 
 /* Sorts records by person, code, start, end, feed, line: the order every
- * matcher walks; with threads > 1, on two threads.  Returns AM_OK or
- * AM_ERR_NOMEM. */
+ * matcher walks; with threads > 1, on two threads.  Sorts in place and
+ * allocates nothing; returns AM_OK. */
 am_status am_store_sort(am_store *store, unsigned threads);
 
 void am_store_free(am_store *store);

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -26,6 +27,38 @@ typedef struct am_key {
     unsigned char *bytes; /* sodium_malloc'd: guarded, locked where possible */
     char fingerprint[AM_FINGERPRINT_HEX + 1];
 } am_key;
+
+/* Tokens are compared billions of times while sorting and grouping; two
+ * 64-bit words do it without a call to memcmp. */
+static inline uint64_t am_token_word(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    w = __builtin_bswap64(w); /* so that word order is byte order */
+#endif
+    return w;
+}
+
+static inline int am_token_eq(const unsigned char *a, const unsigned char *b)
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a, 8);
+    memcpy(&a1, a + 8, 8);
+    memcpy(&b0, b, 8);
+    memcpy(&b1, b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/* Orders as memcmp() over AM_TOKEN_BYTES would: <0, 0 or >0. */
+static inline int am_token_cmp(const unsigned char *a, const unsigned char *b)
+{
+    const uint64_t a0 = am_token_word(a), b0 = am_token_word(b);
+    if (a0 != b0)
+        return a0 < b0 ? -1 : 1;
+    const uint64_t a1 = am_token_word(a + 8), b1 = am_token_word(b + 8);
+    return a1 < b1 ? -1 : a1 > b1;
+}
 
 /* Initialises libsodium (idempotent and thread-safe in libsodium itself).
  * Returns 0 on success. */
