@@ -308,7 +308,7 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
     am_household_index index;
     am_status st = am_store_sort(&ctx->store, ctx->threads);
     if (st == AM_OK)
-        st = am_households_build(ctx, &index);
+        st = am_households_build(ctx, &index, ctx->threads);
     if (st == AM_OK) {
         int32_t start = ctx->window_start, end = ctx->window_end;
         if (!ctx->window_set)
@@ -318,7 +318,9 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
     }
     if (st != AM_OK) {
         am_findings_free(&ctx->findings);
-        return am_fail(&ctx->err, st, "out of memory while matching");
+        return st == AM_ERR_LIMIT
+                   ? am_fail(&ctx->err, st, "more than %u records to match", UINT32_MAX - 1)
+                   : am_fail(&ctx->err, st, "out of memory while matching");
     }
     ctx->reconciled = 1;
     for (size_t i = 0; fn && i < ctx->findings.count; i++)

@@ -1,8 +1,10 @@
 /*
  * household.c — claim households and the claims index (see household.h).
  */
+#define _GNU_SOURCE /* qsort_r: the claims sort needs the store */
 #include "household.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,16 +35,17 @@ static void assign_claims(const am_catalogue *cat, am_record *begin, am_record *
     }
 }
 
-static int compare_claims(const void *pa, const void *pb)
+static int compare_claims(const void *pa, const void *pb, void *records)
 {
-    const am_record *a = *(const am_record *const *)pa, *b = *(const am_record *const *)pb;
+    const am_record *base = records;
+    const am_record *a = &base[*(const uint32_t *)pa], *b = &base[*(const uint32_t *)pb];
     if (a->household != b->household)
         return a->household < b->household ? -1 : 1;
     if (a->start != b->start)
         return a->start < b->start ? -1 : 1;
     if (a->code != b->code)
         return a->code < b->code ? -1 : 1;
-    const int c = memcmp(a->person, b->person, AM_TOKEN_BYTES);
+    const int c = am_token_cmp(a->person, b->person);
     if (c)
         return c;
     if (a->feed != b->feed)
@@ -50,85 +53,194 @@ static int compare_claims(const void *pa, const void *pb)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
+/* Most households have a handful of claims: insertion sort them, and
+ * leave the rare large one to qsort_r. */
+static void sort_claims(uint32_t *claims, size_t n, am_record *records)
+{
+    if (n > 16) {
+        qsort_r(claims, n, sizeof *claims, compare_claims, records);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        const uint32_t x = claims[i];
+        size_t j = i;
+        for (; j > 0 && compare_claims(&claims[j - 1], &x, records) > 0; j--)
+            claims[j] = claims[j - 1];
+        claims[j] = x;
+    }
+}
+
 /* Lists records by household with a counting sort: offsets[h] ends up at
  * the first record of household ref h. */
-static am_status bucket(const am_record *records, size_t n,
+static am_status bucket(const am_record *records, uint32_t n,
                         int (*wanted)(const am_record *, const void *), const void *arg,
-                        size_t nrefs, const am_record ***out, size_t *count, size_t **offsets)
+                        size_t nrefs, uint32_t **out, size_t *count, uint32_t **offsets)
 {
     *count = 0;
-    for (size_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++)
         *count += wanted(&records[i], arg);
     *out = am_malloc((*count ? *count : 1) * sizeof **out);
     *offsets = am_calloc(nrefs + 1, sizeof **offsets);
     if (!*out || !*offsets)
         return AM_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++)
         if (wanted(&records[i], arg))
             (*offsets)[records[i].household + 1]++;
     for (size_t h = 1; h <= nrefs; h++)
         (*offsets)[h] += (*offsets)[h - 1];
-    size_t *fill = am_malloc((nrefs + 1) * sizeof *fill);
+    uint32_t *fill = am_malloc((nrefs + 1) * sizeof *fill);
     if (!fill)
         return AM_ERR_NOMEM;
     memcpy(fill, *offsets, (nrefs + 1) * sizeof *fill);
-    for (size_t i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++)
         if (wanted(&records[i], arg))
-            (*out)[fill[records[i].household]++] = &records[i];
+            (*out)[fill[records[i].household]++] = i;
     am_free(fill);
     return AM_OK;
 }
 
-/* A payment with a claim household. */
-static int is_claim(const am_record *r, const void *cat)
+/* What the lists are made of. */
+typedef struct list_filter {
+    const am_catalogue *cat;
+    const uint64_t *claimed; /* bit per code a household_unique rule names */
+    int hukou;
+} list_filter;
+
+/* A payment with a claim household, of an item some household rule
+ * counts claims of: no other claim is ever looked at through the list. */
+static int is_claim(const am_record *r, const void *filter)
 {
-    return r->household && am_code_is_item(cat, r->code);
+    const list_filter *f = filter;
+    return r->household && am_code_is_item(f->cat, r->code) &&
+           (f->claimed[r->code / 64] >> (r->code % 64) & 1);
 }
 
 /* A claim of a household-unit item: what every member holds. */
-static int is_shared_claim(const am_record *r, const void *catalogue)
+static int is_shared_claim(const am_record *r, const void *filter)
 {
-    const am_catalogue *cat = catalogue;
-    return is_claim(r, cat) && cat->items[r->code].unit == AM_UNIT_HOUSEHOLD;
+    const am_catalogue *cat = ((const list_filter *)filter)->cat;
+    return r->household && am_code_is_item(cat, r->code) &&
+           cat->items[r->code].unit == AM_UNIT_HOUSEHOLD;
 }
 
-static int is_member_record(const am_record *r, const void *hukou)
+static int is_member_record(const am_record *r, const void *filter)
 {
-    return r->household && r->code == *(const int *)hukou;
+    return r->household && r->code == ((const list_filter *)filter)->hukou;
 }
 
-am_status am_households_build(am_ctx *ctx, am_household_index *index)
+/* Assigns claim households for the persons in records[begin, end). */
+typedef struct claim_assigner {
+    const am_catalogue *cat;
+    am_record *records;
+    uint32_t begin, end;
+    int hukou;
+} claim_assigner;
+
+static void *assign_range(void *arg)
+{
+    const claim_assigner *a = arg;
+    for (uint32_t i = a->begin; i < a->end;) {
+        uint32_t j = i + 1;
+        while (j < a->end && am_token_eq(a->records[j].person, a->records[i].person))
+            j++;
+        assign_claims(a->cat, &a->records[i], &a->records[j], a->hukou);
+        i = j;
+    }
+    return NULL;
+}
+
+/* The three lists are independent of each other: one thread can build
+ * the claims (and sort them) while another builds the other two. */
+typedef struct list_builder {
+    const list_filter *filter;
+    am_record *records; /* the index's, not const for qsort_r's sake */
+    am_household_index *index;
+    uint32_t n;
+    int claims;       /* 1: the claims list; 0: shared claims and members */
+    int with_members; /* a household-scope rule will ask for members */
+    am_status status;
+} list_builder;
+
+static void *build_lists(void *arg)
+{
+    list_builder *b = arg;
+    am_household_index *ix = b->index;
+    am_record *records = b->records;
+    if (b->claims) {
+        b->status = bucket(records, b->n, is_claim, b->filter, ix->nrefs, &ix->claims,
+                           &ix->nclaims, &ix->first);
+        /* Bucketed by household in one counting pass; each household's
+         * few claims are then put in date order. */
+        for (size_t h = 1; b->status == AM_OK && h < ix->nrefs; h++) {
+            const size_t count = ix->first[h + 1] - ix->first[h];
+            if (count > 1)
+                sort_claims(ix->claims + ix->first[h], count, records);
+        }
+        return NULL;
+    }
+    b->status = bucket(records, b->n, is_shared_claim, b->filter, ix->nrefs, &ix->shared,
+                       &ix->nshared, &ix->first_shared);
+    if (b->status == AM_OK && b->with_members)
+        b->status = bucket(records, b->n, is_member_record, b->filter, ix->nrefs, &ix->members,
+                           &ix->nmembers, &ix->first_member);
+    return NULL;
+}
+
+/* Runs fn(second) on a thread of its own and fn(first) here, or both here
+ * when threads is 1 or no thread can be had. */
+static void run_pair(void *(*fn)(void *), void *first, void *second, unsigned threads)
+{
+    pthread_t helper;
+    if (threads > 1 && pthread_create(&helper, NULL, fn, second) == 0) {
+        fn(first);
+        pthread_join(helper, NULL);
+    } else {
+        fn(first);
+        fn(second);
+    }
+}
+
+am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned threads)
 {
     memset(index, 0, sizeof *index);
     const am_catalogue *cat = &ctx->catalogue;
     am_record *records = ctx->store.records;
-    const size_t n = ctx->store.count;
+    if (ctx->store.count >= UINT32_MAX)
+        return AM_ERR_LIMIT;
+    const uint32_t n = (uint32_t)ctx->store.count;
     const int hukou = am_hukou_code(cat);
     if (hukou >= 0) {
-        for (size_t i = 0; i < n;) {
-            size_t j = i + 1;
-            while (j < n && memcmp(records[j].person, records[i].person, AM_TOKEN_BYTES) == 0)
-                j++;
-            assign_claims(cat, &records[i], &records[j], hukou);
-            i = j;
-        }
+        /* Cut at a person boundary: a person's claims look at their own
+         * hukou records only. */
+        uint32_t cut = n / 2;
+        while (cut > 0 && cut < n && am_token_eq(records[cut].person, records[cut - 1].person))
+            cut++;
+        claim_assigner halves[2] = {{cat, records, 0, cut, hukou}, {cat, records, cut, n, hukou}};
+        run_pair(assign_range, &halves[0], &halves[1], threads);
     }
+    index->records = records;
     index->nrefs = ctx->store.nhouseholds + 1;
-    /* Bucketed by household in one counting pass; each household's few
-     * claims are then put in date order. */
-    if (bucket(records, n, is_claim, cat, index->nrefs, &index->claims, &index->nclaims,
-               &index->first) != AM_OK ||
-        bucket(records, n, is_shared_claim, cat, index->nrefs, &index->shared, &index->nshared,
-               &index->first_shared) != AM_OK ||
-        bucket(records, n, is_member_record, &hukou, index->nrefs, &index->members,
-               &index->nmembers, &index->first_member) != AM_OK) {
+    const size_t ncodes = cat->nitems + cat->nfacts;
+    uint64_t *claimed = am_calloc(ncodes / 64 + 1, sizeof *claimed);
+    if (!claimed)
+        return AM_ERR_NOMEM;
+    int with_members = 0;
+    for (size_t i = 0; i < ctx->rules.n; i++) {
+        const am_rule *rule = &ctx->rules.v[i];
+        with_members |= rule->kind == AM_RULE_EXCLUSIVE && rule->household_scope;
+        if (rule->kind != AM_RULE_HOUSEHOLD_UNIQUE)
+            continue;
+        for (size_t k = 0; k < rule->first.n; k++)
+            claimed[rule->first.refs[k].code / 64] |= UINT64_C(1) << (rule->first.refs[k].code % 64);
+    }
+    const list_filter filter = {cat, claimed, hukou};
+    list_builder lists[2] = {{&filter, records, index, n, 1, with_members, AM_OK},
+                             {&filter, records, index, n, 0, with_members, AM_OK}};
+    run_pair(build_lists, &lists[0], &lists[1], threads);
+    am_free(claimed);
+    if (lists[0].status != AM_OK || lists[1].status != AM_OK) {
         am_households_free(index);
         return AM_ERR_NOMEM;
-    }
-    for (size_t h = 1; h < index->nrefs; h++) {
-        const size_t count = index->first[h + 1] - index->first[h];
-        if (count > 1)
-            qsort(index->claims + index->first[h], count, sizeof *index->claims, compare_claims);
     }
     return AM_OK;
 }
@@ -139,13 +251,13 @@ void am_person_records(const am_store *store, const unsigned char token[AM_TOKEN
     size_t lo = 0, hi = store->count;
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
-        if (memcmp(store->records[mid].person, token, AM_TOKEN_BYTES) < 0)
+        if (am_token_cmp(store->records[mid].person, token) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t last = lo;
-    while (last < store->count && memcmp(store->records[last].person, token, AM_TOKEN_BYTES) == 0)
+    while (last < store->count && am_token_eq(store->records[last].person, token))
         last++;
     *begin = store->records + lo;
     *end = store->records + last;

@@ -13,22 +13,28 @@
 #include "context.h"
 
 typedef struct am_household_index {
-    const am_record **claims; /* payments with a claim household, by household then start */
+    /* The lists hold 32-bit positions in the store rather than pointers:
+     * half the memory, and the store never moves while an index lives. */
+    const am_record *records;  /* the sorted store the positions refer to */
+    uint32_t *claims;          /* payments of the items household_unique rules name that
+                                * have a claim household, by household then start */
     size_t nclaims;
-    size_t *first;            /* claims of household ref h: [first[h], first[h + 1]) */
-    const am_record **shared; /* claims of household-unit items only, by household */
+    uint32_t *first;           /* claims of household ref h: [first[h], first[h + 1]) */
+    uint32_t *shared;          /* claims of household-unit items only, by household */
     size_t nshared;
-    size_t *first_shared;     /* [first_shared[h], first_shared[h + 1]) */
-    const am_record **members; /* hukou records, by household */
+    uint32_t *first_shared;    /* [first_shared[h], first_shared[h + 1]) */
+    uint32_t *members;         /* hukou records, by household; only when a
+                                * household-scope exclusive rule needs them */
     size_t nmembers;
-    size_t *first_member;     /* members of household ref h: [first_member[h], first_member[h + 1]) */
-    size_t nrefs;             /* households + 1 (ref 0 means none) */
+    uint32_t *first_member;    /* members of household ref h: [first_member[h], first_member[h + 1]) */
+    size_t nrefs;              /* households + 1 (ref 0 means none) */
 } am_household_index;
 
 /* Fills in the claim household of every payment in the sorted store that
  * has none and whose payee has a hukou record covering its start, then
- * builds the index.  Returns AM_OK or AM_ERR_NOMEM. */
-am_status am_households_build(am_ctx *ctx, am_household_index *index);
+ * builds the index, on two threads when threads > 1.  Returns AM_OK, AM_ERR_NOMEM, or AM_ERR_LIMIT when the
+ * store holds UINT32_MAX records or more. */
+am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned threads);
 
 void am_households_free(am_household_index *index);
 

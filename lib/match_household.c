@@ -111,19 +111,20 @@ static am_status judge_household(household_eval *he, const am_rule *rule,
     const am_catalogue *cat = &he->ctx->catalogue;
     am_stake stake = AM_STAKE_EMPTY;
     he->ninvolved = 0;
+    const am_record *records = ix->records;
     const size_t end = ix->first[household + 1];
     size_t c = ix->first[household];
     while (c < end) {
-        while (c < end && !am_group_has(&rule->first, ix->claims[c]->code, 0))
+        while (c < end && !am_group_has(&rule->first, records[ix->claims[c]].code, 0))
             c++;
         if (c == end)
             break;
         he->ncluster = 0;
-        int32_t reach = reach_of(cat, rule, ix->claims[c]);
-        if (!PUSH(he->cluster, he->ncluster, he->capcluster, ix->claims[c]))
+        int32_t reach = reach_of(cat, rule, &records[ix->claims[c]]);
+        if (!PUSH(he->cluster, he->ncluster, he->capcluster, &records[ix->claims[c]]))
             return AM_ERR_NOMEM;
-        for (c++; c < end && ix->claims[c]->start <= reach; c++) {
-            const am_record *r = ix->claims[c];
+        for (c++; c < end && records[ix->claims[c]].start <= reach; c++) {
+            const am_record *r = &records[ix->claims[c]];
             if (!am_group_has(&rule->first, r->code, 0))
                 continue;
             if (!PUSH(he->cluster, he->ncluster, he->capcluster, r))
@@ -200,10 +201,10 @@ static am_status household_exclusive(household_eval *he, const am_rule *rule,
     /* Household-unit items arrive as the household's claims; person-unit
      * items are each member's own, for the days they were a member. */
     for (size_t c = ix->first_shared[household]; c < ix->first_shared[household + 1]; c++)
-        if (!add_to_sides(he, rule, ix->shared[c], AM_DAY_EVER, AM_DAY_OPEN, NULL))
+        if (!add_to_sides(he, rule, &ix->records[ix->shared[c]], AM_DAY_EVER, AM_DAY_OPEN, NULL))
             return AM_ERR_NOMEM;
     for (size_t m = ix->first_member[household]; m < ix->first_member[household + 1]; m++) {
-        const am_record *member = ix->members[m], *begin, *end;
+        const am_record *member = &ix->records[ix->members[m]], *begin, *end;
         am_person_records(&he->ctx->store, member->person, &begin, &end);
         for (const am_record *r = begin; r < end; r++)
             if (am_code_is_item(cat, r->code) && cat->items[r->code].unit == AM_UNIT_PERSON &&

@@ -45,6 +45,7 @@ typedef struct person_eval {
     size_t nh, caph;
     membership *m;
     size_t nm, capm;
+    uint64_t *held; /* bit per code: some holding has it (any value) */
     int32_t death; /* AM_DAY_OPEN if alive */
     const am_record *death_record;
     am_spans s1, s2, s3, s4;
@@ -77,6 +78,38 @@ static int add_holding(person_eval *pe, const holding *h)
     if (!GROW(pe->h, pe->nh, pe->caph))
         return 0;
     pe->h[pe->nh++] = *h;
+    pe->held[h->code / 64] |= UINT64_C(1) << (h->code % 64);
+    return 1;
+}
+
+/* Whether some holding has a code of the group, whatever its value: when
+ * not, every rule that needs the group is judged without a look at the
+ * holdings, which is most rules for most persons. */
+static int group_held(const person_eval *pe, const am_group *g)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (pe->held[g->refs[i].code / 64] & UINT64_C(1) << (g->refs[i].code % 64))
+            return 1;
+    return 0;
+}
+
+/* Whether the rule can find anything: each rule kind finds nothing when a
+ * group it intersects with, or starts from, is not held at all. */
+static int rule_can_apply(const person_eval *pe, const am_rule *rule)
+{
+    switch (rule->kind) {
+    case AM_RULE_EXCLUSIVE:
+    case AM_RULE_DISQUALIFIES:
+        return group_held(pe, &rule->first) && group_held(pe, &rule->second);
+    case AM_RULE_ENTITLES:
+        for (size_t t = 0; t < rule->nterms; t++)
+            if (!group_held(pe, &rule->terms[t]))
+                return 0;
+        return 1;
+    case AM_RULE_ENDS_AT:
+    case AM_RULE_HOUSEHOLD_UNIQUE:
+        return group_held(pe, &rule->first);
+    }
     return 1;
 }
 
@@ -110,8 +143,8 @@ static int derive_from(person_eval *pe, uint32_t household, int32_t start, int32
 {
     const am_household_index *ix = pe->index;
     for (size_t c = ix->first_shared[household]; c < ix->first_shared[household + 1]; c++) {
-        const am_record *claim = ix->shared[c];
-        if (memcmp(claim->person, pe->begin->person, AM_TOKEN_BYTES) == 0)
+        const am_record *claim = &ix->records[ix->shared[c]];
+        if (am_token_eq(claim->person, pe->begin->person))
             continue;
         const int32_t lo = claim->start > start ? claim->start : start;
         const int32_t hi = claim->end < end ? claim->end : end;
@@ -126,6 +159,8 @@ static int derive_from(person_eval *pe, uint32_t household, int32_t start, int32
 
 static int build_holdings(person_eval *pe)
 {
+    for (size_t i = 0; i < pe->nh; i++)
+        pe->held[pe->h[i].code / 64] = 0;
     pe->nh = pe->nm = 0;
     pe->death = AM_DAY_OPEN;
     pe->death_record = NULL;
@@ -492,6 +527,8 @@ static am_status judge_person(person_eval *pe)
         return AM_ERR_NOMEM;
     for (size_t i = 0; i < pe->rules->n; i++) {
         const am_rule *rule = &pe->rules->v[i];
+        if (!rule_can_apply(pe, rule))
+            continue;
         am_status st = AM_OK;
         switch (rule->kind) {
         case AM_RULE_EXCLUSIVE: st = rule->household_scope ? AM_OK : exclusive(pe, rule); break;
@@ -522,16 +559,19 @@ am_status am_match_persons(const am_ctx *ctx, const am_household_index *index,
     };
     const am_record *records = ctx->store.records;
     const size_t n = end;
-    am_status st = AM_OK;
+    const size_t ncodes = ctx->catalogue.nitems + ctx->catalogue.nfacts;
+    pe.held = am_calloc(ncodes / 64 + 1, sizeof *pe.held);
+    am_status st = pe.held ? AM_OK : AM_ERR_NOMEM;
     for (size_t i = begin; i < n && st == AM_OK;) {
         size_t j = i + 1;
-        while (j < n && memcmp(records[j].person, records[i].person, AM_TOKEN_BYTES) == 0)
+        while (j < n && am_token_eq(records[j].person, records[i].person))
             j++;
         pe.begin = &records[i];
         pe.end = &records[j];
         st = judge_person(&pe);
         i = j;
     }
+    am_free(pe.held);
     am_free(pe.h);
     am_free(pe.m);
     am_spans_free(&pe.s1);

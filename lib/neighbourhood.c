@@ -300,7 +300,7 @@ am_status am_hood_findings(const am_ctx *ctx, am_hood *hood, const am_rules *rul
     view.rules = *rules;
     memset(&view.findings, 0, sizeof view.findings);
     am_household_index index;
-    am_status st = am_households_build(&view, &index);
+    am_status st = am_households_build(&view, &index, threads);
     if (st == AM_OK) {
         st = am_match_all(&view, &index, window_start, window_end, threads);
         am_households_free(&index);

@@ -506,7 +506,7 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
         am_ctx view = view_of(ctx, store, &(am_finding_list){0});
         view.rules = a->rules;
         am_household_index index;
-        st = am_households_build(&view, &index);
+        st = am_households_build(&view, &index, ctx->threads);
         if (st == AM_OK) {
             st = am_match_all(&view, &index, start, end, ctx->threads);
             am_households_free(&index);
