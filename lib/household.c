@@ -178,8 +178,19 @@ static void *build_lists(void *arg)
         }
         return NULL;
     }
-    b->status = bucket(records, b->n, is_shared_claim, b->filter, ix->nrefs, &ix->shared,
-                       &ix->nshared, &ix->first_shared);
+    uint32_t *shared;
+    b->status = bucket(records, b->n, is_shared_claim, b->filter, ix->nrefs, &shared, &ix->nshared,
+                       &ix->first_shared);
+    if (b->status == AM_OK) {
+        ix->shared = am_malloc((ix->nshared ? ix->nshared : 1) * sizeof *ix->shared);
+        if (!ix->shared)
+            b->status = AM_ERR_NOMEM;
+        for (size_t c = 0; b->status == AM_OK && c < ix->nshared; c++) {
+            const am_record *r = &records[shared[c]];
+            ix->shared[c] = (am_shared_claim){shared[c], r->code, r->start, r->end};
+        }
+    }
+    am_free(shared);
     if (b->status == AM_OK && b->with_members)
         b->status = bucket(records, b->n, is_member_record, b->filter, ix->nrefs, &ix->members,
                            &ix->nmembers, &ix->first_member);

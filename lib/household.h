@@ -12,6 +12,15 @@
 
 #include "context.h"
 
+/* A claim of a household-unit item, with what a member's matcher reads of
+ * it kept beside its position: members read their household's claims for
+ * every person, and the records themselves lie all over the store. */
+typedef struct am_shared_claim {
+    uint32_t record; /* position in the store */
+    uint16_t code;
+    int32_t start, end;
+} am_shared_claim;
+
 typedef struct am_household_index {
     /* The lists hold 32-bit positions in the store rather than pointers:
      * half the memory, and the store never moves while an index lives. */
@@ -20,7 +29,7 @@ typedef struct am_household_index {
                                 * have a claim household, by household then start */
     size_t nclaims;
     uint32_t *first;           /* claims of household ref h: [first[h], first[h + 1]) */
-    uint32_t *shared;          /* claims of household-unit items only, by household */
+    am_shared_claim *shared;   /* claims of household-unit items only, by household */
     size_t nshared;
     uint32_t *first_shared;    /* [first_shared[h], first_shared[h + 1]) */
     uint32_t *members;         /* hukou records, by household; only when a

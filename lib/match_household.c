@@ -201,7 +201,7 @@ static am_status household_exclusive(household_eval *he, const am_rule *rule,
     /* Household-unit items arrive as the household's claims; person-unit
      * items are each member's own, for the days they were a member. */
     for (size_t c = ix->first_shared[household]; c < ix->first_shared[household + 1]; c++)
-        if (!add_to_sides(he, rule, &ix->records[ix->shared[c]], AM_DAY_EVER, AM_DAY_OPEN, NULL))
+        if (!add_to_sides(he, rule, &ix->records[ix->shared[c].record], AM_DAY_EVER, AM_DAY_OPEN, NULL))
             return AM_ERR_NOMEM;
     for (size_t m = ix->first_member[household]; m < ix->first_member[household + 1]; m++) {
         const am_record *member = &ix->records[ix->members[m]], *begin, *end;

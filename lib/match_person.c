@@ -142,15 +142,18 @@ static int derive_from(person_eval *pe, uint32_t household, int32_t start, int32
                        const am_record *via)
 {
     const am_household_index *ix = pe->index;
+    /* The person's own records are one run of the store. */
+    const size_t own_begin = (size_t)(pe->begin - ix->records);
+    const size_t own_end = (size_t)(pe->end - ix->records);
     for (size_t c = ix->first_shared[household]; c < ix->first_shared[household + 1]; c++) {
-        const am_record *claim = &ix->records[ix->shared[c]];
-        if (am_token_eq(claim->person, pe->begin->person))
+        const am_shared_claim *claim = &ix->shared[c];
+        if (claim->record >= own_begin && claim->record < own_end)
             continue;
         const int32_t lo = claim->start > start ? claim->start : start;
         const int32_t hi = claim->end < end ? claim->end : end;
         if (lo > hi)
             continue;
-        const holding h = {claim->code, 0, lo, hi, claim, via, household};
+        const holding h = {claim->code, 0, lo, hi, &ix->records[claim->record], via, household};
         if (!add_holding(pe, &h))
             return 0;
     }
