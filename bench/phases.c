@@ -4,14 +4,17 @@
  *   build/bench/phases CENTRE.ini OUTDIR [THREADS]
  *
  * Runs the same calls as `aidmatch reconcile` through the public API and
- * prints, per phase (load, ingest, reconcile, write), the wall seconds and
- * the peak RSS so far (VmHWM), so a profile can be read against phases.
+ * prints, per phase (load, ingest, reconcile, write), the wall seconds, the
+ * CPU seconds of all threads (steadier than wall time on a shared
+ * machine) and the peak RSS so far (VmHWM), so a profile can be read
+ * against phases.
  */
 #include <aidmatch.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static double now(void)
@@ -19,6 +22,14 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static long peak_rss_kb(void)
@@ -53,15 +64,17 @@ int main(int argc, char **argv)
         return 1;
     const unsigned threads = argc == 4 ? (unsigned)atoi(argv[3]) : 2;
     const double t0 = now();
-    double mark = t0;
+    double mark = t0, cpu_mark = cpu_seconds();
     int failed = check(ctx, am_set_threads(ctx, threads), "threads")
               || check(ctx, am_load_centre(ctx, argv[1]), "load");
 #define PHASE(name, call)                                                              \
     if (!failed) {                                                                     \
         failed = check(ctx, call, name);                                               \
-        const double t = now();                                                        \
-        printf("%-10s %8.3f s  peak RSS %8.1f MB\n", name, t - mark, peak_rss_kb() / 1024.0); \
+        const double t = now(), cpu = cpu_seconds();                                   \
+        printf("%-10s %8.3f s  cpu %8.3f s  peak RSS %8.1f MB\n", name, t - mark,     \
+               cpu - cpu_mark, peak_rss_kb() / 1024.0);                                \
         mark = t;                                                                      \
+        cpu_mark = cpu;                                                                \
     }
     PHASE("load", AM_OK)
     PHASE("ingest", am_ingest(ctx))

@@ -31,9 +31,13 @@ static size_t slot_of(const unsigned char token[AM_TOKEN_BYTES], size_t nslots)
     return (size_t)XXH3_64bits(token, AM_TOKEN_BYTES) & (nslots - 1);
 }
 
-static am_status grow_slots(am_store *store)
+static am_status grow_slots(am_store *store, size_t wanted)
 {
-    const size_t nslots = store->nslots ? store->nslots * 2 : 1024;
+    size_t nslots = store->nslots ? store->nslots : 1024;
+    while (wanted * 2 > nslots)
+        nslots *= 2;
+    if (nslots == store->nslots)
+        return AM_OK;
     uint32_t *slots = am_calloc(nslots, sizeof *slots);
     if (!slots)
         return AM_ERR_NOMEM;
@@ -49,33 +53,86 @@ static am_status grow_slots(am_store *store)
     return AM_OK;
 }
 
-am_status am_store_household(am_store *store, const unsigned char token[AM_TOKEN_BYTES],
-                             uint32_t *ref)
+static am_status reserve_households(am_store *store, size_t more)
 {
-    if ((store->nhouseholds + 1) * 2 > store->nslots && grow_slots(store) != AM_OK)
-        return AM_ERR_NOMEM;
-    size_t s = slot_of(token, store->nslots);
-    while (store->slots[s]) {
-        if (memcmp(store->households[store->slots[s] - 1], token, AM_TOKEN_BYTES) == 0) {
-            *ref = store->slots[s];
-            return AM_OK;
-        }
-        s = (s + 1) & (store->nslots - 1);
-    }
-    if (store->nhouseholds == UINT32_MAX - 1)
+    if (store->nhouseholds + more >= UINT32_MAX)
         return AM_ERR_LIMIT;
-    if (store->nhouseholds == store->households_capacity) {
-        const size_t cap = store->households_capacity ? store->households_capacity * 2 : 1024;
+    if (grow_slots(store, store->nhouseholds + more) != AM_OK)
+        return AM_ERR_NOMEM;
+    if (store->nhouseholds + more > store->households_capacity) {
+        size_t cap = store->households_capacity ? store->households_capacity : 1024;
+        while (cap < store->nhouseholds + more)
+            cap *= 2;
         void *grown = am_realloc(store->households, cap * AM_TOKEN_BYTES);
         if (!grown)
             return AM_ERR_NOMEM;
         store->households = grown;
         store->households_capacity = cap;
     }
+    return AM_OK;
+}
+
+/* Finds or adds a token whose slot chain starts at s; room is reserved. */
+static uint32_t intern_at(am_store *store, size_t s, const unsigned char token[AM_TOKEN_BYTES])
+{
+    while (store->slots[s]) {
+        if (am_token_eq(store->households[store->slots[s] - 1], token))
+            return store->slots[s];
+        s = (s + 1) & (store->nslots - 1);
+    }
     memcpy(store->households[store->nhouseholds++], token, AM_TOKEN_BYTES);
     store->slots[s] = (uint32_t)store->nhouseholds;
-    *ref = store->slots[s];
+    return store->slots[s];
+}
+
+am_status am_store_household(am_store *store, const unsigned char token[AM_TOKEN_BYTES],
+                             uint32_t *ref)
+{
+    const am_status st = reserve_households(store, 1);
+    if (st != AM_OK)
+        return st;
+    *ref = intern_at(store, slot_of(token, store->nslots), token);
     return AM_OK;
+}
+
+/* How far ahead the slots are fetched: enough lookups in flight to hide
+ * a miss to memory, few enough to stay in the L1 cache. */
+#define LOOKAHEAD 16
+
+am_status am_store_households(am_store *store, const unsigned char *tokens, size_t n,
+                              uint32_t *refs)
+{
+    const am_status st = reserve_households(store, n);
+    if (st != AM_OK)
+        return st;
+    /* A large table misses the cache on nearly every lookup; the slots of
+     * the next LOOKAHEAD tokens are requested before they are needed, and
+     * the token a slot points at halfway there. */
+    size_t ahead[LOOKAHEAD];
+    for (size_t i = 0; i < n + LOOKAHEAD; i++) {
+        if (i >= LOOKAHEAD) {
+            const size_t k = i - LOOKAHEAD;
+            refs[k] = intern_at(store, ahead[k % LOOKAHEAD], tokens + k * AM_TOKEN_BYTES);
+        }
+        const size_t half = i - LOOKAHEAD / 2;
+        if (i >= LOOKAHEAD / 2 && half < n) {
+            const uint32_t first = store->slots[ahead[half % LOOKAHEAD]];
+            if (first)
+                __builtin_prefetch(store->households[first - 1]);
+        }
+        if (i < n) {
+            ahead[i % LOOKAHEAD] = slot_of(tokens + i * AM_TOKEN_BYTES, store->nslots);
+            __builtin_prefetch(&store->slots[ahead[i % LOOKAHEAD]]);
+        }
+    }
+    return AM_OK;
+}
+
+void am_store_households_clear(am_store *store)
+{
+    if (store->slots)
+        memset(store->slots, 0, store->nslots * sizeof *store->slots);
+    store->nhouseholds = 0;
 }
 
 static int compare_records(const void *pa, const void *pb)
