@@ -805,9 +805,17 @@ static void assign_id(uint32_t i, rng *r)
     P[i].area = (uint8_t)a;
     const int male = is_male(i);
     /* Sequence numbers: odd for men, even for women, unique per (area,
-     * birth day); an occupied slot moves the birth a day later. */
+     * birth day); an occupied slot moves the birth a day later, or, past
+     * the last day (only the largest counties get there), a day earlier. */
+    const int32_t born = P[i].birth;
+    int step = 1;
     for (;;) {
-        const int32_t k = P[i].birth - g_day1900;
+        int32_t k = P[i].birth - g_day1900;
+        if (k >= SEQ_DAYS && step == 1) {
+            step = -1;
+            P[i].birth = born - 1;
+            k = P[i].birth - g_day1900;
+        }
         if (k < 0 || k >= SEQ_DAYS)
             die("internal: birth out of range");
         uint16_t *c = &g_seqcount[((size_t)a * SEQ_DAYS + (size_t)k) * 2 + (size_t)male];
@@ -818,7 +826,7 @@ static void assign_id(uint32_t i, rng *r)
             (*c)++;
             return;
         }
-        P[i].birth++;
+        P[i].birth += step;
     }
 }
 
@@ -3749,8 +3757,8 @@ int main(int argc, char **argv)
     }
     if (!have_n || !have_seed || !out)
         usage();
-    if (n < 100 || n > 20000000)
-        die("--persons: expected 100 to 20000000");
+    if (n < 100 || n > 100000000)
+        die("--persons: expected 100 to 100000000");
     if (strlen(out) >= sizeof g_dir - 64)
         die("--out: path too long");
     const double t0 = now_s();
