@@ -8,6 +8,7 @@
  */
 #include "facts.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,24 @@ static am_evidence_slot *lookup(const am_evidence_index *ix, uint64_t key)
     return &ix->slots[s];
 }
 
+typedef struct evidence_scan {
+    const am_evidence_index *ix;
+    const am_record *records;
+    size_t begin, end;
+} evidence_scan;
+
+static void *scan_records(void *arg)
+{
+    const evidence_scan *scan = arg;
+    for (size_t i = scan->begin; i < scan->end; i++) {
+        const am_record *r = &scan->records[i];
+        am_evidence_slot *s = lookup(scan->ix, key_of(r->feed, r->line));
+        if (s->key)
+            s->rec = r;
+    }
+    return NULL;
+}
+
 am_status am_evidence_index_build(const am_ctx *ctx, const size_t *which, size_t n,
                                   am_evidence_index *ix)
 {
@@ -99,11 +118,18 @@ am_status am_evidence_index_build(const am_ctx *ctx, const size_t *which, size_t
         while (am_evidence_next(ctx, &cursor, &feed, &line))
             lookup(ix, key_of(feed, line))->key = key_of(feed, line);
     }
-    for (size_t i = 0; i < ctx->store.count; i++) {
-        const am_record *r = &ctx->store.records[i];
-        am_evidence_slot *s = lookup(ix, key_of(r->feed, r->line));
-        if (s->key)
-            s->rec = r;
+    /* The pass over the store is split between threads: no two records
+     * share a (feed, line), so each slot is written by one of them. */
+    const size_t half = ctx->store.count / 2;
+    evidence_scan halves[2] = {{ix, ctx->store.records, 0, half},
+                               {ix, ctx->store.records, half, ctx->store.count}};
+    pthread_t helper;
+    if (ctx->threads > 1 && pthread_create(&helper, NULL, scan_records, &halves[1]) == 0) {
+        scan_records(&halves[0]);
+        pthread_join(helper, NULL);
+    } else {
+        scan_records(&halves[0]);
+        scan_records(&halves[1]);
     }
     return AM_OK;
 }
