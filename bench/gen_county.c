@@ -802,11 +802,12 @@ static void assign_id(uint32_t i, rng *r)
         x -= AREAS[a].weight;
         a++;
     }
-    P[i].area = (uint8_t)a;
     const int male = is_male(i);
     /* Sequence numbers: odd for men, even for women, unique per (area,
-     * birth day); an occupied slot moves the birth a day later, or, past
-     * the last day (only the largest counties get there), a day earlier. */
+     * birth day).  An occupied day moves the person to the next area with
+     * room that day; when every area is full (only counties of tens of
+     * millions get there), the birth moves a day later, or, past the last
+     * day, a day earlier. */
     const int32_t born = P[i].birth;
     int step = 1;
     for (;;) {
@@ -818,13 +819,16 @@ static void assign_id(uint32_t i, rng *r)
         }
         if (k < 0 || k >= SEQ_DAYS)
             die("internal: birth out of range");
-        uint16_t *c = &g_seqcount[((size_t)a * SEQ_DAYS + (size_t)k) * 2 + (size_t)male];
-        if (*c < 480) {
-            const unsigned off = hr(((uint64_t)a << 32) | (uint64_t)k, 21 + (uint64_t)male, 19);
-            const unsigned slot = off + *c;
-            P[i].seq = (uint16_t)(male ? 2 * slot + 1 : 2 * slot + 2);
-            (*c)++;
-            return;
+        for (size_t tried = 0; tried < NAREAS; tried++, a = (a + 1) % NAREAS) {
+            uint16_t *c = &g_seqcount[((size_t)a * SEQ_DAYS + (size_t)k) * 2 + (size_t)male];
+            if (*c < 480) {
+                const unsigned off = hr(((uint64_t)a << 32) | (uint64_t)k, 21 + (uint64_t)male, 19);
+                const unsigned slot = off + *c;
+                P[i].area = (uint8_t)a;
+                P[i].seq = (uint16_t)(male ? 2 * slot + 1 : 2 * slot + 2);
+                (*c)++;
+                return;
+            }
         }
         P[i].birth += step;
     }
