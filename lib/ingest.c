@@ -161,6 +161,7 @@ struct ingest_sink {
     am_store batch;         /* records; household = index into tokens + 1 */
     unsigned char (*tokens)[AM_TOKEN_BYTES]; /* BATCH of them once allocated */
     size_t ntokens;
+    uint32_t *refs;         /* the context's reference of each token, at a move */
     am_reject_entry *rejects;
     size_t nrejects, capacity;
     /* The household of the last row that had one: feeds list a household's
@@ -395,21 +396,24 @@ static void unlock(const ingest_sink *sink)
         pthread_mutex_unlock(sink->lock);
 }
 
-/* Moves the batch into the context, renumbering its households. */
+/* Moves the batch into the context, renumbering its households: all of
+ * the batch's tokens are interned in one call, whose lookups overlap
+ * their cache misses, so the lock is held for as short a time as can be. */
 static am_status flush_locked(ingest_sink *sink)
 {
     am_store *global = &sink->ctx->store;
     am_store *batch = &sink->batch;
-    uint32_t token = 0, ref = 0; /* the last token interned, and its reference */
+    if (sink->ntokens) {
+        if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
+            return AM_ERR_NOMEM;
+        const am_status st = am_store_households(global, sink->tokens[0], sink->ntokens, sink->refs);
+        if (st != AM_OK)
+            return st;
+    }
     for (size_t i = 0; i < batch->count; i++) {
         am_record r = batch->records[i];
-        if (r.household) {
-            if (r.household != token &&
-                am_store_household(global, sink->tokens[r.household - 1], &ref) != AM_OK)
-                return AM_ERR_NOMEM;
-            token = r.household;
-            r.household = ref;
-        }
+        if (r.household)
+            r.household = sink->refs[r.household - 1];
         if (am_store_add(global, &r) != AM_OK)
             return AM_ERR_NOMEM;
     }
@@ -432,6 +436,8 @@ static am_status flush(ingest_sink *sink)
     lock(sink);
     const am_status st = flush_locked(sink);
     unlock(sink);
+    if (st == AM_ERR_LIMIT)
+        return am_fail(&sink->err, st, "more than %u households", UINT32_MAX - 2);
     return st == AM_OK ? AM_OK : am_fail(&sink->err, st, "out of memory storing records");
 }
 
@@ -463,6 +469,7 @@ static void sink_release(ingest_sink *sink)
         am_free(sink->rejects[i].detail);
     am_free(sink->rejects);
     am_free(sink->tokens);
+    am_free(sink->refs);
     am_store_free(&sink->batch);
 }
 
