@@ -731,11 +731,16 @@ static void w_name(writer *w, uint32_t i)
 /* "3202810" + 9 digits: the county code, a 0, the town and a serial. */
 static void hh_text(uint32_t h, char out[17])
 {
-    memcpy(out, "3202810", 7);
+    /* 320281, then the household number's eighth digit (0 below ten
+     * million households), the town, and its seven low digits. */
+    uint32_t v = h + 1;
+    if (v >= 100000000u)
+        die("internal: more than 99,999,999 households");
+    memcpy(out, "320281", 6);
+    out[6] = (char)('0' + v / 10000000u);
     const unsigned town = H[h].town + 1u;
     out[7] = (char)('0' + town / 10);
     out[8] = (char)('0' + town % 10);
-    uint32_t v = h + 1;
     for (int k = 15; k >= 9; k--) {
         out[k] = (char)('0' + v % 10);
         v /= 10;
