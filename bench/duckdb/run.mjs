@@ -867,8 +867,11 @@ function report(args) {
     };
     const a = tool('aidmatch', `aidmatch ${m.aidmatch_threads.startsWith('--threads') ? `(${m.aidmatch_threads.replace('--threads ', '')} threads)` : ''}`.trim());
     const f = tool('csv_floor', 'libcsv floor');
+    const f2 = m.csv_floor2 ? tool('csv_floor2', 'libcsv floor (2 threads)') : null;
     const d = tool('duckdb', `DuckDB ${m.duckdb_version} (2 threads)`);
-    ratios.push({ n, time: a.wall / d.wall, cpu: a.cpu / d.cpu, mem: a.rss / d.rss, floor: a.wall / f.wall });
+    const ingest = Number(m.ingest_seconds);
+    ratios.push({ n, time: a.wall / d.wall, cpu: a.cpu / d.cpu, mem: a.rss / d.rss, floor: a.wall / f.wall,
+      ingest: f2 && ingest > 0 ? f2.wall / ingest : NaN });
     const bad = cmp.per.filter((x) => !(x.am_n === x.dk_n && x.both_n === x.am_n && x.am_days === x.dk_days));
     agreeLines.push(`N=${big(n)} (seed ${m.seed}): ${cmp.agree ? 'AGREE' : 'DISAGREE'} — ${cmp.per.length} (kind, rule) pairs, ` +
       `${cmp.per.reduce((s, x) => s + Number(x.am_n), 0)} findings by aidmatch, ${cmp.per.reduce((s, x) => s + Number(x.dk_n), 0)} by DuckDB, ` +
@@ -886,8 +889,9 @@ function report(args) {
   }
   const head = ['N', 'rows', 'bytes', 'tool', 'wall s', 'user+sys s', 'peak RSS MB', 'rows/s', 'MB/s'];
   const body = rows.map((r) => [big(r.n), big(r.rows), big(r.bytes), r.tool, fmt(r.wall), fmt(r.cpu), fmt(r.rss, 0), big(r.rps), fmt(r.mbps, 1)]);
-  const rhead = ['N', 'aidmatch/DuckDB time', 'aidmatch/DuckDB CPU', 'aidmatch/DuckDB memory', 'aidmatch/libcsv-floor time'];
-  const rbody = ratios.map((r) => [big(r.n), fmt(r.time), fmt(r.cpu), fmt(r.mem), fmt(r.floor)]);
+  const rhead = ['N', 'aidmatch/DuckDB time', 'aidmatch/DuckDB CPU', 'aidmatch/DuckDB memory', 'aidmatch/libcsv-floor time',
+    'ingest speed / floor speed (2 threads)'];
+  const rbody = ratios.map((r) => [big(r.n), fmt(r.time), fmt(r.cpu), fmt(r.mem), fmt(r.floor), fmt(r.ingest)]);
   const khead = ['N', 'kind', 'rules', 'aidmatch', 'DuckDB', 'identical', 'planted truth', 'overlap_days aidmatch', 'overlap_days DuckDB'];
   const kbody = kindTables.flatMap((t) => Object.entries(t.kinds).map(([k, v]) =>
     [big(t.n), k, v.rules, v.am, v.dk, v.both, v.truth, big(v.ad), big(v.dd)]));
@@ -907,7 +911,10 @@ function report(args) {
     ...notes,
     `CPU/wall (about 2 when a two-thread program gets both cores): ${rows.map((r) => `${big(r.n)} ${r.tool} ${fmt(r.cpu / r.wall)}`).join('; ')}.` +
       (loadHigh(args.load) ? ' The load average was at or above the core count, so the two-thread programs got about one core each.' : ''),
-    'libcsv floor: build/bench/csv_floor, libcsv parsing the same files (gzip inflated) and nothing else: no decoding, mapping, hashing or matching.',
+    'libcsv floor: build/bench/csv_floor, libcsv parsing the same files (gzip inflated) and nothing else: no decoding, mapping, hashing or matching; ' +
+      '"2 threads": csv_floor -j 2, two threads taking whole files largest first, as aidmatch reads them.',
+    'ingest speed / floor speed: the two-thread floor\'s wall time over the wall time of the ingest phase alone of build/bench/phases ' +
+      '(the same calls as aidmatch reconcile, 2 threads): 1.00 would be ingest as fast as parsing alone on the same cores.',
     'Agreement: per (kind, rule), DuckDB\'s findings mapped to tokens and compared with findings.csv by (kind, rule, subject, items), and the sums of overlap_days.',
   ];
   let out = `${text(head, body)}\n\n${text(rhead, rbody)}\n\n${agreeLines.join('\n')}\n\n${text(khead, kbody)}\n`;
