@@ -191,6 +191,14 @@ static void *build_lists(void *arg)
         }
     }
     am_free(shared);
+    if (b->status == AM_OK) {
+        ix->has_shared = am_calloc(ix->nrefs / 64 + 1, sizeof *ix->has_shared);
+        if (!ix->has_shared)
+            b->status = AM_ERR_NOMEM;
+        for (size_t h = 1; b->status == AM_OK && h < ix->nrefs; h++)
+            if (ix->first_shared[h + 1] > ix->first_shared[h])
+                ix->has_shared[h / 64] |= UINT64_C(1) << (h % 64);
+    }
     if (b->status == AM_OK && b->with_members)
         b->status = bucket(records, b->n, is_member_record, b->filter, ix->nrefs, &ix->members,
                            &ix->nmembers, &ix->first_member);
@@ -280,6 +288,7 @@ void am_households_free(am_household_index *index)
     am_free(index->first);
     am_free(index->shared);
     am_free(index->first_shared);
+    am_free(index->has_shared);
     am_free(index->members);
     am_free(index->first_member);
     memset(index, 0, sizeof *index);

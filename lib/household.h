@@ -32,6 +32,9 @@ typedef struct am_household_index {
     am_shared_claim *shared;   /* claims of household-unit items only, by household */
     size_t nshared;
     uint32_t *first_shared;    /* [first_shared[h], first_shared[h + 1]) */
+    uint64_t *has_shared;      /* bit h: household ref h has shared claims.  Most
+                                * have none, and this bitmap stays in cache where
+                                * first_shared does not */
     uint32_t *members;         /* hukou records, by household; only when a
                                 * household-scope exclusive rule needs them */
     size_t nmembers;

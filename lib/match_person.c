@@ -142,6 +142,8 @@ static int derive_from(person_eval *pe, uint32_t household, int32_t start, int32
                        const am_record *via)
 {
     const am_household_index *ix = pe->index;
+    if (!(ix->has_shared[household / 64] >> (household % 64) & 1))
+        return 1;
     /* The person's own records are one run of the store. */
     const size_t own_begin = (size_t)(pe->begin - ix->records);
     const size_t own_end = (size_t)(pe->end - ix->records);
