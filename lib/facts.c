@@ -8,7 +8,6 @@
  */
 #include "facts.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "area.h"
 #include "context.h"
 #include "day.h"
+#include "thread_pair.h"
 
 int am_evidence_next(const am_ctx *ctx, const char **cursor, uint16_t *feed, uint32_t *line)
 {
@@ -123,14 +123,7 @@ am_status am_evidence_index_build(const am_ctx *ctx, const size_t *which, size_t
     const size_t half = ctx->store.count / 2;
     evidence_scan halves[2] = {{ix, ctx->store.records, 0, half},
                                {ix, ctx->store.records, half, ctx->store.count}};
-    pthread_t helper;
-    if (ctx->threads > 1 && pthread_create(&helper, NULL, scan_records, &halves[1]) == 0) {
-        scan_records(&halves[0]);
-        pthread_join(helper, NULL);
-    } else {
-        scan_records(&halves[0]);
-        scan_records(&halves[1]);
-    }
+    am_run_pair(scan_records, &halves[0], &halves[1], ctx->threads, ctx->store.count);
     return AM_OK;
 }
 

@@ -4,11 +4,11 @@
 #define _GNU_SOURCE /* qsort_r: the claims sort needs the store */
 #include "household.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "thread_pair.h"
 
 static int fact_code(const am_catalogue *cat, const char *name)
 {
@@ -151,72 +151,67 @@ static void *assign_range(void *arg)
 
 /* The three lists are independent of each other: one thread can build
  * the claims (and sort them) while another builds the other two. */
-typedef struct list_builder {
+typedef struct list_builder list_builder;
+struct list_builder {
+    am_status (*build)(const list_builder *);
     const list_filter *filter;
-    am_record *records; /* the index's, not const for qsort_r's sake */
+    am_record *records; /* the index's; qsort_r passes it on as a plain void * */
     am_household_index *index;
     uint32_t n;
-    int claims;       /* 1: the claims list; 0: shared claims and members */
     int with_members; /* a household-scope rule will ask for members */
     am_status status;
-} list_builder;
+};
 
-static void *build_lists(void *arg)
+static am_status build_claims(const list_builder *b)
 {
-    list_builder *b = arg;
     am_household_index *ix = b->index;
-    am_record *records = b->records;
-    if (b->claims) {
-        b->status = bucket(records, b->n, is_claim, b->filter, ix->nrefs, &ix->claims,
-                           &ix->nclaims, &ix->first);
-        /* Bucketed by household in one counting pass; each household's
-         * few claims are then put in date order. */
-        for (size_t h = 1; b->status == AM_OK && h < ix->nrefs; h++) {
-            const size_t count = ix->first[h + 1] - ix->first[h];
-            if (count > 1)
-                sort_claims(ix->claims + ix->first[h], count, records);
-        }
-        return NULL;
+    am_status st = bucket(b->records, b->n, is_claim, b->filter, ix->nrefs, &ix->claims,
+                          &ix->nclaims, &ix->first);
+    /* Bucketed by household in one counting pass; each household's few
+     * claims are then put in date order. */
+    for (size_t h = 1; st == AM_OK && h < ix->nrefs; h++) {
+        const size_t count = ix->first[h + 1] - ix->first[h];
+        if (count > 1)
+            sort_claims(ix->claims + ix->first[h], count, b->records);
     }
+    return st;
+}
+
+static am_status build_shared_and_members(const list_builder *b)
+{
+    am_household_index *ix = b->index;
     uint32_t *shared;
-    b->status = bucket(records, b->n, is_shared_claim, b->filter, ix->nrefs, &shared, &ix->nshared,
-                       &ix->first_shared);
-    if (b->status == AM_OK) {
+    am_status st = bucket(b->records, b->n, is_shared_claim, b->filter, ix->nrefs, &shared,
+                          &ix->nshared, &ix->first_shared);
+    if (st == AM_OK) {
         ix->shared = am_malloc((ix->nshared ? ix->nshared : 1) * sizeof *ix->shared);
         if (!ix->shared)
-            b->status = AM_ERR_NOMEM;
-        for (size_t c = 0; b->status == AM_OK && c < ix->nshared; c++) {
-            const am_record *r = &records[shared[c]];
+            st = AM_ERR_NOMEM;
+        for (size_t c = 0; st == AM_OK && c < ix->nshared; c++) {
+            const am_record *r = &b->records[shared[c]];
             ix->shared[c] = (am_shared_claim){shared[c], r->code, r->start, r->end};
         }
     }
     am_free(shared);
-    if (b->status == AM_OK) {
+    if (st == AM_OK) {
         ix->has_shared = am_calloc(ix->nrefs / 64 + 1, sizeof *ix->has_shared);
         if (!ix->has_shared)
-            b->status = AM_ERR_NOMEM;
-        for (size_t h = 1; b->status == AM_OK && h < ix->nrefs; h++)
+            st = AM_ERR_NOMEM;
+        for (size_t h = 1; st == AM_OK && h < ix->nrefs; h++)
             if (ix->first_shared[h + 1] > ix->first_shared[h])
                 ix->has_shared[h / 64] |= UINT64_C(1) << (h % 64);
     }
-    if (b->status == AM_OK && b->with_members)
-        b->status = bucket(records, b->n, is_member_record, b->filter, ix->nrefs, &ix->members,
-                           &ix->nmembers, &ix->first_member);
-    return NULL;
+    if (st == AM_OK && b->with_members)
+        st = bucket(b->records, b->n, is_member_record, b->filter, ix->nrefs, &ix->members,
+                    &ix->nmembers, &ix->first_member);
+    return st;
 }
 
-/* Runs fn(second) on a thread of its own and fn(first) here, or both here
- * when threads is 1 or no thread can be had. */
-static void run_pair(void *(*fn)(void *), void *first, void *second, unsigned threads)
+static void *build_list(void *arg)
 {
-    pthread_t helper;
-    if (threads > 1 && pthread_create(&helper, NULL, fn, second) == 0) {
-        fn(first);
-        pthread_join(helper, NULL);
-    } else {
-        fn(first);
-        fn(second);
-    }
+    list_builder *b = arg;
+    b->status = b->build(b);
+    return NULL;
 }
 
 am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned threads)
@@ -235,7 +230,7 @@ am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned t
         while (cut > 0 && cut < n && am_token_eq(records[cut].person, records[cut - 1].person))
             cut++;
         claim_assigner halves[2] = {{cat, records, 0, cut, hukou}, {cat, records, cut, n, hukou}};
-        run_pair(assign_range, &halves[0], &halves[1], threads);
+        am_run_pair(assign_range, &halves[0], &halves[1], threads, n);
     }
     index->records = records;
     index->nrefs = ctx->store.nhouseholds + 1;
@@ -249,13 +244,16 @@ am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned t
         with_members |= rule->kind == AM_RULE_EXCLUSIVE && rule->household_scope;
         if (rule->kind != AM_RULE_HOUSEHOLD_UNIQUE)
             continue;
-        for (size_t k = 0; k < rule->first.n; k++)
-            claimed[rule->first.refs[k].code / 64] |= UINT64_C(1) << (rule->first.refs[k].code % 64);
+        for (size_t k = 0; k < rule->first.n; k++) {
+            const unsigned code = rule->first.refs[k].code;
+            claimed[code / 64] |= UINT64_C(1) << (code % 64);
+        }
     }
     const list_filter filter = {cat, claimed, hukou};
-    list_builder lists[2] = {{&filter, records, index, n, 1, with_members, AM_OK},
-                             {&filter, records, index, n, 0, with_members, AM_OK}};
-    run_pair(build_lists, &lists[0], &lists[1], threads);
+    list_builder lists[2] = {{build_claims, &filter, records, index, n, with_members, AM_OK},
+                             {build_shared_and_members, &filter, records, index, n, with_members,
+                              AM_OK}};
+    am_run_pair(build_list, &lists[0], &lists[1], threads, n);
     am_free(claimed);
     if (lists[0].status != AM_OK || lists[1].status != AM_OK) {
         am_households_free(index);

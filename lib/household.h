@@ -38,14 +38,15 @@ typedef struct am_household_index {
     uint32_t *members;         /* hukou records, by household; only when a
                                 * household-scope exclusive rule needs them */
     size_t nmembers;
-    uint32_t *first_member;    /* members of household ref h: [first_member[h], first_member[h + 1]) */
+    uint32_t *first_member;    /* members of ref h: [first_member[h], first_member[h + 1]) */
     size_t nrefs;              /* households + 1 (ref 0 means none) */
 } am_household_index;
 
 /* Fills in the claim household of every payment in the sorted store that
  * has none and whose payee has a hukou record covering its start, then
- * builds the index, on two threads when threads > 1.  Returns AM_OK, AM_ERR_NOMEM, or AM_ERR_LIMIT when the
- * store holds UINT32_MAX records or more. */
+ * builds the index, on two threads when threads > 1.  Returns AM_OK,
+ * AM_ERR_NOMEM, or AM_ERR_LIMIT when the store holds UINT32_MAX records
+ * or more. */
 am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned threads);
 
 void am_households_free(am_household_index *index);

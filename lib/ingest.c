@@ -437,7 +437,7 @@ static am_status flush(ingest_sink *sink)
     const am_status st = flush_locked(sink);
     unlock(sink);
     if (st == AM_ERR_LIMIT)
-        return am_fail(&sink->err, st, "more than %u households", UINT32_MAX - 2);
+        return am_fail(&sink->err, st, "more than %u households", UINT32_MAX - 1);
     return st == AM_OK ? AM_OK : am_fail(&sink->err, st, "out of memory storing records");
 }
 

@@ -517,6 +517,8 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
     if (!keep) {
         am_hood_free(&hood);
         filter_free(&f);
+        if (st == AM_ERR_LIMIT)
+            return am_fail(&ctx->err, st, "more than %u records to match", UINT32_MAX - 1);
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory matching");
     }
     for (size_t i = 0; i < a->findings.count; i++) {

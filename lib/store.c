@@ -3,12 +3,12 @@
  */
 #include "store.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
 #include "alloc.h"
+#include "thread_pair.h"
 
 am_status am_store_add(am_store *store, const am_record *record)
 {
@@ -53,10 +53,14 @@ static am_status grow_slots(am_store *store, size_t wanted)
     return AM_OK;
 }
 
+/* Most households a store can number: references are 32-bit, 0 is none. */
+#define MAX_HOUSEHOLDS ((size_t)UINT32_MAX - 1)
+
+/* Makes room for up to `more` new households, as many as the limit lets. */
 static am_status reserve_households(am_store *store, size_t more)
 {
-    if (store->nhouseholds + more >= UINT32_MAX)
-        return AM_ERR_LIMIT;
+    if (more > MAX_HOUSEHOLDS - store->nhouseholds)
+        more = MAX_HOUSEHOLDS - store->nhouseholds;
     if (grow_slots(store, store->nhouseholds + more) != AM_OK)
         return AM_ERR_NOMEM;
     if (store->nhouseholds + more > store->households_capacity) {
@@ -72,7 +76,8 @@ static am_status reserve_households(am_store *store, size_t more)
     return AM_OK;
 }
 
-/* Finds or adds a token whose slot chain starts at s; room is reserved. */
+/* Finds or adds a token whose slot chain starts at s; room is reserved.
+ * Returns its reference, or 0 when it is new and the store is full. */
 static uint32_t intern_at(am_store *store, size_t s, const unsigned char token[AM_TOKEN_BYTES])
 {
     while (store->slots[s]) {
@@ -80,6 +85,8 @@ static uint32_t intern_at(am_store *store, size_t s, const unsigned char token[A
             return store->slots[s];
         s = (s + 1) & (store->nslots - 1);
     }
+    if (store->nhouseholds == MAX_HOUSEHOLDS)
+        return 0;
     memcpy(store->households[store->nhouseholds++], token, AM_TOKEN_BYTES);
     store->slots[s] = (uint32_t)store->nhouseholds;
     return store->slots[s];
@@ -92,7 +99,7 @@ am_status am_store_household(am_store *store, const unsigned char token[AM_TOKEN
     if (st != AM_OK)
         return st;
     *ref = intern_at(store, slot_of(token, store->nslots), token);
-    return AM_OK;
+    return *ref ? AM_OK : AM_ERR_LIMIT;
 }
 
 /* How far ahead the slots are fetched: enough lookups in flight to hide
@@ -113,6 +120,8 @@ am_status am_store_households(am_store *store, const unsigned char *tokens, size
         if (i >= LOOKAHEAD) {
             const size_t k = i - LOOKAHEAD;
             refs[k] = intern_at(store, ahead[k % LOOKAHEAD], tokens + k * AM_TOKEN_BYTES);
+            if (!refs[k])
+                return AM_ERR_LIMIT;
         }
         const size_t half = i - LOOKAHEAD / 2;
         if (i >= LOOKAHEAD / 2 && half < n) {
@@ -126,13 +135,6 @@ am_status am_store_households(am_store *store, const unsigned char *tokens, size
         }
     }
     return AM_OK;
-}
-
-void am_store_households_clear(am_store *store)
-{
-    if (store->slots)
-        memset(store->slots, 0, store->nslots * sizeof *store->slots);
-    store->nhouseholds = 0;
 }
 
 static int compare_records(const void *pa, const void *pb)
@@ -257,14 +259,7 @@ am_status am_store_sort(am_store *store, unsigned threads)
     flag_sort(r, n, 0, end);
     /* The buckets are independent: each thread sorts a run of them. */
     bucket_sorter halves[2] = {{r, end, 0, BUCKETS / 2}, {r, end, BUCKETS / 2, BUCKETS}};
-    pthread_t helper;
-    if (threads > 1 && pthread_create(&helper, NULL, sort_buckets, &halves[1]) == 0) {
-        sort_buckets(&halves[0]);
-        pthread_join(helper, NULL);
-    } else {
-        sort_buckets(&halves[0]);
-        sort_buckets(&halves[1]);
-    }
+    am_run_pair(sort_buckets, &halves[0], &halves[1], threads, n);
     return AM_OK;
 }
 

@@ -48,16 +48,13 @@ am_status am_store_household(am_store *store, const unsigned char token[AM_TOKEN
                              uint32_t *ref);
 
 /* Interns n tokens at once, as n calls of am_store_household() would,
- * with the table's cache misses overlapped: for moving a reader's batch
- * of households into a large table.  tokens holds n tokens back to back;
- * refs[i] receives the reference of the i-th.  Returns AM_OK, AM_ERR_NOMEM or AM_ERR_LIMIT; on failure
- * nothing has been added. */
+ * with the table's cache misses overlapped: for moving a reader's batch of
+ * households into a large table.  tokens holds n tokens back to back;
+ * refs[i] receives the reference of the i-th.  Returns AM_OK,
+ * AM_ERR_NOMEM (nothing added), or AM_ERR_LIMIT (the tokens before the
+ * first that did not fit are interned). */
 am_status am_store_households(am_store *store, const unsigned char *tokens, size_t n,
                               uint32_t *refs);
-
-/* Forgets every interned household, keeping the table's memory: a
- * reader's batch table starts afresh with each batch. */
-void am_store_households_clear(am_store *store);
 
 /* Sorts records by person, code, start, end, feed, line: the order every
  * matcher walks; with threads > 1, on two threads.  Sorts in place and

@@ -30,6 +30,7 @@ typedef struct am_key {
 
 /* Tokens are compared billions of times while sorting and grouping; two
  * 64-bit words do it without a call to memcmp. */
+_Static_assert(AM_TOKEN_BYTES == 16, "tokens are compared as two 64-bit words");
 static inline uint64_t am_token_word(const unsigned char *p)
 {
     uint64_t w;

@@ -81,14 +81,6 @@ START_TEST(households_batch_equals_one_at_a_time)
         ck_assert(one[i] >= 1 && one[i] <= a.nhouseholds);
         ck_assert(memcmp(a.households[one[i] - 1], asked[i], AM_TOKEN_BYTES) == 0);
     }
-    /* Cleared, the table numbers from 1 again. */
-    am_store_households_clear(&b);
-    ck_assert_uint_eq(b.nhouseholds, 0);
-    uint32_t ref;
-    ck_assert_int_eq(am_store_household(&b, asked[LOOKUPS - 1], &ref), AM_OK);
-    ck_assert_uint_eq(ref, 1);
-    ck_assert_int_eq(am_store_households(&b, asked[LOOKUPS - 1], 1, &ref), AM_OK);
-    ck_assert_uint_eq(ref, 1);
     am_store_free(&a);
     am_store_free(&b);
     free(pool);
