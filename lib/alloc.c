@@ -1,9 +1,9 @@
 /*
  * alloc.c — allocation wrappers (see alloc.h).
  *
- * With -DAM_FAULT_INJECTION the wrappers count allocations per thread and
- * fail the one chosen by am_fault_fail_at(); production builds compile the
- * counter away.
+ * With -DAM_FAULT_INJECTION the wrappers count allocations, in all threads
+ * together, and fail the one chosen by am_fault_fail_at(); production
+ * builds compile the counter away.
  */
 #include "alloc.h"
 
@@ -11,17 +11,22 @@
 #include <string.h>
 
 #ifdef AM_FAULT_INJECTION
+#include <stdatomic.h>
+
 #include "fault.h"
 
-static _Thread_local unsigned long fault_countdown;
+/* One countdown for every thread, so that the allocations of a run's
+ * helper threads can be made to fail too. */
+static atomic_ulong fault_countdown;
 
-void am_fault_fail_at(unsigned long nth) { fault_countdown = nth; }
+void am_fault_fail_at(unsigned long nth) { atomic_store(&fault_countdown, nth); }
 
 static int should_fail(void)
 {
-    if (fault_countdown == 0)
-        return 0;
-    return --fault_countdown == 0;
+    unsigned long left = atomic_load(&fault_countdown);
+    while (left != 0 && !atomic_compare_exchange_weak(&fault_countdown, &left, left - 1))
+        ;
+    return left == 1;
 }
 #else
 static int should_fail(void) { return 0; }

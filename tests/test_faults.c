@@ -35,8 +35,10 @@ static am_status set_all(am_feed *feed, const char *const (*keys)[2])
     return AM_OK;
 }
 
-/* One whole run; returns the first failure. */
-static am_status run_once(const char *out_dir)
+/* One whole run over the given payments, on this many threads; returns
+ * the first failure. */
+static am_status run_once(const char *out_dir, const char *pay_text, size_t pay_len,
+                          unsigned threads)
 {
     static const char *const pay_keys[][2] = {
         {"agency", "MCA"}, {"person_id", "身份证号"}, {"household_id", "户号"},
@@ -55,7 +57,8 @@ static am_status run_once(const char *out_dir)
     snprintf(path, sizeof path, "%s/data/catalogue", getenv("AM_SOURCE_ROOT"));
     if ((st = am_load_catalogue(ctx, path)) != AM_OK)
         goto done;
-    if ((st = am_load_key(ctx, test_key, sizeof test_key)) != AM_OK)
+    if ((st = am_load_key(ctx, test_key, sizeof test_key)) != AM_OK ||
+        (st = am_set_threads(ctx, threads)) != AM_OK)
         goto done;
     snprintf(path, sizeof path, "%s/data/rules/default.rules", getenv("AM_SOURCE_ROOT"));
     if ((st = am_load_rules(ctx, path)) != AM_OK)
@@ -63,7 +66,7 @@ static am_status run_once(const char *out_dir)
     if ((st = am_feed_new(ctx, "mca", &pay)) != AM_OK || (st = set_all(pay, pay_keys)) != AM_OK ||
         (st = am_feed_new(ctx, "psb", &reg)) != AM_OK || (st = set_all(reg, reg_keys)) != AM_OK)
         goto done;
-    if ((st = am_feed_ingest_buffer(pay, payments, sizeof payments - 1)) != AM_OK ||
+    if ((st = am_feed_ingest_buffer(pay, pay_text, pay_len)) != AM_OK ||
         (st = am_feed_ingest_buffer(reg, registry, sizeof registry - 1)) != AM_OK)
         goto done;
     if ((st = am_reconcile(ctx, NULL, NULL)) != AM_OK)
@@ -77,25 +80,55 @@ done:
     return st;
 }
 
-START_TEST(every_allocation_can_fail)
+/* Fails allocation 1, 2, 3, ... of the run in turn, until a run needs
+ * fewer; returns how many runs that took. */
+static unsigned long fail_each_allocation(const char *pay_text, size_t pay_len, unsigned threads)
 {
     char dir[] = "/tmp/am_faults_XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
     unsigned long n = 1;
     for (;; n++) {
         am_fault_fail_at(n);
-        const am_status st = run_once(dir);
+        const am_status st = run_once(dir, pay_text, pay_len, threads);
         if (st == AM_OK)
             break;
         ck_assert_msg(st == AM_ERR_NOMEM, "allocation %lu: status %s", n, am_strerror(st));
         ck_assert_msg(n < 100000, "no end to allocations");
     }
-    /* The loop ended because allocation n was never reached: the run was
-     * complete, so every earlier failure point was exercised. */
-    ck_assert_uint_gt(n, 50);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
+    return n;
+}
+
+START_TEST(every_allocation_can_fail)
+{
+    /* The loop ended because allocation n was never reached: the run was
+     * complete, so every earlier failure point was exercised. */
+    ck_assert_uint_gt(fail_each_allocation(payments, sizeof payments - 1, 1), 50);
+}
+END_TEST
+
+/* Enough records that the sort, the household index, the matchers and
+ * the evidence scan each hand half their work to a second thread, whose
+ * allocations fail in turn like the first's. */
+START_TEST(every_allocation_can_fail_on_two_threads)
+{
+    enum { ROWS = 9000 };
+    const size_t cap = sizeof payments + ROWS * 80;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    size_t len = (size_t)snprintf(text, cap, "%s", payments);
+    for (int i = 0; i < ROWS; i++) {
+        const int month = 1 + i % 12, day = 1 + i / 12 % 28;
+        len += (size_t)snprintf(text + len, cap - len, "%s,H%d,%s,%d.00,2024-%02d-%02d,2024-%02d-%02d\n",
+                                i % 2 ? "441900890101221" : "11010519491231002X", 2 + i % 3,
+                                i % 3 ? "城市低保" : "特困", 100 + i % 50, month, day, month,
+                                day);
+    }
+    ck_assert_uint_lt(len, cap);
+    ck_assert_uint_gt(fail_each_allocation(text, len, 2), 50);
+    free(text);
 }
 END_TEST
 
@@ -105,6 +138,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, every_allocation_can_fail);
+    tcase_add_test(tc, every_allocation_can_fail_on_two_threads);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
