@@ -139,10 +139,8 @@ typedef struct claim_assigner {
 static void *assign_range(void *arg)
 {
     const claim_assigner *a = arg;
-    for (uint32_t i = a->begin; i < a->end;) {
-        uint32_t j = i + 1;
-        while (j < a->end && am_token_eq(a->records[j].person, a->records[i].person))
-            j++;
+    for (size_t i = a->begin; i < a->end;) {
+        const size_t j = am_person_run_end(a->records, a->end, i);
         assign_claims(a->cat, &a->records[i], &a->records[j], a->hukou);
         i = j;
     }
@@ -226,9 +224,7 @@ am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned t
     if (hukou >= 0) {
         /* Cut at a person boundary: a person's claims look at their own
          * hukou records only. */
-        uint32_t cut = n / 2;
-        while (cut > 0 && cut < n && am_token_eq(records[cut].person, records[cut - 1].person))
-            cut++;
+        const uint32_t cut = (uint32_t)am_person_boundary(records, n, n / 2);
         claim_assigner halves[2] = {{cat, records, 0, cut, hukou}, {cat, records, cut, n, hukou}};
         am_run_pair(assign_range, &halves[0], &halves[1], threads, n);
     }

@@ -568,9 +568,7 @@ am_status am_match_persons(const am_ctx *ctx, const am_household_index *index,
     pe.held = am_calloc(ncodes / 64 + 1, sizeof *pe.held);
     am_status st = pe.held ? AM_OK : AM_ERR_NOMEM;
     for (size_t i = begin; i < n && st == AM_OK;) {
-        size_t j = i + 1;
-        while (j < n && am_token_eq(records[j].person, records[i].person))
-            j++;
+        const size_t j = am_person_run_end(records, n, i);
         pe.begin = &records[i];
         pe.end = &records[j];
         st = judge_person(&pe);

@@ -9,7 +9,6 @@
  * and eight give byte-identical output.
  */
 #include <pthread.h>
-#include <string.h>
 
 #include "alloc.h"
 #include "duplicate.h"
@@ -37,15 +36,6 @@ static void *work(void *arg)
     return NULL;
 }
 
-/* Moves a cut forward to the first record of a person. */
-static size_t person_start(const am_store *store, size_t at)
-{
-    while (at > 0 && at < store->count &&
-           am_token_eq(store->records[at].person, store->records[at - 1].person))
-        at++;
-    return at;
-}
-
 am_status am_match_all(am_ctx *ctx, const am_household_index *index, int32_t window_start,
                        int32_t window_end, unsigned threads)
 {
@@ -65,7 +55,7 @@ am_status am_match_all(am_ctx *ctx, const am_household_index *index, int32_t win
         *w = (worker){.ctx = ctx, .index = index, .window_start = window_start,
                       .window_end = window_end, .status = AM_OK};
         w->begin = t == 0 ? 0 : workers[t - 1].end;
-        w->end = t + 1 == threads ? n : person_start(&ctx->store, n / threads * (t + 1));
+        w->end = t + 1 == threads ? n : am_person_boundary(ctx->store.records, n, n / threads * (t + 1));
         if (w->end < w->begin)
             w->end = w->begin;
         w->first = t == 0 ? 1 : workers[t - 1].last;

@@ -562,9 +562,7 @@ static am_status check_claims(am_snapshot *snap, const am_catalogue *cat, am_err
     if (hukou < 0)
         return AM_OK;
     for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && memcmp(r[j].person, r[i].person, AM_TOKEN_BYTES) == 0)
-            j++;
+        const size_t j = am_person_run_end(r, n, i);
         for (size_t a = i; a < j; a++) {
             if (r[a].household || !am_code_is_item(cat, r[a].code))
                 continue;

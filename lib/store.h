@@ -56,6 +56,25 @@ am_status am_store_household(am_store *store, const unsigned char token[AM_TOKEN
 am_status am_store_households(am_store *store, const unsigned char *tokens, size_t n,
                               uint32_t *refs);
 
+/* In records sorted by person (n of them): one past the last record of
+ * the person whose first record is records[i]. */
+static inline size_t am_person_run_end(const am_record *records, size_t n, size_t i)
+{
+    size_t j = i + 1;
+    while (j < n && am_token_eq(records[j].person, records[i].person))
+        j++;
+    return j;
+}
+
+/* In records sorted by person: `at`, or the first person boundary after
+ * it, so that a cut there splits no person's records. */
+static inline size_t am_person_boundary(const am_record *records, size_t n, size_t at)
+{
+    while (at > 0 && at < n && am_token_eq(records[at].person, records[at - 1].person))
+        at++;
+    return at;
+}
+
 /* Sorts records by person, code, start, end, feed, line: the order every
  * matcher walks; with threads > 1, on two threads.  Sorts in place and
  * allocates nothing; returns AM_OK. */
