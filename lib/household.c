@@ -19,19 +19,28 @@ static int fact_code(const am_catalogue *cat, const char *name)
 int am_hukou_code(const am_catalogue *cat) { return fact_code(cat, "HUKOU"); }
 int am_death_code(const am_catalogue *cat) { return fact_code(cat, "DEATH"); }
 
-/* Assigns claim households within one person's run of records. */
+uint32_t am_hukou_household_on(const am_record *begin, const am_record *end, int hukou,
+                               int32_t day)
+{
+    /* Records are sorted by code, so the hukou records are one run; the
+     * scan is short (a person has few). */
+    for (const am_record *h = begin; h < end; h++)
+        if (h->code == hukou && h->household && h->start <= day && day <= h->end)
+            return h->household;
+    return 0;
+}
+
+/* Assigns claim households within one person's run of records.  Only a
+ * record that gains one is written: a snapshot's records are a read-only
+ * mapping, which this pass must leave untouched. */
 static void assign_claims(const am_catalogue *cat, am_record *begin, am_record *end, int hukou)
 {
     for (am_record *r = begin; r < end; r++) {
         if (r->household || !am_code_is_item(cat, r->code))
             continue;
-        /* Records are sorted by code, so the hukou records are one run;
-         * the scan is short (a person has few). */
-        for (const am_record *h = begin; h < end; h++)
-            if (h->code == hukou && h->household && h->start <= r->start && r->start <= h->end) {
-                r->household = h->household;
-                break;
-            }
+        const uint32_t household = am_hukou_household_on(begin, end, hukou, r->start);
+        if (household)
+            r->household = household;
     }
 }
 

@@ -51,6 +51,12 @@ am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned t
 
 void am_households_free(am_household_index *index);
 
+/* The household of the hukou record (code hukou) among one person's
+ * records [begin, end) that covers day, or 0: the claim household a
+ * payment starting that day is given when its feed names none. */
+uint32_t am_hukou_household_on(const am_record *begin, const am_record *end, int hukou,
+                               int32_t day);
+
 /* The run of records of the person with this token in the sorted store:
  * *begin and *end, empty when the person has none. */
 void am_person_records(const am_store *store, const unsigned char token[AM_TOKEN_BYTES],

@@ -552,8 +552,7 @@ am_status am_snapshot_need(am_snapshot *snap, int section, uint64_t offset, uint
 /* A payment without a claim household whose payee's hukou record gives
  * one at its start would be assigned one by am_households_build() — a
  * write into the read-only mapping.  A snapshot written from a reconciled
- * run has every such claim assigned already (keep this in step with
- * assign_claims in household.c). */
+ * run has every such claim assigned already. */
 static am_status check_claims(am_snapshot *snap, const am_catalogue *cat, am_err *err)
 {
     const int hukou = snap->hukou;
@@ -563,16 +562,12 @@ static am_status check_claims(am_snapshot *snap, const am_catalogue *cat, am_err
         return AM_OK;
     for (size_t i = 0; i < n;) {
         const size_t j = am_person_run_end(r, n, i);
-        for (size_t a = i; a < j; a++) {
-            if (r[a].household || !am_code_is_item(cat, r[a].code))
-                continue;
-            for (size_t b = i; b < j; b++)
-                if (r[b].code == hukou && r[b].household && r[b].start <= r[a].start &&
-                    r[a].start <= r[b].end)
-                    return corrupt(err, snap, "record %zu lacks the claim household of its "
-                                              "payee's hukou: not written from a reconciled run",
-                                   a);
-        }
+        for (size_t a = i; a < j; a++)
+            if (!r[a].household && am_code_is_item(cat, r[a].code) &&
+                am_hukou_household_on(&r[i], &r[j], hukou, r[a].start))
+                return corrupt(err, snap, "record %zu lacks the claim household of its "
+                                          "payee's hukou: not written from a reconciled run",
+                               a);
         i = j;
     }
     return AM_OK;
