@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "blanks.h"
 #include "context.h"
 #include "money.h"
 
@@ -108,16 +109,6 @@ static int lookup_code(am_feed *feed, const char *text, size_t len)
     return am_catalogue_item(cat, text, len);
 }
 
-static void trim(const char **s, size_t *len)
-{
-    while (*len && (**s == ' ' || **s == '\t')) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-        (*len)--;
-}
-
 /* item_map / fact_map: "text:CODE | text:CODE".  The last ':' of an entry
  * splits it, so the text itself may contain colons.  '|' separates
  * entries because ';' and '#' start comments in the centre file. */
@@ -139,13 +130,13 @@ static am_status set_code_map(am_feed *feed, const char *key, const char *value)
                 colon = q;
         const char *text = p, *code = colon ? colon + 1 : NULL;
         size_t text_len = colon ? (size_t)(colon - p) : 0, code_len = colon ? (size_t)(end - code) : 0;
-        trim(&text, &text_len);
+        am_trim_blanks(&text, &text_len);
         if (code)
-            trim(&code, &code_len);
+            am_trim_blanks(&code, &code_len);
         const char *next = *end ? end + 1 : end;
         const char *blank = p;
         size_t blank_len = (size_t)(end - p);
-        trim(&blank, &blank_len);
+        am_trim_blanks(&blank, &blank_len);
         if (blank_len == 0) { /* "a:X|" or a continuation line starting with '|' */
             p = next;
             continue;

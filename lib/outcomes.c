@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "blanks.h"
 #include "csv_reader.h"
 #include "day.h"
 
@@ -31,16 +32,6 @@ typedef struct loader {
     am_status st;
 } loader;
 
-static void trim(const char **s, size_t *len)
-{
-    while (*len && (**s == ' ' || **s == '\t')) {
-        (*s)++;
-        (*len)--;
-    }
-    while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-        (*len)--;
-}
-
 static int fail_row(loader *l, uint64_t line, am_status st, const char *what)
 {
     l->st = am_fail(l->err, st, "%s:%llu: %s", l->path, (unsigned long long)line, what);
@@ -49,7 +40,7 @@ static int fail_row(loader *l, uint64_t line, am_status st, const char *what)
 
 int am_outcome_parse(const char *s, size_t len, am_outcome *out)
 {
-    trim(&s, &len);
+    am_trim_blanks(&s, &len);
     for (int k = AM_OUTCOME_CONFIRMED; k < AM_OUTCOME__COUNT; k++) {
         const char *name = am_outcome_name((am_outcome)k);
         if (strlen(name) != len)
@@ -74,7 +65,7 @@ static int header(loader *l, const am_text_row *row)
         for (size_t f = 0; f < row->nfields; f++) {
             const char *s = row->field[f];
             size_t len = row->len[f];
-            trim(&s, &len);
+            am_trim_blanks(&s, &len);
             if (len == strlen(column_names[c]) && memcmp(s, column_names[c], len) == 0) {
                 l->col[c] = (int)f;
                 break;
@@ -101,7 +92,7 @@ static int on_row(void *user, const am_text_row *row)
     for (size_t f = 0; f < row->nfields; f++) {
         const char *s = row->field[f];
         size_t len = row->len[f];
-        trim(&s, &len);
+        am_trim_blanks(&s, &len);
         empty &= len == 0;
     }
     if (empty)
@@ -118,7 +109,7 @@ static int on_row(void *user, const am_text_row *row)
     am_outcome_entry e = {.order = (uint32_t)l->o->count};
     const char *s = row->field[l->col[COL_ID]];
     size_t len = row->len[l->col[COL_ID]];
-    trim(&s, &len);
+    am_trim_blanks(&s, &len);
     int ok = len == 32;
     for (size_t i = 0; ok && i < 32; i++) {
         const char c = s[i] >= 'A' && s[i] <= 'F' ? (char)(s[i] - 'A' + 'a') : s[i];
@@ -136,7 +127,7 @@ static int on_row(void *user, const am_text_row *row)
     e.outcome = (uint8_t)outcome;
     s = row->field[l->col[COL_DATE]];
     len = row->len[l->col[COL_DATE]];
-    trim(&s, &len);
+    am_trim_blanks(&s, &len);
     if (!am_day_parse(s, len, AM_DATE_AUTO, &e.day))
         return fail_row(l, row->line, AM_ERR_FORMAT,
                         "date: expected the date of the outcome as YYYY-MM-DD");
