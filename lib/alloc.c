@@ -7,6 +7,7 @@
  */
 #include "alloc.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,3 +61,16 @@ char *am_strndup(const char *s, size_t len)
 }
 
 char *am_strdup(const char *s) { return am_strndup(s, strlen(s)); }
+
+int am_grow_array(void **array, size_t *capacity, size_t size)
+{
+    const size_t cap = *capacity ? *capacity * 2 : 16;
+    if (cap > SIZE_MAX / size)
+        return 0;
+    void *grown = am_realloc(*array, cap * size);
+    if (!grown)
+        return 0;
+    *array = grown;
+    *capacity = cap;
+    return 1;
+}

@@ -18,4 +18,9 @@ void am_free(void *ptr);
 char *am_strndup(const char *s, size_t len);
 char *am_strdup(const char *s);
 
+/* Doubles the capacity of a growing array of elements of size bytes (to
+ * 16 when empty), moving *array if need be.  Returns 1, or 0 when out of
+ * memory, *array and *capacity then unchanged. */
+int am_grow_array(void **array, size_t *capacity, size_t size);
+
 #endif

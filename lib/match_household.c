@@ -41,19 +41,9 @@ typedef struct household_eval {
     am_spans days[2], both;
 } household_eval;
 
-static int grow(void **array, size_t *capacity, size_t size)
-{
-    const size_t cap = *capacity ? *capacity * 2 : 16;
-    void *grown = am_realloc(*array, cap * size);
-    if (!grown)
-        return 0;
-    *array = grown;
-    *capacity = cap;
-    return 1;
-}
-
-#define PUSH(array, count, capacity, value)                                                   \
-    (((count) < (capacity) || grow((void **)&(array), &(capacity), sizeof *(array))) &&        \
+#define PUSH(array, count, capacity, value)                                               \
+    (((count) < (capacity) ||                                                              \
+      am_grow_array((void **)&(array), &(capacity), sizeof *(array))) &&                   \
      ((array)[(count)++] = (value), 1))
 
 static int32_t reach_of(const am_catalogue *cat, const am_rule *rule, const am_record *r)

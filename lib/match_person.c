@@ -60,18 +60,7 @@ typedef struct person_eval {
 
 #define GROW(array, count, capacity)                                                        \
     ((count) < (capacity) ||                                                                \
-     grow_array((void **)&(array), &(capacity), sizeof *(array)))
-
-static int grow_array(void **array, size_t *capacity, size_t size)
-{
-    const size_t cap = *capacity ? *capacity * 2 : 16;
-    void *grown = am_realloc(*array, cap * size);
-    if (!grown)
-        return 0;
-    *array = grown;
-    *capacity = cap;
-    return 1;
-}
+     am_grow_array((void **)&(array), &(capacity), sizeof *(array)))
 
 static int add_holding(person_eval *pe, const holding *h)
 {
