@@ -128,19 +128,13 @@ am_status am_feed_stats_get(const am_ctx *ctx, size_t i, am_feed_stats *out)
 am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
                         const char *detail)
 {
-    if (ctx->nrejects == ctx->rejects_capacity) {
-        const size_t cap = ctx->rejects_capacity ? ctx->rejects_capacity * 2 : 256;
-        am_reject_entry *grown = am_realloc(ctx->rejects, cap * sizeof *grown);
-        if (!grown)
-            return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory recording rejects");
-        ctx->rejects = grown;
-        ctx->rejects_capacity = cap;
-    }
     char *copy = am_strdup(detail);
-    if (!copy)
+    const am_reject_entry entry = {
+        .feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
+    if (!copy || am_ctx_reject_entry(ctx, &entry) != AM_OK) {
+        am_free(copy);
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory recording rejects");
-    ctx->rejects[ctx->nrejects++] =
-        (am_reject_entry){.feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
+    }
     feed->rows_rejected++;
     feed->by_reason[reason]++;
     return AM_OK;
