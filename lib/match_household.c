@@ -95,6 +95,32 @@ static int add_cluster_stake(household_eval *he, const am_catalogue *cat, am_sta
     return 1;
 }
 
+/* Adds the finding about household made of the involved records, codes
+ * and agencies gathered in he. */
+static am_status emit(household_eval *he, const am_rule *rule, uint32_t household, am_kind kind,
+                      int32_t start, int32_t end, int64_t days, int64_t amount)
+{
+    const am_finding_draft d = {
+        .kind = kind,
+        .rule_id = rule->id,
+        .policy_source = rule->source,
+        .priority = "normal",
+        .household_subject = 1,
+        .subject = he->ctx->store.households[household - 1],
+        .start = start,
+        .end = end,
+        .days = days,
+        .amount_fen = amount,
+        .codes = he->codes,
+        .ncodes = he->ncodes,
+        .agencies = he->agencies,
+        .nagencies = he->nagencies,
+        .evidence = he->involved,
+        .nevidence = he->ninvolved,
+    };
+    return am_findings_add(he->ctx, he->out, &d);
+}
+
 static am_status judge_household(household_eval *he, const am_rule *rule,
                                  const am_household_index *ix, uint32_t household)
 {
@@ -140,25 +166,8 @@ static am_status judge_household(household_eval *he, const am_rule *rule,
                   (uint16_t)he->ctx->feeds[r->feed]->agency))
             return AM_ERR_NOMEM;
     }
-    const am_finding_draft d = {
-        .kind = AM_KIND_HOUSEHOLD_DUPLICATE,
-        .rule_id = rule->id,
-        .policy_source = rule->source,
-        .priority = "normal",
-        .household_subject = 1,
-        .subject = he->ctx->store.households[household - 1],
-        .start = stake.first,
-        .end = stake.last,
-        .days = stake.days,
-        .amount_fen = stake.amount_fen,
-        .codes = he->codes,
-        .ncodes = he->ncodes,
-        .agencies = he->agencies,
-        .nagencies = he->nagencies,
-        .evidence = he->involved,
-        .nevidence = he->ninvolved,
-    };
-    return am_findings_add(he->ctx, he->out, &d);
+    return emit(he, rule, household, AM_KIND_HOUSEHOLD_DUPLICATE, stake.first, stake.last,
+                stake.days, stake.amount_fen);
 }
 
 static int add_side(household_eval *he, int side, int32_t start, int32_t end,
@@ -228,25 +237,9 @@ static am_status household_exclusive(household_eval *he, const am_rule *rule,
                 return AM_ERR_NOMEM;
         }
     }
-    const am_finding_draft d = {
-        .kind = AM_KIND_CONFLICT,
-        .rule_id = rule->id,
-        .policy_source = rule->source,
-        .priority = "normal",
-        .household_subject = 1,
-        .subject = he->ctx->store.households[household - 1],
-        .start = he->both.v[0].start,
-        .end = he->both.v[he->both.n - 1].end,
-        .days = am_spans_days(&he->both),
-        .amount_fen = cost[0] < cost[1] ? cost[0] : cost[1],
-        .codes = he->codes,
-        .ncodes = he->ncodes,
-        .agencies = he->agencies,
-        .nagencies = he->nagencies,
-        .evidence = he->involved,
-        .nevidence = he->ninvolved,
-    };
-    return am_findings_add(he->ctx, he->out, &d);
+    return emit(he, rule, household, AM_KIND_CONFLICT, he->both.v[0].start,
+                he->both.v[he->both.n - 1].end, am_spans_days(&he->both),
+                cost[0] < cost[1] ? cost[0] : cost[1]);
 }
 
 am_status am_match_households(const am_ctx *ctx, const am_household_index *index, uint32_t first,
