@@ -224,15 +224,11 @@ static int reject(am_reject *why, am_reject reason)
     return 0;
 }
 
-/* Checks the characters of an ID of the right alphabet and length, upgrades
- * a legacy ID, and validates birth date and check character. */
+/* Checks an ID of the right length whose only X, if any, is its check
+ * character: upgrades a legacy ID, and validates birth date and check
+ * character. */
 static int validate(char id[AM_ID_LEN], size_t n, char out[AM_ID_LEN], am_reject *why)
 {
-    /* Only the check character may be X; a 15-digit legacy ID has none. */
-    for (size_t i = 0; i < n; i++)
-        if (id[i] == 'X' && i != AM_ID_LEN - 1)
-            return reject(why, AM_REJECT_BAD_CHAR);
-
     if (n == LEGACY_LEN) {
         /* area(6) YYMMDD(6) seq(3) -> area(6) 19YYMMDD(8) seq(3) check(1);
          * memmove because source and destination overlap. */
@@ -298,11 +294,14 @@ int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject 
      * outside the ID alphabet outranks a wrong length, because it says more
      * precisely what is wrong with the field. */
     size_t n = 0;
-    int alphabet_ok = 1;
+    int alphabet_ok = 1, misplaced_x = 0;
     id_cursor c = start;
     for (int ch; (ch = next_char(&c)) != CH_END;) {
         if (!is_digit(ch) && ch != 'X')
             alphabet_ok = 0;
+        /* Only the check character may be X; a legacy ID has none. */
+        if (ch == 'X' && n != AM_ID_LEN - 1)
+            misplaced_x = 1;
         if (n < AM_ID_LEN)
             id[n] = (char)ch;
         n++;
@@ -314,6 +313,8 @@ int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject 
         return reject(why, AM_REJECT_BAD_CHAR);
     if (n != LEGACY_LEN && n != AM_ID_LEN)
         return reject(why, AM_REJECT_BAD_LENGTH);
+    if (misplaced_x)
+        return reject(why, AM_REJECT_BAD_CHAR);
 
     return validate(id, n, out, why);
 }

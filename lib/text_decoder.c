@@ -193,6 +193,24 @@ static am_status use_encoding(am_text_decoder *d, am_encoding enc)
     return AM_OK;
 }
 
+/* The index of the first byte of a word (in memory order) whose high bit
+ * is set in w, which has only high bits and at least one. */
+static unsigned first_marked_byte(uint64_t w)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (unsigned)__builtin_clzll(w) >> 3;
+#else
+    return (unsigned)__builtin_ctzll(w) >> 3;
+#endif
+}
+
+/* A complete, valid U+1000..U+CFFF at s: three bytes, lead E1..EC. */
+static int is_common_cjk(const unsigned char *s, size_t n)
+{
+    return n >= 3 && s[0] >= 0xE1 && s[0] <= 0xEC && (s[1] & 0xC0) == 0x80 &&
+           (s[2] & 0xC0) == 0x80;
+}
+
 /* Copies the valid text in[from..to) to the output. */
 static void put_run(am_text_decoder *d, const unsigned char *in, size_t from, size_t to)
 {
@@ -213,24 +231,30 @@ static am_status utf8_span(am_text_decoder *d, const unsigned char *in, size_t l
     am_status st;
 
     while (i < len) {
+        /* ASCII eight bytes at a time, stopping on the first byte that is
+         * not rather than on the word that holds it. */
         while (i + 8 <= len) {
             memcpy(&w, in + i, 8);
-            if (w & HIGH_BITS)
+            w &= HIGH_BITS;
+            if (w) {
+                i += (size_t)first_marked_byte(w);
                 break;
+            }
             i += 8;
         }
         if (i == len)
             break;
-        unsigned c = in[i];
-        if (c < 0x80) {
+        if (in[i] < 0x80) {
             i++;
             continue;
         }
-        /* The common CJK case (U+1000..U+CFFF) without the general check;
-         * U+E000..U+FFFF goes the long way, where the BOM is caught. */
-        if (c >= 0xE1 && c <= 0xEC && i + 3 <= len && (in[i + 1] & 0xC0) == 0x80 &&
-            (in[i + 2] & 0xC0) == 0x80) {
-            i += 3;
+        /* The common CJK case (U+1000..U+CFFF), a name's characters in a
+         * row, without the general check; U+E000..U+FFFF goes the long
+         * way, where the BOM is caught. */
+        if (is_common_cjk(in + i, len - i)) {
+            do
+                i += 3;
+            while (is_common_cjk(in + i, len - i));
             continue;
         }
         int r = utf8_check(in + i, len - i, &adv);
