@@ -158,7 +158,9 @@ int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
 struct ingest_sink {
     am_ctx *ctx;
     pthread_mutex_t *lock;  /* NULL when reading alone */
-    am_store batch;         /* records; household = index into tokens + 1 */
+    am_record *records;     /* BATCH of them once allocated; household =
+                             * index into tokens + 1 */
+    size_t nrecords;
     unsigned char (*tokens)[AM_TOKEN_BYTES]; /* BATCH of them once allocated */
     size_t ntokens;
     uint32_t *refs;         /* the context's reference of each token, at a move */
@@ -352,15 +354,15 @@ static int parse_value(const am_row_mapper *st, const am_text_row *row, am_recor
     const am_fact *fact = &cat->facts[rec->code - cat->nitems];
     if (fact->value_max == 0)
         return 1;
-    const char *col = feed->column[AM_COL_VALUE];
-    char expected[80];
-    snprintf(expected, sizeof expected, "expected a value from %d to %d", fact->value_min,
-             fact->value_max);
     const char *text;
     const size_t len = column_text(st, row, AM_COL_VALUE, &text);
     int grade;
-    if (!parse_grade(text, len, &grade) || grade < fact->value_min || grade > fact->value_max)
-        return reject(out, AM_REJECT_BAD_GRADE, col, expected);
+    if (!parse_grade(text, len, &grade) || grade < fact->value_min || grade > fact->value_max) {
+        char expected[80];
+        snprintf(expected, sizeof expected, "expected a value from %d to %d", fact->value_min,
+                 fact->value_max);
+        return reject(out, AM_REJECT_BAD_GRADE, feed->column[AM_COL_VALUE], expected);
+    }
     rec->value = (uint8_t)grade;
     return 1;
 }
@@ -402,7 +404,6 @@ static void unlock(const ingest_sink *sink)
 static am_status flush_locked(ingest_sink *sink)
 {
     am_store *global = &sink->ctx->store;
-    am_store *batch = &sink->batch;
     if (sink->ntokens) {
         if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
             return AM_ERR_NOMEM;
@@ -410,14 +411,14 @@ static am_status flush_locked(ingest_sink *sink)
         if (st != AM_OK)
             return st;
     }
-    for (size_t i = 0; i < batch->count; i++) {
-        am_record r = batch->records[i];
-        if (r.household)
-            r.household = sink->refs[r.household - 1];
-        if (am_store_add(global, &r) != AM_OK)
-            return AM_ERR_NOMEM;
+    for (size_t i = 0; i < sink->nrecords; i++) {
+        uint32_t *household = &sink->records[i].household;
+        if (*household)
+            *household = sink->refs[*household - 1];
     }
-    batch->count = 0;
+    if (am_store_append(global, sink->records, sink->nrecords) != AM_OK)
+        return AM_ERR_NOMEM;
+    sink->nrecords = 0;
     sink->ntokens = 0;
     sink->last_index = 0;
     for (size_t i = 0; i < sink->nrejects; i++) {
@@ -470,7 +471,7 @@ static void sink_release(ingest_sink *sink)
     am_free(sink->rejects);
     am_free(sink->tokens);
     am_free(sink->refs);
-    am_store_free(&sink->batch);
+    am_free(sink->records);
 }
 
 /* Calls the progress callback, one reader at a time. */
@@ -514,15 +515,16 @@ static int on_row(void *user, const am_text_row *row)
         return 1;
     ingest_sink *sink = st->sink;
     if (ok) {
-        if (am_store_add(&sink->batch, &rec) != AM_OK) {
+        if (!sink->records && !(sink->records = am_malloc(BATCH * sizeof *sink->records))) {
             st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory storing records");
             return 1;
         }
+        sink->records[sink->nrecords++] = rec;
         feed->rows_ingested++;
     } else {
         st->status = sink_reject(sink, feed, row->line, out.reason, out.detail);
     }
-    if (st->status == AM_OK && sink->batch.count + sink->nrejects >= BATCH)
+    if (st->status == AM_OK && sink->nrecords + sink->nrejects >= BATCH)
         st->status = flush(sink);
     return st->status != AM_OK;
 }

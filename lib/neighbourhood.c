@@ -167,7 +167,7 @@ static am_status expand_and_copy(builder *b, am_hood *hood)
                     break;
                 }
             }
-            if (am_store_add(&hood->store, &r) != AM_OK)
+            if (am_store_append(&hood->store, &r, 1) != AM_OK)
                 st = nomem(b->err);
         }
     }

@@ -10,17 +10,24 @@
 #include "alloc.h"
 #include "thread_pair.h"
 
-am_status am_store_add(am_store *store, const am_record *record)
+am_status am_store_append(am_store *store, const am_record *records, size_t n)
 {
-    if (store->count == store->capacity) {
-        const size_t cap = store->capacity ? store->capacity * 2 : 4096;
+    if (n > store->capacity - store->count) {
+        size_t cap = store->capacity ? store->capacity : 4096;
+        while (cap - store->count < n) {
+            if (cap > SIZE_MAX / 2 / sizeof *records)
+                return AM_ERR_NOMEM;
+            cap *= 2;
+        }
         am_record *grown = am_realloc(store->records, cap * sizeof *grown);
         if (!grown)
             return AM_ERR_NOMEM;
         store->records = grown;
         store->capacity = cap;
     }
-    store->records[store->count++] = *record;
+    if (n)
+        memcpy(store->records + store->count, records, n * sizeof *records);
+    store->count += n;
     return AM_OK;
 }
 

@@ -39,8 +39,9 @@ typedef struct am_store {
     size_t nslots;
 } am_store;
 
-/* Appends a record.  Returns AM_OK or AM_ERR_NOMEM. */
-am_status am_store_add(am_store *store, const am_record *record);
+/* Appends n records, copied.  Returns AM_OK, or AM_ERR_NOMEM with the
+ * store unchanged. */
+am_status am_store_append(am_store *store, const am_record *records, size_t n);
 
 /* Interns a household token and returns its reference (index + 1) in *ref.
  * Returns AM_OK, AM_ERR_NOMEM, or AM_ERR_LIMIT at UINT32_MAX - 1 households. */

@@ -128,7 +128,7 @@ static void check_sort(size_t n, unsigned prefix_bytes, size_t persons, unsigned
         r.end = r.start + (int32_t)(next_random(&state) % 3);
         r.feed = (uint16_t)(next_random(&state) % 3);
         r.line = (uint32_t)i + 2;
-        ck_assert_int_eq(am_store_add(&store, &r), AM_OK);
+        ck_assert_int_eq(am_store_append(&store, &r, 1), AM_OK);
     }
     am_record *expected = malloc((n ? n : 1) * sizeof *expected);
     ck_assert_ptr_nonnull(expected);
