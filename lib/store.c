@@ -3,6 +3,7 @@
  */
 #include "store.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -173,6 +174,12 @@ static int compare_records(const void *pa, const void *pb)
 #define SMALL_RUN 32
 #define RADIX_DEPTH 3
 
+/* Each bucket is written front to back, but 256 of them interleaved are
+ * more streams than the hardware prefetcher follows: the place a bucket
+ * will write a few records on is asked for at each write, so that it
+ * is in cache when the carry chain gets there. */
+#define PREFETCH_AHEAD 4
+
 /* Distributes records[0, n) by token byte `depth` into end[0..255], each
  * one past its bucket's last record. */
 static void flag_sort(am_record *r, size_t n, unsigned depth, size_t end[BUCKETS])
@@ -196,6 +203,8 @@ static void flag_sort(am_record *r, size_t n, unsigned depth, size_t end[BUCKETS
             unsigned target = carried.person[depth];
             while (target != b) {
                 const am_record displaced = r[next[target]];
+                __builtin_prefetch((const void *)((uintptr_t)&r[next[target]] +
+                                                  PREFETCH_AHEAD * sizeof *r), 1);
                 r[next[target]++] = carried;
                 carried = displaced;
                 target = carried.person[depth];
