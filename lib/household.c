@@ -79,32 +79,45 @@ static void sort_claims(uint32_t *claims, size_t n, am_record *records)
     }
 }
 
-/* Lists records by household with a counting sort: offsets[h] ends up at
- * the first record of household ref h. */
-static am_status bucket(const am_record *records, uint32_t n,
-                        int (*wanted)(const am_record *, const void *), const void *arg,
-                        size_t nrefs, uint32_t **out, size_t *count, uint32_t **offsets)
+/* A list of store positions, household by household: items[first[h],
+ * first[h + 1]) are the positions of household ref h's wanted records,
+ * in store order. */
+typedef struct household_list {
+    int (*wanted)(const am_record *, const void *filter);
+    uint32_t **items;
+    size_t *count;
+    uint32_t **first;
+} household_list;
+
+/* Builds lists[0..nlists) with one counting sort, all of them in the same
+ * two passes over the store: the store is far larger than any cache, so
+ * it is the passes that cost, not the filters. */
+static am_status bucket(const am_record *records, uint32_t n, const void *filter, size_t nrefs,
+                        const household_list *lists, size_t nlists)
 {
-    *count = 0;
+    for (size_t l = 0; l < nlists; l++) {
+        *lists[l].items = NULL;
+        if (!(*lists[l].first = am_calloc(nrefs + 1, sizeof **lists[l].first)))
+            return AM_ERR_NOMEM;
+    }
     for (uint32_t i = 0; i < n; i++)
-        *count += wanted(&records[i], arg);
-    *out = am_malloc((*count ? *count : 1) * sizeof **out);
-    *offsets = am_calloc(nrefs + 1, sizeof **offsets);
-    if (!*out || !*offsets)
-        return AM_ERR_NOMEM;
-    for (uint32_t i = 0; i < n; i++)
-        if (wanted(&records[i], arg))
-            (*offsets)[records[i].household + 1]++;
-    for (size_t h = 1; h <= nrefs; h++)
-        (*offsets)[h] += (*offsets)[h - 1];
-    uint32_t *fill = am_malloc((nrefs + 1) * sizeof *fill);
-    if (!fill)
-        return AM_ERR_NOMEM;
-    memcpy(fill, *offsets, (nrefs + 1) * sizeof *fill);
-    for (uint32_t i = 0; i < n; i++)
-        if (wanted(&records[i], arg))
-            (*out)[fill[records[i].household]++] = i;
-    am_free(fill);
+        for (size_t l = 0; l < nlists; l++)
+            if (lists[l].wanted(&records[i], filter))
+                (*lists[l].first)[records[i].household]++;
+    for (size_t l = 0; l < nlists; l++) {
+        /* first[h] becomes the end of household h's items; the pass below
+         * steps each back to its start.  first[nrefs] is the total. */
+        uint32_t *first = *lists[l].first;
+        for (size_t h = 1; h <= nrefs; h++)
+            first[h] += first[h - 1];
+        *lists[l].count = first[nrefs];
+        if (!(*lists[l].items = am_malloc((first[nrefs] ? first[nrefs] : 1) * sizeof **lists[l].items)))
+            return AM_ERR_NOMEM;
+    }
+    for (uint32_t i = n; i-- > 0;)
+        for (size_t l = 0; l < nlists; l++)
+            if (lists[l].wanted(&records[i], filter))
+                (*lists[l].items)[--(*lists[l].first)[records[i].household]] = i;
     return AM_OK;
 }
 
@@ -172,8 +185,8 @@ struct list_builder {
 static am_status build_claims(const list_builder *b)
 {
     am_household_index *ix = b->index;
-    am_status st = bucket(b->records, b->n, is_claim, b->filter, ix->nrefs, &ix->claims,
-                          &ix->nclaims, &ix->first);
+    const household_list claims = {is_claim, &ix->claims, &ix->nclaims, &ix->first};
+    am_status st = bucket(b->records, b->n, b->filter, ix->nrefs, &claims, 1);
     /* Bucketed by household in one counting pass; each household's few
      * claims are then put in date order. */
     for (size_t h = 1; st == AM_OK && h < ix->nrefs; h++) {
@@ -187,9 +200,12 @@ static am_status build_claims(const list_builder *b)
 static am_status build_shared_and_members(const list_builder *b)
 {
     am_household_index *ix = b->index;
-    uint32_t *shared;
-    am_status st = bucket(b->records, b->n, is_shared_claim, b->filter, ix->nrefs, &shared,
-                          &ix->nshared, &ix->first_shared);
+    uint32_t *shared = NULL;
+    const household_list lists[2] = {
+        {is_shared_claim, &shared, &ix->nshared, &ix->first_shared},
+        {is_member_record, &ix->members, &ix->nmembers, &ix->first_member},
+    };
+    am_status st = bucket(b->records, b->n, b->filter, ix->nrefs, lists, b->with_members ? 2 : 1);
     if (st == AM_OK) {
         ix->shared = am_malloc((ix->nshared ? ix->nshared : 1) * sizeof *ix->shared);
         if (!ix->shared)
@@ -208,9 +224,6 @@ static am_status build_shared_and_members(const list_builder *b)
             if (ix->first_shared[h + 1] > ix->first_shared[h])
                 ix->has_shared[h / 64] |= UINT64_C(1) << (h % 64);
     }
-    if (st == AM_OK && b->with_members)
-        st = bucket(b->records, b->n, is_member_record, b->filter, ix->nrefs, &ix->members,
-                    &ix->nmembers, &ix->first_member);
     return st;
 }
 
