@@ -73,8 +73,28 @@ static am_evidence_slot *lookup(const am_evidence_index *ix, uint64_t key)
     return &ix->slots[s];
 }
 
+/* Nearly every record is evidence of nothing.  A bit per key hash, few
+ * enough bits to stay in cache, turns most of them away before the slot
+ * table (which does not fit) is probed. */
+typedef struct evidence_filter {
+    uint64_t *bits;
+    unsigned shift; /* 64 - log2 of the number of bits */
+} evidence_filter;
+
+static uint64_t filter_bit(const evidence_filter *f, uint64_t key)
+{
+    return (key * 0xD6E8FEB86659FD93ull) >> f->shift;
+}
+
+static int filter_may_hold(const evidence_filter *f, uint64_t key)
+{
+    const uint64_t b = filter_bit(f, key);
+    return f->bits[b / 64] >> (b % 64) & 1;
+}
+
 typedef struct evidence_scan {
     const am_evidence_index *ix;
+    const evidence_filter *filter;
     const am_record *records;
     size_t begin, end;
 } evidence_scan;
@@ -84,7 +104,10 @@ static void *scan_records(void *arg)
     const evidence_scan *scan = arg;
     for (size_t i = scan->begin; i < scan->end; i++) {
         const am_record *r = &scan->records[i];
-        am_evidence_slot *s = lookup(scan->ix, key_of(r->feed, r->line));
+        const uint64_t key = key_of(r->feed, r->line);
+        if (!filter_may_hold(scan->filter, key))
+            continue;
+        am_evidence_slot *s = lookup(scan->ix, key);
         if (s->key)
             s->rec = r;
     }
@@ -111,19 +134,33 @@ am_status am_evidence_index_build(const am_ctx *ctx, const size_t *which, size_t
     if (!ix->slots)
         return AM_ERR_NOMEM;
     ix->nslots = nslots;
+    /* Eight bits a key: about one record in eight that is no evidence
+     * gets past the filter to the table. */
+    evidence_filter filter = {NULL, 64 - 12};
+    while (filter.shift > 40 && ((uint64_t)1 << (64 - filter.shift)) < refs * 8)
+        filter.shift--;
+    filter.bits = am_calloc(((size_t)1 << (64 - filter.shift)) / 64, sizeof *filter.bits);
+    if (!filter.bits) {
+        am_evidence_index_free(ix);
+        return AM_ERR_NOMEM;
+    }
     for (size_t k = 0; k < n; k++) {
         const char *cursor = ctx->findings.v[which ? which[k] : k].pub.evidence;
         uint16_t feed;
         uint32_t line;
-        while (am_evidence_next(ctx, &cursor, &feed, &line))
-            lookup(ix, key_of(feed, line))->key = key_of(feed, line);
+        while (am_evidence_next(ctx, &cursor, &feed, &line)) {
+            const uint64_t key = key_of(feed, line), b = filter_bit(&filter, key);
+            lookup(ix, key)->key = key;
+            filter.bits[b / 64] |= (uint64_t)1 << (b % 64);
+        }
     }
     /* The pass over the store is split between threads: no two records
      * share a (feed, line), so each slot is written by one of them. */
     const size_t half = ctx->store.count / 2;
-    evidence_scan halves[2] = {{ix, ctx->store.records, 0, half},
-                               {ix, ctx->store.records, half, ctx->store.count}};
+    evidence_scan halves[2] = {{ix, &filter, ctx->store.records, 0, half},
+                               {ix, &filter, ctx->store.records, half, ctx->store.count}};
     am_run_pair(scan_records, &halves[0], &halves[1], ctx->threads, ctx->store.count);
+    am_free(filter.bits);
     return AM_OK;
 }
 
