@@ -10,6 +10,7 @@
 #define AM_AREA_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "store.h"
 
@@ -22,6 +23,12 @@ static inline void am_area_set(am_record *rec, const char *id18)
     rec->reserved[0] = (uint8_t)(code & 0xFF);
     rec->reserved[1] = (uint8_t)((code >> 8) & 0xFF);
     rec->reserved[2] = (uint8_t)((code >> 16) & 0xFF);
+}
+
+/* Gives rec the area code of from. */
+static inline void am_area_set_from(am_record *rec, const am_record *from)
+{
+    memcpy(rec->reserved, from->reserved, sizeof rec->reserved);
 }
 
 /* The record's area code, 0 when unknown. */

@@ -3,8 +3,9 @@
  *
  * Every data row ends in exactly one of two places: the store, or the
  * reject list with a reason, so that rows_read = rows_ingested +
- * rows_rejected for every feed.  A raw ID lives only in a stack buffer
- * long enough to be hashed; names are never read at all.
+ * rows_rejected for every feed.  A raw ID lives only on the stack: in the
+ * buffer it is hashed from, and as the last row's ID in the mapper until
+ * the reading ends.  Names are never read at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -106,8 +107,7 @@ static int reject(row_outcome *out, am_reject reason, const char *column, const 
     return 0;
 }
 
-int am_mapper_person(const am_row_mapper *st, const am_text_row *row, am_record *rec,
-                     row_outcome *out)
+int am_mapper_person(am_row_mapper *st, const am_text_row *row, am_record *rec, row_outcome *out)
 {
     const am_feed *feed = st->feed;
     const char *col = feed->column[AM_COL_PERSON];
@@ -119,6 +119,11 @@ int am_mapper_person(const am_row_mapper *st, const am_text_row *row, am_record 
         return am_token_parse(text, len, rec->person)
                    ? 1
                    : reject(out, AM_REJECT_BAD_TOKEN, col, "expected a 32-hex-digit token");
+    if (len == st->last_person_len && memcmp(text, st->last_person, len) == 0) {
+        memcpy(rec->person, st->last_person_record.person, AM_TOKEN_BYTES);
+        am_area_set_from(rec, &st->last_person_record);
+        return 1;
+    }
     char id[AM_ID_LEN];
     am_reject why;
     if (!am_id_normalise(text, len, id, &why))
@@ -126,7 +131,18 @@ int am_mapper_person(const am_row_mapper *st, const am_text_row *row, am_record 
     am_token_person(&feed->ctx->key, id, rec->person);
     am_area_set(rec, id); /* the six-digit area code only (area.h) */
     sodium_memzero(id, sizeof id);
+    if (len <= sizeof st->last_person) {
+        memcpy(st->last_person, text, len);
+        st->last_person_len = len;
+        st->last_person_record = *rec;
+    }
     return 1;
+}
+
+void am_mapper_wipe(am_row_mapper *m)
+{
+    sodium_memzero(m->last_person, sizeof m->last_person);
+    m->last_person_len = 0;
 }
 
 int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
@@ -574,6 +590,7 @@ static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, s
                                             &result, &sink->err)
                        : am_read_csv_file(feed->file, &feed->reader, on_row, &state, &result,
                                           &sink->err);
+    am_mapper_wipe(&state);
     st = finish(&state, st, &result);
     /* Even a feed that failed half-way keeps the rows it counted, so that
      * its statistics and the rejects still agree. */

@@ -9,6 +9,9 @@
 #include "feed.h"
 #include "store.h"
 
+/* The longest person ID, as written, that a mapper remembers. */
+#define AM_PERSON_TEXT_MAX 32
+
 typedef struct ingest_sink ingest_sink;
 
 typedef struct am_row_mapper {
@@ -19,12 +22,22 @@ typedef struct am_row_mapper {
     size_t header_fields;
     int header_seen;
     am_status status; /* a run-level failure met inside a row callback */
+    /* The last row's person as written, and its token and record: a
+     * payments feed lists a person's months one after another, and a
+     * repeat is neither normalised nor hashed again.  A raw ID, so the
+     * mapper lives on the reader's stack and am_mapper_wipe() clears it. */
+    size_t last_person_len; /* 0: nothing kept */
+    char last_person[AM_PERSON_TEXT_MAX];
+    am_record last_person_record; /* its person and area code */
 } am_row_mapper;
 
 typedef struct row_outcome {
     am_reject reason;
     char detail[160]; /* names the column and what was expected, never the value */
 } row_outcome;
+
+/* Clears the raw ID a mapper keeps: call once its reading is over. */
+void am_mapper_wipe(am_row_mapper *m);
 
 /* Validates the feed and records path for statistics and messages. */
 am_status am_mapper_prepare(am_feed *feed, const char *path);
@@ -35,8 +48,7 @@ am_status am_mapper_header(am_row_mapper *m, const am_text_row *row);
 
 /* Each returns 1 when the row passes, or 0 with *out saying why not. */
 int am_mapper_shape(const am_row_mapper *m, const am_text_row *row, row_outcome *out);
-int am_mapper_person(const am_row_mapper *m, const am_text_row *row, am_record *rec,
-                     row_outcome *out);
+int am_mapper_person(am_row_mapper *m, const am_text_row *row, am_record *rec, row_outcome *out);
 int am_mapper_household_token(const am_row_mapper *m, const am_text_row *row,
                               unsigned char token[AM_TOKEN_BYTES], int *present, row_outcome *out);
 

@@ -115,6 +115,7 @@ am_status am_tokenise_feed(am_feed *feed, const char *out_path, int keep_name)
     tokeniser t = {.mapper = {.feed = feed, .err = &ctx->err}, .out = af.out, .keep_name = keep_name};
     am_read_result result = {0};
     st = am_read_csv_file(feed->file, &feed->reader, on_row, &t, &result, &ctx->err);
+    am_mapper_wipe(&t.mapper);
     feed->ingested = 1;
     feed->encoding_used = result.encoding;
     feed->bytes_read = result.bytes_read;

@@ -203,6 +203,45 @@ START_TEST(failed_feed_keeps_its_counts)
 }
 END_TEST
 
+/* A row whose ID is written as the last row's reuses its token: every
+ * row must still land with the person and area code of its own ID,
+ * whatever came between. */
+static void expect_own_rows(am_ctx *ctx, const char *id, const char *lines, const char *area)
+{
+    ck_assert_msg(am_person_lookup(ctx, id, NULL) == AM_OK, "%s", am_errmsg(ctx));
+    char got[64] = "";
+    for (size_t i = 0; i < am_person_record_count(ctx); i++) {
+        am_record_info r;
+        ck_assert_int_eq(am_person_record_get(ctx, i, &r), AM_OK);
+        if (strcmp(r.relation, "self") != 0)
+            continue;
+        ck_assert_str_eq(r.area, area);
+        snprintf(got + strlen(got), sizeof got - strlen(got), "%llu ", (unsigned long long)r.line);
+    }
+    ck_assert_str_eq(got, lines);
+}
+
+START_TEST(repeated_ids_keep_their_own_person)
+{
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, payment_keys);
+    const char csv[] = "id,hh,name,type,amount,from,to\n"
+                       "11010519491231002X,H1,甲,urban,1.00,2025-01-01,2025-01-31\n"
+                       "320281198001010017,H2,乙,urban,1.00,2025-01-01,2025-01-31\n"
+                       "11010519491231002X,H1,甲,urban,1.00,2025-02-01,2025-02-28\n"
+                       "11010519491231002X,H1,甲,urban,1.00,2025-03-01,2025-03-31\n"
+                       "110105194912310021,H1,甲,urban,1.00,2025-04-01,2025-04-30\n"
+                       "11010519491231002x,H1,甲,urban,1.00,2025-05-01,2025-05-31\n"
+                       "320281198001010017,H2,乙,urban,1.00,2025-02-01,2025-02-28\n";
+    ck_assert_msg(am_feed_ingest_buffer(feed, csv, sizeof csv - 1) == AM_OK, "%s", am_errmsg(ctx));
+    ck_assert_uint_eq(am_reject_count(ctx), 1);
+    ck_assert_msg(am_reconcile(ctx, NULL, NULL) == AM_OK, "%s", am_errmsg(ctx));
+    expect_own_rows(ctx, "11010519491231002X", "2 4 5 7 ", "110105");
+    expect_own_rows(ctx, "320281198001010017", "3 8 ", "320281");
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(empty_buffer_has_no_header)
 {
     am_ctx *ctx = new_ctx();
@@ -224,6 +263,7 @@ int main(void)
     tcase_add_test(tc, a_feed_is_ingested_once);
     tcase_add_test(tc, failed_feed_keeps_its_counts);
     tcase_add_test(tc, empty_buffer_has_no_header);
+    tcase_add_test(tc, repeated_ids_keep_their_own_person);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
