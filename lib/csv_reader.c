@@ -236,24 +236,14 @@ static void unsubstitute(char *p, size_t n, unsigned sub)
             *q++ = '\t';
 }
 
-static void on_field(void *data, size_t len, void *user)
+/* Grows the arena for a field of len bytes and the field arrays for one
+ * more field.  Returns 0, with r->st set, when out of memory. */
+static int make_room(reader *r, size_t len)
 {
-    reader *r = user;
-    const char *f = data;
-
-    if (r->st != AM_OK)
-        return;
-    if (len > r->max_field) {
-        /* Back off to a character boundary: the caller is promised UTF-8. */
-        len = r->max_field;
-        while (len > 0 && ((unsigned char)f[len] & 0xC0) == 0x80)
-            len--;
-        r->cur->too_long = 1;
-    }
     char *a = grow(r->arena, &r->acap, r->alen + len + 1, 1);
     if (!a) {
         r->st = nomem(r);
-        return;
+        return 0;
     }
     r->arena = a;
     if (r->nf == r->fcap) {
@@ -268,13 +258,51 @@ static void on_field(void *data, size_t len, void *user)
         char **ptrs = lens ? grow(r->fptr, &c3, need, sizeof *r->fptr) : NULL;
         if (!ptrs) {
             r->st = nomem(r);
-            return;
+            return 0;
         }
         r->fptr = ptrs;
         r->fcap = c3;
     }
+    return 1;
+}
+
+/* Most fields are a few bytes: they are copied inline, in at most two
+ * overlapping moves, rather than through a call to memcpy. */
+static inline void copy_field(char *dst, const char *src, size_t len)
+{
+    if (len >= 8 && len <= 16) {
+        memcpy(dst, src, 8);
+        memcpy(dst + len - 8, src + len - 8, 8);
+    } else if (len >= 4 && len < 8) {
+        memcpy(dst, src, 4);
+        memcpy(dst + len - 4, src + len - 4, 4);
+    } else if (len < 4) {
+        for (size_t i = 0; i < len; i++)
+            dst[i] = src[i];
+    } else {
+        memcpy(dst, src, len);
+    }
+}
+
+static void on_field(void *data, size_t len, void *user)
+{
+    reader *r = user;
+    const char *f = data;
+
+    if (r->st != AM_OK)
+        return;
+    if (len > r->max_field) {
+        /* Back off to a character boundary: the caller is promised UTF-8. */
+        len = r->max_field;
+        while (len > 0 && ((unsigned char)f[len] & 0xC0) == 0x80)
+            len--;
+        r->cur->too_long = 1;
+    }
+    if (__builtin_expect(r->alen + len + 1 > r->acap || r->nf == r->fcap, 0) &&
+        !make_room(r, len))
+        return;
     char *dst = r->arena + r->alen;
-    memcpy(dst, f, len);
+    copy_field(dst, f, len);
     dst[len] = '\0';
     if (r->cur->sub)
         unsubstitute(dst, len, r->cur->sub);
