@@ -342,6 +342,67 @@ START_TEST(test_kat)
 }
 END_TEST
 
+/* UTF-8 is checked 16 bytes at a time where the text is ASCII and common
+ * CJK characters: every kind of damage, and every character that takes
+ * the general check, at every position relative to those blocks. */
+static const struct {
+    const char *bytes; /* put between two runs of CJK */
+    const char *read;  /* what the reader must deliver in its place */
+    int bad;
+} block_cases[] = {
+    {"", "", 0},
+    {"\xE6\x96", "\xEF\xBF\xBD", 1},            /* a CJK lead and one continuation */
+    {"\xE6", "\xEF\xBF\xBD", 1},                /* a lone lead */
+    {"\x80", "\xEF\xBF\xBD", 1},                /* a stray continuation */
+    {"\xE6\x96\x87\x80", "\xE6\x96\x87\xEF\xBF\xBD", 1}, /* one continuation too many */
+    {"\xEF\xBC\x8C", "\xEF\xBC\x8C", 0},        /* a full-width comma: valid, not common */
+    {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80", 0}, /* four bytes */
+    {"\xC3\xA9", "\xC3\xA9", 0},                /* two bytes */
+    {"\xE3\x80\x80", "\xE3\x80\x80", 0},        /* U+3000, a common lead */
+    {"\xED\x9F\xBF", "\xED\x9F\xBF", 0},        /* U+D7FF: ED is no common lead */
+    {"\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", 1}, /* a surrogate */
+    {"\xE0\xA0\x80", "\xE0\xA0\x80", 0},        /* U+0800: nor is E0 */
+    {"\xE0\x80\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD", 1}, /* overlong */
+};
+
+START_TEST(test_utf8_blocks)
+{
+    static const char cjk[] = "\xE6\xB1\x9F\xE8\x8B\x8F\xE7\x9C\x81\xE6\xB1\x9F\xE9\x98\xB4"
+                              "\xE5\xB8\x82\xE5\xA4\x8F\xE6\xB8\xAF"; /* 江苏省江阴市夏港 */
+    const size_t ncases = sizeof block_cases / sizeof *block_cases;
+    for (size_t c = 0; c < ncases; c++) {
+        for (size_t shift = 0; shift < 40; shift++) {
+            buf in = {0}, want = {0};
+            buf_str(&in, "h\n");
+            buf_str(&want, "1:h\n");
+            for (size_t k = 0; k < shift; k++)
+                buf_str(&in, "a");
+            buf_str(&in, cjk);
+            buf_str(&in, block_cases[c].bytes);
+            buf_str(&in, cjk);
+            buf_str(&in, "\n");
+            buf_str(&want, block_cases[c].bad ? "2B:" : "2:");
+            for (size_t k = 0; k < shift; k++)
+                buf_str(&want, "a");
+            buf_str(&want, cjk);
+            buf_str(&want, block_cases[c].read);
+            buf_str(&want, cjk);
+            buf_str(&want, "\n");
+            am_reader_opts o = {.encoding = AM_ENC_UTF8};
+            sink s = {0};
+            am_read_result res;
+            am_err err;
+            ck_assert_int_eq(read_mem(in.p, in.len, &o, &s, &res, &err), AM_OK);
+            ck_assert_msg(strcmp(tx(&s), want.p) == 0, "case %zu, shift %zu:\n%s\nwant\n%s", c,
+                          shift, tx(&s), want.p);
+            buf_free(&s.t);
+            buf_free(&in);
+            buf_free(&want);
+        }
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Hash, counts, callback                                               */
 
@@ -994,6 +1055,7 @@ static Suite *csv_reader_suite(void)
     tcase_add_test(tc, test_xxh3_known);
     tcase_add_test(tc, test_callback_abort);
     tcase_add_test(tc, test_null_callback_and_opts);
+    tcase_add_test(tc, test_utf8_blocks);
     tcase_add_test(tc, test_encoding_names);
     suite_add_tcase(s, tc);
 
