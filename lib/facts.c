@@ -134,8 +134,9 @@ am_status am_evidence_index_build(const am_ctx *ctx, const size_t *which, size_t
     if (!ix->slots)
         return AM_ERR_NOMEM;
     ix->nslots = nslots;
-    /* Eight bits a key: about one record in eight that is no evidence
-     * gets past the filter to the table. */
+    /* Eight bits a key, up to 2^24 bits (2 MiB, for two million keys):
+     * below the cap, about one record in eight that is no evidence gets
+     * past the filter to the table. */
     evidence_filter filter = {NULL, 64 - 12};
     while (filter.shift > 40 && ((uint64_t)1 << (64 - filter.shift)) < refs * 8)
         filter.shift--;

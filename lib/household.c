@@ -187,7 +187,7 @@ static am_status build_claims(const list_builder *b)
     am_household_index *ix = b->index;
     const household_list claims = {is_claim, &ix->claims, &ix->nclaims, &ix->first};
     am_status st = bucket(b->records, b->n, b->filter, ix->nrefs, &claims, 1);
-    /* Bucketed by household in one counting pass; each household's few
+    /* Bucketed by household in one counting sort; each household's few
      * claims are then put in date order. */
     for (size_t h = 1; st == AM_OK && h < ix->nrefs; h++) {
         const size_t count = ix->first[h + 1] - ix->first[h];

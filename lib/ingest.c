@@ -3,9 +3,10 @@
  *
  * Every data row ends in exactly one of two places: the store, or the
  * reject list with a reason, so that rows_read = rows_ingested +
- * rows_rejected for every feed.  A raw ID lives only on the stack: in the
- * buffer it is hashed from, and as the last row's ID in the mapper until
- * the reading ends.  Names are never read at all.
+ * rows_rejected for every feed.  A raw ID is never kept: it is hashed into
+ * a token as its row is mapped, and the copies made on the way (the
+ * normalised ID, and the last row's ID that a repeat is compared with)
+ * are wiped once done with.  Names are never read at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -169,7 +170,13 @@ int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
  * feed is ever held twice in memory.  A batch record's household is an
  * index into the batch's tokens, interned into the context's table only
  * when the batch moves: one table lookup per household, not two. */
+#ifdef AM_FAULT_INJECTION
+/* A few rows, so that the allocation-failure tests fail a move in the
+ * middle of a feed, and the move tried again when the reading ends. */
+#define BATCH 16
+#else
 #define BATCH 65536
+#endif
 
 struct ingest_sink {
     am_ctx *ctx;
@@ -427,21 +434,27 @@ static am_status flush_locked(ingest_sink *sink)
         if (st != AM_OK)
             return st;
     }
-    for (size_t i = 0; i < sink->nrecords; i++) {
-        uint32_t *household = &sink->records[i].household;
-        if (*household)
-            *household = sink->refs[*household - 1];
-    }
-    if (am_store_append(global, sink->records, sink->nrecords) != AM_OK)
+    /* The batch is left as it was until the move cannot fail: a failed
+     * move is tried again, once, when the reading ends. */
+    if (am_store_reserve(global, sink->nrecords) != AM_OK)
         return AM_ERR_NOMEM;
+    for (size_t i = 0; i < sink->nrecords; i++) {
+        am_record *r = &global->records[global->count++];
+        *r = sink->records[i];
+        if (r->household)
+            r->household = sink->refs[r->household - 1];
+    }
     sink->nrecords = 0;
     sink->ntokens = 0;
     sink->last_index = 0;
     for (size_t i = 0; i < sink->nrejects; i++) {
-        const am_reject_entry *e = &sink->rejects[i];
-        const am_status st = am_ctx_reject_entry(sink->ctx, e);
-        if (st != AM_OK)
+        const am_status st = am_ctx_reject_entry(sink->ctx, &sink->rejects[i]);
+        if (st != AM_OK) {
+            /* Only the rejects not yet moved stay for the retry. */
+            memmove(sink->rejects, sink->rejects + i, (sink->nrejects - i) * sizeof *sink->rejects);
+            sink->nrejects -= i;
             return st;
+        }
         sink->rejects[i].detail = NULL; /* now the context's */
     }
     sink->nrejects = 0;

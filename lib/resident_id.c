@@ -14,6 +14,7 @@
  */
 #include "resident_id.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #define LEGACY_LEN 15
@@ -212,7 +213,7 @@ char am_id_check_char(const char *id17)
     /* Unsigned arithmetic so that a non-digit, which the caller should never
      * pass, still yields an index in range rather than undefined behaviour. */
     unsigned sum = 0;
-    /* Unrolled, the weights become immediates: this runs for every row. */
+    /* Unrolled, the weights become immediates: this runs for most rows. */
 #pragma GCC unroll 17
     for (size_t i = 0; i < AM_ID_LEN - 1; i++)
         sum += (unsigned)((unsigned char)id17[i] - '0') * weights[i];
@@ -278,9 +279,10 @@ static int plain_id(const char *raw, size_t len, char id[AM_ID_LEN])
     return 1;
 }
 
-int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject *why)
+/* am_id_normalise, with id as its working copy of the ID. */
+static int normalise(const char *raw, size_t len, char id[AM_ID_LEN], char out[AM_ID_LEN],
+                     am_reject *why)
 {
-    char id[AM_ID_LEN];
     if (plain_id(raw, len, id))
         return validate(id, AM_ID_LEN, out, why);
     if (!raw)
@@ -319,4 +321,12 @@ int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject 
         return reject(why, AM_REJECT_BAD_CHAR);
 
     return validate(id, n, out, why);
+}
+
+int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject *why)
+{
+    char id[AM_ID_LEN];
+    const int ok = normalise(raw, len, id, out, why);
+    sodium_memzero(id, sizeof id);
+    return ok;
 }

@@ -11,21 +11,29 @@
 #include "alloc.h"
 #include "thread_pair.h"
 
+am_status am_store_reserve(am_store *store, size_t more)
+{
+    if (more <= store->capacity - store->count)
+        return AM_OK;
+    size_t cap = store->capacity ? store->capacity : 4096;
+    while (cap - store->count < more) {
+        if (cap > SIZE_MAX / 2 / sizeof *store->records)
+            return AM_ERR_NOMEM;
+        cap *= 2;
+    }
+    am_record *grown = am_realloc(store->records, cap * sizeof *grown);
+    if (!grown)
+        return AM_ERR_NOMEM;
+    store->records = grown;
+    store->capacity = cap;
+    return AM_OK;
+}
+
 am_status am_store_append(am_store *store, const am_record *records, size_t n)
 {
-    if (n > store->capacity - store->count) {
-        size_t cap = store->capacity ? store->capacity : 4096;
-        while (cap - store->count < n) {
-            if (cap > SIZE_MAX / 2 / sizeof *records)
-                return AM_ERR_NOMEM;
-            cap *= 2;
-        }
-        am_record *grown = am_realloc(store->records, cap * sizeof *grown);
-        if (!grown)
-            return AM_ERR_NOMEM;
-        store->records = grown;
-        store->capacity = cap;
-    }
+    const am_status st = am_store_reserve(store, n);
+    if (st != AM_OK)
+        return st;
     if (n)
         memcpy(store->records + store->count, records, n * sizeof *records);
     store->count += n;

@@ -39,6 +39,11 @@ typedef struct am_store {
     size_t nslots;
 } am_store;
 
+/* Makes room for `more` records beyond count, so that as many can then be
+ * written at records[count] on without a check.  Returns AM_OK, or
+ * AM_ERR_NOMEM with the store unchanged. */
+am_status am_store_reserve(am_store *store, size_t more);
+
 /* Appends n records, copied.  Returns AM_OK, or AM_ERR_NOMEM with the
  * store unchanged. */
 am_status am_store_append(am_store *store, const am_record *records, size_t n);

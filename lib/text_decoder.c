@@ -200,7 +200,7 @@ static am_status use_encoding(am_text_decoder *d, am_encoding enc)
  * is set in w, which has only high bits and at least one. */
 static unsigned first_marked_byte(uint64_t w)
 {
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     return (unsigned)__builtin_clzll(w) >> 3;
 #else
     return (unsigned)__builtin_ctzll(w) >> 3;
@@ -220,9 +220,10 @@ static int is_common_cjk(const unsigned char *s, size_t n)
  * Chinese feed is almost entirely, checked 16 bytes at a time instead of
  * a character at a time.  The first block holding anything else, valid or
  * not, stops it: the general check judges from there.  A character may
- * straddle two blocks, so each block passes on the continuation bytes it
- * still expects rather than the position of the next, which keeps the
- * blocks independent of each other. */
+ * straddle two blocks, so each block passes on to the next the
+ * continuation bytes it still expects, not where the next block starts:
+ * every block starts 16 bytes after the last, and the loads do not wait
+ * on the checks. */
 static size_t common_run(const unsigned char *s, size_t n)
 {
     size_t i = 0;

@@ -66,7 +66,7 @@ static int on_row(void *user, const am_text_row *row)
         return 0;
     }
     feed->rows_read++;
-    am_record rec;
+    am_record rec = {0};
     unsigned char household[AM_TOKEN_BYTES];
     int has_household = 0;
     row_outcome out;
