@@ -273,6 +273,132 @@ static void *sort_buckets(void *arg)
     return NULL;
 }
 
+/* The first pass on two threads.  Each bucket's place is cut in two
+ * stripes, one for each thread, and each thread carries records between
+ * its own stripes only, as flag_sort() does, so that no record is touched
+ * by both.  A record whose bucket's stripe is already full waits at the
+ * back of the stripe it was found in.  Tokens are keyed hashes, so what a
+ * stripe finds of a bucket is close to its share of it: few records wait,
+ * and they are carried to their buckets afterwards, on one thread. */
+typedef struct stripes {
+    am_record *r;
+    size_t from, to;       /* the records this thread counts */
+    size_t count[BUCKETS]; /* what it counted in each bucket */
+    size_t next[BUCKETS];  /* first place of its stripe of bucket b not yet settled */
+    size_t end[BUCKETS];   /* where the records waiting in that stripe begin */
+    size_t stop[BUCKETS];  /* the stripe's end */
+} stripes;
+
+static void *count_buckets(void *arg)
+{
+    stripes *s = arg;
+    memset(s->count, 0, sizeof s->count);
+    for (size_t i = s->from; i < s->to; i++)
+        s->count[s->r[i].person[0]]++;
+    return NULL;
+}
+
+static void *settle_stripes(void *arg)
+{
+    stripes *s = arg;
+    am_record *r = s->r;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        while (s->next[b] < s->end[b]) {
+            am_record carried = r[s->next[b]];
+            unsigned target = carried.person[0];
+            while (target != b) {
+                size_t place;
+                if (s->next[target] < s->end[target]) {
+                    place = s->next[target]++;
+                    __builtin_prefetch((const void *)((uintptr_t)&r[place] +
+                                                      PREFETCH_AHEAD * sizeof *r), 1);
+                } else if ((place = --s->end[b]) == s->next[b]) {
+                    break; /* the last unsettled place of b: carried waits there */
+                }
+                const am_record displaced = r[place];
+                r[place] = carried;
+                carried = displaced;
+                target = carried.person[0];
+            }
+            r[s->next[b]] = carried;
+            if (target == b)
+                s->next[b]++;
+        }
+    }
+    return NULL;
+}
+
+/* Where the waiting records of a bucket go: the waiting places of its two
+ * stripes, which between them are exactly as many as its records still
+ * waiting anywhere.  [at, stop) is the range being filled, then [then_at,
+ * then_stop). */
+typedef struct waiting_places {
+    size_t at[BUCKETS], stop[BUCKETS], then_at[BUCKETS], then_stop[BUCKETS];
+} waiting_places;
+
+static int has_place(const waiting_places *w, unsigned b)
+{
+    return w->at[b] < w->stop[b] || w->then_at[b] < w->then_stop[b];
+}
+
+static size_t take_place(waiting_places *w, unsigned b)
+{
+    if (w->at[b] == w->stop[b]) {
+        w->at[b] = w->then_at[b];
+        w->stop[b] = w->then_stop[b];
+        w->then_at[b] = w->then_stop[b];
+    }
+    return w->at[b]++;
+}
+
+/* flag_sort() over the waiting places only. */
+static void settle_waiting(am_record *r, const stripes half[2])
+{
+    waiting_places w;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        w.at[b] = half[0].end[b];
+        w.stop[b] = half[0].stop[b];
+        w.then_at[b] = half[1].end[b];
+        w.then_stop[b] = half[1].stop[b];
+    }
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        while (has_place(&w, b)) {
+            const size_t hole = take_place(&w, b);
+            am_record carried = r[hole];
+            unsigned target = carried.person[0];
+            while (target != b) {
+                const size_t place = take_place(&w, target);
+                const am_record displaced = r[place];
+                r[place] = carried;
+                carried = displaced;
+                target = carried.person[0];
+            }
+            r[hole] = carried;
+        }
+    }
+}
+
+/* flag_sort(r, n, 0, end) on two threads. */
+static void first_pass_on_two(am_record *r, size_t n, size_t end[BUCKETS])
+{
+    stripes half[2];
+    half[0].r = half[1].r = r;
+    half[0].from = 0;
+    half[0].to = half[1].from = n / 2;
+    half[1].to = n;
+    am_run_pair(count_buckets, &half[0], &half[1], 2, n);
+    size_t start = 0;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        const size_t count = half[0].count[b] + half[1].count[b];
+        half[0].next[b] = start;
+        half[0].end[b] = half[0].stop[b] = half[1].next[b] = start + count / 2;
+        half[1].end[b] = half[1].stop[b] = start + count;
+        start = end[b] = start + count;
+    }
+    am_run_pair(settle_stripes, &half[0], &half[1], 2, n);
+    settle_waiting(r, half);
+}
+
 am_status am_store_sort(am_store *store, unsigned threads)
 {
     const size_t n = store->count;
@@ -280,7 +406,10 @@ am_status am_store_sort(am_store *store, unsigned threads)
         return AM_OK;
     size_t end[BUCKETS];
     am_record *r = store->records;
-    flag_sort(r, n, 0, end);
+    if (threads > 1 && n >= AM_PAIR_MIN_ITEMS)
+        first_pass_on_two(r, n, end);
+    else
+        flag_sort(r, n, 0, end);
     /* The buckets are independent: each thread sorts a run of them. */
     bucket_sorter halves[2] = {{r, end, 0, BUCKETS / 2}, {r, end, BUCKETS / 2, BUCKETS}};
     am_run_pair(sort_buckets, &halves[0], &halves[1], threads, n);

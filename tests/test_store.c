@@ -107,17 +107,29 @@ static int reference_order(const void *pa, const void *pb)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
+static int reverse_order(const void *pa, const void *pb) { return reference_order(pb, pa); }
+
+/* How the records of check_sort() arrive. */
+enum arrival {
+    AT_RANDOM,
+    IN_REVERSE, /* each stripe of the two-thread first pass finds none of its own */
+};
+
 /* Stores of several shapes: few records, many persons with a few records
  * each, tokens sharing long prefixes (the radix passes run out of bytes),
- * and one person with very many records. */
-static void check_sort(size_t n, unsigned prefix_bytes, size_t persons, unsigned threads)
+ * first bytes of only a few values (a few buckets take everything), and
+ * one person with very many records. */
+static void check_sort(size_t n, unsigned prefix_bytes, unsigned first_values, size_t persons,
+                       enum arrival arrival, unsigned threads)
 {
-    uint64_t state = 1000 + n + prefix_bytes + persons;
+    uint64_t state = 1000 + n + prefix_bytes + first_values + persons + arrival;
     unsigned char (*tokens)[AM_TOKEN_BYTES] = malloc(persons * sizeof *tokens);
     ck_assert_ptr_nonnull(tokens);
     for (size_t p = 0; p < persons; p++) {
         random_token(&state, tokens[p]);
         memset(tokens[p], 0xab, prefix_bytes);
+        if (first_values)
+            tokens[p][0] = (unsigned char)(next_random(&state) % first_values);
     }
     am_store store = {0};
     for (size_t i = 0; i < n; i++) {
@@ -130,6 +142,8 @@ static void check_sort(size_t n, unsigned prefix_bytes, size_t persons, unsigned
         r.line = (uint32_t)i + 2;
         ck_assert_int_eq(am_store_append(&store, &r, 1), AM_OK);
     }
+    if (arrival == IN_REVERSE && n > 1)
+        qsort(store.records, n, sizeof *store.records, reverse_order);
     am_record *expected = malloc((n ? n : 1) * sizeof *expected);
     ck_assert_ptr_nonnull(expected);
     if (n) /* an empty store has no records array at all */
@@ -139,8 +153,8 @@ static void check_sort(size_t n, unsigned prefix_bytes, size_t persons, unsigned
     ck_assert_int_eq(am_store_sort(&store, threads), AM_OK);
     for (size_t i = 0; i < n; i++)
         ck_assert_msg(memcmp(&store.records[i], &expected[i], sizeof *expected) == 0,
-                      "n=%zu prefix=%u persons=%zu threads=%u: record %zu differs", n,
-                      prefix_bytes, persons, threads, i);
+                      "n=%zu prefix=%u first=%u persons=%zu arrival=%d threads=%u: record %zu differs",
+                      n, prefix_bytes, first_values, persons, (int)arrival, threads, i);
     free(expected);
     free(tokens);
     am_store_free(&store);
@@ -149,14 +163,17 @@ static void check_sort(size_t n, unsigned prefix_bytes, size_t persons, unsigned
 START_TEST(sort_matches_reference)
 {
     const unsigned threads = (unsigned)_i + 1;
-    check_sort(0, 0, 1, threads);
-    check_sort(1, 0, 1, threads);
-    check_sort(31, 0, 10, threads);
-    check_sort(5000, 0, 2000, threads);
-    check_sort(100000, 0, 30000, threads);
-    check_sort(20000, 3, 500, threads);
-    check_sort(20000, 15, 500, threads);
-    check_sort(3000, 0, 1, threads);
+    check_sort(0, 0, 0, 1, AT_RANDOM, threads);
+    check_sort(1, 0, 0, 1, AT_RANDOM, threads);
+    check_sort(31, 0, 0, 10, AT_RANDOM, threads);
+    check_sort(5000, 0, 0, 2000, AT_RANDOM, threads);
+    check_sort(100000, 0, 0, 30000, AT_RANDOM, threads);
+    check_sort(100000, 0, 0, 30000, IN_REVERSE, threads);
+    check_sort(20000, 3, 0, 500, AT_RANDOM, threads);
+    check_sort(20000, 15, 0, 500, AT_RANDOM, threads);
+    check_sort(20000, 0, 2, 5000, AT_RANDOM, threads);
+    check_sort(20000, 0, 3, 5000, IN_REVERSE, threads);
+    check_sort(3000, 0, 0, 1, AT_RANDOM, threads);
 }
 END_TEST
 
