@@ -277,9 +277,10 @@ static void *sort_buckets(void *arg)
  * stripes, one for each thread, and each thread carries records between
  * its own stripes only, as flag_sort() does, so that no record is touched
  * by both.  A record whose bucket's stripe is already full waits at the
- * back of the stripe it was found in.  Tokens are keyed hashes, so what a
- * stripe finds of a bucket is close to its share of it: few records wait,
- * and they are carried to their buckets afterwards, on one thread. */
+ * back of the stripe being settled, which shrinks by one.  Tokens are
+ * keyed hashes, so what a thread finds of a bucket, over all its stripes,
+ * is close to its share of it: few records wait, and they are carried to
+ * their buckets afterwards, on one thread. */
 typedef struct stripes {
     am_record *r;
     size_t from, to;       /* the records this thread counts */

@@ -112,8 +112,30 @@ static int reverse_order(const void *pa, const void *pb) { return reference_orde
 /* How the records of check_sort() arrive. */
 enum arrival {
     AT_RANDOM,
-    IN_REVERSE, /* each stripe of the two-thread first pass finds none of its own */
+    IN_REVERSE,   /* sorted the wrong way round */
+    IN_QUARTERS,  /* two first bytes, laid out so that the two-thread first pass
+                     leaves half the records waiting */
+    WITH_SINGLES, /* five records whose buckets hold nothing else: stripes of none */
 };
+
+/* Lays out records of two first-byte values (0 and 1) by quarters: bucket
+ * 1's records where p / (n / 4) is even, bucket 0's elsewhere, as far as
+ * each lasts. */
+static void lay_out_in_quarters(am_record *r, size_t n)
+{
+    qsort(r, n, sizeof *r, reference_order);
+    size_t zeros = 0;
+    while (zeros < n && r[zeros].person[0] == 0)
+        zeros++;
+    am_record *copy = malloc(n * sizeof *copy);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, r, n * sizeof *copy);
+    for (size_t p = 0, i0 = 0, i1 = zeros; p < n; p++) {
+        const int want_one = p / (n / 4) % 2 == 0;
+        r[p] = (want_one && i1 < n) || i0 == zeros ? copy[i1++] : copy[i0++];
+    }
+    free(copy);
+}
 
 /* Stores of several shapes: few records, many persons with a few records
  * each, tokens sharing long prefixes (the radix passes run out of bytes),
@@ -144,6 +166,10 @@ static void check_sort(size_t n, unsigned prefix_bytes, unsigned first_values, s
     }
     if (arrival == IN_REVERSE && n > 1)
         qsort(store.records, n, sizeof *store.records, reverse_order);
+    if (arrival == IN_QUARTERS && n >= 4)
+        lay_out_in_quarters(store.records, n);
+    for (size_t i = 0; arrival == WITH_SINGLES && i < 5 && i < n; i++)
+        store.records[i * (n / 5)].person[0] = (unsigned char)(0xf0 + i);
     am_record *expected = malloc((n ? n : 1) * sizeof *expected);
     ck_assert_ptr_nonnull(expected);
     if (n) /* an empty store has no records array at all */
@@ -173,6 +199,8 @@ START_TEST(sort_matches_reference)
     check_sort(20000, 15, 0, 500, AT_RANDOM, threads);
     check_sort(20000, 0, 2, 5000, AT_RANDOM, threads);
     check_sort(20000, 0, 3, 5000, IN_REVERSE, threads);
+    check_sort(40000, 0, 2, 10000, IN_QUARTERS, threads);
+    check_sort(10000, 1, 0, 3000, WITH_SINGLES, threads);
     check_sort(3000, 0, 0, 1, AT_RANDOM, threads);
 }
 END_TEST
