@@ -7,14 +7,7 @@
 set -eu
 aidmatch=$1
 root=${AM_SOURCE_ROOT:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/e2e_common.sh"
 
 # Runs a command that must fail with the given exit code.
 expect_exit() { # CODE COMMAND...

@@ -7,14 +7,7 @@ set -eu
 aidmatch=$1
 root=${AM_SOURCE_ROOT:?}
 expected=$root/tests/expected/sample
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/e2e_common.sh"
 
 # A private copy: the key's mode is tightened there, never loosened.
 cp -r "$root/data/sample" "$work/sample"

@@ -10,14 +10,7 @@
 set -eu
 aidmatch=$1
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$here/e2e_common.sh"
 
 . "$here/tiny_county.sh"
 make_county "$work/c" "$aidmatch"

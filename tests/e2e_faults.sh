@@ -8,13 +8,7 @@ set -eu
 aidmatch=$1
 gen=$2
 root=${AM_SOURCE_ROOT:?}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$(dirname "$0")/e2e_common.sh"
 
 county() { # seed persons dir
     "$gen" --persons "$2" --seed "$1" --out "$3" --catalogue "$root/data/catalogue" \

@@ -22,14 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=${AM_SOURCE_ROOT:-$here/..}
 artefacts=${AM_BUILD_ROOT:-.}/meson-logs
 mkdir -p "$artefacts"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+. "$here/e2e_common.sh"
 
 if [ -f "$root/data/sample/centre.ini" ]; then
     cp -r "$root/data/sample" "$work/sample"
