@@ -62,9 +62,16 @@ char *am_strndup(const char *s, size_t len)
 
 char *am_strdup(const char *s) { return am_strndup(s, strlen(s)); }
 
-int am_grow_array(void **array, size_t *capacity, size_t size)
+int am_reserve_array(void **array, size_t *capacity, size_t need, size_t size)
 {
-    const size_t cap = *capacity ? *capacity * 2 : 16;
+    if (need <= *capacity)
+        return 1;
+    size_t cap = *capacity ? *capacity : 16;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return 0;
+        cap *= 2;
+    }
     if (cap > SIZE_MAX / size)
         return 0;
     void *grown = am_realloc(*array, cap * size);
@@ -73,4 +80,9 @@ int am_grow_array(void **array, size_t *capacity, size_t size)
     *array = grown;
     *capacity = cap;
     return 1;
+}
+
+int am_grow_array(void **array, size_t *capacity, size_t size)
+{
+    return *capacity < SIZE_MAX && am_reserve_array(array, capacity, *capacity + 1, size);
 }

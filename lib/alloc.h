@@ -18,9 +18,13 @@ void am_free(void *ptr);
 char *am_strndup(const char *s, size_t len);
 char *am_strdup(const char *s);
 
-/* Doubles the capacity of a growing array of elements of size bytes (to
- * 16 when empty), moving *array if need be.  Returns 1, or 0 when out of
- * memory, *array and *capacity then unchanged. */
+/* Makes a growing array of elements of size bytes hold at least need of
+ * them: its capacity doubles (from 16 when empty) as often as that takes,
+ * in one move of *array.  Returns 1, or 0 when out of memory or the size
+ * would overflow, *array and *capacity then unchanged. */
+int am_reserve_array(void **array, size_t *capacity, size_t need, size_t size);
+
+/* am_reserve_array for one more element than *capacity: doubles it. */
 int am_grow_array(void **array, size_t *capacity, size_t size);
 
 #endif

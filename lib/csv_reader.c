@@ -206,24 +206,6 @@ static am_status gz_fail(reader *r)
 /* ------------------------------------------------------------------ */
 /* Records (libcsv callbacks)                                           */
 
-/* Returns p (or its moved copy) with room for need elements, updating
- * *cap; NULL if that fails, p then being untouched. */
-static void *grow(void *p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return p;
-    size_t n = *cap ? *cap : 16;
-    while (n < need) {
-        if (n > SIZE_MAX / 2 / elem)
-            return NULL;
-        n *= 2;
-    }
-    void *q = am_realloc(p, n * elem);
-    if (q)
-        *cap = n;
-    return q;
-}
-
 static void unsubstitute(char *p, size_t n, unsigned sub)
 {
     char *e = p + n, *q;
@@ -240,29 +222,16 @@ static void unsubstitute(char *p, size_t n, unsigned sub)
  * more field.  Returns 0, with r->st set, when out of memory. */
 static int make_room(reader *r, size_t len)
 {
-    char *a = grow(r->arena, &r->acap, r->alen + len + 1, 1);
-    if (!a) {
+    /* All three field arrays must reach the new size before fcap says so. */
+    size_t c1 = r->fcap, c2 = r->fcap, c3 = r->fcap;
+    if (!am_reserve_array((void **)&r->arena, &r->acap, r->alen + len + 1, 1) ||
+        !am_reserve_array((void **)&r->foff, &c1, r->nf + 1, sizeof *r->foff) ||
+        !am_reserve_array((void **)&r->flen, &c2, r->nf + 1, sizeof *r->flen) ||
+        !am_reserve_array((void **)&r->fptr, &c3, r->nf + 1, sizeof *r->fptr)) {
         r->st = nomem(r);
         return 0;
     }
-    r->arena = a;
-    if (r->nf == r->fcap) {
-        /* All three arrays must reach the new size before fcap says so. */
-        size_t need = r->nf + 1, c1 = r->fcap, c2 = r->fcap, c3 = r->fcap;
-        size_t *off = grow(r->foff, &c1, need, sizeof *r->foff);
-        if (off)
-            r->foff = off;
-        size_t *lens = off ? grow(r->flen, &c2, need, sizeof *r->flen) : NULL;
-        if (lens)
-            r->flen = lens;
-        char **ptrs = lens ? grow(r->fptr, &c3, need, sizeof *r->fptr) : NULL;
-        if (!ptrs) {
-            r->st = nomem(r);
-            return 0;
-        }
-        r->fptr = ptrs;
-        r->fcap = c3;
-    }
+    r->fcap = c3;
     return 1;
 }
 

@@ -13,20 +13,11 @@
 
 am_status am_store_reserve(am_store *store, size_t more)
 {
-    if (more <= store->capacity - store->count)
-        return AM_OK;
-    size_t cap = store->capacity ? store->capacity : 4096;
-    while (cap - store->count < more) {
-        if (cap > SIZE_MAX / 2 / sizeof *store->records)
-            return AM_ERR_NOMEM;
-        cap *= 2;
-    }
-    am_record *grown = am_realloc(store->records, cap * sizeof *grown);
-    if (!grown)
-        return AM_ERR_NOMEM;
-    store->records = grown;
-    store->capacity = cap;
-    return AM_OK;
+    return more <= SIZE_MAX - store->count &&
+                   am_reserve_array((void **)&store->records, &store->capacity,
+                                    store->count + more, sizeof *store->records)
+               ? AM_OK
+               : AM_ERR_NOMEM;
 }
 
 am_status am_store_append(am_store *store, const am_record *records, size_t n)
@@ -77,18 +68,10 @@ static am_status reserve_households(am_store *store, size_t more)
 {
     if (more > MAX_HOUSEHOLDS - store->nhouseholds)
         more = MAX_HOUSEHOLDS - store->nhouseholds;
-    if (grow_slots(store, store->nhouseholds + more) != AM_OK)
+    if (grow_slots(store, store->nhouseholds + more) != AM_OK ||
+        !am_reserve_array((void **)&store->households, &store->households_capacity,
+                          store->nhouseholds + more, AM_TOKEN_BYTES))
         return AM_ERR_NOMEM;
-    if (store->nhouseholds + more > store->households_capacity) {
-        size_t cap = store->households_capacity ? store->households_capacity : 1024;
-        while (cap < store->nhouseholds + more)
-            cap *= 2;
-        void *grown = am_realloc(store->households, cap * AM_TOKEN_BYTES);
-        if (!grown)
-            return AM_ERR_NOMEM;
-        store->households = grown;
-        store->households_capacity = cap;
-    }
     return AM_OK;
 }
 

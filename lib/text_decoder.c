@@ -128,34 +128,15 @@ static int is_bom(const char *p)
 
 static int ensure_out(am_text_decoder *d, size_t extra)
 {
-    if (d->out_cap - d->out_len >= extra)
-        return 1;
-    size_t cap = d->out_cap ? d->out_cap : 4096;
-    while (cap - d->out_len < extra) {
-        if (cap > SIZE_MAX / 2)
-            return 0;
-        cap *= 2;
-    }
-    char *p = am_realloc(d->out, cap);
-    if (!p)
-        return 0;
-    d->out = p;
-    d->out_cap = cap;
-    return 1;
+    return extra <= SIZE_MAX - d->out_len &&
+           am_reserve_array((void **)&d->out, &d->out_cap, d->out_len + extra, 1);
 }
 
 static am_status add_mark(am_text_decoder *d, size_t off)
 {
-    if (d->nmarks == d->marks_cap) {
-        size_t cap = d->marks_cap ? d->marks_cap * 2 : 16;
-        if (cap > SIZE_MAX / sizeof *d->marks)
-            return AM_ERR_NOMEM;
-        size_t *p = am_realloc(d->marks, cap * sizeof *p);
-        if (!p)
-            return AM_ERR_NOMEM;
-        d->marks = p;
-        d->marks_cap = cap;
-    }
+    if (d->nmarks == d->marks_cap &&
+        !am_grow_array((void **)&d->marks, &d->marks_cap, sizeof *d->marks))
+        return AM_ERR_NOMEM;
     d->marks[d->nmarks++] = off;
     return AM_OK;
 }
