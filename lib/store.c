@@ -171,6 +171,13 @@ static int compare_records(const void *pa, const void *pb)
  * is in cache when the carry chain gets there. */
 #define PREFETCH_AHEAD 4
 
+/* Asks for the place PREFETCH_AHEAD records after at, to be written.  Its
+ * address is reckoned as a number: it may lie past the array. */
+static inline void prefetch_ahead(const am_record *at)
+{
+    __builtin_prefetch((const void *)((uintptr_t)at + PREFETCH_AHEAD * sizeof *at), 1);
+}
+
 /* Distributes records[0, n) by token byte `depth` into end[0..255], each
  * one past its bucket's last record. */
 static void flag_sort(am_record *r, size_t n, unsigned depth, size_t end[BUCKETS])
@@ -194,8 +201,7 @@ static void flag_sort(am_record *r, size_t n, unsigned depth, size_t end[BUCKETS
             unsigned target = carried.person[depth];
             while (target != b) {
                 const am_record displaced = r[next[target]];
-                __builtin_prefetch((const void *)((uintptr_t)&r[next[target]] +
-                                                  PREFETCH_AHEAD * sizeof *r), 1);
+                prefetch_ahead(&r[next[target]]);
                 r[next[target]++] = carried;
                 carried = displaced;
                 target = carried.person[depth];
@@ -294,8 +300,7 @@ static void *settle_stripes(void *arg)
                 size_t place;
                 if (s->next[target] < s->end[target]) {
                     place = s->next[target]++;
-                    __builtin_prefetch((const void *)((uintptr_t)&r[place] +
-                                                      PREFETCH_AHEAD * sizeof *r), 1);
+                    prefetch_ahead(&r[place]);
                 } else if ((place = --s->end[b]) == s->next[b]) {
                     break; /* the last unsettled place of b: carried waits there */
                 }
