@@ -242,6 +242,45 @@ START_TEST(repeated_ids_keep_their_own_person)
 }
 END_TEST
 
+/* A household repeated across the move of a batch into the store (every
+ * 65536 rows) is still the same household on both sides of it. */
+START_TEST(household_repeats_survive_a_batch_move)
+{
+    enum { ROWS = 65536 + 100 };
+    static const char row[] = "11010519491231002X,H1,甲,urban,1.00,2025-01-01,2025-01-31\n";
+    static const char header[] = "id,hh,name,type,amount,from,to\n";
+    const size_t len = sizeof header - 1 + ROWS * (sizeof row - 1);
+    char *csv = malloc(len + 1);
+    ck_assert_ptr_nonnull(csv);
+    char *p = csv;
+    memcpy(p, header, sizeof header - 1);
+    p += sizeof header - 1;
+    for (int i = 0; i < ROWS; i++, p += sizeof row - 1)
+        memcpy(p, row, sizeof row - 1);
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, payment_keys);
+    ck_assert_msg(am_feed_ingest_buffer(feed, csv, len) == AM_OK, "%s", am_errmsg(ctx));
+    free(csv);
+    ck_assert_msg(am_reconcile(ctx, NULL, NULL) == AM_OK, "%s", am_errmsg(ctx));
+    ck_assert_msg(am_person_lookup(ctx, "11010519491231002X", NULL) == AM_OK, "%s", am_errmsg(ctx));
+    char first[33] = ""; /* a token: 32 hex digits */
+    size_t own = 0;
+    for (size_t i = 0; i < am_person_record_count(ctx); i++) {
+        am_record_info r;
+        ck_assert_int_eq(am_person_record_get(ctx, i, &r), AM_OK);
+        if (strcmp(r.relation, "self") != 0)
+            continue;
+        if (!own++)
+            snprintf(first, sizeof first, "%s", r.household);
+        ck_assert_msg(strcmp(r.household, first) == 0, "line %llu: household %s, line 2's %s",
+                      (unsigned long long)r.line, r.household, first);
+    }
+    ck_assert_uint_eq(own, ROWS);
+    ck_assert_uint_eq(strlen(first), 32);
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(empty_buffer_has_no_header)
 {
     am_ctx *ctx = new_ctx();
@@ -264,6 +303,7 @@ int main(void)
     tcase_add_test(tc, failed_feed_keeps_its_counts);
     tcase_add_test(tc, empty_buffer_has_no_header);
     tcase_add_test(tc, repeated_ids_keep_their_own_person);
+    tcase_add_test(tc, household_repeats_survive_a_batch_move);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
