@@ -10,9 +10,16 @@
 #define AM_AREA_H
 
 #include <stdint.h>
-#include <string.h>
 
 #include "store.h"
+
+/* Keeps an area code (below 2^24) in rec. */
+static inline void am_area_put(am_record *rec, uint32_t code)
+{
+    rec->reserved[0] = (uint8_t)(code & 0xFF);
+    rec->reserved[1] = (uint8_t)((code >> 8) & 0xFF);
+    rec->reserved[2] = (uint8_t)((code >> 16) & 0xFF);
+}
 
 /* Keeps the area code of a normalised 18-character ID in rec. */
 static inline void am_area_set(am_record *rec, const char *id18)
@@ -20,15 +27,7 @@ static inline void am_area_set(am_record *rec, const char *id18)
     uint32_t code = 0;
     for (int i = 0; i < 6; i++)
         code = code * 10 + (uint32_t)(id18[i] - '0');
-    rec->reserved[0] = (uint8_t)(code & 0xFF);
-    rec->reserved[1] = (uint8_t)((code >> 8) & 0xFF);
-    rec->reserved[2] = (uint8_t)((code >> 16) & 0xFF);
-}
-
-/* Gives rec the area code of from. */
-static inline void am_area_set_from(am_record *rec, const am_record *from)
-{
-    memcpy(rec->reserved, from->reserved, sizeof rec->reserved);
+    am_area_put(rec, code);
 }
 
 /* The record's area code, 0 when unknown. */

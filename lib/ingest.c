@@ -5,7 +5,7 @@
  * reject list with a reason, so that rows_read = rows_ingested +
  * rows_rejected for every feed.  A raw ID is never kept: it is hashed into
  * a token as its row is mapped, and the copies made on the way (the
- * normalised ID, and the last row's ID that a repeat is compared with)
+ * normalised ID, and the last row's IDs that a repeat is compared with)
  * are wiped once done with.  Names are never read at all.
  */
 #include <errno.h>
@@ -108,6 +108,19 @@ static int reject(row_outcome *out, am_reject reason, const char *column, const 
     return 0;
 }
 
+static int repeats(const am_last_id *last, const char *text, size_t len)
+{
+    return len && len == last->len && memcmp(text, last->text, len) == 0;
+}
+
+static void remember(am_last_id *last, const char *text, size_t len,
+                     const unsigned char token[AM_TOKEN_BYTES])
+{
+    last->len = len <= sizeof last->text ? len : 0;
+    memcpy(last->text, text, last->len);
+    memcpy(last->token, token, AM_TOKEN_BYTES);
+}
+
 int am_mapper_person(am_row_mapper *st, const am_text_row *row, am_record *rec, row_outcome *out)
 {
     const am_feed *feed = st->feed;
@@ -120,9 +133,9 @@ int am_mapper_person(am_row_mapper *st, const am_text_row *row, am_record *rec, 
         return am_token_parse(text, len, rec->person)
                    ? 1
                    : reject(out, AM_REJECT_BAD_TOKEN, col, "expected a 32-hex-digit token");
-    if (len == st->last_person_len && memcmp(text, st->last_person, len) == 0) {
-        memcpy(rec->person, st->last_person_record.person, AM_TOKEN_BYTES);
-        am_area_set_from(rec, &st->last_person_record);
+    if (repeats(&st->last_person, text, len)) {
+        memcpy(rec->person, st->last_person.token, AM_TOKEN_BYTES);
+        am_area_put(rec, st->last_person_area);
         return 1;
     }
     char id[AM_ID_LEN];
@@ -132,18 +145,15 @@ int am_mapper_person(am_row_mapper *st, const am_text_row *row, am_record *rec, 
     am_token_person(&feed->ctx->key, id, rec->person);
     am_area_set(rec, id); /* the six-digit area code only (area.h) */
     sodium_memzero(id, sizeof id);
-    if (len <= sizeof st->last_person) {
-        memcpy(st->last_person, text, len);
-        st->last_person_len = len;
-        st->last_person_record = *rec;
-    }
+    remember(&st->last_person, text, len, rec->person);
+    st->last_person_area = am_area_of(rec);
     return 1;
 }
 
 void am_mapper_wipe(am_row_mapper *m)
 {
-    sodium_memzero(m->last_person, sizeof m->last_person);
-    m->last_person_len = 0;
+    sodium_memzero(&m->last_person, sizeof m->last_person);
+    sodium_memzero(&m->last_household, sizeof m->last_household);
 }
 
 int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
@@ -189,13 +199,8 @@ struct ingest_sink {
     uint32_t *refs;         /* the context's reference of each token, at a move */
     am_reject_entry *rejects;
     size_t nrejects, capacity;
-    /* The household of the last row that had one: feeds list a household's
-     * rows together, and a repeat skips the keyed hash. */
-    const am_feed *last_feed;
-    size_t last_len;
-    char last_household[AM_HOUSEHOLD_ID_MAX];
-    unsigned char last_token[AM_TOKEN_BYTES];
-    uint32_t last_index; /* its place in tokens + 1; 0 once its batch has moved */
+    uint32_t last_index; /* the reading's last household's place in tokens + 1;
+                          * 0 once its batch has moved */
     am_err err;
 };
 
@@ -215,10 +220,9 @@ static int parse_household(am_row_mapper *st, const am_text_row *row, am_record 
     const char *text;
     const size_t len = column_text(st, row, AM_COL_HOUSEHOLD, &text);
     rec->household = 0;
-    if (len && sink->last_feed == st->feed && len == sink->last_len &&
-        memcmp(text, sink->last_household, len) == 0) {
+    if (repeats(&st->last_household, text, len)) {
         if (!sink->last_index)
-            sink->last_index = add_token(sink, sink->last_token);
+            sink->last_index = add_token(sink, st->last_household.token);
         rec->household = sink->last_index;
     } else {
         unsigned char token[AM_TOKEN_BYTES];
@@ -227,12 +231,8 @@ static int parse_household(am_row_mapper *st, const am_text_row *row, am_record 
             return 0;
         if (!present)
             return 1;
-        memcpy(sink->last_token, token, sizeof token);
-        rec->household = add_token(sink, token);
-        sink->last_feed = len <= sizeof sink->last_household ? st->feed : NULL;
-        sink->last_len = len;
-        memcpy(sink->last_household, text, sink->last_feed ? len : 0);
-        sink->last_index = rec->household;
+        remember(&st->last_household, text, len, token);
+        rec->household = sink->last_index = add_token(sink, token);
     }
     if (!rec->household) {
         st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory interning households");
@@ -494,7 +494,6 @@ static am_status sink_reject(ingest_sink *sink, am_feed *feed, uint64_t line, am
 
 static void sink_release(ingest_sink *sink)
 {
-    sodium_memzero(sink->last_household, sizeof sink->last_household);
     for (size_t i = 0; i < sink->nrejects; i++)
         am_free(sink->rejects[i].detail);
     am_free(sink->rejects);

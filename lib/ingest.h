@@ -9,8 +9,14 @@
 #include "feed.h"
 #include "store.h"
 
-/* The longest person ID, as written, that a mapper remembers. */
-#define AM_PERSON_TEXT_MAX 32
+/* An ID as the last row wrote it, and its token: feeds list a person's
+ * rows, and a household's, one after another, and a repeat is neither
+ * normalised nor hashed again. */
+typedef struct am_last_id {
+    size_t len; /* 0: nothing kept */
+    char text[AM_HOUSEHOLD_ID_MAX];
+    unsigned char token[AM_TOKEN_BYTES];
+} am_last_id;
 
 typedef struct ingest_sink ingest_sink;
 
@@ -22,13 +28,10 @@ typedef struct am_row_mapper {
     size_t header_fields;
     int header_seen;
     am_status status; /* a run-level failure met inside a row callback */
-    /* The last row's person as written, and its token and record: a
-     * payments feed lists a person's months one after another, and a
-     * repeat is neither normalised nor hashed again.  A raw ID, so the
-     * mapper lives on the reader's stack and am_mapper_wipe() clears it. */
-    size_t last_person_len; /* 0: nothing kept */
-    char last_person[AM_PERSON_TEXT_MAX];
-    am_record last_person_record; /* its person and area code */
+    /* Raw IDs, so the mapper lives on the reader's stack and
+     * am_mapper_wipe() clears them. */
+    am_last_id last_person, last_household;
+    uint32_t last_person_area; /* the area code of last_person */
 } am_row_mapper;
 
 typedef struct row_outcome {
@@ -36,7 +39,7 @@ typedef struct row_outcome {
     char detail[160]; /* names the column and what was expected, never the value */
 } row_outcome;
 
-/* Clears the raw ID a mapper keeps: call once its reading is over. */
+/* Clears the raw IDs a mapper keeps: call once its reading is over. */
 void am_mapper_wipe(am_row_mapper *m);
 
 /* Validates the feed and records path for statistics and messages. */
