@@ -23,8 +23,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "resident_id.h"
-#include "token.h"
+#include "read/resident_id.h"
+#include "common/token.h"
 
 static double now_s(void)
 {

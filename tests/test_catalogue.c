@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "catalogue.h"
+#include "read/catalogue.h"
 
 static char dir[] = "/tmp/am_cat_XXXXXX";
 

@@ -22,10 +22,10 @@
 #include <xxhash.h>
 #include <zlib.h>
 
-#include "csv_reader.h"
-#include "error.h"
+#include "read/csv_reader.h"
+#include "common/error.h"
 #ifdef AM_FAULT_INJECTION
-#include "fault.h"
+#include "common/fault.h"
 #endif
 
 /* ------------------------------------------------------------------ */

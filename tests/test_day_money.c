@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "day.h"
-#include "money.h"
+#include "common/day.h"
+#include "common/money.h"
 
 START_TEST(days_round_trip)
 {

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "drift.h"
-#include "json.h"
-#include "outcomes.h"
+#include "run/context.h"
+#include "cycle/drift.h"
+#include "common/json.h"
+#include "cycle/outcomes.h"
 
 static const unsigned char test_key[16] = {5, 4, 3, 2, 1, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resident_id.h"
+#include "read/resident_id.h"
 
 #define NGENERATED 300
 

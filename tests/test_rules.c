@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalogue.h"
-#include "rules.h"
+#include "read/catalogue.h"
+#include "match/rules.h"
 
 static am_catalogue cat;
 

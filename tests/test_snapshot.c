@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "fault.h"
-#include "snapshot.h"
+#include "run/context.h"
+#include "common/fault.h"
+#include "audit/snapshot.h"
 
 static char dir[64];
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store/store.h"
 
 /* A deterministic generator, so a failure reproduces. */
 static uint64_t next_random(uint64_t *state)

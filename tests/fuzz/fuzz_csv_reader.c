@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv_reader.h"
+#include "read/csv_reader.h"
 #include "fuzz.h"
-#include "text_decoder.h"
+#include "read/text_decoder.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

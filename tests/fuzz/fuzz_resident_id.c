@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "resident_id.h"
+#include "read/resident_id.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalogue.h"
+#include "read/catalogue.h"
 #include "fuzz.h"
-#include "rules.h"
+#include "match/rules.h"
 
 static am_catalogue cat;
 static unsigned char *default_rules;

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "context.h"
+#include "run/context.h"
 #include "fuzz.h"
-#include "snapshot.h"
-#include "token.h"
+#include "audit/snapshot.h"
+#include "common/token.h"
 
 static char path[4200];
 

@@ -1,0 +1,840 @@
+/*
+ * query.c — the auditor's questions and their answers (see query.h):
+ * ad-hoc rules over every record, one person's records and findings, and
+ * one finding explained.
+ *
+ * Ad-hoc rules read the whole store (a snapshot is verified whole first)
+ * with the reconciliation's own matchers.  A person or a finding needs
+ * only the records around one subject: those are gathered into a small
+ * store (neighbourhood.h) and the context's rules run there, so a person
+ * is answered in milliseconds from a county's snapshot and always agrees
+ * with the nightly run.
+ */
+#include "audit/query.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "store/area.h"
+#include "run/context.h"
+#include "common/day.h"
+#include "match/duplicate.h"
+#include "match/facts.h"
+#include "store/household.h"
+#include "match/match.h"
+#include "audit/neighbourhood.h"
+#include "read/resident_id.h"
+#include "audit/snapshot.h"
+
+/* ------------------------------------------------------------------ */
+/* The answer                                                           */
+
+static void clear_results(am_answer *a)
+{
+    am_findings_free(&a->findings);
+    am_rules_free(&a->rules);
+    am_free(a->extra);
+    a->extra = NULL;
+    am_free(a->rows);
+    a->rows = NULL;
+    a->nrows = a->caprows = a->nperson = 0;
+    a->token[0] = '\0';
+}
+
+void am_answer_free(am_answer *answer)
+{
+    if (!answer)
+        return;
+    clear_results(answer);
+    am_source_free(&answer->memory);
+    am_free(answer);
+}
+
+void am_answer_forget(am_ctx *ctx)
+{
+    am_answer_free(ctx->answer);
+    ctx->answer = NULL;
+}
+
+static am_answer *answer_of(am_ctx *ctx)
+{
+    if (!ctx->answer)
+        ctx->answer = am_calloc(1, sizeof *ctx->answer);
+    return ctx->answer;
+}
+
+/* Where questions read: the snapshot, or the indexes of the context's own
+ * run, rebuilt whenever its store has changed. */
+static am_status source_of(am_ctx *ctx, am_source **out)
+{
+    if (ctx->snapshot) {
+        *out = &ctx->snapshot->src;
+        return AM_OK;
+    }
+    if (!ctx->reconciled)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "open a snapshot, or ingest and reconcile, before asking questions");
+    am_answer *a = answer_of(ctx);
+    if (!a)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    if (a->have_memory &&
+        (a->memory.records != ctx->store.records || a->memory.nrecords != ctx->store.count ||
+         a->memory.nhouseholds != ctx->store.nhouseholds ||
+         a->memory.nfindings != ctx->findings.count)) {
+        am_source_free(&a->memory);
+        a->have_memory = 0;
+    }
+    if (!a->have_memory) {
+        const am_status st = am_source_build(ctx, NULL, 0, &a->memory, &ctx->err);
+        if (st != AM_OK)
+            return st;
+        a->have_memory = 1;
+    }
+    *out = &a->memory;
+    return AM_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Filters                                                              */
+
+typedef struct filter {
+    unsigned kinds;
+    uint8_t *codes;    /* per catalogue code, or NULL: any */
+    uint8_t *agencies; /* per agency, or NULL: any */
+    int64_t min_amount_fen;
+    char town[7];
+} filter;
+
+static void filter_free(filter *f)
+{
+    am_free(f->codes);
+    am_free(f->agencies);
+    memset(f, 0, sizeof *f);
+}
+
+/* Reads a list of codes separated by ',', ';' or spaces into a flag per
+ * code; lookup returns the code's index or -1. */
+static am_status parse_codes(am_ctx *ctx, const char *list, size_t n, const char *what,
+                             int (*lookup)(const am_catalogue *, const char *, size_t),
+                             uint8_t **out)
+{
+    *out = NULL;
+    if (!list || !*list)
+        return AM_OK;
+    uint8_t *flags = am_calloc(n ? n : 1, 1);
+    if (!flags)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    int any = 0;
+    for (const char *p = list; *p;) {
+        const size_t len = strcspn(p, ",; ");
+        if (len) {
+            const int code = lookup(&ctx->catalogue, p, len);
+            if (code < 0) {
+                am_free(flags);
+                return am_fail(&ctx->err, AM_ERR_FORMAT, "filter: '%.*s' is not %s of the catalogue",
+                               (int)(len > 40 ? 40 : len), p, what);
+            }
+            flags[code] = 1;
+            any = 1;
+        }
+        p += len;
+        if (*p)
+            p++;
+    }
+    if (!any) {
+        am_free(flags);
+        return AM_OK;
+    }
+    *out = flags;
+    return AM_OK;
+}
+
+static int lookup_code(const am_catalogue *cat, const char *s, size_t len)
+{
+    const int item = am_catalogue_item(cat, s, len);
+    if (item >= 0)
+        return item;
+    const int fact = am_catalogue_fact(cat, s, len);
+    return fact >= 0 ? (int)am_code_of_fact(cat, (unsigned)fact) : -1;
+}
+
+static am_status parse_filter(am_ctx *ctx, const am_filter *in, filter *f)
+{
+    memset(f, 0, sizeof *f);
+    if (!in)
+        return AM_OK;
+    if (in->kinds & ~((1u << AM_KIND__COUNT) - 1))
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "filter: a kind out of range");
+    if (in->min_amount_fen < 0)
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "filter: a negative amount");
+    f->kinds = in->kinds;
+    f->min_amount_fen = in->min_amount_fen;
+    if (in->town && *in->town) {
+        const size_t len = strlen(in->town);
+        if (len > 6 || strspn(in->town, "0123456789") != len)
+            return am_fail(&ctx->err, AM_ERR_FORMAT,
+                           "filter: a town is 1 to 6 leading digits of an area code");
+        memcpy(f->town, in->town, len + 1);
+    }
+    const am_catalogue *cat = &ctx->catalogue;
+    am_status st = parse_codes(ctx, in->items, cat->nitems + cat->nfacts, "an item or fact code",
+                               lookup_code, &f->codes);
+    if (st == AM_OK)
+        st = parse_codes(ctx, in->agencies, cat->nagencies, "an agency code",
+                         am_catalogue_agency, &f->agencies);
+    if (st != AM_OK)
+        filter_free(f);
+    return st;
+}
+
+/* Whether one of the ';'-separated names of list is flagged. */
+static int names_match(const am_catalogue *cat, const char *list, const uint8_t *flags,
+                       int (*lookup)(const am_catalogue *, const char *, size_t))
+{
+    for (const char *p = list; *p;) {
+        const size_t len = strcspn(p, ";");
+        const int code = lookup(cat, p, len);
+        if (code >= 0 && flags[code])
+            return 1;
+        p += len;
+        if (*p)
+            p++;
+    }
+    return 0;
+}
+
+/* Everything but the town, which needs the finding's area. */
+static int finding_passes(const am_catalogue *cat, const filter *f, const am_finding *x)
+{
+    if (f->kinds && !(f->kinds & (1u << x->kind)))
+        return 0;
+    if (x->amount_fen < f->min_amount_fen)
+        return 0;
+    if (f->codes && !names_match(cat, x->items, f->codes, lookup_code))
+        return 0;
+    if (f->agencies && !names_match(cat, x->agencies, f->agencies, am_catalogue_agency))
+        return 0;
+    return 1;
+}
+
+static int town_passes(const filter *f, const char *area)
+{
+    return !f->town[0] || strncmp(area, f->town, strlen(f->town)) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building answers                                                     */
+
+/* Keeps the findings flagged in keep (and their extras, if any), in
+ * order; frees the rest. */
+static void keep_findings(am_finding_list *l, am_answer_extra *extra, const uint8_t *keep)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->count; i++) {
+        if (!keep[i]) {
+            am_free(l->v[i].items);
+            am_free(l->v[i].agencies);
+            am_free(l->v[i].evidence);
+            continue;
+        }
+        if (k != i) {
+            l->v[k] = l->v[i];
+            if (extra)
+                extra[k] = extra[i];
+        }
+        k++;
+    }
+    l->count = k;
+    am_findings_sort(l); /* already in order; points the public views again */
+}
+
+static am_answer_row *new_row(am_answer *a)
+{
+    if (a->nrows == a->caprows) {
+        const size_t cap = a->caprows ? a->caprows * 2 : 64;
+        am_answer_row *grown = am_realloc(a->rows, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        a->rows = grown;
+        a->caprows = cap;
+    }
+    return &a->rows[a->nrows++];
+}
+
+static int add_row(const am_ctx *ctx, const am_store *store, am_answer *a, const am_record *r,
+                   const char *relation)
+{
+    am_answer_row *row = new_row(a);
+    if (!row)
+        return 0;
+    const am_catalogue *cat = &ctx->catalogue;
+    const am_feed *feed = ctx->feeds[r->feed];
+    memset(row, 0, sizeof *row);
+    row->relation = relation;
+    row->feed = feed->name;
+    row->agency = feed->agency >= 0 ? cat->agencies[feed->agency].code : "";
+    row->is_fact = !am_code_is_item(cat, r->code);
+    row->code = am_code_name(cat, r->code);
+    row->code_name = row->is_fact ? cat->facts[r->code - cat->nitems].name_zh
+                                  : cat->items[r->code].name_zh;
+    am_token_hex(r->person, row->person);
+    if (r->household && r->household <= store->nhouseholds)
+        am_token_hex(store->households[r->household - 1], row->household);
+    if (r->start != AM_DAY_EVER)
+        am_day_format(r->start, row->start);
+    am_day_format(r->end, row->end);
+    const uint32_t area = am_area_of(r);
+    if (area)
+        snprintf(row->area, sizeof row->area, "%06u", (unsigned)(area % 1000000));
+    row->line = r->line;
+    row->amount_fen = r->amount_fen;
+    row->value = r->value;
+    return 1;
+}
+
+static void fill_info(const am_answer_row *row, am_record_info *out)
+{
+    *out = (am_record_info){
+        .relation = row->relation,
+        .person = row->person,
+        .household = row->household,
+        .feed = row->feed,
+        .agency = row->agency,
+        .line = row->line,
+        .code = row->code,
+        .code_name = row->code_name ? row->code_name : "",
+        .is_fact = row->is_fact,
+        .start = row->start,
+        .end = row->end,
+        .amount_fen = row->amount_fen,
+        .value = row->value,
+        .area = row->area,
+    };
+}
+
+/* A view of ctx reading another store, for the functions that take a
+ * context (evidence, facts): nothing of ctx is changed through it. */
+static am_ctx view_of(const am_ctx *ctx, const am_store *store, const am_finding_list *findings)
+{
+    am_ctx view = *ctx;
+    view.store = *store;
+    view.findings = *findings;
+    return view;
+}
+
+/* Fills the extras of every finding (facts, area, concerns[i] when given)
+ * and, with rows, lists its evidence records; then drops those outside the
+ * town. */
+static am_status finish(am_ctx *ctx, const am_store *store, am_answer *a, const filter *f,
+                        int with_rows, const char *const *concerns)
+{
+    const size_t n = a->findings.count;
+    a->extra = am_calloc(n ? n : 1, sizeof *a->extra);
+    if (!a->extra)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    if (n == 0)
+        return AM_OK;
+    am_ctx view = view_of(ctx, store, &a->findings);
+    am_evidence_index ix;
+    if (am_evidence_index_build(&view, NULL, 0, &ix) != AM_OK)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    am_facts_scratch scratch = {0};
+    uint8_t *keep = am_malloc(n);
+    am_status st = keep ? AM_OK : AM_ERR_NOMEM;
+    for (size_t i = 0; st == AM_OK && i < n; i++) {
+        am_answer_extra *x = &a->extra[i];
+        uint32_t area;
+        const am_finding *p = &a->findings.v[i].pub;
+        if ((st = am_facts_of(&view, &ix, p, &scratch, x->facts, &area)) != AM_OK)
+            break;
+        if (area)
+            snprintf(x->area, sizeof x->area, "%06u", (unsigned)(area % 1000000));
+        x->concerns = concerns ? concerns[i] : "";
+        keep[i] = (uint8_t)town_passes(f, x->area);
+        if (!with_rows || !keep[i])
+            continue;
+        x->first_row = a->nrows;
+        const char *cursor = p->evidence;
+        uint16_t feed;
+        uint32_t line;
+        while (st == AM_OK && am_evidence_next(&view, &cursor, &feed, &line)) {
+            const am_record *r = am_evidence_find(&ix, feed, line);
+            if (r && !add_row(ctx, store, a, r, "evidence"))
+                st = AM_ERR_NOMEM;
+        }
+        x->nrows = a->nrows - x->first_row;
+    }
+    am_facts_scratch_free(&scratch);
+    am_evidence_index_free(&ix);
+    if (st == AM_OK)
+        keep_findings(&a->findings, a->extra, keep);
+    am_free(keep);
+    return st == AM_OK ? AM_OK : am_fail(&ctx->err, st, "out of memory");
+}
+
+/* Starts a question: a fresh answer. */
+static am_status begin(am_ctx *ctx, am_answer **out)
+{
+    am_answer *a = answer_of(ctx);
+    if (!a)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    clear_results(a);
+    *out = a;
+    return AM_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Ad-hoc rules                                                         */
+
+/* Records per code over the whole source. */
+static uint64_t group_count(const am_group *g, const uint64_t *per_code)
+{
+    uint64_t n = 0;
+    for (size_t k = 0; k < g->n; k++)
+        n += per_code[g->refs[k].code];
+    return n;
+}
+
+/* The codes one of which a person must hold for any rule of rules to find
+ * anything about them or their household.  Each rule needs every one of
+ * some groups — both sides of an exclusive rule, every condition of an
+ * entitlement, the fact and the items of disqualifies, the group of
+ * household_unique, the fact of ends_at — and the rarest of those is
+ * taken.  *codes is NULL when some rule needs every record (exclusive
+ * with scope household, whose members' own items count through their
+ * hukou). */
+static am_status trigger_codes(am_ctx *ctx, const am_source *src, const am_rules *rules,
+                               uint8_t **codes)
+{
+    *codes = NULL;
+    const am_catalogue *cat = &ctx->catalogue;
+    const size_t ncodes = cat->nitems + cat->nfacts;
+    for (size_t i = 0; i < rules->n; i++)
+        if (rules->v[i].kind == AM_RULE_EXCLUSIVE && rules->v[i].household_scope)
+            return AM_OK;
+    uint8_t *flags = am_calloc(ncodes + 1, 1);
+    uint64_t *per_code = am_calloc(ncodes + 1, sizeof *per_code);
+    if (!flags || !per_code) {
+        am_free(flags);
+        am_free(per_code);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < src->nrecords; i++)
+        per_code[src->records[i].code]++;
+    for (size_t i = 0; i < rules->n; i++) {
+        const am_rule *r = &rules->v[i];
+        const am_group *best = &r->first;
+        if (r->kind == AM_RULE_EXCLUSIVE || r->kind == AM_RULE_DISQUALIFIES) {
+            if (group_count(&r->second, per_code) < group_count(best, per_code))
+                best = &r->second;
+        } else if (r->kind == AM_RULE_ENTITLES) {
+            best = &r->terms[0];
+            for (size_t t = 1; t < r->nterms; t++)
+                if (group_count(&r->terms[t], per_code) < group_count(best, per_code))
+                    best = &r->terms[t];
+        }
+        for (size_t k = 0; k < best->n; k++)
+            flags[best->refs[k].code] = 1;
+    }
+    am_free(per_code);
+    *codes = flags;
+    return AM_OK;
+}
+
+am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *name,
+                         const am_filter *in, unsigned flags)
+{
+    if (!ctx || (!text && len))
+        return AM_ERR_INVALID;
+    if (!ctx->have_catalogue)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "load a catalogue or open a snapshot first");
+    am_answer *a;
+    am_status st = begin(ctx, &a);
+    if (st != AM_OK)
+        return st;
+    filter f;
+    if ((st = parse_filter(ctx, in, &f)) != AM_OK)
+        return st;
+    am_rules rules = {0};
+    am_source *src = NULL;
+    st = am_rules_parse(&rules, &ctx->catalogue, text ? text : "", len, name ? name : "rules",
+                        &ctx->err);
+    if (st == AM_OK)
+        st = source_of(ctx, &src);
+    if (st == AM_OK && src->snap)
+        st = am_snapshot_verify_all(src->snap, ctx, &ctx->err);
+    if (st != AM_OK) {
+        am_rules_free(&rules);
+        filter_free(&f);
+        return st;
+    }
+    int32_t start, end;
+    am_ctx_window(ctx, &start, &end);
+    /* Only the neighbourhood of those who hold what the rules need, unless
+     * that is most of the county anyway. */
+    uint8_t *codes = NULL;
+    am_hood hood = {0};
+    int pruned = 0, too_big = 1;
+    if (!(flags & AM_MATCH_WITH_DUPLICATES) &&
+        (st = trigger_codes(ctx, src, &rules, &codes)) == AM_OK && codes) {
+        st = am_hood_gather_codes(src, &ctx->catalogue, codes, src->nrecords / 2, &hood, &too_big,
+                                  &ctx->err);
+        pruned = st == AM_OK && !too_big;
+    }
+    am_free(codes);
+    if (st != AM_OK) {
+        am_rules_free(&rules);
+        filter_free(&f);
+        return st;
+    }
+    /* Or the whole store, read in place: a snapshot's mapping is
+     * read-only, and nothing below writes to it (its claims are assigned
+     * already). */
+    const am_store whole = {
+        .records = (am_record *)(uintptr_t)src->records,
+        .count = src->nrecords,
+        .households = (unsigned char(*)[AM_TOKEN_BYTES])(uintptr_t)src->households,
+        .nhouseholds = src->nhouseholds,
+    };
+    const am_store *store = pruned ? &hood.store : &whole;
+    a->rules = rules;
+    if (pruned) {
+        st = am_hood_findings(ctx, &hood, &a->rules, start, end, ctx->threads, &a->findings);
+    } else {
+        am_ctx view = view_of(ctx, store, &(am_finding_list){0});
+        view.rules = a->rules;
+        am_household_index index;
+        st = am_households_build(&view, &index, ctx->threads);
+        if (st == AM_OK) {
+            st = am_match_all(&view, &index, start, end, ctx->threads);
+            am_households_free(&index);
+        }
+        a->findings = view.findings;
+    }
+    uint8_t *keep = st == AM_OK ? am_malloc(a->findings.count ? a->findings.count : 1) : NULL;
+    if (!keep) {
+        am_hood_free(&hood);
+        filter_free(&f);
+        if (st == AM_ERR_LIMIT)
+            return am_fail(&ctx->err, st, "more than %u records to match", UINT32_MAX - 1);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory matching");
+    }
+    for (size_t i = 0; i < a->findings.count; i++) {
+        const am_finding_rec *x = &a->findings.v[i];
+        unsigned char subject[AM_TOKEN_BYTES];
+        am_token_parse(x->subject, AM_TOKEN_HEX, subject);
+        /* In a neighbourhood, only the findings of its inner ring are whole. */
+        const int whole_finding = !pruned || (strcmp(x->pub.unit, "household") == 0
+                                                  ? am_hood_focus(&hood, subject)
+                                                  : am_hood_near(&hood, subject));
+        keep[i] = (uint8_t)(whole_finding &&
+                            (flags & AM_MATCH_WITH_DUPLICATES ||
+                             strcmp(x->pub.rule_id, AM_DUPLICATE_RULE_ID) != 0) &&
+                            finding_passes(&ctx->catalogue, &f, &x->pub));
+    }
+    keep_findings(&a->findings, NULL, keep);
+    am_free(keep);
+    st = finish(ctx, store, a, &f, 0, NULL);
+    am_hood_free(&hood);
+    filter_free(&f);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* A person                                                             */
+
+/* The token of a raw ID or of 32 hex digits.  A raw ID lives in a stack
+ * buffer only while it is normalised and hashed, and is then wiped. */
+static am_status token_of(am_ctx *ctx, const char *text, unsigned char token[AM_TOKEN_BYTES])
+{
+    const size_t len = strlen(text);
+    if (len == AM_TOKEN_HEX && am_token_parse(text, len, token))
+        return AM_OK;
+    char id[AM_ID_LEN];
+    am_reject why;
+    if (!am_id_normalise(text, len, id, &why)) {
+        return am_fail(&ctx->err, AM_ERR_FORMAT,
+                       "expected a resident ID or a token of 32 hex digits; as an ID it is "
+                       "refused: %s", am_reject_name(why));
+    }
+    am_status st = AM_OK;
+    if (!ctx->key.bytes)
+        st = am_fail(&ctx->err, AM_ERR_KEY,
+                     "a raw resident ID needs the centre's key to become a token: load it");
+    else if (ctx->snapshot && *ctx->snapshot->fingerprint &&
+             strcmp(ctx->snapshot->fingerprint, ctx->key.fingerprint) != 0)
+        st = am_fail(&ctx->err, AM_ERR_KEY,
+                     "the key loaded (%s) is not the one the snapshot's tokens were made with (%s)",
+                     ctx->key.fingerprint, ctx->snapshot->fingerprint);
+    else
+        am_token_person(&ctx->key, id, token);
+    sodium_memzero(id, sizeof id);
+    return st;
+}
+
+static int record_passes(const am_ctx *ctx, const filter *f, const am_record *r)
+{
+    if (f->codes && !f->codes[r->code])
+        return 0;
+    if (f->agencies) {
+        const int agency = ctx->feeds[r->feed]->agency;
+        if (agency < 0 || !f->agencies[agency])
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether evidence names one of records [begin, end) by feed and line. */
+static int cites(const am_ctx *view, const char *evidence, const am_record *begin,
+                 const am_record *end)
+{
+    const char *cursor = evidence;
+    uint16_t feed;
+    uint32_t line;
+    while (am_evidence_next(view, &cursor, &feed, &line))
+        for (const am_record *r = begin; r < end; r++)
+            if (r->feed == feed && r->line == line)
+                return 1;
+    return 0;
+}
+
+am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter *in)
+{
+    if (!ctx || !id_or_token)
+        return AM_ERR_INVALID;
+    if (!ctx->have_catalogue)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "load a catalogue or open a snapshot first");
+    am_answer *a;
+    am_status st = begin(ctx, &a);
+    if (st != AM_OK)
+        return st;
+    unsigned char token[AM_TOKEN_BYTES];
+    if ((st = token_of(ctx, id_or_token, token)) != AM_OK)
+        return st;
+    filter f;
+    if ((st = parse_filter(ctx, in, &f)) != AM_OK)
+        return st;
+    am_source *src;
+    am_hood hood;
+    if ((st = source_of(ctx, &src)) != AM_OK ||
+        (st = am_hood_gather(src, token, 0, &hood, &ctx->err)) != AM_OK) {
+        filter_free(&f);
+        return st;
+    }
+    am_token_hex(token, a->token);
+    int32_t start, end;
+    am_ctx_window(ctx, &start, &end);
+    st = am_hood_findings(ctx, &hood, &ctx->rules, start, end, 1, &a->findings);
+    const am_record *self = NULL, *self_end = NULL;
+    for (size_t p = 0; p < hood.nnear; p++)
+        if (memcmp(hood.near[p].token, token, AM_TOKEN_BYTES) == 0) {
+            self = hood.store.records + hood.near[p].begin;
+            self_end = hood.store.records + hood.near[p].end;
+        }
+    /* The person's records, then their housemates' items. */
+    for (const am_record *r = self; st == AM_OK && r && r < self_end; r++)
+        if (record_passes(ctx, &f, r) && !add_row(ctx, &hood.store, a, r, "self"))
+            st = AM_ERR_NOMEM;
+    for (size_t p = 0; st == AM_OK && p < hood.nnear; p++) {
+        if (memcmp(hood.near[p].token, token, AM_TOKEN_BYTES) == 0)
+            continue;
+        for (size_t i = hood.near[p].begin; st == AM_OK && i < hood.near[p].end; i++) {
+            const am_record *r = &hood.store.records[i];
+            if (am_code_is_item(&ctx->catalogue, r->code) && record_passes(ctx, &f, r) &&
+                !add_row(ctx, &hood.store, a, r, "member"))
+                st = AM_ERR_NOMEM;
+        }
+    }
+    a->nperson = a->nrows;
+    /* The findings that concern the person. */
+    uint8_t *keep = st == AM_OK ? am_malloc(a->findings.count ? a->findings.count : 1) : NULL;
+    const char **concerns = keep ? am_malloc((a->findings.count ? a->findings.count : 1) *
+                                             sizeof *concerns)
+                                 : NULL;
+    if (st == AM_OK && !concerns)
+        st = AM_ERR_NOMEM;
+    if (st == AM_OK) {
+        am_ctx view = view_of(ctx, &hood.store, &a->findings);
+        for (size_t i = 0; i < a->findings.count; i++) {
+            const am_finding *p = &a->findings.v[i].pub;
+            const int household = strcmp(p->unit, "household") == 0;
+            unsigned char subject[AM_TOKEN_BYTES];
+            am_token_parse(p->subject, AM_TOKEN_HEX, subject);
+            concerns[i] = NULL;
+            if (!household && memcmp(subject, token, AM_TOKEN_BYTES) == 0)
+                concerns[i] = "subject";
+            else if (household && am_hood_focus(&hood, subject))
+                concerns[i] = "household";
+            if (!concerns[i] && self && cites(&view, p->evidence, self, self_end))
+                concerns[i] = "evidence";
+            keep[i] = concerns[i] && finding_passes(&ctx->catalogue, &f, p);
+        }
+        /* Compact the concerns alongside the findings. */
+        size_t k = 0;
+        for (size_t i = 0; i < a->findings.count; i++)
+            if (keep[i])
+                concerns[k++] = concerns[i];
+        keep_findings(&a->findings, NULL, keep);
+        st = finish(ctx, &hood.store, a, &f, 1, concerns);
+    }
+    am_free(keep);
+    am_free(concerns);
+    am_hood_free(&hood);
+    filter_free(&f);
+    if (st == AM_ERR_NOMEM)
+        return am_fail(&ctx->err, st, "out of memory");
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* A finding explained                                                  */
+
+am_status am_explain(am_ctx *ctx, const char *finding_id)
+{
+    if (!ctx || !finding_id)
+        return AM_ERR_INVALID;
+    am_answer *a;
+    am_status st = begin(ctx, &a);
+    if (st != AM_OK)
+        return st;
+    unsigned char id[16];
+    if (strlen(finding_id) != 32 || !am_token_parse(finding_id, 32, id))
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "expected a finding id of 32 hex digits");
+    am_source *src;
+    if ((st = source_of(ctx, &src)) != AM_OK)
+        return st;
+    const am_finding_key *key = am_source_finding(src, id);
+    if (!key)
+        return AM_OK; /* not a finding of this run: an empty answer */
+    am_hood hood;
+    if ((st = am_hood_gather(src, key->unit ? NULL : key->subject, key->unit ? key->household : 0,
+                             &hood, &ctx->err)) != AM_OK)
+        return st;
+    int32_t start, end;
+    am_ctx_window(ctx, &start, &end);
+    st = am_hood_findings(ctx, &hood, &ctx->rules, start, end, 1, &a->findings);
+    char hex[33];
+    am_token_hex(id, hex); /* the same hex digits, in lower case */
+    uint8_t *keep = st == AM_OK ? am_malloc(a->findings.count ? a->findings.count : 1) : NULL;
+    if (st == AM_OK && !keep)
+        st = AM_ERR_NOMEM;
+    size_t found = 0;
+    for (size_t i = 0; st == AM_OK && i < a->findings.count; i++)
+        found += keep[i] = strcmp(a->findings.v[i].pub.id, hex) == 0;
+    if (st == AM_OK) {
+        keep_findings(&a->findings, NULL, keep);
+        if (!found)
+            st = am_fail(&ctx->err, AM_ERR_FORMAT,
+                         "%s: finding %s is listed, but its records do not give it",
+                         ctx->snapshot ? ctx->snapshot->path : "the run", hex);
+    }
+    if (st == AM_OK) {
+        const filter none = {0};
+        st = finish(ctx, &hood.store, a, &none, 1, NULL);
+    }
+    am_free(keep);
+    am_hood_free(&hood);
+    if (st == AM_ERR_NOMEM)
+        return am_fail(&ctx->err, st, "out of memory");
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading answers                                                      */
+
+const char *am_person_token(const am_ctx *ctx)
+{
+    return ctx && ctx->answer ? ctx->answer->token : "";
+}
+
+size_t am_person_record_count(const am_ctx *ctx)
+{
+    return ctx && ctx->answer ? ctx->answer->nperson : 0;
+}
+
+am_status am_person_record_get(const am_ctx *ctx, size_t i, am_record_info *out)
+{
+    if (!ctx || !out || !ctx->answer || i >= ctx->answer->nperson)
+        return AM_ERR_INVALID;
+    fill_info(&ctx->answer->rows[i], out);
+    return AM_OK;
+}
+
+size_t am_result_count(const am_ctx *ctx)
+{
+    return ctx && ctx->answer && ctx->answer->extra ? ctx->answer->findings.count : 0;
+}
+
+am_status am_result_get(const am_ctx *ctx, size_t i, am_result *out)
+{
+    if (!out || i >= am_result_count(ctx))
+        return AM_ERR_INVALID;
+    const am_answer *a = ctx->answer;
+    *out = (am_result){
+        .finding = a->findings.v[i].pub,
+        .facts = a->extra[i].facts,
+        .area = a->extra[i].area,
+        .concerns = a->extra[i].concerns ? a->extra[i].concerns : "",
+        .evidence_count = a->extra[i].nrows,
+    };
+    return AM_OK;
+}
+
+am_status am_result_evidence_get(const am_ctx *ctx, size_t i, size_t k, am_record_info *out)
+{
+    if (!out || i >= am_result_count(ctx) || k >= ctx->answer->extra[i].nrows)
+        return AM_ERR_INVALID;
+    fill_info(&ctx->answer->rows[ctx->answer->extra[i].first_row + k], out);
+    return AM_OK;
+}
+
+static const char *rule_kind_name(am_rule_kind kind)
+{
+    switch (kind) {
+    case AM_RULE_EXCLUSIVE: return "exclusive";
+    case AM_RULE_ENTITLES: return "entitles";
+    case AM_RULE_HOUSEHOLD_UNIQUE: return "household_unique";
+    case AM_RULE_ENDS_AT: return "ends_at";
+    case AM_RULE_DISQUALIFIES: return "disqualifies";
+    }
+    return "unknown";
+}
+
+static const am_rule *find_rule(const am_rules *rules, const char *id)
+{
+    for (size_t i = 0; i < rules->n; i++)
+        if (strcmp(rules->v[i].id, id) == 0)
+            return &rules->v[i];
+    return NULL;
+}
+
+am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_info *out)
+{
+    if (!ctx || !rule_id || !out)
+        return AM_ERR_INVALID;
+    const am_rule *r = ctx->answer ? find_rule(&ctx->answer->rules, rule_id) : NULL;
+    if (!r)
+        r = find_rule(&ctx->rules, rule_id);
+    if (r) {
+        *out = (am_rule_info){.id = r->id, .kind = rule_kind_name(r->kind),
+                              .text = r->text ? r->text : "", .origin = r->origin ? r->origin : "",
+                              .line = r->line, .source = r->source};
+        return AM_OK;
+    }
+    if (strcmp(rule_id, AM_DUPLICATE_RULE_ID) == 0) {
+        *out = (am_rule_info){
+            .id = AM_DUPLICATE_RULE_ID,
+            .kind = "duplicate",
+            .text = "(implicit) an item is paid once per person and period: periodic items "
+                    "whose periods overlap, and one-off items paid again within the item's "
+                    "duplicate_window_days (items.csv), are duplicates",
+            .origin = "",
+            .line = 0,
+            .source = AM_DUPLICATE_SOURCE,
+        };
+        return AM_OK;
+    }
+    return AM_ERR_INVALID;
+}

@@ -1,0 +1,1158 @@
+/*
+ * snapshot.c — writing and opening snapshot files (see snapshot.h).
+ *
+ * Layout: a 128-byte header; the section table (one 32-byte entry per
+ * section) followed by every section's chunk checksums; then the sections,
+ * each at a 64-byte boundary.  Numbers are in the writing host's byte
+ * order, which the header records (with the record size) so that another
+ * host refuses the file instead of misreading it.  Records are the
+ * store's 48-byte am_record array as is: sorted, with claim households
+ * already assigned by the reconciliation, so opening maps them and never
+ * writes to them.  Small sections use a plain encoding (u32 lengths before
+ * strings) read with bounds checks; anything out of place is "corrupt
+ * snapshot", never a crash.
+ */
+#include "audit/snapshot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "common/alloc.h"
+#include "common/atomic_file.h"
+#include "run/context.h"
+#include "common/day.h"
+#include "store/household.h"
+#include "audit/query.h"
+
+#define MAGIC "AIDMSNAP"
+#define BYTE_ORDER_MARK 0x01020304u
+#define ALIGN 64u
+#define NO_AGENCY 0xFFFFu /* a feed declared but never given an agency (nor records) */
+
+/* The record layout a snapshot depends on: change it, bump the version. */
+_Static_assert(sizeof(am_record) == 48, "snapshot records are 48 bytes");
+_Static_assert(offsetof(am_record, amount_fen) == 16, "record layout");
+_Static_assert(offsetof(am_record, start) == 24, "record layout");
+_Static_assert(offsetof(am_record, household) == 32, "record layout");
+_Static_assert(offsetof(am_record, line) == 36, "record layout");
+_Static_assert(offsetof(am_record, code) == 40, "record layout");
+_Static_assert(offsetof(am_record, feed) == 42, "record layout");
+_Static_assert(offsetof(am_record, value) == 44, "record layout");
+_Static_assert(AM_SNAPSHOT_CHUNK % sizeof(am_record) == 0, "chunks hold whole records");
+
+typedef struct snap_header {
+    char magic[8];
+    uint32_t version;
+    uint32_t byte_order;
+    uint32_t record_size;
+    uint32_t chunk_size;
+    uint32_t nsections;
+    uint32_t header_size;
+    uint64_t file_size;
+    uint64_t table_size;     /* entries and checksums, right after the header */
+    uint64_t table_checksum; /* XXH3-64 of them */
+    char library[16];
+    uint64_t reserved[6];
+    uint64_t header_checksum; /* XXH3-64 of the bytes above */
+} snap_header;
+
+_Static_assert(sizeof(snap_header) == 128, "the header is 128 bytes");
+
+typedef struct snap_entry {
+    uint32_t id;
+    uint32_t reserved;
+    uint64_t offset;
+    uint64_t size;
+    uint64_t first_sum; /* index of its first chunk checksum */
+} snap_entry;
+
+_Static_assert(sizeof(snap_entry) == 32, "a table entry is 32 bytes");
+
+#define NSECTIONS (AM_SEC__END - 1)
+
+static const char *const section_names[AM_SEC__END] = {
+    [AM_SEC_META] = "meta",           [AM_SEC_CATALOGUE] = "catalogue",
+    [AM_SEC_FEEDS] = "feeds",         [AM_SEC_RULES] = "rules",
+    [AM_SEC_FINDINGS] = "findings",   [AM_SEC_RECORDS] = "records",
+    [AM_SEC_HOUSEHOLDS] = "households", [AM_SEC_HH_FIRST] = "household offsets",
+    [AM_SEC_HH_RECORDS] = "records by household",
+};
+
+static size_t nchunks_of(uint64_t size)
+{
+    return (size_t)((size + AM_SNAPSHOT_CHUNK - 1) / AM_SNAPSHOT_CHUNK);
+}
+
+static uint64_t header_sum(const snap_header *h)
+{
+    return XXH3_64bits(h, offsetof(snap_header, header_checksum));
+}
+
+/* ------------------------------------------------------------------ */
+/* Encoding the small sections                                          */
+
+typedef struct wbuf {
+    unsigned char *p;
+    size_t n, cap;
+    int failed;
+} wbuf;
+
+static void put(wbuf *b, const void *data, size_t len)
+{
+    if (b->failed)
+        return;
+    if (b->n + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->n + len)
+            cap *= 2;
+        unsigned char *grown = am_realloc(b->p, cap);
+        if (!grown) {
+            b->failed = 1;
+            return;
+        }
+        b->p = grown;
+        b->cap = cap;
+    }
+    if (len)
+        memcpy(b->p + b->n, data, len);
+    b->n += len;
+}
+
+static void put_u8(wbuf *b, uint8_t v) { put(b, &v, 1); }
+static void put_u16(wbuf *b, uint16_t v) { put(b, &v, 2); }
+static void put_u32(wbuf *b, uint32_t v) { put(b, &v, 4); }
+static void put_u64(wbuf *b, uint64_t v) { put(b, &v, 8); }
+static void put_i32(wbuf *b, int32_t v) { put(b, &v, 4); }
+
+static void put_str(wbuf *b, const char *s)
+{
+    const size_t len = s ? strlen(s) : 0;
+    put_u32(b, (uint32_t)len);
+    put(b, s, len);
+}
+
+typedef struct rbuf {
+    const unsigned char *p, *end;
+    int bad;
+} rbuf;
+
+static int get(rbuf *b, void *out, size_t len)
+{
+    if (b->bad || (size_t)(b->end - b->p) < len) {
+        b->bad = 1;
+        memset(out, 0, len);
+        return 0;
+    }
+    memcpy(out, b->p, len);
+    b->p += len;
+    return 1;
+}
+
+static uint8_t get_u8(rbuf *b) { uint8_t v; get(b, &v, 1); return v; }
+static uint16_t get_u16(rbuf *b) { uint16_t v; get(b, &v, 2); return v; }
+static uint32_t get_u32(rbuf *b) { uint32_t v; get(b, &v, 4); return v; }
+static uint64_t get_u64(rbuf *b) { uint64_t v; get(b, &v, 8); return v; }
+static int32_t get_i32(rbuf *b) { int32_t v; get(b, &v, 4); return v; }
+
+/* A string: a new NUL-terminated copy, NULL when the buffer is short, the
+ * text holds a NUL, or memory runs out (*nomem then set). */
+static char *get_str(rbuf *b, int *nomem)
+{
+    const uint32_t len = get_u32(b);
+    if (b->bad || (size_t)(b->end - b->p) < len || memchr(b->p, '\0', len)) {
+        b->bad = 1;
+        return NULL;
+    }
+    char *s = am_strndup((const char *)b->p, len);
+    if (!s) {
+        *nomem = 1;
+        b->bad = 1;
+        return NULL;
+    }
+    b->p += len;
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                              */
+
+static void encode_meta(const am_ctx *ctx, const am_source *src, wbuf *b)
+{
+    put_str(b, AIDMATCH_VERSION_STRING);
+    put_str(b, ctx->key.bytes ? ctx->key.fingerprint : "");
+    put_str(b, ctx->centre_name ? ctx->centre_name : "");
+    put_i32(b, ctx->death_lag_days);
+    put_i32(b, src->window_start);
+    put_i32(b, src->window_end);
+    put_u64(b, src->nrecords);
+    put_u64(b, src->nhouseholds);
+    put_u64(b, src->nentries);
+    put_u64(b, src->nfindings);
+}
+
+static void encode_catalogue(const am_catalogue *cat, wbuf *b)
+{
+    put_u32(b, (uint32_t)cat->nagencies);
+    for (size_t i = 0; i < cat->nagencies; i++) {
+        put_str(b, cat->agencies[i].code);
+        put_str(b, cat->agencies[i].name_zh);
+        put_str(b, cat->agencies[i].name_en);
+    }
+    put_u32(b, (uint32_t)cat->nitems);
+    for (size_t i = 0; i < cat->nitems; i++) {
+        const am_item *it = &cat->items[i];
+        put_str(b, it->code);
+        put_str(b, it->name_zh);
+        put_str(b, it->name_en);
+        put_u16(b, it->agency);
+        put_u8(b, (uint8_t)it->unit);
+        put_u8(b, (uint8_t)(it->periodic != 0));
+        put_i32(b, it->duplicate_window_days);
+    }
+    put_u32(b, (uint32_t)cat->nfacts);
+    for (size_t i = 0; i < cat->nfacts; i++) {
+        const am_fact *f = &cat->facts[i];
+        put_str(b, f->code);
+        put_str(b, f->name_zh);
+        put_str(b, f->name_en);
+        put_i32(b, f->value_min);
+        put_i32(b, f->value_max);
+    }
+}
+
+static void encode_feeds(const am_ctx *ctx, wbuf *b)
+{
+    put_u32(b, (uint32_t)ctx->nfeeds);
+    for (size_t i = 0; i < ctx->nfeeds; i++) {
+        am_feed_stats s;
+        am_feed_stats_get(ctx, i, &s);
+        put_str(b, s.name);
+        put_u16(b, ctx->feeds[i]->agency >= 0 ? (uint16_t)ctx->feeds[i]->agency : NO_AGENCY);
+        put_u8(b, (uint8_t)ctx->feeds[i]->kind);
+        put_str(b, s.path);
+        put_str(b, s.file_xxh3);
+        put_str(b, s.encoding);
+        put_u64(b, s.rows_read);
+        put_u64(b, s.rows_ingested);
+        put_u64(b, s.rows_rejected);
+        put_u64(b, s.bytes_read);
+        put_u32(b, AM_REJECT__COUNT);
+        for (int r = 0; r < AM_REJECT__COUNT; r++)
+            put_u64(b, s.by_reason[r]);
+    }
+}
+
+static void encode_rules(const am_rules *rules, wbuf *b)
+{
+    put_u32(b, (uint32_t)rules->n);
+    for (size_t i = 0; i < rules->n; i++) {
+        put_str(b, rules->v[i].origin);
+        put_u64(b, rules->v[i].line);
+        put_str(b, rules->v[i].text);
+    }
+}
+
+typedef struct out_section {
+    const void *data;
+    uint64_t size;
+    const uint32_t *remap; /* records: household refs, old -> new */
+} out_section;
+
+static int write_zeros(FILE *out, uint64_t n)
+{
+    static const unsigned char zeros[ALIGN];
+    while (n) {
+        const size_t k = n < ALIGN ? (size_t)n : ALIGN;
+        if (fwrite(zeros, 1, k, out) != k)
+            return 0;
+        n -= k;
+    }
+    return 1;
+}
+
+/* Writes a section chunk by chunk, checksumming what is written; records
+ * are renumbered into buf on the way. */
+static int write_section(FILE *out, const out_section *sec, unsigned char *sums,
+                         unsigned char *buf)
+{
+    const unsigned char *data = sec->data;
+    for (uint64_t at = 0; at < sec->size; at += AM_SNAPSHOT_CHUNK) {
+        const uint64_t left = sec->size - at;
+        const size_t n = left < AM_SNAPSHOT_CHUNK ? (size_t)left : AM_SNAPSHOT_CHUNK;
+        const unsigned char *chunk = data + at;
+        if (sec->remap) {
+            memcpy(buf, chunk, n);
+            am_record *r = (am_record *)buf;
+            for (size_t i = 0; i < n / sizeof *r; i++)
+                r[i].household = sec->remap[r[i].household];
+            chunk = buf;
+        }
+        const uint64_t sum = XXH3_64bits(chunk, n);
+        memcpy(sums, &sum, sizeof sum);
+        sums += sizeof sum;
+        if (fwrite(chunk, 1, n, out) != n)
+            return 0;
+    }
+    return 1;
+}
+
+/* The sections go first, each checksummed as it is written; the header
+ * and the table of checksums are written last, at the start. */
+static am_status write_file(am_ctx *ctx, const char *path, const out_section *sec)
+{
+    size_t total_sums = 0;
+    for (int s = 1; s < AM_SEC__END; s++)
+        total_sums += nchunks_of(sec[s].size);
+    const size_t table_size = NSECTIONS * sizeof(snap_entry) + total_sums * sizeof(uint64_t);
+    unsigned char *table = am_calloc(1, table_size);
+    unsigned char *buf = am_malloc(AM_SNAPSHOT_CHUNK);
+    if (!table || !buf) {
+        am_free(table);
+        am_free(buf);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing %s", path);
+    }
+    snap_entry *entries = (snap_entry *)table;
+    unsigned char *sums = table + NSECTIONS * sizeof(snap_entry);
+    uint64_t offset = sizeof(snap_header) + table_size;
+    size_t next_sum = 0;
+    for (int s = 1; s < AM_SEC__END; s++) {
+        offset = (offset + ALIGN - 1) / ALIGN * ALIGN;
+        entries[s - 1] = (snap_entry){.id = (uint32_t)s, .offset = offset, .size = sec[s].size,
+                                      .first_sum = next_sum};
+        next_sum += nchunks_of(sec[s].size);
+        offset += sec[s].size;
+    }
+    am_atomic_file f;
+    am_status st = am_atomic_open(&f, path, &ctx->err);
+    if (st != AM_OK) {
+        am_free(table);
+        am_free(buf);
+        return st;
+    }
+    int ok = write_zeros(f.out, sizeof(snap_header) + table_size);
+    uint64_t at = sizeof(snap_header) + table_size;
+    for (int s = 1; ok && s < AM_SEC__END; s++) {
+        ok = write_zeros(f.out, entries[s - 1].offset - at) &&
+             write_section(f.out, &sec[s], sums + entries[s - 1].first_sum * sizeof(uint64_t), buf);
+        at = entries[s - 1].offset + sec[s].size;
+    }
+    snap_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, MAGIC, 8);
+    h.version = AM_SNAPSHOT_VERSION;
+    h.byte_order = BYTE_ORDER_MARK;
+    h.record_size = sizeof(am_record);
+    h.chunk_size = AM_SNAPSHOT_CHUNK;
+    h.nsections = NSECTIONS;
+    h.header_size = sizeof h;
+    h.file_size = offset;
+    h.table_size = table_size;
+    h.table_checksum = XXH3_64bits(table, table_size);
+    snprintf(h.library, sizeof h.library, "%s", AIDMATCH_VERSION_STRING);
+    h.header_checksum = header_sum(&h);
+    ok = ok && fseek(f.out, 0, SEEK_SET) == 0 && fwrite(&h, sizeof h, 1, f.out) == 1 &&
+         fwrite(table, table_size, 1, f.out) == 1;
+    am_free(table);
+    am_free(buf);
+    if (!ok) {
+        const int e = errno;
+        am_atomic_abort(&f);
+        return am_fail(&ctx->err, AM_ERR_IO, "%s: write failed: %s", path, strerror(e));
+    }
+    return am_atomic_commit(&f, &ctx->err);
+}
+
+/* Household refs are numbered in the order records first name them, not
+ * the order ingestion met them (which threads make vary), so that one run
+ * always gives the same bytes.  Households no record names are dropped. */
+static am_status renumber_households(const am_store *store, uint32_t **remap, size_t *n,
+                                     unsigned char **tokens)
+{
+    *remap = am_calloc(store->nhouseholds + 1, sizeof **remap);
+    *tokens = am_malloc((store->nhouseholds ? store->nhouseholds : 1) * AM_TOKEN_BYTES);
+    if (!*remap || !*tokens)
+        return AM_ERR_NOMEM;
+    uint32_t next = 0;
+    for (size_t i = 0; i < store->count; i++) {
+        const uint32_t h = store->records[i].household;
+        if (h && !(*remap)[h]) {
+            (*remap)[h] = ++next;
+            memcpy(*tokens + (size_t)(next - 1) * AM_TOKEN_BYTES, store->households[h - 1],
+                   AM_TOKEN_BYTES);
+        }
+    }
+    *n = next;
+    return AM_OK;
+}
+
+am_status am_snapshot_write(am_ctx *ctx, const char *path)
+{
+    if (!ctx || !path || !*path)
+        return AM_ERR_INVALID;
+    if (ctx->snapshot)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "this context reads a snapshot; write snapshots from a reconciled run");
+    if (!ctx->reconciled)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before writing a snapshot");
+    uint32_t *remap = NULL;
+    unsigned char *tokens = NULL;
+    size_t nh = 0;
+    if (ctx->store.nhouseholds >= UINT32_MAX ||
+        renumber_households(&ctx->store, &remap, &nh, &tokens) != AM_OK) {
+        am_free(remap);
+        am_free(tokens);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing %s", path);
+    }
+    am_source src;
+    am_status st = am_source_build(ctx, remap, nh, &src, &ctx->err);
+    if (st != AM_OK) {
+        am_free(remap);
+        am_free(tokens);
+        return st;
+    }
+    wbuf meta = {0}, cat = {0}, feeds = {0}, rules = {0};
+    encode_meta(ctx, &src, &meta);
+    encode_catalogue(&ctx->catalogue, &cat);
+    encode_feeds(ctx, &feeds);
+    encode_rules(&ctx->rules, &rules);
+    if (meta.failed || cat.failed || feeds.failed || rules.failed) {
+        st = am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing %s", path);
+    } else {
+        const out_section sec[AM_SEC__END] = {
+            [AM_SEC_META] = {meta.p, meta.n, NULL},
+            [AM_SEC_CATALOGUE] = {cat.p, cat.n, NULL},
+            [AM_SEC_FEEDS] = {feeds.p, feeds.n, NULL},
+            [AM_SEC_RULES] = {rules.p, rules.n, NULL},
+            [AM_SEC_FINDINGS] = {src.findings, src.nfindings * sizeof *src.findings, NULL},
+            [AM_SEC_RECORDS] = {src.records, src.nrecords * sizeof(am_record), remap},
+            [AM_SEC_HOUSEHOLDS] = {tokens, nh * AM_TOKEN_BYTES, NULL},
+            [AM_SEC_HH_FIRST] = {src.hh_first, (nh + 2) * sizeof(uint64_t), NULL},
+            [AM_SEC_HH_RECORDS] = {src.hh_records, src.nentries * sizeof(uint32_t), NULL},
+        };
+        st = write_file(ctx, path, sec);
+    }
+    am_free(meta.p);
+    am_free(cat.p);
+    am_free(feeds.p);
+    am_free(rules.p);
+    am_free(remap);
+    am_free(tokens);
+    am_source_free(&src);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Verifying                                                            */
+
+static am_status corrupt(am_err *err, const am_snapshot *snap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static am_status corrupt(am_err *err, const am_snapshot *snap, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return am_fail(err, AM_ERR_FORMAT, "%s: corrupt snapshot: %s", snap->path, what);
+}
+
+static int32_t last_day(void)
+{
+    int ok;
+    return am_day_from_ymd(2200, 12, 31, &ok);
+}
+
+/* What a record may hold: indexes in range, a real period, no negative
+ * amount.  Records are sorted by person within the chunk. */
+static am_status check_records(am_snapshot *snap, const am_record *r, size_t n, size_t first,
+                               am_err *err)
+{
+    const int32_t max_day = last_day();
+    const size_t nh = snap->src.nhouseholds;
+    for (size_t i = 0; i < n; i++) {
+        const am_record *x = &r[i];
+        const char *bad = NULL;
+        if (x->feed >= snap->nfeeds || !snap->usable_feed[x->feed])
+            bad = "a feed out of range";
+        else if (x->code >= snap->ncodes)
+            bad = "an item or fact code out of range";
+        else if (x->household > nh)
+            bad = "a household out of range";
+        else if (x->start < AM_DAY_EVER || x->start > max_day)
+            bad = "a start date out of range";
+        else if (x->end != AM_DAY_OPEN && (x->end < x->start || x->end > max_day))
+            bad = "an end date out of range";
+        else if (x->amount_fen < 0)
+            bad = "a negative amount";
+        else if (x->value > 99)
+            bad = "a fact value out of range";
+        else if (i > 0 && memcmp(r[i - 1].person, x->person, AM_TOKEN_BYTES) > 0)
+            bad = "records out of order";
+        if (bad)
+            return corrupt(err, snap, "record %zu: %s", first + i, bad);
+    }
+    return AM_OK;
+}
+
+static am_status check_chunk(am_snapshot *snap, int section, size_t chunk, am_err *err)
+{
+    const am_snap_section *sec = &snap->sec[section];
+    const uint64_t at = (uint64_t)chunk * AM_SNAPSHOT_CHUNK;
+    const uint64_t left = sec->size - at;
+    const size_t len = left < AM_SNAPSHOT_CHUNK ? (size_t)left : AM_SNAPSHOT_CHUNK;
+    if (section == AM_SEC_RECORDS)
+        return check_records(snap, (const am_record *)(sec->data + at), len / sizeof(am_record),
+                             (size_t)(at / sizeof(am_record)), err);
+    if (section == AM_SEC_HH_RECORDS) {
+        const uint32_t *idx = (const uint32_t *)(sec->data + at);
+        for (size_t i = 0; i < len / sizeof *idx; i++)
+            if (idx[i] >= snap->src.nrecords)
+                return corrupt(err, snap, "a record index out of range");
+    }
+    return AM_OK;
+}
+
+am_status am_snapshot_need(am_snapshot *snap, int section, uint64_t offset, uint64_t len,
+                           am_err *err)
+{
+    am_snap_section *sec = &snap->sec[section];
+    if (offset > sec->size || len > sec->size - offset)
+        return corrupt(err, snap, "%s: a read past the section's end", section_names[section]);
+    if (!sec->verified || len == 0)
+        return AM_OK;
+    const size_t c0 = (size_t)(offset / AM_SNAPSHOT_CHUNK);
+    const size_t c1 = (size_t)((offset + len - 1) / AM_SNAPSHOT_CHUNK);
+    for (size_t c = c0; c <= c1; c++) {
+        if (sec->verified[c])
+            continue;
+        const uint64_t at = (uint64_t)c * AM_SNAPSHOT_CHUNK;
+        const uint64_t left = sec->size - at;
+        const size_t n = left < AM_SNAPSHOT_CHUNK ? (size_t)left : AM_SNAPSHOT_CHUNK;
+        if (XXH3_64bits(sec->data + at, n) != sec->sums[c])
+            return corrupt(err, snap, "section '%s', chunk %zu of %zu: checksum does not match",
+                           section_names[section], c + 1, sec->nchunks);
+        const am_status st = check_chunk(snap, section, c, err);
+        if (st != AM_OK)
+            return st;
+        sec->verified[c] = 1;
+    }
+    return AM_OK;
+}
+
+/* A payment without a claim household whose payee's hukou record gives
+ * one at its start would be assigned one by am_households_build() — a
+ * write into the read-only mapping.  A snapshot written from a reconciled
+ * run has every such claim assigned already. */
+static am_status check_claims(am_snapshot *snap, const am_catalogue *cat, am_err *err)
+{
+    const int hukou = snap->hukou;
+    const am_record *r = snap->src.records;
+    const size_t n = snap->src.nrecords;
+    if (hukou < 0)
+        return AM_OK;
+    for (size_t i = 0; i < n;) {
+        const size_t j = am_person_run_end(r, n, i);
+        for (size_t a = i; a < j; a++)
+            if (!r[a].household && am_code_is_item(cat, r[a].code) &&
+                am_hukou_household_on(&r[i], &r[j], hukou, r[a].start))
+                return corrupt(err, snap, "record %zu lacks the claim household of its "
+                                          "payee's hukou: not written from a reconciled run",
+                               a);
+        i = j;
+    }
+    return AM_OK;
+}
+
+am_status am_snapshot_verify_all(am_snapshot *snap, const am_ctx *ctx, am_err *err)
+{
+    if (snap->all_verified)
+        return AM_OK;
+    for (int s = 1; s < AM_SEC__END; s++) {
+        const am_status st = am_snapshot_need(snap, s, 0, snap->sec[s].size, err);
+        if (st != AM_OK)
+            return st;
+    }
+    const am_source *src = &snap->src;
+    if (src->hh_first[0] != 0 || src->hh_first[1] != 0 ||
+        src->hh_first[src->nhouseholds + 1] != src->nentries)
+        return corrupt(err, snap, "records by household do not add up");
+    for (size_t h = 1; h <= src->nhouseholds; h++)
+        if (src->hh_first[h] > src->hh_first[h + 1])
+            return corrupt(err, snap, "records by household out of order");
+    for (size_t i = 1; i < src->nrecords; i++)
+        if (memcmp(src->records[i - 1].person, src->records[i].person, AM_TOKEN_BYTES) > 0)
+            return corrupt(err, snap, "record %zu: records out of order", i);
+    const am_status st = check_claims(snap, &ctx->catalogue, err);
+    if (st != AM_OK)
+        return st;
+    for (int s = 1; s < AM_SEC__END; s++) {
+        am_free(snap->sec[s].verified);
+        snap->sec[s].verified = NULL;
+    }
+    snap->all_verified = 1;
+    return AM_OK;
+}
+
+am_status am_snapshot_verify(am_ctx *ctx)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (!ctx->snapshot)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "no snapshot is open in this context");
+    return am_snapshot_verify_all(ctx->snapshot, ctx, &ctx->err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening                                                              */
+
+/* Checks the header and the table, and points the sections into the
+ * mapping.  Nothing is allocated but the verified flags. */
+static am_status read_layout(am_snapshot *snap, am_err *err)
+{
+    const char *path = snap->path;
+    snap_header h;
+    if (snap->size < sizeof h)
+        return am_fail(err, AM_ERR_FORMAT, "%s: not an aidmatch snapshot (%zu bytes)", path,
+                       snap->size);
+    memcpy(&h, snap->base, sizeof h);
+    if (memcmp(h.magic, MAGIC, 8) != 0)
+        return am_fail(err, AM_ERR_FORMAT, "%s: not an aidmatch snapshot", path);
+    if (h.byte_order != BYTE_ORDER_MARK)
+        return am_fail(err, AM_ERR_FORMAT,
+                       "%s: written on a host of the other byte order; open it on such a host "
+                       "or write it again here", path);
+    if (h.version != AM_SNAPSHOT_VERSION)
+        return am_fail(err, AM_ERR_FORMAT,
+                       "%s: snapshot format version %u, but this aidmatch reads version %d: "
+                       "write the snapshot again with this version", path, (unsigned)h.version,
+                       AM_SNAPSHOT_VERSION);
+    if (h.header_checksum != header_sum(&h))
+        return corrupt(err, snap, "the header's checksum does not match");
+    if (h.record_size != sizeof(am_record) || h.chunk_size != AM_SNAPSHOT_CHUNK ||
+        h.header_size != sizeof h || h.nsections != NSECTIONS)
+        return am_fail(err, AM_ERR_FORMAT,
+                       "%s: records of %u bytes in chunks of %u, %u sections: not the layout "
+                       "of this build; write the snapshot again", path, (unsigned)h.record_size,
+                       (unsigned)h.chunk_size, (unsigned)h.nsections);
+    if (h.file_size != snap->size)
+        return am_fail(err, AM_ERR_FORMAT, "%s: %s snapshot: %zu bytes, its header says %llu",
+                       path, h.file_size > snap->size ? "truncated" : "overlong", snap->size,
+                       (unsigned long long)h.file_size);
+    const uint64_t entries_size = NSECTIONS * sizeof(snap_entry);
+    if (h.table_size < entries_size || h.table_size > snap->size - sizeof h ||
+        (h.table_size - entries_size) % sizeof(uint64_t))
+        return corrupt(err, snap, "the section table does not fit");
+    if (XXH3_64bits(snap->base + sizeof h, (size_t)h.table_size) != h.table_checksum)
+        return corrupt(err, snap, "the section table's checksum does not match");
+    const snap_entry *entries = (const snap_entry *)(snap->base + sizeof h);
+    const uint64_t *sums = (const uint64_t *)(snap->base + sizeof h + entries_size);
+    const size_t nsums = (size_t)((h.table_size - entries_size) / sizeof(uint64_t));
+    size_t used = 0;
+    for (int i = 0; i < NSECTIONS; i++) {
+        const snap_entry *e = &entries[i];
+        if (e->id < 1 || e->id >= AM_SEC__END || snap->sec[e->id].data)
+            return corrupt(err, snap, "section table entry %d names no section or one twice", i);
+        const size_t nchunks = nchunks_of(e->size);
+        if (e->offset % ALIGN || e->offset < sizeof h + h.table_size || e->offset > snap->size ||
+            e->size > snap->size - e->offset || e->first_sum > nsums ||
+            nchunks > nsums - e->first_sum)
+            return corrupt(err, snap, "section '%s' does not fit in the file",
+                           section_names[e->id]);
+        am_snap_section *sec = &snap->sec[e->id];
+        sec->data = snap->base + e->offset;
+        sec->size = e->size;
+        sec->sums = sums + e->first_sum;
+        sec->nchunks = nchunks;
+        sec->verified = am_calloc(nchunks ? nchunks : 1, 1);
+        if (!sec->verified)
+            return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", path);
+        used += nchunks;
+    }
+    if (used != nsums)
+        return corrupt(err, snap, "the checksum table holds %zu checksums, the sections %zu",
+                       nsums, used);
+    return AM_OK;
+}
+
+static int valid_code(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int compare_cstr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Codes are unique across agencies, items and facts, as the catalogue
+ * loader requires. */
+static int codes_unique(const am_catalogue *cat, int *nomem)
+{
+    const size_t n = cat->nagencies + cat->nitems + cat->nfacts;
+    const char **codes = am_malloc((n ? n : 1) * sizeof *codes);
+    if (!codes) {
+        *nomem = 1;
+        return 0;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < cat->nagencies; i++)
+        codes[k++] = cat->agencies[i].code;
+    for (size_t i = 0; i < cat->nitems; i++)
+        codes[k++] = cat->items[i].code;
+    for (size_t i = 0; i < cat->nfacts; i++)
+        codes[k++] = cat->facts[i].code;
+    qsort(codes, n, sizeof *codes, compare_cstr);
+    int unique = 1;
+    for (size_t i = 1; i < n && unique; i++)
+        unique = strcmp(codes[i - 1], codes[i]) != 0;
+    am_free(codes);
+    return unique;
+}
+
+static am_status read_catalogue(am_snapshot *snap, am_catalogue *cat, am_err *err)
+{
+    const am_snap_section *sec = &snap->sec[AM_SEC_CATALOGUE];
+    rbuf b = {sec->data, sec->data + sec->size, 0};
+    int nomem = 0;
+    const char *bad = NULL;
+    const uint32_t nagencies = get_u32(&b);
+    if (b.bad || nagencies > UINT16_MAX || nagencies > sec->size / 12)
+        return corrupt(err, snap, "catalogue: agencies");
+    if (!(cat->agencies = am_calloc(nagencies ? nagencies : 1, sizeof *cat->agencies)))
+        return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+    cat->nagencies = nagencies;
+    for (size_t i = 0; i < nagencies && !b.bad; i++) {
+        am_agency *a = &cat->agencies[i];
+        a->code = get_str(&b, &nomem);
+        a->name_zh = get_str(&b, &nomem);
+        a->name_en = get_str(&b, &nomem);
+        if (!b.bad && !valid_code(a->code))
+            bad = "an agency code";
+    }
+    const uint32_t nitems = b.bad || bad ? 0 : get_u32(&b);
+    if (!b.bad && !bad && (nitems > UINT16_MAX || nitems > sec->size / 20))
+        bad = "items";
+    if (!b.bad && !bad) {
+        if (!(cat->items = am_calloc(nitems ? nitems : 1, sizeof *cat->items)))
+            return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+        cat->nitems = nitems;
+    }
+    for (size_t i = 0; i < cat->nitems && !b.bad && !bad; i++) {
+        am_item *it = &cat->items[i];
+        it->code = get_str(&b, &nomem);
+        it->name_zh = get_str(&b, &nomem);
+        it->name_en = get_str(&b, &nomem);
+        it->agency = get_u16(&b);
+        const uint8_t unit = get_u8(&b), periodic = get_u8(&b);
+        it->duplicate_window_days = get_i32(&b);
+        it->unit = unit ? AM_UNIT_HOUSEHOLD : AM_UNIT_PERSON;
+        it->periodic = periodic;
+        if (!b.bad && (!valid_code(it->code) || it->agency >= nagencies || unit > 1 ||
+                       periodic > 1 || it->duplicate_window_days < 0 ||
+                       it->duplicate_window_days > 36600 ||
+                       (periodic && it->duplicate_window_days)))
+            bad = "an item";
+    }
+    const uint32_t nfacts = b.bad || bad ? 0 : get_u32(&b);
+    if (!b.bad && !bad && (nfacts > sec->size / 20 || (size_t)nitems + nfacts > UINT16_MAX))
+        bad = "facts";
+    if (!b.bad && !bad) {
+        if (!(cat->facts = am_calloc(nfacts ? nfacts : 1, sizeof *cat->facts)))
+            return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+        cat->nfacts = nfacts;
+    }
+    for (size_t i = 0; i < cat->nfacts && !b.bad && !bad; i++) {
+        am_fact *f = &cat->facts[i];
+        f->code = get_str(&b, &nomem);
+        f->name_zh = get_str(&b, &nomem);
+        f->name_en = get_str(&b, &nomem);
+        f->value_min = get_i32(&b);
+        f->value_max = get_i32(&b);
+        if (!b.bad && (!valid_code(f->code) ||
+                       !((f->value_min == 0 && f->value_max == 0) ||
+                         (f->value_min >= 1 && f->value_min <= f->value_max && f->value_max <= 99))))
+            bad = "a fact";
+    }
+    if (nomem)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+    if (!b.bad && !bad && b.p != b.end)
+        bad = "bytes after its end";
+    if (!b.bad && !bad && !codes_unique(cat, &nomem))
+        bad = nomem ? NULL : "a code given twice";
+    if (nomem)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+    if (b.bad || bad)
+        return corrupt(err, snap, "catalogue: %s", bad ? bad : "truncated");
+    return AM_OK;
+}
+
+static am_status read_feeds(am_snapshot *snap, am_ctx *ctx, am_err *err)
+{
+    const am_snap_section *sec = &snap->sec[AM_SEC_FEEDS];
+    rbuf b = {sec->data, sec->data + sec->size, 0};
+    const uint32_t n = get_u32(&b);
+    if (b.bad || n > UINT16_MAX || n > sec->size / 40)
+        return corrupt(err, snap, "feeds: their count");
+    if (!(snap->usable_feed = am_calloc(n ? n : 1, 1)))
+        return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+    for (uint32_t i = 0; i < n; i++) {
+        int nomem = 0;
+        char *name = get_str(&b, &nomem);
+        const uint16_t agency = get_u16(&b);
+        const uint8_t kind = get_u8(&b);
+        char *path = get_str(&b, &nomem), *xxh3 = get_str(&b, &nomem),
+             *encoding = get_str(&b, &nomem);
+        uint64_t counts[4];
+        for (int k = 0; k < 4; k++)
+            counts[k] = get_u64(&b);
+        const uint32_t nreasons = get_u32(&b);
+        am_encoding enc = AM_ENC_UTF8;
+        const char *bad = NULL;
+        if (b.bad)
+            bad = nomem ? NULL : "truncated";
+        else if ((agency >= ctx->catalogue.nagencies && agency != NO_AGENCY) || kind > 1 ||
+                 strlen(xxh3) > 32 ||
+                 nreasons != AM_REJECT__COUNT || !am_encoding_parse(encoding, &enc) || !*name)
+            bad = "a feed";
+        am_feed *feed = NULL;
+        am_status st = AM_OK;
+        if (!bad && !nomem) {
+            st = am_feed_new(ctx, name, &feed);
+            if (st == AM_ERR_INVALID)
+                bad = "a feed named twice";
+            else if (st != AM_OK)
+                nomem = 1;
+        }
+        if (feed) {
+            feed->agency = agency == NO_AGENCY ? -1 : agency;
+            snap->usable_feed[feed->index] = agency != NO_AGENCY;
+            feed->kind = kind ? AM_FEED_REGISTRY : AM_FEED_PAYMENTS;
+            memcpy(feed->xxh3, xxh3, strlen(xxh3) + 1);
+            feed->encoding_used = enc;
+            feed->rows_read = counts[0];
+            feed->rows_ingested = counts[1];
+            feed->rows_rejected = counts[2];
+            feed->bytes_read = counts[3];
+            for (int r = 0; r < AM_REJECT__COUNT; r++)
+                feed->by_reason[r] = get_u64(&b);
+            feed->ingested = 1;
+            if (*path && (!(feed->file = am_strdup(path)) ||
+                          !(feed->path_for_stats = am_strdup(path))))
+                nomem = 1;
+            if (b.bad)
+                bad = "truncated";
+        }
+        am_free(name);
+        am_free(path);
+        am_free(xxh3);
+        am_free(encoding);
+        if (nomem)
+            return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+        if (bad)
+            return corrupt(err, snap, "feeds: %s", bad);
+    }
+    if (b.p != b.end)
+        return corrupt(err, snap, "feeds: bytes after their end");
+    return AM_OK;
+}
+
+static am_status read_rules(am_snapshot *snap, am_ctx *ctx, am_err *err)
+{
+    const am_snap_section *sec = &snap->sec[AM_SEC_RULES];
+    rbuf b = {sec->data, sec->data + sec->size, 0};
+    const uint32_t n = get_u32(&b);
+    if (b.bad || n > sec->size / 16)
+        return corrupt(err, snap, "rules: their count");
+    for (uint32_t i = 0; i < n; i++) {
+        int nomem = 0;
+        char *origin = get_str(&b, &nomem);
+        const uint64_t line = get_u64(&b);
+        char *text = get_str(&b, &nomem);
+        am_status st = AM_OK;
+        if (nomem) {
+            st = am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+        } else if (b.bad) {
+            st = corrupt(err, snap, "rules: truncated");
+        } else {
+            const size_t before = ctx->rules.n;
+            am_err why;
+            st = am_rules_parse(&ctx->rules, &ctx->catalogue, text, strlen(text), origin, &why);
+            if (st == AM_OK && ctx->rules.n != before + 1)
+                st = corrupt(err, snap, "rules: entry %u is not one rule", (unsigned)i + 1);
+            else if (st == AM_ERR_NOMEM)
+                st = am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+            else if (st != AM_OK)
+                st = corrupt(err, snap, "rules: %s", why.msg);
+            else
+                ctx->rules.v[before].line = (unsigned long)line;
+        }
+        am_free(origin);
+        am_free(text);
+        if (st != AM_OK)
+            return st;
+    }
+    if (b.p != b.end)
+        return corrupt(err, snap, "rules: bytes after their end");
+    return AM_OK;
+}
+
+typedef struct snap_meta {
+    char *fingerprint, *centre;
+    int32_t death_lag, window_start, window_end;
+    uint64_t nrecords, nhouseholds, nentries, nfindings;
+} snap_meta;
+
+static am_status read_meta(am_snapshot *snap, snap_meta *m, am_err *err)
+{
+    const am_snap_section *sec = &snap->sec[AM_SEC_META];
+    rbuf b = {sec->data, sec->data + sec->size, 0};
+    int nomem = 0;
+    char *version = get_str(&b, &nomem);
+    m->fingerprint = get_str(&b, &nomem);
+    m->centre = get_str(&b, &nomem);
+    m->death_lag = get_i32(&b);
+    m->window_start = get_i32(&b);
+    m->window_end = get_i32(&b);
+    m->nrecords = get_u64(&b);
+    m->nhouseholds = get_u64(&b);
+    m->nentries = get_u64(&b);
+    m->nfindings = get_u64(&b);
+    am_free(version);
+    if (nomem)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+    if (b.bad || b.p != b.end)
+        return corrupt(err, snap, "meta: %s", b.bad ? "truncated" : "bytes after its end");
+    const size_t fp = strlen(m->fingerprint);
+    if ((fp != 0 && fp != 16) || strspn(m->fingerprint, "0123456789abcdef") != fp ||
+        m->death_lag < 0 || m->death_lag > 3650 || m->window_start < AM_DAY_EVER ||
+        m->window_end < AM_DAY_EVER)
+        return corrupt(err, snap, "meta: a value out of range");
+    if (m->nrecords > UINT32_MAX || m->nhouseholds >= UINT32_MAX || m->nentries > m->nrecords)
+        return corrupt(err, snap, "meta: counts out of range");
+    const struct {
+        int section;
+        uint64_t count, size;
+    } want[] = {
+        {AM_SEC_RECORDS, m->nrecords, sizeof(am_record)},
+        {AM_SEC_HOUSEHOLDS, m->nhouseholds, AM_TOKEN_BYTES},
+        {AM_SEC_HH_FIRST, m->nhouseholds + 2, sizeof(uint64_t)},
+        {AM_SEC_HH_RECORDS, m->nentries, sizeof(uint32_t)},
+        {AM_SEC_FINDINGS, m->nfindings, sizeof(am_finding_key)},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (snap->sec[want[i].section].size != want[i].count * want[i].size)
+            return corrupt(err, snap, "section '%s' is %llu bytes, its count needs %llu",
+                           section_names[want[i].section],
+                           (unsigned long long)snap->sec[want[i].section].size,
+                           (unsigned long long)(want[i].count * want[i].size));
+    return AM_OK;
+}
+
+static am_status check_findings(am_snapshot *snap, am_err *err)
+{
+    const am_source *src = &snap->src;
+    for (size_t i = 0; i < src->nfindings; i++) {
+        const am_finding_key *k = &src->findings[i];
+        if (k->kind >= AM_KIND__COUNT || k->unit > 1 ||
+            (k->unit ? k->household == 0 || k->household > src->nhouseholds : k->household != 0))
+            return corrupt(err, snap, "finding %zu: a value out of range", i);
+        if (i > 0 && memcmp(src->findings[i - 1].id, k->id, 16) >= 0)
+            return corrupt(err, snap, "findings out of order");
+    }
+    return AM_OK;
+}
+
+/* Undoes what a failed open put into ctx. */
+static void reset_ctx(am_ctx *ctx)
+{
+    am_rules_free(&ctx->rules);
+    for (size_t i = 0; i < ctx->nfeeds; i++) {
+        am_feed_release(ctx->feeds[i]);
+        am_free(ctx->feeds[i]);
+    }
+    am_free(ctx->feeds);
+    ctx->feeds = NULL;
+    ctx->nfeeds = 0;
+    am_catalogue_free(&ctx->catalogue);
+    ctx->have_catalogue = 0;
+}
+
+void am_snapshot_release(am_snapshot *snap)
+{
+    if (!snap)
+        return;
+    if (snap->base)
+        munmap(snap->base, snap->size);
+    for (int s = 0; s < AM_SEC__END; s++)
+        am_free(snap->sec[s].verified);
+    am_free(snap->usable_feed);
+    am_free(snap->path);
+    am_free(snap);
+}
+
+static am_status map_file(am_snapshot *snap, am_err *err)
+{
+    const int fd = open(snap->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return am_fail(err, AM_ERR_IO, "%s: cannot open: %s", snap->path, strerror(errno));
+    struct stat sb;
+    am_status st = AM_OK;
+    if (fstat(fd, &sb) != 0)
+        st = am_fail(err, AM_ERR_IO, "%s: cannot stat: %s", snap->path, strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        st = am_fail(err, AM_ERR_IO, "%s: not a regular file", snap->path);
+    else if (sb.st_size == 0)
+        st = am_fail(err, AM_ERR_FORMAT, "%s: not an aidmatch snapshot (empty)", snap->path);
+    if (st == AM_OK) {
+        void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            st = am_fail(err, errno == ENOMEM ? AM_ERR_NOMEM : AM_ERR_IO, "%s: cannot map: %s",
+                         snap->path, strerror(errno));
+        } else {
+            snap->base = p;
+            snap->size = (size_t)sb.st_size;
+        }
+    }
+    close(fd);
+    return st;
+}
+
+static am_status open_into(am_ctx *ctx, am_snapshot *snap, snap_meta *m)
+{
+    am_err *err = &ctx->err;
+    am_status st = map_file(snap, err);
+    if (st == AM_OK)
+        st = read_layout(snap, err);
+    /* The small sections are verified whole, now. */
+    static const int eager[] = {AM_SEC_META, AM_SEC_CATALOGUE, AM_SEC_FEEDS, AM_SEC_RULES,
+                                AM_SEC_FINDINGS};
+    for (size_t i = 0; st == AM_OK && i < sizeof eager / sizeof *eager; i++)
+        st = am_snapshot_need(snap, eager[i], 0, snap->sec[eager[i]].size, err);
+    if (st == AM_OK)
+        st = read_meta(snap, m, err);
+    if (st == AM_OK && (st = read_catalogue(snap, &ctx->catalogue, err)) == AM_OK)
+        ctx->have_catalogue = 1;
+    if (st == AM_OK)
+        st = read_feeds(snap, ctx, err);
+    if (st == AM_OK)
+        st = read_rules(snap, ctx, err);
+    if (st != AM_OK)
+        return st;
+    am_source *src = &snap->src;
+    src->records = (const am_record *)snap->sec[AM_SEC_RECORDS].data;
+    src->nrecords = (size_t)m->nrecords;
+    src->households = snap->sec[AM_SEC_HOUSEHOLDS].data;
+    src->nhouseholds = (size_t)m->nhouseholds;
+    src->hh_first = (const uint64_t *)snap->sec[AM_SEC_HH_FIRST].data;
+    src->hh_records = (const uint32_t *)snap->sec[AM_SEC_HH_RECORDS].data;
+    src->nentries = (size_t)m->nentries;
+    src->findings = (const am_finding_key *)snap->sec[AM_SEC_FINDINGS].data;
+    src->nfindings = (size_t)m->nfindings;
+    src->window_start = m->window_start;
+    src->window_end = m->window_end;
+    src->snap = snap;
+    snap->ncodes = ctx->catalogue.nitems + ctx->catalogue.nfacts;
+    snap->nfeeds = ctx->nfeeds;
+    snap->hukou = am_hukou_code(&ctx->catalogue);
+    memcpy(snap->fingerprint, m->fingerprint, strlen(m->fingerprint) + 1);
+    if ((st = check_findings(snap, err)) != AM_OK)
+        return st;
+    if (ctx->key.bytes && *snap->fingerprint && strcmp(ctx->key.fingerprint, snap->fingerprint))
+        return am_fail(err, AM_ERR_KEY,
+                       "%s: its tokens were made with key %s, but the key loaded is %s", snap->path,
+                       snap->fingerprint, ctx->key.fingerprint);
+    return AM_OK;
+}
+
+am_status am_snapshot_open(am_ctx *ctx, const char *path)
+{
+    if (!ctx || !path)
+        return AM_ERR_INVALID;
+    int ingested = ctx->store.count != 0 || ctx->reconciled;
+    for (size_t i = 0; i < ctx->nfeeds; i++)
+        ingested |= ctx->feeds[i]->ingested;
+    if (ctx->snapshot || ingested)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "open a snapshot in a context that has not ingested feeds");
+    /* A centre file loaded for its key gives way to the snapshot's own
+     * catalogue, feeds and rules. */
+    am_answer_forget(ctx);
+    reset_ctx(ctx);
+    am_snapshot *snap = am_calloc(1, sizeof *snap);
+    if (!snap || !(snap->path = am_strdup(path))) {
+        am_free(snap);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory opening %s", path);
+    }
+    snap_meta m = {0};
+    am_status st = open_into(ctx, snap, &m);
+    char *centre = NULL;
+    if (st == AM_OK && *m.centre && !(centre = am_strdup(m.centre)))
+        st = am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory opening %s", path);
+    am_free(m.fingerprint);
+    am_free(m.centre);
+    if (st != AM_OK) {
+        reset_ctx(ctx);
+        am_snapshot_release(snap);
+        return st;
+    }
+    am_free(ctx->centre_name);
+    ctx->centre_name = centre;
+    ctx->death_lag_days = m.death_lag;
+    ctx->window_set = 1;
+    ctx->window_start = m.window_start;
+    ctx->window_end = m.window_end;
+    ctx->snapshot = snap;
+    return AM_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Resealing (tests and fuzzing)                                        */
+
+int am_snapshot_reseal(unsigned char *data, size_t len)
+{
+    snap_header h;
+    if (len < sizeof h)
+        return -1;
+    memcpy(&h, data, sizeof h);
+    const uint64_t entries_size = NSECTIONS * sizeof(snap_entry);
+    if (h.nsections != NSECTIONS || h.table_size < entries_size ||
+        h.table_size > len - sizeof h || (h.table_size - entries_size) % sizeof(uint64_t))
+        return -1;
+    snap_entry entries[NSECTIONS];
+    memcpy(entries, data + sizeof h, sizeof entries);
+    const size_t nsums = (size_t)((h.table_size - entries_size) / sizeof(uint64_t));
+    unsigned char *sums = data + sizeof h + entries_size;
+    for (int i = 0; i < NSECTIONS; i++) {
+        const snap_entry *e = &entries[i];
+        const size_t nchunks = nchunks_of(e->size);
+        if (e->offset > len || e->size > len - e->offset || e->first_sum > nsums ||
+            nchunks > nsums - e->first_sum)
+            continue;
+        for (size_t c = 0; c < nchunks; c++) {
+            const uint64_t at = (uint64_t)c * AM_SNAPSHOT_CHUNK, left = e->size - at;
+            const uint64_t sum = XXH3_64bits(data + e->offset + at,
+                                             left < AM_SNAPSHOT_CHUNK ? (size_t)left
+                                                                      : AM_SNAPSHOT_CHUNK);
+            memcpy(sums + (e->first_sum + c) * sizeof sum, &sum, sizeof sum);
+        }
+    }
+    h.table_checksum = XXH3_64bits(data + sizeof h, (size_t)h.table_size);
+    h.header_checksum = header_sum(&h);
+    memcpy(data, &h, sizeof h);
+    return 0;
+}

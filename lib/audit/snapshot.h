@@ -1,0 +1,82 @@
+/*
+ * snapshot.h — the snapshot file: a reconciled run's store and all that
+ * questions about it need, written once and opened by mmap in
+ * milliseconds (docs/reference.md §12 gives the layout).
+ *
+ * A versioned header names the byte order, the record size and the
+ * sections; every section is checksummed with XXH3-64 in chunks of
+ * AM_SNAPSHOT_CHUNK bytes, and the table of checksums is itself
+ * checksummed in the header.  Opening verifies the header, the table and
+ * the small sections (catalogue, feeds, rules, findings) at once; the
+ * large ones (records, households, records by household) are verified
+ * chunk by chunk the first time a question reads them, or all at once by
+ * am_snapshot_verify().  Records are read in place and never written: the
+ * file is mapped read-only.
+ */
+#ifndef AM_SNAPSHOT_H
+#define AM_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "audit/source.h"
+
+#define AM_SNAPSHOT_VERSION 1
+/* 4096 records; divisible by every element size a section holds. */
+#define AM_SNAPSHOT_CHUNK (4096u * 48u)
+
+typedef enum am_snap_section_id {
+    AM_SEC_META = 1,
+    AM_SEC_CATALOGUE,
+    AM_SEC_FEEDS,
+    AM_SEC_RULES,
+    AM_SEC_FINDINGS,
+    AM_SEC_RECORDS,
+    AM_SEC_HOUSEHOLDS,
+    AM_SEC_HH_FIRST,
+    AM_SEC_HH_RECORDS,
+    AM_SEC__END
+} am_snap_section_id;
+
+typedef struct am_snap_section {
+    const unsigned char *data;
+    uint64_t size;
+    const uint64_t *sums; /* one XXH3-64 per chunk */
+    size_t nchunks;
+    uint8_t *verified;    /* one byte per chunk; NULL once all are */
+} am_snap_section;
+
+typedef struct am_snapshot {
+    unsigned char *base; /* the mapping, PROT_READ */
+    size_t size;
+    char *path;
+    am_snap_section sec[AM_SEC__END];
+    char fingerprint[17];  /* of the key the tokens were made with */
+    size_t ncodes, nfeeds; /* for checking records */
+    uint8_t *usable_feed;  /* per feed: has an agency, so records may name it */
+    int hukou;             /* the HUKOU fact's code, -1 if none */
+    int all_verified;
+    am_source src;         /* reads through the mapping */
+} am_snapshot;
+
+/* Verifies bytes [offset, offset + len) of a section, chunk by chunk, and
+ * checks what the verified chunks hold (records, record indexes).  Returns
+ * AM_OK or AM_ERR_FORMAT naming the file, section and chunk. */
+am_status am_snapshot_need(am_snapshot *snap, int section, uint64_t offset, uint64_t len,
+                           am_err *err);
+
+/* Verifies everything not yet verified, and what only a whole pass can
+ * check (the records by household, claim households assigned). */
+am_status am_snapshot_verify_all(am_snapshot *snap, const am_ctx *ctx, am_err *err);
+
+/* Unmaps and frees.  NULL is accepted. */
+void am_snapshot_release(am_snapshot *snap);
+
+/* Tests and fuzzing: recomputes every checksum of a snapshot image in
+ * place, so that a deliberately altered section reaches the checks behind
+ * the checksums.  Returns 0, or -1 when the header or table are too
+ * broken to find the sections. */
+int am_snapshot_reseal(unsigned char *data, size_t len);
+
+#endif

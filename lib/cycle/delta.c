@@ -1,0 +1,108 @@
+/*
+ * delta.c — new, persisting and resolved findings, and delta.csv (see
+ * delta.h).  Finding ids hash what a finding is about and never where its
+ * evidence sits, so the same id on two nights is the same finding.
+ */
+#include "cycle/delta.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/atomic_file.h"
+#include "run/context.h"
+
+static int compare_ids(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+am_status am_delta_classify(am_ctx *ctx)
+{
+    am_review_state *rv = &ctx->review;
+    const am_previous *prev = ctx->previous;
+    memset(rv->by_change, 0, sizeof rv->by_change);
+    memset(rv->amount_by_change, 0, sizeof rv->amount_by_change);
+    for (size_t i = 0; i < rv->n; i++) {
+        am_review_rec *r = &rv->v[i];
+        const am_prev_finding *pf = am_previous_find(prev, ctx->findings.v[i].id);
+        r->change = pf ? AM_CHANGE_PERSISTING : AM_CHANGE_NEW;
+        const char *first = rv->run_date;
+        if (pf)
+            first = pf->first_seen[0] ? pf->first_seen : prev->run_date;
+        memcpy(r->first_seen, first, sizeof r->first_seen);
+        rv->by_change[r->change]++;
+        rv->amount_by_change[r->change] += ctx->findings.v[i].pub.amount_fen;
+    }
+    if (!prev || !prev->count)
+        return AM_OK;
+    /* The previous run's findings are sorted by id; so are tonight's ids
+     * once sorted, and the resolved ones come out in id order. */
+    const char **ids = am_malloc((rv->n ? rv->n : 1) * sizeof *ids);
+    rv->resolved = am_malloc(prev->count * sizeof *rv->resolved);
+    if (!ids || !rv->resolved) {
+        am_free(ids);
+        am_free(rv->resolved);
+        rv->resolved = NULL;
+        return AM_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < rv->n; i++)
+        ids[i] = ctx->findings.v[i].id;
+    qsort(ids, rv->n, sizeof *ids, compare_ids);
+    for (size_t j = 0; j < prev->count; j++) {
+        const char *id = prev->findings[j].id;
+        if (!bsearch(&id, ids, rv->n, sizeof *ids, compare_ids)) {
+            rv->resolved[rv->nresolved++] = &prev->findings[j];
+            rv->by_change[AM_CHANGE_RESOLVED]++;
+            if (prev->findings[j].amount_fen > 0)
+                rv->amount_by_change[AM_CHANGE_RESOLVED] += prev->findings[j].amount_fen;
+        }
+    }
+    am_free(ids);
+    return AM_OK;
+}
+
+size_t am_delta_count(const am_ctx *ctx)
+{
+    if (!ctx || !ctx->previous || !ctx->review.done)
+        return 0;
+    return ctx->review.n + ctx->review.nresolved;
+}
+
+am_status am_delta_get(const am_ctx *ctx, size_t i, am_delta_row *out)
+{
+    if (!out || i >= am_delta_count(ctx))
+        return AM_ERR_INVALID;
+    const am_review_state *rv = &ctx->review;
+    if (i < rv->n) {
+        out->finding_id = ctx->findings.v[i].id;
+        out->change = (am_change)rv->v[i].change;
+        out->first_seen = rv->v[i].first_seen;
+        out->last_seen = rv->run_date;
+        return AM_OK;
+    }
+    const am_prev_finding *pf = rv->resolved[i - rv->n];
+    out->finding_id = pf->id;
+    out->change = AM_CHANGE_RESOLVED;
+    out->first_seen = pf->first_seen[0] ? pf->first_seen : ctx->previous->run_date;
+    out->last_seen = ctx->previous->run_date[0] ? ctx->previous->run_date : pf->last_seen;
+    return AM_OK;
+}
+
+am_status am_delta_write(am_ctx *ctx, const char *path)
+{
+    am_atomic_file f;
+    const am_status st = am_atomic_open(&f, path, &ctx->err);
+    if (st != AM_OK)
+        return st;
+    fputs("finding_id,status,first_seen,last_seen\n", f.out);
+    const size_t n = am_delta_count(ctx);
+    for (size_t i = 0; i < n; i++) {
+        am_delta_row row;
+        am_delta_get(ctx, i, &row);
+        /* Hex digits, fixed words and dates: nothing to quote. */
+        fprintf(f.out, "%s,%s,%s,%s\n", row.finding_id, am_change_name(row.change),
+                row.first_seen, row.last_seen);
+    }
+    return am_atomic_commit(&f, &ctx->err);
+}

@@ -1,0 +1,298 @@
+/*
+ * review.c — the nightly cycle's entry points: the run date, the previous
+ * run, outcomes, the drift share, and am_review(), which derives from the
+ * findings of a reconciliation their facts, areas, changes, outcomes and
+ * suppression (see review.h); and the summary.json members that report it.
+ */
+#include "cycle/review.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "run/context.h"
+#include "cycle/delta.h"
+#include "cycle/drift.h"
+#include "match/facts.h"
+#include "common/json.h"
+#include "common/money.h"
+#include "cycle/outcomes.h"
+
+const char *am_outcome_name(am_outcome outcome)
+{
+    static const char *const names[AM_OUTCOME__COUNT] = {
+        [AM_OUTCOME_NONE] = "none",
+        [AM_OUTCOME_CONFIRMED] = "confirmed",
+        [AM_OUTCOME_ERROR_CORRECTED] = "error_corrected",
+        [AM_OUTCOME_NO_ISSUE] = "no_issue",
+    };
+    return (unsigned)outcome < AM_OUTCOME__COUNT ? names[outcome] : "unknown";
+}
+
+const char *am_change_name(am_change change)
+{
+    static const char *const names[AM_CHANGE__COUNT] = {
+        [AM_CHANGE_NEW] = "new",
+        [AM_CHANGE_PERSISTING] = "persisting",
+        [AM_CHANGE_RESOLVED] = "resolved",
+    };
+    return (unsigned)change < AM_CHANGE__COUNT ? names[change] : "unknown";
+}
+
+am_status am_set_run_date(am_ctx *ctx, const char *date)
+{
+    if (!ctx || !date)
+        return AM_ERR_INVALID;
+    int32_t day;
+    const size_t len = strlen(date);
+    /* Only the canonical form: a run date is written by programs. */
+    if (len != 10 || date[4] != '-' || date[7] != '-' ||
+        !am_day_parse(date, len, AM_DATE_AUTO, &day))
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "run date: expected a real date as YYYY-MM-DD");
+    ctx->run_date = day;
+    ctx->run_date_set = 1;
+    ctx->review.done = 0;
+    return AM_OK;
+}
+
+am_status am_set_drift_share(am_ctx *ctx, unsigned per_mille)
+{
+    if (!ctx || per_mille > AM_DRIFT_MAX_PERMILLE)
+        return AM_ERR_INVALID;
+    ctx->drift_permille = per_mille;
+    return AM_OK;
+}
+
+am_status am_load_previous(am_ctx *ctx, const char *dir)
+{
+    if (!ctx || !dir)
+        return AM_ERR_INVALID;
+    if (ctx->previous)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "a previous run is already loaded");
+    am_previous *prev = am_calloc(1, sizeof *prev);
+    if (!prev)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    const am_status st = am_previous_load(prev, dir, &ctx->err);
+    if (st != AM_OK) {
+        am_free(prev);
+        return st;
+    }
+    ctx->previous = prev;
+    ctx->review.done = 0;
+    return AM_OK;
+}
+
+am_status am_load_outcomes(am_ctx *ctx, const char *path)
+{
+    if (!ctx || !path)
+        return AM_ERR_INVALID;
+    ctx->review.done = 0;
+    return am_outcomes_load(&ctx->outcomes, path, &ctx->err);
+}
+
+am_status am_feed_drift_get(const am_ctx *ctx, size_t i, am_feed_drift *out)
+{
+    if (!ctx || !out || i >= ctx->nfeeds || !ctx->previous)
+        return AM_ERR_INVALID;
+    am_drift_of(ctx, i, out);
+    return AM_OK;
+}
+
+void am_review_free(am_review_state *r)
+{
+    am_free(r->v);
+    am_free(r->resolved);
+    memset(r, 0, sizeof *r);
+}
+
+static int compare_ids(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Counts the finding ids that have an outcome as of the run date but no
+ * finding tonight: outcomes for findings that are gone, or mistyped ids. */
+static am_status count_unmatched(am_ctx *ctx, int32_t as_of)
+{
+    am_review_state *rv = &ctx->review;
+    const am_outcomes *o = &ctx->outcomes;
+    rv->outcomes_unmatched = 0;
+    if (!o->count)
+        return AM_OK;
+    const char **ids = am_malloc((rv->n ? rv->n : 1) * sizeof *ids);
+    if (!ids)
+        return AM_ERR_NOMEM;
+    for (size_t i = 0; i < rv->n; i++)
+        ids[i] = ctx->findings.v[i].id;
+    qsort(ids, rv->n, sizeof *ids, compare_ids);
+    for (size_t j = 0; j < o->count; j++) {
+        if (o->v[j].day > as_of || (j > 0 && memcmp(o->v[j].id, o->v[j - 1].id, 32) == 0 &&
+                                    o->v[j - 1].day <= as_of))
+            continue; /* not yet recorded, or an id already counted */
+        const char *id = o->v[j].id;
+        rv->outcomes_unmatched += bsearch(&id, ids, rv->n, sizeof *ids, compare_ids) == NULL;
+    }
+    am_free(ids);
+    return AM_OK;
+}
+
+static am_status review(am_ctx *ctx)
+{
+    am_review_state *rv = &ctx->review;
+    const am_previous *prev = ctx->previous;
+    if (!ctx->reconciled)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before reviewing");
+    if (prev && !ctx->run_date_set)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "set the run date (am_set_run_date, --run-date) to compare with a "
+                       "previous run");
+    if (prev && prev->run_date[0] && prev->run_day > ctx->run_date) {
+        char date[11];
+        am_day_format(ctx->run_date, date);
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "the previous run is dated %s, after this run's date %s", prev->run_date,
+                       date);
+    }
+    am_review_free(rv);
+    if (ctx->run_date_set)
+        am_day_format(ctx->run_date, rv->run_date);
+    const size_t n = ctx->findings.count;
+    rv->v = am_calloc(n ? n : 1, sizeof *rv->v);
+    if (!rv->v)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory reviewing findings");
+    rv->n = n;
+
+    am_evidence_index ix;
+    am_facts_scratch scratch = {0};
+    am_status st = am_evidence_index_build(ctx, NULL, 0, &ix);
+    for (size_t i = 0; st == AM_OK && i < n; i++) {
+        uint32_t area;
+        st = am_facts_of(ctx, &ix, &ctx->findings.v[i].pub, &scratch, rv->v[i].facts, &area);
+        if (st == AM_OK && area)
+            snprintf(rv->v[i].area, sizeof rv->v[i].area, "%06u", (unsigned)(area % 1000000));
+    }
+    am_facts_scratch_free(&scratch);
+    am_evidence_index_free(&ix);
+    if (st == AM_OK)
+        st = am_delta_classify(ctx);
+
+    am_outcomes_sort(&ctx->outcomes);
+    const int32_t as_of = ctx->run_date_set ? ctx->run_date : INT32_MAX;
+    for (size_t i = 0; st == AM_OK && i < n; i++) {
+        am_review_rec *r = &rv->v[i];
+        const am_finding_rec *f = &ctx->findings.v[i];
+        const am_outcome_entry *o = am_outcomes_latest(&ctx->outcomes, f->id, as_of);
+        if (o) {
+            r->outcome = o->outcome;
+            am_day_format(o->day, r->outcome_date);
+        }
+        rv->by_outcome[r->outcome]++;
+        const char *judged =
+            am_outcome_suppresses(o, r->facts, prev, am_previous_find(prev, f->id));
+        if (judged) {
+            r->suppressed = 1;
+            memcpy(r->reviewed, judged, sizeof r->reviewed);
+            rv->suppressed++;
+            rv->suppressed_amount += f->pub.amount_fen;
+        }
+    }
+    if (st == AM_OK)
+        st = count_unmatched(ctx, as_of);
+    if (st != AM_OK) {
+        am_review_free(rv);
+        return am_fail(&ctx->err, st, "out of memory reviewing findings");
+    }
+    rv->done = 1;
+    return AM_OK;
+}
+
+am_status am_review(am_ctx *ctx)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    return review(ctx);
+}
+
+am_status am_review_ensure(am_ctx *ctx)
+{
+    return ctx->review.done ? AM_OK : review(ctx);
+}
+
+am_status am_finding_review_get(const am_ctx *ctx, size_t i, am_finding_review *out)
+{
+    if (!ctx || !out || !ctx->review.done || i >= ctx->review.n)
+        return AM_ERR_INVALID;
+    const am_review_rec *r = &ctx->review.v[i];
+    out->facts = r->facts;
+    out->change = (am_change)r->change;
+    out->first_seen = r->first_seen;
+    out->outcome = (am_outcome)r->outcome;
+    out->outcome_date = r->outcome_date;
+    out->suppressed = r->suppressed;
+    out->area = r->area;
+    return AM_OK;
+}
+
+void am_review_summary_json(const am_ctx *ctx, FILE *out)
+{
+    const am_review_state *rv = &ctx->review;
+    const am_previous *prev = ctx->previous;
+    if (rv->run_date[0])
+        fprintf(out, ",\n  \"run_date\": \"%s\"", rv->run_date);
+    else
+        fputs(",\n  \"run_date\": null", out);
+    if (prev && prev->run_date[0])
+        fprintf(out, ",\n  \"previous_run_date\": \"%s\"", prev->run_date);
+    else
+        fputs(",\n  \"previous_run_date\": null", out);
+    if (prev) {
+        fputs(",\n  \"delta\": {", out);
+        for (int c = 0; c < AM_CHANGE__COUNT; c++) {
+            char money[32];
+            am_money_format(rv->amount_by_change[c], money);
+            fprintf(out, "%s\"%s\": {\"count\": %zu, \"amount_at_stake\": \"%s\"}",
+                    c ? ", " : "", am_change_name((am_change)c), rv->by_change[c], money);
+        }
+        fputc('}', out);
+    } else {
+        fputs(",\n  \"delta\": null", out);
+    }
+    char share[16];
+    am_drift_share_format(ctx->drift_permille, share);
+    fprintf(out, ",\n  \"drift_share\": \"%s\"", share);
+    if (prev) {
+        fputs(",\n  \"drift\": [", out);
+        for (size_t i = 0; i < ctx->nfeeds; i++) {
+            am_feed_drift d;
+            am_drift_of(ctx, i, &d);
+            fprintf(out, "%s\n    {\"feed\": ", i ? "," : "");
+            am_json_write_string(out, d.name);
+            fprintf(out, ", \"rows_read\": %" PRIu64, d.rows_read);
+            if (d.in_previous)
+                fprintf(out, ", \"previous_rows_read\": %" PRIu64, d.previous_rows_read);
+            else
+                fputs(", \"previous_rows_read\": null", out);
+            if (d.in_previous && d.previous_rows_read)
+                fprintf(out, ", \"change_permille\": %" PRId64, d.change_permille);
+            else
+                fputs(", \"change_permille\": null", out);
+            fprintf(out, ", \"shrunk\": %s, \"grew\": %s, \"stale\": %s}",
+                    d.shrunk ? "true" : "false", d.grew ? "true" : "false",
+                    d.stale ? "true" : "false");
+        }
+        fputs(ctx->nfeeds ? "\n  ]" : "]", out);
+    } else {
+        fputs(",\n  \"drift\": null", out);
+    }
+    fputs(",\n  \"outcomes\": {", out);
+    for (int k = 0; k < AM_OUTCOME__COUNT; k++)
+        fprintf(out, "%s\"%s\": %zu", k ? ", " : "", am_outcome_name((am_outcome)k),
+                rv->by_outcome[k]);
+    char money[32];
+    am_money_format(rv->suppressed_amount, money);
+    fprintf(out,
+            ", \"suppressed\": %zu, \"suppressed_amount_at_stake\": \"%s\", "
+            "\"unmatched_ids\": %zu}",
+            rv->suppressed, money, rv->outcomes_unmatched);
+}

@@ -1,0 +1,54 @@
+/*
+ * review.h — the findings of a reconciliation seen across nights: each
+ * finding's facts fingerprint, area, change against the previous run,
+ * latest outcome and whether that outcome suppresses it; the findings
+ * that are gone; and the counts summary.json and the report show.
+ * Derived from the findings, so am_reconcile() discards it.
+ */
+#ifndef AM_REVIEW_H
+#define AM_REVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aidmatch.h"
+#include "cycle/previous.h"
+
+typedef struct am_review_rec {
+    char facts[33];
+    char reviewed[33];     /* suppressed: the facts the outcome was judged on */
+    char first_seen[11];
+    char outcome_date[11];
+    char area[7];          /* "" when unknown */
+    uint8_t change;        /* am_change */
+    uint8_t outcome;       /* am_outcome */
+    uint8_t suppressed;
+} am_review_rec;
+
+typedef struct am_review_state {
+    int done;
+    am_review_rec *v;      /* one per finding, in output order */
+    size_t n;
+    const am_prev_finding **resolved; /* previous findings gone now, by id */
+    size_t nresolved;
+    char run_date[11];     /* "" when unset */
+    size_t by_change[AM_CHANGE__COUNT];
+    int64_t amount_by_change[AM_CHANGE__COUNT];
+    size_t by_outcome[AM_OUTCOME__COUNT];
+    size_t suppressed;
+    int64_t suppressed_amount;
+    size_t outcomes_unmatched; /* finding ids with an outcome but no finding tonight */
+} am_review_state;
+
+/* Reviews if not yet done since the last reconciliation. */
+am_status am_review_ensure(am_ctx *ctx);
+
+/* Discards the review (the findings it describes are going). */
+void am_review_free(am_review_state *r);
+
+/* Writes summary.json's members about the cycle, each preceded by ",\n":
+ * run_date, previous_run_date, delta, drift_share, drift, outcomes. */
+void am_review_summary_json(const am_ctx *ctx, FILE *out);
+
+#endif

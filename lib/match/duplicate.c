@@ -1,0 +1,166 @@
+/*
+ * duplicate.c — the DUPLICATE matcher (see duplicate.h).
+ *
+ * Records arrive sorted by person, item and start, so each person's
+ * payments of one item are a contiguous run.  Periodic items duplicate when
+ * their inclusive day ranges overlap; a one-off payment duplicates another
+ * of the same item made within the item's duplicate window, which is the
+ * same test once each payment is widened to [day, day + window - 1].
+ *
+ * Money at stake is what was paid beyond one payment (stake.h); for
+ * one-off items, every payment but the largest.
+ */
+#include "match/duplicate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "match/stake.h"
+
+typedef struct cluster {
+    const am_record **records;
+    size_t count, capacity;
+} cluster;
+
+static int push(cluster *c, const am_record *r)
+{
+    if (c->count == c->capacity) {
+        const size_t cap = c->capacity ? c->capacity * 2 : 16;
+        const am_record **grown = am_realloc(c->records, cap * sizeof *grown);
+        if (!grown)
+            return 0;
+        c->records = grown;
+        c->capacity = cap;
+    }
+    c->records[c->count++] = r;
+    return 1;
+}
+
+static int32_t effective_end(const am_item *item, const am_record *r)
+{
+    if (item->periodic)
+        return r->end;
+    return r->start + item->duplicate_window_days - 1;
+}
+
+/* Periodic clusters: the shared stretch-by-stretch rule (stake.h). */
+static int periodic_stake(const cluster *c, am_stake *s)
+{
+    am_piece *pieces = am_malloc(c->count * sizeof *pieces);
+    if (!pieces)
+        return 0;
+    for (size_t i = 0; i < c->count; i++)
+        pieces[i] = (am_piece){c->records[i]->start, c->records[i]->end, c->records[i]};
+    const int ok = am_stake_add(pieces, c->count, s);
+    am_free(pieces);
+    return ok;
+}
+
+static void one_off_stake(const cluster *c, am_stake *s)
+{
+    int64_t largest = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        const am_record *r = c->records[i];
+        s->amount_fen += r->amount_fen;
+        largest = r->amount_fen > largest ? r->amount_fen : largest;
+        if (s->first > r->start)
+            s->first = r->start;
+        if (s->last < r->start)
+            s->last = r->start;
+    }
+    s->amount_fen -= largest;
+}
+
+/* Reports one person's runs of one item, already split into clusters of
+ * mutually reachable overlaps, as a single finding. */
+static am_status report(const am_ctx *ctx, am_finding_list *out, const am_item *item,
+                        const cluster *involved, am_stake *s)
+{
+    uint16_t *agencies = am_malloc(involved->count * sizeof *agencies);
+    if (!agencies)
+        return AM_ERR_NOMEM;
+    for (size_t i = 0; i < involved->count; i++)
+        agencies[i] = (uint16_t)ctx->feeds[involved->records[i]->feed]->agency;
+    const uint16_t code = involved->records[0]->code;
+    if (!item->periodic)
+        s->days = (int64_t)s->last - s->first + 1;
+    const am_finding_draft d = {
+        .kind = AM_KIND_DUPLICATE,
+        .rule_id = AM_DUPLICATE_RULE_ID,
+        .policy_source = AM_DUPLICATE_SOURCE,
+        .priority = "normal",
+        .subject = involved->records[0]->person,
+        .start = s->first,
+        .end = s->last,
+        .days = s->days,
+        .amount_fen = s->amount_fen,
+        .codes = &code,
+        .ncodes = 1,
+        .agencies = agencies,
+        .nagencies = involved->count,
+        .evidence = involved->records,
+        .nevidence = involved->count,
+    };
+    const am_status st = am_findings_add(ctx, out, &d);
+    am_free(agencies);
+    return st;
+}
+
+/* Handles the run [begin, end) of one person's records of one item. */
+static am_status match_run(const am_ctx *ctx, am_finding_list *out, const am_item *item,
+                           const am_record *begin, const am_record *end, cluster *current,
+                           cluster *involved)
+{
+    am_stake s = AM_STAKE_EMPTY;
+    involved->count = 0;
+    const am_record *r = begin;
+    while (r < end) {
+        current->count = 0;
+        int32_t reach = effective_end(item, r);
+        if (!push(current, r))
+            return AM_ERR_NOMEM;
+        for (r++; r < end && r->start <= reach; r++) {
+            if (!push(current, r))
+                return AM_ERR_NOMEM;
+            const int32_t e = effective_end(item, r);
+            reach = e > reach ? e : reach;
+        }
+        if (current->count < 2)
+            continue;
+        if (item->periodic) {
+            if (!periodic_stake(current, &s))
+                return AM_ERR_NOMEM;
+        } else {
+            one_off_stake(current, &s);
+        }
+        for (size_t i = 0; i < current->count; i++)
+            if (!push(involved, current->records[i]))
+                return AM_ERR_NOMEM;
+    }
+    return involved->count ? report(ctx, out, item, involved, &s) : AM_OK;
+}
+
+am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_finding_list *out)
+{
+    const am_catalogue *cat = &ctx->catalogue;
+    const am_record *records = ctx->store.records;
+    const size_t n = end;
+    cluster current = {0}, involved = {0};
+    am_status st = AM_OK;
+    for (size_t i = begin; i < n && st == AM_OK;) {
+        size_t j = i + 1;
+        while (j < n && records[j].code == records[i].code &&
+               am_token_eq(records[j].person, records[i].person))
+            j++;
+        if (am_code_is_item(cat, records[i].code) && j - i > 1) {
+            const am_item *item = &cat->items[records[i].code];
+            if (item->periodic || item->duplicate_window_days > 0)
+                st = match_run(ctx, out, item, &records[i], &records[j], &current, &involved);
+        }
+        i = j;
+    }
+    am_free(current.records);
+    am_free(involved.records);
+    return st;
+}

@@ -1,0 +1,20 @@
+/*
+ * duplicate.h — the DUPLICATE matcher: one person paid the same item twice
+ * over overlapping periods, by one agency or several.
+ */
+#ifndef AM_DUPLICATE_H
+#define AM_DUPLICATE_H
+
+#include "run/context.h"
+
+/* Policy source cited by every implicit duplicate finding. */
+#define AM_DUPLICATE_RULE_ID "DUP"
+#define AM_DUPLICATE_SOURCE \
+    "社会救助暂行办法 (State Council Order 649): one assistance chain per household; an item is paid once per period"
+
+/* Adds to out a DUPLICATE finding for every person and item whose records
+ * overlap, among the sorted store's records [begin, end), which must start
+ * and end at a person's first record.  Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_finding_list *out);
+
+#endif

@@ -1,0 +1,321 @@
+/*
+ * catalogue.c — loading and validating the catalogue (see catalogue.h).
+ *
+ * The three files are read by header name, not column position, so that a
+ * centre may reorder or add columns; every problem is reported with the
+ * file and line an administrator has to edit.
+ */
+#include "read/catalogue.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "read/csv_reader.h"
+
+enum { MAX_COLUMNS = 8 };
+
+typedef struct table_reader table_reader;
+typedef am_status (*row_loader)(table_reader *t, char *const *value, const size_t *len,
+                                uint64_t line);
+
+/* Maps a file's header to the columns a loader wants, then hands it rows. */
+struct table_reader {
+    am_catalogue *cat;
+    const char *path;
+    const char *const *wanted; /* NULL-terminated; a leading '?' marks optional */
+    int index[MAX_COLUMNS];
+    int header_seen;
+    row_loader load;
+    am_status status;
+    am_err *err;
+};
+
+static int on_row(void *user, const am_text_row *row)
+{
+    table_reader *t = user;
+    if (!t->header_seen) {
+        t->header_seen = 1;
+        for (int w = 0; t->wanted[w]; w++) {
+            const char *name = t->wanted[w] + (t->wanted[w][0] == '?');
+            t->index[w] = -1;
+            for (size_t f = 0; f < row->nfields; f++)
+                if (strcmp(row->field[f], name) == 0)
+                    t->index[w] = (int)f;
+            if (t->index[w] < 0 && t->wanted[w][0] != '?') {
+                t->status = am_fail(t->err, AM_ERR_FORMAT, "%s:%llu: missing column '%s'",
+                                    t->path, (unsigned long long)row->line, name);
+                return 1;
+            }
+        }
+        return 0;
+    }
+    if (row->bad_encoding || row->has_nul) {
+        t->status = am_fail(t->err, AM_ERR_FORMAT, "%s:%llu: not valid UTF-8 text", t->path,
+                            (unsigned long long)row->line);
+        return 1;
+    }
+    char *value[MAX_COLUMNS];
+    size_t len[MAX_COLUMNS];
+    static char empty[] = "";
+    for (int w = 0; t->wanted[w]; w++) {
+        const int f = t->index[w];
+        value[w] = f >= 0 && (size_t)f < row->nfields ? row->field[f] : empty;
+        len[w] = f >= 0 && (size_t)f < row->nfields ? row->len[f] : 0;
+    }
+    t->status = t->load(t, value, len, row->line);
+    return t->status != AM_OK;
+}
+
+static am_status read_table(table_reader *t, const char *dir, const char *file)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+        return am_fail(t->err, AM_ERR_IO, "%s: path too long", dir);
+    t->path = path;
+    am_reader_opts opts = {.encoding = AM_ENC_UTF8};
+    am_read_result result;
+    am_status st = am_read_csv_file(path, &opts, on_row, t, &result, t->err);
+    if (st == AM_ERR_ABORTED)
+        st = t->status;
+    if (st == AM_OK && !t->header_seen)
+        st = am_fail(t->err, AM_ERR_FORMAT, "%s:1: empty file, expected a header", path);
+    return st;
+}
+
+static am_status fail_at(table_reader *t, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static am_status fail_at(table_reader *t, uint64_t line, const char *fmt, ...)
+{
+    char detail[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    return am_fail(t->err, AM_ERR_FORMAT, "%s:%llu: %s", t->path, (unsigned long long)line,
+                   detail);
+}
+
+/* Copies the three naming columns shared by every table.  Checks the code
+ * is a bare identifier (A-Z, 0-9, _) so that it is safe in rules and CSV. */
+static am_status copy_names(table_reader *t, char *const *value, const size_t *len,
+                            uint64_t line, char **code, char **zh, char **en)
+{
+    if (len[0] == 0)
+        return fail_at(t, line, "empty code");
+    for (size_t i = 0; i < len[0]; i++) {
+        const char c = value[0][i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            return fail_at(t, line, "code '%s' must use only A-Z, 0-9 and _", value[0]);
+    }
+    *code = am_strndup(value[0], len[0]);
+    *zh = am_strndup(value[1], len[1]);
+    *en = am_strndup(value[2], len[2]);
+    if (!*code || !*zh || !*en) {
+        am_free(*code);
+        am_free(*zh);
+        am_free(*en);
+        return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    }
+    return AM_OK;
+}
+
+static int code_taken(const am_catalogue *cat, const char *code, size_t len)
+{
+    return am_catalogue_agency(cat, code, len) >= 0 || am_catalogue_item(cat, code, len) >= 0 ||
+           am_catalogue_fact(cat, code, len) >= 0;
+}
+
+/* Grows *array by one element of size bytes; returns the new slot. */
+static void *append_slot(void **array, size_t *count, size_t size)
+{
+    void *grown = am_realloc(*array, (*count + 1) * size);
+    if (!grown)
+        return NULL;
+    *array = grown;
+    return (char *)grown + (*count)++ * size;
+}
+
+static am_status load_agency(table_reader *t, char *const *value, const size_t *len,
+                             uint64_t line)
+{
+    am_catalogue *cat = t->cat;
+    if (am_catalogue_agency(cat, value[0], len[0]) >= 0)
+        return fail_at(t, line, "duplicate agency code '%s'", value[0]);
+    am_agency *a = append_slot((void **)&cat->agencies, &cat->nagencies, sizeof *a);
+    if (!a)
+        return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    am_status st = copy_names(t, value, len, line, &a->code, &a->name_zh, &a->name_en);
+    if (st != AM_OK)
+        cat->nagencies--;
+    return st;
+}
+
+static int parse_small_int(const char *s, size_t len, int lo, int hi, int *out)
+{
+    if (len == 0 || len > 6)
+        return 0;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v < lo || v > hi)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static am_status load_item(table_reader *t, char *const *value, const size_t *len,
+                           uint64_t line)
+{
+    am_catalogue *cat = t->cat;
+    if (code_taken(cat, value[0], len[0]))
+        return fail_at(t, line, "duplicate code '%s'", value[0]);
+    const int agency = am_catalogue_agency(cat, value[3], len[3]);
+    if (agency < 0)
+        return fail_at(t, line, "unknown agency '%s' (not in agencies.csv)", value[3]);
+    am_unit unit;
+    if (strcmp(value[4], "person") == 0)
+        unit = AM_UNIT_PERSON;
+    else if (strcmp(value[4], "household") == 0)
+        unit = AM_UNIT_HOUSEHOLD;
+    else
+        return fail_at(t, line, "unit '%s' must be person or household", value[4]);
+    int periodic;
+    if (strcmp(value[5], "periodic") == 0)
+        periodic = 1;
+    else if (strcmp(value[5], "one-off") == 0)
+        periodic = 0;
+    else
+        return fail_at(t, line, "periodicity '%s' must be periodic or one-off", value[5]);
+    int window = 0;
+    if (periodic) {
+        if (len[6] != 0)
+            return fail_at(t, line, "periodic items take no duplicate window (overlap decides)");
+    } else if (strcmp(value[6], "none") != 0 && !parse_small_int(value[6], len[6], 1, 36600, &window)) {
+        return fail_at(t, line,
+                       "duplicate_window_days '%s' must be a number of days (1-36600) or none",
+                       value[6]);
+    }
+    am_item *it = append_slot((void **)&cat->items, &cat->nitems, sizeof *it);
+    if (!it)
+        return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    it->agency = (uint16_t)agency;
+    it->unit = unit;
+    it->periodic = periodic;
+    it->duplicate_window_days = window;
+    am_status st = copy_names(t, value, len, line, &it->code, &it->name_zh, &it->name_en);
+    if (st != AM_OK)
+        cat->nitems--;
+    return st;
+}
+
+static am_status load_fact(table_reader *t, char *const *value, const size_t *len,
+                           uint64_t line)
+{
+    am_catalogue *cat = t->cat;
+    if (code_taken(cat, value[0], len[0]))
+        return fail_at(t, line, "duplicate code '%s'", value[0]);
+    int lo = 0, hi = 0;
+    if (len[3] || len[4]) {
+        if (!parse_small_int(value[3], len[3], 1, 99, &lo) ||
+            !parse_small_int(value[4], len[4], 1, 99, &hi) || lo > hi)
+            return fail_at(t, line, "value_min and value_max must be 1-99 with min <= max");
+    }
+    am_fact *f = append_slot((void **)&cat->facts, &cat->nfacts, sizeof *f);
+    if (!f)
+        return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    f->value_min = lo;
+    f->value_max = hi;
+    am_status st = copy_names(t, value, len, line, &f->code, &f->name_zh, &f->name_en);
+    if (st != AM_OK)
+        cat->nfacts--;
+    return st;
+}
+
+am_status am_catalogue_load(am_catalogue *cat, const char *dir, am_err *err)
+{
+    static const char *const agency_cols[] = {"code", "name_zh", "name_en", NULL};
+    static const char *const item_cols[] = {"code", "name_zh", "name_en", "agency", "unit",
+                                            "periodicity", "?duplicate_window_days", NULL};
+    static const char *const fact_cols[] = {"code", "name_zh", "name_en", "?value_min",
+                                            "?value_max", NULL};
+    table_reader t = {.cat = cat, .err = err, .wanted = agency_cols, .load = load_agency};
+    am_status st = read_table(&t, dir, "agencies.csv");
+    if (st == AM_OK) {
+        t = (table_reader){.cat = cat, .err = err, .wanted = item_cols, .load = load_item};
+        st = read_table(&t, dir, "items.csv");
+    }
+    if (st == AM_OK) {
+        t = (table_reader){.cat = cat, .err = err, .wanted = fact_cols, .load = load_fact};
+        st = read_table(&t, dir, "facts.csv");
+    }
+    if (st == AM_OK && cat->nitems + cat->nfacts > UINT16_MAX)
+        st = am_fail(err, AM_ERR_LIMIT, "%s: more than %d items and facts", dir, UINT16_MAX);
+    if (st != AM_OK)
+        am_catalogue_free(cat);
+    return st;
+}
+
+void am_catalogue_free(am_catalogue *cat)
+{
+    for (size_t i = 0; i < cat->nagencies; i++) {
+        am_free(cat->agencies[i].code);
+        am_free(cat->agencies[i].name_zh);
+        am_free(cat->agencies[i].name_en);
+    }
+    for (size_t i = 0; i < cat->nitems; i++) {
+        am_free(cat->items[i].code);
+        am_free(cat->items[i].name_zh);
+        am_free(cat->items[i].name_en);
+    }
+    for (size_t i = 0; i < cat->nfacts; i++) {
+        am_free(cat->facts[i].code);
+        am_free(cat->facts[i].name_zh);
+        am_free(cat->facts[i].name_en);
+    }
+    am_free(cat->agencies);
+    am_free(cat->items);
+    am_free(cat->facts);
+    memset(cat, 0, sizeof *cat);
+}
+
+static int same_code(const char *code, const char *text, size_t len)
+{
+    return strncmp(code, text, len) == 0 && code[len] == '\0';
+}
+
+int am_catalogue_agency(const am_catalogue *cat, const char *code, size_t len)
+{
+    for (size_t i = 0; i < cat->nagencies; i++)
+        if (same_code(cat->agencies[i].code, code, len))
+            return (int)i;
+    return -1;
+}
+
+int am_catalogue_item(const am_catalogue *cat, const char *code, size_t len)
+{
+    for (size_t i = 0; i < cat->nitems; i++)
+        if (same_code(cat->items[i].code, code, len))
+            return (int)i;
+    return -1;
+}
+
+int am_catalogue_fact(const am_catalogue *cat, const char *code, size_t len)
+{
+    for (size_t i = 0; i < cat->nfacts; i++)
+        if (same_code(cat->facts[i].code, code, len))
+            return (int)i;
+    return -1;
+}
+
+const char *am_code_name(const am_catalogue *cat, unsigned code)
+{
+    return am_code_is_item(cat, code) ? cat->items[code].code
+                                      : cat->facts[code - cat->nitems].code;
+}

@@ -1,0 +1,806 @@
+/*
+ * csv_reader.c — feed files to UTF-8 CSV records (see csv_reader.h).
+ *
+ * This file owns the path from stored bytes to records: opening the file
+ * (or taking the caller's buffer), hashing and counting the bytes as
+ * stored, inflating gzip, handing the bytes to the text decoder, cutting
+ * the UTF-8 text into physical lines, and driving libcsv over them so that
+ * each record knows the line it starts on.  It also owns the
+ * record's storage: one byte arena and one field array, reused and grown
+ * geometrically, so a read allocates a handful of times however long the
+ * file is.  Nothing outlives one call and nothing is shared between calls,
+ * so separate reads may run in separate threads.
+ *
+ * Where libcsv is not trusted as is:
+ *  - It trims spaces and tabs around unquoted fields; callers trim for
+ *    themselves (and must see what was there).  A space function that
+ *    accepts nothing would do, but libcsv calls it for nearly every byte,
+ *    which costs 40% of its speed.  Instead spaces and tabs are swapped
+ *    for bytes valid UTF-8 never holds (0xFE, 0xFF) before libcsv sees the
+ *    line, and swapped back in the fields of the records that had them;
+ *    libcsv then behaves exactly as with that space function.
+ *  - It does not count lines, and a record's first callback only arrives
+ *    when its first field ends, possibly lines later.  The text is cut
+ *    into physical lines here, and libcsv is fed either one line at a time
+ *    or a run of lines known to hold one record each (split_lines), so
+ *    this file knows where each record starts.
+ *  - CSV_STRICT_FINI only reports an unterminated quote together with
+ *    CSV_STRICT, which would also refuse the stray quotes real feeds carry.
+ *    Instead a line end is fed after the last line: a record still open
+ *    after that is inside quotes.
+ *  - Its buffer grows through csv_set_realloc_func, but on failure it
+ *    retries with half the block and so hides the failure.  The block size
+ *    is set before every call so that the buffer grows at most once per
+ *    call, by a known amount; any other growth means an allocation failed.
+ */
+#include "read/csv_reader.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define ZLIB_CONST /* next_in is const: the caller's buffer is never written */
+#include <zlib.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include "common/alloc.h"
+#include "read/text_decoder.h"
+
+/* Big enough that syscalls, inflate calls and decoder calls cost nothing
+ * per byte, small enough to stay in L2 with the decoded copy. */
+#define CHUNK (256u * 1024u)
+
+#define DEFAULT_MAX_FIELD ((size_t)65536)
+#define DEFAULT_MAX_LINE ((size_t)1024 * 1024)
+#define MIN_CSV_BLOCK ((size_t)4096)
+
+/* Valid UTF-8 never holds these bytes; they stand for space and tab
+ * while libcsv sees the text (see the file comment). */
+#define SUB_SPACE 0xFE
+#define SUB_TAB 0xFF
+enum { HAS_SPACE = 1, HAS_TAB = 2 };
+
+#define BATCH_MAX 1024
+
+typedef unsigned long long ull;
+
+/* Where a record starts and what was found in its lines. */
+typedef struct rec_info {
+    uint64_t line;
+    unsigned char bad, nul, sub, too_long;
+} rec_info;
+
+typedef struct reader {
+    const char *name;
+    am_err *err;
+    am_row_fn fn;
+    void *user;
+    size_t max_field, max_line;
+    uint64_t max_rows;
+
+    /* The bytes as stored. */
+    XXH3_state_t hash;
+    uint64_t bytes;
+    int sniffed;     /* gzip magic looked for */
+    int gz;          /* the stored bytes are gzip */
+    int gz_ready;    /* zs needs inflateEnd */
+    int member_done; /* the last gzip member ended cleanly */
+    z_stream zs;
+    unsigned char *zbuf;
+
+    am_text_decoder dec;
+    int dec_ready;
+
+    /* Physical lines of the decoded text. */
+    uint64_t line;   /* the line being fed, 1-based */
+    size_t line_len; /* its bytes so far, line end excluded */
+    int prev_cr;     /* the last chunk ended in CR: an LF next is its pair */
+
+    /* The record being built. */
+    struct csv_parser csv;
+    int csv_ready;
+    int sub_space, sub_tab; /* space, tab are not the delimiter: substitute */
+    int in_record;          /* a record fed line by line is open */
+    rec_info rec;           /* its start line and flags */
+    uint64_t field_line;    /* where its unfinished field starts */
+    size_t rec_bytes;       /* bytes fed to libcsv since it started */
+    rec_info *batch;        /* lines queued for one libcsv call */
+    size_t nbatch, ibatch;
+    int batching;
+    rec_info *cur;          /* &rec, or the batch entry libcsv is on */
+    char *arena;            /* the fields so far, each NUL-terminated */
+    size_t alen, acap;
+    size_t *foff, *flen;
+    char **fptr;
+    size_t nf, fcap;
+
+    uint64_t records;
+    am_status st; /* a failure raised inside a libcsv callback */
+} reader;
+
+const char *am_encoding_name(am_encoding enc)
+{
+    switch (enc) {
+    case AM_ENC_AUTO: return "auto";
+    case AM_ENC_UTF8: return "utf-8";
+    case AM_ENC_GB18030: return "gb18030";
+    case AM_ENC_UTF16LE: return "utf-16le";
+    case AM_ENC_UTF16BE: return "utf-16be";
+    }
+    return "unknown";
+}
+
+/* ASCII-only, so that the current locale cannot change what a centre file
+ * means. */
+static int same_name(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+        if (x >= 'A' && x <= 'Z')
+            x = (unsigned char)(x - 'A' + 'a');
+        if (x != y)
+            return 0;
+        if (!x)
+            return 1;
+    }
+}
+
+int am_encoding_parse(const char *name, am_encoding *out)
+{
+    static const struct {
+        const char *name;
+        am_encoding enc;
+    } names[] = {
+        {"auto", AM_ENC_AUTO},         {"utf-8", AM_ENC_UTF8},
+        {"utf8", AM_ENC_UTF8},         {"gb18030", AM_ENC_GB18030},
+        {"gbk", AM_ENC_GB18030},       {"gb2312", AM_ENC_GB18030},
+        {"utf-16", AM_ENC_UTF16LE},    {"utf16", AM_ENC_UTF16LE},
+        {"utf-16le", AM_ENC_UTF16LE},  {"utf16le", AM_ENC_UTF16LE},
+        {"utf-16be", AM_ENC_UTF16BE},  {"utf16be", AM_ENC_UTF16BE},
+    };
+
+    if (!name || !out)
+        return 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (same_name(name, names[i].name)) {
+            *out = names[i].enc;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* strerror() may share a buffer between threads; strerror_r comes in two
+ * incompatible flavours depending on feature macros. */
+static const char *errtext(int e, char *buf, size_t n)
+{
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+    return strerror_r(e, buf, n);
+#else
+    if (strerror_r(e, buf, n) != 0)
+        snprintf(buf, n, "error %d", e);
+    return buf;
+#endif
+}
+
+static am_status io_fail(reader *r, int e)
+{
+    char buf[128];
+    return am_fail(r->err, AM_ERR_IO, "%s: %s", r->name, errtext(e, buf, sizeof buf));
+}
+
+static am_status nomem(reader *r)
+{
+    return am_fail(r->err, AM_ERR_NOMEM, "%s:%llu: out of memory", r->name, (ull)r->line);
+}
+
+static am_status gz_fail(reader *r)
+{
+    return am_fail(r->err, AM_ERR_IO, "%s: truncated or corrupt gzip data", r->name);
+}
+
+/* ------------------------------------------------------------------ */
+/* Records (libcsv callbacks)                                           */
+
+static void unsubstitute(char *p, size_t n, unsigned sub)
+{
+    char *e = p + n, *q;
+
+    if (sub & HAS_SPACE)
+        for (q = p; (q = memchr(q, SUB_SPACE, (size_t)(e - q))) != NULL;)
+            *q++ = ' ';
+    if (sub & HAS_TAB)
+        for (q = p; (q = memchr(q, SUB_TAB, (size_t)(e - q))) != NULL;)
+            *q++ = '\t';
+}
+
+/* Grows the arena for a field of len bytes and the field arrays for one
+ * more field.  Returns 0, with r->st set, when out of memory. */
+static int make_room(reader *r, size_t len)
+{
+    /* All three field arrays must reach the new size before fcap says so. */
+    size_t c1 = r->fcap, c2 = r->fcap, c3 = r->fcap;
+    if (!am_reserve_array((void **)&r->arena, &r->acap, r->alen + len + 1, 1) ||
+        !am_reserve_array((void **)&r->foff, &c1, r->nf + 1, sizeof *r->foff) ||
+        !am_reserve_array((void **)&r->flen, &c2, r->nf + 1, sizeof *r->flen) ||
+        !am_reserve_array((void **)&r->fptr, &c3, r->nf + 1, sizeof *r->fptr)) {
+        r->st = nomem(r);
+        return 0;
+    }
+    r->fcap = c3;
+    return 1;
+}
+
+/* Most fields are a few bytes: they are copied inline, in at most two
+ * overlapping moves, rather than through a call to memcpy. */
+static inline void copy_field(char *dst, const char *src, size_t len)
+{
+    if (len >= 8 && len <= 16) {
+        memcpy(dst, src, 8);
+        memcpy(dst + len - 8, src + len - 8, 8);
+    } else if (len >= 4 && len < 8) {
+        memcpy(dst, src, 4);
+        memcpy(dst + len - 4, src + len - 4, 4);
+    } else if (len < 4) {
+        for (size_t i = 0; i < len; i++)
+            dst[i] = src[i];
+    } else {
+        memcpy(dst, src, len);
+    }
+}
+
+static void on_field(void *data, size_t len, void *user)
+{
+    reader *r = user;
+    const char *f = data;
+
+    if (r->st != AM_OK)
+        return;
+    if (len > r->max_field) {
+        /* Back off to a character boundary: the caller is promised UTF-8. */
+        len = r->max_field;
+        while (len > 0 && ((unsigned char)f[len] & 0xC0) == 0x80)
+            len--;
+        r->cur->too_long = 1;
+    }
+    if (__builtin_expect(r->alen + len + 1 > r->acap || r->nf == r->fcap, 0) &&
+        !make_room(r, len))
+        return;
+    char *dst = r->arena + r->alen;
+    copy_field(dst, f, len);
+    dst[len] = '\0';
+    if (r->cur->sub)
+        unsubstitute(dst, len, r->cur->sub);
+    r->foff[r->nf] = r->alen;
+    r->flen[r->nf] = len;
+    r->nf++;
+    r->alen += len + 1;
+    /* The next field starts after the delimiter, on this same line. */
+    r->field_line = r->line;
+}
+
+static void on_row(int c, void *user)
+{
+    reader *r = user;
+    const rec_info *ri = r->cur;
+
+    (void)c;
+    if (r->st == AM_OK) {
+        if (r->max_rows && r->records >= r->max_rows) {
+            r->st = am_fail(r->err, AM_ERR_LIMIT, "%s:%llu: more than %llu records", r->name,
+                            (ull)ri->line, (ull)r->max_rows);
+        } else {
+            for (size_t i = 0; i < r->nf; i++)
+                r->fptr[i] = r->arena + r->foff[i];
+            am_text_row row = {
+                .nfields = r->nf,
+                .field = r->fptr,
+                .len = r->flen,
+                .line = ri->line,
+                .bad_encoding = ri->bad,
+                .has_nul = ri->nul,
+                .field_too_long = ri->too_long,
+            };
+            r->records++;
+            /* The callback explains its own stop: its message is kept. */
+            if (r->fn && r->fn(r->user, &row) != 0)
+                r->st = AM_ERR_ABORTED;
+        }
+    }
+    r->in_record = 0;
+    r->nf = r->alen = r->rec_bytes = 0;
+    if (r->batching) {
+        if (r->ibatch < r->nbatch)
+            r->ibatch++;
+        r->cur = &r->batch[r->ibatch];
+    } else {
+        memset(&r->rec, 0, sizeof r->rec);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Lines                                                                */
+
+/* Runs libcsv over n bytes during which its field buffer needs at most
+ * need bytes. */
+static am_status parse(reader *r, const char *s, size_t n, size_t need)
+{
+    size_t have = csv_get_buffer_size(&r->csv), blk = 0;
+
+    if (have < need) {
+        blk = need - have;
+        if (blk < have)
+            blk = have;
+        if (blk < MIN_CSV_BLOCK)
+            blk = MIN_CSV_BLOCK;
+        csv_set_blk_size(&r->csv, blk);
+    }
+    size_t done = csv_parse(&r->csv, s, n, on_field, on_row, r);
+    if (r->st != AM_OK)
+        return r->st;
+    size_t now = csv_get_buffer_size(&r->csv);
+    if (done != n || csv_error(&r->csv) != CSV_SUCCESS || (now != have && now != have + blk))
+        return nomem(r);
+    return AM_OK;
+}
+
+/* Feeds one piece of a physical line on its own: clen bytes of content
+ * followed by tlen bytes of line end (0 if the line goes on in the next
+ * chunk). */
+static am_status feed_piece(reader *r, const char *s, size_t clen, size_t tlen,
+                            const rec_info *flags)
+{
+    if (clen > 0) {
+        r->line_len += clen;
+        if (!r->in_record) {
+            /* Blank lines never reach here, and with nothing counted as
+             * space any other byte makes libcsv start a row. */
+            r->in_record = 1;
+            r->rec.line = r->field_line = r->line;
+        }
+    }
+    if (r->in_record) {
+        r->rec.bad |= flags->bad;
+        r->rec.nul |= flags->nul;
+        r->rec.sub |= flags->sub;
+        r->rec_bytes += clen + tlen;
+        /* An unbalanced quote would otherwise pull the rest of the file
+         * into one field in memory. */
+        if (r->line != r->rec.line && r->rec_bytes > r->max_line)
+            return am_fail(r->err, AM_ERR_LIMIT, "%s:%llu: quoted record longer than %zu bytes",
+                           r->name, (ull)r->rec.line, r->max_line);
+    }
+    /* libcsv's field buffer never holds more than the record so far. */
+    am_status st = parse(r, s, clen + tlen, (r->in_record ? r->rec_bytes : clen + tlen) + 2);
+    if (st != AM_OK)
+        return st;
+    if (tlen > 0) {
+        r->line++;
+        r->line_len = 0;
+    }
+    return AM_OK;
+}
+
+/* Runs libcsv once over the queued lines: each holds exactly one record. */
+static am_status flush_batch(reader *r, const char *s, size_t *open, size_t from, size_t to,
+                             size_t *longest)
+{
+    if (!*open)
+        return AM_OK;
+    r->batching = 1;
+    r->ibatch = 0;
+    r->cur = r->batch;
+    am_status st = parse(r, s + from, to - from, *longest + 2);
+    r->batching = 0;
+    r->nbatch = 0;
+    r->cur = &r->rec;
+    *open = 0;
+    *longest = 0;
+    return st;
+}
+
+static size_t find_byte(const char *s, size_t from, size_t n, int c)
+{
+    const char *p = memchr(s + from, c, n - from);
+    return p ? (size_t)(p - s) : n;
+}
+
+/* Cuts decoded text into physical lines (LF, CRLF or a lone CR) and feeds
+ * them to libcsv.
+ *
+ * A line that starts outside any record and holds no quote is exactly one
+ * record, so runs of such lines go to libcsv in one call, their start lines
+ * and flags queued for on_row: this saves most of a per-line call's cost.
+ * Other lines (quotes, continuations across chunks) go one at a time.
+ *
+ * Every scan keeps the position of the next occurrence of its byte and
+ * moves on only once passed, so each byte is looked at once per kind
+ * whatever the line lengths. */
+static am_status split_lines(reader *r, char *s, size_t n, const size_t *marks, size_t nmarks)
+{
+    size_t pos = 0, mi = 0, open = 0, bstart = 0, longest = 0;
+    am_status st;
+
+    if (n == 0)
+        return AM_OK;
+    if (r->prev_cr) {
+        r->prev_cr = 0;
+        if (s[0] == '\n') {
+            /* Second half of a CRLF cut by the chunk boundary: same line
+             * end, but libcsv still sees it (inside quotes it is data). */
+            if (r->in_record)
+                r->rec_bytes++;
+            if ((st = parse(r, s, 1, r->rec_bytes + 3)) != AM_OK)
+                return st;
+            pos = 1;
+        }
+    }
+    if (!r->batch && !(r->batch = am_malloc((BATCH_MAX + 1) * sizeof *r->batch)))
+        return nomem(r);
+
+    size_t next_cr = find_byte(s, pos, n, '\r'), next_lf = find_byte(s, pos, n, '\n');
+    size_t next_q = find_byte(s, pos, n, '"'), next_nul = find_byte(s, pos, n, '\0');
+    size_t next_sp = r->sub_space ? find_byte(s, pos, n, ' ') : n;
+    size_t next_tab = r->sub_tab ? find_byte(s, pos, n, '\t') : n;
+
+    while (pos < n) {
+        if (next_cr < pos)
+            next_cr = find_byte(s, pos, n, '\r');
+        if (next_lf < pos)
+            next_lf = find_byte(s, pos, n, '\n');
+        size_t t = next_cr < next_lf ? next_cr : next_lf, end;
+        if (t == n) {
+            end = n;
+        } else if (s[t] == '\n') {
+            end = t + 1;
+        } else if (t + 1 == n) {
+            end = n;
+            r->prev_cr = 1;
+        } else {
+            end = s[t + 1] == '\n' ? t + 2 : t + 1;
+        }
+        size_t clen = t - pos, tlen = end - t;
+
+        rec_info flags = {0, 0, 0, 0, 0};
+        while (mi < nmarks && marks[mi] < end) {
+            flags.bad = 1;
+            mi++;
+        }
+        if (next_nul < pos)
+            next_nul = find_byte(s, pos, n, '\0');
+        flags.nul = next_nul < t;
+        while (next_sp < t) {
+            s[next_sp] = (char)SUB_SPACE;
+            flags.sub |= HAS_SPACE;
+            next_sp = find_byte(s, next_sp + 1, n, ' ');
+        }
+        while (next_tab < t) {
+            s[next_tab] = (char)SUB_TAB;
+            flags.sub |= HAS_TAB;
+            next_tab = find_byte(s, next_tab + 1, n, '\t');
+        }
+        if (next_q < pos)
+            next_q = find_byte(s, pos, n, '"');
+
+        if (r->line_len + clen > r->max_line) {
+            if ((st = flush_batch(r, s, &open, bstart, pos, &longest)) != AM_OK)
+                return st;
+            return am_fail(r->err, AM_ERR_LIMIT, "%s:%llu: line longer than %zu bytes", r->name,
+                           (ull)r->line, r->max_line);
+        }
+        if (tlen > 0 && !r->in_record && next_q >= t) {
+            if (!open) {
+                open = 1;
+                bstart = pos;
+            }
+            if (clen > 0) {
+                flags.line = r->line;
+                r->batch[r->nbatch++] = flags;
+            }
+            if (clen + tlen > longest)
+                longest = clen + tlen;
+            r->line++;
+            pos = end;
+            if (r->nbatch == BATCH_MAX &&
+                (st = flush_batch(r, s, &open, bstart, pos, &longest)) != AM_OK)
+                return st;
+            continue;
+        }
+        if ((st = flush_batch(r, s, &open, bstart, pos, &longest)) != AM_OK)
+            return st;
+        if ((st = feed_piece(r, s + pos, clen, tlen, &flags)) != AM_OK)
+            return st;
+        pos = end;
+    }
+    return flush_batch(r, s, &open, bstart, pos, &longest);
+}
+
+static am_status decode(reader *r, const void *p, size_t n, int final)
+{
+    am_status st = am_text_decoder_feed(&r->dec, p, n, final);
+    if (st == AM_ERR_NOMEM)
+        return nomem(r);
+    if (st != AM_OK)
+        return am_fail(r->err, st, "%s:%llu: cannot decode %s on this system", r->name,
+                       (ull)r->line, am_encoding_name(r->dec.enc));
+    return split_lines(r, r->dec.out, r->dec.out_len, r->dec.marks, r->dec.nmarks);
+}
+
+/* ------------------------------------------------------------------ */
+/* Stored bytes                                                         */
+
+static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+{
+    (void)opaque;
+    if (size && items > SIZE_MAX / size)
+        return Z_NULL;
+    return am_malloc((size_t)items * size);
+}
+
+static void z_free(voidpf opaque, voidpf p)
+{
+    (void)opaque;
+    am_free(p);
+}
+
+static am_status start_gzip(reader *r)
+{
+    r->zbuf = am_malloc(CHUNK);
+    if (!r->zbuf)
+        return nomem(r);
+    r->zs.zalloc = z_alloc;
+    r->zs.zfree = z_free;
+    r->zs.opaque = Z_NULL;
+    r->zs.next_in = Z_NULL;
+    r->zs.avail_in = 0;
+    int zr = inflateInit2(&r->zs, 15 + 16);
+    if (zr == Z_MEM_ERROR)
+        return nomem(r);
+    if (zr != Z_OK)
+        return gz_fail(r);
+    r->gz_ready = 1;
+    return AM_OK;
+}
+
+static am_status inflate_some(reader *r, const unsigned char *p, size_t n)
+{
+    am_status st;
+
+    r->zs.next_in = p;
+    r->zs.avail_in = (uInt)n;
+    for (;;) {
+        if (r->member_done) {
+            if (r->zs.avail_in == 0)
+                break;
+            /* Concatenated members are one file (gzip(1) agrees); anything
+             * else after a member fails the header check below. */
+            if (inflateReset(&r->zs) != Z_OK)
+                return gz_fail(r);
+            r->member_done = 0;
+        }
+        r->zs.next_out = r->zbuf;
+        r->zs.avail_out = CHUNK;
+        int zr = inflate(&r->zs, Z_NO_FLUSH);
+        if (zr == Z_STREAM_END)
+            r->member_done = 1;
+        else if (zr == Z_MEM_ERROR)
+            return nomem(r);
+        else if (zr != Z_OK && zr != Z_BUF_ERROR)
+            return gz_fail(r);
+        size_t got = CHUNK - r->zs.avail_out;
+        if (got > 0 && (st = decode(r, r->zbuf, got, 0)) != AM_OK)
+            return st;
+        /* A full output buffer may mean more output is pending. */
+        if (!r->member_done && r->zs.avail_in == 0 && r->zs.avail_out != 0)
+            break;
+    }
+    return AM_OK;
+}
+
+/* Takes the next n stored bytes (n <= CHUNK; the first call gets at least
+ * two bytes unless the whole input is shorter). */
+static am_status pump(reader *r, const unsigned char *p, size_t n)
+{
+    XXH3_128bits_update(&r->hash, p, n);
+    r->bytes += n;
+    if (!r->sniffed) {
+        r->sniffed = 1;
+        if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+            am_status st = start_gzip(r);
+            if (st != AM_OK)
+                return st;
+            r->gz = 1;
+        }
+    }
+    return r->gz ? inflate_some(r, p, n) : decode(r, p, n, 0);
+}
+
+static am_status finish(reader *r)
+{
+    am_status st;
+
+    if (r->gz && !r->member_done)
+        return gz_fail(r);
+    if ((st = decode(r, NULL, 0, 1)) != AM_OK)
+        return st;
+    if (r->in_record) {
+        /* Ends a last line that has no line end; inside quotes it is just
+         * data and the record stays open. */
+        r->rec_bytes++;
+        if ((st = parse(r, "\n", 1, r->rec_bytes + 2)) != AM_OK)
+            return st;
+        if (r->in_record)
+            return am_fail(r->err, AM_ERR_FORMAT, "%s:%llu: unterminated quoted field", r->name,
+                           (ull)r->field_line);
+    }
+    csv_fini(&r->csv, on_field, on_row, r);
+    return r->st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up and tear-down                                                 */
+
+static am_status setup(reader *r, const char *name, const am_reader_opts *opts, am_row_fn fn,
+                       void *user, am_err *err)
+{
+    static const am_reader_opts defaults = {AM_ENC_AUTO, ',', 0, 0, 0};
+
+    memset(r, 0, sizeof *r);
+    r->name = name ? name : "(buffer)";
+    r->err = err;
+    r->fn = fn;
+    r->user = user;
+    r->line = 1;
+    r->st = AM_OK;
+    r->cur = &r->rec;
+    if (!opts)
+        opts = &defaults;
+    unsigned char delim = opts->delimiter ? opts->delimiter : ',';
+    if (delim == '"' || delim == '\r' || delim == '\n' || delim >= 0x80)
+        return am_fail(err, AM_ERR_INVALID,
+                       "%s: delimiter must be ASCII and not a quote or line end", r->name);
+    if ((unsigned)opts->encoding > AM_ENC_UTF16BE)
+        return am_fail(err, AM_ERR_INVALID, "%s: unknown encoding %d", r->name,
+                       (int)opts->encoding);
+    r->max_field = opts->max_field ? opts->max_field : DEFAULT_MAX_FIELD;
+    r->max_line = opts->max_line ? opts->max_line : DEFAULT_MAX_LINE;
+    r->max_rows = opts->max_rows;
+
+    XXH3_INITSTATE(&r->hash);
+    XXH3_128bits_reset(&r->hash);
+
+    am_status st = am_text_decoder_init(&r->dec, opts->encoding);
+    r->dec_ready = 1;
+    if (st == AM_ERR_NOMEM)
+        return nomem(r);
+    if (st != AM_OK)
+        return am_fail(err, st, "%s: cannot decode %s on this system", r->name,
+                       am_encoding_name(opts->encoding));
+
+    if (csv_init(&r->csv, CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
+        return nomem(r);
+    r->csv_ready = 1;
+    csv_set_delim(&r->csv, delim);
+    /* With a delimiter libcsv never counts as space (see csv_parse). */
+    r->sub_space = delim != ' ';
+    r->sub_tab = delim != '\t';
+    csv_set_realloc_func(&r->csv, am_realloc);
+    csv_set_free_func(&r->csv, am_free);
+    return AM_OK;
+}
+
+static void teardown(reader *r, am_status st, am_read_result *result)
+{
+    if (result) {
+        memset(result, 0, sizeof *result);
+        /* ASCII so far: AUTO had nothing to decide on, and ASCII is UTF-8. */
+        result->encoding = r->dec_ready && r->dec.enc != AM_ENC_AUTO ? r->dec.enc : AM_ENC_UTF8;
+        result->bytes_read = r->bytes;
+        result->records = r->records;
+        if (st == AM_OK) {
+            XXH128_hash_t h = XXH3_128bits_digest(&r->hash);
+            snprintf(result->xxh3, sizeof result->xxh3, "%016llx%016llx", (ull)h.high64,
+                     (ull)h.low64);
+        }
+    }
+    if (r->csv_ready)
+        csv_free(&r->csv);
+    if (r->dec_ready)
+        am_text_decoder_free(&r->dec);
+    if (r->gz_ready)
+        inflateEnd(&r->zs);
+    am_free(r->zbuf);
+    am_free(r->arena);
+    am_free(r->foff);
+    am_free(r->flen);
+    am_free(r->fptr);
+    am_free(r->batch);
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry points                                                         */
+
+am_status am_read_csv_buffer(const void *data, size_t len, const char *name,
+                             const am_reader_opts *opts, am_row_fn fn, void *user,
+                             am_read_result *result, am_err *err)
+{
+    reader r;
+    am_status st;
+
+    if (!data && len > 0)
+        return am_fail(err, AM_ERR_INVALID, "%s: no data", name ? name : "(buffer)");
+    st = setup(&r, name, opts, fn, user, err);
+    for (size_t off = 0; st == AM_OK && off < len; off += CHUNK)
+        st = pump(&r, (const unsigned char *)data + off, len - off < CHUNK ? len - off : CHUNK);
+    if (st == AM_OK)
+        st = finish(&r);
+    teardown(&r, st, result);
+    return st;
+}
+
+/* Reads until buf is full or the file ends; -1 with errno on error. */
+static ssize_t read_full(int fd, unsigned char *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap) {
+        ssize_t k = read(fd, buf + n, cap - n);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    return (ssize_t)n;
+}
+
+am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_fn fn,
+                           void *user, am_read_result *result, am_err *err)
+{
+    reader r;
+    struct stat sb;
+    unsigned char *buf = NULL;
+    int fd = -1;
+    am_status st;
+
+    if (!path)
+        return am_fail(err, AM_ERR_INVALID, "(null): no path");
+    st = setup(&r, path, opts, fn, user, err);
+    if (st == AM_OK) {
+        /* open() accepts a directory; fstat on the open file avoids a
+         * race with a rename between checking and reading. */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            st = io_fail(&r, errno);
+        else if (fstat(fd, &sb) != 0)
+            st = io_fail(&r, errno);
+        else if (S_ISDIR(sb.st_mode))
+            st = io_fail(&r, EISDIR);
+        else if (!(buf = am_malloc(CHUNK)))
+            st = nomem(&r);
+    }
+    while (st == AM_OK) {
+        ssize_t n = read_full(fd, buf, CHUNK);
+        if (n < 0) {
+            st = io_fail(&r, errno);
+            break;
+        }
+        if (n > 0)
+            st = pump(&r, buf, (size_t)n);
+        if ((size_t)n < CHUNK)
+            break;
+    }
+    if (st == AM_OK)
+        st = finish(&r);
+    if (fd >= 0)
+        close(fd);
+    am_free(buf);
+    teardown(&r, st, result);
+    return st;
+}

@@ -1,0 +1,78 @@
+/*
+ * feed.h — a feed spec: how one agency's export maps onto records.
+ *
+ * Specs are built key by key (am_feed_set), from a centre file or from an
+ * embedder's code, so both paths share one validation.
+ */
+#ifndef AM_FEED_H
+#define AM_FEED_H
+
+#include <stdint.h>
+
+#include "aidmatch.h"
+#include "read/csv_reader.h"
+#include "common/day.h"
+
+typedef enum am_feed_kind { AM_FEED_PAYMENTS = 0, AM_FEED_REGISTRY } am_feed_kind;
+
+/* The columns a spec can map; the order is the order of am_feed_columns. */
+typedef enum am_column {
+    AM_COL_PERSON = 0,
+    AM_COL_NAME,
+    AM_COL_HOUSEHOLD,
+    AM_COL_CODE,   /* item_column or fact_column */
+    AM_COL_AMOUNT,
+    AM_COL_START,
+    AM_COL_END,
+    AM_COL_DATE,   /* a single day: start = end */
+    AM_COL_MONTH,  /* a pay month YYYYMM: its first to last day */
+    AM_COL_VALUE,  /* a fact's value, e.g. a disability grade */
+    AM_COL__COUNT
+} am_column;
+
+typedef struct am_code_map_entry {
+    char *text;
+    uint16_t code;
+} am_code_map_entry;
+
+struct am_feed {
+    am_ctx *ctx;
+    uint16_t index;
+    char *name;
+    char *file;          /* resolved path, NULL until set */
+    int agency;          /* catalogue index, -1 until set */
+    am_feed_kind kind;
+    int ids_tokenised;
+    char *key_fingerprint; /* required with ids = token */
+    am_reader_opts reader;
+    am_date_format date_format;
+    char *column[AM_COL__COUNT]; /* header names; NULL when not mapped */
+    char *code_text;             /* item = / fact = as written */
+    char *code_map_text;         /* item_map = / fact_map = as written */
+    int code_key_is_fact;        /* which of the two spellings was used */
+    int code_constant;           /* resolved code for every row, or -1 */
+    am_code_map_entry *code_map;
+    size_t ncode_map;
+    int64_t max_amount_fen;
+    int ingested;
+    uint64_t text_size;          /* as told before reading (ingest.c), to read the largest first */
+    /* progress while this feed is read (progress.c) */
+    uint64_t progress_stored, progress_text_total, progress_text_done;
+    /* statistics */
+    char *path_for_stats;
+    char xxh3[33];
+    am_encoding encoding_used;
+    uint64_t rows_read, rows_ingested, rows_rejected, bytes_read;
+    uint64_t by_reason[AM_REJECT__COUNT];
+};
+
+/* Checks that a spec is complete and coherent before it is read: an
+ * agency, an ID column, a code (constant or column), and the dates its
+ * kind needs; resolves the codes against the catalogue.  Returns AM_OK,
+ * AM_ERR_FORMAT or AM_ERR_KEY naming the feed. */
+am_status am_feed_validate(am_feed *feed);
+
+/* Releases what a feed owns (not the feed itself). */
+void am_feed_release(am_feed *feed);
+
+#endif

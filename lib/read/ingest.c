@@ -1,0 +1,786 @@
+/*
+ * ingest.c — turning feed rows into records, or into rejects with a reason.
+ *
+ * Every data row ends in exactly one of two places: the store, or the
+ * reject list with a reason, so that rows_read = rows_ingested +
+ * rows_rejected for every feed.  A raw ID is never kept: it is hashed into
+ * a token as its row is mapped, and the copies made on the way (the
+ * normalised ID, and the last row's IDs that a repeat is compared with)
+ * are wiped once done with.  Names are never read at all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "read/ingest.h"
+
+#include "common/alloc.h"
+#include "store/area.h"
+#include "run/context.h"
+#include "common/money.h"
+#include "read/progress.h"
+#include "read/resident_id.h"
+
+
+static int pads(unsigned char c) { return c == ' ' || c == '\t' || c == 0xE3 || c == 0x80; }
+
+static void trim(const char **s, size_t *len)
+{
+    /* Nearly every field starts and ends with neither kind of space. */
+    if (*len == 0 || (!pads((unsigned char)(*s)[0]) && !pads((unsigned char)(*s)[*len - 1])))
+        return;
+    for (;;) {
+        if (*len && (**s == ' ' || **s == '\t')) {
+            (*s)++;
+            (*len)--;
+        } else if (*len >= 3 && memcmp(*s, "\xE3\x80\x80", 3) == 0) { /* U+3000 */
+            *s += 3;
+            *len -= 3;
+        } else {
+            break;
+        }
+    }
+    for (;;) {
+        if (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+            (*len)--;
+        else if (*len >= 3 && memcmp(*s + *len - 3, "\xE3\x80\x80", 3) == 0)
+            *len -= 3;
+        else
+            break;
+    }
+}
+
+am_status am_mapper_header(am_row_mapper *st, const am_text_row *row)
+{
+    am_feed *feed = st->feed;
+    st->header_fields = row->nfields;
+    for (int c = 0; c < AM_COL__COUNT; c++) {
+        st->column_index[c] = -1;
+        if (!feed->column[c])
+            continue;
+        for (size_t f = 0; f < row->nfields; f++) {
+            const char *name = row->field[f];
+            size_t len = row->len[f];
+            trim(&name, &len);
+            if (len == strlen(feed->column[c]) && memcmp(name, feed->column[c], len) == 0) {
+                st->column_index[c] = (int)f;
+                break;
+            }
+        }
+        if (st->column_index[c] < 0)
+            return am_fail(st->err, AM_ERR_FORMAT,
+                           "%s:%llu: column '%s' named in feed %s is not in the header",
+                           feed->path_for_stats, (unsigned long long)row->line, feed->column[c],
+                           feed->name);
+    }
+    return AM_OK;
+}
+
+/* The trimmed text of a mapped column in this row ("" when not mapped). */
+static size_t column_text(const am_row_mapper *st, const am_text_row *row, am_column c,
+                          const char **text)
+{
+    const int f = st->column_index[c];
+    if (f < 0) {
+        *text = "";
+        return 0;
+    }
+    size_t len = row->len[f];
+    *text = row->field[f];
+    trim(text, &len);
+    return len;
+}
+
+static int reject(row_outcome *out, am_reject reason, const char *column, const char *expected)
+{
+    out->reason = reason;
+    if (column)
+        snprintf(out->detail, sizeof out->detail, "column '%s': %s", column, expected);
+    else
+        snprintf(out->detail, sizeof out->detail, "%s", expected);
+    return 0;
+}
+
+static int repeats(const am_last_id *last, const char *text, size_t len)
+{
+    return len && len == last->len && memcmp(text, last->text, len) == 0;
+}
+
+static void remember(am_last_id *last, const char *text, size_t len,
+                     const unsigned char token[AM_TOKEN_BYTES])
+{
+    last->len = len <= sizeof last->text ? len : 0;
+    memcpy(last->text, text, last->len);
+    memcpy(last->token, token, AM_TOKEN_BYTES);
+}
+
+int am_mapper_person(am_row_mapper *st, const am_text_row *row, am_record *rec, row_outcome *out)
+{
+    const am_feed *feed = st->feed;
+    const char *col = feed->column[AM_COL_PERSON];
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_PERSON, &text);
+    if (len == 0)
+        return reject(out, AM_REJECT_MISSING_ID, col, "empty");
+    if (feed->ids_tokenised)
+        return am_token_parse(text, len, rec->person)
+                   ? 1
+                   : reject(out, AM_REJECT_BAD_TOKEN, col, "expected a 32-hex-digit token");
+    if (repeats(&st->last_person, text, len)) {
+        memcpy(rec->person, st->last_person.token, AM_TOKEN_BYTES);
+        am_area_put(rec, st->last_person_area);
+        return 1;
+    }
+    char id[AM_ID_LEN];
+    am_reject why;
+    if (!am_id_normalise(text, len, id, &why))
+        return reject(out, why, col, am_reject_name(why));
+    am_token_person(&feed->ctx->key, id, rec->person);
+    am_area_set(rec, id); /* the six-digit area code only (area.h) */
+    sodium_memzero(id, sizeof id);
+    remember(&st->last_person, text, len, rec->person);
+    st->last_person_area = am_area_of(rec);
+    return 1;
+}
+
+void am_mapper_wipe(am_row_mapper *m)
+{
+    sodium_memzero(&m->last_person, sizeof m->last_person);
+    sodium_memzero(&m->last_household, sizeof m->last_household);
+}
+
+int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
+                              unsigned char token[AM_TOKEN_BYTES], int *present, row_outcome *out)
+{
+    const am_feed *feed = st->feed;
+    const char *col = feed->column[AM_COL_HOUSEHOLD];
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_HOUSEHOLD, &text);
+    *present = len > 0;
+    if (len == 0)
+        return 1;
+    if (feed->ids_tokenised ? !am_token_parse(text, len, token)
+                            : !am_token_household(&feed->ctx->key, text, len, token))
+        return reject(out, AM_REJECT_BAD_HOUSEHOLD, col,
+                      feed->ids_tokenised ? "expected a 32-hex-digit token"
+                                          : "longer than 64 bytes");
+    return 1;
+}
+
+/* Where a reading's rows go: a batch of records and rejects of its own,
+ * moved into the context every BATCH rows (under the lock when feeds are
+ * read in parallel), so that readers do not contend row by row and no
+ * feed is ever held twice in memory.  A batch record's household is an
+ * index into the batch's tokens, interned into the context's table only
+ * when the batch moves: one table lookup per household, not two. */
+#ifdef AM_FAULT_INJECTION
+/* A few rows, so that the allocation-failure tests fail a move in the
+ * middle of a feed, and the move tried again when the reading ends. */
+#define BATCH 16
+#else
+#define BATCH 65536
+#endif
+
+struct ingest_sink {
+    am_ctx *ctx;
+    pthread_mutex_t *lock;  /* NULL when reading alone */
+    am_record *records;     /* BATCH of them once allocated; household =
+                             * index into tokens + 1 */
+    size_t nrecords;
+    unsigned char (*tokens)[AM_TOKEN_BYTES]; /* BATCH of them once allocated */
+    size_t ntokens;
+    uint32_t *refs;         /* the context's reference of each token, at a move */
+    am_reject_entry *rejects;
+    size_t nrejects, capacity;
+    uint32_t last_index; /* the reading's last household's place in tokens + 1;
+                          * 0 once its batch has moved */
+    am_err err;
+};
+
+/* Appends a token to the batch's; 0 when out of memory. */
+static uint32_t add_token(ingest_sink *sink, const unsigned char token[AM_TOKEN_BYTES])
+{
+    if (!sink->tokens && !(sink->tokens = am_malloc(BATCH * sizeof *sink->tokens)))
+        return 0;
+    memcpy(sink->tokens[sink->ntokens++], token, AM_TOKEN_BYTES);
+    return (uint32_t)sink->ntokens;
+}
+
+static int parse_household(am_row_mapper *st, const am_text_row *row, am_record *rec,
+                           row_outcome *out)
+{
+    ingest_sink *sink = st->sink;
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_HOUSEHOLD, &text);
+    rec->household = 0;
+    if (repeats(&st->last_household, text, len)) {
+        if (!sink->last_index)
+            sink->last_index = add_token(sink, st->last_household.token);
+        rec->household = sink->last_index;
+    } else {
+        unsigned char token[AM_TOKEN_BYTES];
+        int present;
+        if (!am_mapper_household_token(st, row, token, &present, out))
+            return 0;
+        if (!present)
+            return 1;
+        remember(&st->last_household, text, len, token);
+        rec->household = sink->last_index = add_token(sink, token);
+    }
+    if (!rec->household) {
+        st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory interning households");
+        return 0;
+    }
+    return 1;
+}
+
+static int parse_code(const am_row_mapper *st, const am_text_row *row, am_record *rec,
+                      row_outcome *out)
+{
+    const am_feed *feed = st->feed;
+    if (feed->code_constant >= 0) {
+        rec->code = (uint16_t)feed->code_constant;
+        return 1;
+    }
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_CODE, &text);
+    for (size_t i = 0; i < feed->ncode_map; i++) {
+        if (strlen(feed->code_map[i].text) == len && memcmp(feed->code_map[i].text, text, len) == 0) {
+            rec->code = feed->code_map[i].code;
+            return 1;
+        }
+    }
+    return reject(out, AM_REJECT_UNKNOWN_ITEM, feed->column[AM_COL_CODE],
+                  "value not in the feed's map");
+}
+
+static int parse_day(const am_row_mapper *st, const am_text_row *row, am_column c, int required,
+                     int32_t *day, int *present, row_outcome *out)
+{
+    const am_feed *feed = st->feed;
+    const char *text;
+    const size_t len = column_text(st, row, c, &text);
+    *present = len > 0;
+    if (len == 0)
+        return required ? reject(out, AM_REJECT_MISSING_DATE, feed->column[c], "empty") : 1;
+    if (!am_day_parse(text, len, feed->date_format, day))
+        return reject(out, AM_REJECT_BAD_DATE, feed->column[c],
+                      feed->date_format == AM_DATE_EXCEL
+                          ? "expected an Excel serial day number"
+                          : "expected a real date as YYYY-MM-DD, YYYYMMDD or YYYY/M/D");
+    return 1;
+}
+
+static int parse_period(const am_row_mapper *st, const am_text_row *row, am_record *rec,
+                        row_outcome *out)
+{
+    const am_feed *feed = st->feed;
+    const int payments = feed->kind == AM_FEED_PAYMENTS;
+    int present;
+    if (feed->column[AM_COL_MONTH]) {
+        const char *text;
+        const size_t len = column_text(st, row, AM_COL_MONTH, &text);
+        if (len == 0)
+            return reject(out, AM_REJECT_MISSING_DATE, feed->column[AM_COL_MONTH], "empty");
+        return am_month_parse(text, len, &rec->start, &rec->end)
+                   ? 1
+                   : reject(out, AM_REJECT_BAD_DATE, feed->column[AM_COL_MONTH],
+                            "expected a month as YYYYMM or YYYY-MM");
+    }
+    if (feed->column[AM_COL_DATE]) {
+        if (!parse_day(st, row, AM_COL_DATE, 1, &rec->start, &present, out))
+            return 0;
+        rec->end = rec->start;
+        return 1;
+    }
+    /* Registry facts may have been in force since before records began,
+     * and may still be: an empty start or end is open. */
+    if (!parse_day(st, row, AM_COL_START, payments, &rec->start, &present, out))
+        return 0;
+    if (!present)
+        rec->start = AM_DAY_EVER;
+    if (!parse_day(st, row, AM_COL_END, payments, &rec->end, &present, out))
+        return 0;
+    if (!present)
+        rec->end = AM_DAY_OPEN;
+    if (rec->end < rec->start)
+        return reject(out, AM_REJECT_END_BEFORE_START, feed->column[AM_COL_END],
+                      "the period ends before it starts");
+    return 1;
+}
+
+static int parse_amount(const am_row_mapper *st, const am_text_row *row, am_record *rec,
+                        row_outcome *out)
+{
+    const am_feed *feed = st->feed;
+    if (feed->kind != AM_FEED_PAYMENTS)
+        return 1;
+    const char *col = feed->column[AM_COL_AMOUNT];
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_AMOUNT, &text);
+    if (len == 0)
+        return reject(out, AM_REJECT_MISSING_AMOUNT, col, "empty");
+    switch (am_money_parse(text, len, &rec->amount_fen)) {
+    case AM_MONEY_OK:
+        break;
+    case AM_MONEY_NEGATIVE:
+        return reject(out, AM_REJECT_NEGATIVE_AMOUNT, col, "negative amount");
+    case AM_MONEY_OVERFLOW:
+        return reject(out, AM_REJECT_ABSURD_AMOUNT, col, "amount above the feed's max_amount");
+    case AM_MONEY_BAD:
+        return reject(out, AM_REJECT_BAD_AMOUNT, col,
+                      "expected yuan with at most two decimals, e.g. 1234.50");
+    }
+    if (rec->amount_fen > feed->max_amount_fen)
+        return reject(out, AM_REJECT_ABSURD_AMOUNT, col, "amount above the feed's max_amount");
+    return 1;
+}
+
+/* Grades are written "1", "1级", "一级" or "一": all mean grade 1. */
+static int parse_grade(const char *s, size_t len, int *grade)
+{
+    static const char *const numerals[] = {"一", "二", "三", "四", "五", "六", "七", "八", "九"};
+    if (len >= 3 && memcmp(s + len - 3, "级", 3) == 0)
+        len -= 3;
+    if (len == 1 && s[0] >= '0' && s[0] <= '9') {
+        *grade = s[0] - '0';
+        return 1;
+    }
+    if (len == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9') {
+        *grade = (s[0] - '0') * 10 + (s[1] - '0');
+        return 1;
+    }
+    for (int i = 0; i < 9; i++) {
+        if (len == 3 && memcmp(s, numerals[i], 3) == 0) {
+            *grade = i + 1;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int parse_value(const am_row_mapper *st, const am_text_row *row, am_record *rec,
+                       row_outcome *out)
+{
+    const am_feed *feed = st->feed;
+    const am_catalogue *cat = &feed->ctx->catalogue;
+    rec->value = 0;
+    if (am_code_is_item(cat, rec->code))
+        return 1;
+    const am_fact *fact = &cat->facts[rec->code - cat->nitems];
+    if (fact->value_max == 0)
+        return 1;
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_VALUE, &text);
+    int grade;
+    if (!parse_grade(text, len, &grade) || grade < fact->value_min || grade > fact->value_max) {
+        char expected[80];
+        snprintf(expected, sizeof expected, "expected a value from %d to %d", fact->value_min,
+                 fact->value_max);
+        return reject(out, AM_REJECT_BAD_GRADE, feed->column[AM_COL_VALUE], expected);
+    }
+    rec->value = (uint8_t)grade;
+    return 1;
+}
+
+int am_mapper_shape(const am_row_mapper *st, const am_text_row *row, row_outcome *out)
+{
+    if (row->has_nul)
+        return reject(out, AM_REJECT_EMBEDDED_NUL, NULL, "a field holds a NUL byte");
+    if (row->bad_encoding)
+        return reject(out, AM_REJECT_BAD_ENCODING, NULL, "bytes invalid in the feed's encoding");
+    if (row->field_too_long)
+        return reject(out, AM_REJECT_FIELD_TOO_LONG, NULL, "a field is longer than max_field");
+    char detail[64];
+    if (row->nfields != st->header_fields) {
+        snprintf(detail, sizeof detail, "%zu fields, the header has %zu", row->nfields,
+                 st->header_fields);
+        return reject(out, row->nfields < st->header_fields ? AM_REJECT_TOO_FEW_FIELDS
+                                                            : AM_REJECT_TOO_MANY_FIELDS,
+                      NULL, detail);
+    }
+    return 1;
+}
+
+static void lock(const ingest_sink *sink)
+{
+    if (sink->lock)
+        pthread_mutex_lock(sink->lock);
+}
+
+static void unlock(const ingest_sink *sink)
+{
+    if (sink->lock)
+        pthread_mutex_unlock(sink->lock);
+}
+
+/* Moves the batch into the context, renumbering its households: all of
+ * the batch's tokens are interned in one call, whose lookups overlap
+ * their cache misses, so the lock is held for as short a time as can be. */
+static am_status flush_locked(ingest_sink *sink)
+{
+    am_store *global = &sink->ctx->store;
+    if (sink->ntokens) {
+        if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
+            return AM_ERR_NOMEM;
+        const am_status st = am_store_households(global, sink->tokens[0], sink->ntokens, sink->refs);
+        if (st != AM_OK)
+            return st;
+    }
+    /* The batch is left as it was until the move cannot fail: a failed
+     * move is tried again, once, when the reading ends. */
+    if (am_store_reserve(global, sink->nrecords) != AM_OK)
+        return AM_ERR_NOMEM;
+    for (size_t i = 0; i < sink->nrecords; i++) {
+        am_record *r = &global->records[global->count++];
+        *r = sink->records[i];
+        if (r->household)
+            r->household = sink->refs[r->household - 1];
+    }
+    sink->nrecords = 0;
+    sink->ntokens = 0;
+    sink->last_index = 0;
+    for (size_t i = 0; i < sink->nrejects; i++) {
+        const am_status st = am_ctx_reject_entry(sink->ctx, &sink->rejects[i]);
+        if (st != AM_OK) {
+            /* Only the rejects not yet moved stay for the retry. */
+            memmove(sink->rejects, sink->rejects + i, (sink->nrejects - i) * sizeof *sink->rejects);
+            sink->nrejects -= i;
+            return st;
+        }
+        sink->rejects[i].detail = NULL; /* now the context's */
+    }
+    sink->nrejects = 0;
+    return AM_OK;
+}
+
+static am_status flush(ingest_sink *sink)
+{
+    lock(sink);
+    const am_status st = flush_locked(sink);
+    unlock(sink);
+    if (st == AM_ERR_LIMIT)
+        return am_fail(&sink->err, st, "more than %u households", UINT32_MAX - 1);
+    return st == AM_OK ? AM_OK : am_fail(&sink->err, st, "out of memory storing records");
+}
+
+static am_status sink_reject(ingest_sink *sink, am_feed *feed, uint64_t line, am_reject reason,
+                             const char *detail)
+{
+    if (sink->nrejects == sink->capacity) {
+        const size_t cap = sink->capacity ? sink->capacity * 2 : 256;
+        am_reject_entry *grown = am_realloc(sink->rejects, cap * sizeof *grown);
+        if (!grown)
+            return am_fail(&sink->err, AM_ERR_NOMEM, "out of memory recording rejects");
+        sink->rejects = grown;
+        sink->capacity = cap;
+    }
+    char *copy = am_strdup(detail);
+    if (!copy)
+        return am_fail(&sink->err, AM_ERR_NOMEM, "out of memory recording rejects");
+    sink->rejects[sink->nrejects++] =
+        (am_reject_entry){.feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
+    feed->rows_rejected++;
+    feed->by_reason[reason]++;
+    return AM_OK;
+}
+
+static void sink_release(ingest_sink *sink)
+{
+    for (size_t i = 0; i < sink->nrejects; i++)
+        am_free(sink->rejects[i].detail);
+    am_free(sink->rejects);
+    am_free(sink->tokens);
+    am_free(sink->refs);
+    am_free(sink->records);
+}
+
+/* Calls the progress callback, one reader at a time. */
+static int progress_row(ingest_sink *sink, am_feed *feed, const am_text_row *row)
+{
+    if (!sink->ctx->progress.fn)
+        return 0;
+    lock(sink);
+    const int stop = am_progress_row(sink->ctx, feed, row);
+    unlock(sink);
+    return stop;
+}
+
+static int on_row(void *user, const am_text_row *row)
+{
+    am_row_mapper *st = user;
+    am_feed *feed = st->feed;
+    if (!st->header_seen) {
+        st->header_seen = 1;
+        st->status = am_mapper_header(st, row);
+        return st->status != AM_OK;
+    }
+    if (row->line > UINT32_MAX) {
+        st->status = am_fail(st->err, AM_ERR_LIMIT, "%s: more than %u lines",
+                             feed->path_for_stats, UINT32_MAX);
+        return 1;
+    }
+    feed->rows_read++;
+    if (progress_row(st->sink, feed, row)) {
+        st->status = am_fail(st->err, AM_ERR_ABORTED, "stopped by the progress callback");
+        return 1;
+    }
+    am_record rec = {.feed = feed->index};
+    row_outcome out;
+    rec.line = (uint32_t)row->line;
+    const int ok = am_mapper_shape(st, row, &out) && am_mapper_person(st, row, &rec, &out) &&
+                   parse_code(st, row, &rec, &out) && parse_period(st, row, &rec, &out) &&
+                   parse_amount(st, row, &rec, &out) && parse_value(st, row, &rec, &out) &&
+                   parse_household(st, row, &rec, &out);
+    if (st->status != AM_OK)
+        return 1;
+    ingest_sink *sink = st->sink;
+    if (ok) {
+        if (!sink->records && !(sink->records = am_malloc(BATCH * sizeof *sink->records))) {
+            st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory storing records");
+            return 1;
+        }
+        sink->records[sink->nrecords++] = rec;
+        feed->rows_ingested++;
+    } else {
+        st->status = sink_reject(sink, feed, row->line, out.reason, out.detail);
+    }
+    if (st->status == AM_OK && sink->nrecords + sink->nrejects >= BATCH)
+        st->status = flush(sink);
+    return st->status != AM_OK;
+}
+
+static am_status finish(am_row_mapper *st, am_status read_status, const am_read_result *result)
+{
+    am_feed *feed = st->feed;
+    feed->ingested = 1;
+    feed->encoding_used = result->encoding;
+    feed->bytes_read = result->bytes_read;
+    memcpy(feed->xxh3, result->xxh3, sizeof feed->xxh3);
+    if (read_status == AM_ERR_ABORTED)
+        return st->status;
+    if (read_status != AM_OK)
+        return read_status;
+    if (!st->header_seen)
+        return am_fail(st->err, AM_ERR_FORMAT, "%s:1: feed %s is empty: no header",
+                       feed->path_for_stats, feed->name);
+    return AM_OK;
+}
+
+am_status am_mapper_prepare(am_feed *feed, const char *path)
+{
+    if (feed->ingested)
+        return am_fail(&feed->ctx->err, AM_ERR_INVALID, "feed %s: already ingested", feed->name);
+    const am_status st = am_feed_validate(feed);
+    if (st != AM_OK)
+        return st;
+    char *copy = am_strdup(path);
+    if (!copy)
+        return am_fail(&feed->ctx->err, AM_ERR_NOMEM, "out of memory");
+    am_free(feed->path_for_stats);
+    feed->path_for_stats = copy;
+    return AM_OK;
+}
+
+/* Reads one prepared feed, from its file or from data, into sink. */
+static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, size_t len)
+{
+    am_row_mapper state = {.feed = feed, .err = &sink->err, .sink = sink};
+    am_read_result result = {0};
+    lock(sink);
+    am_progress_begin(sink->ctx, feed, data ? NULL : feed->file, data, len);
+    unlock(sink);
+    am_status st = data || !feed->file
+                       ? am_read_csv_buffer(data, len, feed->name, &feed->reader, on_row, &state,
+                                            &result, &sink->err)
+                       : am_read_csv_file(feed->file, &feed->reader, on_row, &state, &result,
+                                          &sink->err);
+    am_mapper_wipe(&state);
+    st = finish(&state, st, &result);
+    /* Even a feed that failed half-way keeps the rows it counted, so that
+     * its statistics and the rejects still agree. */
+    const am_status flushed = flush(sink);
+    if (st == AM_OK)
+        st = flushed;
+    if (st != AM_OK)
+        return st;
+    lock(sink);
+    const int stop = sink->ctx->progress.fn && am_progress_end(sink->ctx, feed);
+    unlock(sink);
+    return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;
+}
+
+am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
+{
+    if (!feed || (!data && len))
+        return AM_ERR_INVALID;
+    am_status st = am_mapper_prepare(feed, feed->name);
+    if (st != AM_OK)
+        return st;
+    ingest_sink sink = {.ctx = feed->ctx};
+    st = read_feed(feed, &sink, data ? data : "", len);
+    if (st != AM_OK)
+        memcpy(&feed->ctx->err, &sink.err, sizeof sink.err);
+    sink_release(&sink);
+    am_ctx_sort_rejects(feed->ctx);
+    return st;
+}
+
+/* How much text a file holds, as far as can be told before reading it.  A
+ * gzip file ends with the size of its text (modulo 2^32, of its last
+ * member only): a better guide to the reading order than its stored size,
+ * which can be a tenth of it. */
+static uint64_t text_size(const char *path, uint64_t stored)
+{
+    unsigned char head[2], tail[4];
+    uint64_t size = stored;
+    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return size; /* the read itself will say why */
+    if (stored >= 18 && pread(fd, head, 2, 0) == 2 && head[0] == 0x1f && head[1] == 0x8b &&
+        pread(fd, tail, 4, (off_t)(stored - 4)) == 4) {
+        const uint64_t isize = (uint64_t)tail[0] | (uint64_t)tail[1] << 8 |
+                               (uint64_t)tail[2] << 16 | (uint64_t)tail[3] << 24;
+        if (isize > size)
+            size = isize;
+    }
+    close(fd);
+    return size;
+}
+
+/* Checks up front that every feed can be read, so that a missing export
+ * stops the night in a second, not after the other feeds were read. */
+static am_status prepare_file(am_feed *feed)
+{
+    if (!feed->file)
+        return am_fail(&feed->ctx->err, AM_ERR_FORMAT,
+                       "feed %s has no file: every declared feed must be read", feed->name);
+    am_status st = am_mapper_prepare(feed, feed->file);
+    if (st != AM_OK)
+        return st;
+    struct stat sb;
+    const int e = stat(feed->file, &sb) != 0 ? errno : S_ISDIR(sb.st_mode) ? EISDIR : 0;
+    if (e)
+        return am_fail(&feed->ctx->err, AM_ERR_IO, "%s: %s (feed %s)", feed->file, strerror(e),
+                       feed->name);
+    if (!S_ISREG(sb.st_mode))
+        return am_fail(&feed->ctx->err, AM_ERR_IO, "%s: not a regular file (feed %s)", feed->file,
+                       feed->name);
+    feed->text_size = text_size(feed->file, (uint64_t)sb.st_size);
+    return AM_OK;
+}
+
+typedef struct ingest_pool {
+    am_ctx *ctx;
+    pthread_mutex_t lock;
+    am_feed **queue; /* most text first, so the last feed read is a short one */
+    size_t nqueue, next;
+    int stop;
+} ingest_pool;
+
+typedef struct ingest_worker {
+    ingest_pool *pool;
+    ingest_sink sink;
+    am_status status;
+    size_t failed_feed; /* declaration index of the feed that failed */
+} ingest_worker;
+
+static void *ingest_work(void *arg)
+{
+    ingest_worker *w = arg;
+    ingest_pool *pool = w->pool;
+    for (;;) {
+        pthread_mutex_lock(&pool->lock);
+        am_feed *feed = !pool->stop && pool->next < pool->nqueue ? pool->queue[pool->next++] : NULL;
+        pthread_mutex_unlock(&pool->lock);
+        if (!feed)
+            return NULL;
+        const am_status st = read_feed(feed, &w->sink, NULL, 0);
+        if (st != AM_OK) {
+            w->status = st;
+            w->failed_feed = feed->index;
+            pthread_mutex_lock(&pool->lock);
+            pool->stop = 1;
+            pthread_mutex_unlock(&pool->lock);
+            return NULL;
+        }
+    }
+}
+
+static int more_text_first(const void *pa, const void *pb)
+{
+    const am_feed *a = *(am_feed *const *)pa, *b = *(am_feed *const *)pb;
+    if (a->text_size != b->text_size)
+        return a->text_size > b->text_size ? -1 : 1;
+    return a->index < b->index ? -1 : 1;
+}
+
+am_status am_ingest(am_ctx *ctx)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (ctx->nfeeds == 0)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "no feeds declared");
+    ingest_pool pool = {.ctx = ctx};
+    pool.queue = am_malloc(ctx->nfeeds * sizeof *pool.queue);
+    if (!pool.queue)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < ctx->nfeeds; i++) {
+        if (ctx->feeds[i]->ingested)
+            continue;
+        const am_status st = prepare_file(ctx->feeds[i]);
+        if (st != AM_OK) {
+            am_free(pool.queue);
+            return st;
+        }
+        pool.queue[pool.nqueue++] = ctx->feeds[i];
+    }
+    qsort(pool.queue, pool.nqueue, sizeof *pool.queue, more_text_first);
+    unsigned threads = ctx->threads < pool.nqueue ? ctx->threads : (unsigned)pool.nqueue;
+    if (threads < 1)
+        threads = 1;
+    ingest_worker *workers = am_calloc(threads, sizeof *workers);
+    pthread_t *ids = am_calloc(threads, sizeof *ids);
+    if (!workers || !ids || pthread_mutex_init(&pool.lock, NULL) != 0) {
+        am_free(workers);
+        am_free(ids);
+        am_free(pool.queue);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    }
+    for (unsigned t = 0; t < threads; t++)
+        workers[t] = (ingest_worker){.pool = &pool, .status = AM_OK,
+                                     .sink = {.ctx = ctx, .lock = threads > 1 ? &pool.lock : NULL}};
+    /* Worker 0 reads on this thread; if a thread cannot start, the others
+     * read its share. */
+    unsigned started = 1;
+    for (unsigned t = 1; t < threads; t++, started++)
+        if (pthread_create(&ids[t], NULL, ingest_work, &workers[t]) != 0)
+            break;
+    ingest_work(&workers[0]);
+    for (unsigned t = 1; t < started; t++)
+        pthread_join(ids[t], NULL);
+    /* Of several failures, report the first feed's, as a single reader would. */
+    am_status st = AM_OK;
+    size_t failed = SIZE_MAX;
+    for (unsigned t = 0; t < threads; t++) {
+        if (workers[t].status != AM_OK && workers[t].failed_feed < failed) {
+            failed = workers[t].failed_feed;
+            st = workers[t].status;
+            memcpy(&ctx->err, &workers[t].sink.err, sizeof ctx->err);
+        }
+        sink_release(&workers[t].sink);
+    }
+    pthread_mutex_destroy(&pool.lock);
+    am_free(workers);
+    am_free(ids);
+    am_free(pool.queue);
+    am_ctx_sort_rejects(ctx);
+    return st;
+}

@@ -1,0 +1,342 @@
+/*
+ * centre.c — reading a centre file: the [centre] section and one
+ * [feed NAME] section per agency export.
+ *
+ * The INI syntax is libinih's.  Its Debian build reads lines of at most
+ * 200 bytes and tunes that through process-wide globals, which a library
+ * must not touch; so the text is handed to inih through our own line
+ * reader, which counts lines for error messages and refuses an over-long
+ * line instead of letting inih split it silently.  Long item maps are
+ * written as indented continuation lines.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidmatch.h"
+#include "common/alloc.h"
+#include "run/context.h"
+#include "common/text_file.h"
+#include "cycle/drift.h"
+
+/* inih's fixed buffer holds 200 bytes including CR, LF and NUL. */
+#define INI_LINE_MAX 197
+/* inih cuts section names at 49 bytes; longer ones would merge silently. */
+#define INI_SECTION_MAX 48
+
+typedef struct centre_reader {
+    am_ctx *ctx;
+    const char *name;
+    const char *text, *end, *pos;
+    unsigned long line;
+    int line_is_continuation;
+    int too_long;
+    int section_too_long;
+    char **seen; /* "section\nkey" of every key so far, to refuse repeats */
+    size_t nseen;
+    char last_section[128], last_key[64];
+    char *window_start, *window_end; /* applied once both are known */
+    am_status status;
+} centre_reader;
+
+static char *read_line(char *buf, int size, void *stream)
+{
+    centre_reader *r = stream;
+    if (r->pos >= r->end || r->too_long || r->section_too_long)
+        return NULL;
+    const char *nl = memchr(r->pos, '\n', (size_t)(r->end - r->pos));
+    const char *stop = nl ? nl + 1 : r->end;
+    const size_t len = (size_t)(stop - r->pos);
+    r->line++;
+    if (len > INI_LINE_MAX || (int)len >= size) {
+        r->too_long = 1;
+        return NULL;
+    }
+    const char *open = r->pos;
+    while (open < stop && (*open == ' ' || *open == '\t'))
+        open++;
+    if (open < stop && *open == '[') {
+        const char *close = memchr(open, ']', (size_t)(stop - open));
+        if (close && close - open - 1 > INI_SECTION_MAX) {
+            r->section_too_long = 1;
+            return NULL;
+        }
+    }
+    memcpy(buf, r->pos, len);
+    buf[len] = '\0';
+    r->line_is_continuation = r->pos[0] == ' ' || r->pos[0] == '\t';
+    r->pos = stop;
+    return buf;
+}
+
+static am_status fail_line(centre_reader *r, am_status status, const char *what)
+{
+    r->status = am_fail(&r->ctx->err, status, "%s:%lu: %s", r->name, r->line, what);
+    return r->status;
+}
+
+static char *resolve(const am_ctx *ctx, const char *value)
+{
+    if (value[0] == '/' || !ctx->base_dir)
+        return am_strdup(value);
+    const size_t n = strlen(ctx->base_dir) + strlen(value) + 2;
+    char *path = am_malloc(n);
+    if (path)
+        snprintf(path, n, "%s/%s", ctx->base_dir, value);
+    return path;
+}
+
+/* Wraps a loader failure message with the centre file's line. */
+static am_status loader_failed(centre_reader *r, am_status status)
+{
+    char inner[AM_ERRMSG_MAX];
+    snprintf(inner, sizeof inner, "%s", r->ctx->err.msg);
+    return fail_line(r, status, inner);
+}
+
+static am_status centre_key(centre_reader *r, const char *key, const char *value)
+{
+    am_ctx *ctx = r->ctx;
+    if (strcmp(key, "name") == 0) {
+        char *copy = am_strdup(value);
+        if (!copy)
+            return fail_line(r, AM_ERR_NOMEM, "out of memory");
+        am_free(ctx->centre_name);
+        ctx->centre_name = copy;
+        return AM_OK;
+    }
+    if (strcmp(key, "catalogue") == 0 || strcmp(key, "key") == 0) {
+        const int is_catalogue = key[0] == 'c';
+        if (is_catalogue ? ctx->have_catalogue : ctx->key.bytes != NULL)
+            return AM_OK; /* the embedder's own choice wins */
+        char *path = resolve(ctx, value);
+        if (!path)
+            return fail_line(r, AM_ERR_NOMEM, "out of memory");
+        const am_status st = is_catalogue ? am_load_catalogue(ctx, path) : am_load_key_file(ctx, path);
+        am_free(path);
+        return st == AM_OK ? AM_OK : loader_failed(r, st);
+    }
+    if (strcmp(key, "rules") == 0) {
+        char *path = resolve(ctx, value);
+        if (!path)
+            return fail_line(r, AM_ERR_NOMEM, "out of memory");
+        const am_status st = ctx->have_catalogue ? am_load_rules(ctx, path) : AM_ERR_INVALID;
+        am_free(path);
+        if (st == AM_ERR_INVALID)
+            return fail_line(r, AM_ERR_FORMAT, "rules: set catalogue before rules");
+        return st == AM_OK ? AM_OK : loader_failed(r, st);
+    }
+    if (strcmp(key, "window_start") == 0 || strcmp(key, "window_end") == 0) {
+        char *copy = am_strdup(value);
+        if (!copy)
+            return fail_line(r, AM_ERR_NOMEM, "out of memory");
+        char **slot = key[7] == 's' ? &r->window_start : &r->window_end;
+        am_free(*slot);
+        *slot = copy;
+        return AM_OK;
+    }
+    if (strcmp(key, "death_lag_days") == 0) {
+        char *end;
+        errno = 0;
+        const long days = strtol(value, &end, 10);
+        if (errno || *end || end == value || days < 0 || days > 3650)
+            return fail_line(r, AM_ERR_FORMAT, "death_lag_days: expected 0 to 3650 days");
+        ctx->death_lag_days = (int32_t)days;
+        return AM_OK;
+    }
+    if (strcmp(key, "outcomes") == 0) {
+        char *path = resolve(ctx, value);
+        if (!path)
+            return fail_line(r, AM_ERR_NOMEM, "out of memory");
+        const am_status st = am_load_outcomes(ctx, path);
+        am_free(path);
+        return st == AM_OK ? AM_OK : loader_failed(r, st);
+    }
+    if (strcmp(key, "drift_share") == 0) {
+        uint32_t permille;
+        if (!am_drift_share_parse(value, &permille))
+            return fail_line(r, AM_ERR_FORMAT,
+                             "drift_share: expected a share such as 0.5 (50 %), at most three "
+                             "decimals, 0 to 1000");
+        ctx->drift_permille = permille;
+        return AM_OK;
+    }
+    char what[256];
+    snprintf(what, sizeof what, "unknown key '%.60s' in [centre] (expected name, catalogue, key, "
+                                "rules, window_start, window_end, death_lag_days, outcomes or "
+                                "drift_share)", key);
+    return fail_line(r, AM_ERR_FORMAT, what);
+}
+
+static int valid_feed_name(const char *name)
+{
+    if (!*name)
+        return 0;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '.'))
+            return 0;
+    return 1;
+}
+
+static am_status feed_key(centre_reader *r, const char *feed_name, const char *key,
+                          const char *value, int continuation)
+{
+    am_ctx *ctx = r->ctx;
+    am_feed *feed = am_feed_find(ctx, feed_name);
+    if (!feed) {
+        if (!valid_feed_name(feed_name))
+            return fail_line(r, AM_ERR_FORMAT,
+                             "a feed name uses only letters, digits, '_', '-' and '.'");
+        const am_status st = am_feed_new(ctx, feed_name, &feed);
+        if (st == AM_ERR_INVALID && !ctx->have_catalogue)
+            return fail_line(r, AM_ERR_FORMAT,
+                             "no catalogue loaded: set catalogue in [centre] before any feed");
+        if (st != AM_OK)
+            return loader_failed(r, st);
+    }
+    if (continuation) {
+        const int is_map = strcmp(key, "item_map") == 0 || strcmp(key, "fact_map") == 0;
+        if (!is_map || !feed->code_map_text)
+            return fail_line(r, AM_ERR_FORMAT, "only item_map and fact_map continue on "
+                                               "indented lines");
+        const size_t n = strlen(feed->code_map_text) + strlen(value) + 2;
+        char *joined = am_malloc(n);
+        if (!joined)
+            return fail_line(r, AM_ERR_NOMEM, "out of memory");
+        snprintf(joined, n, "%s|%s", feed->code_map_text, value);
+        const am_status st = am_feed_set(feed, key, joined);
+        am_free(joined);
+        return st == AM_OK ? AM_OK : loader_failed(r, st);
+    }
+    const am_status st = am_feed_set(feed, key, value);
+    return st == AM_OK ? AM_OK : loader_failed(r, st);
+}
+
+/* Remembers section+key; returns 0 if it was given before, -1 when out
+ * of memory. */
+static int first_time(centre_reader *r, const char *section, const char *key)
+{
+    const size_t n = strlen(section) + strlen(key) + 2;
+    char *entry = am_malloc(n);
+    if (!entry)
+        return -1;
+    snprintf(entry, n, "%s\n%s", section, key);
+    for (size_t i = 0; i < r->nseen; i++) {
+        if (strcmp(r->seen[i], entry) == 0) {
+            am_free(entry);
+            return 0;
+        }
+    }
+    char **grown = am_realloc(r->seen, (r->nseen + 1) * sizeof *grown);
+    if (!grown) {
+        am_free(entry);
+        return -1;
+    }
+    r->seen = grown;
+    r->seen[r->nseen++] = entry;
+    return 1;
+}
+
+static int on_pair(void *user, const char *section, const char *key, const char *value)
+{
+    centre_reader *r = user;
+    if (r->status != AM_OK)
+        return 0;
+    const int continuation = r->line_is_continuation && strcmp(section, r->last_section) == 0 &&
+                             strcmp(key, r->last_key) == 0;
+    if (!continuation) {
+        const int fresh = first_time(r, section, key);
+        if (fresh <= 0) {
+            fail_line(r, fresh < 0 ? AM_ERR_NOMEM : AM_ERR_FORMAT,
+                      fresh < 0 ? "out of memory" : "key given twice in this section");
+            return 0;
+        }
+    }
+    snprintf(r->last_section, sizeof r->last_section, "%s", section);
+    snprintf(r->last_key, sizeof r->last_key, "%s", key);
+    if (strcmp(section, "centre") == 0)
+        centre_key(r, key, value);
+    else if (strncmp(section, "feed ", 5) == 0)
+        feed_key(r, section + 5, key, value, continuation);
+    else
+        fail_line(r, AM_ERR_FORMAT, "unknown section (expected [centre] or [feed NAME])");
+    return r->status == AM_OK;
+}
+
+am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const char *name,
+                             const char *base_dir)
+{
+    if (!ctx || (!text && len))
+        return AM_ERR_INVALID;
+    if (!name)
+        name = "centre";
+    char *dir = base_dir ? am_strdup(base_dir) : NULL;
+    if (base_dir && !dir)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    am_free(ctx->base_dir);
+    ctx->base_dir = dir;
+    centre_reader r = {.ctx = ctx, .name = name, .text = text, .pos = text, .end = text + len};
+    const int rc = ini_parse_stream(read_line, &r, on_pair, &r);
+    if (r.status == AM_OK && (r.window_start || r.window_end)) {
+        if (!r.window_start || !r.window_end)
+            r.status = am_fail(&ctx->err, AM_ERR_FORMAT,
+                               "%s: window_start and window_end go together", name);
+        else if (am_set_window(ctx, r.window_start, r.window_end) != AM_OK)
+            r.status = am_fail(&ctx->err, AM_ERR_FORMAT,
+                               "%s: window_start, window_end: expected YYYY-MM-DD dates, the end "
+                               "not before the start", name);
+    }
+    am_free(r.window_start);
+    am_free(r.window_end);
+    for (size_t i = 0; i < r.nseen; i++)
+        am_free(r.seen[i]);
+    am_free(r.seen);
+    if (r.status != AM_OK)
+        return r.status;
+    if (r.section_too_long)
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: section name longer than %d bytes",
+                       name, r.line, INI_SECTION_MAX);
+    if (r.too_long)
+        return am_fail(&ctx->err, AM_ERR_FORMAT,
+                       "%s:%lu: line longer than %d bytes; continue long item maps on indented lines",
+                       name, r.line, INI_LINE_MAX);
+    if (rc == -2)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    if (rc != 0)
+        return am_fail(&ctx->err, AM_ERR_FORMAT,
+                       "%s:%d: expected [section], key = value, or a comment", name, rc);
+    if (!ctx->have_catalogue)
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "%s: [centre] names no catalogue", name);
+    if (!ctx->key.bytes)
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "%s: [centre] names no key", name);
+    return AM_OK;
+}
+
+am_status am_load_centre(am_ctx *ctx, const char *path)
+{
+    if (!ctx || !path)
+        return AM_ERR_INVALID;
+    char *text;
+    size_t n;
+    const am_status read = am_read_text_file(path, (size_t)1 << 24, "centre file", &text, &n,
+                                             &ctx->err);
+    if (read != AM_OK)
+        return read;
+    char *dir = am_strdup(path);
+    if (!dir) {
+        am_free(text);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    }
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        strcpy(dir, ".");
+    const am_status result = am_load_centre_mem(ctx, text, n, path, dir);
+    am_free(dir);
+    am_free(text);
+    return result;
+}

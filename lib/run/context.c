@@ -1,0 +1,342 @@
+/*
+ * context.c — the life of a run: creating and freeing the context, loading
+ * its key and catalogue, and the accessors the public API promises.
+ */
+#include "run/context.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "cycle/drift.h"
+#include "match/duplicate.h"
+#include "match/match.h"
+#include "audit/query.h"
+#include "audit/snapshot.h"
+
+const char *am_version(int *number)
+{
+    if (number)
+        *number = AIDMATCH_VERSION_NUMBER;
+    return AIDMATCH_VERSION_STRING;
+}
+
+am_status am_ctx_new(am_ctx **out)
+{
+    if (!out)
+        return AM_ERR_INVALID;
+    *out = NULL;
+    if (am_crypto_init() != 0)
+        return AM_ERR_NOMEM;
+    am_ctx *ctx = am_calloc(1, sizeof *ctx);
+    if (!ctx)
+        return AM_ERR_NOMEM;
+    ctx->death_lag_days = 30;
+    ctx->threads = 1;
+    ctx->drift_permille = AM_DRIFT_DEFAULT_PERMILLE;
+    *out = ctx;
+    return AM_OK;
+}
+
+void am_ctx_free(am_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    am_answer_free(ctx->answer);
+    am_snapshot_release(ctx->snapshot);
+    am_key_clear(&ctx->key);
+    am_catalogue_free(&ctx->catalogue);
+    am_rules_free(&ctx->rules);
+    for (size_t i = 0; i < ctx->nfeeds; i++) {
+        am_feed_release(ctx->feeds[i]);
+        am_free(ctx->feeds[i]);
+    }
+    am_free(ctx->feeds);
+    am_store_free(&ctx->store);
+    for (size_t i = 0; i < ctx->nrejects; i++)
+        am_free(ctx->rejects[i].detail);
+    am_free(ctx->rejects);
+    am_findings_free(&ctx->findings);
+    am_review_free(&ctx->review);
+    am_outcomes_free(&ctx->outcomes);
+    am_previous_free(ctx->previous);
+    am_free(ctx->previous);
+    am_free(ctx->base_dir);
+    am_free(ctx->centre_name);
+    am_free(ctx);
+}
+
+const char *am_errmsg(const am_ctx *ctx) { return ctx ? ctx->err.msg : ""; }
+
+am_status am_load_catalogue(am_ctx *ctx, const char *dir)
+{
+    if (!ctx || !dir)
+        return AM_ERR_INVALID;
+    if (ctx->have_catalogue)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "a catalogue is already loaded");
+    const am_status st = am_catalogue_load(&ctx->catalogue, dir, &ctx->err);
+    ctx->have_catalogue = st == AM_OK;
+    return st;
+}
+
+am_status am_load_key_file(am_ctx *ctx, const char *path)
+{
+    if (!ctx || !path)
+        return AM_ERR_INVALID;
+    if (ctx->key.bytes)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "a key is already loaded");
+    return am_key_load_file(&ctx->key, path, &ctx->err);
+}
+
+am_status am_load_key(am_ctx *ctx, const void *key, size_t len)
+{
+    if (!ctx || !key)
+        return AM_ERR_INVALID;
+    if (ctx->key.bytes)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "a key is already loaded");
+    return am_key_set(&ctx->key, key, len, &ctx->err);
+}
+
+const char *am_key_fingerprint(const am_ctx *ctx)
+{
+    return ctx && ctx->key.bytes ? ctx->key.fingerprint : "";
+}
+
+size_t am_feed_count(const am_ctx *ctx) { return ctx ? ctx->nfeeds : 0; }
+
+am_status am_feed_stats_get(const am_ctx *ctx, size_t i, am_feed_stats *out)
+{
+    if (!ctx || !out || i >= ctx->nfeeds)
+        return AM_ERR_INVALID;
+    const am_feed *feed = ctx->feeds[i];
+    memset(out, 0, sizeof *out);
+    out->name = feed->name;
+    out->agency = feed->agency >= 0 ? ctx->catalogue.agencies[feed->agency].code : "";
+    out->path = feed->path_for_stats && feed->file ? feed->file : "";
+    out->file_xxh3 = feed->xxh3;
+    out->encoding = am_encoding_name(feed->encoding_used);
+    out->rows_read = feed->rows_read;
+    out->rows_ingested = feed->rows_ingested;
+    out->rows_rejected = feed->rows_rejected;
+    out->bytes_read = feed->bytes_read;
+    memcpy(out->by_reason, feed->by_reason, sizeof out->by_reason);
+    return AM_OK;
+}
+
+am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
+                        const char *detail)
+{
+    char *copy = am_strdup(detail);
+    const am_reject_entry entry = {
+        .feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
+    if (!copy || am_ctx_reject_entry(ctx, &entry) != AM_OK) {
+        am_free(copy);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory recording rejects");
+    }
+    feed->rows_rejected++;
+    feed->by_reason[reason]++;
+    return AM_OK;
+}
+
+am_status am_ctx_reject_entry(am_ctx *ctx, const am_reject_entry *entry)
+{
+    if (ctx->nrejects == ctx->rejects_capacity) {
+        const size_t cap = ctx->rejects_capacity ? ctx->rejects_capacity * 2 : 256;
+        am_reject_entry *grown = am_realloc(ctx->rejects, cap * sizeof *grown);
+        if (!grown)
+            return AM_ERR_NOMEM;
+        ctx->rejects = grown;
+        ctx->rejects_capacity = cap;
+    }
+    ctx->rejects[ctx->nrejects++] = *entry;
+    return AM_OK;
+}
+
+static int compare_rejects(const void *pa, const void *pb)
+{
+    const am_reject_entry *a = pa, *b = pb;
+    if (a->feed != b->feed)
+        return a->feed < b->feed ? -1 : 1;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+void am_ctx_sort_rejects(am_ctx *ctx)
+{
+    if (ctx->nrejects > 1)
+        qsort(ctx->rejects, ctx->nrejects, sizeof *ctx->rejects, compare_rejects);
+}
+
+size_t am_reject_count(const am_ctx *ctx) { return ctx ? ctx->nrejects : 0; }
+
+am_status am_reject_get(const am_ctx *ctx, size_t i, am_reject_row *out)
+{
+    if (!ctx || !out || i >= ctx->nrejects)
+        return AM_ERR_INVALID;
+    const am_reject_entry *r = &ctx->rejects[i];
+    out->feed = ctx->feeds[r->feed]->name;
+    out->line = r->line;
+    out->reason = (am_reject)r->reason;
+    out->detail = r->detail;
+    return AM_OK;
+}
+
+const char *am_kind_name(am_kind kind)
+{
+    static const char *const names[AM_KIND__COUNT] = {
+        [AM_KIND_DUPLICATE] = "DUPLICATE",
+        [AM_KIND_HOUSEHOLD_DUPLICATE] = "HOUSEHOLD_DUPLICATE",
+        [AM_KIND_CONFLICT] = "CONFLICT",
+        [AM_KIND_MISSING] = "MISSING",
+        [AM_KIND_AFTER_DEATH] = "AFTER_DEATH",
+        [AM_KIND_DISQUALIFIED] = "DISQUALIFIED",
+    };
+    return (unsigned)kind < AM_KIND__COUNT ? names[kind] : "UNKNOWN";
+}
+
+/* The default window: every day some periodic item was paid for. */
+static void payment_window(const am_ctx *ctx, int32_t *start, int32_t *end)
+{
+    const am_catalogue *cat = &ctx->catalogue;
+    *start = AM_DAY_OPEN;
+    *end = AM_DAY_EVER;
+    for (size_t i = 0; i < ctx->store.count; i++) {
+        const am_record *r = &ctx->store.records[i];
+        if (!am_code_is_item(cat, r->code) || !cat->items[r->code].periodic)
+            continue;
+        if (r->start < *start)
+            *start = r->start;
+        if (r->end > *end)
+            *end = r->end;
+    }
+}
+
+void am_ctx_window(const am_ctx *ctx, int32_t *start, int32_t *end)
+{
+    *start = ctx->window_start;
+    *end = ctx->window_end;
+    if (!ctx->window_set)
+        payment_window(ctx, start, end);
+}
+
+am_status am_set_window(am_ctx *ctx, const char *start, const char *end)
+{
+    if (!ctx || !start || !end)
+        return AM_ERR_INVALID;
+    int32_t s, e;
+    if (!am_day_parse(start, strlen(start), AM_DATE_AUTO, &s) ||
+        !am_day_parse(end, strlen(end), AM_DATE_AUTO, &e) || e < s)
+        return am_fail(&ctx->err, AM_ERR_FORMAT,
+                       "window: expected two dates YYYY-MM-DD, the end not before the start");
+    ctx->window_set = 1;
+    ctx->window_start = s;
+    ctx->window_end = e;
+    return AM_OK;
+}
+
+am_status am_load_rules_mem(am_ctx *ctx, const char *text, size_t len, const char *name)
+{
+    if (!ctx || (!text && len))
+        return AM_ERR_INVALID;
+    if (!ctx->have_catalogue)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "load the catalogue before rules");
+    return am_rules_parse(&ctx->rules, &ctx->catalogue, text, len, name ? name : "rules",
+                          &ctx->err);
+}
+
+am_status am_load_rules(am_ctx *ctx, const char *path)
+{
+    if (!ctx || !path)
+        return AM_ERR_INVALID;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return am_fail(&ctx->err, AM_ERR_IO, "%s: cannot open rules: %s", path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    am_status st = AM_OK;
+    for (;;) {
+        if (len == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *grown = cap <= (1u << 24) ? am_realloc(text, cap) : NULL;
+            if (!grown) {
+                st = am_fail(&ctx->err, cap > (1u << 24) ? AM_ERR_LIMIT : AM_ERR_NOMEM,
+                             "%s: rules file too large or out of memory", path);
+                break;
+            }
+            text = grown;
+        }
+        const size_t n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (st == AM_OK && ferror(f))
+        st = am_fail(&ctx->err, AM_ERR_IO, "%s: read error", path);
+    fclose(f);
+    if (st == AM_OK)
+        st = am_load_rules_mem(ctx, text, len, path);
+    am_free(text);
+    return st;
+}
+
+am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (!ctx->have_catalogue)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "no catalogue loaded");
+    if (ctx->snapshot)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "a snapshot is not reconciled again: ask it with am_match_rules(), "
+                       "am_person_lookup() or am_explain()");
+    am_answer_forget(ctx); /* its indexes describe the store about to change */
+    int any = 0;
+    for (size_t i = 0; i < ctx->nfeeds; i++)
+        any |= ctx->feeds[i]->ingested;
+    if (!any)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "nothing ingested yet");
+    am_findings_free(&ctx->findings);
+    am_review_free(&ctx->review);
+    ctx->reconciled = 0;
+    am_household_index index;
+    am_status st = am_store_sort(&ctx->store, ctx->threads);
+    if (st == AM_OK)
+        st = am_households_build(ctx, &index, ctx->threads);
+    if (st == AM_OK) {
+        int32_t start = ctx->window_start, end = ctx->window_end;
+        if (!ctx->window_set)
+            payment_window(ctx, &start, &end);
+        st = am_match_all(ctx, &index, start, end, ctx->threads);
+        am_households_free(&index);
+    }
+    if (st != AM_OK) {
+        am_findings_free(&ctx->findings);
+        return st == AM_ERR_LIMIT
+                   ? am_fail(&ctx->err, st, "more than %u records to match", UINT32_MAX - 1)
+                   : am_fail(&ctx->err, st, "out of memory while matching");
+    }
+    ctx->reconciled = 1;
+    for (size_t i = 0; fn && i < ctx->findings.count; i++)
+        if (fn(user, &ctx->findings.v[i].pub) != 0)
+            return am_fail(&ctx->err, AM_ERR_ABORTED, "stopped by the findings callback");
+    return AM_OK;
+}
+
+am_status am_set_threads(am_ctx *ctx, unsigned threads)
+{
+    if (!ctx || threads < 1 || threads > 64)
+        return AM_ERR_INVALID;
+    ctx->threads = threads;
+    return AM_OK;
+}
+
+size_t am_finding_count(const am_ctx *ctx) { return ctx ? ctx->findings.count : 0; }
+
+am_status am_finding_get(const am_ctx *ctx, size_t i, am_finding *out)
+{
+    if (!ctx || !out || i >= ctx->findings.count)
+        return AM_ERR_INVALID;
+    *out = ctx->findings.v[i].pub;
+    return AM_OK;
+}

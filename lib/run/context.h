@@ -1,0 +1,80 @@
+/*
+ * context.h — what one run owns: catalogue, key, feeds, records, rejects
+ * and findings.  Every public function takes an am_ctx, so nothing lives in
+ * globals and separate runs can proceed in separate threads.
+ */
+#ifndef AM_CONTEXT_H
+#define AM_CONTEXT_H
+
+#include "read/catalogue.h"
+#include "common/error.h"
+#include "read/feed.h"
+#include "match/finding.h"
+#include "cycle/outcomes.h"
+#include "cycle/previous.h"
+#include "read/progress.h"
+#include "cycle/review.h"
+#include "match/rules.h"
+#include "store/store.h"
+#include "common/token.h"
+
+typedef struct am_reject_entry {
+    uint16_t feed;
+    uint8_t reason;
+    uint64_t line;
+    char *detail;
+} am_reject_entry;
+
+struct am_ctx {
+    am_err err;
+    am_catalogue catalogue;
+    int have_catalogue;
+    am_key key;
+    char *base_dir;          /* directory of the centre file */
+    char *centre_name;
+    int32_t death_lag_days;  /* registry lag within which a late death is low priority */
+    am_rules rules;
+    unsigned threads;        /* for matching; results do not depend on it */
+    int window_set;
+    int32_t window_start, window_end;
+    am_feed **feeds;
+    size_t nfeeds;
+    am_store store;
+    am_reject_entry *rejects;
+    size_t nrejects, rejects_capacity;
+    am_finding_list findings;
+    int reconciled;
+    /* The nightly cycle (review.h): the run's date, the run before it,
+     * caseworkers' outcomes, the drift share, and the review derived from
+     * the findings. */
+    int32_t run_date;
+    int run_date_set;
+    uint32_t drift_permille; /* drift.h */
+    am_previous *previous;   /* NULL when none is loaded */
+    am_outcomes outcomes;
+    am_review_state review;
+    am_progress_state progress;
+    /* The auditor's tools: the snapshot this context reads (snapshot.h;
+     * NULL when it reads its own ingested run) and the last question's
+     * answer with what it caches (query.h). */
+    struct am_snapshot *snapshot;
+    struct am_answer *answer;
+};
+
+/* Appends a reject already counted in its feed's statistics; takes
+ * ownership of entry->detail on success. */
+am_status am_ctx_reject_entry(am_ctx *ctx, const am_reject_entry *entry);
+
+/* Puts the rejects in feed order, then line order, whichever order the
+ * feeds were read in. */
+void am_ctx_sort_rejects(am_ctx *ctx);
+
+/* The reconciliation window: the one set, or else the days some periodic
+ * item was paid for in ctx->store. */
+void am_ctx_window(const am_ctx *ctx, int32_t *start, int32_t *end);
+
+/* Records a reject for feed at line.  detail is copied. */
+am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
+                        const char *detail);
+
+#endif

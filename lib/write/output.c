@@ -1,0 +1,297 @@
+/*
+ * output.c — the run's files: findings.csv, rejects.csv and summary.json,
+ * and the directory they are written into; suppressed.csv beside
+ * findings.csv.  Other files of a run have their own writers, called from
+ * here: delta.csv (delta.c) and report.html (report.c).
+ *
+ * Their columns are a contract scripts rely on (docs/reference.md).  Every
+ * CSV field that may have come from input is neutralised against
+ * spreadsheet formula injection, because auditors open these in Excel.
+ */
+#define _GNU_SOURCE /* renameat2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aidmatch.h"
+#include "common/alloc.h"
+#include "common/json.h"
+#include "common/atomic_file.h"
+#include "run/context.h"
+#include "cycle/delta.h"
+#include "common/money.h"
+#include "write/report.h"
+#include "cycle/review.h"
+
+/* Writes one CSV field: quoted when it holds a delimiter, quote or line
+ * break; prefixed with ' when a spreadsheet would read it as a formula. */
+static void csv_field(FILE *out, const char *s)
+{
+    const int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+                        s[0] == '\t' || s[0] == '\r';
+    const int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote)
+        fputc('"', out);
+    if (formula)
+        fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    if (quote)
+        fputc('"', out);
+}
+
+static void csv_fields(FILE *out, const char *const *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', out);
+        csv_field(out, fields[i]);
+    }
+    fputc('\n', out);
+}
+
+/* findings.csv holds the findings no outcome suppresses, suppressed.csv
+ * the others, with the outcome they are suppressed under. */
+static am_status write_findings(am_ctx *ctx, const char *path, int suppressed)
+{
+    am_atomic_file f;
+    am_status st = am_atomic_open(&f, path, &ctx->err);
+    if (st != AM_OK)
+        return st;
+    fputs("finding_id,kind,rule_id,unit,subject,items,agencies,period_start,period_end,"
+          "overlap_days,amount_at_stake,evidence,policy_source,priority,facts",
+          f.out);
+    fputs(suppressed ? ",outcome_date,reviewed_facts\n" : "\n", f.out);
+    for (size_t i = 0; i < ctx->findings.count; i++) {
+        const am_review_rec *r = &ctx->review.v[i];
+        if (r->suppressed != suppressed)
+            continue;
+        const am_finding *p = &ctx->findings.v[i].pub;
+        char days[24], amount[32];
+        snprintf(days, sizeof days, "%" PRId64, p->overlap_days);
+        am_money_format(p->amount_fen, amount);
+        const char *fields[] = {p->id,          am_kind_name(p->kind), p->rule_id,
+                                p->unit,        p->subject,            p->items,
+                                p->agencies,    p->period_start,       p->period_end,
+                                days,           amount,                p->evidence,
+                                p->policy_source, p->priority,         r->facts,
+                                r->outcome_date, r->reviewed};
+        csv_fields(f.out, fields, sizeof fields / sizeof *fields - (suppressed ? 0 : 2));
+    }
+    return am_atomic_commit(&f, &ctx->err);
+}
+
+static am_status write_rejects(am_ctx *ctx, const char *path)
+{
+    am_atomic_file f;
+    am_status st = am_atomic_open(&f, path, &ctx->err);
+    if (st != AM_OK)
+        return st;
+    fputs("feed,line,reason,detail\n", f.out);
+    for (size_t i = 0; i < ctx->nrejects; i++) {
+        const am_reject_entry *r = &ctx->rejects[i];
+        char line[24];
+        snprintf(line, sizeof line, "%" PRIu64, r->line);
+        const char *fields[] = {ctx->feeds[r->feed]->name, line,
+                                am_reject_name((am_reject)r->reason), r->detail};
+        csv_fields(f.out, fields, 4);
+    }
+    return am_atomic_commit(&f, &ctx->err);
+}
+
+static am_status write_summary(am_ctx *ctx, const char *path, double wall_seconds)
+{
+    am_atomic_file f;
+    am_status st = am_atomic_open(&f, path, &ctx->err);
+    if (st != AM_OK)
+        return st;
+    FILE *out = f.out;
+    fprintf(out, "{\n  \"aidmatch_version\": \"%s\",\n  \"centre\": ", AIDMATCH_VERSION_STRING);
+    am_json_write_string(out, ctx->centre_name ? ctx->centre_name : "");
+    fprintf(out, ",\n  \"key_fingerprint\": \"%s\",\n", ctx->key.fingerprint);
+    if (wall_seconds >= 0)
+        fprintf(out, "  \"wall_seconds\": %.3f,\n", wall_seconds);
+    fputs("  \"feeds\": [", out);
+    for (size_t i = 0; i < ctx->nfeeds; i++) {
+        const am_feed *feed = ctx->feeds[i];
+        fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
+        am_json_write_string(out, feed->name);
+        fputs(", \"agency\": ", out);
+        am_json_write_string(out, feed->agency >= 0 ? ctx->catalogue.agencies[feed->agency].code : "");
+        fprintf(out,
+                ", \"file_xxh3\": \"%s\", \"encoding\": \"%s\", \"bytes\": %" PRIu64
+                ", \"rows_read\": %" PRIu64 ", \"rows_ingested\": %" PRIu64
+                ", \"rows_rejected\": %" PRIu64 ", \"rejected_by_reason\": {",
+                feed->xxh3, am_encoding_name(feed->encoding_used), feed->bytes_read,
+                feed->rows_read, feed->rows_ingested, feed->rows_rejected);
+        int first = 1;
+        for (int r = 0; r < AM_REJECT__COUNT; r++) {
+            if (!feed->by_reason[r])
+                continue;
+            fprintf(out, "%s\"%s\": %" PRIu64, first ? "" : ", ", am_reject_name((am_reject)r),
+                    feed->by_reason[r]);
+            first = 0;
+        }
+        fputs("}}", out);
+    }
+    fputs("\n  ],\n  \"findings\": {", out);
+    int64_t count[AM_KIND__COUNT] = {0}, amount[AM_KIND__COUNT] = {0};
+    for (size_t i = 0; i < ctx->findings.count; i++) {
+        if (ctx->review.v[i].suppressed)
+            continue; /* counted under outcomes */
+        count[ctx->findings.v[i].pub.kind]++;
+        amount[ctx->findings.v[i].pub.kind] += ctx->findings.v[i].pub.amount_fen;
+    }
+    for (int k = 0; k < AM_KIND__COUNT; k++) {
+        char money[32];
+        am_money_format(amount[k], money);
+        fprintf(out, "%s\n    \"%s\": {\"count\": %" PRId64 ", \"amount_at_stake\": \"%s\"}",
+                k ? "," : "", am_kind_name((am_kind)k), count[k], money);
+    }
+    fputs("\n  }", out);
+    am_review_summary_json(ctx, out);
+    fputs("\n}\n", out);
+    return am_atomic_commit(&f, &ctx->err);
+}
+
+/* The files a run writes; an old run directory holding only these (and
+ * being ours) is removed once the new one has replaced it. */
+static const char *const output_files[] = {"findings.csv", "rejects.csv",  "summary.json",
+                                           "suppressed.csv", "delta.csv", "report.html"};
+#define NOUTPUT_FILES (sizeof output_files / sizeof *output_files)
+
+static void remove_run_dir(const char *dir)
+{
+    const size_t n = strlen(dir) + 32;
+    char *path = am_malloc(n);
+    if (!path)
+        return;
+    for (size_t i = 0; i < NOUTPUT_FILES; i++) {
+        snprintf(path, n, "%s/%s", dir, output_files[i]);
+        unlink(path);
+    }
+    am_free(path);
+    rmdir(dir); /* fails, and keeps the directory, if someone left other files in it */
+}
+
+static void sync_path(const char *path)
+{
+    const int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+static am_status write_all(am_ctx *ctx, const char *dir, double wall_seconds)
+{
+    const size_t n = strlen(dir) + 32;
+    char *path = am_malloc(n);
+    if (!path)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    snprintf(path, n, "%s/%s", dir, output_files[0]);
+    am_status st = write_findings(ctx, path, 0);
+    if (st == AM_OK) {
+        snprintf(path, n, "%s/%s", dir, output_files[1]);
+        st = write_rejects(ctx, path);
+    }
+    if (st == AM_OK) {
+        snprintf(path, n, "%s/%s", dir, output_files[2]);
+        st = write_summary(ctx, path, wall_seconds);
+    }
+    if (st == AM_OK) {
+        snprintf(path, n, "%s/%s", dir, output_files[3]);
+        st = write_findings(ctx, path, 1);
+    }
+    if (st == AM_OK && ctx->previous) {
+        snprintf(path, n, "%s/%s", dir, output_files[4]);
+        st = am_delta_write(ctx, path);
+    }
+    if (st == AM_OK) {
+        snprintf(path, n, "%s/%s", dir, output_files[5]);
+        st = am_report_write(ctx, path);
+    }
+    am_free(path);
+    return st;
+}
+
+/* Creates the directories above path that are missing (mkdir -p of its
+ * parent), so that --out reports/2026/11/28 works on a fresh machine. */
+static void make_parents(char *path)
+{
+    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0755); /* an existing one is fine; a real failure shows at mkdtemp */
+        *slash = '/';
+    }
+}
+
+/* The run is written whole into a fresh sibling directory, which then
+ * takes DIR's place in one atomic exchange (renameat2 RENAME_EXCHANGE):
+ * however the process dies, DIR holds the previous complete run or the new
+ * complete run, never a mixture of the two. */
+am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
+{
+    if (!ctx || !dir || !*dir)
+        return AM_ERR_INVALID;
+    if (!ctx->reconciled)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before writing outputs");
+    const am_status reviewed = am_review_ensure(ctx);
+    if (reviewed != AM_OK)
+        return reviewed;
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    char *target = am_strndup(dir, len);
+    char *staging = am_malloc(len + 16);
+    if (!target || !staging) {
+        am_free(target);
+        am_free(staging);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    }
+    snprintf(staging, len + 16, "%s.new-XXXXXX", target);
+    make_parents(staging);
+    am_status st = AM_OK;
+    if (!mkdtemp(staging)) {
+        st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot create a directory beside it: %s", target,
+                     strerror(errno));
+    } else {
+        chmod(staging, 0755);
+        st = write_all(ctx, staging, wall_seconds);
+        if (st == AM_OK) {
+            sync_path(staging);
+            struct stat existing;
+            if (stat(target, &existing) != 0) {
+                if (rename(staging, target) != 0)
+                    st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot create: %s", target,
+                                 strerror(errno));
+            } else if (!S_ISDIR(existing.st_mode)) {
+                st = am_fail(&ctx->err, AM_ERR_IO, "%s: exists and is not a directory", target);
+            } else if (renameat2(AT_FDCWD, staging, AT_FDCWD, target, RENAME_EXCHANGE) != 0) {
+                st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot replace the previous run: %s",
+                             target, strerror(errno));
+            }
+        }
+        /* After an exchange, staging names the previous run. */
+        remove_run_dir(staging);
+        char *parent = am_strdup(target);
+        if (parent) {
+            char *slash = strrchr(parent, '/');
+            if (slash)
+                *(slash == parent ? slash + 1 : slash) = '\0';
+            sync_path(slash ? parent : ".");
+            am_free(parent);
+        }
+    }
+    am_free(target);
+    am_free(staging);
+    return st;
+}
