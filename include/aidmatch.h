@@ -324,6 +324,12 @@ AM_API am_status am_finding_get(const am_ctx *ctx, size_t i, am_finding *out);
  * AM_ERR_INVALID (am_reconcile() has not run). */
 AM_API am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds);
 
+/* Whether the CSV files am_write_outputs writes open with a UTF-8 byte
+ * order mark (bom = 1, the default: Excel and WPS then read them as UTF-8)
+ * or not (bom = 0, for programs that do not expect one).  [centre]
+ * csv_bom sets it too.  Returns AM_OK or AM_ERR_INVALID (NULL ctx). */
+AM_API am_status am_set_csv_bom(am_ctx *ctx, int bom);
+
 /* ------------------------------------------------------------------ */
 /* Agency side                                                          */
 

@@ -36,7 +36,11 @@ date=2026-01-01
     fail "snapshot exited $?"
 grep -q "records" "$work/err" || fail "snapshot printed no summary"
 cmp -s "$snap" "$work/again.snap" || fail "snapshot and reconcile --snapshot differ"
-findings=$work/out1/findings.csv
+# findings.csv opens with a UTF-8 BOM for spreadsheets; answers on stdout carry none.
+[ "$(head -c 3 "$work/out1/findings.csv" | od -An -tx1 | tr -d ' ')" = efbbbf ] ||
+    fail "findings.csv does not open with a UTF-8 BOM"
+tail -c +4 "$work/out1/findings.csv" >"$work/findings.csv"
+findings=$work/findings.csv
 
 # 2. The run's rules as ad-hoc rules give the run's findings, column for column.
 "$aidmatch" match --snapshot "$snap" --rules "$work/rules/default.rules" --with-duplicates \

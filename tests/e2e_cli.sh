@@ -54,6 +54,17 @@ cmp -s "$work/out/findings.csv" "$work/again/findings.csv" || fail "findings dif
 cmp -s "$work/out/rejects.csv" "$work/again/rejects.csv" || fail "rejects differ between runs"
 [ ! -s "$work/quiet" ] || fail "--quiet printed something"
 
+# 4b. CSV outputs open with a UTF-8 BOM, for Excel and WPS; csv_bom = no
+#     leaves it out and changes nothing else.
+for f in findings.csv rejects.csv suppressed.csv; do
+    [ "$(head -c 3 "$work/out/$f" | od -An -tx1 | tr -d ' ')" = efbbbf ] || fail "$f has no UTF-8 BOM"
+done
+awk '{ print } /^\[centre\]/ { print "csv_bom = no" }' "$centre" >"$work/sample/nobom.ini"
+"$aidmatch" reconcile "$work/sample/nobom.ini" --out "$work/nobom" --quiet || fail "csv_bom = no run"
+for f in findings.csv rejects.csv suppressed.csv; do
+    tail -c +4 "$work/out/$f" | cmp -s - "$work/nobom/$f" || fail "csv_bom = no: $f is not the same file without its BOM"
+done
+
 # 5. The agency-side tokeniser: a raw feed, tokenised, reconciles to the
 #    same findings (same tokens under the same key) with no raw ID left.
 feed=$(awk '/^\[feed / { name = substr($2, 1, length($2) - 1) }

@@ -43,7 +43,8 @@ echo "$P2,900.00,2025-06-01,2025-07-31" >>"$work/c/town_tekun.csv"
     2>"$work/night2.err" || fail "night 2 exited $?"
 delta=$out/delta.csv
 [ -f "$delta" ] || fail "no delta.csv with --previous"
-[ "$(head -n 1 "$delta")" = "finding_id,status,first_seen,last_seen" ] || fail "delta.csv header"
+[ "$(head -n 1 "$delta")" = "$(printf '\357\273\277')finding_id,status,first_seen,last_seen" ] ||
+    fail "delta.csv header (after a UTF-8 BOM)"
 grep -qx "$dup_p1,resolved,2026-11-27,2026-11-27" "$delta" || fail "P1's duplicate is not resolved"
 grep -qx "$dup_p4,persisting,2026-11-27,2026-11-28" "$delta" || fail "P4's duplicate is not persisting"
 dup_p2=$(finding_id "$out/findings.csv" DUPLICATE 'town_tekun:3')

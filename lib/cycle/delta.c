@@ -10,6 +10,7 @@
 
 #include "common/alloc.h"
 #include "common/atomic_file.h"
+#include "common/csv_out.h"
 #include "run/context.h"
 
 static int compare_ids(const void *a, const void *b)
@@ -95,6 +96,8 @@ am_status am_delta_write(am_ctx *ctx, const char *path)
     const am_status st = am_atomic_open(&f, path, &ctx->err);
     if (st != AM_OK)
         return st;
+    if (ctx->csv_bom)
+        fputs(AM_CSV_BOM, f.out);
     fputs("finding_id,status,first_seen,last_seen\n", f.out);
     const size_t n = am_delta_count(ctx);
     for (size_t i = 0; i < n; i++) {

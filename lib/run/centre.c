@@ -163,10 +163,16 @@ static am_status centre_key(centre_reader *r, const char *key, const char *value
         ctx->drift_permille = permille;
         return AM_OK;
     }
+    if (strcmp(key, "csv_bom") == 0) {
+        if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+            return fail_line(r, AM_ERR_FORMAT, "csv_bom: expected yes or no");
+        ctx->csv_bom = value[0] == 'y';
+        return AM_OK;
+    }
     char what[256];
     snprintf(what, sizeof what, "unknown key '%.60s' in [centre] (expected name, catalogue, key, "
-                                "rules, window_start, window_end, death_lag_days, outcomes or "
-                                "drift_share)", key);
+                                "rules, window_start, window_end, death_lag_days, outcomes, "
+                                "drift_share or csv_bom)", key);
     return fail_line(r, AM_ERR_FORMAT, what);
 }
 

@@ -36,6 +36,7 @@ am_status am_ctx_new(am_ctx **out)
     ctx->death_lag_days = 30;
     ctx->threads = 1;
     ctx->drift_permille = AM_DRIFT_DEFAULT_PERMILLE;
+    ctx->csv_bom = 1;
     *out = ctx;
     return AM_OK;
 }

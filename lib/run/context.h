@@ -34,6 +34,7 @@ struct am_ctx {
     char *centre_name;
     int32_t death_lag_days;  /* registry lag within which a late death is low priority */
     am_rules rules;
+    int csv_bom;             /* CSV outputs open with a UTF-8 BOM (csv_out.h) */
     unsigned threads;        /* for matching; results do not depend on it */
     int window_set;
     int32_t window_start, window_end;

@@ -6,7 +6,9 @@
  *
  * Their columns are a contract scripts rely on (docs/reference.md).  Every
  * CSV field that may have come from input is neutralised against
- * spreadsheet formula injection, because auditors open these in Excel.
+ * spreadsheet formula injection, and CSV files open with a UTF-8 BOM unless
+ * the centre turns it off, because auditors open these in Excel or WPS
+ * (common/csv_out.h).
  */
 #define _GNU_SOURCE /* renameat2 */
 #include <errno.h>
@@ -22,41 +24,12 @@
 #include "common/alloc.h"
 #include "common/json.h"
 #include "common/atomic_file.h"
+#include "common/csv_out.h"
 #include "run/context.h"
 #include "cycle/delta.h"
 #include "common/money.h"
 #include "write/report.h"
 #include "cycle/review.h"
-
-/* Writes one CSV field: quoted when it holds a delimiter, quote or line
- * break; prefixed with ' when a spreadsheet would read it as a formula. */
-static void csv_field(FILE *out, const char *s)
-{
-    const int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
-                        s[0] == '\t' || s[0] == '\r';
-    const int quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        fputc('"', out);
-    if (formula)
-        fputc('\'', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    if (quote)
-        fputc('"', out);
-}
-
-static void csv_fields(FILE *out, const char *const *fields, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fputc(',', out);
-        csv_field(out, fields[i]);
-    }
-    fputc('\n', out);
-}
 
 /* findings.csv holds the findings no outcome suppresses, suppressed.csv
  * the others, with the outcome they are suppressed under. */
@@ -66,6 +39,8 @@ static am_status write_findings(am_ctx *ctx, const char *path, int suppressed)
     am_status st = am_atomic_open(&f, path, &ctx->err);
     if (st != AM_OK)
         return st;
+    if (ctx->csv_bom)
+        fputs(AM_CSV_BOM, f.out);
     fputs("finding_id,kind,rule_id,unit,subject,items,agencies,period_start,period_end,"
           "overlap_days,amount_at_stake,evidence,policy_source,priority,facts",
           f.out);
@@ -84,7 +59,7 @@ static am_status write_findings(am_ctx *ctx, const char *path, int suppressed)
                                 days,           amount,                p->evidence,
                                 p->policy_source, p->priority,         r->facts,
                                 r->outcome_date, r->reviewed};
-        csv_fields(f.out, fields, sizeof fields / sizeof *fields - (suppressed ? 0 : 2));
+        am_csv_row(f.out, fields, sizeof fields / sizeof *fields - (suppressed ? 0 : 2));
     }
     return am_atomic_commit(&f, &ctx->err);
 }
@@ -95,6 +70,8 @@ static am_status write_rejects(am_ctx *ctx, const char *path)
     am_status st = am_atomic_open(&f, path, &ctx->err);
     if (st != AM_OK)
         return st;
+    if (ctx->csv_bom)
+        fputs(AM_CSV_BOM, f.out);
     fputs("feed,line,reason,detail\n", f.out);
     for (size_t i = 0; i < ctx->nrejects; i++) {
         const am_reject_entry *r = &ctx->rejects[i];
@@ -102,7 +79,7 @@ static am_status write_rejects(am_ctx *ctx, const char *path)
         snprintf(line, sizeof line, "%" PRIu64, r->line);
         const char *fields[] = {ctx->feeds[r->feed]->name, line,
                                 am_reject_name((am_reject)r->reason), r->detail};
-        csv_fields(f.out, fields, 4);
+        am_csv_row(f.out, fields, 4);
     }
     return am_atomic_commit(&f, &ctx->err);
 }
@@ -232,6 +209,14 @@ static void make_parents(char *path)
         mkdir(path, 0755); /* an existing one is fine; a real failure shows at mkdtemp */
         *slash = '/';
     }
+}
+
+am_status am_set_csv_bom(am_ctx *ctx, int bom)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    ctx->csv_bom = bom != 0;
+    return AM_OK;
 }
 
 /* The run is written whole into a fresh sibling directory, which then
