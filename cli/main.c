@@ -83,7 +83,8 @@ static const char reconcile_help[] =
     "  --out DIR        output directory (created if absent)\n"
     "  --previous DIR   the previous run's output directory (may be DIR itself):\n"
     "                   adds DIR/delta.csv (new, persisting, resolved findings)\n"
-    "                   and feed drift to summary.json\n"
+    "                   and feed drift to summary.json; a DIR that does not\n"
+    "                   exist yet is the first night: no previous run\n"
     "  --run-date DATE  the date of this run, YYYY-MM-DD (default: today)\n"
     "  --threads N      threads for matching (default: one per processor);\n"
     "                   the findings are the same for any N\n"
@@ -321,6 +322,11 @@ static int cmd_reconcile(int argc, char **argv)
     }
     if (show_progress)
         fputs("\r\033[K", stderr); /* the summary below replaces the progress line */
+    if (am_previous_missing(ctx))
+        fprintf(stderr,
+                "note: --previous %s does not exist yet: no previous run to compare with "
+                "(the first night)\n",
+                am_previous_missing(ctx));
     if ((st = am_reconcile(ctx, NULL, NULL)) != AM_OK ||
         (st = am_write_outputs(ctx, out, now_seconds() - start)) != AM_OK ||
         (snapshot && (st = am_snapshot_write(ctx, snapshot)) != AM_OK))

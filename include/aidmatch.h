@@ -374,12 +374,22 @@ AM_API am_status am_set_drift_share(am_ctx *ctx, unsigned per_mille);
 /* Reads the outputs of the previous run from dir: findings.csv and
  * summary.json, and suppressed.csv and delta.csv when present.  Everything
  * is read at once, so dir may be the directory this run will write.
- * Comparing with a previous run needs a run date (am_set_run_date) not
- * earlier than the previous run's.
+ * A dir that does not exist yet is the first night: no previous run is
+ * loaded, am_previous_missing() names dir, and summary.json says so.
+ * A run recorded under another key fingerprint, or of another centre name,
+ * is refused.  Comparing with a previous run needs a run date
+ * (am_set_run_date) not earlier than the previous run's.
  * Returns AM_OK, AM_ERR_IO (a file missing or unreadable), AM_ERR_FORMAT
- * ("file:line: expected ..."), AM_ERR_INVALID (a previous run is already
- * loaded) or AM_ERR_NOMEM. */
+ * ("file:line: expected ...", or another centre's run), AM_ERR_KEY
+ * (another key's run), AM_ERR_INVALID (a previous run is already loaded)
+ * or AM_ERR_NOMEM.  The key and centre are checked again by am_review()
+ * when they were loaded after the previous run. */
 AM_API am_status am_load_previous(am_ctx *ctx, const char *dir);
+
+/* The directory am_load_previous was given when it did not exist yet (no
+ * previous run: the first night), or NULL.  Owned by ctx, valid until the
+ * next am_load_previous or am_ctx_free. */
+AM_API const char *am_previous_missing(const am_ctx *ctx);
 
 /* What a caseworker decided about a finding. */
 typedef enum am_outcome {

@@ -104,9 +104,43 @@ grep -q "^$dup_p4," "$out/findings.csv" || fail "P4's duplicate did not come bac
 rc=0
 "$aidmatch" reconcile "$centre" --out "$work/x" --run-date 2026-02-30 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || fail "a bad --run-date exits $rc, not 2"
+
+# The first night: the nightly line names a --previous that does not exist
+# yet.  That is no previous run, said on stderr and in summary.json.
+"$aidmatch" reconcile "$centre" --out "$work/first" --previous "$work/first" --quiet \
+    2>"$work/first.err" || fail "the first night with --previous exits $?"
+[ "$(cat "$work/first.err")" = "note: --previous $work/first does not exist yet: no previous run to compare with (the first night)" ] ||
+    fail "the first night's note: $(cat "$work/first.err")"
+grep -q "\"previous_run_missing\": {\"directory\": \"$work/first\", \"note\": \"the directory does not exist yet: no previous run to compare with (the first night)\"}" \
+    "$work/first/summary.json" || fail "summary.json does not note the missing previous run"
+grep -q '"delta": null' "$work/first/summary.json" || fail "the first night has a delta"
+[ ! -e "$work/first/delta.csv" ] || fail "delta.csv on the first night"
+# The second night compares with the first.
+"$aidmatch" reconcile "$centre" --out "$work/first" --previous "$work/first" --quiet \
+    2>"$work/first.err" || fail "the second night exits $?"
+[ -s "$work/first/delta.csv" ] && [ ! -s "$work/first.err" ] || fail "the second night did not compare"
+# A directory that exists but holds no run is still an error.
+mkdir "$work/empty"
 rc=0
-"$aidmatch" reconcile "$centre" --out "$work/x" --previous "$work/nowhere" 2>/dev/null || rc=$?
-[ "$rc" -eq 1 ] || fail "a missing --previous exits $rc, not 1"
+"$aidmatch" reconcile "$centre" --out "$work/x" --previous "$work/empty" 2>/dev/null || rc=$?
+[ "$rc" -eq 1 ] || fail "a --previous without findings.csv exits $rc, not 1"
+# A previous run under another key, or of another centre, is refused.
+"$aidmatch" keygen --out "$work/other.key" 2>/dev/null || fail "keygen"
+sed "s|^key = .*|key = $work/other.key|" "$centre" >"$work/c/other-key.ini"
+rc=0
+"$aidmatch" reconcile "$work/c/other-key.ini" --out "$work/x" --previous "$work/first" \
+    2>"$work/err" || rc=$?
+[ "$rc" -eq 4 ] || fail "a previous run under another key exits $rc, not 4"
+grep -q "^aidmatch: the previous run was made under another key (fingerprint [0-9a-f]*; this run's is [0-9a-f]*): its findings cannot be compared with tonight's; give --previous a run of this centre under this key$" \
+    "$work/err" || fail "another key's run: $(cat "$work/err")"
+awk '/^\[centre\]/ { print; print "name = Another county"; next } !/^name *=/ || seen++ { print }' \
+    "$centre" >"$work/c/other-centre.ini"
+rc=0
+"$aidmatch" reconcile "$work/c/other-centre.ini" --out "$work/x" --previous "$work/first" \
+    2>"$work/err" || rc=$?
+[ "$rc" -eq 3 ] || fail "a previous run of another centre exits $rc, not 3"
+grep -q "^aidmatch: the previous run is of the centre '.*', this run of 'Another county': give --previous a run of this centre$" \
+    "$work/err" || fail "another centre's run: $(cat "$work/err")"
 rc=0
 "$aidmatch" reconcile "$centre" --out "$work/x" --previous "$out" --run-date 2026-11-01 \
     2>/dev/null || rc=$?

@@ -563,8 +563,15 @@ START_TEST(previous_runs_are_checked)
     am_ctx_free(ctx);
 
     ctx = new_ctx();
-    ck_assert_int_eq(am_load_previous(ctx, path_in("nowhere")), AM_ERR_IO);
+    /* A directory that does not exist yet is the first night; one that
+     * exists without a run is an error. */
+    ck_assert_ptr_null(am_previous_missing(ctx));
+    ck_assert_int_eq(am_load_previous(ctx, path_in("nowhere")), AM_OK);
+    ck_assert_str_eq(am_previous_missing(ctx), path_in("nowhere"));
+    ck_assert_int_eq(mkdir(path_in("empty"), 0700), 0);
+    ck_assert_int_eq(am_load_previous(ctx, path_in("empty")), AM_ERR_IO);
     ck_assert_int_eq(am_load_previous(ctx, path_in("n1")), AM_OK);
+    ck_assert_ptr_null(am_previous_missing(ctx));
     ck_assert_int_eq(am_load_previous(ctx, path_in("n1")), AM_ERR_INVALID);
     payments_feed(ctx, "mca", MCA_BASE);
     ck_assert_int_eq(am_reconcile(ctx, NULL, NULL), AM_OK);

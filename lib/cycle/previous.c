@@ -272,6 +272,12 @@ static am_status read_summary(am_previous *prev, const char *dir, am_err *err)
         else
             am_day_format(prev->run_day, prev->run_date);
     }
+    const char *fingerprint = st == AM_OK ? am_json_string(root, "key_fingerprint") : NULL;
+    if (fingerprint && strlen(fingerprint) < sizeof prev->key_fingerprint)
+        memcpy(prev->key_fingerprint, fingerprint, strlen(fingerprint) + 1);
+    const char *centre = st == AM_OK ? am_json_string(root, "centre") : NULL;
+    if (centre && !(prev->centre = am_strdup(centre)))
+        st = am_fail(err, AM_ERR_NOMEM, "out of memory");
     const am_json *feeds = st == AM_OK ? am_json_get(root, "feeds") : NULL;
     size_t nfeeds = 0;
     if (feeds && feeds->type == AM_JSON_ARRAY)
@@ -352,5 +358,6 @@ void am_previous_free(am_previous *prev)
     for (size_t i = 0; i < prev->nfeeds; i++)
         am_free(prev->feeds[i].name);
     am_free(prev->feeds);
+    am_free(prev->centre);
     memset(prev, 0, sizeof *prev);
 }

@@ -33,6 +33,8 @@ typedef struct am_prev_feed {
 
 typedef struct am_previous {
     char run_date[11];   /* "" when the run recorded none */
+    char key_fingerprint[33]; /* "" when the run recorded none */
+    char *centre;        /* the centre's name, NULL when the run recorded none */
     int32_t run_day;     /* valid when run_date is set */
     am_prev_finding *findings; /* sorted by id, unique */
     size_t count, capacity;

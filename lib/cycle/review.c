@@ -6,9 +6,11 @@
  */
 #include "cycle/review.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "run/context.h"
@@ -64,23 +66,67 @@ am_status am_set_drift_share(am_ctx *ctx, unsigned per_mille)
     return AM_OK;
 }
 
+/* A previous run is of this centre under this key, as far as both
+ * recorded them: ids and tokens of another key never compare, and another
+ * centre's findings would all read as resolved. */
+static am_status check_previous_origin(am_ctx *ctx, const am_previous *prev)
+{
+    const char *fingerprint = ctx->key.fingerprint;
+    if (prev->key_fingerprint[0] && fingerprint[0] &&
+        strcmp(prev->key_fingerprint, fingerprint) != 0)
+        return am_fail(&ctx->err, AM_ERR_KEY,
+                       "the previous run was made under another key (fingerprint %s; this "
+                       "run's is %s): its findings cannot be compared with tonight's; give "
+                       "--previous a run of this centre under this key",
+                       prev->key_fingerprint, fingerprint);
+    const char *centre = ctx->centre_name ? ctx->centre_name : "";
+    if (prev->centre && ctx->centre_name && strcmp(prev->centre, centre) != 0)
+        return am_fail(&ctx->err, AM_ERR_FORMAT,
+                       "the previous run is of the centre '%.80s', this run of '%.80s': give "
+                       "--previous a run of this centre",
+                       prev->centre, centre);
+    return AM_OK;
+}
+
 am_status am_load_previous(am_ctx *ctx, const char *dir)
 {
     if (!ctx || !dir)
         return AM_ERR_INVALID;
     if (ctx->previous)
         return am_fail(&ctx->err, AM_ERR_INVALID, "a previous run is already loaded");
+    struct stat sb;
+    if (stat(dir, &sb) != 0 && errno == ENOENT) {
+        /* The first night: the directory the nightly line names is
+         * written by this very run. */
+        char *copy = am_strdup(dir);
+        if (!copy)
+            return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+        am_free(ctx->previous_missing);
+        ctx->previous_missing = copy;
+        ctx->review.done = 0;
+        return AM_OK;
+    }
     am_previous *prev = am_calloc(1, sizeof *prev);
     if (!prev)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
-    const am_status st = am_previous_load(prev, dir, &ctx->err);
+    am_status st = am_previous_load(prev, dir, &ctx->err);
+    if (st == AM_OK)
+        st = check_previous_origin(ctx, prev);
     if (st != AM_OK) {
+        am_previous_free(prev);
         am_free(prev);
         return st;
     }
+    am_free(ctx->previous_missing);
+    ctx->previous_missing = NULL;
     ctx->previous = prev;
     ctx->review.done = 0;
     return AM_OK;
+}
+
+const char *am_previous_missing(const am_ctx *ctx)
+{
+    return ctx ? ctx->previous_missing : NULL;
 }
 
 am_status am_load_outcomes(am_ctx *ctx, const char *path)
@@ -143,6 +189,11 @@ static am_status review(am_ctx *ctx)
     const am_previous *prev = ctx->previous;
     if (!ctx->reconciled)
         return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before reviewing");
+    if (prev) {
+        const am_status origin = check_previous_origin(ctx, prev);
+        if (origin != AM_OK)
+            return origin;
+    }
     if (prev && !ctx->run_date_set)
         return am_fail(&ctx->err, AM_ERR_INVALID,
                        "set the run date (am_set_run_date, --run-date) to compare with a "
@@ -246,6 +297,13 @@ void am_review_summary_json(const am_ctx *ctx, FILE *out)
         fprintf(out, ",\n  \"previous_run_date\": \"%s\"", prev->run_date);
     else
         fputs(",\n  \"previous_run_date\": null", out);
+    if (ctx->previous_missing) {
+        fputs(",\n  \"previous_run_missing\": {\"directory\": ", out);
+        am_json_write_string(out, ctx->previous_missing);
+        fputs(", \"note\": \"the directory does not exist yet: no previous run to compare "
+              "with (the first night)\"}",
+              out);
+    }
     if (prev) {
         fputs(",\n  \"delta\": {", out);
         for (int c = 0; c < AM_CHANGE__COUNT; c++) {

@@ -63,6 +63,7 @@ void am_ctx_free(am_ctx *ctx)
     am_review_free(&ctx->review);
     am_outcomes_free(&ctx->outcomes);
     am_previous_free(ctx->previous);
+    am_free(ctx->previous_missing);
     am_free(ctx->previous);
     am_free(ctx->base_dir);
     am_free(ctx->centre_name);

@@ -52,6 +52,7 @@ struct am_ctx {
     int run_date_set;
     uint32_t drift_permille; /* drift.h */
     am_previous *previous;   /* NULL when none is loaded */
+    char *previous_missing;  /* the --previous directory that did not exist yet */
     am_outcomes outcomes;
     am_review_state review;
     am_progress_state progress;
