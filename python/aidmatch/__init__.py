@@ -1,0 +1,25 @@
+"""aidmatch: Python bindings of libaidmatch, which reconciles the
+social-assistance payment feeds of a county's agencies and reports
+duplicate, conflicting, missing and wrongful aid.
+
+    with aidmatch.Run("centre.ini") as run:
+        run.ingest()
+        run.reconcile()
+        for finding in run.findings():
+            ...
+
+docs/python.md describes the package; docs/reference.md the library.
+"""
+
+from .errors import (AbortedError, AidmatchError, FormatError, InputOutputError,
+                     InvalidUseError, KeyMaterialError, LimitError, NoMemoryError)
+from .records import (DeltaRow, Explanation, FeedStats, Finding, Person, Progress, Record,
+                      Reject, Result, Review, Rule)
+from .run import Feed, Run, Snapshot, generate_key_file, library_version
+
+__all__ = [
+    "AbortedError", "AidmatchError", "DeltaRow", "Explanation", "Feed", "FeedStats", "Finding",
+    "FormatError", "InputOutputError", "InvalidUseError", "KeyMaterialError", "LimitError",
+    "NoMemoryError", "Person", "Progress", "Record", "Reject", "Result", "Review", "Rule", "Run",
+    "Snapshot", "generate_key_file", "library_version",
+]

@@ -1,0 +1,192 @@
+"""Run: the sample county reconciled through the bindings gives what the
+aidmatch command gives, item by item and file by file."""
+
+import csv
+import datetime
+import threading
+from decimal import Decimal
+
+import pytest
+
+import aidmatch
+from conftest import EXPECTED, RUN_DATE, summary_without_clock
+
+
+def expected_rows(name):
+    with open(EXPECTED / name, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def run(centre):
+    with aidmatch.Run(centre, run_date=RUN_DATE) as run:
+        run.ingest()
+        run.reconcile()
+        yield run
+
+
+def test_findings_are_the_expected_findings_field_by_field(run):
+    findings = list(run.findings())
+    expected = expected_rows("findings.csv")
+    assert len(findings) == len(expected) > 0
+    for f, row in zip(findings, expected):
+        assert f.id == row["finding_id"]
+        assert f.kind == row["kind"]
+        assert f.rule_id == row["rule_id"]
+        assert f.unit == row["unit"]
+        assert f.subject == row["subject"]
+        assert ";".join(f.items) == row["items"]
+        assert ";".join(f.agencies) == row["agencies"]
+        assert f.period_start == datetime.date.fromisoformat(row["period_start"])
+        assert f.period_end == datetime.date.fromisoformat(row["period_end"])
+        assert f.overlap_days == int(row["overlap_days"])
+        assert f.amount_yuan == Decimal(row["amount_at_stake"])
+        assert f.amount_fen == int(row["amount_at_stake"].replace(".", ""))
+        assert ";".join(f.evidence) == row["evidence"]
+        assert f.policy_source == row["policy_source"]
+        assert f.priority == row["priority"]
+
+
+def test_rejects_are_the_expected_rejects(run):
+    rejects = [(r.feed, str(r.line), r.reason, r.detail) for r in run.rejects()]
+    expected = [(r["feed"], r["line"], r["reason"], r["detail"])
+                for r in expected_rows("rejects.csv")]
+    assert rejects == expected
+    assert len(rejects) > 0
+
+
+def test_feed_stats_match_the_cli_summary_and_add_up(run, cli_run):
+    import json
+    summary = json.loads((cli_run / "summary.json").read_text())
+    stats = run.feed_stats()
+    assert [s.name for s in stats] == [f["name"] for f in summary["feeds"]]
+    for s, f in zip(stats, summary["feeds"]):
+        assert (s.agency, s.file_xxh3, s.encoding, s.bytes_read) == \
+            (f["agency"], f["file_xxh3"], f["encoding"], f["bytes"])
+        assert (s.rows_read, s.rows_ingested, s.rows_rejected) == \
+            (f["rows_read"], f["rows_ingested"], f["rows_rejected"])
+        assert s.by_reason == f["rejected_by_reason"]
+        assert s.rows_read == s.rows_ingested + s.rows_rejected
+        assert sum(s.by_reason.values()) == s.rows_rejected
+
+
+def test_write_outputs_gives_the_cli_files_byte_for_byte(run, cli_run, tmp_path):
+    run.write_outputs(tmp_path / "out")
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == sorted(p.name for p in cli_run.iterdir())
+    for name in written:
+        if name == "summary.json":
+            assert summary_without_clock(tmp_path / "out" / name) == \
+                summary_without_clock(cli_run / name)
+        else:
+            assert (tmp_path / "out" / name).read_bytes() == (cli_run / name).read_bytes(), name
+    for name in ("findings.csv", "rejects.csv"):
+        assert (tmp_path / "out" / name).read_bytes() == (EXPECTED / name).read_bytes()
+
+
+def test_reviews_without_a_previous_run_are_all_new(run):
+    reviews = list(run.reviews())
+    assert [r.finding_id for r in reviews] == [f.id for f in run.findings()]
+    assert {r.change for r in reviews} == {"new"}
+    assert list(run.delta()) == []
+
+
+def test_a_second_run_against_the_first_persists_every_finding(centre, cli_run, tmp_path):
+    with aidmatch.Run(centre, run_date="2026-01-06") as run:
+        run.load_previous(cli_run)
+        run.ingest()
+        run.reconcile()
+        run.review()
+        delta = list(run.delta())
+        assert len(delta) == run.reconcile() > 0
+        run.review()
+        assert {d.change for d in run.delta()} == {"persisting"}
+        assert {d.first_seen for d in run.delta()} == {datetime.date.fromisoformat(RUN_DATE)}
+        assert {d.last_seen for d in run.delta()} == {datetime.date(2026, 1, 6)}
+
+
+def test_iterating_while_the_run_changes_fails_instead_of_mixing_runs(run):
+    findings = run.findings()
+    next(findings)
+    run.reconcile()
+    with pytest.raises(RuntimeError, match="changed during iteration"):
+        next(findings)
+
+
+def test_closed_run_refuses_calls_and_values_outlive_it(centre):
+    with aidmatch.Run(centre) as run:
+        run.ingest()
+        run.reconcile()
+        first = next(run.findings())
+    assert run.closed
+    assert first.kind in {"DUPLICATE", "HOUSEHOLD_DUPLICATE", "CONFLICT", "MISSING",
+                          "AFTER_DEATH", "DISQUALIFIED"}
+    with pytest.raises(ValueError, match="closed Run"):
+        run.reconcile()
+    run.close()  # twice is harmless
+
+
+def test_progress_reports_every_feed_and_its_exception_stops_ingestion(centre):
+    seen = []
+    with aidmatch.Run(centre) as run:
+        run.ingest(progress=seen.append)
+        rows_at_end = {p.feed: p.rows for p in seen if p.done}
+        assert rows_at_end == {s.name: s.rows_read for s in run.feed_stats()}
+        assert {p.feed_count for p in seen} == {len(rows_at_end)}
+
+    class Stop(Exception):
+        pass
+
+    def stop_at_second_feed(p):
+        if p.feed_index == 1:
+            raise Stop(p.feed)
+
+    with aidmatch.Run(centre) as run:
+        with pytest.raises(Stop):
+            run.ingest(progress=stop_at_second_feed)
+
+
+def test_feeds_declared_in_code_and_ingested_from_bytes(data, run):
+    sample = data / "sample"
+    with aidmatch.Run() as mine:
+        mine.load_catalogue(data / "catalogue")
+        mine.load_key_file(sample / "sample.key")
+        feed = mine.add_feed("psb_vehicles", agency="PSB", kind="registry",
+                             person_id="身份证明号码", name="所有人", fact="VEHICLE",
+                             start="初次登记日期", end="注销日期")
+        feed.ingest_bytes((sample / "psb_vehicles.csv").read_bytes())
+        [stats] = mine.feed_stats()
+        [as_centre] = [s for s in run.feed_stats() if s.name == "psb_vehicles"]
+        assert (stats.rows_read, stats.rows_ingested, stats.by_reason) == \
+            (as_centre.rows_read, as_centre.rows_ingested, as_centre.by_reason)
+        assert stats.rows_read > 0
+        assert mine.feed("psb_vehicles").name == "psb_vehicles"
+        with pytest.raises(KeyError):
+            mine.feed("no such feed")
+
+
+def test_a_run_shared_between_threads_takes_turns(centre):
+    with aidmatch.Run(centre) as run:
+        run.ingest()
+        counts, errors = [], []
+
+        def reconcile():
+            try:
+                for _ in range(5):
+                    counts.append(run.reconcile())
+            except BaseException as e:
+                errors.append(e)
+
+        threads = [threading.Thread(target=reconcile) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        assert len(counts) == 15 and len(set(counts)) == 1
+
+
+def test_library_version_is_the_project_version():
+    import re
+    meson = (EXPECTED.parents[2] / "meson.build").read_text()
+    assert aidmatch.library_version() == re.search(r"version: '([^']+)'", meson).group(1)
