@@ -43,13 +43,19 @@ echo "$P2,900.00,2025-06-01,2025-07-31" >>"$work/c/town_tekun.csv"
     2>"$work/night2.err" || fail "night 2 exited $?"
 delta=$out/delta.csv
 [ -f "$delta" ] || fail "no delta.csv with --previous"
-[ "$(head -n 1 "$delta")" = "$(printf '\357\273\277')finding_id,status,first_seen,last_seen" ] ||
+[ "$(head -n 1 "$delta")" = "$(printf '\357\273\277')finding_id,status,first_seen,last_seen,kind,rule_id,unit,subject,items,agencies,period_start,period_end,amount_at_stake,priority" ] ||
     fail "delta.csv header (after a UTF-8 BOM)"
-grep -qx "$dup_p1,resolved,2026-11-27,2026-11-27" "$delta" || fail "P1's duplicate is not resolved"
-grep -qx "$dup_p4,persisting,2026-11-27,2026-11-28" "$delta" || fail "P4's duplicate is not persisting"
+grep -q "^$dup_p1,resolved,2026-11-27,2026-11-27,DUPLICATE," "$delta" || fail "P1's duplicate is not resolved"
+grep -q "^$dup_p4,persisting,2026-11-27,2026-11-28,DUPLICATE," "$delta" || fail "P4's duplicate is not persisting"
+# A resolved finding keeps what it was about: night 1's kind, rule, unit,
+# subject, items, agencies, period and amount (no comma in these columns).
+[ "$(grep "^$dup_p1," "$delta" | cut -d, -f5-12,13)" = \
+  "$(grep "^$dup_p1," "$work/night1.csv" | cut -d, -f2-9,11)" ] || fail "the resolved finding lost its details"
+[ "$(grep "^$dup_p4," "$delta" | cut -d, -f5-13)" = \
+  "$(grep "^$dup_p4," "$out/findings.csv" | cut -d, -f2-9,11)" ] || fail "a persisting finding's details differ from findings.csv"
 dup_p2=$(finding_id "$out/findings.csv" DUPLICATE 'town_tekun:3')
 [ -n "$dup_p2" ] || fail "night 2 lacks P2's duplicate"
-grep -qx "$dup_p2,new,2026-11-28,2026-11-28" "$delta" || fail "P2's duplicate is not new"
+grep -q "^$dup_p2,new,2026-11-28,2026-11-28,DUPLICATE," "$delta" || fail "P2's duplicate is not new"
 # Every finding of either night appears exactly once.
 both=$( (tail -n +2 "$work/night1.csv"; tail -n +2 "$out/findings.csv") | cut -d, -f1 | sort -u | wc -l)
 [ "$(tail -n +2 "$delta" | cut -d, -f1 | sort -u | wc -l)" -eq "$both" ] || fail "delta.csv does not list every finding of both nights"
@@ -81,7 +87,7 @@ if grep -q "^$dup_p4," "$out/findings.csv"; then fail "P4's suppressed duplicate
 grep -q "两笔均已核实" "$out/suppressed.csv" "$out/report.html" && fail "a caseworker's note reached an output"
 grep -q '"no_issue": 1, "suppressed": 1' "$out/summary.json" || fail "summary.json outcomes"
 grep -q '"confirmed": 1' "$out/summary.json" || fail "summary.json does not count the confirmed outcome"
-grep -qx "$dup_p4,persisting,2026-11-27,2026-11-29" "$out/delta.csv" || fail "a suppressed finding left the delta"
+grep -q "^$dup_p4,persisting,2026-11-27,2026-11-29,DUPLICATE," "$out/delta.csv" || fail "a suppressed finding left the delta"
 grep -q '"feed": "hsa_medprem", "rows_read": 1, "previous_rows_read": 3, "change_permille": -666, "shrunk": true' \
     "$out/summary.json" || fail "the shrunken feed is not flagged"
 grep -q "warning: feed hsa_medprem shrank: 1 rows, 3 in the previous run" "$work/night3.err" ||

@@ -209,14 +209,22 @@ START_TEST(delta_classifies_new_persisting_resolved)
     am_delta_get(ctx, 2, &d);
     ck_assert_str_eq(d.finding_id, id1);
     const char *csv = read_text(path_in("n2/delta.csv"));
-    ck_assert_ptr_nonnull(strstr(csv, "finding_id,status,first_seen,last_seen\n"));
+    ck_assert_ptr_nonnull(strstr(csv, "\xEF\xBB\xBF" "finding_id,status,first_seen,last_seen,kind,"
+                                      "rule_id,unit,subject,items,agencies,period_start,"
+                                      "period_end,amount_at_stake,priority\n"));
     char line[128];
-    snprintf(line, sizeof line, "%s,persisting,2026-11-27,2026-11-28\n", id4);
+    snprintf(line, sizeof line, "%s,persisting,2026-11-27,2026-11-28,DUPLICATE,DUP,person,", id4);
     ck_assert_ptr_nonnull(strstr(csv, line));
-    snprintf(line, sizeof line, "%s,new,2026-11-28,2026-11-28\n", id2);
+    snprintf(line, sizeof line, "%s,new,2026-11-28,2026-11-28,DUPLICATE,DUP,person,", id2);
     ck_assert_ptr_nonnull(strstr(csv, line));
-    snprintf(line, sizeof line, "%s,resolved,2026-11-27,2026-11-27\n", id1);
-    ck_assert_ptr_nonnull(strstr(csv, line));
+    /* A resolved finding keeps the previous run's details and amount. */
+    snprintf(line, sizeof line, "%s,resolved,2026-11-27,2026-11-27,DUPLICATE,DUP,person,", id1);
+    const char *resolved = strstr(csv, line);
+    ck_assert_ptr_nonnull(resolved);
+    const char *eol = strchr(resolved, '\n');
+    ck_assert_ptr_nonnull(eol);
+    ck_assert_ptr_nonnull(strstr(resolved, ",404.35,"));
+    ck_assert(strstr(resolved, ",404.35,") < eol);
     const char *summary = read_text(path_in("n2/summary.json"));
     ck_assert_ptr_nonnull(strstr(summary, "\"run_date\": \"2026-11-28\""));
     ck_assert_ptr_nonnull(strstr(summary, "\"previous_run_date\": \"2026-11-27\""));

@@ -11,6 +11,7 @@
 #include "common/alloc.h"
 #include "common/atomic_file.h"
 #include "common/csv_out.h"
+#include "common/money.h"
 #include "run/context.h"
 
 static int compare_ids(const void *a, const void *b)
@@ -90,6 +91,8 @@ am_status am_delta_get(const am_ctx *ctx, size_t i, am_delta_row *out)
     return AM_OK;
 }
 
+/* delta.csv repeats what each finding is about, so that a resolved one
+ * can still be read once the directory holding its night is replaced. */
 am_status am_delta_write(am_ctx *ctx, const char *path)
 {
     am_atomic_file f;
@@ -98,14 +101,41 @@ am_status am_delta_write(am_ctx *ctx, const char *path)
         return st;
     if (ctx->csv_bom)
         fputs(AM_CSV_BOM, f.out);
-    fputs("finding_id,status,first_seen,last_seen\n", f.out);
+    fputs("finding_id,status,first_seen,last_seen,kind,rule_id,unit,subject,items,agencies,"
+          "period_start,period_end,amount_at_stake,priority\n",
+          f.out);
     const size_t n = am_delta_count(ctx);
     for (size_t i = 0; i < n; i++) {
         am_delta_row row;
         am_delta_get(ctx, i, &row);
-        /* Hex digits, fixed words and dates: nothing to quote. */
-        fprintf(f.out, "%s,%s,%s,%s\n", row.finding_id, am_change_name(row.change),
-                row.first_seen, row.last_seen);
+        char amount[32];
+        const char *fields[14] = {row.finding_id, am_change_name(row.change), row.first_seen,
+                                  row.last_seen};
+        if (i < ctx->review.n) {
+            const am_finding *p = &ctx->findings.v[i].pub;
+            am_money_format(p->amount_fen, amount);
+            const char *const about[] = {am_kind_name(p->kind), p->rule_id,    p->unit,
+                                         p->subject,            p->items,      p->agencies,
+                                         p->period_start,       p->period_end, amount,
+                                         p->priority};
+            memcpy(fields + 4, about, sizeof about);
+        } else {
+            const am_prev_finding *pf = ctx->review.resolved[i - ctx->review.n];
+            am_money_format(pf->amount_fen, amount);
+            const char *const about[] = {
+                pf->kind >= 0 ? am_kind_name((am_kind)pf->kind) : "",
+                am_prev_finding_detail(pf, AM_PREV_RULE),
+                am_prev_finding_detail(pf, AM_PREV_UNIT),
+                am_prev_finding_detail(pf, AM_PREV_SUBJECT),
+                am_prev_finding_detail(pf, AM_PREV_ITEMS),
+                am_prev_finding_detail(pf, AM_PREV_AGENCIES),
+                am_prev_finding_detail(pf, AM_PREV_PERIOD_START),
+                am_prev_finding_detail(pf, AM_PREV_PERIOD_END),
+                amount,
+                am_prev_finding_detail(pf, AM_PREV_PRIORITY)};
+            memcpy(fields + 4, about, sizeof about);
+        }
+        am_csv_row(f.out, fields, 14);
     }
     return am_atomic_commit(&f, &ctx->err);
 }

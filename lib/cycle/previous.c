@@ -22,7 +22,7 @@
 #include "common/money.h"
 
 /* The columns one file is read for; -1 until found in its header. */
-#define MAX_COLUMNS 8
+#define MAX_COLUMNS 16
 
 typedef struct table {
     am_previous *prev;
@@ -160,11 +160,45 @@ static am_prev_finding *add_finding(am_previous *prev)
     return f;
 }
 
-/* findings.csv and suppressed.csv:
- * finding_id, facts, kind, amount_at_stake, outcome_date, reviewed_facts. */
-static const char *const finding_columns[] = {"finding_id",   "facts",          "kind",
-                                              "amount_at_stake", "outcome_date", "reviewed_facts",
-                                              NULL};
+/* findings.csv and suppressed.csv: finding_id, facts, kind,
+ * amount_at_stake, outcome_date, reviewed_facts, then the details in
+ * am_prev_detail order. */
+enum { FIRST_DETAIL_COLUMN = 6 };
+static const char *const finding_columns[] = {
+    "finding_id", "facts",    "kind",     "amount_at_stake", "outcome_date", "reviewed_facts",
+    "rule_id",    "unit",     "subject",  "items",           "agencies",     "period_start",
+    "period_end", "priority", NULL};
+
+/* Copies the detail columns of row into one block, NUL-separated. */
+static char *copy_details(const table *t, const am_text_row *row)
+{
+    size_t total = 0, len;
+    for (int d = 0; d < AM_PREV__DETAILS; d++) {
+        field(t, row, FIRST_DETAIL_COLUMN + d, &len);
+        total += len + 1;
+    }
+    char *block = am_malloc(total);
+    if (!block)
+        return NULL;
+    char *p = block;
+    for (int d = 0; d < AM_PREV__DETAILS; d++) {
+        const char *s = field(t, row, FIRST_DETAIL_COLUMN + d, &len);
+        memcpy(p, s, len);
+        p[len] = '\0';
+        p += len + 1;
+    }
+    return block;
+}
+
+const char *am_prev_finding_detail(const am_prev_finding *pf, am_prev_detail which)
+{
+    if (!pf->details || (unsigned)which >= AM_PREV__DETAILS)
+        return "";
+    const char *p = pf->details;
+    for (int d = 0; d < (int)which; d++)
+        p += strlen(p) + 1;
+    return p;
+}
 
 static int finding_row(table *t, const am_text_row *row)
 {
@@ -174,7 +208,7 @@ static int finding_row(table *t, const am_text_row *row)
     if (!copy_hex32(s, len, id))
         return fail_row(t, row, AM_ERR_FORMAT, "finding_id: expected 32 hex digits");
     am_prev_finding *f = add_finding(t->prev);
-    if (!f)
+    if (!f || !(f->details = copy_details(t, row)))
         return fail_row(t, row, AM_ERR_NOMEM, "out of memory");
     memcpy(f->id, id, sizeof id);
     f->suppressed = t->suppressed;
@@ -325,9 +359,12 @@ am_status am_previous_load(am_previous *prev, const char *dir, am_err *err)
     if (st == AM_OK && prev->count > 1) {
         qsort(prev->findings, prev->count, sizeof *prev->findings, compare_findings);
         size_t kept = 1;
-        for (size_t i = 1; i < prev->count; i++)
+        for (size_t i = 1; i < prev->count; i++) {
             if (strcmp(prev->findings[i].id, prev->findings[kept - 1].id) != 0)
                 prev->findings[kept++] = prev->findings[i];
+            else
+                am_free(prev->findings[i].details);
+        }
         prev->count = kept;
     }
     if (st == AM_OK) {
@@ -354,6 +391,8 @@ void am_previous_free(am_previous *prev)
 {
     if (!prev)
         return;
+    for (size_t i = 0; i < prev->count; i++)
+        am_free(prev->findings[i].details);
     am_free(prev->findings);
     for (size_t i = 0; i < prev->nfeeds; i++)
         am_free(prev->feeds[i].name);

@@ -23,7 +23,26 @@ typedef struct am_prev_finding {
     int suppressed;
     int kind;              /* am_kind, or -1 when unknown */
     int64_t amount_fen;
+    char *details;         /* AM_PREV__DETAILS texts, each NUL-terminated, in
+                              enum order ("" when the run had no such column) */
 } am_prev_finding;
+
+/* What a previous finding was about, kept so that delta.csv can still
+ * describe it once it is resolved. */
+typedef enum am_prev_detail {
+    AM_PREV_RULE = 0,
+    AM_PREV_UNIT,
+    AM_PREV_SUBJECT,
+    AM_PREV_ITEMS,
+    AM_PREV_AGENCIES,
+    AM_PREV_PERIOD_START,
+    AM_PREV_PERIOD_END,
+    AM_PREV_PRIORITY,
+    AM_PREV__DETAILS
+} am_prev_detail;
+
+/* The text of one detail of pf, "" when unknown; valid while pf is. */
+const char *am_prev_finding_detail(const am_prev_finding *pf, am_prev_detail which);
 
 typedef struct am_prev_feed {
     char *name;
