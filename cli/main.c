@@ -322,6 +322,12 @@ static int cmd_reconcile(int argc, char **argv)
     }
     if (show_progress)
         fputs("\r\033[K", stderr); /* the summary below replaces the progress line */
+    for (size_t i = 0; i < am_outcome_skipped_count(ctx); i++) {
+        const char *file, *reason;
+        uint64_t line;
+        am_outcome_skipped_get(ctx, i, &file, &line, &reason);
+        fprintf(stderr, "warning: %s:%" PRIu64 ": %s; row skipped\n", file, line, reason);
+    }
     if (am_previous_missing(ctx))
         fprintf(stderr,
                 "note: --previous %s does not exist yet: no previous run to compare with "

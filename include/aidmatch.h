@@ -405,12 +405,24 @@ typedef enum am_outcome {
 AM_API const char *am_outcome_name(am_outcome outcome);
 
 /* Loads an outcomes file, CSV with a header naming the columns finding_id,
- * outcome, date and (optional) note; other columns are ignored.  Adds to
- * the outcomes already loaded.  [centre] outcomes names one.  Notes are
- * never kept or written anywhere.
- * Returns AM_OK, AM_ERR_IO, AM_ERR_FORMAT ("file:line: expected ..."; no
- * row of the file is kept) or AM_ERR_NOMEM. */
+ * outcome, date and (optional) note, in English or as 线索编号, 处理结果,
+ * 日期, 备注; other columns are ignored.  Outcomes are the English names or
+ * the report's labels (属实, 已纠正, 无问题).  Adds to the outcomes already
+ * loaded.  [centre] outcomes names one.  Notes are never kept or written
+ * anywhere.  A row that cannot be read is skipped and recorded (see
+ * am_outcome_skipped_get), never failing the load.
+ * Returns AM_OK, AM_ERR_IO, AM_ERR_FORMAT ("file:1: expected a header ...";
+ * no row of the file is kept) or AM_ERR_NOMEM. */
 AM_API am_status am_load_outcomes(am_ctx *ctx, const char *path);
+
+/* How many rows of the outcomes files loaded so far were skipped. */
+AM_API size_t am_outcome_skipped_count(const am_ctx *ctx);
+
+/* Skipped row i (in load order): its file as named to am_load_outcomes,
+ * its line, and what was expected (never the row's text).  Strings are
+ * owned by ctx until am_ctx_free.  Returns AM_OK or AM_ERR_INVALID. */
+AM_API am_status am_outcome_skipped_get(const am_ctx *ctx, size_t i, const char **file,
+                                        uint64_t *line, const char **reason);
 
 /* A finding against the previous run. */
 typedef enum am_change {

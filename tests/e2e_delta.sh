@@ -73,10 +73,14 @@ fi
 
 # Night 3: P4's duplicate is judged no_issue; the feed of medical premiums
 # comes in a third of its size (flagged with drift_share 0.5).
+# Caseworkers write the report's Chinese headers and labels; one row is
+# mistyped (skipped, reported) and one names no finding (listed).
 cat >"$work/c/outcomes.csv" <<EOF
-finding_id,outcome,date,note
-$dup_p4,no_issue,2026-11-28,两笔均已核实
-$dup_p2,confirmed,2026-11-28,
+线索编号,处理结果,日期,备注
+$dup_p4,无问题,2026-11-28,两笔均已核实
+$dup_p2,属实,2026-11-28,
+$dup_p2,也许,2026-11-28,
+ffffffffffffffffffffffffffffffff,confirmed,2026-11-28,
 EOF
 sed -i 's|^rules = .*|&\noutcomes = outcomes.csv\ndrift_share = 0.5|' "$centre"
 sed -i "/^$P3,/d; /^$P6,/d" "$work/c/hsa_medprem.csv"
@@ -87,6 +91,13 @@ if grep -q "^$dup_p4," "$out/findings.csv"; then fail "P4's suppressed duplicate
 grep -q "两笔均已核实" "$out/suppressed.csv" "$out/report.html" && fail "a caseworker's note reached an output"
 grep -q '"no_issue": 1, "suppressed": 1' "$out/summary.json" || fail "summary.json outcomes"
 grep -q '"confirmed": 1' "$out/summary.json" || fail "summary.json does not count the confirmed outcome"
+grep -qx "warning: $work/c/outcomes.csv:4: outcome: expected confirmed, error_corrected or no_issue (属实, 已纠正 or 无问题); row skipped" \
+    "$work/night3.err" || fail "the mistyped outcome row is not reported on stderr"
+grep -q "\"skipped_rows\": \[\\?\$" "$out/summary.json" &&
+    grep -q "{\"file\": \"$work/c/outcomes.csv\", \"line\": 4, \"reason\": \"outcome: expected confirmed, error_corrected or no_issue (属实, 已纠正 or 无问题)\"}" \
+    "$out/summary.json" || fail "summary.json does not list the skipped outcome row"
+grep -q '"unmatched_ids": 1, "unmatched_finding_ids": \["ffffffffffffffffffffffffffffffff"\]' "$out/summary.json" ||
+    fail "summary.json does not list the unmatched finding id"
 grep -q "^$dup_p4,persisting,2026-11-27,2026-11-29,DUPLICATE," "$out/delta.csv" || fail "a suppressed finding left the delta"
 grep -q '"feed": "hsa_medprem", "rows_read": 1, "previous_rows_read": 3, "change_permille": -666, "shrunk": true' \
     "$out/summary.json" || fail "the shrunken feed is not flagged"
@@ -101,10 +112,13 @@ grep -q "^$dup_p4," "$out/suppressed.csv" || fail "P4's duplicate came back with
 
 # Night 5: P4's town payment changes (the stake does not): it comes back.
 sed -i "s/^$P4,600.00,/$P4,700.00,/" "$work/c/town_tekun.csv"
-"$aidmatch" reconcile "$centre" --out "$out" --previous "$out" --run-date 2026-12-01 --quiet ||
-    fail "night 5 exited $?"
+"$aidmatch" reconcile "$centre" --out "$out" --previous "$out" --run-date 2026-12-01 --quiet \
+    2>"$work/night5.err" || fail "night 5 exited $?"
 grep -q "^$dup_p4," "$out/findings.csv" || fail "P4's duplicate did not come back when its facts changed"
 [ "$(wc -l <"$out/suppressed.csv")" -eq 1 ] || fail "suppressed.csv should be empty on night 5"
+# The mistyped row warns every night, --quiet or not, until it is fixed.
+grep -q "outcomes.csv:4: outcome: expected" "$work/night5.err" || fail "--quiet hid the skipped outcome row"
+sed -i '/也许/d' "$work/c/outcomes.csv"
 
 # Usage errors and the run date.
 rc=0

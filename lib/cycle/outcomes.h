@@ -21,19 +21,32 @@ typedef struct am_outcome_entry {
     uint32_t order;    /* position among all rows loaded: later rows win ties */
 } am_outcome_entry;
 
+/* A row that could not be read: skipped, and reported. */
+typedef struct am_outcome_skip {
+    char *file;        /* the file as named when loaded */
+    uint64_t line;
+    char reason[160];  /* what was expected; never the row's text */
+} am_outcome_skip;
+
 typedef struct am_outcomes {
     am_outcome_entry *v;
     size_t count, capacity;
+    am_outcome_skip *skipped;
+    size_t nskipped, skipped_capacity;
     size_t files;      /* files loaded */
     int sorted;
 } am_outcomes;
 
-/* Reads an outcomes file and adds its rows.  Returns AM_OK, AM_ERR_IO,
- * AM_ERR_FORMAT ("path:line: what was expected"; no row of the file is
- * kept) or AM_ERR_NOMEM. */
+/* Reads an outcomes file and adds its rows.  A row that cannot be read is
+ * skipped and recorded in o->skipped (path, line, what was expected), so
+ * one mistyped row never holds up a county's run.  Returns AM_OK, AM_ERR_IO,
+ * AM_ERR_FORMAT (no header naming the columns: "path:1: ..."; no row of
+ * the file is kept) or AM_ERR_NOMEM. */
 am_status am_outcomes_load(am_outcomes *o, const char *path, am_err *err);
 
-/* Parses an outcome name (trimmed, any case).  Returns 1 on success. */
+/* Parses an outcome as caseworkers write it: the English name (trimmed,
+ * any case, '_' or a space between words) or the report's Chinese label
+ * (属实, 已纠正, 无问题 or 已核无问题).  Returns 1 on success. */
 int am_outcome_parse(const char *s, size_t len, am_outcome *out);
 
 /* Sorts the rows for lookup; needed after loading, before am_outcomes_latest. */

@@ -124,6 +124,23 @@ am_status am_load_previous(am_ctx *ctx, const char *dir)
     return AM_OK;
 }
 
+size_t am_outcome_skipped_count(const am_ctx *ctx)
+{
+    return ctx ? ctx->outcomes.nskipped : 0;
+}
+
+am_status am_outcome_skipped_get(const am_ctx *ctx, size_t i, const char **file, uint64_t *line,
+                                 const char **reason)
+{
+    if (!ctx || i >= ctx->outcomes.nskipped || !file || !line || !reason)
+        return AM_ERR_INVALID;
+    const am_outcome_skip *k = &ctx->outcomes.skipped[i];
+    *file = k->file;
+    *line = k->line;
+    *reason = k->reason;
+    return AM_OK;
+}
+
 const char *am_previous_missing(const am_ctx *ctx)
 {
     return ctx ? ctx->previous_missing : NULL;
@@ -149,6 +166,7 @@ void am_review_free(am_review_state *r)
 {
     am_free(r->v);
     am_free(r->resolved);
+    am_free(r->unmatched);
     memset(r, 0, sizeof *r);
 }
 
@@ -167,8 +185,11 @@ static am_status count_unmatched(am_ctx *ctx, int32_t as_of)
     if (!o->count)
         return AM_OK;
     const char **ids = am_malloc((rv->n ? rv->n : 1) * sizeof *ids);
-    if (!ids)
+    rv->unmatched = am_malloc(o->count * sizeof *rv->unmatched);
+    if (!ids || !rv->unmatched) {
+        am_free(ids);
         return AM_ERR_NOMEM;
+    }
     for (size_t i = 0; i < rv->n; i++)
         ids[i] = ctx->findings.v[i].id;
     qsort(ids, rv->n, sizeof *ids, compare_ids);
@@ -177,7 +198,8 @@ static am_status count_unmatched(am_ctx *ctx, int32_t as_of)
                                     o->v[j - 1].day <= as_of))
             continue; /* not yet recorded, or an id already counted */
         const char *id = o->v[j].id;
-        rv->outcomes_unmatched += bsearch(&id, ids, rv->n, sizeof *ids, compare_ids) == NULL;
+        if (!bsearch(&id, ids, rv->n, sizeof *ids, compare_ids))
+            rv->unmatched[rv->outcomes_unmatched++] = id;
     }
     am_free(ids);
     return AM_OK;
@@ -351,6 +373,18 @@ void am_review_summary_json(const am_ctx *ctx, FILE *out)
     am_money_format(rv->suppressed_amount, money);
     fprintf(out,
             ", \"suppressed\": %zu, \"suppressed_amount_at_stake\": \"%s\", "
-            "\"unmatched_ids\": %zu}",
+            "\"unmatched_ids\": %zu, \"unmatched_finding_ids\": [",
             rv->suppressed, money, rv->outcomes_unmatched);
+    for (size_t i = 0; i < rv->outcomes_unmatched; i++)
+        fprintf(out, "%s\"%.32s\"", i ? ", " : "", rv->unmatched[i]);
+    fputs("], \"skipped_rows\": [", out);
+    const am_outcomes *o = &ctx->outcomes;
+    for (size_t i = 0; i < o->nskipped; i++) {
+        fputs(i ? ",\n    {\"file\": " : "\n    {\"file\": ", out);
+        am_json_write_string(out, o->skipped[i].file);
+        fprintf(out, ", \"line\": %" PRIu64 ", \"reason\": ", o->skipped[i].line);
+        am_json_write_string(out, o->skipped[i].reason);
+        fputc('}', out);
+    }
+    fputs(o->nskipped ? "\n  ]}" : "]}", out);
 }

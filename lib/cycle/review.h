@@ -39,6 +39,7 @@ typedef struct am_review_state {
     size_t suppressed;
     int64_t suppressed_amount;
     size_t outcomes_unmatched; /* finding ids with an outcome but no finding tonight */
+    const char **unmatched;    /* those ids (32 hex digits, not NUL-terminated), sorted */
 } am_review_state;
 
 /* Reviews if not yet done since the last reconciliation. */
