@@ -664,6 +664,130 @@ typedef struct am_rule_info {
  * or the next question.  Returns AM_OK or AM_ERR_INVALID (no such rule). */
 AM_API am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_info *out);
 
+/* ------------------------------------------------------------------ */
+/* The window: checking one applicant at once, from a snapshot          */
+
+/* A window answers a caseworker's question about one applicant — what
+ * they and their household hold, what granting an item would raise, and
+ * what they are entitled to and do not receive — from a snapshot, plus
+ * the grants recorded since it was written in its journal (a file beside
+ * it, SNAPSHOT.journal: tokens only, one checksummed line per grant).
+ * docs/reference.md "The window" gives the exact rules.
+ *
+ * Thread-safety: am_window_check() and am_window_grant() may be called
+ * from any number of threads at once on one window; each check is the
+ * caller's own object.  Opening and closing are not concurrent with
+ * anything on that window. */
+typedef struct am_window am_window;
+
+/* Opens a window over the snapshot open in ctx (am_snapshot_open), which
+ * it verifies whole first.  The window borrows ctx: do not use ctx or
+ * free it until am_window_close().  A key loaded into ctx (the
+ * snapshot's) lets checks and grants take raw IDs.  journal is the
+ * journal's path, or NULL for SNAPSHOT.journal; when that journal was
+ * started before this snapshot was written, it is started again holding
+ * only the grants the snapshot's records do not already hold (the old
+ * one is kept as JOURNAL.previous).  *out receives the window, owned by
+ * the caller, or NULL on failure (the message is am_errmsg(ctx)).
+ * Returns AM_OK, AM_ERR_INVALID (no snapshot open, NULL arguments),
+ * AM_ERR_FORMAT (a corrupt snapshot or journal), AM_ERR_IO, AM_ERR_KEY
+ * (a journal under another key) or AM_ERR_NOMEM. */
+AM_API am_status am_window_open(am_ctx *ctx, const char *journal, am_window **out);
+
+/* Closes a window; every check made on it must have been freed.  NULL is
+ * accepted.  ctx may then be used or freed again. */
+AM_API void am_window_close(am_window *window);
+
+/* A grant: proposed (am_window_check) or made (am_window_grant). */
+typedef struct am_grant {
+    const char *item;   /* item code of the catalogue */
+    const char *agency; /* agency code; NULL or "" for the item's own agency */
+    const char *start;  /* YYYY-MM-DD: the first day paid, or a one-off's day */
+    const char *end;    /* YYYY-MM-DD, inclusive; NULL or "": a one-off item's
+                           start, a periodic item's last day of that month */
+    int64_t amount_fen; /* amount of the grant, in fen; not negative */
+} am_grant;
+
+/* One question at the window. */
+typedef struct am_check_request {
+    const char *person;      /* a resident ID (normalised and hashed in
+                                process, then wiped) or a token, 32 hex digits */
+    const char *date;        /* the check date, YYYY-MM-DD: holdings and the
+                                menu are as of this day */
+    const am_grant *grants;  /* ngrants proposed grants for this person */
+    size_t ngrants;
+} am_check_request;
+
+/* The answer to one check.  Owned by the caller; free with
+ * am_check_free() before the window is closed. */
+typedef struct am_check am_check;
+
+/* Checks one person: (a) holdings: their records, and their housemates'
+ * items, current on the date (items paid for a period ending at most 92
+ * days before it, facts in force on it), the journal's grants among them;
+ * (b) findings: every finding the proposed grants raise under the
+ * snapshot's rules, exactly as a nightly run with the grants in its feeds
+ * would give them (evidence names a proposed grant "proposal/AGENCY:N",
+ * N its position from 1); (c) the menu: every item an entitles rule gives
+ * the person or their household on the date that they do not hold then.
+ * *out receives the answer, also on failure when it could be made (then
+ * am_check_errmsg() says why; nothing else is set), else NULL.
+ * Returns AM_OK, AM_ERR_FORMAT (neither an ID nor a token — the message
+ * names the ID's fault, never the ID —, a bad date, an unknown item or
+ * agency, an end before the start, a negative amount), AM_ERR_KEY (a raw
+ * ID without the snapshot's key), AM_ERR_IO (the journal unreadable),
+ * AM_ERR_INVALID (NULL arguments) or AM_ERR_NOMEM. */
+AM_API am_status am_window_check(am_window *window, const am_check_request *request,
+                                 am_check **out);
+
+/* Records a grant made at the window in the journal (an exclusive file
+ * lock, then fsync), so that every later check on any process sees it.
+ * person as for am_check_request.  errmsg (may be NULL) receives up to
+ * errmsg_len bytes of a message on failure.  Returns AM_OK and the
+ * failures of am_window_check(), or AM_ERR_IO. */
+AM_API am_status am_window_grant(am_window *window, const char *person, const am_grant *grant,
+                                 char *errmsg, size_t errmsg_len);
+
+/* Frees a check.  NULL is accepted. */
+AM_API void am_check_free(am_check *check);
+
+/* The failure message of the check, "" when it succeeded.  Owned by the
+ * check. */
+AM_API const char *am_check_errmsg(const am_check *check);
+
+/* The person's token, 32 hex digits.  Owned by the check. */
+AM_API const char *am_check_person(const am_check *check);
+
+/* Journal lines ignored so far: cut short or failing their checksum. */
+AM_API uint64_t am_check_journal_ignored(const am_check *check);
+
+/* Holdings: the person's ("self") then their housemates' ("member"), by
+ * person.  A grant from the journal has feed "journal/AGENCY" and its
+ * journal line.  Strings are owned by the check and the window. */
+AM_API size_t am_check_holding_count(const am_check *check);
+AM_API am_status am_check_holding_get(const am_check *check, size_t i, am_record_info *out);
+
+/* The findings the proposed grants raise, in output order.  Strings are
+ * owned by the check and the window.  A check with findings is "a problem
+ * would arise". */
+AM_API size_t am_check_finding_count(const am_check *check);
+AM_API am_status am_check_finding_get(const am_check *check, size_t i, am_finding *out);
+
+/* An item of the menu: entitled on the date, not held. */
+typedef struct am_menu_item {
+    const char *item;          /* item code */
+    const char *name_zh;       /* its names in the catalogue */
+    const char *name_en;
+    const char *agency;        /* the item's agency code */
+    const char *unit;          /* "person" or "household" (the household is entitled) */
+    const char *rule_id;       /* the entitles rule */
+    const char *policy_source; /* the policy it cites */
+} am_menu_item;
+
+/* The menu, by item code.  Strings are owned by the window. */
+AM_API size_t am_check_menu_count(const am_check *check);
+AM_API am_status am_check_menu_get(const am_check *check, size_t i, am_menu_item *out);
+
 #ifdef __cplusplus
 }
 #endif
