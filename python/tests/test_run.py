@@ -190,3 +190,19 @@ def test_library_version_is_the_project_version():
     import re
     meson = (EXPECTED.parents[2] / "meson.build").read_text()
     assert aidmatch.library_version() == re.search(r"version: '([^']+)'", meson).group(1)
+
+
+@pytest.mark.parametrize("keep_name", [False, True])
+def test_tokenise_writes_what_aidmatch_hash_writes(centre, tmp_path, keep_name):
+    from conftest import run_cli
+    cli_out = tmp_path / "cli.csv"
+    run_cli("hash", str(centre), "--feed", "psb_vehicles", "--out", str(cli_out),
+            *(["--keep-name"] if keep_name else []))
+    with aidmatch.Run(centre) as run:
+        run.feed("psb_vehicles").tokenise(tmp_path / "mine.csv", keep_name=keep_name)
+        [stats] = [s for s in run.feed_stats() if s.name == "psb_vehicles"]
+    assert (tmp_path / "mine.csv").read_bytes() == cli_out.read_bytes()
+    assert stats.rows_read > 0
+    raw = (centre.parent / "psb_vehicles.csv").read_text(encoding="utf-8").splitlines()[1]
+    raw_id = raw.split(",")[3]
+    assert len(raw_id) == 18 and raw_id not in (tmp_path / "mine.csv").read_text(encoding="utf-8")
