@@ -192,27 +192,9 @@ static int make_filter(const audit_args *a, am_filter *f)
     f->agencies = a->agencies;
     f->town = a->town;
     if (a->min_amount) {
-        /* Yuan with at most two decimals, into fen. */
-        const char *s = a->min_amount;
-        int64_t fen = 0;
-        int digits = 0, decimals = -1;
-        for (; *s; s++) {
-            if (*s == '.' && decimals < 0) {
-                decimals = 0;
-            } else if (*s >= '0' && *s <= '9' && decimals < 2 && fen < INT64_MAX / 100) {
-                fen = fen * 10 + (*s - '0');
-                digits++;
-                if (decimals >= 0)
-                    decimals++;
-            } else {
-                digits = 0;
-                break;
-            }
-        }
-        if (!digits)
+        int64_t fen;
+        if (!parse_yuan(a->min_amount, &fen))
             return usage_error("--min-amount takes yuan such as 1000 or 99.50, got", a->min_amount);
-        for (int d = decimals < 0 ? 0 : decimals; d < 2; d++)
-            fen *= 10;
         f->min_amount_fen = fen;
     }
     return EXIT_OK;

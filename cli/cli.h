@@ -16,7 +16,8 @@ enum {
     EXIT_RUN_FAILED = 1, /* I/O, out of memory, a callback stop */
     EXIT_USAGE = 2,
     EXIT_CONFIG = 3,     /* a centre file, catalogue, feed spec or feed header is wrong */
-    EXIT_KEY = 4         /* the key is missing, too open, or does not match a feed */
+    EXIT_KEY = 4,        /* the key is missing, too open, or does not match a feed */
+    EXIT_PROBLEM = 5     /* precheck: the grant would raise a finding */
 };
 
 extern const char *program;
@@ -55,6 +56,10 @@ int cmd_match(int argc, char **argv);
 int cmd_person(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 
+/* The window's commands (window.c). */
+int cmd_precheck(int argc, char **argv);
+int cmd_grant(int argc, char **argv);
+
 /* Writers (format.c). */
 int output_open(output *o, const char *path);
 int output_close(output *o, int ok);
@@ -65,5 +70,6 @@ void json_pair(FILE *out, int *first, const char *key, const char *value);
 void json_number(FILE *out, int *first, const char *key, int64_t value);
 void table_add(table *t, const char *const *cells, size_t n);
 void table_print(table *t, FILE *out, const char *indent);
+int parse_yuan(const char *s, int64_t *fen);
 
 #endif

@@ -140,24 +140,45 @@ void table_add(table *t, const char *const *cells, size_t n)
     t->nrows++;
 }
 
+/* Columns a UTF-8 string takes on a terminal: Chinese characters (and
+ * the rest of the wide ranges from U+1100 on) take two. */
+static size_t display_width(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned cp = *p, n = 1;
+        if (*p >= 0xF0)
+            cp = *p & 0x07, n = 4;
+        else if (*p >= 0xE0)
+            cp = *p & 0x0F, n = 3;
+        else if (*p >= 0xC0)
+            cp = *p & 0x1F, n = 2;
+        for (unsigned k = 1; k < n && (p[k] & 0xC0) == 0x80; k++)
+            cp = cp << 6 | (p[k] & 0x3F);
+        w += n > 1 && cp >= 0x1100 ? 2 : 1;
+        for (unsigned k = 0; k < n && *p; k++)
+            p++;
+    }
+    return w;
+}
+
 void table_print(table *t, FILE *out, const char *indent)
 {
     size_t width[TABLE_MAX_COLUMNS] = {0};
     for (size_t r = 0; r < t->nrows; r++)
         for (size_t c = 0; c < t->ncols; c++) {
             const char *s = t->cells[r * TABLE_MAX_COLUMNS + c];
-            if (s && strlen(s) > width[c])
-                width[c] = strlen(s);
+            if (s && display_width(s) > width[c])
+                width[c] = display_width(s);
         }
     for (size_t r = 0; r < t->nrows; r++) {
         fputs(indent, out);
         for (size_t c = 0; c < t->ncols; c++) {
             const char *s = t->cells[r * TABLE_MAX_COLUMNS + c];
             s = s ? s : "";
-            if (c + 1 == t->ncols)
-                fprintf(out, "%s", s);
-            else
-                fprintf(out, "%-*s  ", (int)width[c], s);
+            fputs(s, out);
+            if (c + 1 < t->ncols)
+                fprintf(out, "%*s", (int)(width[c] - display_width(s) + 2), "");
         }
         fputc('\n', out);
     }
@@ -165,4 +186,29 @@ void table_print(table *t, FILE *out, const char *indent)
         free(t->cells[i]);
     free(t->cells);
     memset(t, 0, sizeof *t);
+}
+
+/* Yuan with at most two decimals, into fen.  Returns 0 for anything else. */
+int parse_yuan(const char *s, int64_t *fen_out)
+{
+    int64_t fen = 0;
+    int digits = 0, decimals = -1;
+    for (; *s; s++) {
+        if (*s == '.' && decimals < 0) {
+            decimals = 0;
+        } else if (*s >= '0' && *s <= '9' && decimals < 2 && fen < INT64_MAX / 1000) {
+            fen = fen * 10 + (*s - '0');
+            digits++;
+            if (decimals >= 0)
+                decimals++;
+        } else {
+            return 0;
+        }
+    }
+    if (!digits)
+        return 0;
+    for (int d = decimals < 0 ? 0 : decimals; d < 2; d++)
+        fen *= 10;
+    *fen_out = fen;
+    return 1;
 }

@@ -67,6 +67,10 @@ static const char main_help[] =
     "                                   one person's records, household and findings\n"
     "  explain FINDING_ID --snapshot FILE\n"
     "                                   a finding, its rule and its evidence in full\n"
+    "  precheck ID --item CODE --from DATE --snapshot FILE\n"
+    "                                   at the window: holdings, what a grant would raise\n"
+    "  grant ID --item CODE --from DATE --amount YUAN --snapshot FILE\n"
+    "                                   record a grant made at the window\n"
     "  version                          print the version\n"
     "\n"
     "Run 'aidmatch COMMAND --help' for a command's options.\n";
@@ -450,5 +454,9 @@ int main(int argc, char **argv)
         return cmd_person(argc, argv);
     if (strcmp(cmd, "explain") == 0)
         return cmd_explain(argc, argv);
+    if (strcmp(cmd, "precheck") == 0)
+        return cmd_precheck(argc, argv);
+    if (strcmp(cmd, "grant") == 0)
+        return cmd_grant(argc, argv);
     return usage_error("unknown command", cmd);
 }
