@@ -494,6 +494,145 @@ START_TEST(test_generated_excel)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Repairs of damaged IDs                                               */
+
+/* Counts, first and last repair computed by an independent enumeration
+ * (every edit of the kind, kept when a separate validator accepts it). */
+static const struct {
+    const char *raw;
+    am_reject why;
+    size_t count;
+    const char *first, *last, *contains;
+} repair_kats[] = {
+    /* check character typed wrong: the original ends in X */
+    {"110105194912310021", AM_REJECT_BAD_CHECK_DIGIT, 12, "110105190912310021",
+     "710105194912310021", "11010519491231002X"},
+    /* two digits of the birth date swapped: 1231 -> 2131, no one-edit repair passes */
+    {"110105194921310021", AM_REJECT_BAD_BIRTH_DATE, 0, NULL, NULL, NULL},
+    {"110105194902300021", AM_REJECT_BAD_BIRTH_DATE, 2, "110105194903200021",
+     "110105194908300021", NULL},
+    {"441900891301221", AM_REJECT_BAD_BIRTH_DATE, 5, "441900198903012212",
+     "441900198912012214", NULL},
+    /* a digit too few, a digit too many */
+    {"11010519491231002", AM_REJECT_BAD_LENGTH, 5, "110105194910231002",
+     "110105194912317002", NULL},
+    {"1101051949123100211", AM_REJECT_BAD_LENGTH, 1, "110105194912310011",
+     "110105194912310011", NULL},
+    {"11010519491231002XX", AM_REJECT_BAD_LENGTH, 1, "11010519491231002X",
+     "11010519491231002X", NULL},
+    {"110105194912310021X", AM_REJECT_BAD_LENGTH, 1, "11010519491231002X",
+     "11010519491231002X", NULL},
+    {"44190089010122", AM_REJECT_BAD_LENGTH, 48, "441900198901010221",
+     "441900198910101221", "441900198901012219"},
+    /* Excel's zeroed tail: every filling of the last two sequence digits */
+    {"320281199001011000", AM_REJECT_EXCEL_MANGLED, 100, "320281199001011006",
+     "320281199001011997", "320281199001011233"},
+    {" 3202 8119 9001 0110 00 ", AM_REJECT_EXCEL_MANGLED, 100, "320281199001011006",
+     "320281199001011997", NULL},
+    /* no repair: the digits are gone, or the reason is not damage */
+    {"3.20281E+17", AM_REJECT_EXCEL_MANGLED, 0, NULL, NULL, NULL},
+    {"320281199001011234.0", AM_REJECT_EXCEL_MANGLED, 0, NULL, NULL, NULL},
+    {"11010519491231002A", AM_REJECT_BAD_CHAR, 0, NULL, NULL, NULL},
+    {"", AM_REJECT_MISSING_ID, 0, NULL, NULL, NULL},
+    {"1101051949123100", AM_REJECT_BAD_LENGTH, 0, NULL, NULL, NULL},
+    {"11010519491231002100", AM_REJECT_BAD_LENGTH, 0, NULL, NULL, NULL},
+};
+
+START_TEST(test_repair_kat)
+{
+    char out[AM_ID_REPAIRS_MAX][AM_ID_LEN];
+    const char *raw = repair_kats[_i].raw;
+    const size_t n = am_id_repairs(raw, strlen(raw), repair_kats[_i].why, out);
+    ck_assert_msg(n == repair_kats[_i].count, "%s: %zu repairs, expected %zu", raw, n,
+                  repair_kats[_i].count);
+    if (!n)
+        return;
+    ck_assert_int_eq(memcmp(out[0], repair_kats[_i].first, AM_ID_LEN), 0);
+    ck_assert_int_eq(memcmp(out[n - 1], repair_kats[_i].last, AM_ID_LEN), 0);
+    int found = !repair_kats[_i].contains;
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            ck_assert_int_lt(memcmp(out[i - 1], out[i], AM_ID_LEN), 0); /* sorted, distinct */
+        char want[AM_ID_LEN];
+        am_reject why;
+        ck_assert_int_eq(am_id_normalise(out[i], AM_ID_LEN, want, &why), 1);
+        ck_assert_int_eq(memcmp(want, out[i], AM_ID_LEN), 0);
+        if (repair_kats[_i].contains && memcmp(out[i], repair_kats[_i].contains, AM_ID_LEN) == 0)
+            found = 1;
+    }
+    ck_assert_msg(found, "%s: %s not among the repairs", raw, repair_kats[_i].contains);
+}
+END_TEST
+
+/* Whether id (18 characters) is among the n repairs. */
+static int among(char out[][AM_ID_LEN], size_t n, const char *id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(out[i], id, AM_ID_LEN) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every kind of damage to a valid ID, as the generator of test counties
+ * plants it: the ID is rejected, and the original is among its repairs. */
+START_TEST(test_generated_damage_repaired)
+{
+    rng r = {0xDA3Au};
+    char out[AM_ID_REPAIRS_MAX][AM_ID_LEN];
+    int kinds[5] = {0};
+    for (int n = 0; n < NGENERATED; n++) {
+        char id[19], bad[20];
+        synth_id(&r, 1880, 2100, id);
+        const int pos = (int)(rng_next(&r) % 17);
+        am_reject why;
+        char norm[AM_ID_LEN];
+
+        memcpy(bad, id, 19); /* one digit substituted */
+        bad[pos] = (char)('0' + (bad[pos] - '0' + 1 + (int)(rng_next(&r) % 9)) % 10);
+        ck_assert_int_eq(am_id_normalise(bad, 18, norm, &why), 0);
+        ck_assert_msg(among(out, am_id_repairs(bad, 18, why, out), id), "%s from %s", id, bad);
+        kinds[0]++;
+
+        memcpy(bad, id, 19); /* two adjacent digits swapped */
+        if (pos < 16 && bad[pos] != bad[pos + 1]) {
+            bad[pos] = id[pos + 1];
+            bad[pos + 1] = id[pos];
+            if (!am_id_normalise(bad, 18, norm, &why)) {
+                ck_assert(among(out, am_id_repairs(bad, 18, why, out), id));
+                kinds[1]++;
+            }
+        }
+
+        memcpy(bad, id, 19); /* one digit dropped */
+        memmove(bad + pos, bad + pos + 1, 18 - pos);
+        ck_assert_int_eq(am_id_normalise(bad, 17, norm, &why), 0);
+        ck_assert_int_eq(why, AM_REJECT_BAD_LENGTH);
+        ck_assert(among(out, am_id_repairs(bad, 17, why, out), id));
+        kinds[2]++;
+
+        memcpy(bad, id, pos); /* one digit doubled */
+        memcpy(bad + pos + 1, id + pos, 19 - pos);
+        bad[pos] = id[pos];
+        ck_assert_int_eq(am_id_normalise(bad, 19, norm, &why), 0);
+        ck_assert(among(out, am_id_repairs(bad, 19, why, out), id));
+        kinds[3]++;
+
+        if (id[17] != 'X') { /* Excel's zeroed tail */
+            memcpy(bad, id, 15);
+            memcpy(bad + 15, "000", 4);
+            if (!am_id_normalise(bad, 18, norm, &why)) {
+                ck_assert_int_eq(why, AM_REJECT_EXCEL_MANGLED);
+                ck_assert(among(out, am_id_repairs(bad, 18, why, out), id));
+                kinds[4]++;
+            }
+        }
+    }
+    for (int k = 0; k < 5; k++)
+        ck_assert_int_gt(kinds[k], NGENERATED / 4);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 
 static Suite *resident_id_suite(void)
 {
@@ -504,6 +643,7 @@ static Suite *resident_id_suite(void)
     tcase_add_loop_test(tc, test_check_char_kat, 0,
                         (int)(sizeof check_kats / sizeof check_kats[0]));
     tcase_add_test(tc, test_check_char_every_remainder);
+    tcase_add_loop_test(tc, test_repair_kat, 0, (int)(sizeof repair_kats / sizeof repair_kats[0]));
     suite_add_tcase(s, tc);
 
     tc = tcase_create("conventions");
@@ -518,6 +658,7 @@ static Suite *resident_id_suite(void)
     tcase_add_test(tc, test_generated_single_flip_rejected);
     tcase_add_test(tc, test_generated_legacy_upgrade);
     tcase_add_test(tc, test_generated_excel);
+    tcase_add_test(tc, test_generated_damage_repaired);
     suite_add_tcase(s, tc);
 
     return s;

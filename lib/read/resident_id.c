@@ -330,3 +330,141 @@ int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject 
     sodium_memzero(id, sizeof id);
     return ok;
 }
+
+/* Repairs (see resident_id.h).  Each edit of the damaged characters is put
+ * through validate(), so a repair is exactly what am_id_normalise() would
+ * accept; the candidates a registry then recognises are chosen by the
+ * linking stage, not here. */
+typedef struct repair_set {
+    char (*out)[AM_ID_LEN];
+    size_t n;
+} repair_set;
+
+/* The alphabet of position i of an ID of n characters: only an 18-digit
+ * ID's check character may be X. */
+static int allowed(size_t n, size_t i, char ch)
+{
+    return is_digit(ch) || (ch == 'X' && n == AM_ID_LEN && i == AM_ID_LEN - 1);
+}
+
+static void offer(repair_set *set, const char *text, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!allowed(n, i, text[i]))
+            return;
+    char id[AM_ID_LEN], valid[AM_ID_LEN];
+    memcpy(id, text, n);
+    if (validate(id, n, valid, NULL)) {
+        size_t i = 0;
+        while (i < set->n && memcmp(set->out[i], valid, AM_ID_LEN) < 0)
+            i++;
+        if ((i == set->n || memcmp(set->out[i], valid, AM_ID_LEN) != 0) &&
+            set->n < AM_ID_REPAIRS_MAX) {
+            memmove(set->out[i + 1], set->out[i], (set->n - i) * AM_ID_LEN);
+            memcpy(set->out[i], valid, AM_ID_LEN);
+            set->n++;
+        }
+    }
+    sodium_memzero(id, sizeof id);
+    sodium_memzero(valid, sizeof valid);
+}
+
+static void substitute_and_swap(repair_set *set, char *text, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char was = text[i];
+        for (const char *ch = "0123456789X"; *ch; ch++) {
+            if (*ch == was || !allowed(n, i, *ch))
+                continue;
+            text[i] = *ch;
+            offer(set, text, n);
+        }
+        text[i] = was;
+    }
+    for (size_t i = 0; i + 1 < n; i++) {
+        if (text[i] == text[i + 1] || !allowed(n, i, text[i + 1]) || !allowed(n, i + 1, text[i]))
+            continue;
+        const char a = text[i];
+        text[i] = text[i + 1];
+        text[i + 1] = a;
+        offer(set, text, n);
+        text[i + 1] = text[i];
+        text[i] = a;
+    }
+}
+
+static void insert_or_delete(repair_set *set, const char *text, size_t n)
+{
+    char edit[AM_ID_LEN + 1];
+    if (n + 1 == LEGACY_LEN || n + 1 == AM_ID_LEN) {
+        for (size_t i = 0; i <= n; i++) {
+            memcpy(edit, text, i);
+            memcpy(edit + i + 1, text + i, n - i);
+            for (const char *ch = "0123456789X"; *ch; ch++) {
+                edit[i] = *ch;
+                if (allowed(n + 1, i, *ch))
+                    offer(set, edit, n + 1);
+            }
+        }
+    }
+    if (n - 1 == LEGACY_LEN || n - 1 == AM_ID_LEN) {
+        for (size_t i = 0; i < n; i++) {
+            memcpy(edit, text, i);
+            memcpy(edit + i, text + i + 1, n - i - 1);
+            offer(set, edit, n - 1);
+        }
+    }
+    sodium_memzero(edit, sizeof edit);
+}
+
+static void fill_zeroed_tail(repair_set *set, char *text)
+{
+    for (int seq = 0; seq < 100; seq++) {
+        text[AM_ID_LEN - 3] = (char)('0' + seq / 10);
+        text[AM_ID_LEN - 2] = (char)('0' + seq % 10);
+        text[AM_ID_LEN - 1] = am_id_check_char(text);
+        offer(set, text, AM_ID_LEN);
+    }
+}
+
+size_t am_id_repairs(const char *raw, size_t len, am_reject why,
+                     char out[AM_ID_REPAIRS_MAX][AM_ID_LEN])
+{
+    /* One character more than an ID: a digit too many is repairable. */
+    char text[AM_ID_LEN + 1];
+    size_t n = 0;
+    int only_id_chars = 1;
+    id_cursor c = cursor_trimmed(raw ? raw : "", raw ? len : 0);
+    for (int ch; (ch = next_char(&c)) != CH_END;) {
+        if (n == sizeof text) {
+            only_id_chars = 0;
+            break;
+        }
+        text[n++] = (char)ch;
+    }
+    /* An X out of place may be the very character an edit removes; offer()
+     * turns away whatever edits leave one out of place. */
+    for (size_t i = 0; only_id_chars && i < n; i++)
+        only_id_chars = is_digit(text[i]) || text[i] == 'X';
+    repair_set set = {.out = out};
+    if (only_id_chars) {
+        switch (why) {
+        case AM_REJECT_BAD_CHECK_DIGIT:
+        case AM_REJECT_BAD_BIRTH_DATE:
+            if (n == AM_ID_LEN || n == LEGACY_LEN)
+                substitute_and_swap(&set, text, n);
+            break;
+        case AM_REJECT_BAD_LENGTH:
+            insert_or_delete(&set, text, n);
+            break;
+        case AM_REJECT_EXCEL_MANGLED:
+            if (n == AM_ID_LEN && memcmp(text + AM_ID_LEN - 3, "000", 3) == 0)
+                fill_zeroed_tail(&set, text);
+            break;
+        default:
+            break;
+        }
+    }
+    sodium_memzero(text, sizeof text);
+    return set.n;
+}

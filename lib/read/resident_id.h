@@ -27,4 +27,23 @@ int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject 
  * digits of id17. */
 char am_id_check_char(const char *id17);
 
+/* The most repairs am_id_repairs() can return: Excel's zeroed tail has a
+ * hundred fillings, every other damage far fewer. */
+#define AM_ID_REPAIRS_MAX 128
+
+/* The valid IDs one edit away from a raw ID that am_id_normalise()
+ * rejected with why: for AM_REJECT_BAD_CHECK_DIGIT and
+ * AM_REJECT_BAD_BIRTH_DATE one character substituted (the check character
+ * recomputed among them) or two adjacent characters swapped; for
+ * AM_REJECT_BAD_LENGTH one digit inserted or deleted; for
+ * AM_REJECT_EXCEL_MANGLED of 18 digits the zeroed tail filled (the last two
+ * sequence digits, and the check character computed).  A 15-digit result
+ * is upgraded as am_id_normalise() would.  Other reasons, and Excel's
+ * scientific notation (whose digits are gone), have no repair.
+ * Writes the distinct repairs, sorted, to out (room for AM_ID_REPAIRS_MAX)
+ * and returns how many; its working copies are wiped, and the caller
+ * wipes out when done. */
+size_t am_id_repairs(const char *raw, size_t len, am_reject why,
+                     char out[AM_ID_REPAIRS_MAX][AM_ID_LEN]);
+
 #endif
