@@ -339,7 +339,8 @@ static int open_for_question(const audit_args *a, int needs_key, am_ctx **out)
 
 static int read_text_file(const char *path, char **text, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    const int from_stdin = strcmp(path, "-") == 0;
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "%s: %s: cannot open: %s\n", program, path, strerror(errno));
         return 0;
@@ -363,7 +364,8 @@ static int read_text_file(const char *path, char **text, size_t *len)
             break;
     }
     const int bad = !buf || ferror(f);
-    fclose(f);
+    if (!from_stdin)
+        fclose(f);
     if (bad) {
         fprintf(stderr, "%s: %s: cannot read it (or larger than 16 MiB)\n", program, path);
         free(buf);
@@ -678,7 +680,7 @@ int cmd_person(int argc, char **argv)
         } else if (am_person_record_count(ctx) == 0 && am_result_count(ctx) == 0) {
             fprintf(stderr, "%s: no records of person %s%s\n", program, am_person_token(ctx),
                     a.items || a.agencies ? " match the filters" : "");
-            rc = EXIT_RUN_FAILED;
+            rc = EXIT_NOT_FOUND;
         }
     }
     output o;
@@ -817,7 +819,7 @@ int cmd_explain(int argc, char **argv)
         } else if (am_result_get(ctx, 0, &r) != AM_OK) {
             fprintf(stderr, "%s: no finding %s in %s\n", program, a.positional,
                     a.snapshot ? a.snapshot : "this run");
-            rc = EXIT_RUN_FAILED;
+            rc = EXIT_NOT_FOUND;
         } else if (am_rule_get(ctx, r.finding.rule_id, &rule) != AM_OK) {
             fprintf(stderr, "%s: rule %s is not loaded\n", program, r.finding.rule_id);
             rc = EXIT_RUN_FAILED;

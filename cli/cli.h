@@ -17,7 +17,9 @@ enum {
     EXIT_USAGE = 2,
     EXIT_CONFIG = 3,     /* a centre file, catalogue, feed spec or feed header is wrong */
     EXIT_KEY = 4,        /* the key is missing, too open, or does not match a feed */
-    EXIT_PROBLEM = 5     /* precheck: the grant would raise a finding */
+    EXIT_PROBLEM = 5,    /* precheck: the grant would raise a finding */
+    EXIT_NOT_FOUND = 6,  /* person, explain: the question has no answer */
+    EXIT_WARNINGS = 7    /* check: no error, but warnings */
 };
 
 extern const char *program;
@@ -46,6 +48,8 @@ int usage_error(const char *what, const char *arg);
 int parse_args(int argc, char **argv, const value_option *options, const char *flag,
                int *flag_set, const char **positional);
 int wants_help(int argc, char **argv);
+int temp_file(char *path, size_t size, int from_stdin);
+int copy_file_to_stdout(const char *path);
 void format_money(int64_t fen, char *out, size_t size);
 double now_seconds(void);
 void today(char out[11]);

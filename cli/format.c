@@ -16,7 +16,7 @@
 int output_open(output *o, const char *path)
 {
     memset(o, 0, sizeof *o);
-    if (!path) {
+    if (!path || strcmp(path, "-") == 0) {
         o->f = stdout;
         return 1;
     }
@@ -211,4 +211,56 @@ int parse_yuan(const char *s, int64_t *fen_out)
         fen *= 10;
     *fen_out = fen;
     return 1;
+}
+
+/* Creates a new temporary file (mode 0600) under $TMPDIR or /tmp and
+ * writes its name to path; with from_stdin, copies stdin into it.  For a
+ * library call that reads or writes a named file where the user gave '-'.
+ * The caller unlinks it.  Returns 1 on success; 0 after printing why. */
+int temp_file(char *path, size_t size, int from_stdin)
+{
+    const char *dir = getenv("TMPDIR");
+    if ((size_t)snprintf(path, size, "%s/aidmatch-XXXXXX", dir && *dir ? dir : "/tmp") >=
+        size) {
+        fprintf(stderr, "%s: TMPDIR is too long\n", program);
+        return 0;
+    }
+    const int fd = mkstemp(path);
+    if (fd < 0) {
+        fprintf(stderr, "%s: %s: cannot create: %s\n", program, path, strerror(errno));
+        return 0;
+    }
+    char buf[65536];
+    size_t n;
+    int ok = 1;
+    while (from_stdin && ok && (n = fread(buf, 1, sizeof buf, stdin)) > 0)
+        ok = write(fd, buf, n) == (ssize_t)n;
+    ok = ok && !ferror(stdin);
+    ok = close(fd) == 0 && ok;
+    if (!ok) {
+        fprintf(stderr, "%s: copying stdin to %s failed: %s\n", program, path, strerror(errno));
+        unlink(path);
+    }
+    return ok;
+}
+
+/* Writes a file's bytes to stdout.  Returns 1 on success; 0 after printing
+ * why. */
+int copy_file_to_stdout(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: %s: cannot open: %s\n", program, path, strerror(errno));
+        return 0;
+    }
+    char buf[65536];
+    size_t n;
+    int ok = 1;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = fwrite(buf, 1, n, stdout) == n;
+    ok = !ferror(f) && fflush(stdout) == 0 && ok;
+    fclose(f);
+    if (!ok)
+        fprintf(stderr, "%s: writing to stdout failed: %s\n", program, strerror(errno));
+    return ok;
 }

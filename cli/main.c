@@ -56,11 +56,10 @@ static const char main_help[] =
     "Cross-matches social-assistance feeds and reports duplicate aid.\n"
     "\n"
     "Commands:\n"
-    "  reconcile CENTRE.ini --out DIR   match every feed, write findings, rejects, summary\n"
-    "  hash CENTRE.ini --feed NAME --out FILE\n"
-    "                                   agency side: replace raw IDs with tokens\n"
-    "  keygen --out FILE                create a new centre key (mode 0600)\n"
-    "  snapshot CENTRE.ini --out FILE   reconcile and save the run for questions\n"
+    "  reconcile CENTRE.ini -o DIR      match every feed, write findings, rejects, summary\n"
+    "  hash CENTRE.ini -f NAME -o FILE  agency side: replace raw IDs with tokens\n"
+    "  keygen -o FILE                   create a new centre key (mode 0600)\n"
+    "  snapshot CENTRE.ini -o FILE      reconcile and save the run for questions\n"
     "  match --snapshot FILE --rule 'RULE'\n"
     "                                   run ad-hoc rules over every record\n"
     "  person ID_OR_TOKEN --snapshot FILE\n"
@@ -71,50 +70,63 @@ static const char main_help[] =
     "                                   at the window: holdings, what a grant would raise\n"
     "  grant ID --item CODE --from DATE --amount YUAN --snapshot FILE\n"
     "                                   record a grant made at the window\n"
-    "  version                          print the version\n"
+    "  version                          print the version (also -V, --version)\n"
+    "  help COMMAND                     print a command's help (also COMMAND --help)\n"
     "\n"
-    "Run 'aidmatch COMMAND --help' for a command's options.\n";
+    "Options take their value as '--out DIR' or '--out=DIR'.  Short forms:\n"
+    "-o --out, -q --quiet, -j --threads, -s --snapshot, -p --previous, -f --feed,\n"
+    "-r --rule, -k --key, -c --centre, -h --help.  '-' is stdin or stdout where\n"
+    "a file is read or written (hash --in/--out, match --rules, --out of match,\n"
+    "person and explain).\n"
+    "\n"
+    "Exit status: 0 success, 1 the run failed (I/O), 2 usage, 3 configuration,\n"
+    "4 key, 5 precheck found a problem, 6 nothing found (person, explain).\n";
 
 static const char reconcile_help[] =
-    "Usage: aidmatch reconcile CENTRE.ini --out DIR [--previous DIR] [--run-date DATE]\n"
-    "                          [--threads N] [--snapshot FILE] [--quiet]\n"
+    "Usage: aidmatch reconcile CENTRE.ini -o DIR [-p DIR] [--run-date DATE]\n"
+    "                          [-j N] [-s FILE] [-q]\n"
     "\n"
     "Reads every feed the centre file declares, matches them, and writes\n"
     "DIR/findings.csv, DIR/rejects.csv, DIR/summary.json, DIR/suppressed.csv\n"
     "and DIR/report.html atomically.  A missing or unreadable feed fails the\n"
     "run: nothing is reconciled without it.\n"
     "\n"
-    "  --out DIR        output directory (created if absent)\n"
-    "  --previous DIR   the previous run's output directory (may be DIR itself):\n"
-    "                   adds DIR/delta.csv (new, persisting, resolved findings)\n"
-    "                   and feed drift to summary.json; a DIR that does not\n"
-    "                   exist yet is the first night: no previous run\n"
-    "  --run-date DATE  the date of this run, YYYY-MM-DD (default: today)\n"
-    "  --threads N      threads for matching (default: one per processor);\n"
-    "                   the findings are the same for any N\n"
-    "  --snapshot FILE  also save the run as a snapshot for match, person and\n"
-    "                   explain (aidmatch snapshot --help)\n"
-    "  --quiet          print nothing on success, and no progress\n";
+    "  -o, --out DIR        output directory (created if absent)\n"
+    "  -p, --previous DIR   the previous run's output directory (may be DIR\n"
+    "                       itself): adds DIR/delta.csv (new, persisting,\n"
+    "                       resolved findings) and feed drift to summary.json;\n"
+    "                       a DIR that does not exist yet is the first night\n"
+    "      --run-date DATE  the date of this run, YYYY-MM-DD (default: today)\n"
+    "  -j, --threads N      threads for matching (default: one per processor);\n"
+    "                       the findings are the same for any N\n"
+    "  -s, --snapshot FILE  also save the run as a snapshot for match, person and\n"
+    "                       explain (aidmatch help snapshot)\n"
+    "  -q, --quiet          print nothing on success, and no progress\n";
 
 static const char hash_help[] =
-    "Usage: aidmatch hash CENTRE.ini --feed NAME --out FILE [--in FILE] [--keep-name]\n"
+    "Usage: aidmatch hash CENTRE.ini -f NAME -o FILE [--in FILE] [--keep-name]\n"
     "\n"
     "Writes the feed NAME as UTF-8 CSV with its person and household ID\n"
     "columns replaced by keyed tokens and its name column dropped, so raw IDs\n"
     "never leave the agency.  Rows with unusable IDs are not written; they\n"
     "are counted on stderr by reason.\n"
     "\n"
-    "  --feed NAME   the [feed NAME] section describing the export\n"
-    "  --in FILE     read this file instead of the section's file\n"
-    "  --out FILE    where to write the tokenised CSV\n"
-    "  --keep-name   keep the name column\n";
+    "  -f, --feed NAME   the [feed NAME] section describing the export\n"
+    "      --in FILE     read this file instead of the section's file ('-': stdin)\n"
+    "  -o, --out FILE    where to write the tokenised CSV ('-': stdout)\n"
+    "      --keep-name   keep the name column\n";
 
 static const char keygen_help[] =
-    "Usage: aidmatch keygen --out FILE\n"
+    "Usage: aidmatch keygen -o FILE [--force]\n"
     "\n"
     "Creates a random 128-bit key as 32 hex digits, readable by its owner\n"
-    "only.  An existing file is never overwritten.\n";
-
+    "only, and prints its fingerprint, which agencies compare with theirs.\n"
+    "An existing file is not overwritten unless --force is given, and then\n"
+    "only if it is a key file: every feed tokenised under the old key must\n"
+    "then be tokenised again.\n"
+    "\n"
+    "  -o, --out FILE   the key file to create\n"
+    "      --force      replace an existing key file\n";
 
 /* Parses argv[2..]: options that take a value, flags, and positional
  * arguments, in any order.  Returns EXIT_OK or the usage error's code. */
@@ -374,10 +386,20 @@ static int cmd_hash(int argc, char **argv)
         am_ctx_free(ctx);
         return EXIT_CONFIG;
     }
+    /* '-' is stdin or stdout: the library reads and writes named files,
+     * so the bytes pass through temporary files of our own. */
+    char stdin_copy[4096] = "", stdout_copy[4096] = "";
+    if (in && strcmp(in, "-") == 0) {
+        if (!temp_file(stdin_copy, sizeof stdin_copy, 1)) {
+            am_ctx_free(ctx);
+            return EXIT_RUN_FAILED;
+        }
+        in = stdin_copy;
+    }
     /* --in is the user's path, relative to where they stand, whereas the
      * centre file's own paths are relative to the centre file. */
     char in_path[4096];
-    if (in && in[0] != '/') {
+    if (in && in[0] != '/' && !*stdin_copy) {
         char cwd[2048];
         if (!getcwd(cwd, sizeof cwd) ||
             (size_t)snprintf(in_path, sizeof in_path, "%s/%s", cwd, in) >= sizeof in_path) {
@@ -387,9 +409,32 @@ static int cmd_hash(int argc, char **argv)
         }
         in = in_path;
     }
+    const int to_stdout = strcmp(out, "-") == 0;
+    if (to_stdout && !temp_file(stdout_copy, sizeof stdout_copy, 0)) {
+        if (*stdin_copy)
+            unlink(stdin_copy);
+        am_ctx_free(ctx);
+        return EXIT_RUN_FAILED;
+    }
+    st = AM_OK;
     if ((in && (st = am_feed_set(feed, "file", in)) != AM_OK) ||
-        (st = am_tokenise_feed(feed, out, keep_name)) != AM_OK)
+        (st = am_tokenise_feed(feed, to_stdout ? stdout_copy : out, keep_name)) != AM_OK) {
+        if (*stdin_copy)
+            unlink(stdin_copy);
+        if (to_stdout)
+            unlink(stdout_copy);
         return fail(ctx, st);
+    }
+    if (*stdin_copy)
+        unlink(stdin_copy);
+    if (to_stdout) {
+        const int copied = copy_file_to_stdout(stdout_copy);
+        unlink(stdout_copy);
+        if (!copied) {
+            am_ctx_free(ctx);
+            return EXIT_RUN_FAILED;
+        }
+    }
     am_feed_stats s = {0};
     for (size_t i = 0; i < am_feed_count(ctx); i++)
         if (am_feed_stats_get(ctx, i, &s) == AM_OK && strcmp(s.name, feed_name) == 0)
@@ -412,19 +457,139 @@ static int cmd_keygen(int argc, char **argv)
         return EXIT_OK;
     }
     const char *out = NULL;
+    int force = 0;
     const value_option options[] = {{"--out", &out}, {NULL, NULL}};
-    const int rc = parse_args(argc, argv, options, NULL, NULL, NULL);
+    const int rc = parse_args(argc, argv, options, "--force", &force, NULL);
     if (rc != EXIT_OK)
         return rc;
     if (!out)
         return usage_error("keygen needs --out FILE", NULL);
+    am_ctx *ctx;
+    am_status st = am_ctx_new(&ctx);
+    if (st != AM_OK)
+        return fail(NULL, st);
+    struct stat sb;
+    if (lstat(out, &sb) == 0) {
+        /* Only a key file is replaced: anything else there is not ours. */
+        const int is_key = S_ISREG(sb.st_mode) && am_load_key_file(ctx, out) == AM_OK;
+        if (!force || !is_key) {
+            if (!is_key)
+                fprintf(stderr, "%s: %s already exists and is not a key file; not overwritten\n",
+                        program, out);
+            else
+                fprintf(stderr,
+                        "%s: %s already exists (a key, fingerprint %s); not overwritten.\n"
+                        "Feeds tokenised under it need it.  To replace it anyway, run "
+                        "'aidmatch keygen --out %s --force'\n",
+                        program, out, am_key_fingerprint(ctx), out);
+            am_ctx_free(ctx);
+            return EXIT_RUN_FAILED;
+        }
+        am_ctx_free(ctx);
+        if ((st = am_ctx_new(&ctx)) != AM_OK)
+            return fail(NULL, st);
+        if (unlink(out) != 0) {
+            fprintf(stderr, "%s: %s: cannot replace: %s\n", program, out, strerror(errno));
+            am_ctx_free(ctx);
+            return EXIT_RUN_FAILED;
+        }
+    }
     char msg[512];
-    const am_status st = am_generate_key_file(out, msg, sizeof msg);
+    st = am_generate_key_file(out, msg, sizeof msg);
     if (st != AM_OK) {
         fprintf(stderr, "%s: %s\n", program, msg);
+        am_ctx_free(ctx);
         return exit_code_for(st);
     }
+    if ((st = am_load_key_file(ctx, out)) != AM_OK)
+        return fail(ctx, st);
+    printf("%s: new key, fingerprint %s\n", out, am_key_fingerprint(ctx));
+    am_ctx_free(ctx);
     return EXIT_OK;
+}
+
+/* The short forms of the common options, as git, ripgrep and xsv have. */
+static struct {
+    char letter;
+    char name[12];
+} short_options[] = {
+    {'o', "--out"},   {'q', "--quiet"}, {'j', "--threads"}, {'s', "--snapshot"},
+    {'p', "--previous"}, {'f', "--feed"}, {'r', "--rule"},  {'k', "--key"},
+    {'c', "--centre"}, {'h', "--help"},
+};
+
+/* Rewrites the arguments after the command into the one form the commands
+ * parse: "--opt=value" becomes "--opt" "value", "-o" becomes "--out" and
+ * "-j4" "--threads" "4".  "-" and everything after "--" stay as they are.
+ * Returns a new argv (its strings point into the old one or into the
+ * array's own allocation), or NULL when out of memory. */
+static char **normalise_args(int argc, char **argv, int *out_argc)
+{
+    size_t bytes = 0;
+    for (int i = 0; i < argc; i++)
+        bytes += strlen(argv[i]) + 1;
+    char **out = malloc(sizeof *out * (size_t)(2 * argc + 1) + bytes);
+    if (!out)
+        return NULL;
+    char *store = (char *)(out + 2 * argc + 1);
+    int n = 0, options_end = 0;
+    for (int i = 0; i < argc; i++) {
+        char *a = argv[i];
+        if (i < 2 || options_end || a[0] != '-' || !a[1]) {
+            out[n++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            options_end = 1;
+            continue;
+        }
+        if (a[1] == '-') {
+            char *eq = strchr(a, '=');
+            if (!eq) {
+                out[n++] = a;
+                continue;
+            }
+            const size_t len = (size_t)(eq - a);
+            memcpy(store, a, len);
+            store[len] = '\0';
+            out[n++] = store;
+            store += len + 1;
+            out[n++] = eq + 1;
+            continue;
+        }
+        size_t k = 0;
+        while (k < sizeof short_options / sizeof *short_options &&
+               short_options[k].letter != a[1])
+            k++;
+        if (k == sizeof short_options / sizeof *short_options) {
+            out[n++] = a; /* the command reports it as unknown */
+            continue;
+        }
+        out[n++] = short_options[k].name;
+        if (a[2]) /* "-j4", "-o=DIR" */
+            out[n++] = a + 2 + (a[2] == '=');
+    }
+    out[n] = NULL;
+    *out_argc = n;
+    return out;
+}
+
+typedef int (*command_fn)(int argc, char **argv);
+
+static command_fn find_command(const char *name)
+{
+    static const struct {
+        const char *name;
+        command_fn fn;
+    } commands[] = {
+        {"reconcile", cmd_reconcile}, {"hash", cmd_hash},       {"keygen", cmd_keygen},
+        {"snapshot", cmd_snapshot},   {"match", cmd_match},     {"person", cmd_person},
+        {"explain", cmd_explain},     {"precheck", cmd_precheck}, {"grant", cmd_grant},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return commands[i].fn;
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -433,30 +598,31 @@ int main(int argc, char **argv)
         return usage_error("missing command", NULL);
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        if (strcmp(cmd, "help") == 0 && argc > 2) {
+            command_fn fn = find_command(argv[2]);
+            if (!fn)
+                return usage_error("no help for unknown command", argv[2]);
+            static char help_flag[] = "--help";
+            char *help_argv[] = {argv[0], argv[2], help_flag, NULL};
+            return fn(3, help_argv);
+        }
         fputs(main_help, stdout);
         return EXIT_OK;
     }
-    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
         printf("aidmatch %s (library %s)\n", AIDMATCH_VERSION_STRING, am_version(NULL));
         return EXIT_OK;
     }
-    if (strcmp(cmd, "reconcile") == 0)
-        return cmd_reconcile(argc, argv);
-    if (strcmp(cmd, "hash") == 0)
-        return cmd_hash(argc, argv);
-    if (strcmp(cmd, "keygen") == 0)
-        return cmd_keygen(argc, argv);
-    if (strcmp(cmd, "snapshot") == 0)
-        return cmd_snapshot(argc, argv);
-    if (strcmp(cmd, "match") == 0)
-        return cmd_match(argc, argv);
-    if (strcmp(cmd, "person") == 0)
-        return cmd_person(argc, argv);
-    if (strcmp(cmd, "explain") == 0)
-        return cmd_explain(argc, argv);
-    if (strcmp(cmd, "precheck") == 0)
-        return cmd_precheck(argc, argv);
-    if (strcmp(cmd, "grant") == 0)
-        return cmd_grant(argc, argv);
-    return usage_error("unknown command", cmd);
+    command_fn fn = find_command(cmd);
+    if (!fn)
+        return usage_error("unknown command", cmd);
+    int n;
+    char **args = normalise_args(argc, argv, &n);
+    if (!args) {
+        fprintf(stderr, "%s: out of memory\n", program);
+        return EXIT_RUN_FAILED;
+    }
+    const int rc = fn(n, args);
+    free(args);
+    return rc;
 }

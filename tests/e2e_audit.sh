@@ -124,7 +124,7 @@ if grep -q "$raw" "$work/err"; then fail "the resident ID was printed in an erro
 expect_exit 4 "$aidmatch" person "$raw" --snapshot "$snap" --key "$work/other.key"
 expect_exit 3 "$aidmatch" person 3202812017090402 --snapshot "$snap" --key "$work/sample/sample.key"
 grep -q "bad_length" "$work/err" || fail "a bad ID does not say why"
-expect_exit 1 "$aidmatch" person 0123456789abcdef0123456789abcdef --snapshot "$snap"
+expect_exit 6 "$aidmatch" person 0123456789abcdef0123456789abcdef --snapshot "$snap"
 
 # 7. explain: one finding of each kind, its rule as written, its evidence.
 for kind in DUPLICATE HOUSEHOLD_DUPLICATE CONFLICT MISSING AFTER_DEATH DISQUALIFIED; do
@@ -145,7 +145,7 @@ for kind in DUPLICATE HOUSEHOLD_DUPLICATE CONFLICT MISSING AFTER_DEATH DISQUALIF
     "$aidmatch" explain "$fid" --centre "$centre" --run-date $date --format jsonl >"$work/e2.jsonl"
     cmp -s "$work/e.jsonl" "$work/e2.jsonl" || fail "explain $kind differs between feeds and snapshot"
 done
-expect_exit 1 "$aidmatch" explain 0123456789abcdef0123456789abcdef --snapshot "$snap"
+expect_exit 6 "$aidmatch" explain 0123456789abcdef0123456789abcdef --snapshot "$snap"
 grep -q "no finding" "$work/err" || fail "an unknown finding id is not reported"
 expect_exit 3 "$aidmatch" explain not-a-finding --snapshot "$snap"
 

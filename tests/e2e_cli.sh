@@ -120,9 +120,61 @@ set +e
 "$aidmatch" reconcile "$centre" 2>/dev/null
 [ $? -eq 2 ] || fail "reconcile without --out must exit 2"
 set -e
-"$aidmatch" keygen --out "$work/new.key" || fail "keygen"
+"$aidmatch" keygen --out "$work/new.key" >"$work/keygen.out" || fail "keygen"
 [ "$(stat -c %a "$work/new.key")" = 600 ] || fail "keygen must create a 0600 key"
-if "$aidmatch" keygen --out "$work/new.key" 2>/dev/null; then fail "keygen overwrote a key"; fi
+grep -qE "^$work/new.key: new key, fingerprint [0-9a-f]{16}\$" "$work/keygen.out" ||
+    fail "keygen does not print the fingerprint"
+cp "$work/new.key" "$work/new.key.before"
+set +e
+"$aidmatch" keygen --out "$work/new.key" 2>"$work/err"
+code=$?
+set -e
+[ "$code" -eq 1 ] || fail "keygen over a key exited $code, expected 1"
+cmp -s "$work/new.key" "$work/new.key.before" || fail "keygen overwrote a key without --force"
+fp=$(sed -n 's/.*fingerprint \([0-9a-f]*\)$/\1/p' "$work/keygen.out")
+cat >"$work/expected.err" <<EOT
+aidmatch: $work/new.key already exists (a key, fingerprint $fp); not overwritten.
+Feeds tokenised under it need it.  To replace it anyway, run 'aidmatch keygen --out $work/new.key --force'
+EOT
+diff -u "$work/expected.err" "$work/err" || fail "keygen's refusal message"
+"$aidmatch" keygen -o "$work/new.key" --force >/dev/null || fail "keygen --force"
+if cmp -s "$work/new.key" "$work/new.key.before"; then fail "keygen --force kept the old key"; fi
+echo "not a key" >"$work/notes.txt"
+set +e
+"$aidmatch" keygen --out="$work/notes.txt" --force 2>"$work/err"
+code=$?
+set -e
+[ "$code" -eq 1 ] || fail "keygen --force over a non-key exited $code, expected 1"
+grep -qx "not a key" "$work/notes.txt" || fail "keygen --force replaced a file that is not a key"
+grep -q "is not a key file; not overwritten" "$work/err" || fail "keygen over a non-key: message"
+
+# 8. Habits of git, ripgrep and xsv: --opt=value, short forms, help CMD, '-'.
+"$aidmatch" reconcile "$centre" --out="$work/eq" -q -j1 || fail "--out=DIR -q -j1"
+cmp -s "$work/out/findings.csv" "$work/eq/findings.csv" || fail "--out=DIR gives other findings"
+"$aidmatch" reconcile -o "$work/short" --quiet --threads=2 "$centre" || fail "-o DIR --threads=2"
+cmp -s "$work/out/findings.csv" "$work/short/findings.csv" || fail "-o DIR gives other findings"
+"$aidmatch" -V | grep -q "^aidmatch " || fail "-V"
+for cmd in reconcile hash keygen snapshot match person explain precheck grant; do
+    "$aidmatch" help "$cmd" >"$work/h1" || fail "help $cmd"
+    "$aidmatch" "$cmd" -h >"$work/h2" || fail "$cmd -h"
+    grep -q "^Usage: aidmatch $cmd" "$work/h1" || fail "help $cmd prints another help"
+    cmp -s "$work/h1" "$work/h2" || fail "help $cmd and $cmd -h differ"
+done
+set +e
+"$aidmatch" help frobnicate 2>/dev/null
+[ $? -eq 2 ] || fail "help for an unknown command must exit 2"
+"$aidmatch" reconcile "$centre" -x 2>"$work/err"
+[ $? -eq 2 ] || fail "an unknown short option must exit 2"
+set -e
+grep -q "unknown option '-x'" "$work/err" || fail "an unknown short option is not named"
+"$aidmatch" hash "$centre" -f "$feed" -o - 2>/dev/null >"$work/tokens-stdout.csv" || fail "hash -o -"
+cmp -s "$work/tokens.csv" "$work/tokens-stdout.csv" || fail "hash -o - differs from hash --out FILE"
+[ ! -e ./- ] || fail "hash -o - wrote a file named -"
+feed_file=$(awk -v feed="$feed" '/^\[/ { inside = ($0 == "[feed " feed "]") }
+    inside && /^file *=/ { sub(/^file *= */, ""); print; exit }' "$centre")
+(cd "$work/sample" && "$aidmatch" hash "$centre" -f "$feed" --in - -o - <"$feed_file" 2>/dev/null) \
+    >"$work/tokens-stdin.csv" || fail "hash --in - -o -"
+cmp -s "$work/tokens.csv" "$work/tokens-stdin.csv" || fail "hash --in - differs from the feed's file"
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures e2e check(s) failed" >&2
