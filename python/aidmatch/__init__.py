@@ -14,12 +14,12 @@ docs/python.md describes the package; docs/reference.md the library.
 from .errors import (AbortedError, AidmatchError, FormatError, InputOutputError,
                      InvalidUseError, KeyMaterialError, LimitError, NoMemoryError)
 from .records import (DeltaRow, Explanation, FeedStats, Finding, Person, Progress, Record,
-                      Reject, Result, Review, Rule)
+                      Reject, Result, Review, Rule, SkippedOutcome)
 from .run import Feed, Run, Snapshot, generate_key_file, library_version
 
 __all__ = [
     "AbortedError", "AidmatchError", "DeltaRow", "Explanation", "Feed", "FeedStats", "Finding",
     "FormatError", "InputOutputError", "InvalidUseError", "KeyMaterialError", "LimitError",
     "NoMemoryError", "Person", "Progress", "Record", "Reject", "Result", "Review", "Rule", "Run",
-    "Snapshot", "generate_key_file", "library_version",
+    "SkippedOutcome", "Snapshot", "generate_key_file", "library_version",
 ]

@@ -120,11 +120,13 @@ am_status am_set_threads(am_ctx *ctx, unsigned threads);
 size_t am_finding_count(const am_ctx *ctx);
 am_status am_finding_get(const am_ctx *ctx, size_t i, am_finding *out);
 am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds);
+am_status am_set_csv_bom(am_ctx *ctx, int bom);
 am_status am_tokenise_feed(am_feed *feed, const char *out_path, int keep_name);
 am_feed *am_feed_find(am_ctx *ctx, const char *name);
 am_status am_set_run_date(am_ctx *ctx, const char *date);
 am_status am_set_drift_share(am_ctx *ctx, unsigned per_mille);
 am_status am_load_previous(am_ctx *ctx, const char *dir);
+const char *am_previous_missing(const am_ctx *ctx);
 typedef enum am_outcome {
     AM_OUTCOME_NONE = 0,
     AM_OUTCOME_CONFIRMED,
@@ -134,6 +136,9 @@ typedef enum am_outcome {
 } am_outcome;
 const char *am_outcome_name(am_outcome outcome);
 am_status am_load_outcomes(am_ctx *ctx, const char *path);
+size_t am_outcome_skipped_count(const am_ctx *ctx);
+am_status am_outcome_skipped_get(const am_ctx *ctx, size_t i, const char **file,
+                                        uint64_t *line, const char **reason);
 typedef enum am_change {
     AM_CHANGE_NEW = 0,
     AM_CHANGE_PERSISTING,

@@ -136,6 +136,14 @@ class DeltaRow:
 
 
 @dataclass(frozen=True)
+class SkippedOutcome:
+    """A row of an outcomes file that could not be read, and what was expected."""
+    file: str    # the file as named to load_outcomes
+    line: int
+    reason: str  # never the row's text
+
+
+@dataclass(frozen=True)
 class Progress:
     """Where ingestion is, as the progress callback receives it."""
     feed: str

@@ -18,7 +18,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Opti
 from ._lib import STATUS_NAMES, ffi, lib, raise_for, text
 from .errors import error_for
 from .records import (DeltaRow, Explanation, FeedStats, Finding, Person, Progress, Record,
-                      Reject, Result, Review, Rule, new_struct)
+                      Reject, Result, Review, Rule, SkippedOutcome, new_struct)
 
 if TYPE_CHECKING:
     import pandas
@@ -301,9 +301,31 @@ class Run(_Context):
         """Reads the previous run's outputs, for delta and suppression."""
         self._call(lib.am_load_previous, _path(directory))
 
+    @property
+    def previous_missing(self) -> Optional[str]:
+        """The directory load_previous was given when it did not exist yet
+        (the first night), else None."""
+        with self._lock:
+            missing = lib.am_previous_missing(self._live())
+            return None if missing == ffi.NULL else text(missing)
+
     def load_outcomes(self, path: PathLike) -> None:
-        """Loads caseworkers' outcomes (finding_id, outcome, date[, note])."""
+        """Loads caseworkers' outcomes (finding_id, outcome, date[, note]).
+        Rows that cannot be read are skipped: see skipped_outcomes()."""
         self._call(lib.am_load_outcomes, _path(path))
+
+    def skipped_outcomes(self) -> Iterator[SkippedOutcome]:
+        """The rows of the outcomes files loaded so far that were skipped."""
+        def make(ctx: Any, i: int) -> SkippedOutcome:
+            file, line, reason = ffi.new("char **"), ffi.new("uint64_t *"), ffi.new("char **")
+            raise_for(lib.am_outcome_skipped_get(ctx, i, file, line, reason), ctx)
+            return SkippedOutcome(file=text(file[0]), line=line[0], reason=text(reason[0]))
+        return self._items(lib.am_outcome_skipped_count, make)
+
+    def set_csv_bom(self, bom: bool) -> None:
+        """Whether the CSV files write_outputs writes open with a UTF-8 byte
+        order mark (the default, for Excel and WPS) or not."""
+        self._call(lib.am_set_csv_bom, int(bom))
 
     def add_feed(self, name: str, /, **spec: str) -> Feed:
         """Declares a feed in code; spec holds the keys of a [feed NAME]

@@ -206,3 +206,40 @@ def test_tokenise_writes_what_aidmatch_hash_writes(centre, tmp_path, keep_name):
     raw = (centre.parent / "psb_vehicles.csv").read_text(encoding="utf-8").splitlines()[1]
     raw_id = raw.split(",")[3]
     assert len(raw_id) == 18 and raw_id not in (tmp_path / "mine.csv").read_text(encoding="utf-8")
+
+
+def test_csv_bom_can_be_left_out(centre, tmp_path):
+    with aidmatch.Run(centre, run_date=RUN_DATE) as run:
+        run.set_csv_bom(False)
+        run.ingest()
+        run.reconcile()
+        run.write_outputs(tmp_path / "out")
+    expected = (EXPECTED / "findings.csv").read_bytes()
+    assert expected.startswith("\ufeff".encode())
+    assert (tmp_path / "out" / "findings.csv").read_bytes() == expected[3:]
+
+
+def test_a_previous_run_not_there_yet_is_the_first_night(centre, tmp_path):
+    with aidmatch.Run(centre, run_date=RUN_DATE) as run:
+        assert run.previous_missing is None
+        run.load_previous(tmp_path / "not yet")
+        assert run.previous_missing == str(tmp_path / "not yet")
+
+
+def test_outcomes_rows_that_cannot_be_read_are_listed_and_the_rest_apply(centre, tmp_path):
+    first = expected_rows("findings.csv")[0]["finding_id"]
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_text("finding_id,outcome,date\n"
+                        f"{first},confirmed,2026-01-02\n"
+                        f"{first},perhaps,2026-01-03\n", encoding="utf-8")
+    with aidmatch.Run(centre, run_date=RUN_DATE) as run:
+        run.load_outcomes(outcomes)
+        [skipped] = list(run.skipped_outcomes())
+        run.ingest()
+        run.reconcile()
+        run.review()
+        review = next(r for r in run.reviews() if r.finding_id == first)
+    assert (skipped.file, skipped.line) == (str(outcomes), 3)
+    assert skipped.reason == \
+        "outcome: expected confirmed, error_corrected or no_issue (属实, 已纠正 or 无问题)"
+    assert (review.outcome, review.outcome_date) == ("confirmed", datetime.date(2026, 1, 2))
