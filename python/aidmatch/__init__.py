@@ -13,13 +13,13 @@ docs/python.md describes the package; docs/reference.md the library.
 
 from .errors import (AbortedError, AidmatchError, FormatError, InputOutputError,
                      InvalidUseError, KeyMaterialError, LimitError, NoMemoryError)
-from .records import (DeltaRow, Explanation, FeedStats, Finding, Person, Progress, Record,
-                      Reject, Result, Review, Rule, SkippedOutcome)
-from .run import Feed, Run, Snapshot, generate_key_file, library_version
+from .records import (Check, DeltaRow, Explanation, FeedStats, Finding, Grant, MenuItem, Person,
+                      Progress, Record, Reject, Result, Review, Rule, SkippedOutcome)
+from .run import Feed, Run, Snapshot, Window, generate_key_file, library_version
 
 __all__ = [
-    "AbortedError", "AidmatchError", "DeltaRow", "Explanation", "Feed", "FeedStats", "Finding",
-    "FormatError", "InputOutputError", "InvalidUseError", "KeyMaterialError", "LimitError",
-    "NoMemoryError", "Person", "Progress", "Record", "Reject", "Result", "Review", "Rule", "Run",
-    "SkippedOutcome", "Snapshot", "generate_key_file", "library_version",
+    "AbortedError", "AidmatchError", "Check", "DeltaRow", "Explanation", "Feed", "FeedStats", "Finding",
+    "FormatError", "Grant", "InputOutputError", "InvalidUseError", "KeyMaterialError", "LimitError",
+    "MenuItem", "NoMemoryError", "Person", "Progress", "Record", "Reject", "Result", "Review", "Rule", "Run",
+    "SkippedOutcome", "Snapshot", "Window", "generate_key_file", "library_version",
 ]

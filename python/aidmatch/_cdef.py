@@ -240,4 +240,44 @@ typedef struct am_rule_info {
     const char *source;
 } am_rule_info;
 am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_info *out);
+typedef struct am_window am_window;
+am_status am_window_open(am_ctx *ctx, const char *journal, am_window **out);
+void am_window_close(am_window *window);
+typedef struct am_grant {
+    const char *item;
+    const char *agency;
+    const char *start;
+    const char *end;
+    int64_t amount_fen;
+} am_grant;
+typedef struct am_check_request {
+    const char *person;
+    const char *date;
+    const am_grant *grants;
+    size_t ngrants;
+} am_check_request;
+typedef struct am_check am_check;
+am_status am_window_check(am_window *window, const am_check_request *request,
+                                 am_check **out);
+am_status am_window_grant(am_window *window, const char *person, const am_grant *grant,
+                                 char *errmsg, size_t errmsg_len);
+void am_check_free(am_check *check);
+const char *am_check_errmsg(const am_check *check);
+const char *am_check_person(const am_check *check);
+uint64_t am_check_journal_ignored(const am_check *check);
+size_t am_check_holding_count(const am_check *check);
+am_status am_check_holding_get(const am_check *check, size_t i, am_record_info *out);
+size_t am_check_finding_count(const am_check *check);
+am_status am_check_finding_get(const am_check *check, size_t i, am_finding *out);
+typedef struct am_menu_item {
+    const char *item;
+    const char *name_zh;
+    const char *name_en;
+    const char *agency;
+    const char *unit;
+    const char *rule_id;
+    const char *policy_source;
+} am_menu_item;
+size_t am_check_menu_count(const am_check *check);
+am_status am_check_menu_get(const am_check *check, size_t i, am_menu_item *out);
 """

@@ -224,6 +224,52 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Grant:
+    """A grant proposed at the window (Window.check) or made (Window.grant)."""
+    item: str                    # item code of the catalogue
+    start: datetime.date         # the first day paid, or a one-off's day
+    end: Optional[datetime.date] = None  # None: a one-off's start, or the end
+                                         # of the month for a periodic item
+    agency: Optional[str] = None  # None: the item's own agency
+    amount_fen: int = 0
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An item a rule entitles the person or their household to on the
+    date of a check, which they do not hold then."""
+    item: str
+    name_zh: str
+    name_en: str
+    agency: str
+    unit: str           # "person" or "household"
+    rule_id: str        # the entitles rule
+    policy_source: str
+
+    @classmethod
+    def _from_c(cls, m: Any) -> "MenuItem":
+        return cls(item=text(m.item), name_zh=text(m.name_zh), name_en=text(m.name_en),
+                   agency=text(m.agency), unit=text(m.unit), rule_id=text(m.rule_id),
+                   policy_source=text(m.policy_source))
+
+
+@dataclass(frozen=True)
+class Check:
+    """The answer to Window.check: what the person and their household hold
+    on the date, the findings the proposed grants would raise, the menu."""
+    person: str                       # token
+    holdings: Tuple[Record, ...]
+    findings: Tuple[Finding, ...]     # evidence names a proposal "proposal/AGENCY:N"
+    menu: Tuple[MenuItem, ...]
+    journal_ignored: int              # journal lines cut short or failing their checksum
+
+    @property
+    def clear(self) -> bool:
+        """No finding would arise."""
+        return not self.findings
+
+
+@dataclass(frozen=True)
 class Explanation:
     """The answer to explain(): the finding with its evidence, and its rule."""
     result: Result

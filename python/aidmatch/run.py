@@ -9,6 +9,7 @@ threads run while a feed is read or the rules are matched.
 
 from __future__ import annotations
 
+import datetime
 import os
 import threading
 import weakref
@@ -17,8 +18,9 @@ from typing import (TYPE_CHECKING, Any, Callable, Iterable, Iterator, List, Opti
 
 from ._lib import STATUS_NAMES, ffi, lib, raise_for, text
 from .errors import error_for
-from .records import (DeltaRow, Explanation, FeedStats, Finding, Person, Progress, Record,
-                      Reject, Result, Review, Rule, SkippedOutcome, new_struct)
+from .records import (Check, DeltaRow, Explanation, FeedStats, Finding, Grant, MenuItem, Person,
+                      Progress, Record, Reject, Result, Review, Rule, SkippedOutcome,
+                      new_struct)
 
 if TYPE_CHECKING:
     import pandas
@@ -47,6 +49,7 @@ class _Context:
         # Frees the context even if close() is never called.
         self._finalizer = weakref.finalize(self, lib.am_ctx_free, self._ctx)
         self._generation = 0  # bumped whenever what the iterators read is replaced
+        self._lent = False  # a Window borrows the context while open
         self.set_threads(threads)
 
     # -- lifetime -----------------------------------------------------------
@@ -72,6 +75,8 @@ class _Context:
     def _live(self) -> Any:
         if self._ctx is None:
             raise ValueError("operation on a closed " + type(self).__name__)
+        if self._lent:
+            raise ValueError("the " + type(self).__name__ + " is lent to an open Window")
         return self._ctx
 
     def _call(self, fn: Callable[..., int], *args: Any) -> None:
@@ -469,6 +474,7 @@ class Snapshot(_Context):
 
     def __init__(self, path: PathLike, *, key_file: Optional[PathLike] = None,
                  centre: Optional[PathLike] = None, threads: int = 1) -> None:
+        self._window: Optional[Window] = None
         super().__init__(threads)
         try:
             if key_file is not None:
@@ -483,6 +489,131 @@ class Snapshot(_Context):
     def verify(self) -> None:
         """Verifies every checksum of the snapshot now (FormatError if not)."""
         self._call(lib.am_snapshot_verify)
+
+    def window(self, journal: Optional[PathLike] = None) -> "Window":
+        """Opens the window over this snapshot (verifying it whole first):
+        checks of one applicant at a time, and grants recorded in the
+        journal (default: the snapshot's path + ".journal").  The Snapshot
+        answers nothing else until the Window is closed."""
+        return Window(self, journal)
+
+    def close(self) -> None:
+        """Closes an open Window first, then as Run.close()."""
+        with self._lock:
+            if self._window is not None:
+                self._window.close()
+            super().close()
+
+
+class Window:
+    """The window over a snapshot: one applicant at a time.  Use as a
+    context manager, or close() it before using the Snapshot again."""
+
+    def __init__(self, snapshot: Snapshot, journal: Optional[PathLike]) -> None:
+        self._snapshot = snapshot
+        with snapshot._lock:
+            ctx = snapshot._live()
+            out = ffi.new("am_window **")
+            raise_for(lib.am_window_open(ctx, _path(journal) if journal is not None
+                                         else ffi.NULL, out), ctx)
+            self._window: Any = out[0]
+            self._finalizer = weakref.finalize(self, lib.am_window_close, self._window)
+            snapshot._lent = True
+            snapshot._window = self
+
+    def close(self) -> None:
+        """Closes the window; the Snapshot may be used again.  Twice does nothing."""
+        with self._snapshot._lock:
+            self._finalizer()
+            self._window = None
+            self._snapshot._lent = False
+            self._snapshot._window = None
+
+    def __enter__(self) -> "Window":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _live(self) -> Any:
+        if self._window is None:
+            raise ValueError("operation on a closed Window")
+        return self._window
+
+    def check(self, person: str, date: Union[str, datetime.date],
+              grants: Iterable[Grant] = ()) -> Check:
+        """Checks one person (a token, or a raw resident ID hashed with the
+        snapshot's key and never kept) on date, with the proposed grants."""
+        keep: List[Any] = []
+        proposed = list(grants)
+        array = ffi.new("am_grant[]", max(1, len(proposed)))
+        for slot, grant in zip(array, proposed):
+            _fill_grant(slot, grant, keep)
+        request = ffi.new("am_check_request *")
+        request.person = _cstr(person, keep)
+        request.date = _cstr(str(date), keep)
+        request.grants = array
+        request.ngrants = len(proposed)
+        out = ffi.new("am_check **")
+        with self._snapshot._lock:
+            status = lib.am_window_check(self._live(), request, out)
+            try:
+                return self._answer(status, out[0])
+            finally:
+                lib.am_check_free(out[0])  # NULL is accepted
+
+    def _answer(self, status: int, check: Any) -> Check:
+        if status != lib.AM_OK:
+            message = text(lib.am_check_errmsg(check)) if check != ffi.NULL else \
+                text(lib.am_errmsg(self._snapshot._ctx))
+            raise error_for(status, STATUS_NAMES.get(status, f"status {status}"),
+                            message or text(lib.am_strerror(status)))
+        record = new_struct("am_record_info")
+        holdings = []
+        for i in range(lib.am_check_holding_count(check)):
+            raise_for(lib.am_check_holding_get(check, i, record), None)
+            holdings.append(Record._from_c(record))
+        finding = new_struct("am_finding")
+        findings = []
+        for i in range(lib.am_check_finding_count(check)):
+            raise_for(lib.am_check_finding_get(check, i, finding), None)
+            findings.append(Finding._from_c(finding))
+        item = new_struct("am_menu_item")
+        menu = []
+        for i in range(lib.am_check_menu_count(check)):
+            raise_for(lib.am_check_menu_get(check, i, item), None)
+            menu.append(MenuItem._from_c(item))
+        return Check(person=text(lib.am_check_person(check)), holdings=tuple(holdings),
+                     findings=tuple(findings), menu=tuple(menu),
+                     journal_ignored=lib.am_check_journal_ignored(check))
+
+    def grant(self, person: str, grant: Grant) -> None:
+        """Records a grant made at the window in the journal, so that every
+        later check, in any process, sees it."""
+        keep: List[Any] = []
+        slot = ffi.new("am_grant *")
+        _fill_grant(slot, grant, keep)
+        message = ffi.new("char[]", 512)
+        with self._snapshot._lock:
+            status = lib.am_window_grant(self._live(), _cstr(person, keep), slot, message,
+                                         len(message))
+        if status != lib.AM_OK:
+            raise error_for(status, STATUS_NAMES.get(status, f"status {status}"),
+                            text(message) or text(lib.am_strerror(status)))
+
+
+def _cstr(value: str, keep: List[Any]) -> Any:
+    buf = ffi.new("char[]", _utf8(value))
+    keep.append(buf)
+    return buf
+
+
+def _fill_grant(slot: Any, grant: Grant, keep: List[Any]) -> None:
+    slot.item = _cstr(grant.item, keep)
+    slot.agency = _cstr(grant.agency, keep) if grant.agency else ffi.NULL
+    slot.start = _cstr(str(grant.start), keep)
+    slot.end = _cstr(str(grant.end), keep) if grant.end else ffi.NULL
+    slot.amount_fen = grant.amount_fen
 
 
 def _frame(rows: Iterable[Any], cls: type) -> "pandas.DataFrame":
