@@ -120,7 +120,7 @@ if cat "$work/r1.csv" "$work/r1.err" | grep -q "$raw"; then fail "the resident I
 expect_exit 4 "$aidmatch" person "$raw" --snapshot "$snap"
 grep -q -- "--key" "$work/err" || fail "a missing key does not say how to give one"
 if grep -q "$raw" "$work/err"; then fail "the resident ID was printed in an error"; fi
-"$aidmatch" keygen --out "$work/other.key"
+"$aidmatch" keygen --out "$work/other.key" >/dev/null
 expect_exit 4 "$aidmatch" person "$raw" --snapshot "$snap" --key "$work/other.key"
 expect_exit 3 "$aidmatch" person 3202812017090402 --snapshot "$snap" --key "$work/sample/sample.key"
 grep -q "bad_length" "$work/err" || fail "a bad ID does not say why"

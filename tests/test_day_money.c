@@ -102,6 +102,98 @@ START_TEST(month_parsing)
 }
 END_TEST
 
+START_TEST(date_patterns)
+{
+    static const struct {
+        const char *formats, *text;
+        int ok;
+        const char *first, *last;
+    } cases[] = {
+        {"%Y年%m月%d日", "2025年1月1日", 1, "2025-01-01", "2025-01-01"},
+        {"%Y年%m月%d日", "2025年12月31日", 1, "2025-12-31", "2025-12-31"},
+        {"%Y年%m月%d日", "2025年2月29日", 0, NULL, NULL},
+        {"%Y年%m月%d日", "2025年1月1", 0, NULL, NULL},
+        {"%Y年%m月%d日", "2025-01-01", 0, NULL, NULL},
+        {"%Y-%m-%d %H:%M:%S", "2025-01-01 00:00:00", 1, "2025-01-01", "2025-01-01"},
+        {"%Y-%m-%d %H:%M:%S", "2025-01-01 23:59:59", 1, "2025-01-01", "2025-01-01"},
+        {"%Y-%m-%d %H:%M:%S", "2025-01-01 24:00:00", 0, NULL, NULL},
+        {"%Y-%m-%d %H:%M:%S", "2025-01-01 12:60:00", 0, NULL, NULL},
+        {"%Y-%m-%d %H:%M:%S", "2025-01-01", 0, NULL, NULL},
+        {"%d/%m/%Y", "01/03/2025", 1, "2025-03-01", "2025-03-01"},
+        {"%d/%m/%Y", "1/3/2025", 1, "2025-03-01", "2025-03-01"},
+        {"%d/%m/%Y", "31/04/2025", 0, NULL, NULL},
+        {"%d/%m/%Y", "01/03/25", 0, NULL, NULL},
+        {"%Y%m", "202504", 1, "2025-04-01", "2025-04-30"},
+        {"%Y%m", "202402", 1, "2024-02-01", "2024-02-29"},
+        {"%Y%m", "202513", 0, NULL, NULL},
+        {"%Y年%m月", "2025年4月", 1, "2025-04-01", "2025-04-30"},
+        {"%Y年%m月", "2025年04月", 1, "2025-04-01", "2025-04-30"},
+        {"%Y年%m月", "2025年4月1日", 0, NULL, NULL},
+        {"100%% %Y-%m-%d", "100% 2025-01-02", 1, "2025-01-02", "2025-01-02"},
+        /* a list: the first format that reads the text wins */
+        {"%Y年%m月%d日 | %Y-%m-%d %H:%M:%S | auto", "2025-01-05 08:30:00", 1, "2025-01-05",
+         "2025-01-05"},
+        {"%Y年%m月%d日 | %Y-%m-%d %H:%M:%S | auto", "2025/1/5", 1, "2025-01-05", "2025-01-05"},
+        {"%Y年%m月%d日 | %Y-%m-%d %H:%M:%S | auto", "2025年1月5日", 1, "2025-01-05",
+         "2025-01-05"},
+        {"%Y年%m月%d日 | %Y-%m-%d %H:%M:%S | auto", "5/1/2025", 0, NULL, NULL},
+        {"excel | %Y年%m月", "45658", 1, "2025-01-01", "2025-01-01"},
+        {"excel | %Y年%m月", "2025年1月", 1, "2025-01-01", "2025-01-31"},
+        /* edges: the calendar's limits, digits past a field's width */
+        {"%Y-%m-%d", "1800-01-01", 1, "1800-01-01", "1800-01-01"},
+        {"%Y-%m-%d", "2200-12-31", 1, "2200-12-31", "2200-12-31"},
+        {"%Y-%m-%d", "1799-12-31", 0, NULL, NULL},
+        {"%Y-%m-%d", "2201-01-01", 0, NULL, NULL},
+        {"%Y-%m-%d", "9223372036854775807-01-01", 0, NULL, NULL},
+        {"%Y-%m-%d", "2025-001-01", 0, NULL, NULL},
+        {"%Y-%m-%d", "2025-01-01x", 0, NULL, NULL},
+        {"%Y-%m-%d", "", 0, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        am_date_formats f;
+        char why[160] = "";
+        ck_assert_msg(am_date_formats_parse(cases[i].formats, &f, why, sizeof why), "case %zu: %s",
+                      i, why);
+        int32_t first = 0, last = 0;
+        const int ok =
+            am_day_parse_formats(&f, cases[i].text, strlen(cases[i].text), &first, &last);
+        ck_assert_msg(ok == cases[i].ok, "case %zu '%s'", i, cases[i].text);
+        if (ok) {
+            char a[11], b[11];
+            am_day_format(first, a);
+            am_day_format(last, b);
+            ck_assert_str_eq(a, cases[i].first);
+            ck_assert_str_eq(b, cases[i].last);
+        }
+    }
+}
+END_TEST
+
+START_TEST(date_format_mistakes)
+{
+    static const struct {
+        const char *formats, *why;
+    } cases[] = {
+        {"yyyy-mm-dd", "'yyyy-mm-dd': auto, excel, or a pattern such as %Y-%m-%d or %Y年%m月%d日"},
+        {"%Y-%m-%e", "'%Y-%m-%e': %e is not a conversion (use %Y %m %d %H %M %S)"},
+        {"%Y-%d", "'%Y-%d': a pattern needs at least %Y and %m"},
+        {"%Y-%m-%d-%d", "'%Y-%m-%d-%d': %d twice"},
+        {"%Y-%m-%d |", "an empty format (formats are separated by '|')"},
+        {"", "an empty format (formats are separated by '|')"},
+        {"auto|auto|auto|auto|auto|auto|auto|auto|auto", "at most 8 formats"},
+        {"%Y-%m-%d..............................................................",
+         "a format of at most 63 bytes"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        am_date_formats f;
+        char why[160] = "";
+        ck_assert_msg(!am_date_formats_parse(cases[i].formats, &f, why, sizeof why), "case %zu",
+                      i);
+        ck_assert_str_eq(why, cases[i].why);
+    }
+}
+END_TEST
+
 START_TEST(money_parsing)
 {
     static const struct {
@@ -173,6 +265,8 @@ int main(void)
     tcase_add_test(tc, every_day_round_trips);
     tcase_add_test(tc, date_parsing);
     tcase_add_test(tc, month_parsing);
+    tcase_add_test(tc, date_patterns);
+    tcase_add_test(tc, date_format_mistakes);
     tcase_add_test(tc, money_parsing);
     tcase_add_test(tc, money_formatting_and_prorating);
     suite_add_tcase(s, tc);

@@ -62,6 +62,94 @@ static const struct {
     {"\"11010519491231002X\",\"H1\",\"王, 五\",urban,\"1,100.00\",2025-01-01,2025-01-31", -1},
 };
 
+/* Dates and amounts as agencies write them: date_format patterns tried in
+ * order, amount_unit and thousands; and what a reject then expects. */
+START_TEST(dates_and_amounts_as_agencies_write_them)
+{
+    static const char *const keys[][2] = {
+        {"agency", "MCA"}, {"item", "DIBAO_URBAN"}, {"person_id", "id"}, {"amount", "amount"},
+        {"start", "from"}, {"end", "to"},
+        {"date_format", "%Y年%m月%d日 | %Y-%m-%d %H:%M:%S | %d/%m/%Y | %Y年%m月 | %Y%m"},
+        {"amount_unit", "元"}, {"thousands", "，"}, {NULL, NULL}};
+    static const struct {
+        const char *row;
+        int reason; /* -1: ingested */
+        const char *detail;
+    } rows[] = {
+        {"11010519491231002X,870元,2025年1月1日,2025年1月31日", -1, NULL},
+        {"11010519491231002X,870.50 元,2025-02-01 00:00:00,2025-02-28 23:59:59", -1, NULL},
+        {"11010519491231002X,1，200.00元,01/03/2025,31/03/2025", -1, NULL},
+        {"11010519491231002X,870,2025年4月,2025年4月", -1, NULL},
+        {"11010519491231002X,870,202505,202506", -1, NULL},
+        {"11010519491231002X,870元,2025-01-01,2025-01-31", AM_REJECT_BAD_DATE,
+         "column 'from': expected a real date as %Y年%m月%d日, %Y-%m-%d %H:%M:%S, %d/%m/%Y, "
+         "%Y年%m月 or %Y%m"},
+        {"11010519491231002X,\"1,200元\",2025年1月1日,2025年1月31日", AM_REJECT_BAD_AMOUNT,
+         "column 'amount': expected yuan with at most two decimals, e.g. 1234.50, with or "
+         "without the feed's amount_unit"},
+        {"11010519491231002X,元,2025年1月1日,2025年1月31日", AM_REJECT_BAD_AMOUNT,
+         "column 'amount': expected yuan with at most two decimals, e.g. 1234.50, with or "
+         "without the feed's amount_unit"},
+        {"11010519491231002X,870元元,2025年1月1日,2025年1月31日", AM_REJECT_BAD_AMOUNT, NULL},
+        {"11010519491231002X,-5元,2025年1月1日,2025年1月31日", AM_REJECT_NEGATIVE_AMOUNT, NULL},
+        /* INT64 edges: INT64_MAX fen and beyond are absurd, never wrapped */
+        {"11010519491231002X,92，233，720，368，547，758.07元,2025年1月1日,2025年1月31日",
+         AM_REJECT_ABSURD_AMOUNT, NULL},
+        {"11010519491231002X,9223372036854775808元,2025年1月1日,2025年1月31日",
+         AM_REJECT_ABSURD_AMOUNT, NULL},
+        {"11010519491231002X,870元,2025年4月,2025年3月", AM_REJECT_END_BEFORE_START, NULL},
+        {"11010519491231002X,870元,2025年2月30日,2025年3月31日", AM_REJECT_BAD_DATE, NULL},
+    };
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, keys);
+    char csv[4096] = "id,amount,from,to\n";
+    const size_t n = sizeof rows / sizeof *rows;
+    for (size_t i = 0; i < n; i++) {
+        strcat(csv, rows[i].row);
+        strcat(csv, "\n");
+    }
+    ck_assert_msg(am_feed_ingest_buffer(feed, csv, strlen(csv)) == AM_OK, "%s", am_errmsg(ctx));
+    am_feed_stats s;
+    ck_assert_int_eq(am_feed_stats_get(ctx, 0, &s), AM_OK);
+    ck_assert_uint_eq(s.rows_read, n);
+    size_t next = 0, ingested = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].reason < 0) {
+            ingested++;
+            continue;
+        }
+        am_reject_row r;
+        ck_assert_int_eq(am_reject_get(ctx, next++, &r), AM_OK);
+        ck_assert_msg(r.line == i + 2, "row %zu: reject at line %llu", i,
+                      (unsigned long long)r.line);
+        ck_assert_msg((int)r.reason == rows[i].reason, "row %zu: %s (%s)", i,
+                      am_reject_name(r.reason), r.detail);
+        if (rows[i].detail)
+            ck_assert_str_eq(r.detail, rows[i].detail);
+    }
+    ck_assert_uint_eq(s.rows_ingested, ingested);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(amount_options_are_checked)
+{
+    am_ctx *ctx = new_ctx();
+    am_feed *feed;
+    ck_assert_int_eq(am_feed_new(ctx, "f", &feed), AM_OK);
+    ck_assert_int_eq(am_feed_set(feed, "thousands", "."), AM_ERR_FORMAT);
+    ck_assert_str_eq(am_errmsg(ctx),
+                     "feed f: thousands: expected , (the default), ，, space, ' or none");
+    ck_assert_int_eq(am_feed_set(feed, "amount_unit", "1元"), AM_ERR_FORMAT);
+    ck_assert_int_eq(am_feed_set(feed, "date_format", "YYYY年MM月"), AM_ERR_FORMAT);
+    ck_assert_str_eq(am_errmsg(ctx), "feed f: date_format: 'YYYY年MM月': auto, excel, or a "
+                                     "pattern such as %Y-%m-%d or %Y年%m月%d日");
+    ck_assert_int_eq(am_feed_set(feed, "thousands", "none"), AM_OK);
+    ck_assert_int_eq(am_feed_set(feed, "amount_unit", "圆"), AM_OK);
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(payment_rows_land_in_one_place)
 {
     am_ctx *ctx = new_ctx();
@@ -296,6 +384,8 @@ int main(void)
     Suite *s = suite_create("ingest");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, payment_rows_land_in_one_place);
+    tcase_add_test(tc, dates_and_amounts_as_agencies_write_them);
+    tcase_add_test(tc, amount_options_are_checked);
     tcase_add_test(tc, registry_values_and_open_periods);
     tcase_add_test(tc, tokenised_feeds_check_tokens);
     tcase_add_test(tc, encoding_and_nul_rows_are_rejected);

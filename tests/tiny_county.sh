@@ -22,7 +22,7 @@ make_county() { # DIR AIDMATCH
     root=${AM_SOURCE_ROOT:?}
     mkdir -p "$county"
     cp -r "$root/data/catalogue" "$root/data/rules" "$county/"
-    "$bin" keygen --out "$county/tiny.key"
+    "$bin" keygen --out "$county/tiny.key" >/dev/null
 
     cat >"$county/mca_tekun.csv" <<EOF
 身份证号,姓名,金额,开始日期,结束日期

@@ -7,6 +7,9 @@
  */
 #include "common/day.h"
 
+#include <stdio.h>
+#include <string.h>
+
 static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 static int days_in_month(int y, int m)
@@ -145,4 +148,148 @@ int am_month_parse(const char *s, size_t len, int32_t *first, int32_t *last)
         return 0;
     *last = am_day_from_ymd(y, m, days_in_month(y, m), &ok);
     return ok;
+}
+
+/* Checks one pattern: known conversions, a year and a month, a day only
+ * with a month. */
+static int check_pattern(const char *p, char *why, size_t why_size)
+{
+    int seen[128] = {0};
+    for (const char *c = p; *c; c++) {
+        if (*c != '%')
+            continue;
+        const char conv = *++c;
+        if (!conv || !strchr("YmdHMS%", conv)) {
+            snprintf(why, why_size, "'%s': %%%c is not a conversion (use %%Y %%m %%d %%H %%M %%S)",
+                     p, conv ? conv : ' ');
+            return 0;
+        }
+        if (conv != '%' && seen[(unsigned char)conv]++) {
+            snprintf(why, why_size, "'%s': %%%c twice", p, conv);
+            return 0;
+        }
+    }
+    if (!seen['Y'] || !seen['m']) {
+        snprintf(why, why_size, "'%s': a pattern needs at least %%Y and %%m", p);
+        return 0;
+    }
+    return 1;
+}
+
+int am_date_formats_parse(const char *text, am_date_formats *out, char *why, size_t why_size)
+{
+    memset(out, 0, sizeof *out);
+    const char *p = text;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *end = strchr(p, '|');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (len == 0) {
+            snprintf(why, why_size, "an empty format (formats are separated by '|')");
+            return 0;
+        }
+        if (out->n == AM_DATE_FORMATS_MAX) {
+            snprintf(why, why_size, "at most %d formats", AM_DATE_FORMATS_MAX);
+            return 0;
+        }
+        if (len >= AM_DATE_PATTERN_MAX) {
+            snprintf(why, why_size, "a format of at most %d bytes", AM_DATE_PATTERN_MAX - 1);
+            return 0;
+        }
+        memcpy(out->f[out->n].pattern, p, len);
+        out->f[out->n].pattern[len] = '\0';
+        const char *pattern = out->f[out->n].pattern;
+        if (strcmp(pattern, "auto") == 0)
+            out->f[out->n].kind = AM_DATE_AUTO;
+        else if (strcmp(pattern, "excel") == 0)
+            out->f[out->n].kind = AM_DATE_EXCEL;
+        else if (!strchr(pattern, '%')) {
+            snprintf(why, why_size,
+                     "'%s': auto, excel, or a pattern such as %%Y-%%m-%%d or %%Y年%%m月%%d日",
+                     pattern);
+            return 0;
+        } else if (!check_pattern(pattern, why, why_size))
+            return 0;
+        else
+            out->f[out->n].kind = AM_DATE_PATTERN;
+        out->n++;
+        if (!end)
+            return 1;
+        p = end + 1;
+    }
+}
+
+/* Reads s with one pattern (checked by check_pattern). */
+static int parse_pattern(const char *pattern, const char *s, size_t len, int32_t *first,
+                         int32_t *last)
+{
+    int y = -1, m = -1, d = -1, ok;
+    size_t pos = 0;
+    for (const char *c = pattern; *c; c++) {
+        if (*c != '%' || c[1] == '%') {
+            c += *c == '%';
+            if (pos >= len || s[pos] != *c)
+                return 0;
+            pos++;
+            continue;
+        }
+        const char conv = *++c;
+        const int v = read_number(s, len, &pos, conv == 'Y' ? 4 : 2);
+        if (v < 0)
+            return 0;
+        switch (conv) {
+        case 'Y':
+            y = v;
+            break;
+        case 'm':
+            m = v;
+            break;
+        case 'd':
+            d = v;
+            break;
+        case 'H':
+            if (v > 23)
+                return 0;
+            break;
+        default: /* M, S */
+            if (v > 59)
+                return 0;
+            break;
+        }
+    }
+    if (pos != len || y < 1000)
+        return 0;
+    if (d >= 0) {
+        *first = *last = am_day_from_ymd(y, m, d, &ok);
+        return ok;
+    }
+    *first = am_day_from_ymd(y, m, 1, &ok);
+    if (!ok)
+        return 0;
+    *last = am_day_from_ymd(y, m, days_in_month(y, m), &ok);
+    return ok;
+}
+
+int am_day_parse_formats(const am_date_formats *formats, const char *s, size_t len,
+                         int32_t *first, int32_t *last)
+{
+    if (formats->n == 0) {
+        if (!am_day_parse(s, len, AM_DATE_AUTO, first))
+            return 0;
+        *last = *first;
+        return 1;
+    }
+    for (unsigned i = 0; i < formats->n; i++) {
+        if (formats->f[i].kind == AM_DATE_PATTERN) {
+            if (parse_pattern(formats->f[i].pattern, s, len, first, last))
+                return 1;
+        } else if (am_day_parse(s, len, formats->f[i].kind, first)) {
+            *last = *first;
+            return 1;
+        }
+    }
+    return 0;
 }

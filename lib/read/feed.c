@@ -53,6 +53,7 @@ am_status am_feed_new(am_ctx *ctx, const char *name, am_feed **out)
     feed->agency = -1;
     feed->code_constant = -1;
     feed->max_amount_fen = DEFAULT_MAX_AMOUNT_FEN;
+    strcpy(feed->thousands, ",");
     ctx->feeds[ctx->nfeeds++] = feed;
     *out = feed;
     return AM_OK;
@@ -241,13 +242,28 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
         return AM_OK;
     }
     if (strcmp(key, "date_format") == 0) {
-        if (strcmp(value, "auto") == 0)
-            feed->date_format = AM_DATE_AUTO;
-        else if (strcmp(value, "excel") == 0)
-            feed->date_format = AM_DATE_EXCEL;
-        else
-            return bad_value(feed, key, "auto or excel");
+        char why[160];
+        if (!am_date_formats_parse(value, &feed->date_formats, why, sizeof why))
+            return am_fail(&feed->ctx->err, AM_ERR_FORMAT, "feed %s: date_format: %s", feed->name,
+                           why);
         return AM_OK;
+    }
+    if (strcmp(key, "amount_unit") == 0) {
+        if (strlen(value) >= sizeof feed->amount_unit || strpbrk(value, "0123456789.,+-"))
+            return bad_value(feed, key, "the unit written after amounts, such as 元");
+        strcpy(feed->amount_unit, value);
+        return AM_OK;
+    }
+    if (strcmp(key, "thousands") == 0) {
+        /* The marks that cannot be mistaken for the decimal point. */
+        static const char *const marks[][2] = {
+            {",", ","}, {"，", "，"}, {"space", " "}, {"'", "'"}, {"none", ""}};
+        for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+            if (strcmp(value, marks[i][0]) == 0) {
+                strcpy(feed->thousands, marks[i][1]);
+                return AM_OK;
+            }
+        return bad_value(feed, key, ", (the default), ，, space, ' or none");
     }
     if (strcmp(key, "max_amount") == 0) {
         int64_t fen;

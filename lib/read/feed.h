@@ -45,7 +45,9 @@ struct am_feed {
     int ids_tokenised;
     char *key_fingerprint; /* required with ids = token */
     am_reader_opts reader;
-    am_date_format date_format;
+    am_date_formats date_formats; /* date_format = ; n == 0: auto */
+    char amount_unit[16];          /* amount_unit = : a suffix dropped from amounts, "" none */
+    char thousands[8];             /* thousands = : the grouping mark, "" none (default ",") */
     char *column[AM_COL__COUNT]; /* header names; NULL when not mapped */
     char *code_text;             /* item = / fact = as written */
     char *code_map_text;         /* item_map = / fact_map = as written */

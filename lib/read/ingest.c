@@ -261,8 +261,27 @@ static int parse_code(const am_row_mapper *st, const am_text_row *row, am_record
                   "value not in the feed's map");
 }
 
+/* What a bad date was expected to look like: the feed's formats. */
+static const char *expected_date(const am_feed *feed, char *buf, size_t size)
+{
+    const am_date_formats *f = &feed->date_formats;
+    if (f->n == 0)
+        return "expected a real date as YYYY-MM-DD, YYYYMMDD or YYYY/M/D";
+    size_t used = (size_t)snprintf(buf, size, "expected a real date as ");
+    for (unsigned i = 0; i < f->n && used < size; i++) {
+        const char *what = f->f[i].kind == AM_DATE_EXCEL  ? "an Excel serial day number"
+                           : f->f[i].kind == AM_DATE_AUTO ? "YYYY-MM-DD, YYYYMMDD or YYYY/M/D"
+                                                          : f->f[i].pattern;
+        used += (size_t)snprintf(buf + used, size - used, "%s%s",
+                                 i == 0 ? "" : i + 1 == f->n ? " or " : ", ", what);
+    }
+    return buf;
+}
+
+/* A day of a period: the first day a month pattern covers, or with last
+ * (the end of a period) its last. */
 static int parse_day(const am_row_mapper *st, const am_text_row *row, am_column c, int required,
-                     int32_t *day, int *present, row_outcome *out)
+                     int last, int32_t *day, int *present, row_outcome *out)
 {
     const am_feed *feed = st->feed;
     const char *text;
@@ -270,11 +289,13 @@ static int parse_day(const am_row_mapper *st, const am_text_row *row, am_column 
     *present = len > 0;
     if (len == 0)
         return required ? reject(out, AM_REJECT_MISSING_DATE, feed->column[c], "empty") : 1;
-    if (!am_day_parse(text, len, feed->date_format, day))
+    int32_t first_day, last_day;
+    if (!am_day_parse_formats(&feed->date_formats, text, len, &first_day, &last_day)) {
+        char expected[AM_DATE_FORMATS_MAX * (AM_DATE_PATTERN_MAX + 4) + 64];
         return reject(out, AM_REJECT_BAD_DATE, feed->column[c],
-                      feed->date_format == AM_DATE_EXCEL
-                          ? "expected an Excel serial day number"
-                          : "expected a real date as YYYY-MM-DD, YYYYMMDD or YYYY/M/D");
+                      expected_date(feed, expected, sizeof expected));
+    }
+    *day = last ? last_day : first_day;
     return 1;
 }
 
@@ -295,18 +316,25 @@ static int parse_period(const am_row_mapper *st, const am_text_row *row, am_reco
                             "expected a month as YYYYMM or YYYY-MM");
     }
     if (feed->column[AM_COL_DATE]) {
-        if (!parse_day(st, row, AM_COL_DATE, 1, &rec->start, &present, out))
-            return 0;
-        rec->end = rec->start;
+        const char *text;
+        const size_t len = column_text(st, row, AM_COL_DATE, &text);
+        if (len == 0)
+            return reject(out, AM_REJECT_MISSING_DATE, feed->column[AM_COL_DATE], "empty");
+        /* A month pattern in a one-day column covers the whole month. */
+        if (!am_day_parse_formats(&feed->date_formats, text, len, &rec->start, &rec->end)) {
+            char expected[AM_DATE_FORMATS_MAX * (AM_DATE_PATTERN_MAX + 4) + 64];
+            return reject(out, AM_REJECT_BAD_DATE, feed->column[AM_COL_DATE],
+                          expected_date(feed, expected, sizeof expected));
+        }
         return 1;
     }
     /* Registry facts may have been in force since before records began,
      * and may still be: an empty start or end is open. */
-    if (!parse_day(st, row, AM_COL_START, payments, &rec->start, &present, out))
+    if (!parse_day(st, row, AM_COL_START, payments, 0, &rec->start, &present, out))
         return 0;
     if (!present)
         rec->start = AM_DAY_EVER;
-    if (!parse_day(st, row, AM_COL_END, payments, &rec->end, &present, out))
+    if (!parse_day(st, row, AM_COL_END, payments, 1, &rec->end, &present, out))
         return 0;
     if (!present)
         rec->end = AM_DAY_OPEN;
@@ -314,6 +342,36 @@ static int parse_period(const am_row_mapper *st, const am_text_row *row, am_reco
         return reject(out, AM_REJECT_END_BEFORE_START, feed->column[AM_COL_END],
                       "the period ends before it starts");
     return 1;
+}
+
+/* The amount as am_money_parse reads it: the feed's unit dropped from
+ * its end, its thousands mark written as ','.  Returns the length, or 0
+ * when the text cannot be an amount of this feed (a ',' where the feed
+ * declares another mark or none, or longer than out). */
+static size_t normalise_amount(const am_feed *feed, const char *text, size_t len, char *out,
+                               size_t size)
+{
+    const size_t unit = strlen(feed->amount_unit);
+    if (unit && len > unit && memcmp(text + len - unit, feed->amount_unit, unit) == 0) {
+        len -= unit;
+        while (len && text[len - 1] == ' ')
+            len--;
+    }
+    const size_t mark = strlen(feed->thousands);
+    size_t n = 0;
+    for (size_t i = 0; i < len; n++) {
+        if (n + 1 >= size)
+            return 0;
+        if (mark && mark <= len - i && memcmp(text + i, feed->thousands, mark) == 0) {
+            out[n] = ',';
+            i += mark;
+        } else if (text[i] == ',') {
+            return 0;
+        } else {
+            out[n] = text[i++];
+        }
+    }
+    return n;
 }
 
 static int parse_amount(const am_row_mapper *st, const am_text_row *row, am_record *rec,
@@ -324,10 +382,16 @@ static int parse_amount(const am_row_mapper *st, const am_text_row *row, am_reco
         return 1;
     const char *col = feed->column[AM_COL_AMOUNT];
     const char *text;
-    const size_t len = column_text(st, row, AM_COL_AMOUNT, &text);
+    size_t len = column_text(st, row, AM_COL_AMOUNT, &text);
     if (len == 0)
         return reject(out, AM_REJECT_MISSING_AMOUNT, col, "empty");
-    switch (am_money_parse(text, len, &rec->amount_fen)) {
+    char plain[64];
+    const int custom = feed->amount_unit[0] || strcmp(feed->thousands, ",") != 0;
+    if (custom) {
+        len = normalise_amount(feed, text, len, plain, sizeof plain);
+        text = plain;
+    }
+    switch (len ? am_money_parse(text, len, &rec->amount_fen) : AM_MONEY_BAD) {
     case AM_MONEY_OK:
         break;
     case AM_MONEY_NEGATIVE:
@@ -336,7 +400,11 @@ static int parse_amount(const am_row_mapper *st, const am_text_row *row, am_reco
         return reject(out, AM_REJECT_ABSURD_AMOUNT, col, "amount above the feed's max_amount");
     case AM_MONEY_BAD:
         return reject(out, AM_REJECT_BAD_AMOUNT, col,
-                      "expected yuan with at most two decimals, e.g. 1234.50");
+                      feed->amount_unit[0] ? "expected yuan with at most two decimals, e.g. "
+                                             "1234.50, with or without the feed's amount_unit"
+                                           : "expected yuan with at most two decimals, e.g. "
+                                             "1234.50 (set amount_unit = 元 for amounts "
+                                             "written 1234.50元)");
     }
     if (rec->amount_fen > feed->max_amount_fen)
         return reject(out, AM_REJECT_ABSURD_AMOUNT, col, "amount above the feed's max_amount");

@@ -22,6 +22,7 @@
 #             directory
 # Variants: std (a payments feed f of agency MCA, encoding auto); utf8, gbk,
 # utf16 (that encoding declared); small (max_field 64, max_line 256);
+# agencyformats (date_format patterns as agencies write dates, amount_unit 元);
 # badagency (agency = NOPE); dupfeed (a second [feed f] repeating agency);
 # ruleskey (rules = the key file); missingfeed (file names no file);
 # dirfeed (file names a directory); unreadable (feed chmod 000); keyopen
@@ -68,6 +69,9 @@ write_centre() { # dir variant feed
         gbk) printf 'encoding = gbk\n' ;;
         utf16) printf 'encoding = utf-16\n' ;;
         small) printf 'max_field = 64\nmax_line = 256\n' ;;
+        agencyformats)
+            printf 'date_format = %%Y年%%m月%%d日 | %%Y-%%m-%%d %%H:%%M:%%S | %%d/%%m/%%Y | %%Y年%%m月\n'
+            printf 'amount_unit = 元\n' ;;
         dupfeed) printf '[feed f]\nagency = MCA\n' ;;
         esac
     } >"$dir/centre.ini"
@@ -89,7 +93,7 @@ prepare() { # dir variant feed-file
     esac
     [ "$variant" = unreadable ] && chmod 000 "$dir/$name"
     if [ "$variant" != keymissing ]; then
-        "$aidmatch" keygen --out "$dir/centre.key" || return 1
+        "$aidmatch" keygen --out "$dir/centre.key" >/dev/null || return 1
         case $variant in
         keyopen) chmod 644 "$dir/centre.key" ;;
         keyunreadable) chmod 000 "$dir/centre.key" ;;
