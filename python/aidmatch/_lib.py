@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any, List, Optional
 
-import cffi
+import cffi  # type: ignore[import]
 
 from ._cdef import CDEF
 from .errors import error_for
@@ -31,7 +31,7 @@ def _candidates() -> List[str]:
         return [explicit]
     found = []
     try:
-        from ._install import LIBRARY  # type: ignore[import-not-found]
+        from ._install import LIBRARY  # type: ignore[import]
     except ImportError:
         pass
     else:
@@ -58,7 +58,7 @@ STATUS_NAMES = {value: name for value, name in ffi.typeof("am_status").elements.
 
 def text(p: Any) -> str:
     """A C string the library owns, copied into Python ("" for NULL)."""
-    return ffi.string(p).decode("utf-8") if p != ffi.NULL else ""
+    return str(ffi.string(p).decode("utf-8")) if p != ffi.NULL else ""
 
 
 def raise_for(status: int, ctx: Optional[Any]) -> None:

@@ -23,7 +23,7 @@ from .records import (Check, DeltaRow, Explanation, FeedStats, Finding, Grant, M
                       new_struct)
 
 if TYPE_CHECKING:
-    import pandas
+    import pandas  # type: ignore[import]
 
 PathLike = Union[str, "os.PathLike[str]"]
 T = TypeVar("T")
@@ -232,20 +232,26 @@ class Feed:
         self._handle = handle
         self.name = name
 
+    def _call(self, fn: Callable[..., int], *args: Any) -> None:
+        """Calls fn(feed, *args) under the run's lock; raises for a failed
+        status with the run's message."""
+        with self._run._lock:
+            ctx = self._run._live()
+            raise_for(fn(self._handle, *args), ctx)
+
     def set(self, key: str, value: str) -> None:
         """Sets one key of the feed's spec, as in a [feed NAME] section."""
-        self._run._call(lambda _ctx: lib.am_feed_set(self._handle, _utf8(key), _utf8(value)))
+        self._call(lib.am_feed_set, _utf8(key), _utf8(value))
 
     def ingest_bytes(self, data: bytes) -> None:
         """Ingests the feed from the bytes of its CSV file (possibly gzip)
         instead of from its file.  A feed can be ingested once."""
-        self._run._call(lambda _ctx: lib.am_feed_ingest_buffer(self._handle, data, len(data)))
+        self._call(lib.am_feed_ingest_buffer, data, len(data))
 
     def tokenise(self, out_path: PathLike, *, keep_name: bool = False) -> None:
         """Writes the feed's file to out_path with IDs replaced by tokens and,
         unless keep_name, the name column dropped: what an agency sends."""
-        self._run._call(lambda _ctx: lib.am_tokenise_feed(self._handle, _path(out_path),
-                                                          int(keep_name)))
+        self._call(lib.am_tokenise_feed, _path(out_path), int(keep_name))
 
 
 class Run(_Context):
@@ -361,11 +367,12 @@ class Run(_Context):
         if progress is None:
             self._call(lib.am_ingest)
             return
+        report = progress
         raised: List[BaseException] = []
 
         def on_progress(_user: Any, p: Any) -> int:
             try:
-                progress(Progress._from_c(p))
+                report(Progress._from_c(p))
                 return 0
             except BaseException as e:  # noqa: B902 - carried out of C and re-raised
                 raised.append(e)
