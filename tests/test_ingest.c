@@ -150,6 +150,52 @@ START_TEST(amount_options_are_checked)
 }
 END_TEST
 
+/* An ID reject's detail says what was expected, never the value. */
+START_TEST(id_rejects_say_what_was_expected)
+{
+    static const char *const keys[][2] = {{"agency", "MCA"},   {"item", "DIBAO_URBAN"},
+                                          {"person_id", "身份证号"}, {"amount", "amount"},
+                                          {"date", "day"},     {NULL, NULL}};
+    static const struct {
+        const char *id, *detail;
+    } rows[] = {
+        {"", "column '身份证号': empty"},
+        {"1101051949123100", "column '身份证号': expected 18 characters (or a 15-digit ID of "
+                             "before 1999)"},
+        {"11010519491231002Y", "column '身份证号': expected digits only, with X only as the "
+                               "18th character"},
+        {"110105194913310025", "column '身份证号': expected a real birth date as YYYYMMDD in "
+                               "characters 7-14"},
+        {"110105194912310021", "column '身份证号': expected the 18th character to be the "
+                               "check character of the first 17 (GB 11643); a digit is "
+                               "mistyped"},
+        {"320281601123869000", "column '身份证号': expected the ID as text, not as an Excel "
+                               "number; ask the agency to format the column as text and "
+                               "export again"},
+        {"3.20281E+17", "column '身份证号': expected the ID as text, not as an Excel number; "
+                        "ask the agency to format the column as text and export again"},
+    };
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, keys);
+    char csv[2048] = "身份证号,amount,day\n";
+    const size_t n = sizeof rows / sizeof *rows;
+    for (size_t i = 0; i < n; i++) {
+        strcat(csv, rows[i].id);
+        strcat(csv, ",100,2025-01-01\n");
+    }
+    ck_assert_msg(am_feed_ingest_buffer(feed, csv, strlen(csv)) == AM_OK, "%s", am_errmsg(ctx));
+    ck_assert_uint_eq(am_reject_count(ctx), n);
+    for (size_t i = 0; i < n; i++) {
+        am_reject_row r;
+        ck_assert_int_eq(am_reject_get(ctx, i, &r), AM_OK);
+        ck_assert_str_eq(r.detail, rows[i].detail);
+        if (*rows[i].id)
+            ck_assert_ptr_null(strstr(r.detail, rows[i].id));
+    }
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(payment_rows_land_in_one_place)
 {
     am_ctx *ctx = new_ctx();
@@ -386,6 +432,7 @@ int main(void)
     tcase_add_test(tc, payment_rows_land_in_one_place);
     tcase_add_test(tc, dates_and_amounts_as_agencies_write_them);
     tcase_add_test(tc, amount_options_are_checked);
+    tcase_add_test(tc, id_rejects_say_what_was_expected);
     tcase_add_test(tc, registry_values_and_open_periods);
     tcase_add_test(tc, tokenised_feeds_check_tokens);
     tcase_add_test(tc, encoding_and_nul_rows_are_rejected);

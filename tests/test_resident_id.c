@@ -52,6 +52,10 @@ static int ref_valid_date(const char *yyyymmdd)
  * check character is known to be wrong or right. */
 static int expect_for(const char *id18, am_reject *why)
 {
+    if (ref_check_char(id18) != id18[17] && memcmp(id18 + 15, "000", 3) == 0) {
+        *why = AM_REJECT_EXCEL_MANGLED;
+        return 0;
+    }
     if (!ref_valid_date(id18 + 6)) {
         *why = AM_REJECT_BAD_BIRTH_DATE;
         return 0;
@@ -238,8 +242,10 @@ static const kat kats[] = {
     NO("110105199001000015", AM_REJECT_BAD_BIRTH_DATE),
     NO("441900890230221", AM_REJECT_BAD_BIRTH_DATE),
     NO("441900000229221", AM_REJECT_BAD_BIRTH_DATE),
-    /* The birth date survives Excel truncation, so it is judged first. */
-    NO("320281199002300000", AM_REJECT_BAD_BIRTH_DATE),
+    /* Excel's zero-fill is judged before the birth date (reference §3.6):
+     * a failing ID ending in 000 is Excel damage whatever digits 7-14 say. */
+    NO("320281199002300000", AM_REJECT_EXCEL_MANGLED),
+    NO("320281601123869000", AM_REJECT_EXCEL_MANGLED),
 
     /* Check character. */
     NO("110105194912310020", AM_REJECT_BAD_CHECK_DIGIT),

@@ -141,7 +141,7 @@ int am_mapper_person(am_row_mapper *st, const am_text_row *row, am_record *rec, 
     char id[AM_ID_LEN];
     am_reject why;
     if (!am_id_normalise(text, len, id, &why))
-        return reject(out, why, col, am_reject_name(why));
+        return reject(out, why, col, am_id_expected(why));
     am_token_person(&feed->ctx->key, id, rec->person);
     am_area_set(rec, id); /* the six-digit area code only (area.h) */
     sodium_memzero(id, sizeof id);

@@ -240,22 +240,23 @@ static int validate(char id[AM_ID_LEN], size_t n, char out[AM_ID_LEN], am_reject
         id[7] = '9';
     }
 
+    /* Excel zero-fills past 15 significant digits.  A genuine ID ending in
+     * 000 has a valid check character, so only the failing ones are
+     * attributed to Excel, before the birth date: a number Excel rounded
+     * is damage whatever its digits 7-14 say (reference §3.6, step 3). */
+    const char expected = am_id_check_char(id);
+    if (n == AM_ID_LEN && id[AM_ID_LEN - 1] != expected &&
+        memcmp(id + AM_ID_LEN - 3, "000", 3) == 0)
+        return reject(why, AM_REJECT_EXCEL_MANGLED);
+
     if (!valid_birth_date(digits_value(id + 6, 4), digits_value(id + 10, 2),
                           digits_value(id + 12, 2)))
         return reject(why, AM_REJECT_BAD_BIRTH_DATE);
 
-    char expected = am_id_check_char(id);
-    if (n == LEGACY_LEN) {
+    if (n == LEGACY_LEN)
         id[AM_ID_LEN - 1] = expected;
-    } else if (id[AM_ID_LEN - 1] != expected) {
-        /* Excel zero-fills past 15 significant digits.  A genuine ID ending
-         * in 000 has a valid check character, so only the failing ones are
-         * attributed to Excel; the birth date (digits 7-14) survives the
-         * truncation, which is why it is checked first. */
-        if (memcmp(id + AM_ID_LEN - 3, "000", 3) == 0)
-            return reject(why, AM_REJECT_EXCEL_MANGLED);
+    else if (id[AM_ID_LEN - 1] != expected)
         return reject(why, AM_REJECT_BAD_CHECK_DIGIT);
-    }
 
     if (out)
         memcpy(out, id, AM_ID_LEN);
@@ -321,6 +322,28 @@ static int normalise(const char *raw, size_t len, char id[AM_ID_LEN], char out[A
         return reject(why, AM_REJECT_BAD_CHAR);
 
     return validate(id, n, out, why);
+}
+
+const char *am_id_expected(am_reject why)
+{
+    switch (why) {
+    case AM_REJECT_MISSING_ID:
+        return "empty";
+    case AM_REJECT_BAD_CHAR:
+        return "expected digits only, with X only as the 18th character";
+    case AM_REJECT_BAD_LENGTH:
+        return "expected 18 characters (or a 15-digit ID of before 1999)";
+    case AM_REJECT_BAD_BIRTH_DATE:
+        return "expected a real birth date as YYYYMMDD in characters 7-14";
+    case AM_REJECT_BAD_CHECK_DIGIT:
+        return "expected the 18th character to be the check character of the first 17 "
+               "(GB 11643); a digit is mistyped";
+    case AM_REJECT_EXCEL_MANGLED:
+        return "expected the ID as text, not as an Excel number; ask the agency to "
+               "format the column as text and export again";
+    default:
+        return am_reject_name(why);
+    }
 }
 
 int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject *why)

@@ -23,6 +23,10 @@
  * A NULL raw counts as missing; NULL why or out are accepted. */
 int am_id_normalise(const char *raw, size_t len, char out[AM_ID_LEN], am_reject *why);
 
+/* What an ID rejected for why was expected to be, for a reject's detail:
+ * a static string that never holds the value. */
+const char *am_id_expected(am_reject why);
+
 /* Returns the GB 11643 check character ('0'-'9' or 'X') of the first 17
  * digits of id17. */
 char am_id_check_char(const char *id17);
