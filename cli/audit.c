@@ -304,7 +304,7 @@ static int open_for_question(const audit_args *a, int needs_key, am_ctx **out)
     if (!a->snapshot && !a->centre)
         return usage_error("give --snapshot FILE or --centre CENTRE.ini", NULL);
     am_ctx *ctx;
-    am_status st = am_ctx_new(&ctx);
+    am_status st = new_context(&ctx);
     if (st != AM_OK)
         return fail(NULL, st);
     long nthreads = sysconf(_SC_NPROCESSORS_ONLN);

@@ -42,6 +42,7 @@ typedef struct table {
     size_t nrows, cap, ncols;
 } table;
 
+am_status new_context(am_ctx **ctx);
 int exit_code_for(am_status st);
 int fail(am_ctx *ctx, am_status st);
 int usage_error(const char *what, const char *arg);

@@ -162,6 +162,32 @@ int wants_help(int argc, char **argv)
     return 0;
 }
 
+/* A context that finds the installed catalogue and default rules:
+ * PREFIX/share/aidmatch beside PREFIX/bin/aidmatch, wherever the install
+ * was put (meson install --destdir, a moved tree).  A build tree has
+ * none, so what it does never depends on an install elsewhere. */
+am_status new_context(am_ctx **ctx)
+{
+    am_status st = am_ctx_new(ctx);
+    if (st != AM_OK)
+        return st;
+    char exe[4096];
+    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || (size_t)n >= sizeof exe - 1)
+        return AM_OK;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return AM_OK;
+    *slash = '\0'; /* the bin directory */
+    char dir[4200];
+    struct stat sb;
+    if ((size_t)snprintf(dir, sizeof dir, "%s/%s", exe, AIDMATCH_DATA_FROM_BIN) < sizeof dir &&
+        stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
+        st = am_set_data_dir(*ctx, dir);
+    return st;
+}
+
 /* Amounts at stake are never negative. */
 void format_money(int64_t fen, char *out, size_t size)
 {
@@ -307,7 +333,7 @@ static int cmd_reconcile(int argc, char **argv)
     }
     const double start = now_seconds();
     am_ctx *ctx;
-    am_status st = am_ctx_new(&ctx);
+    am_status st = new_context(&ctx);
     if (st != AM_OK)
         return fail(NULL, st);
     if (am_set_run_date(ctx, run_date) != AM_OK) {
@@ -375,7 +401,7 @@ static int cmd_hash(int argc, char **argv)
     if (!centre || !feed_name || !out)
         return usage_error("hash needs CENTRE.ini, --feed NAME and --out FILE", NULL);
     am_ctx *ctx;
-    am_status st = am_ctx_new(&ctx);
+    am_status st = new_context(&ctx);
     if (st != AM_OK)
         return fail(NULL, st);
     if ((st = am_load_centre(ctx, centre)) != AM_OK)

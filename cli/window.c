@@ -81,7 +81,7 @@ static int parse_window_args(int argc, char **argv, window_args *a)
 static int open_window(const window_args *a, am_ctx **ctx, am_window **w)
 {
     *w = NULL;
-    am_status st = am_ctx_new(ctx);
+    am_status st = new_context(ctx);
     if (st != AM_OK)
         return fail(NULL, st);
     const int needs_key = !(strlen(a->positional) == 32 &&

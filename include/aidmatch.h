@@ -168,6 +168,13 @@ AM_API am_status am_load_rules_mem(am_ctx *ctx, const char *text, size_t len, co
  * Returns AM_OK or AM_ERR_FORMAT (not dates, or end before start). */
 AM_API am_status am_set_window(am_ctx *ctx, const char *start, const char *end);
 
+/* Sets the data directory (dir/catalogue/, dir/rules/default.rules, as
+ * meson install lays them out under share/aidmatch), used by the centre
+ * file loaders when a centre file names no catalogue or no rules; NULL
+ * (the default) uses none.  dir is copied.
+ * Returns AM_OK, AM_ERR_INVALID (ctx NULL) or AM_ERR_NOMEM. */
+AM_API am_status am_set_data_dir(am_ctx *ctx, const char *dir);
+
 /* Loads a centre file (INI; docs/reference.md): the [centre] section names
  * the catalogue, key and rules, each [feed NAME] section declares a feed.
  * Relative paths are taken from the centre file's directory.  Loads the

@@ -38,8 +38,22 @@ typedef struct centre_reader {
     size_t nseen;
     char last_section[128], last_key[64];
     char *window_start, *window_end; /* applied once both are known */
+    int rules_named;
     am_status status;
 } centre_reader;
+
+/* Loads the data directory's catalogue (am_set_data_dir) for a centre file
+ * that names none.  Returns AM_OK, or the loader's status with its message
+ * on ctx; AM_OK without loading when there is no data directory. */
+static am_status load_default_catalogue(am_ctx *ctx)
+{
+    if (ctx->have_catalogue || !ctx->data_dir)
+        return AM_OK;
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/catalogue", ctx->data_dir) >= sizeof path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "data directory path too long");
+    return am_load_catalogue(ctx, path);
+}
 
 static char *read_line(char *buf, int size, void *stream)
 {
@@ -119,6 +133,7 @@ static am_status centre_key(centre_reader *r, const char *key, const char *value
         return st == AM_OK ? AM_OK : loader_failed(r, st);
     }
     if (strcmp(key, "rules") == 0) {
+        r->rules_named = 1;
         char *path = resolve(ctx, value);
         if (!path)
             return fail_line(r, AM_ERR_NOMEM, "out of memory");
@@ -196,7 +211,10 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
         if (!valid_feed_name(feed_name))
             return fail_line(r, AM_ERR_FORMAT,
                              "a feed name uses only letters, digits, '_', '-' and '.'");
-        const am_status st = am_feed_new(ctx, feed_name, &feed);
+        am_status st = load_default_catalogue(ctx);
+        if (st != AM_OK)
+            return loader_failed(r, st);
+        st = am_feed_new(ctx, feed_name, &feed);
         if (st == AM_ERR_INVALID && !ctx->have_catalogue)
             return fail_line(r, AM_ERR_FORMAT,
                              "no catalogue loaded: set catalogue in [centre] before any feed");
@@ -314,8 +332,19 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
     if (rc != 0)
         return am_fail(&ctx->err, AM_ERR_FORMAT,
                        "%s:%d: expected [section], key = value, or a comment", name, rc);
+    am_status st = load_default_catalogue(ctx);
+    if (st != AM_OK)
+        return st;
     if (!ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_FORMAT, "%s: [centre] names no catalogue", name);
+    if (!r.rules_named && ctx->data_dir) {
+        char path[4096];
+        if ((size_t)snprintf(path, sizeof path, "%s/rules/default.rules", ctx->data_dir) >=
+            sizeof path)
+            return am_fail(&ctx->err, AM_ERR_INVALID, "data directory path too long");
+        if ((st = am_load_rules(ctx, path)) != AM_OK)
+            return st;
+    }
     if (!ctx->key.bytes)
         return am_fail(&ctx->err, AM_ERR_FORMAT, "%s: [centre] names no key", name);
     return AM_OK;

@@ -66,11 +66,24 @@ void am_ctx_free(am_ctx *ctx)
     am_free(ctx->previous_missing);
     am_free(ctx->previous);
     am_free(ctx->base_dir);
+    am_free(ctx->data_dir);
     am_free(ctx->centre_name);
     am_free(ctx);
 }
 
 const char *am_errmsg(const am_ctx *ctx) { return ctx ? ctx->err.msg : ""; }
+
+am_status am_set_data_dir(am_ctx *ctx, const char *dir)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    char *copy = NULL;
+    if (dir && !(copy = am_strdup(dir)))
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    am_free(ctx->data_dir);
+    ctx->data_dir = copy;
+    return AM_OK;
+}
 
 am_status am_load_catalogue(am_ctx *ctx, const char *dir)
 {

@@ -31,6 +31,7 @@ struct am_ctx {
     int have_catalogue;
     am_key key;
     char *base_dir;          /* directory of the centre file */
+    char *data_dir;          /* am_set_data_dir: the default catalogue and rules, or NULL */
     char *centre_name;
     int32_t death_lag_days;  /* registry lag within which a late death is low priority */
     am_rules rules;
