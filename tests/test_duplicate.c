@@ -191,6 +191,46 @@ START_TEST(one_off_windows)
 }
 END_TEST
 
+/* An item whose window is none may repeat, but the same item paid to one
+ * person on one day by two agencies is one need met twice. */
+START_TEST(same_day_by_two_agencies)
+{
+    static const struct {
+        const char *charity[3], *mca[3];
+        expect e;
+    } cases[] = {
+        /* same day, two agencies: all but the largest is at stake */
+        {{"2025-03-05,2025-03-05,800.00", NULL}, {"2025-03-05,2025-03-05,500.00", NULL},
+         {1, "CHARITY_AID", "CHARITY;MCA", "2025-03-05", "2025-03-05", 1, 50000,
+          "charity:2;mca:2"}},
+        /* one day apart: not a duplicate of a window-none item */
+        {{"2025-03-05,2025-03-05,800.00", NULL}, {"2025-03-06,2025-03-06,500.00", NULL},
+         {0, NULL, NULL, NULL, NULL, 0, 0, NULL}},
+        /* same day, one agency twice: its own repeated aid, not a finding */
+        {{"2025-03-05,2025-03-05,800.00", "2025-03-05,2025-03-05,300.00", NULL}, {NULL},
+         {0, NULL, NULL, NULL, NULL, 0, 0, NULL}},
+        /* same day, one agency twice and a second agency: all three involved */
+        {{"2025-03-05,2025-03-05,800.00", "2025-03-05,2025-03-05,300.00", NULL},
+         {"2025-03-05,2025-03-05,500.00", NULL},
+         {1, "CHARITY_AID", "CHARITY;MCA", "2025-03-05", "2025-03-05", 1, 80000,
+          "charity:2;charity:3;mca:2"}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        am_ctx *ctx = new_ctx();
+        add_feed(ctx, "charity", "CHARITY", "CHARITY_AID", rows(6, cases[i].charity));
+        if (cases[i].mca[0])
+            add_feed(ctx, "mca", "MCA", "CHARITY_AID", rows(6, cases[i].mca));
+        check_one(ctx, &cases[i].e);
+        if (cases[i].e.findings) {
+            am_finding f;
+            ck_assert_int_eq(am_finding_get(ctx, 0, &f), AM_OK);
+            ck_assert_ptr_nonnull(strstr(f.policy_source, "same day by two agencies"));
+        }
+        am_ctx_free(ctx);
+    }
+}
+END_TEST
+
 /* The id hashes rule, subject, items and agencies, not line numbers. */
 START_TEST(finding_id_is_stable_across_exports)
 {
@@ -250,6 +290,7 @@ int main(void)
     tcase_add_test(tc, two_agencies_pay_the_same_item);
     tcase_add_test(tc, different_people_and_items_never_match);
     tcase_add_test(tc, one_off_windows);
+    tcase_add_test(tc, same_day_by_two_agencies);
     tcase_add_test(tc, finding_id_is_stable_across_exports);
     tcase_add_test(tc, callback_can_stop);
     suite_add_tcase(s, tc);

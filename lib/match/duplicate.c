@@ -6,6 +6,9 @@
  * their inclusive day ranges overlap; a one-off payment duplicates another
  * of the same item made within the item's duplicate window, which is the
  * same test once each payment is widened to [day, day + window - 1].
+ * An item whose window is none may be paid again and again, but not twice
+ * on one day by two agencies: that is one need met twice, found with a
+ * window of one day among payments of more than one agency.
  *
  * Money at stake is what was paid beyond one payment (stake.h); for
  * one-off items, every payment but the largest.
@@ -41,7 +44,17 @@ static int32_t effective_end(const am_item *item, const am_record *r)
 {
     if (item->periodic)
         return r->end;
-    return r->start + item->duplicate_window_days - 1;
+    return r->start + (item->duplicate_window_days > 0 ? item->duplicate_window_days : 1) - 1;
+}
+
+/* Whether a cluster's payments come from more than one agency. */
+static int several_agencies(const am_ctx *ctx, const cluster *c)
+{
+    const int first = ctx->feeds[c->records[0]->feed]->agency;
+    for (size_t i = 1; i < c->count; i++)
+        if (ctx->feeds[c->records[i]->feed]->agency != first)
+            return 1;
+    return 0;
 }
 
 /* Periodic clusters: the shared stretch-by-stretch rule (stake.h). */
@@ -85,10 +98,11 @@ static am_status report(const am_ctx *ctx, am_finding_list *out, const am_item *
     const uint16_t code = involved->records[0]->code;
     if (!item->periodic)
         s->days = (int64_t)s->last - s->first + 1;
+    const int same_day = !item->periodic && item->duplicate_window_days <= 0;
     const am_finding_draft d = {
         .kind = AM_KIND_DUPLICATE,
         .rule_id = AM_DUPLICATE_RULE_ID,
-        .policy_source = AM_DUPLICATE_SOURCE,
+        .policy_source = same_day ? AM_SAME_DAY_SOURCE : AM_DUPLICATE_SOURCE,
         .priority = "normal",
         .subject = involved->records[0]->person,
         .start = s->first,
@@ -128,6 +142,9 @@ static am_status match_run(const am_ctx *ctx, am_finding_list *out, const am_ite
         }
         if (current->count < 2)
             continue;
+        if (!item->periodic && item->duplicate_window_days <= 0 &&
+            !several_agencies(ctx, current))
+            continue;
         if (item->periodic) {
             if (!periodic_stake(current, &s))
                 return AM_ERR_NOMEM;
@@ -155,8 +172,7 @@ am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_fi
             j++;
         if (am_code_is_item(cat, records[i].code) && j - i > 1) {
             const am_item *item = &cat->items[records[i].code];
-            if (item->periodic || item->duplicate_window_days > 0)
-                st = match_run(ctx, out, item, &records[i], &records[j], &current, &involved);
+            st = match_run(ctx, out, item, &records[i], &records[j], &current, &involved);
         }
         i = j;
     }

@@ -12,8 +12,14 @@
 #define AM_DUPLICATE_SOURCE \
     "社会救助暂行办法 (State Council Order 649): one assistance chain per household; an item is paid once per period"
 
+/* Cited by a DUPLICATE of a one-off item whose window is none: the same
+ * item paid to one person on one day by two or more agencies. */
+#define AM_SAME_DAY_SOURCE \
+    "社会救助暂行办法 (State Council Order 649): one hardship event is met once; the same item paid to one person on the same day by two agencies is paid twice"
+
 /* Adds to out a DUPLICATE finding for every person and item whose records
- * overlap, among the sorted store's records [begin, end), which must start
+ * overlap (one-off items: closer than the item's window; with window none,
+ * on the same day from two or more agencies), among the sorted store's records [begin, end), which must start
  * and end at a person's first record.  Returns AM_OK or AM_ERR_NOMEM. */
 am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_finding_list *out);
 
