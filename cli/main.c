@@ -6,6 +6,7 @@
  * their answers in format.c.
  */
 #include <errno.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -375,9 +376,11 @@ static int cmd_reconcile(int argc, char **argv)
                 "note: --previous %s does not exist yet: no previous run to compare with "
                 "(the first night)\n",
                 am_previous_missing(ctx));
+    /* The snapshot first: a snapshot that cannot be written (a full disk)
+     * fails the run while the output directory still holds the previous one. */
     if ((st = am_reconcile(ctx, NULL, NULL)) != AM_OK ||
-        (st = am_write_outputs(ctx, out, now_seconds() - start)) != AM_OK ||
-        (snapshot && (st = am_snapshot_write(ctx, snapshot)) != AM_OK))
+        (snapshot && (st = am_snapshot_write(ctx, snapshot)) != AM_OK) ||
+        (st = am_write_outputs(ctx, out, now_seconds() - start)) != AM_OK)
         return fail(ctx, st);
     if (!quiet)
         print_summary(ctx, now_seconds() - start);
@@ -620,6 +623,10 @@ static command_fn find_command(const char *name)
 
 int main(int argc, char **argv)
 {
+    /* Past a file size limit (ulimit -f), write() then fails with EFBIG
+     * and the run reports "File too large" and cleans up, instead of being
+     * killed with half-written files. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2)
         return usage_error("missing command", NULL);
     const char *cmd = argv[1];

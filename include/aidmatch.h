@@ -323,11 +323,14 @@ AM_API am_status am_finding_get(const am_ctx *ctx, size_t i, am_finding *out);
 /* Writes findings.csv, rejects.csv and summary.json into dir (created if
  * absent).  The files are written and synced in a new directory beside dir,
  * which then replaces dir in one atomic exchange: whenever the process
- * dies, dir holds the previous complete run or the new one.  dir belongs
- * to aidmatch: files others leave in it do not carry over to the new run.
+ * dies, dir holds the previous complete run or the new one.  dir must be
+ * absent, empty or marked as a run's (.aidmatch-run); a symbolic link is
+ * resolved once; other files in dir are carried over as hard links; a lock
+ * on dir.lock admits one run at a time (docs/reference.md §5.0).
  * Files are created readable by their owner only (mode 0600).
  * wall_seconds is recorded in summary.json (pass a negative value to omit).
- * Returns AM_OK, AM_ERR_IO (message names the file and errno text) or
+ * Returns AM_OK, AM_ERR_IO (dir refused or locked, or a file error; the
+ * message names the directory or file and the reason), AM_ERR_NOMEM or
  * AM_ERR_INVALID (am_reconcile() has not run). */
 AM_API am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds);
 

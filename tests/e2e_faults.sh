@@ -66,6 +66,60 @@ done
 echo "kill -9: $old times the previous run, $new times the new run (run: ${total_ms} ms)"
 [ "$old" -gt 0 ] || fail "no kill landed before the run ended: the test proved nothing"
 
+# Runs killed while writing (as soon as their staging directory shows)
+# leave it behind; the next run removes them.
+rm -rf "$work"/out.new-*
+i=0
+while [ $i -lt 3 ]; do
+    "$aidmatch" reconcile "$work/b/centre.ini" --out "$work/out" --quiet --run-date 2026-11-28 &
+    pid=$!
+    while kill -0 "$pid" 2>/dev/null && ! ls -d "$work"/out.new-* >/dev/null 2>&1; do
+        sleep 0.01
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    i=$((i + 1))
+done
+left=$(ls -d "$work"/out.new-* 2>/dev/null | wc -l)
+[ "$left" -gt 0 ] || fail "no kill landed while writing: the staging check proved nothing"
+run "$work/b" "$work/out"
+ls -d "$work"/out.new-* >/dev/null 2>&1 && fail "dead runs' staging directories were not removed"
+echo "staging directories of 3 runs killed while writing: $left left, 0 after the next run"
+
+# The same kills with the two-rename exchange of file systems without
+# RENAME_EXCHANGE: the output directory holds the previous run, the new
+# run, or (killed between the renames) nothing, with the previous run in
+# out.old-*, which the next run puts back.
+between=0
+i=0
+while [ $i -lt 12 ]; do
+    rm -rf "$work/out" "$work"/out.new-* "$work"/out.old-*
+    cp -r "$work/ref-a" "$work/out"
+    delay_ms=$((total_ms * (70 + i * 5) / 100))
+    AIDMATCH_TEST_NO_RENAME_EXCHANGE=1 "$aidmatch" reconcile "$work/b/centre.ini" \
+        --out "$work/out" --quiet --run-date 2026-11-28 &
+    pid=$!
+    sleep "$(awk -v ms="$delay_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    if [ ! -e "$work/out" ]; then
+        between=$((between + 1))
+        fingerprint "$work"/out.old-* >"$work/fp"
+        cmp -s "$work/fp" "$work/fp-a" || fail "fallback: killed between renames, no previous run"
+    else
+        fingerprint "$work/out" >"$work/fp"
+        cmp -s "$work/fp" "$work/fp-a" || cmp -s "$work/fp" "$work/fp-b" ||
+            fail "fallback: kill after ${delay_ms} ms left a mixture of two runs"
+    fi
+    AIDMATCH_TEST_NO_RENAME_EXCHANGE=1 run "$work/a" "$work/out"
+    fingerprint "$work/out" >"$work/fp"
+    cmp -s "$work/fp" "$work/fp-a" || fail "fallback: the run after a kill did not write its outputs"
+    ls -d "$work"/out.new-* "$work"/out.old-* >/dev/null 2>&1 &&
+        fail "fallback: the run after a kill left directories beside the output"
+    i=$((i + 1))
+done
+echo "kill -9 with the two-rename exchange: 12 kills, $between between the renames, all recovered"
+
 # --- 2. A full disk: a small tmpfs in a mount namespace of its own ---
 if unshare -m true 2>/dev/null && [ "$(id -u)" -eq 0 ]; then
     cp -r "$root/data/sample" "$work/sample"

@@ -10,15 +10,10 @@
  * the centre turns it off, because auditors open these in Excel or WPS
  * (common/csv_out.h).
  */
-#define _GNU_SOURCE /* renameat2 */
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "aidmatch.h"
 #include "common/alloc.h"
@@ -28,6 +23,7 @@
 #include "run/context.h"
 #include "cycle/delta.h"
 #include "common/money.h"
+#include "write/out_dir.h"
 #include "write/report.h"
 #include "cycle/review.h"
 
@@ -139,34 +135,11 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
     return am_atomic_commit(&f, &ctx->err);
 }
 
-/* The files a run writes; an old run directory holding only these (and
- * being ours) is removed once the new one has replaced it. */
+/* The files a run writes; in an old run of the output directory, they are
+ * aidmatch's to replace and delete (out_dir.h). */
 static const char *const output_files[] = {"findings.csv", "rejects.csv",  "summary.json",
                                            "suppressed.csv", "delta.csv", "report.html"};
 #define NOUTPUT_FILES (sizeof output_files / sizeof *output_files)
-
-static void remove_run_dir(const char *dir)
-{
-    const size_t n = strlen(dir) + 32;
-    char *path = am_malloc(n);
-    if (!path)
-        return;
-    for (size_t i = 0; i < NOUTPUT_FILES; i++) {
-        snprintf(path, n, "%s/%s", dir, output_files[i]);
-        unlink(path);
-    }
-    am_free(path);
-    rmdir(dir); /* fails, and keeps the directory, if someone left other files in it */
-}
-
-static void sync_path(const char *path)
-{
-    const int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
 
 static am_status write_all(am_ctx *ctx, const char *dir, double wall_seconds)
 {
@@ -200,17 +173,6 @@ static am_status write_all(am_ctx *ctx, const char *dir, double wall_seconds)
     return st;
 }
 
-/* Creates the directories above path that are missing (mkdir -p of its
- * parent), so that --out reports/2026/11/28 works on a fresh machine. */
-static void make_parents(char *path)
-{
-    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        mkdir(path, 0755); /* an existing one is fine; a real failure shows at mkdtemp */
-        *slash = '/';
-    }
-}
-
 am_status am_set_csv_bom(am_ctx *ctx, int bom)
 {
     if (!ctx)
@@ -220,9 +182,9 @@ am_status am_set_csv_bom(am_ctx *ctx, int bom)
 }
 
 /* The run is written whole into a fresh sibling directory, which then
- * takes DIR's place in one atomic exchange (renameat2 RENAME_EXCHANGE):
- * however the process dies, DIR holds the previous complete run or the new
- * complete run, never a mixture of the two. */
+ * takes DIR's place in one atomic exchange (out_dir.c): however the process
+ * dies, DIR holds the previous complete run or the new complete run, never
+ * a mixture of the two. */
 am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
 {
     if (!ctx || !dir || !*dir)
@@ -232,51 +194,13 @@ am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
     const am_status reviewed = am_review_ensure(ctx);
     if (reviewed != AM_OK)
         return reviewed;
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/')
-        len--;
-    char *target = am_strndup(dir, len);
-    char *staging = am_malloc(len + 16);
-    if (!target || !staging) {
-        am_free(target);
-        am_free(staging);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
-    }
-    snprintf(staging, len + 16, "%s.new-XXXXXX", target);
-    make_parents(staging);
-    am_status st = AM_OK;
-    if (!mkdtemp(staging)) {
-        st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot create a directory beside it: %s", target,
-                     strerror(errno));
-    } else {
-        chmod(staging, 0755);
-        st = write_all(ctx, staging, wall_seconds);
-        if (st == AM_OK) {
-            sync_path(staging);
-            struct stat existing;
-            if (stat(target, &existing) != 0) {
-                if (rename(staging, target) != 0)
-                    st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot create: %s", target,
-                                 strerror(errno));
-            } else if (!S_ISDIR(existing.st_mode)) {
-                st = am_fail(&ctx->err, AM_ERR_IO, "%s: exists and is not a directory", target);
-            } else if (renameat2(AT_FDCWD, staging, AT_FDCWD, target, RENAME_EXCHANGE) != 0) {
-                st = am_fail(&ctx->err, AM_ERR_IO, "%s: cannot replace the previous run: %s",
-                             target, strerror(errno));
-            }
-        }
-        /* After an exchange, staging names the previous run. */
-        remove_run_dir(staging);
-        char *parent = am_strdup(target);
-        if (parent) {
-            char *slash = strrchr(parent, '/');
-            if (slash)
-                *(slash == parent ? slash + 1 : slash) = '\0';
-            sync_path(slash ? parent : ".");
-            am_free(parent);
-        }
-    }
-    am_free(target);
-    am_free(staging);
+    am_out_dir out;
+    am_status st = am_out_dir_open(&out, dir, output_files, NOUTPUT_FILES, &ctx->err);
+    if (st != AM_OK)
+        return st;
+    st = write_all(ctx, out.staging, wall_seconds);
+    if (st == AM_OK)
+        st = am_out_dir_commit(&out, &ctx->err);
+    am_out_dir_close(&out);
     return st;
 }
