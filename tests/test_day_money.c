@@ -5,6 +5,7 @@
 
 #include "common/day.h"
 #include "common/money.h"
+#include "match/stake.h"
 
 START_TEST(days_round_trip)
 {
@@ -224,6 +225,15 @@ START_TEST(money_parsing)
         {"12,345,678.9", AM_MONEY_OK, 1234567890},
         {"12 3", AM_MONEY_BAD, 0},
         {"99999999999999999999", AM_MONEY_OVERFLOW, 0},
+        /* INT64 edges: the largest amount held, and one fen above INT64_MAX,
+         * which must not wrap to INT64_MIN (signed overflow). */
+        {"92233720368547757.99", AM_MONEY_OK, 9223372036854775799},
+        {"92,233,720,368,547,757.99", AM_MONEY_OK, 9223372036854775799},
+        {"92233720368547758", AM_MONEY_OVERFLOW, 0},
+        {"92233720368547758.07", AM_MONEY_OVERFLOW, 0},
+        {"92233720368547758.08", AM_MONEY_OVERFLOW, 0},
+        {"92233720368547759", AM_MONEY_OVERFLOW, 0},
+        {"-92233720368547758.08", AM_MONEY_OVERFLOW, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int64_t fen = -7;
@@ -254,6 +264,38 @@ START_TEST(money_formatting_and_prorating)
     ck_assert_int_eq(am_money_prorate(1, 1, 2), 1); /* half rounds away from zero */
     ck_assert_int_eq(am_money_prorate(-1, 1, 2), -1);
     ck_assert_int_eq(am_money_prorate(INT64_MAX / 2, 365, 365), INT64_MAX / 2);
+    ck_assert_int_eq(am_money_prorate(INT64_MAX, 1, 1), INT64_MAX);
+    ck_assert_int_eq(am_money_prorate(INT64_MAX, 1, 2), INT64_MAX / 2 + 1);
+}
+END_TEST
+
+/* Totals saturate at the INT64 edges instead of wrapping. */
+START_TEST(money_sums_saturate)
+{
+    ck_assert_int_eq(am_money_add(1, 2), 3);
+    ck_assert_int_eq(am_money_add(INT64_MAX - 1, 1), INT64_MAX);
+    ck_assert_int_eq(am_money_add(INT64_MAX, 1), INT64_MAX);
+    ck_assert_int_eq(am_money_add(INT64_MAX, INT64_MAX), INT64_MAX);
+    ck_assert_int_eq(am_money_add(INT64_MIN, -1), INT64_MIN);
+    ck_assert_int_eq(am_money_add(INT64_MAX, INT64_MIN), -1);
+    /* Three payments of the largest amount held, over the same month: the
+     * two duplicated ones are at stake, and their sum does not fit. */
+    am_record r[3];
+    memset(r, 0, sizeof r);
+    am_piece p[3];
+    for (int i = 0; i < 3; i++) {
+        r[i].amount_fen = 9223372036854775799;
+        r[i].start = 100;
+        r[i].end = 129;
+        p[i] = (am_piece){100, 129, &r[i]};
+    }
+    am_stake s = {0, 0, INT32_MAX, INT32_MIN};
+    ck_assert(am_stake_add(p, 3, &s));
+    ck_assert_int_eq(s.amount_fen, INT64_MAX);
+    ck_assert_int_eq(s.days, 30);
+    am_stake two = {0, 0, INT32_MAX, INT32_MIN};
+    ck_assert(am_stake_add(p, 2, &two));
+    ck_assert_int_eq(two.amount_fen, 9223372036854775799);
 }
 END_TEST
 
@@ -269,6 +311,7 @@ int main(void)
     tcase_add_test(tc, date_format_mistakes);
     tcase_add_test(tc, money_parsing);
     tcase_add_test(tc, money_formatting_and_prorating);
+    tcase_add_test(tc, money_sums_saturate);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -38,6 +38,8 @@ am_money_status am_money_parse(const char *s, size_t len, int64_t *fen)
         yuan = yuan * 10 + (s[i] - '0');
         int_digits++;
     }
+    if (yuan > FEN_MAX)
+        return AM_MONEY_OVERFLOW; /* yuan * 100 + 99 must stay below INT64_MAX */
     if (i < len) { /* at '.' */
         for (i++; i < len; i++) {
             if (s[i] < '0' || s[i] > '9' || ++decimals > 2)
@@ -78,6 +80,14 @@ int am_money_format(int64_t fen, char out[32])
     out[len++] = digits[0];
     out[len] = '\0';
     return len;
+}
+
+int64_t am_money_add(int64_t a, int64_t b)
+{
+    int64_t sum;
+    if (!__builtin_add_overflow(a, b, &sum))
+        return sum;
+    return b > 0 ? INT64_MAX : INT64_MIN;
 }
 
 /* 128-bit intermediate: an absurd amount times a long period must not wrap. */

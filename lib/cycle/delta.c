@@ -34,7 +34,8 @@ am_status am_delta_classify(am_ctx *ctx)
             first = pf->first_seen[0] ? pf->first_seen : prev->run_date;
         memcpy(r->first_seen, first, sizeof r->first_seen);
         rv->by_change[r->change]++;
-        rv->amount_by_change[r->change] += ctx->findings.v[i].pub.amount_fen;
+        rv->amount_by_change[r->change] =
+            am_money_add(rv->amount_by_change[r->change], ctx->findings.v[i].pub.amount_fen);
     }
     if (!prev || !prev->count)
         return AM_OK;
@@ -57,7 +58,8 @@ am_status am_delta_classify(am_ctx *ctx)
             rv->resolved[rv->nresolved++] = &prev->findings[j];
             rv->by_change[AM_CHANGE_RESOLVED]++;
             if (prev->findings[j].amount_fen > 0)
-                rv->amount_by_change[AM_CHANGE_RESOLVED] += prev->findings[j].amount_fen;
+                rv->amount_by_change[AM_CHANGE_RESOLVED] = am_money_add(
+                    rv->amount_by_change[AM_CHANGE_RESOLVED], prev->findings[j].amount_fen);
         }
     }
     am_free(ids);

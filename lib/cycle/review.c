@@ -267,7 +267,7 @@ static am_status review(am_ctx *ctx)
             r->suppressed = 1;
             memcpy(r->reviewed, judged, sizeof r->reviewed);
             rv->suppressed++;
-            rv->suppressed_amount += f->pub.amount_fen;
+            rv->suppressed_amount = am_money_add(rv->suppressed_amount, f->pub.amount_fen);
         }
     }
     if (st == AM_OK)

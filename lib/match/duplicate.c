@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/money.h"
 #include "common/alloc.h"
 #include "match/stake.h"
 
@@ -75,7 +76,7 @@ static void one_off_stake(const cluster *c, am_stake *s)
     int64_t largest = 0;
     for (size_t i = 0; i < c->count; i++) {
         const am_record *r = c->records[i];
-        s->amount_fen += r->amount_fen;
+        s->amount_fen = am_money_add(s->amount_fen, r->amount_fen);
         largest = r->amount_fen > largest ? r->amount_fen : largest;
         if (s->first > r->start)
             s->first = r->start;

@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "common/money.h"
 #include "common/alloc.h"
 #include "common/span.h"
 #include "match/stake.h"
@@ -83,7 +84,7 @@ static int add_cluster_stake(household_eval *he, const am_catalogue *cat, am_sta
     int64_t largest = 0;
     for (size_t i = 0; i < he->ncluster; i++) {
         const am_record *r = he->cluster[i];
-        stake->amount_fen += r->amount_fen;
+        stake->amount_fen = am_money_add(stake->amount_fen, r->amount_fen);
         largest = r->amount_fen > largest ? r->amount_fen : largest;
         if (stake->first > r->start)
             stake->first = r->start;

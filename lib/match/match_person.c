@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/money.h"
 #include "common/alloc.h"
 #include "common/span.h"
 #include "match/stake.h"
@@ -418,7 +419,7 @@ static am_status ends_at(person_eval *pe, const am_rule *rule)
                 if (!am_spans_add(&pe->s1, from, p->end) || !add_evidence(pe, p) ||
                     !add_agency(pe, (uint16_t)pe->ctx->feeds[p->feed]->agency))
                     return AM_ERR_NOMEM;
-                amount += am_record_share(p, from, p->end);
+                amount = am_money_add(amount, am_record_share(p, from, p->end));
                 if ((int64_t)p->end - day > latest)
                     latest = (int64_t)p->end - day;
             }

@@ -41,19 +41,20 @@ int am_stake_add(const am_piece *pieces, size_t n, am_stake *s)
         if (bounds[b + 1] <= bounds[b])
             continue;
         const int32_t lo = (int32_t)bounds[b], hi = (int32_t)(bounds[b + 1] - 1);
-        int64_t sum = 0, largest = 0;
+        /* The largest share is paid rightly; the others are at stake. */
+        int64_t rest = 0, largest = 0;
         int active = 0;
         for (size_t i = 0; i < n; i++) {
             if (pieces[i].start > lo || pieces[i].end < hi)
                 continue;
             const int64_t share = am_record_share(pieces[i].record, lo, hi);
-            sum += share;
+            rest = am_money_add(rest, share > largest ? largest : share);
             largest = share > largest ? share : largest;
             active++;
         }
         if (active < 2)
             continue;
-        s->amount_fen += sum - largest;
+        s->amount_fen = am_money_add(s->amount_fen, rest);
         s->days += (int64_t)hi - lo + 1;
         if (s->first > lo)
             s->first = lo;

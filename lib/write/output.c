@@ -121,7 +121,8 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
         if (ctx->review.v[i].suppressed)
             continue; /* counted under outcomes */
         count[ctx->findings.v[i].pub.kind]++;
-        amount[ctx->findings.v[i].pub.kind] += ctx->findings.v[i].pub.amount_fen;
+        const am_kind k = ctx->findings.v[i].pub.kind;
+        amount[k] = am_money_add(amount[k], ctx->findings.v[i].pub.amount_fen);
     }
     for (int k = 0; k < AM_KIND__COUNT; k++) {
         char money[32];

@@ -248,7 +248,7 @@ static void tally_codes(tally *t, const char *list, int64_t amount, const am_cat
         }
         if (i >= 0) {
             t[i].count++;
-            t[i].amount += amount;
+            t[i].amount = am_money_add(t[i].amount, amount);
         }
         list += len + (end != NULL);
     }
@@ -373,9 +373,9 @@ static am_status gather(page *pg)
             continue;
         const am_finding *f = &ctx->findings.v[i].pub;
         pg->findings++;
-        pg->amount += f->amount_fen;
+        pg->amount = am_money_add(pg->amount, f->amount_fen);
         pg->kind_count[f->kind]++;
-        pg->kind_amount[f->kind] += f->amount_fen;
+        pg->kind_amount[f->kind] = am_money_add(pg->kind_amount[f->kind], f->amount_fen);
         tally_codes(pg->agencies, f->agencies, f->amount_fen, cat, 1);
         tally_codes(pg->codes, f->items, f->amount_fen, cat, 0);
         tally *a = &pg->areas[pg->nareas++];
@@ -391,7 +391,8 @@ static am_status gather(page *pg)
     for (size_t i = 0; i < pg->nareas; i++) {
         if (kept && strcmp(pg->areas[kept - 1].area, pg->areas[i].area) == 0) {
             pg->areas[kept - 1].count++;
-            pg->areas[kept - 1].amount += pg->areas[i].amount;
+            pg->areas[kept - 1].amount =
+                am_money_add(pg->areas[kept - 1].amount, pg->areas[i].amount);
         } else {
             pg->areas[kept++] = pg->areas[i];
         }
