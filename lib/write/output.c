@@ -1,8 +1,11 @@
 /*
- * output.c — the run's files: findings.csv, rejects.csv and summary.json,
- * and the directory they are written into; suppressed.csv beside
- * findings.csv.  Other files of a run have their own writers, called from
- * here: delta.csv (delta.c) and report.html (report.c).
+ * output.c — writing a reviewed run's files into its directory: the table
+ * of files (output_files), the writers of findings.csv, suppressed.csv,
+ * rejects.csv and summary.json, and the directory replaced whole
+ * (out_dir.c).  Other files have their own writers, named in the table:
+ * delta.csv (delta.c) and report.html (report.c).  Nothing here decides
+ * what a finding is or whether it is suppressed: the review (review.c) has
+ * done that before.
  *
  * Their columns are a contract scripts rely on (docs/reference.md).  Every
  * CSV field that may have come from input is neutralised against
@@ -14,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "write/output.h"
 
 #include "aidmatch.h"
 #include "common/alloc.h"
@@ -136,39 +141,74 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
     return am_atomic_commit(&f, &ctx->err);
 }
 
-/* The files a run writes; in an old run of the output directory, they are
- * aidmatch's to replace and delete (out_dir.h). */
-static const char *const output_files[] = {"findings.csv", "rejects.csv",  "summary.json",
-                                           "suppressed.csv", "delta.csv", "report.html"};
+/* What every file's writer is given. */
+typedef struct output_run {
+    am_ctx *ctx;
+    double wall_seconds;
+} output_run;
+
+static am_status write_findings_file(const output_run *run, const char *path)
+{
+    return write_findings(run->ctx, path, 0);
+}
+
+static am_status write_suppressed_file(const output_run *run, const char *path)
+{
+    return write_findings(run->ctx, path, 1);
+}
+
+static am_status write_rejects_file(const output_run *run, const char *path)
+{
+    return write_rejects(run->ctx, path);
+}
+
+static am_status write_summary_file(const output_run *run, const char *path)
+{
+    return write_summary(run->ctx, path, run->wall_seconds);
+}
+
+static am_status write_delta_file(const output_run *run, const char *path)
+{
+    return am_delta_write(run->ctx, path);
+}
+
+static am_status write_report_file(const output_run *run, const char *path)
+{
+    return am_report_write(run->ctx, path);
+}
+
+static int with_previous(const output_run *run) { return run->ctx->previous != NULL; }
+
+/* The files of a run, in the order they are written.  In an old run of
+ * the output directory, they are aidmatch's to replace and delete
+ * (out_dir.h), whether or not this run writes them. */
+static const struct output_file {
+    const char *name;
+    am_status (*write)(const output_run *run, const char *path);
+    int (*wanted)(const output_run *run); /* NULL: always written */
+} output_files[] = {
+    {"findings.csv", write_findings_file, NULL},
+    {"rejects.csv", write_rejects_file, NULL},
+    {"summary.json", write_summary_file, NULL},
+    {"suppressed.csv", write_suppressed_file, NULL},
+    {"delta.csv", write_delta_file, with_previous},
+    {"report.html", write_report_file, NULL},
+};
 #define NOUTPUT_FILES (sizeof output_files / sizeof *output_files)
 
-static am_status write_all(am_ctx *ctx, const char *dir, double wall_seconds)
+static am_status write_all(const output_run *run, const char *dir)
 {
     const size_t n = strlen(dir) + 32;
     char *path = am_malloc(n);
     if (!path)
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
-    snprintf(path, n, "%s/%s", dir, output_files[0]);
-    am_status st = write_findings(ctx, path, 0);
-    if (st == AM_OK) {
-        snprintf(path, n, "%s/%s", dir, output_files[1]);
-        st = write_rejects(ctx, path);
-    }
-    if (st == AM_OK) {
-        snprintf(path, n, "%s/%s", dir, output_files[2]);
-        st = write_summary(ctx, path, wall_seconds);
-    }
-    if (st == AM_OK) {
-        snprintf(path, n, "%s/%s", dir, output_files[3]);
-        st = write_findings(ctx, path, 1);
-    }
-    if (st == AM_OK && ctx->previous) {
-        snprintf(path, n, "%s/%s", dir, output_files[4]);
-        st = am_delta_write(ctx, path);
-    }
-    if (st == AM_OK) {
-        snprintf(path, n, "%s/%s", dir, output_files[5]);
-        st = am_report_write(ctx, path);
+        return am_fail(&run->ctx->err, AM_ERR_NOMEM, "out of memory");
+    am_status st = AM_OK;
+    for (size_t i = 0; st == AM_OK && i < NOUTPUT_FILES; i++) {
+        const struct output_file *file = &output_files[i];
+        if (file->wanted && !file->wanted(run))
+            continue;
+        snprintf(path, n, "%s/%s", dir, file->name);
+        st = file->write(run, path);
     }
     am_free(path);
     return st;
@@ -186,20 +226,17 @@ am_status am_set_csv_bom(am_ctx *ctx, int bom)
  * takes DIR's place in one atomic exchange (out_dir.c): however the process
  * dies, DIR holds the previous complete run or the new complete run, never
  * a mixture of the two. */
-am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
+am_status am_output_write(am_ctx *ctx, const char *dir, double wall_seconds)
 {
-    if (!ctx || !dir || !*dir)
-        return AM_ERR_INVALID;
-    if (!ctx->reconciled)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before writing outputs");
-    const am_status reviewed = am_review_ensure(ctx);
-    if (reviewed != AM_OK)
-        return reviewed;
+    const char *names[NOUTPUT_FILES]; /* borrowed by out until closed below */
+    for (size_t i = 0; i < NOUTPUT_FILES; i++)
+        names[i] = output_files[i].name;
     am_out_dir out;
-    am_status st = am_out_dir_open(&out, dir, output_files, NOUTPUT_FILES, &ctx->err);
+    am_status st = am_out_dir_open(&out, dir, names, NOUTPUT_FILES, &ctx->err);
     if (st != AM_OK)
         return st;
-    st = write_all(ctx, out.staging, wall_seconds);
+    const output_run run = {ctx, wall_seconds};
+    st = write_all(&run, out.staging);
     if (st == AM_OK)
         st = am_out_dir_commit(&out, &ctx->err);
     am_out_dir_close(&out);
