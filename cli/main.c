@@ -465,14 +465,17 @@ static int cmd_hash(int argc, char **argv)
         }
     }
     am_feed_stats s = {0};
-    for (size_t i = 0; i < am_feed_count(ctx); i++)
-        if (am_feed_stats_get(ctx, i, &s) == AM_OK && strcmp(s.name, feed_name) == 0)
+    size_t index = 0;
+    for (; index < am_feed_count(ctx); index++)
+        if (am_feed_stats_get(ctx, index, &s) == AM_OK && strcmp(s.name, feed_name) == 0)
             break;
     fprintf(stderr, "%s: %" PRIu64 " rows written, %" PRIu64 " rejected", out, s.rows_ingested,
             s.rows_rejected);
-    for (int r = 0; r < AM_REJECT__COUNT; r++)
-        if (s.by_reason[r])
-            fprintf(stderr, ", %s %" PRIu64, am_reject_name((am_reject)r), s.by_reason[r]);
+    for (int r = 0; r < AM_REJECT__COUNT; r++) {
+        const uint64_t rejected = am_feed_rejected(ctx, index, (am_reject)r);
+        if (rejected)
+            fprintf(stderr, ", %s %" PRIu64, am_reject_name((am_reject)r), rejected);
+    }
     fprintf(stderr, "\ndeclare it with: ids = token, key_fingerprint = %s\n",
             am_key_fingerprint(ctx));
     am_ctx_free(ctx);

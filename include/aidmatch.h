@@ -18,6 +18,11 @@
  *    are owned by the library and stay valid for the lifetime stated.
  *  - Raw resident IDs and names are never kept: a raw ID is normalised and
  *    turned into a keyed token as it is read, and names are not stored.
+ *  - The structs the library fills (am_feed_stats, am_finding, ...) keep
+ *    their size and layout for the life of the major version: what a later
+ *    version adds comes through new functions, never new fields (counts per
+ *    reject reason, for one, through am_feed_rejected()), so a program
+ *    built against this header keeps working with a newer library.
  */
 #ifndef AIDMATCH_H
 #define AIDMATCH_H
@@ -221,8 +226,8 @@ AM_API am_status am_ingest(am_ctx *ctx);
 AM_API am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len);
 
 /* Per-feed statistics.  The counts reconcile:
- * rows_read == rows_ingested + rows_rejected, and the by_reason entries add
- * up to rows_rejected. */
+ * rows_read == rows_ingested + rows_rejected, and am_feed_rejected() over
+ * every reason adds up to rows_rejected. */
 typedef struct am_feed_stats {
     const char *name;     /* the feed's name */
     const char *agency;   /* its agency code */
@@ -232,7 +237,6 @@ typedef struct am_feed_stats {
     uint64_t rows_read;
     uint64_t rows_ingested;
     uint64_t rows_rejected;
-    uint64_t by_reason[AM_REJECT__COUNT];
     uint64_t bytes_read;
 } am_feed_stats;
 
@@ -243,6 +247,11 @@ AM_API size_t am_feed_count(const am_ctx *ctx);
  * The strings are owned by ctx and valid until it is freed.
  * Returns AM_OK or AM_ERR_INVALID (i out of range, out NULL). */
 AM_API am_status am_feed_stats_get(const am_ctx *ctx, size_t i, am_feed_stats *out);
+
+/* Returns how many rows of feed i (as for am_feed_stats_get) were rejected
+ * for reason; 0 when ctx is NULL, i is out of range or reason is unknown
+ * to this library (a reason added after it was built). */
+AM_API uint64_t am_feed_rejected(const am_ctx *ctx, size_t i, am_reject reason);
 
 /* One rejected row.  Pointers valid during the callback only.  detail
  * never repeats a raw ID or name. */

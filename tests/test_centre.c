@@ -72,7 +72,7 @@ START_TEST(good_centre_declares_feeds)
     ck_assert_int_eq(am_feed_stats_get(ctx, 0, &s), AM_OK);
     ck_assert_uint_eq(s.rows_read, 3);
     ck_assert_uint_eq(s.rows_ingested, 2);
-    ck_assert_uint_eq(s.by_reason[AM_REJECT_UNKNOWN_ITEM], 1);
+    ck_assert_uint_eq(am_feed_rejected(ctx, 0, AM_REJECT_UNKNOWN_ITEM), 1);
     am_ctx_free(ctx);
 }
 END_TEST

@@ -247,7 +247,7 @@ static void encode_feeds(const am_ctx *ctx, wbuf *b)
         put_u64(b, s.bytes_read);
         put_u32(b, AM_REJECT__COUNT);
         for (int r = 0; r < AM_REJECT__COUNT; r++)
-            put_u64(b, s.by_reason[r]);
+            put_u64(b, am_feed_rejected(ctx, i, (am_reject)r));
     }
 }
 

@@ -136,8 +136,14 @@ am_status am_feed_stats_get(const am_ctx *ctx, size_t i, am_feed_stats *out)
     out->rows_ingested = feed->rows_ingested;
     out->rows_rejected = feed->rows_rejected;
     out->bytes_read = feed->bytes_read;
-    memcpy(out->by_reason, feed->by_reason, sizeof out->by_reason);
     return AM_OK;
+}
+
+uint64_t am_feed_rejected(const am_ctx *ctx, size_t i, am_reject reason)
+{
+    if (!ctx || i >= ctx->nfeeds || (unsigned)reason >= AM_REJECT__COUNT)
+        return 0;
+    return ctx->feeds[i]->by_reason[reason];
 }
 
 am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,

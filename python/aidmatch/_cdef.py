@@ -75,11 +75,11 @@ typedef struct am_feed_stats {
     uint64_t rows_read;
     uint64_t rows_ingested;
     uint64_t rows_rejected;
-    uint64_t by_reason[AM_REJECT__COUNT];
     uint64_t bytes_read;
 } am_feed_stats;
 size_t am_feed_count(const am_ctx *ctx);
 am_status am_feed_stats_get(const am_ctx *ctx, size_t i, am_feed_stats *out);
+uint64_t am_feed_rejected(const am_ctx *ctx, size_t i, am_reject reason);
 typedef struct am_reject_row {
     const char *feed;
     uint64_t line;

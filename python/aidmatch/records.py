@@ -90,9 +90,9 @@ class FeedStats:
     bytes_read: int
 
     @classmethod
-    def _from_c(cls, s: Any) -> "FeedStats":
-        by_reason = {text(lib.am_reject_name(r)): s.by_reason[r]
-                     for r in range(lib.AM_REJECT__COUNT) if s.by_reason[r]}
+    def _from_c(cls, s: Any, ctx: Any, i: int) -> "FeedStats":
+        counts = ((r, lib.am_feed_rejected(ctx, i, r)) for r in range(lib.AM_REJECT__COUNT))
+        by_reason = {text(lib.am_reject_name(r)): n for r, n in counts if n}
         return cls(name=text(s.name), agency=text(s.agency), path=text(s.path),
                    file_xxh3=text(s.file_xxh3), encoding=text(s.encoding),
                    rows_read=s.rows_read, rows_ingested=s.rows_ingested,

@@ -443,7 +443,7 @@ class Run(_Context):
         def make(ctx: Any, i: int) -> FeedStats:
             out = new_struct("am_feed_stats")
             raise_for(lib.am_feed_stats_get(ctx, i, out), ctx)
-            return FeedStats._from_c(out)
+            return FeedStats._from_c(out, ctx, i)
         return list(self._items(lib.am_feed_count, make))
 
     def reviews(self) -> Iterator[Review]:

@@ -132,7 +132,7 @@ static void check_counts(const am_ctx *ctx, int complete)
         FUZZ_CHECK(s.rows_read == s.rows_ingested + s.rows_rejected);
         uint64_t sum = 0;
         for (int r = 0; r < AM_REJECT__COUNT; r++)
-            sum += s.by_reason[r];
+            sum += am_feed_rejected(ctx, i, (am_reject)r);
         FUZZ_CHECK(sum == s.rows_rejected);
         rejected += s.rows_rejected;
     }
