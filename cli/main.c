@@ -57,6 +57,7 @@ static const char main_help[] =
     "Cross-matches social-assistance feeds and reports duplicate aid.\n"
     "\n"
     "Commands:\n"
+    "  check CENTRE.ini                 every problem of a centre file and its feeds\n"
     "  reconcile CENTRE.ini -o DIR      match every feed, write findings, rejects, summary\n"
     "  hash CENTRE.ini -f NAME -o FILE  agency side: replace raw IDs with tokens\n"
     "  keygen -o FILE                   create a new centre key (mode 0600)\n"
@@ -81,7 +82,8 @@ static const char main_help[] =
     "person and explain).\n"
     "\n"
     "Exit status: 0 success, 1 the run failed (I/O), 2 usage, 3 configuration,\n"
-    "4 key, 5 precheck found a problem, 6 nothing found (person, explain).\n";
+    "4 key, 5 precheck found a problem, 6 nothing found (person, explain),\n"
+    "7 check found warnings only.\n";
 
 static const char reconcile_help[] =
     "Usage: aidmatch reconcile CENTRE.ini -o DIR [-p DIR] [--run-date DATE]\n"
@@ -103,6 +105,21 @@ static const char reconcile_help[] =
     "  -s, --snapshot FILE  also save the run as a snapshot for match, person and\n"
     "                       explain (aidmatch help snapshot)\n"
     "  -q, --quiet          print nothing on success, and no progress\n";
+
+static const char check_help[] =
+    "Usage: aidmatch check CENTRE.ini [--rows N] [--run-date DATE]\n"
+    "\n"
+    "Reads the centre file, catalogue, rules, and every feed's header and first\n"
+    "rows, and prints every problem at once: where (centre.ini:LINE), what was\n"
+    "found, what was expected, and a suggestion.  reconcile runs the same\n"
+    "checks first and refuses to run on an error.\n"
+    "\n"
+    "      --rows N         rows of each feed to read (default 10000)\n"
+    "      --run-date DATE  the run date the window is judged against\n"
+    "                       (default: today)\n"
+    "\n"
+    "Exit status: 0 no problem, 7 warnings only, 3 errors; 1 and 2 as for\n"
+    "every command.\n";
 
 static const char hash_help[] =
     "Usage: aidmatch hash CENTRE.ini -f NAME -o FILE [--in FILE] [--keep-name]\n"
@@ -310,6 +327,77 @@ void today(char out[11])
 }
 
 
+/* Runs am_check_centre and prints its problems: to stdout for check, to
+ * stderr before a run.  Returns the number of errors, or -1 when the
+ * check itself failed (out of memory). */
+static long run_check(am_ctx *ctx, const char *centre, uint64_t rows, FILE *out, int quiet,
+                      long *warnings)
+{
+    if (am_check_centre(ctx, centre, rows) != AM_OK)
+        return -1;
+    long errors = 0;
+    *warnings = 0;
+    for (size_t i = 0; i < am_diagnostic_count(ctx); i++) {
+        am_diagnostic d;
+        am_diagnostic_get(ctx, i, &d);
+        const int error = d.severity == AM_SEVERITY_ERROR;
+        if (error || !quiet)
+            fprintf(out, "%s: %s\n", error ? (out == stderr ? program : "error") : "warning",
+                    d.message);
+        errors += error;
+        *warnings += !error;
+    }
+    return errors;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(check_help, stdout);
+        return EXIT_OK;
+    }
+    const char *centre = NULL, *rows_text = NULL, *run_date = NULL;
+    const value_option options[] = {{"--rows", &rows_text}, {"--run-date", &run_date},
+                                    {NULL, NULL}};
+    const int rc = parse_args(argc, argv, options, NULL, NULL, &centre);
+    if (rc != EXIT_OK)
+        return rc;
+    if (!centre)
+        return usage_error("check needs CENTRE.ini", NULL);
+    unsigned long long rows = 10000;
+    if (rows_text) {
+        char *end;
+        errno = 0;
+        rows = strtoull(rows_text, &end, 10);
+        if (*end || end == rows_text || rows == 0 || errno || rows_text[0] == '-')
+            return usage_error("--rows needs a number of rows from 1, got", rows_text);
+    }
+    char date[11];
+    if (!run_date) {
+        today(date);
+        run_date = date;
+    }
+    am_ctx *ctx;
+    am_status st = new_context(&ctx);
+    if (st != AM_OK)
+        return fail(NULL, st);
+    if (am_set_run_date(ctx, run_date) != AM_OK) {
+        am_ctx_free(ctx);
+        return usage_error("--run-date needs a real date as YYYY-MM-DD, got", run_date);
+    }
+    long warnings;
+    const long errors = run_check(ctx, centre, rows, stdout, 0, &warnings);
+    if (errors < 0)
+        return fail(ctx, AM_ERR_NOMEM);
+    if (errors || warnings)
+        printf("%s: %ld error%s, %ld warning%s\n", centre, errors, errors == 1 ? "" : "s",
+               warnings, warnings == 1 ? "" : "s");
+    else
+        printf("%s: no problem found\n", centre);
+    am_ctx_free(ctx);
+    return errors ? EXIT_CONFIG : warnings ? EXIT_WARNINGS : EXIT_OK;
+}
+
 static int cmd_reconcile(int argc, char **argv)
 {
     if (wants_help(argc, argv)) {
@@ -356,6 +444,22 @@ static int cmd_reconcile(int argc, char **argv)
     const int show_progress = !quiet && isatty(STDERR_FILENO);
     if (show_progress)
         am_set_progress_fn(ctx, on_progress, &view);
+    /* The same checks as aidmatch check, first: every problem at once, and
+     * no run on an error.  The exit code is the one the run would have
+     * failed with. */
+    long warnings;
+    const long errors = run_check(ctx, centre, 10000, stderr, quiet, &warnings);
+    if (errors != 0) {
+        if (errors < 0)
+            return fail(ctx, AM_ERR_NOMEM);
+        st = am_load_centre(ctx, centre);
+        if (st == AM_OK)
+            st = am_ingest(ctx);
+        fprintf(stderr, "%s: %s: %ld problem%s found; nothing was reconciled\n", program,
+                centre, errors, errors == 1 ? "" : "s");
+        am_ctx_free(ctx);
+        return st == AM_OK ? EXIT_CONFIG : exit_code_for(st);
+    }
     if ((st = am_load_centre(ctx, centre)) != AM_OK ||
         (previous && (st = am_load_previous(ctx, previous)) != AM_OK) ||
         (st = am_ingest(ctx)) != AM_OK) {
@@ -614,6 +718,7 @@ static command_fn find_command(const char *name)
         const char *name;
         command_fn fn;
     } commands[] = {
+        {"check", cmd_check},
         {"reconcile", cmd_reconcile}, {"hash", cmd_hash},       {"keygen", cmd_keygen},
         {"snapshot", cmd_snapshot},   {"match", cmd_match},     {"person", cmd_person},
         {"explain", cmd_explain},     {"precheck", cmd_precheck}, {"grant", cmd_grant},

@@ -180,6 +180,36 @@ AM_API am_status am_set_window(am_ctx *ctx, const char *start, const char *end);
  * Returns AM_OK, AM_ERR_INVALID (ctx NULL) or AM_ERR_NOMEM. */
 AM_API am_status am_set_data_dir(am_ctx *ctx, const char *dir);
 
+/* How grave a problem am_check_centre() found is: an error stops a run
+ * (am_load_centre or am_ingest would fail, or the findings would be
+ * wrong); a warning lets it go on. */
+typedef enum am_severity { AM_SEVERITY_ERROR = 0, AM_SEVERITY_WARNING } am_severity;
+
+typedef struct am_diagnostic {
+    am_severity severity;
+    /* "centre.ini:LINE: what was found; what was expected: a suggestion",
+     * naming the feed file and its line where one applies.  Never a value
+     * of a feed's rows. */
+    const char *message;
+} am_diagnostic;
+
+/* Checks a centre file, its catalogue, rules and every feed's header and
+ * first sample_rows rows (0: 10,000) without stopping at the first
+ * problem, and keeps every problem found on ctx (am_diagnostic_get).  ctx
+ * is used for its data directory and run date (a window stretched past
+ * the run date is a warning); nothing is loaded into it.
+ * Returns AM_OK when the check ran, whatever it found (an unreadable
+ * centre file is a diagnostic), AM_ERR_INVALID or AM_ERR_NOMEM. */
+AM_API am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows);
+
+/* Returns how many problems the last am_check_centre() found. */
+AM_API size_t am_diagnostic_count(const am_ctx *ctx);
+
+/* Fills *out with problem i, in the order of the centre file; the message
+ * is owned by ctx, valid until the next check or am_ctx_free().
+ * Returns AM_OK or AM_ERR_INVALID. */
+AM_API am_status am_diagnostic_get(const am_ctx *ctx, size_t i, am_diagnostic *out);
+
 /* Loads a centre file (INI; docs/reference.md): the [centre] section names
  * the catalogue, key and rules, each [feed NAME] section declares a feed.
  * Relative paths are taken from the centre file's directory.  Loads the

@@ -67,6 +67,7 @@ void am_ctx_free(am_ctx *ctx)
     am_free(ctx->previous);
     am_free(ctx->base_dir);
     am_free(ctx->data_dir);
+    am_diags_free(ctx);
     am_free(ctx->centre_name);
     am_free(ctx);
 }

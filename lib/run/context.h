@@ -25,6 +25,12 @@ typedef struct am_reject_entry {
     char *detail;
 } am_reject_entry;
 
+/* A problem am_check_centre() found. */
+typedef struct am_diag {
+    am_severity severity;
+    char *message;
+} am_diag;
+
 struct am_ctx {
     am_err err;
     am_catalogue catalogue;
@@ -32,6 +38,8 @@ struct am_ctx {
     am_key key;
     char *base_dir;          /* directory of the centre file */
     char *data_dir;          /* am_set_data_dir: the default catalogue and rules, or NULL */
+    am_diag *diags;          /* am_check_centre's findings about the set-up */
+    size_t ndiags;
     char *centre_name;
     int32_t death_lag_days;  /* registry lag within which a late death is low priority */
     am_rules rules;
@@ -79,5 +87,8 @@ void am_ctx_window(const am_ctx *ctx, int32_t *start, int32_t *end);
 /* Records a reject for feed at line.  detail is copied. */
 am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
                         const char *detail);
+
+/* Frees the diagnostics of am_check_centre (check.c). */
+void am_diags_free(am_ctx *ctx);
 
 #endif

@@ -1,0 +1,850 @@
+/*
+ * check.c — `aidmatch check`: every problem of a centre file and its feeds
+ * in one pass, each with where it is, what was found, what was expected
+ * and a suggestion (am_check_centre, am_diagnostic_get).
+ *
+ * The loaders stop at the first error, which is right for a run and wrong
+ * for a person fixing a file written by hand.  So the check loads the
+ * [centre] section, then each feed section with it, into scratch contexts;
+ * a line the loader refuses is recorded and blanked out (keeping every
+ * other line where it was, so line numbers stay true), and the load is
+ * tried again, until the section loads or fails without a line.  Each feed
+ * that loads then ingests a sample of its first rows.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "common/alloc.h"
+#include "common/day.h"
+#include "read/csv_reader.h"
+#include "read/feed.h"
+#include "common/text_file.h"
+#include "run/context.h"
+
+#define SAMPLE_BYTES_MAX ((size_t)64 << 20)
+#define RETRIES_MAX 200
+
+static am_status add(am_ctx *ctx, am_severity severity, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static am_status add(am_ctx *ctx, am_severity severity, const char *fmt, ...)
+{
+    char msg[AM_ERRMSG_MAX + 512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* a [centre] mistake is met again with every feed section */
+    for (size_t i = 0; i < ctx->ndiags; i++)
+        if (strcmp(ctx->diags[i].message, msg) == 0)
+            return AM_OK;
+    am_diag *grown = am_realloc(ctx->diags, (ctx->ndiags + 1) * sizeof *grown);
+    if (!grown)
+        return AM_ERR_NOMEM;
+    ctx->diags = grown;
+    if (!(grown[ctx->ndiags].message = am_strdup(msg)))
+        return AM_ERR_NOMEM;
+    grown[ctx->ndiags++].severity = severity;
+    return AM_OK;
+}
+
+void am_diags_free(am_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->ndiags; i++)
+        am_free(ctx->diags[i].message);
+    am_free(ctx->diags);
+    ctx->diags = NULL;
+    ctx->ndiags = 0;
+}
+
+/* ---- text helpers ---- */
+
+/* Decodes up to max code points of UTF-8 s; returns how many. */
+static size_t code_points(const char *s, uint32_t *out, size_t max)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && n < max;) {
+        uint32_t c = *p;
+        int extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+        if (extra)
+            c &= 0x3Fu >> extra;
+        p++;
+        while (extra-- > 0 && (*p & 0xC0) == 0x80)
+            c = c << 6 | (*p++ & 0x3Fu);
+        out[n++] = c;
+    }
+    return n;
+}
+
+/* Levenshtein distance between two UTF-8 strings, by code point. */
+static size_t distance(const char *a, const char *b)
+{
+    uint32_t x[64], y[64];
+    const size_t n = code_points(a, x, 64), m = code_points(b, y, 64);
+    size_t row[65];
+    for (size_t j = 0; j <= m; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            const size_t up = row[j];
+            size_t best = diag + (x[i - 1] != y[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[m];
+}
+
+/* The nearest of n names to word, or NULL when none is near: at most half
+ * the word's length away, or containing it, or contained in it. */
+static const char *nearest(const char *word, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    uint32_t tmp[64];
+    const size_t len = code_points(word, tmp, 64);
+    for (size_t i = 0; i < n; i++) {
+        if (!*names[i])
+            continue;
+        size_t d = distance(word, names[i]);
+        if (strstr(names[i], word) || strstr(word, names[i]))
+            d = d < 1 ? d : 1;
+        if (d < best_d) {
+            best_d = d;
+            best = names[i];
+        }
+    }
+    return best && best_d > 0 && best_d <= (len + 1) / 2 ? best : NULL;
+}
+
+static int valid_utf8(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        int extra = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2
+                                : (*p & 0xF8) == 0xF0 ? 3 : -1;
+        if (extra < 0 || (extra == 1 && *p < 0xC2) || end - p <= extra)
+            return 0;
+        for (int i = 1; i <= extra; i++)
+            if ((p[i] & 0xC0) != 0x80)
+                return 0;
+        p += extra + 1;
+    }
+    return 1;
+}
+
+/* Whether len bytes decode as GB18030 (so as GBK), converting them into
+ * out (size bytes, NUL-terminated) when out is not NULL. */
+static int decodes_as_gbk(const char *s, size_t len, char *out, size_t size)
+{
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1)
+        return 0;
+    char scratch[4096];
+    char *in = (char *)(uintptr_t)s;
+    size_t left = len;
+    int ok = 1;
+    while (left && ok) {
+        char *o = out ? out : scratch;
+        size_t room = out ? size - 1 : sizeof scratch;
+        char *start = o;
+        if (iconv(cd, &in, &left, &o, &room) == (size_t)-1 && errno != E2BIG)
+            ok = 0;
+        if (out) {
+            *o = '\0';
+            (void)start;
+            break;
+        }
+    }
+    iconv_close(cd);
+    return ok;
+}
+
+/* ---- the centre file, section by section ---- */
+
+typedef struct line_info {
+    const char *start;
+    size_t len;
+    int section; /* index into sections, -1 before the first */
+} line_info;
+
+typedef struct centre_text {
+    const char *path;
+    char *text; /* as read, full-width punctuation written as ASCII */
+    size_t len;
+    line_info *lines;
+    size_t nlines;
+    char **sections; /* "centre" or "feed NAME" */
+    size_t *section_line;
+    size_t nsections;
+} centre_text;
+
+static void centre_text_free(centre_text *t)
+{
+    am_free(t->text);
+    am_free(t->lines);
+    for (size_t i = 0; i < t->nsections; i++)
+        am_free(t->sections[i]);
+    am_free(t->sections);
+    am_free(t->section_line);
+}
+
+static int split_lines(centre_text *t)
+{
+    int section = -1;
+    for (const char *p = t->text, *end = t->text + t->len; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        const char *s = p;
+        while (s < p + len && (*s == ' ' || *s == '\t'))
+            s++;
+        if (s < p + len && *s == '[') {
+            const char *close = memchr(s, ']', (size_t)(p + len - s));
+            char **grown = am_realloc(t->sections, (t->nsections + 1) * sizeof *grown);
+            size_t *lines = am_realloc(t->section_line, (t->nsections + 1) * sizeof *lines);
+            if (grown)
+                t->sections = grown;
+            if (lines)
+                t->section_line = lines;
+            if (!grown || !lines)
+                return 0;
+            const size_t n = close ? (size_t)(close - s - 1) : (size_t)(p + len - s - 1);
+            if (!(t->sections[t->nsections] = am_strndup(s + 1, n)))
+                return 0;
+            t->section_line[t->nsections] = t->nlines + 1;
+            section = (int)t->nsections++;
+        }
+        line_info *grown = am_realloc(t->lines, (t->nlines + 1) * sizeof *grown);
+        if (!grown)
+            return 0;
+        t->lines = grown;
+        t->lines[t->nlines++] = (line_info){p, len, section};
+        p += len + 1;
+    }
+    return 1;
+}
+
+/* Full-width punctuation people type with a Chinese input method: each is
+ * reported, then read as its ASCII form so the check goes on. */
+static am_status fix_full_width(am_ctx *ctx, centre_text *t)
+{
+    static const struct {
+        const char *wide, *ascii, *name;
+    } marks[] = {{"\xEF\xBC\x9A", ":", "colon"},     {"\xEF\xBC\x9D", "=", "equals sign"},
+                 {"\xEF\xBD\x9C", "|", "bar"},       {"\xEF\xBC\x9B", ";", "semicolon"},
+                 {"\xEF\xBC\xBB", "[", "bracket"},   {"\xEF\xBC\xBD", "]", "bracket"}};
+    for (size_t i = 0; i < t->nlines; i++) {
+        char *line = (char *)(uintptr_t)t->lines[i].start;
+        const size_t len = t->lines[i].len;
+        const char *s = line;
+        while (s < line + len && (*s == ' ' || *s == '\t'))
+            s++;
+        if (s < line + len && (*s == ';' || *s == '#'))
+            continue;
+        for (size_t m = 0; m < sizeof marks / sizeof *marks; m++) {
+            for (char *p = line; p + 3 <= line + len; p++) {
+                if (memcmp(p, marks[m].wide, 3) != 0)
+                    continue;
+                am_status st = add(ctx, AM_SEVERITY_ERROR,
+                                   "%s:%zu: found a full-width %s '%s'; expected ASCII '%s': "
+                                   "retype it with the input method in English mode",
+                                   t->path, i + 1, marks[m].name, marks[m].wide, marks[m].ascii);
+                if (st != AM_OK)
+                    return st;
+                /* same width in bytes: the ASCII mark and two spaces */
+                p[0] = marks[m].ascii[0];
+                p[1] = p[2] = ' ';
+            }
+        }
+    }
+    return AM_OK;
+}
+
+/* The centre text with only the lines of sections keep[] (and lines before
+ * any section) left; the others blank, so line numbers stay. */
+static char *text_of(const centre_text *t, const int *keep, const unsigned char *blank_line)
+{
+    char *out = am_malloc(t->len + 1);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < t->nlines; i++) {
+        const int s = t->lines[i].section;
+        if ((s < 0 || keep[s]) && !blank_line[i]) {
+            memcpy(out + n, t->lines[i].start, t->lines[i].len);
+            n += t->lines[i].len;
+        }
+        out[n++] = '\n';
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* The line number in "PATH:LINE: ..." when the message starts so. */
+static size_t line_of(const char *msg, const char *path)
+{
+    const size_t n = strlen(path);
+    if (strncmp(msg, path, n) != 0 || msg[n] != ':')
+        return 0;
+    char *end;
+    const unsigned long line = strtoul(msg + n + 1, &end, 10);
+    return *end == ':' ? (size_t)line : 0;
+}
+
+/* The line in section s whose key is key, or the section's own line. */
+static size_t key_line(const centre_text *t, size_t s, const char *key)
+{
+    const size_t klen = strlen(key);
+    for (size_t i = 0; i < t->nlines; i++) {
+        if (t->lines[i].section != (int)s)
+            continue;
+        const char *p = t->lines[i].start;
+        if (t->lines[i].len > klen && memcmp(p, key, klen) == 0 &&
+            (p[klen] == ' ' || p[klen] == '=' || p[klen] == '\t'))
+            return i + 1;
+    }
+    return t->section_line[s];
+}
+
+/* A code the catalogue does not have, and the nearest that it has. */
+static const char *nearest_code(const am_ctx *scratch, const char *code)
+{
+    const am_catalogue *cat = &scratch->catalogue;
+    const size_t n = cat->nitems + cat->nfacts + cat->nagencies;
+    const char **names = am_malloc((n + 1) * sizeof *names);
+    if (!names)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < cat->nitems; i++)
+        names[k++] = cat->items[i].code;
+    for (size_t i = 0; i < cat->nfacts; i++)
+        names[k++] = cat->facts[i].code;
+    for (size_t i = 0; i < cat->nagencies; i++)
+        names[k++] = cat->agencies[i].code;
+    const char *best = nearest(code, names, k);
+    am_free(names);
+    return best;
+}
+
+/* The keys a centre file may use, for the nearest to an unknown one. */
+static const char *const known_keys[] = {
+    "name", "catalogue", "key", "rules", "window_start", "window_end", "death_lag_days",
+    "outcomes", "drift_share", "csv_bom", "agency", "kind", "file", "encoding", "delimiter",
+    "ids", "key_fingerprint", "person_id", "household_id", "item", "item_column", "item_map",
+    "fact", "fact_column", "fact_map", "amount", "start", "end", "date", "month", "value",
+    "date_format", "amount_unit", "thousands", "max_amount", "max_field", "max_line",
+    "max_rows"};
+
+/* Copies the quoted text after marker in msg into out; 0 if none. */
+static int quoted_after(const char *msg, const char *marker, char *out, size_t size)
+{
+    const char *p = strstr(msg, marker);
+    if (!p)
+        return 0;
+    p += strlen(marker);
+    const char *close = strchr(p, '\'');
+    if (!close || (size_t)(close - p) >= size)
+        return 0;
+    snprintf(out, size, "%.*s", (int)(close - p), p);
+    return 1;
+}
+
+/* Records a loader's message, with a suggestion where one can be made:
+ * the nearest known key to an unknown one, the nearest catalogue code to
+ * one the catalogue does not have (value is the blamed line's value, the
+ * centre file's own text, or NULL). */
+static am_status record(am_ctx *ctx, const am_ctx *scratch, const char *msg, const char *value)
+{
+    char word[64];
+    const char *near = NULL;
+    if (quoted_after(msg, "unknown key '", word, sizeof word))
+        near = nearest(word, known_keys, sizeof known_keys / sizeof *known_keys);
+    else if (scratch->have_catalogue &&
+             (quoted_after(msg, "got '", word, sizeof word) ||
+              ((strstr(msg, "code") || strstr(msg, "agency")) &&
+               (quoted_after(msg, ": '", word, sizeof word) ||
+                (value && snprintf(word, sizeof word, "%s", value) < (int)sizeof word)))))
+        near = nearest_code(scratch, word);
+    if (near)
+        return add(ctx, AM_SEVERITY_ERROR, "%s; did you mean %s?", msg, near);
+    return add(ctx, AM_SEVERITY_ERROR, "%s", msg);
+}
+
+/* The value of a "key = value" line, trimmed, into out. */
+static const char *line_value(const centre_text *t, size_t line, char *out, size_t size)
+{
+    const line_info *l = &t->lines[line - 1];
+    const char *eq = memchr(l->start, '=', l->len);
+    if (!eq)
+        return NULL;
+    const char *v = eq + 1, *end = l->start + l->len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        end--;
+    if ((size_t)(end - v) >= size)
+        return NULL;
+    snprintf(out, size, "%.*s", (int)(end - v), v);
+    return out;
+}
+
+/* Loads text into a fresh context, blanking each line the loader refuses
+ * and loading again.  Returns the context that loaded (the caller frees
+ * it) or NULL, with every refusal recorded on ctx. */
+static am_ctx *load_section(am_ctx *ctx, const centre_text *t, const int *keep, am_status *st)
+{
+    unsigned char *blank = am_calloc(t->nlines + 1, 1);
+    if (!blank) {
+        *st = AM_ERR_NOMEM;
+        return NULL;
+    }
+    am_ctx *scratch = NULL;
+    int blamed = 0;
+    for (int tries = 0; tries < RETRIES_MAX; tries++) {
+        char *text = text_of(t, keep, blank);
+        if (!text || am_ctx_new(&scratch) != AM_OK) {
+            am_free(text);
+            *st = AM_ERR_NOMEM;
+            break;
+        }
+        if (ctx->data_dir)
+            am_set_data_dir(scratch, ctx->data_dir);
+        const am_status loaded =
+            am_load_centre_mem(scratch, text, strlen(text), t->path, ctx->base_dir);
+        am_free(text);
+        if (loaded == AM_OK)
+            break;
+        const char *msg = am_errmsg(scratch);
+        const size_t line = line_of(msg, t->path);
+        char value[128];
+        /* once a line was refused, an error without a line (a key found
+         * missing at the end) is most often its consequence */
+        if (!line && blamed) {
+            am_ctx_free(scratch);
+            scratch = NULL;
+            break;
+        }
+        if ((*st = record(ctx, scratch, msg,
+                          line && line <= t->nlines ? line_value(t, line, value, sizeof value)
+                                                    : NULL)) != AM_OK ||
+            !line || line > t->nlines || blank[line - 1]) {
+            am_ctx_free(scratch);
+            scratch = NULL;
+            break;
+        }
+        blank[line - 1] = 1;
+        blamed = 1;
+        am_ctx_free(scratch);
+        scratch = NULL;
+    }
+    am_free(blank);
+    return scratch;
+}
+
+/* ---- feeds ---- */
+
+/* The centre-file key that maps a column. */
+static const char *column_key(int c)
+{
+    static const char *const keys[AM_COL__COUNT] = {
+        [AM_COL_PERSON] = "person_id", [AM_COL_NAME] = "name",
+        [AM_COL_HOUSEHOLD] = "household_id", [AM_COL_CODE] = "item_column",
+        [AM_COL_AMOUNT] = "amount", [AM_COL_START] = "start",
+        [AM_COL_END] = "end", [AM_COL_DATE] = "date",
+        [AM_COL_MONTH] = "month", [AM_COL_VALUE] = "value",
+    };
+    return keys[c];
+}
+
+/* What a file that is not CSV is, from its first bytes, and what to do. */
+static const char *not_csv(const unsigned char *head, size_t n)
+{
+    if (n >= 4 && memcmp(head, "PK\x03\x04", 4) == 0)
+        return "an Excel .xlsx workbook or a zip archive; open it in Excel or WPS and save "
+               "as 'CSV UTF-8 (逗号分隔)', or unzip it, and name that file";
+    if (n >= 8 && memcmp(head, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+        return "an Excel .xls workbook; open it in Excel or WPS and save as 'CSV UTF-8 "
+               "(逗号分隔)', and name that file";
+    if (n >= 5 && memcmp(head, "%PDF-", 5) == 0)
+        return "a PDF document; ask the agency for the data as CSV (a PDF table cannot be "
+               "read)";
+    if (n >= 6 && memcmp(head, "7z\xBC\xAF\x27\x1C", 6) == 0)
+        return "a 7z archive; extract it and name the CSV file inside";
+    if (n >= 4 && memcmp(head, "Rar!", 4) == 0)
+        return "a RAR archive; extract it and name the CSV file inside";
+    return NULL;
+}
+
+/* Reads the first rows+1 lines of a feed file (gzip or plain), at most
+ * SAMPLE_BYTES_MAX bytes.  Returns the bytes (the caller frees them) or
+ * NULL; *io_error says whether the file could not be read. */
+static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_error)
+{
+    *io_error = 0;
+    gzFile gz = gzopen(path, "rb");
+    if (!gz) {
+        *io_error = 1;
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint64_t lines = 0;
+    char *buf = am_malloc(cap);
+    while (buf && lines <= rows && n < SAMPLE_BYTES_MAX) {
+        if (n == cap) {
+            char *grown = am_realloc(buf, cap * 2);
+            if (!grown) {
+                am_free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        const int got = gzread(gz, buf + n, (unsigned)(cap - n < 65536 ? cap - n : 65536));
+        if (got <= 0) {
+            *io_error = got < 0;
+            break;
+        }
+        size_t used = (size_t)got;
+        for (size_t i = 0; i < (size_t)got; i++)
+            if (buf[n + i] == '\n' && ++lines > rows) {
+                used = i + 1;
+                break;
+            }
+        n += used;
+    }
+    gzclose(gz);
+    *len = n;
+    return buf;
+}
+
+/* The header's column names, as UTF-8 (GBK converted), joined by ", "
+ * into list, and split into names[]. */
+static size_t header_columns(const am_feed *feed, const char *sample, size_t len, char *list,
+                             size_t list_size, char names[][64], size_t max)
+{
+    const char *nl = memchr(sample, '\n', len);
+    size_t hlen = nl ? (size_t)(nl - sample) : len;
+    char line[4096];
+    if (hlen >= 3 && memcmp(sample, "\xEF\xBB\xBF", 3) == 0) {
+        sample += 3;
+        hlen -= 3;
+    }
+    if (hlen >= sizeof line)
+        hlen = sizeof line - 1;
+    if (valid_utf8(sample, hlen)) {
+        memcpy(line, sample, hlen);
+        line[hlen] = '\0';
+    } else if (!decodes_as_gbk(sample, hlen, line, sizeof line)) {
+        line[0] = '\0';
+    }
+    const char delim = feed->reader.delimiter ? (char)feed->reader.delimiter : ',';
+    size_t count = 0, used = 0;
+    list[0] = '\0';
+    for (char *p = line; *p && count < max;) {
+        char *end = strchr(p, delim);
+        if (!end)
+            end = p + strcspn(p, "\r");
+        const char save = *end;
+        *end = '\0';
+        const char *s = p;
+        size_t n = strlen(s);
+        while (n && (*s == ' ' || *s == '"')) {
+            s++;
+            n--;
+        }
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == '\r'))
+            n--;
+        snprintf(names[count], 64, "%.*s", (int)n, s);
+        used += (size_t)snprintf(list + used, used < list_size ? list_size - used : 0, "%s'%s'",
+                                 count ? ", " : "", names[count]);
+        count++;
+        *end = save;
+        if (!save || save == '\r')
+            break;
+        p = end + 1;
+    }
+    return count;
+}
+
+/* A message of the form "feed NAME: KEY: ..." given where KEY is in the
+ * centre file (or the feed's section), as "centre.ini:LINE: feed ...". */
+static void locate(const centre_text *t, size_t s, const char *msg, char *out, size_t size)
+{
+    const char *key = strncmp(msg, "feed ", 5) == 0 ? strstr(msg, ": ") : NULL;
+    char name[64] = "";
+    if (key) {
+        key += 2;
+        const size_t n = strcspn(key, ": ");
+        if (key[n] == ':' && n < sizeof name)
+            snprintf(name, sizeof name, "%.*s", (int)n, key);
+    }
+    snprintf(out, size, "%s:%zu: %s", t->path, *name ? key_line(t, s, name) : t->section_line[s],
+             msg);
+}
+
+/* Checks a feed that loaded: its spec (unless the loader already refused
+ * a line of it, whose consequences would only repeat it), its file, and a
+ * sample of its rows. */
+static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx *scratch,
+                            uint64_t rows, int spec_blamed)
+{
+    am_feed *feed = scratch->nfeeds ? scratch->feeds[0] : NULL;
+    if (!feed)
+        return AM_OK;
+    const size_t file_line = key_line(t, s, "file");
+    /* The spec first, so that its mistakes are reported with the file's. */
+    char where[AM_ERRMSG_MAX + 64];
+    am_status st = AM_OK;
+    const int spec_ok = !spec_blamed && am_feed_validate(feed) == AM_OK;
+    if (!spec_ok && !spec_blamed) {
+        locate(t, s, am_errmsg(scratch), where, sizeof where);
+        if ((st = record(ctx, scratch, where, NULL)) != AM_OK)
+            return st;
+    }
+    if (!feed->file)
+        return add(ctx, AM_SEVERITY_ERROR,
+                   "%s:%zu: feed %s has no file; expected file = the export's path (relative to "
+                   "the centre file)", t->path, t->section_line[s], feed->name);
+    struct stat sb;
+    if (stat(feed->file, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: %s", t->path, file_line,
+                   feed->name, feed->file,
+                   S_ISDIR(sb.st_mode) ? strerror(EISDIR) : "not a regular file");
+    FILE *f = fopen(feed->file, "rb");
+    if (!f)
+        return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: %s", t->path, file_line,
+                   feed->name, feed->file, strerror(errno));
+    unsigned char head[8];
+    const size_t nhead = fread(head, 1, sizeof head, f);
+    fclose(f);
+    const char *kind = not_csv(head, nhead);
+    if (kind)
+        return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s is not CSV but %s", t->path,
+                   file_line, feed->name, feed->file, kind);
+    size_t len = 0;
+    int io_error;
+    char *sample = read_sample(feed->file, rows, &len, &io_error);
+    if (!sample || io_error) {
+        am_free(sample);
+        return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: cannot be read (%s)", t->path,
+                   file_line, feed->name, feed->file,
+                   io_error ? "truncated or corrupt gzip data" : "out of memory");
+    }
+    if (!spec_ok) {
+        am_free(sample);
+        return AM_OK;
+    }
+    const int declared_utf8 = feed->reader.encoding == AM_ENC_UTF8;
+    /* UTF-16 without a BOM: every other byte of its ASCII text is 0 */
+    size_t zeros[2] = {0, 0};
+    for (size_t i = 0; i < len; i++)
+        zeros[i & 1] += sample[i] == 0;
+    const char *utf16 = zeros[1] * 4 > len ? "utf-16" : zeros[0] * 4 > len ? "utf-16be" : NULL;
+    const int looks_gbk = !utf16 && !memchr(sample, 0, len) && !valid_utf8(sample, len) &&
+                          decodes_as_gbk(sample, len, NULL, 0);
+    st = am_feed_ingest_buffer(feed, sample, len);
+    char list[2048], names[64][64];
+    if (st != AM_OK) {
+        const char *msg = am_errmsg(scratch);
+        const char *col = strstr(msg, "column '");
+        if (strstr(msg, "is not in the header") && col) {
+            const size_t n = header_columns(feed, sample, len, list, sizeof list, names, 64);
+            const char *header_ascii_only = valid_utf8(sample, len) ? NULL : "";
+            if (utf16 && feed->reader.encoding != AM_ENC_UTF16LE &&
+                feed->reader.encoding != AM_ENC_UTF16BE) {
+                st = add(ctx, AM_SEVERITY_ERROR,
+                         "%s:%zu: feed %s: %s:1: the file looks like UTF-16 without a byte-order "
+                         "mark: set encoding = %s", t->path, key_line(t, s, "encoding"),
+                         feed->name, feed->file, utf16);
+            } else if (looks_gbk && (declared_utf8 || header_ascii_only)) {
+                st = add(ctx, AM_SEVERITY_ERROR,
+                         "%s:%zu: feed %s: %s:1: the header does not read as %s; the file "
+                         "looks like GBK: set encoding = gbk", t->path,
+                         key_line(t, s, "encoding"), feed->name, feed->file,
+                         declared_utf8 ? "UTF-8 (encoding = utf-8)" : "UTF-8");
+            } else {
+                char wanted[256];
+                col += 8;
+                const char *close = strchr(col, '\'');
+                snprintf(wanted, sizeof wanted, "%.*s", close ? (int)(close - col) : 0, col);
+                const char *ptrs[64];
+                for (size_t i = 0; i < n; i++)
+                    ptrs[i] = names[i];
+                const char *near = nearest(wanted, ptrs, n);
+                /* the line of the key that names the column */
+                size_t line = t->section_line[s];
+                for (int c = 0; c < AM_COL__COUNT; c++)
+                    if (feed->column[c] && strcmp(feed->column[c], wanted) == 0)
+                        line = key_line(t, s, c == AM_COL_CODE && feed->code_key_is_fact ? "fact_column" : column_key(c));
+                char suggestion[320] = "";
+                if (near)
+                    snprintf(suggestion, sizeof suggestion, "; did you mean '%s'?", near);
+                st = add(ctx, AM_SEVERITY_ERROR,
+                         "%s:%zu: feed %s: %s:1: no column '%s' in the header; the header "
+                         "has %s%s", t->path, line, feed->name, feed->file, wanted, list,
+                         suggestion);
+            }
+        } else if (line_of(msg, t->path)) {
+            st = record(ctx, scratch, msg, NULL);
+        } else if (strncmp(msg, feed->name, strlen(feed->name)) == 0 &&
+                   msg[strlen(feed->name)] == ':') {
+            /* the sample was read from memory under the feed's name */
+            snprintf(where, sizeof where, "%s:%zu: feed %s: %s%s", t->path, file_line,
+                     feed->name, feed->file, msg + strlen(feed->name));
+            st = record(ctx, scratch, where, NULL);
+        } else {
+            locate(t, s, msg, where, sizeof where);
+            st = record(ctx, scratch, where, NULL);
+        }
+        am_free(sample);
+        return st;
+    }
+    am_free(sample);
+    am_feed_stats stats;
+    if (am_feed_stats_get(scratch, 0, &stats) != AM_OK || stats.rows_read == 0)
+        return AM_OK;
+    const uint64_t bad = stats.by_reason[AM_REJECT_BAD_ENCODING];
+    if (bad * 2 > stats.rows_read && looks_gbk)
+        st = add(ctx, AM_SEVERITY_WARNING,
+                 "%s:%zu: feed %s: %llu of the first %llu rows are not %s (bad_encoding); the "
+                 "file decodes as GBK: set encoding = gbk", t->path, key_line(t, s, "encoding"),
+                 feed->name, (unsigned long long)bad, (unsigned long long)stats.rows_read,
+                 declared_utf8 ? "UTF-8 as declared" : "readable");
+    /* One-off items are paid on a day: rows of one with a start and a
+     * later end say the feed maps the wrong columns.  Periodic payments
+     * past the run date stretch the default window past it. */
+    const am_catalogue *cat = &scratch->catalogue;
+    uint64_t spread = 0, after = 0;
+    int spread_code = -1;
+    int32_t latest = INT32_MIN;
+    for (size_t i = 0; feed->kind == AM_FEED_PAYMENTS && i < scratch->store.count; i++) {
+        const am_record *r = &scratch->store.records[i];
+        if (!am_code_is_item(cat, r->code))
+            continue;
+        if (!cat->items[r->code].periodic) {
+            if (r->end != r->start && spread++ == 0)
+                spread_code = r->code;
+        } else if (ctx->run_date_set && r->end > ctx->run_date) {
+            after++;
+            latest = r->end > latest ? r->end : latest;
+        }
+    }
+    if (st == AM_OK && spread)
+        st = add(ctx, AM_SEVERITY_WARNING,
+                 "%s:%zu: feed %s: %llu of the first %llu rows pay a one-off item (such as %s) "
+                 "over a start and a later end; a one-off item is paid on a day: expected "
+                 "date = the payment day's column", t->path, key_line(t, s, "start"),
+                 feed->name, (unsigned long long)spread, (unsigned long long)stats.rows_read,
+                 cat->items[spread_code].code);
+    if (st == AM_OK && after && !scratch->window_set) {
+        char run[11], last[11];
+        am_day_format(ctx->run_date, run);
+        am_day_format(latest, last);
+        st = add(ctx, AM_SEVERITY_WARNING,
+                 "%s:%zu: feed %s: %llu of the first %llu rows are paid past the run date %s "
+                 "(the latest to %s), which stretches the default window past it and raises "
+                 "MISSING findings for months not yet come; set window_start and window_end "
+                 "in [centre]", t->path, t->section_line[s], feed->name,
+                 (unsigned long long)after, (unsigned long long)stats.rows_read, run, last);
+    }
+    return st;
+}
+
+am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
+{
+    if (!ctx || !path)
+        return AM_ERR_INVALID;
+    am_diags_free(ctx);
+    if (!sample_rows)
+        sample_rows = 10000;
+    centre_text t = {.path = path};
+    am_err err = {{0}};
+    am_status st = am_read_text_file(path, (size_t)1 << 24, "centre file", &t.text, &t.len, &err);
+    if (st != AM_OK)
+        return st == AM_ERR_NOMEM ? st : add(ctx, AM_SEVERITY_ERROR, "%s", err.msg);
+    if (!valid_utf8(t.text, t.len)) {
+        const int gbk = decodes_as_gbk(t.text, t.len, NULL, 0);
+        st = add(ctx, AM_SEVERITY_ERROR,
+                 "%s: the centre file is not UTF-8%s; save it as UTF-8 (in Notepad: Save As, "
+                 "Encoding UTF-8)", path, gbk ? " but looks like GBK (ANSI)" : "");
+        centre_text_free(&t);
+        return st;
+    }
+    char *slash = strrchr(path, '/');
+    am_free(ctx->base_dir);
+    ctx->base_dir = slash ? am_strndup(path, (size_t)(slash - path) + (slash == path)) : NULL;
+    int *keep = NULL;
+    if (!split_lines(&t) || (st = fix_full_width(ctx, &t)) != AM_OK ||
+        !(keep = am_calloc(t.nsections + 1, sizeof *keep))) {
+        centre_text_free(&t);
+        am_free(keep);
+        return st != AM_OK ? st : AM_ERR_NOMEM;
+    }
+    for (size_t s = 0; s < t.nsections; s++)
+        keep[s] = strcmp(t.sections[s], "centre") == 0;
+    const size_t before_centre = ctx->ndiags;
+    am_ctx *centre = load_section(ctx, &t, keep, &st);
+    if (centre && st == AM_OK && centre->rules.n == 0 && ctx->ndiags == before_centre)
+        st = add(ctx, AM_SEVERITY_WARNING,
+                 "%s: no rules loaded: only implicit duplicates will be checked; expected "
+                 "rules = a rules file in [centre] (such as the installed default.rules)", path);
+    size_t nfeeds = 0;
+    for (size_t s = 0; s < t.nsections && st == AM_OK; s++) {
+        if (strcmp(t.sections[s], "centre") != 0 && strncmp(t.sections[s], "feed ", 5) != 0) {
+            st = add(ctx, AM_SEVERITY_ERROR,
+                     "%s:%zu: unknown section '[%s]'; expected [centre] or [feed NAME]", path,
+                     t.section_line[s], t.sections[s]);
+            continue;
+        }
+        if (strncmp(t.sections[s], "feed ", 5) != 0)
+            continue;
+        /* a section repeated under the same name is one feed, checked once */
+        size_t first = 0;
+        while (strcmp(t.sections[first], t.sections[s]) != 0)
+            first++;
+        if (first != s)
+            continue;
+        nfeeds++;
+        for (size_t same = s; same < t.nsections; same++)
+            keep[same] = strcmp(t.sections[same], t.sections[s]) == 0;
+        const size_t before = ctx->ndiags;
+        am_ctx *scratch = centre ? load_section(ctx, &t, keep, &st) : NULL;
+        for (size_t same = s; same < t.nsections; same++)
+            if (strcmp(t.sections[same], t.sections[s]) == 0)
+                keep[same] = 0;
+        if (scratch && st == AM_OK)
+            st = check_feed(ctx, &t, s, scratch, sample_rows, ctx->ndiags > before);
+        am_ctx_free(scratch);
+    }
+    if (st == AM_OK && centre && nfeeds == 0)
+        st = add(ctx, AM_SEVERITY_ERROR, "%s: no [feed NAME] section; expected one per export",
+                 path);
+    am_ctx_free(centre);
+    am_free(keep);
+    centre_text_free(&t);
+    return st;
+}
+
+size_t am_diagnostic_count(const am_ctx *ctx) { return ctx ? ctx->ndiags : 0; }
+
+am_status am_diagnostic_get(const am_ctx *ctx, size_t i, am_diagnostic *out)
+{
+    if (!ctx || !out || i >= ctx->ndiags)
+        return AM_ERR_INVALID;
+    out->severity = ctx->diags[i].severity;
+    out->message = ctx->diags[i].message;
+    return AM_OK;
+}

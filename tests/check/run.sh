@@ -1,0 +1,371 @@
+#!/bin/sh
+# Centre-file and feed mistakes a centre makes when setting itself up: for
+# each, `aidmatch check` must print exactly the expected lines (where,
+# what was found, what was expected, a suggestion) and exit as documented
+# (0 clean, 7 warnings, 3 errors), and `aidmatch reconcile` must refuse a
+# centre file with errors, printing the same messages, and write nothing.
+# Usage: tests/check/run.sh PATH/TO/aidmatch
+set -u
+aidmatch=${1:?usage: run.sh PATH/TO/aidmatch}
+here=$(cd "$(dirname "$0")" && pwd)
+src=${AM_SOURCE_ROOT:-$(cd "$here/../.." && pwd)}
+case $aidmatch in /*) ;; *) aidmatch=$(pwd)/$aidmatch ;; esac
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/aidmatch-check.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+cp -r "$src/data/catalogue" "$src/data/rules" "$tmp/"
+"$aidmatch" keygen --out "$tmp/centre.key" >/dev/null || exit 1
+good=$src/tests/bad-input/cases/good.csv
+pass=0 fail=0
+
+# The centre file every case starts from (line numbers in the comments).
+base() {
+    cat <<'INI'
+[centre]
+catalogue = ../catalogue
+key = ../centre.key
+rules = ../rules/default.rules
+[feed f]
+agency = MCA
+file = feed.csv
+person_id = id
+name = name
+household_id = hh
+amount = amount
+start = from
+end = to
+item_column = type
+item_map = urban:DIBAO_URBAN | rural:DIBAO_RURAL
+INI
+}
+
+# check_case NAME EXIT RECONCILE_EXIT: the case directory $tmp/NAME holds
+# centre.ini and its feed; the expected output of check is on stdin, with
+# @DIR@ for the case directory.
+check_case() {
+    name=$1 want=$2 want_run=$3 dir=$tmp/$1
+    sed "s|@DIR@|$dir|g" >"$dir/expected"
+    "$aidmatch" check "$dir/centre.ini" --run-date 2025-06-01 >"$dir/got" 2>"$dir/err"
+    got=$?
+    why=""
+    if [ "$got" -ne "$want" ]; then
+        why="check exited $got, expected $want"
+    elif ! diff -u "$dir/expected" "$dir/got" >"$dir/diff"; then
+        why="check printed other lines:
+$(cat "$dir/diff")"
+    else
+        "$aidmatch" reconcile "$dir/centre.ini" --out "$dir/out" --run-date 2025-06-01 \
+            >/dev/null 2>"$dir/run.err"
+        run=$?
+        if [ "$run" -ne "$want_run" ]; then
+            why="reconcile exited $run, expected $want_run: $(head -c 400 "$dir/run.err")"
+        elif [ "$want" -eq 3 ]; then
+            # the same messages, then the refusal; no output written
+            grep '^error: ' "$dir/got" | sed "s|^error: |aidmatch: |" >"$dir/errors"
+            grep '^aidmatch: ' "$dir/run.err" | grep -v 'nothing was reconciled$' \
+                >"$dir/run.errors"
+            if ! diff -u "$dir/errors" "$dir/run.errors" >"$dir/diff"; then
+                why="reconcile did not print check's errors:
+$(cat "$dir/diff")"
+            elif ! grep -q ": $dir/centre.ini: [0-9]* problems\? found; nothing was reconciled$" \
+                "$dir/run.err"; then
+                why="reconcile did not say it refused: $(tail -n 1 "$dir/run.err")"
+            elif [ -e "$dir/out" ]; then
+                why="reconcile wrote $dir/out although it refused"
+            fi
+        fi
+    fi
+    if [ -n "$why" ]; then
+        echo "FAIL $name: $why"
+        fail=$((fail + 1))
+    else
+        pass=$((pass + 1))
+    fi
+}
+
+# new_case NAME [FEED_FILE]: a case directory with the base centre file
+# (edited by the caller) and a feed (good.csv unless named).
+new_case() {
+    mkdir -p "$tmp/$1"
+    base >"$tmp/$1/centre.ini"
+    cp "${2:-$good}" "$tmp/$1/feed.csv"
+}
+edit() { # NAME SED-SCRIPT
+    sed -i "$2" "$tmp/$1/centre.ini"
+}
+
+new_case clean
+check_case clean 0 0 <<'EOT'
+@DIR@/centre.ini: no problem found
+EOT
+
+new_case no_rules
+edit no_rules '/^rules =/d'
+check_case no_rules 7 0 <<'EOT'
+warning: @DIR@/centre.ini: no rules loaded: only implicit duplicates will be checked; expected rules = a rules file in [centre] (such as the installed default.rules)
+@DIR@/centre.ini: 0 errors, 1 warning
+EOT
+
+new_case full_width_colon
+edit full_width_colon 's/urban:DIBAO_URBAN/urban：DIBAO_URBAN/'
+check_case full_width_colon 3 3 <<'EOT'
+error: @DIR@/centre.ini:15: found a full-width colon '：'; expected ASCII ':': retype it with the input method in English mode
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case full_width_equals
+edit full_width_equals 's/^agency = MCA/agency ＝ MCA/'
+check_case full_width_equals 3 3 <<'EOT'
+error: @DIR@/centre.ini:6: found a full-width equals sign '＝'; expected ASCII '=': retype it with the input method in English mode
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case full_width_bar
+edit full_width_bar 's/DIBAO_URBAN | rural/DIBAO_URBAN ｜ rural/'
+check_case full_width_bar 3 3 <<'EOT'
+error: @DIR@/centre.ini:15: found a full-width bar '｜'; expected ASCII '|': retype it with the input method in English mode
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case mistyped_item_code
+edit mistyped_item_code 's/urban:DIBAO_URBAN/urban:DIBAO_URBN/'
+check_case mistyped_item_code 3 3 <<'EOT'
+error: @DIR@/centre.ini:15: feed f: item_map: expected a item code from the catalogue, got 'DIBAO_URBN'; did you mean DIBAO_URBAN?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case mistyped_agency
+edit mistyped_agency 's/^agency = MCA/agency = MCAA/'
+check_case mistyped_agency 3 3 <<'EOT'
+error: @DIR@/centre.ini:6: feed f: agency: expected an agency code from agencies.csv; did you mean MCA?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case unknown_key
+edit unknown_key 's/^name = name/nam = name/'
+check_case unknown_key 3 3 <<'EOT'
+error: @DIR@/centre.ini:9: feed f: unknown key 'nam'; did you mean name?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case key_twice
+edit key_twice 's/^name = name/name = name\nname = name/'
+check_case key_twice 3 3 <<'EOT'
+error: @DIR@/centre.ini:10: key given twice in this section
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case unknown_section
+edit unknown_section 's/^\[feed f\]/[fed f]/'
+check_case unknown_section 3 3 <<'EOT'
+error: @DIR@/centre.ini:5: unknown section '[fed f]'; expected [centre] or [feed NAME]
+error: @DIR@/centre.ini: no [feed NAME] section; expected one per export
+@DIR@/centre.ini: 2 errors, 0 warnings
+EOT
+
+new_case no_feed_section
+edit no_feed_section '5,$d'
+check_case no_feed_section 3 3 <<'EOT'
+error: @DIR@/centre.ini: no [feed NAME] section; expected one per export
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case column_near_miss
+edit column_near_miss 's/^amount = amount/amount = amout/'
+check_case column_near_miss 3 3 <<'EOT'
+error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:1: no column 'amout' in the header; the header has 'id', 'name', 'hh', 'type', 'amount', 'from', 'to'; did you mean 'amount'?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case column_not_there
+edit column_not_there 's/^person_id = id/person_id = 身份证号码/'
+check_case column_not_there 3 3 <<'EOT'
+error: @DIR@/centre.ini:8: feed f: @DIR@/feed.csv:1: no column '身份证号码' in the header; the header has 'id', 'name', 'hh', 'type', 'amount', 'from', 'to'
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+mkdir -p "$tmp/chinese_column_near_miss"
+cat >"$tmp/chinese_column_near_miss/centre.ini" <<'INI'
+[centre]
+catalogue = ../catalogue
+key = ../centre.key
+rules = ../rules/default.rules
+[feed f]
+agency = DPF
+kind = registry
+file = feed.csv
+person_id = 身份证号
+fact = DISABILITY
+value = 等级
+start = 发证日期
+INI
+printf '身份证号,残疾等级,发证日期\n320281198001011239,1,2020-01-01\n' >"$tmp/chinese_column_near_miss/feed.csv"
+check_case chinese_column_near_miss 3 3 <<'EOT'
+error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:1: no column '等级' in the header; the header has '身份证号', '残疾等级', '发证日期'; did you mean '残疾等级'?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case missing_feed_file
+edit missing_feed_file 's/^file = feed.csv/file = feeds.csv/'
+check_case missing_feed_file 3 1 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/feeds.csv: No such file or directory
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case two_mistakes_at_once
+edit two_mistakes_at_once 's/urban:DIBAO_URBAN/urban:DIBAO_URBN/; s/^file = feed.csv/file = feeds.csv/'
+check_case two_mistakes_at_once 3 3 <<'EOT'
+error: @DIR@/centre.ini:15: feed f: item_map: expected a item code from the catalogue, got 'DIBAO_URBN'; did you mean DIBAO_URBAN?
+error: @DIR@/centre.ini:7: feed f: @DIR@/feeds.csv: No such file or directory
+@DIR@/centre.ini: 2 errors, 0 warnings
+EOT
+
+new_case xlsx_as_feed
+printf 'PK\003\004rest of a workbook' >"$tmp/xlsx_as_feed/feed.csv"
+check_case xlsx_as_feed 3 3 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv is not CSV but an Excel .xlsx workbook or a zip archive; open it in Excel or WPS and save as 'CSV UTF-8 (逗号分隔)', or unzip it, and name that file
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case xls_as_feed
+printf '\320\317\021\340\241\261\032\341rest of a workbook' >"$tmp/xls_as_feed/feed.csv"
+check_case xls_as_feed 3 3 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv is not CSV but an Excel .xls workbook; open it in Excel or WPS and save as 'CSV UTF-8 (逗号分隔)', and name that file
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case pdf_as_feed
+printf '%%PDF-1.4 rest of a document' >"$tmp/pdf_as_feed/feed.csv"
+check_case pdf_as_feed 3 3 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv is not CSV but a PDF document; ask the agency for the data as CSV (a PDF table cannot be read)
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case centre_saved_as_gbk
+printf '[centre]\nname = 某县\ncatalogue = ../catalogue\nkey = ../centre.key\n' |
+    iconv -f UTF-8 -t GBK >"$tmp/centre_saved_as_gbk/centre.ini"
+check_case centre_saved_as_gbk 3 3 <<'EOT'
+error: @DIR@/centre.ini: the centre file is not UTF-8 but looks like GBK (ANSI); save it as UTF-8 (in Notepad: Save As, Encoding UTF-8)
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+mkdir -p "$tmp/gbk_header_declared_utf8"
+cat >"$tmp/gbk_header_declared_utf8/centre.ini" <<'INI'
+[centre]
+catalogue = ../catalogue
+key = ../centre.key
+rules = ../rules/default.rules
+[feed f]
+agency = MCA
+file = feed.csv
+encoding = utf-8
+person_id = 身份证号码
+amount = 金额
+date = 日期
+item = DIBAO_URBAN
+INI
+printf '身份证号码,金额,日期\n320281198001011239,100,2025-01-01\n' | iconv -f UTF-8 -t GBK \
+    >"$tmp/gbk_header_declared_utf8/feed.csv"
+check_case gbk_header_declared_utf8 3 3 <<'EOT'
+error: @DIR@/centre.ini:8: feed f: @DIR@/feed.csv:1: the header does not read as UTF-8 (encoding = utf-8); the file looks like GBK: set encoding = gbk
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case gbk_rows_declared_utf8 "$src/tests/bad-input/cases/gbk.csv"
+edit gbk_rows_declared_utf8 's/^agency = MCA/agency = MCA\nencoding = utf-8/'
+check_case gbk_rows_declared_utf8 7 0 <<'EOT'
+warning: @DIR@/centre.ini:7: feed f: 3 of the first 4 rows are not UTF-8 as declared (bad_encoding); the file decodes as GBK: set encoding = gbk
+@DIR@/centre.ini: 0 errors, 1 warning
+EOT
+
+new_case catalogue_not_there
+edit catalogue_not_there 's|^catalogue = ../catalogue|catalogue = ../catalog|'
+check_case catalogue_not_there 3 1 <<'EOT'
+error: @DIR@/centre.ini:2: @DIR@/../catalog/agencies.csv: No such file or directory
+error: @DIR@/centre.ini:4: rules: set catalogue before rules
+@DIR@/centre.ini: 2 errors, 0 warnings
+EOT
+
+new_case key_not_there
+edit key_not_there 's|^key = ../centre.key|key = ../center.key|'
+check_case key_not_there 3 1 <<'EOT'
+error: @DIR@/centre.ini:3: @DIR@/../center.key: cannot open key file: No such file or directory
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case rules_mistyped_code
+edit rules_mistyped_code 's|^rules = .*|rules = bad.rules|'
+printf 'rule X1 exclusive DIBAO_URBN vs TEKUN_HOME\n  source test\n' >"$tmp/rules_mistyped_code/bad.rules"
+check_case rules_mistyped_code 3 3 <<'EOT'
+error: @DIR@/centre.ini:4: @DIR@/bad.rules:1: expected an item code, got 'DIBAO_URBN'; did you mean DIBAO_URBAN?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case date_format_not_a_pattern
+printf 'date_format = YYYY-MM-DD\n' >>"$tmp/date_format_not_a_pattern/centre.ini"
+check_case date_format_not_a_pattern 3 3 <<'EOT'
+error: @DIR@/centre.ini:16: feed f: date_format: 'YYYY-MM-DD': auto, excel, or a pattern such as %Y-%m-%d or %Y年%m月%d日
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case amount_unit_with_digits
+printf 'amount_unit = 1元\n' >>"$tmp/amount_unit_with_digits/centre.ini"
+check_case amount_unit_with_digits 3 3 <<'EOT'
+error: @DIR@/centre.ini:16: feed f: amount_unit: expected the unit written after amounts, such as 元
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case unterminated_quote "$src/tests/bad-input/cases/unterminated_quote.csv"
+check_case unterminated_quote 3 3 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv:3: unterminated quoted field
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+mkdir -p "$tmp/one_off_with_start_and_end"
+cat >"$tmp/one_off_with_start_and_end/centre.ini" <<'INI'
+[centre]
+catalogue = ../catalogue
+key = ../centre.key
+rules = ../rules/default.rules
+[feed f]
+agency = MCA
+file = feed.csv
+person_id = id
+amount = amount
+start = from
+end = to
+item = TEMP_EMERG
+INI
+printf 'id,amount,from,to\n320281198001011239,100,2025-01-01,2025-03-31\n320281194912310020,100,2025-02-01,2025-02-01\n' \
+    >"$tmp/one_off_with_start_and_end/feed.csv"
+check_case one_off_with_start_and_end 7 0 <<'EOT'
+warning: @DIR@/centre.ini:10: feed f: 1 of the first 2 rows pay a one-off item (such as TEMP_EMERG) over a start and a later end; a one-off item is paid on a day: expected date = the payment day's column
+@DIR@/centre.ini: 0 errors, 1 warning
+EOT
+
+new_case window_past_run_date
+printf 'id,name,hh,type,amount,from,to\n320281198001011239,张三,H1,urban,1200.00,2025-01-01,2025-05-31\n320281194912310020,李四,H2,rural,800,2025-02-01,2027-06-30\n' \
+    >"$tmp/window_past_run_date/feed.csv"
+check_case window_past_run_date 7 0 <<'EOT'
+warning: @DIR@/centre.ini:5: feed f: 1 of the first 2 rows are paid past the run date 2025-06-01 (the latest to 2027-06-30), which stretches the default window past it and raises MISSING findings for months not yet come; set window_start and window_end in [centre]
+@DIR@/centre.ini: 0 errors, 1 warning
+EOT
+
+new_case window_set_no_warning
+printf 'id,name,hh,type,amount,from,to\n320281198001011239,张三,H1,urban,1200.00,2025-01-01,2027-06-30\n' \
+    >"$tmp/window_set_no_warning/feed.csv"
+edit window_set_no_warning 's|^rules = .*|&\nwindow_start = 2025-01-01\nwindow_end = 2025-05-31|'
+check_case window_set_no_warning 0 0 <<'EOT'
+@DIR@/centre.ini: no problem found
+EOT
+
+# --rows: only the first N rows are read; a mistake further down is not seen.
+new_case rows_limit "$src/tests/bad-input/cases/unterminated_quote.csv"
+if "$aidmatch" check "$tmp/rows_limit/centre.ini" --rows 1 --run-date 2025-06-01 >"$tmp/rows_limit/got"; then
+    pass=$((pass + 1))
+else
+    echo "FAIL rows_limit: --rows 1 read past the first row"
+    fail=$((fail + 1))
+fi
+
+echo "check: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
