@@ -452,7 +452,12 @@ static int cmd_reconcile(int argc, char **argv)
     if (errors != 0) {
         if (errors < 0)
             return fail(ctx, AM_ERR_NOMEM);
+        /* The run's own first failure gives the exit code; its message
+         * is the check's, except for a previous run, which only the run
+         * reads. */
         st = am_load_centre(ctx, centre);
+        if (st == AM_OK && previous && (st = am_load_previous(ctx, previous)) != AM_OK)
+            fprintf(stderr, "%s: %s\n", program, am_errmsg(ctx));
         if (st == AM_OK)
             st = am_ingest(ctx);
         fprintf(stderr, "%s: %s: %ld problem%s found; nothing was reconciled\n", program,

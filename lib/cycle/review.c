@@ -319,6 +319,16 @@ void am_review_summary_json(const am_ctx *ctx, FILE *out)
         fprintf(out, ",\n  \"previous_run_date\": \"%s\"", prev->run_date);
     else
         fputs(",\n  \"previous_run_date\": null", out);
+    /* the set-up's warnings (am_check_centre) when the run was checked */
+    fputs(",\n  \"warnings\": [", out);
+    size_t nwarnings = 0;
+    for (size_t i = 0; i < ctx->ndiags; i++) {
+        if (ctx->diags[i].severity != AM_SEVERITY_WARNING)
+            continue;
+        fputs(nwarnings++ ? ",\n    " : "\n    ", out);
+        am_json_write_string(out, ctx->diags[i].message);
+    }
+    fputs(nwarnings ? "\n  ]" : "]", out);
     if (ctx->previous_missing) {
         fputs(",\n  \"previous_run_missing\": {\"directory\": ", out);
         am_json_write_string(out, ctx->previous_missing);

@@ -3,7 +3,8 @@
 # each, `aidmatch check` must print exactly the expected lines (where,
 # what was found, what was expected, a suggestion) and exit as documented
 # (0 clean, 7 warnings, 3 errors), and `aidmatch reconcile` must refuse a
-# centre file with errors, printing the same messages, and write nothing.
+# centre file with errors, printing the same messages, and write nothing;
+# with warnings only it runs, and prints them and lists them in summary.json.
 # Usage: tests/check/run.sh PATH/TO/aidmatch
 set -u
 aidmatch=${1:?usage: run.sh PATH/TO/aidmatch}
@@ -72,6 +73,14 @@ $(cat "$dir/diff")"
             elif [ -e "$dir/out" ]; then
                 why="reconcile wrote $dir/out although it refused"
             fi
+        elif [ "$want" -eq 7 ]; then
+            # each warning on stderr and in summary.json's warnings
+            grep '^warning: ' "$dir/got" | while IFS= read -r line; do
+                grep -qxF "$line" "$dir/run.err" || echo "not on stderr: $line"
+                grep -qF "\"${line#warning: }\"" "$dir/out/summary.json" ||
+                    echo "not in summary.json: $line"
+            done >"$dir/missing"
+            [ -s "$dir/missing" ] && why=$(cat "$dir/missing")
         fi
     fi
     if [ -n "$why" ]; then
