@@ -716,7 +716,7 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     am_feed_stats stats;
     if (am_feed_stats_get(scratch, 0, &stats) != AM_OK || stats.rows_read == 0)
         return AM_OK;
-    const uint64_t bad = stats.by_reason[AM_REJECT_BAD_ENCODING];
+    const uint64_t bad = am_feed_rejected(scratch, 0, AM_REJECT_BAD_ENCODING);
     if (bad * 2 > stats.rows_read && looks_gbk)
         st = add(ctx, AM_SEVERITY_WARNING,
                  "%s:%zu: feed %s: %llu of the first %llu rows are not %s (bad_encoding); the "
