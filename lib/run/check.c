@@ -23,6 +23,7 @@
 #include "common/alloc.h"
 #include "common/day.h"
 #include "read/csv_reader.h"
+#include "match/rules.h"
 #include "read/feed.h"
 #include "common/text_file.h"
 #include "run/context.h"
@@ -763,6 +764,64 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     return st;
 }
 
+/* Marks the codes a loaded feed supplies. */
+static void mark_supplied(const am_ctx *scratch, unsigned char *supplied, size_t ncodes)
+{
+    const am_feed *feed = scratch->nfeeds ? scratch->feeds[0] : NULL;
+    if (!feed)
+        return;
+    if (feed->code_constant >= 0 && (size_t)feed->code_constant < ncodes)
+        supplied[feed->code_constant] = 1;
+    for (size_t i = 0; i < feed->ncode_map; i++)
+        if (feed->code_map[i].code < ncodes)
+            supplied[feed->code_map[i].code] = 1;
+}
+
+/* The first code of a group no feed supplies, as "A|B", or 0 if some
+ * code of it is supplied. */
+static int unsupplied(const am_catalogue *cat, const am_group *g, const unsigned char *supplied,
+                      char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < g->n; i++) {
+        const unsigned code = g->refs[i].code;
+        if (supplied[code])
+            return 0;
+        const char *name = am_code_is_item(cat, code) ? cat->items[code].code
+                                                      : cat->facts[code - cat->nitems].code;
+        used += (size_t)snprintf(out + used, used < size ? size - used : 0, "%s%s",
+                                 i ? "|" : "", name);
+    }
+    return g->n > 0;
+}
+
+/* An entitlement whose condition the feeds can meet but whose item no
+ * feed pays: everyone entitled would be reported MISSING, as when a feed
+ * is left out of the centre file. */
+static am_status check_rules(am_ctx *ctx, const char *path, const am_ctx *centre,
+                             const unsigned char *supplied)
+{
+    const am_catalogue *cat = &centre->catalogue;
+    am_status st = AM_OK;
+    for (size_t r = 0; r < centre->rules.n && st == AM_OK; r++) {
+        const am_rule *rule = &centre->rules.v[r];
+        char codes[256], term[256];
+        if (rule->kind != AM_RULE_ENTITLES ||
+            !unsupplied(cat, &rule->second, supplied, codes, sizeof codes))
+            continue;
+        int can_be_met = 1;
+        for (size_t g = 0; g < rule->nterms && can_be_met; g++)
+            can_be_met = !unsupplied(cat, &rule->terms[g], supplied, term, sizeof term);
+        if (can_be_met)
+            st = add(ctx, AM_SEVERITY_WARNING,
+                     "%s: rule %s (%s:%lu): no feed supplies %s, so everyone who meets the "
+                     "rule's condition will be reported MISSING; expected a feed that pays it",
+                     path, rule->id, rule->origin, rule->line, codes);
+    }
+    return st;
+}
+
 am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
 {
     if (!ctx || !path)
@@ -801,7 +860,11 @@ am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
         st = add(ctx, AM_SEVERITY_WARNING,
                  "%s: no rules loaded: only implicit duplicates will be checked; expected "
                  "rules = a rules file in [centre] (such as the installed default.rules)", path);
-    size_t nfeeds = 0;
+    size_t nfeeds = 0, feeds_loaded = 0;
+    const size_t ncodes = centre ? centre->catalogue.nitems + centre->catalogue.nfacts : 0;
+    unsigned char *supplied = am_calloc(ncodes + 1, 1);
+    if (!supplied)
+        st = AM_ERR_NOMEM;
     for (size_t s = 0; s < t.nsections && st == AM_OK; s++) {
         if (strcmp(t.sections[s], "centre") != 0 && strncmp(t.sections[s], "feed ", 5) != 0) {
             st = add(ctx, AM_SEVERITY_ERROR,
@@ -825,13 +888,20 @@ am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
         for (size_t same = s; same < t.nsections; same++)
             if (strcmp(t.sections[same], t.sections[s]) == 0)
                 keep[same] = 0;
-        if (scratch && st == AM_OK)
+        if (scratch && st == AM_OK) {
+            feeds_loaded++;
             st = check_feed(ctx, &t, s, scratch, sample_rows, ctx->ndiags > before);
+            mark_supplied(scratch, supplied, ncodes);
+        }
         am_ctx_free(scratch);
     }
     if (st == AM_OK && centre && nfeeds == 0)
         st = add(ctx, AM_SEVERITY_ERROR, "%s: no [feed NAME] section; expected one per export",
                  path);
+    /* only when every feed loaded: a feed refused says nothing of its codes */
+    if (st == AM_OK && centre && nfeeds && feeds_loaded == nfeeds)
+        st = check_rules(ctx, path, centre, supplied);
+    am_free(supplied);
     am_ctx_free(centre);
     am_free(keep);
     centre_text_free(&t);

@@ -14,6 +14,8 @@ case $aidmatch in /*) ;; *) aidmatch=$(pwd)/$aidmatch ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aidmatch-check.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 cp -r "$src/data/catalogue" "$src/data/rules" "$tmp/"
+# The cases' rules: ones the base feed's items can meet and raise.
+printf 'rule T1 exclusive DIBAO_URBAN vs DIBAO_RURAL\n  source test\n' >"$tmp/test.rules"
 "$aidmatch" keygen --out "$tmp/centre.key" >/dev/null || exit 1
 good=$src/tests/bad-input/cases/good.csv
 pass=0 fail=0
@@ -24,7 +26,7 @@ base() {
 [centre]
 catalogue = ../catalogue
 key = ../centre.key
-rules = ../rules/default.rules
+rules = ../test.rules
 [feed f]
 agency = MCA
 file = feed.csv
@@ -197,7 +199,7 @@ cat >"$tmp/chinese_column_near_miss/centre.ini" <<'INI'
 [centre]
 catalogue = ../catalogue
 key = ../centre.key
-rules = ../rules/default.rules
+rules = ../test.rules
 [feed f]
 agency = DPF
 kind = registry
@@ -262,7 +264,7 @@ cat >"$tmp/gbk_header_declared_utf8/centre.ini" <<'INI'
 [centre]
 catalogue = ../catalogue
 key = ../centre.key
-rules = ../rules/default.rules
+rules = ../test.rules
 [feed f]
 agency = MCA
 file = feed.csv
@@ -334,7 +336,7 @@ cat >"$tmp/one_off_with_start_and_end/centre.ini" <<'INI'
 [centre]
 catalogue = ../catalogue
 key = ../centre.key
-rules = ../rules/default.rules
+rules = ../test.rules
 [feed f]
 agency = MCA
 file = feed.csv
@@ -365,6 +367,17 @@ printf 'id,name,hh,type,amount,from,to\n320281198001011239,张三,H1,urban,1200.
 edit window_set_no_warning 's|^rules = .*|&\nwindow_start = 2025-01-01\nwindow_end = 2025-05-31|'
 check_case window_set_no_warning 0 0 <<'EOT'
 @DIR@/centre.ini: no problem found
+EOT
+
+# An entitlement whose condition the feed meets, but whose item no feed pays
+# (as when a feed is left out): everyone entitled would be MISSING.
+new_case entitled_item_not_supplied
+edit entitled_item_not_supplied 's|^rules = .*|rules = entitles.rules|'
+printf 'rule E1 entitles DIBAO_URBAN|DIBAO_RURAL -> MED_PREM\n  source test\n' \
+    >"$tmp/entitled_item_not_supplied/entitles.rules"
+check_case entitled_item_not_supplied 7 0 <<'EOT'
+warning: @DIR@/centre.ini: rule E1 (@DIR@/entitles.rules:1): no feed supplies MED_PREM, so everyone who meets the rule's condition will be reported MISSING; expected a feed that pays it
+@DIR@/centre.ini: 0 errors, 1 warning
 EOT
 
 # --rows: only the first N rows are read; a mistake further down is not seen.
