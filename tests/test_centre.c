@@ -44,6 +44,46 @@ static am_status load(am_ctx **ctx, const char *text)
     return am_load_centre_mem(*ctx, text, strlen(text), "test.ini", dir);
 }
 
+/* am_check_centre keeps going past a refused line, and a data directory
+ * supplies the catalogue and rules a centre file does not name. */
+START_TEST(check_reports_every_mistake_and_data_dir_fills_in)
+{
+    char path[512], data[512];
+    snprintf(path, sizeof path, "%s/centre.ini", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "[centre]\nkey = test.key\n[feed a]\nagency = MCAA\nfile = a.csv\n"
+               "[feed b]\nagency = MCA\npersn_id = id\n");
+    fclose(f);
+    am_ctx *ctx;
+    ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
+    snprintf(data, sizeof data, "%s/data", getenv("AM_SOURCE_ROOT"));
+    ck_assert_int_eq(am_set_data_dir(ctx, data), AM_OK);
+    ck_assert_int_eq(am_check_centre(ctx, path, 0), AM_OK);
+    ck_assert_uint_eq(am_diagnostic_count(ctx), 4);
+    char wanted[4][1024];
+    snprintf(wanted[0], sizeof wanted[0], "%s:4: feed a: agency: expected an agency code from "
+             "agencies.csv; did you mean MCA?", path);
+    snprintf(wanted[1], sizeof wanted[1], "%s:5: feed a: %s/a.csv: No such file or directory",
+             path, dir);
+    snprintf(wanted[2], sizeof wanted[2], "%s:8: feed b: unknown key 'persn_id'; did you mean "
+             "person_id?", path);
+    snprintf(wanted[3], sizeof wanted[3], "%s:6: feed b has no file; expected file = the "
+             "export's path (relative to the centre file)", path);
+    for (size_t i = 0; i < 4; i++) {
+        am_diagnostic d;
+        ck_assert_int_eq(am_diagnostic_get(ctx, i, &d), AM_OK);
+        ck_assert_int_eq(d.severity, AM_SEVERITY_ERROR);
+        ck_assert_str_eq(d.message, wanted[i]);
+    }
+    am_diagnostic d;
+    ck_assert_int_eq(am_diagnostic_get(ctx, 4, &d), AM_ERR_INVALID);
+    /* the default rules were loaded: no "no rules loaded" warning above */
+    ck_assert_int_eq(am_load_centre(ctx, path), AM_ERR_FORMAT);
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(good_centre_declares_feeds)
 {
     am_ctx *ctx;
@@ -195,6 +235,7 @@ int main(void)
     tcase_add_test(tc, mistakes_give_file_line_and_expectation);
     tcase_add_test(tc, incomplete_specs_fail_at_ingest);
     tcase_add_test(tc, centre_needs_catalogue_and_key);
+    tcase_add_test(tc, check_reports_every_mistake_and_data_dir_fills_in);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
