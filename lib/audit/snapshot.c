@@ -28,6 +28,7 @@
 
 #include "common/alloc.h"
 #include "common/atomic_file.h"
+#include "common/text_file.h"
 #include "run/context.h"
 #include "common/day.h"
 #include "store/household.h"
@@ -1007,16 +1008,15 @@ void am_snapshot_release(am_snapshot *snap)
 
 static am_status map_file(am_snapshot *snap, am_err *err)
 {
-    const int fd = open(snap->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return am_fail(err, AM_ERR_IO, "%s: cannot open: %s", snap->path, strerror(errno));
     struct stat sb;
+    int e = 0;
+    const int fd = am_open_regular(snap->path, &sb, &e);
+    if (fd < 0 && e)
+        return am_fail(err, AM_ERR_IO, "%s: cannot open: %s", snap->path, strerror(e));
+    if (fd < 0)
+        return am_fail(err, AM_ERR_IO, "%s: not a regular file", snap->path);
     am_status st = AM_OK;
-    if (fstat(fd, &sb) != 0)
-        st = am_fail(err, AM_ERR_IO, "%s: cannot stat: %s", snap->path, strerror(errno));
-    else if (!S_ISREG(sb.st_mode))
-        st = am_fail(err, AM_ERR_IO, "%s: not a regular file", snap->path);
-    else if (sb.st_size == 0)
+    if (sb.st_size == 0)
         st = am_fail(err, AM_ERR_FORMAT, "%s: not an aidmatch snapshot (empty)", snap->path);
     if (st == AM_OK) {
         void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);

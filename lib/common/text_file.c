@@ -4,35 +4,63 @@
 #include "common/text_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
+
+int am_open_regular(const char *path, struct stat *sb, int *error)
+{
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        *error = errno;
+        return -1;
+    }
+    if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+        *error = S_ISREG(sb->st_mode) ? errno : 0;
+        close(fd);
+        return -1;
+    }
+    /* Regular files ignore O_NONBLOCK; cleared all the same, for clarity. */
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
 
 am_status am_read_text_file(const char *path, size_t max, const char *what, char **text,
                             size_t *len, am_err *err)
 {
     *text = NULL;
     *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return am_fail(err, AM_ERR_IO, "%s: cannot open %s: %s", path, what, strerror(errno));
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) || (size_t)sb.st_size > max) {
-        fclose(f);
+    int e = 0;
+    const int fd = am_open_regular(path, &sb, &e);
+    if (fd < 0 && e)
+        return am_fail(err, AM_ERR_IO, "%s: cannot open %s: %s", path, what, strerror(e));
+    if (fd < 0 || (size_t)sb.st_size > max) {
+        if (fd >= 0)
+            close(fd);
         return am_fail(err, AM_ERR_IO, "%s: not a regular file of at most %zu MiB", path,
                        max >> 20);
     }
     char *buf = am_malloc((size_t)sb.st_size + 1);
     if (!buf) {
-        fclose(f);
+        close(fd);
         return am_fail(err, AM_ERR_NOMEM, "out of memory");
     }
-    const size_t n = fread(buf, 1, (size_t)sb.st_size, f);
-    const int failed = ferror(f);
-    fclose(f);
-    if (failed || n != (size_t)sb.st_size) {
+    size_t n = 0;
+    while (n < (size_t)sb.st_size) {
+        const ssize_t got = read(fd, buf + n, (size_t)sb.st_size - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    close(fd);
+    if (n != (size_t)sb.st_size) {
         am_free(buf);
         return am_fail(err, AM_ERR_IO, "%s: read error", path);
     }

@@ -1,13 +1,21 @@
 /*
- * text_file.h — reading a small file whole: a centre file, a previous
- * run's summary.
+ * text_file.h — opening an input file safely, and reading a small one
+ * whole: a centre file, a previous run's summary.
  */
 #ifndef AM_TEXT_FILE_H
 #define AM_TEXT_FILE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "common/error.h"
+
+/* Opens path for reading without blocking (a FIFO or a device would hang a
+ * read, or the open itself) and fills *sb.  Returns the descriptor, which
+ * the caller closes; or -1 with *error the errno of the failure, or 0 when
+ * path is not a regular file (a directory, FIFO, socket or device; *sb
+ * then says which). */
+int am_open_regular(const char *path, struct stat *sb, int *error);
 
 /* Reads the regular file at path, of at most max bytes, into *text (owned
  * by the caller, am_free) with *len its length; what names the file in

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/text_file.h"
+
 #define HOUSEHOLD_PREFIX "household:"
 #define FINGERPRINT_LABEL "aidmatch key fingerprint v1"
 
@@ -36,26 +38,37 @@ am_status am_key_set(am_key *key, const void *bytes, size_t len, am_err *err)
 
 am_status am_key_load_file(am_key *key, const char *path, am_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return am_fail(err, AM_ERR_IO, "%s: cannot open key file: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
+    int e = 0;
+    const int fd = am_open_regular(path, &st, &e);
+    if (fd < 0 && e)
+        return am_fail(err, AM_ERR_IO, "%s: cannot open key file: %s", path, strerror(e));
+    if (fd < 0)
         return am_fail(err, AM_ERR_KEY, "%s: key file is not a regular file", path);
-    }
     if (st.st_mode & (S_IRWXG | S_IRWXO)) {
         close(fd);
         return am_fail(err, AM_ERR_KEY,
                        "%s: key file is accessible to group or others (mode %03o); "
                        "run chmod 600 on it", path, (unsigned)(st.st_mode & 0777));
     }
-    char text[80];
-    ssize_t n = read(fd, text, sizeof text);
+    /* Read whole (up to a size no key file reaches), so that anything
+     * after the key is seen and refused, never ignored: the documented form
+     * is 32 hex digits, then only line ends and spaces. */
+    char text[256];
+    size_t len = 0;
+    ssize_t n = 0;
+    while (len < sizeof text && ((n = read(fd, text + len, sizeof text - len)) > 0 ||
+                                 (n < 0 && errno == EINTR)))
+        len += n > 0 ? (size_t)n : 0;
+    const int read_errno = errno;
     close(fd);
-    if (n < 0)
-        return am_fail(err, AM_ERR_IO, "%s: cannot read key file: %s", path, strerror(errno));
-    size_t len = (size_t)n;
+    if (n < 0) {
+        sodium_memzero(text, sizeof text);
+        return am_fail(err, AM_ERR_IO, "%s: cannot read key file: %s", path,
+                       strerror(read_errno));
+    }
+    if (len == sizeof text)
+        len = 0; /* too long to be a key file: refused below */
     while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r' || text[len - 1] == ' '))
         len--;
     unsigned char raw[AM_KEY_BYTES];
@@ -64,8 +77,9 @@ am_status am_key_load_file(am_key *key, const char *path, am_err *err)
     if (len != AM_KEY_BYTES * 2 ||
         sodium_hex2bin(raw, sizeof raw, text, len, NULL, &raw_len, NULL) != 0 ||
         raw_len != AM_KEY_BYTES)
-        st_key = am_fail(err, AM_ERR_KEY, "%s: expected %d hex digits of key", path,
-                         AM_KEY_BYTES * 2);
+        st_key = am_fail(err, AM_ERR_KEY,
+                         "%s: expected %d hex digits of key, then nothing but spaces and line ends",
+                         path, AM_KEY_BYTES * 2);
     else
         st_key = am_key_set(key, raw, sizeof raw, err);
     sodium_memzero(text, sizeof text);

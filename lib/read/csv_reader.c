@@ -48,6 +48,7 @@
 #include <xxhash.h>
 
 #include "common/alloc.h"
+#include "common/text_file.h"
 #include "read/text_decoder.h"
 
 /* Big enough that syscalls, inflate calls and decoder calls cost nothing
@@ -773,15 +774,17 @@ am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_
         return am_fail(err, AM_ERR_INVALID, "(null): no path");
     st = setup(&r, path, opts, fn, user, err);
     if (st == AM_OK) {
-        /* open() accepts a directory; fstat on the open file avoids a
-         * race with a rename between checking and reading. */
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            st = io_fail(&r, errno);
-        else if (fstat(fd, &sb) != 0)
-            st = io_fail(&r, errno);
-        else if (S_ISDIR(sb.st_mode))
+        /* Opened without blocking and checked on the open file: a FIFO
+         * would hang the run, and a rename between a check and the open
+         * would read another file. */
+        int e = 0;
+        fd = am_open_regular(path, &sb, &e);
+        if (fd < 0 && e)
+            st = io_fail(&r, e);
+        else if (fd < 0 && S_ISDIR(sb.st_mode))
             st = io_fail(&r, EISDIR);
+        else if (fd < 0)
+            st = am_fail(r.err, AM_ERR_IO, "%s: not a regular file", r.name);
         else if (!(buf = am_malloc(CHUNK)))
             st = nomem(&r);
     }

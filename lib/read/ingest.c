@@ -709,7 +709,7 @@ static uint64_t text_size(const char *path, uint64_t stored)
 {
     unsigned char head[2], tail[4];
     uint64_t size = stored;
-    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return size; /* the read itself will say why */
     if (stored >= 18 && pread(fd, head, 2, 0) == 2 && head[0] == 0x1f && head[1] == 0x8b &&

@@ -56,7 +56,7 @@ void am_progress_begin(am_ctx *ctx, am_feed *feed, const char *path, const void 
         return;
     unsigned char head[2] = {0, 0}, tail[4] = {0, 0, 0, 0};
     if (path) {
-        const int fd = open(path, O_RDONLY | O_CLOEXEC);
+        const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         struct stat sb;
         if (fd < 0)
             return;

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/text_file.h"
 #include "cycle/drift.h"
 #include "match/duplicate.h"
 #include "match/match.h"
@@ -271,9 +273,18 @@ am_status am_load_rules(am_ctx *ctx, const char *path)
 {
     if (!ctx || !path)
         return AM_ERR_INVALID;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return am_fail(&ctx->err, AM_ERR_IO, "%s: cannot open rules: %s", path, strerror(errno));
+    struct stat sb;
+    int e = 0;
+    const int fd = am_open_regular(path, &sb, &e);
+    if (fd < 0 && e)
+        return am_fail(&ctx->err, AM_ERR_IO, "%s: cannot open rules: %s", path, strerror(e));
+    if (fd < 0)
+        return am_fail(&ctx->err, AM_ERR_IO, "%s: not a regular file", path);
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    }
     char *text = NULL;
     size_t len = 0, cap = 0;
     am_status st = AM_OK;
