@@ -157,6 +157,44 @@ START_TEST(mistakes_give_file_line_and_expectation)
 }
 END_TEST
 
+/* [centre] name reaches summary.json and report.html as written: it must
+ * be UTF-8 text without control characters, and is not echoed when not. */
+START_TEST(centre_name_is_utf8_text)
+{
+    static const struct {
+        const char *name;
+        int ok;
+    } cases[] = {
+        {"\xe6\x9f\x90\xe5\x8e\xbf\xe6\x95\x91\xe5\x8a\xa9\xe4\xb8\xad\xe5\xbf\x83", 1}, /* 某县救助中心 */
+        {"Centre \xf0\x9f\x8f\x9b 4-byte", 1},
+        {"a\xff b", 0},
+        {"a\x01b", 0},
+        {"tab\there", 0},
+        {"a\x7f", 0},
+        {"\xc2\x85", 0},          /* C1 control NEL */
+        {"\xc0\xaf", 0},          /* overlong '/' */
+        {"\xed\xa0\x80", 0},     /* a surrogate */
+        {"\xf4\x90\x80\x80", 0}, /* past U+10FFFF */
+        {"\xe5\x8e", 0},          /* cut short */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "[centre]\nname = %s\ncatalogue = %s/data/catalogue\nkey = test.key\n",
+                 cases[i].name, getenv("AM_SOURCE_ROOT"));
+        am_ctx *ctx;
+        const am_status st = load(&ctx, text);
+        if (cases[i].ok) {
+            ck_assert_msg(st == AM_OK, "case %zu: %s", i, am_errmsg(ctx));
+        } else {
+            ck_assert_msg(st == AM_ERR_FORMAT, "case %zu: status %d", i, st);
+            ck_assert_str_eq(am_errmsg(ctx),
+                             "test.ini:2: name: expected UTF-8 text without control characters");
+        }
+        am_ctx_free(ctx);
+    }
+}
+END_TEST
+
 /* Spec problems that only show once the whole section is known. */
 START_TEST(incomplete_specs_fail_at_ingest)
 {
@@ -233,6 +271,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, good_centre_declares_feeds);
     tcase_add_test(tc, mistakes_give_file_line_and_expectation);
+    tcase_add_test(tc, centre_name_is_utf8_text);
     tcase_add_test(tc, incomplete_specs_fail_at_ingest);
     tcase_add_test(tc, centre_needs_catalogue_and_key);
     tcase_add_test(tc, check_reports_every_mistake_and_data_dir_fills_in);

@@ -110,10 +110,48 @@ static am_status loader_failed(centre_reader *r, am_status status)
     return fail_line(r, status, inner);
 }
 
+/* The centre's name goes into summary.json and report.html as written:
+ * it must be well-formed UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF) without control characters (C0, DEL, C1). */
+static int printable_utf8(const unsigned char *s)
+{
+    while (*s) {
+        const unsigned c = *s;
+        unsigned cp, n;
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7F)
+                return 0;
+            s++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF)
+            cp = c & 0x1F, n = 1;
+        else if (c >= 0xE0 && c <= 0xEF)
+            cp = c & 0x0F, n = 2;
+        else if (c >= 0xF0 && c <= 0xF4)
+            cp = c & 0x07, n = 3;
+        else
+            return 0;
+        for (unsigned i = 1; i <= n; i++) {
+            if ((s[i] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (s[i] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || (cp >= 0x80 && cp <= 0x9F))
+            return 0;
+        s += n + 1;
+    }
+    return 1;
+}
+
 static am_status centre_key(centre_reader *r, const char *key, const char *value)
 {
     am_ctx *ctx = r->ctx;
     if (strcmp(key, "name") == 0) {
+        if (!printable_utf8((const unsigned char *)value))
+            return fail_line(r, AM_ERR_FORMAT,
+                             "name: expected UTF-8 text without control characters");
         char *copy = am_strdup(value);
         if (!copy)
             return fail_line(r, AM_ERR_NOMEM, "out of memory");
