@@ -30,6 +30,7 @@
 #include "common/money.h"
 #include "write/out_dir.h"
 #include "write/report.h"
+#include "write/workbook.h"
 #include "cycle/review.h"
 
 /* findings.csv holds the findings no outcome suppresses, suppressed.csv
@@ -177,6 +178,11 @@ static am_status write_report_file(const output_run *run, const char *path)
     return am_report_write(run->ctx, path);
 }
 
+static am_status write_workbook_file(const output_run *run, const char *path)
+{
+    return am_workbook_write(run->ctx, path);
+}
+
 static int with_previous(const output_run *run) { return run->ctx->previous != NULL; }
 
 /* The files of a run, in the order they are written.  In an old run of
@@ -193,6 +199,7 @@ static const struct output_file {
     {"suppressed.csv", write_suppressed_file, NULL},
     {"delta.csv", write_delta_file, with_previous},
     {"report.html", write_report_file, NULL},
+    {"findings.xlsx", write_workbook_file, NULL},
 };
 #define NOUTPUT_FILES (sizeof output_files / sizeof *output_files)
 
