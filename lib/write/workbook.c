@@ -8,7 +8,8 @@
  * written in order in libxlsxwriter's constant-memory mode, so a county's
  * million rejects cost a temporary file, not memory.  The workbook is
  * written over a temporary file beside path and renamed into place like
- * every other output (common/atomic_file.h).
+ * every other output (common/atomic_file.h).  It is dated by the run
+ * date, so the same run gives the same bytes.
  */
 #include "write/workbook.h"
 
@@ -16,6 +17,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <xlsxwriter.h>
 
 #include "common/alloc.h"
@@ -267,6 +269,12 @@ am_status am_workbook_write(am_ctx *ctx, const char *path)
         am_atomic_abort(&f);
         return am_fail(&ctx->err, AM_ERR_NOMEM, "%s: cannot start the workbook", path);
     }
+    /* Dated by the run date (day numbers count from 1970-01-01), never
+     * by the clock, so that the same run gives the same bytes. */
+    lxw_doc_properties properties = {
+        .title = "aidmatch findings",
+        .created = ctx->run_date_set ? (time_t)ctx->run_date * 86400 : (time_t)315532800};
+    workbook_set_properties(wb, &properties);
     lxw_format *header = workbook_add_format(wb);
     format_set_bold(header);
     format_set_text_wrap(header);
