@@ -97,6 +97,11 @@ for section in by-kind changes by-agency by-item by-area quality outcomes top; d
     grep -q "<section id=\"$section\"" "$work/dom.html" || fail "no section $section"
 done
 grep -q '社会救助比对报告' "$work/dom.html" || fail "Chinese text did not survive"
+grep -q 'id="token-to-person"' "$work/dom.html" || fail "no section on going from a token to a person"
+grep -q 'aidmatch person TOKEN --snapshot county.snap --centre centre.ini' "$work/dom.html" ||
+    fail "the token section does not give the command"
+grep -q 'data-priority="high">优先级 高 priority high<' "$work/dom.html" || fail "no high priority shown"
+if grep -q 'XXH3\|drift_share' "$work/dom.html"; then fail "an unexplained technical word in the report"; fi
 
 rm -f "$artefacts/report.png"
 browse --screenshot="$artefacts/report.png" --window-size=1280,2000 >/dev/null 2>&1 ||

@@ -536,8 +536,13 @@ static void write_kinds(page *pg)
     fputs("</svg><table><thead><tr><th>类型 <span class=\"en\">kind</span></th>"
           "<th class=\"n\">线索 <span class=\"en\">findings</span></th>"
           "<th class=\"n\">涉及金额 <span class=\"en\">at stake</span></th>"
-          "<th class=\"n\">占比 <span class=\"en\">share</span></th></tr></thead><tbody>",
+          "<th class=\"n\">占比 <span class=\"en\">share</span></th>"
+          "<th>按条数 <span class=\"en\">by count</span></th></tr></thead><tbody>",
           out);
+    size_t max_count = 0;
+    for (int k = 0; k < AM_KIND__COUNT; k++)
+        if (pg->kind_count[k] > max_count)
+            max_count = pg->kind_count[k];
     for (int k = 0; k < AM_KIND__COUNT; k++) {
         fprintf(out,
                 "<tr><td><span class=\"sw\" style=\"background:%s\"></span><code>%s</code> %s "
@@ -549,13 +554,16 @@ static void write_kinds(page *pg)
         yuan(out, pg->kind_amount[k]);
         fputs("</td><td class=\"n\">", out);
         percent(out, (uint64_t)pg->kind_amount[k], (uint64_t)pg->amount);
+        /* Missing aid holds no money: only a count shows how much of it there is. */
+        fputs("</td><td>", out);
+        bar(out, (int64_t)pg->kind_count[k], (int64_t)max_count, kind_colour[k]);
         fputs("</td></tr>", out);
     }
     fputs("<tr><th>合计 <span class=\"en\">total</span></th><th class=\"n\">", out);
     count(out, pg->findings);
     fputs("</th><th class=\"n\">", out);
     yuan(out, pg->amount);
-    fputs("</th><th></th></tr></tbody></table></section>\n", out);
+    fputs("</th><th></th><th></th></tr></tbody></table></section>\n", out);
 }
 
 static void write_tallies(page *pg)
@@ -659,12 +667,15 @@ static void write_quality(page *pg)
     if (ctx->previous) {
         char share[16];
         am_drift_share_format(ctx->drift_permille, share);
-        fputs("<p class=\"note\">行数变化超过 drift_share = ", out);
-        fputs(share, out);
-        fputs(" 即标记；文件与上次完全相同（XXH3 一致）标记为陈旧。 A feed is flagged when its rows "
-              "moved by more than drift_share of the previous run's, and stale when its file is "
-              "byte-for-byte last run's.</p>",
-              out);
+        /* In words, not setting names: the share as a percentage. */
+        fprintf(out,
+                "<p class=\"note\">读取行数与上次运行相比变化超过 %u.%u&#8239;%% 的数据源标记为骤增或"
+                "骤减；文件与上次运行逐字节相同的标记为陈旧（可能未更新导出）。 A feed is flagged when "
+                "its rows moved by more than %u.%u&#8239;%% of the previous run's, and stale when "
+                "its file is byte for byte the previous run's (the export may not have been "
+                "refreshed).</p>",
+                ctx->drift_permille / 10, ctx->drift_permille % 10, ctx->drift_permille / 10,
+                ctx->drift_permille % 10);
     }
     fputs("<table><thead><tr><th>数据源 <span class=\"en\">feed</span></th>"
           "<th>部门 <span class=\"en\">agency</span></th>"
@@ -874,6 +885,12 @@ static void write_top(page *pg)
                 " · <span class=\"badge\" style=\"background:%s;color:#fff\">%s</span> %s "
                 "<span class=\"en\">%s</span>",
                 kind_colour[f->kind], am_kind_name(f->kind), kind_zh[f->kind], kind_en[f->kind]);
+        fprintf(out, " <span class=\"badge %s\" data-priority=\"%s\">优先级 %s priority %s</span>",
+                strcmp(f->priority, "high") == 0 ? "warn" : "grey", f->priority,
+                strcmp(f->priority, "high") == 0   ? "高"
+                : strcmp(f->priority, "low") == 0 ? "低"
+                                                  : "普通",
+                f->priority);
         if (ctx->previous)
             fprintf(out, " <span class=\"badge %s\">%s %s</span>",
                     r->change == AM_CHANGE_NEW ? "warn" : "info", change_zh[r->change],
@@ -929,6 +946,21 @@ am_status am_report_write(am_ctx *ctx, const char *path)
         write_quality(&pg);
         write_outcomes(&pg);
         write_top(&pg);
+        fputs("<section id=\"token-to-person\"><h2>从令牌查到人员（限授权人员） <span class="
+              "\"en\">From a token to a person (authorised staff)</span></h2><p>本报告中的人员只以"
+              "令牌出现：令牌由中心密钥从身份证号算出，不能反推。经授权的工作人员在中心的计算机上用"
+              "当晚的快照查出该令牌的全部记录（数据源和行号），再到该部门导出文件的对应行看到姓名和"
+              "身份证号： People appear here only as tokens, computed from the resident ID under "
+              "the centre's key and not reversible. Authorised staff, on the centre's computer, "
+              "list every record of a token (feed and line) from the night's snapshot, and read "
+              "the name and ID at that line of the agency's export:</p>"
+              "<p><code>aidmatch person TOKEN --snapshot county.snap --centre centre.ini</code>"
+              "</p><p class=\"note\">TOKEN：findings.csv 的 subject 列（32 位）；快照由 "
+              "<code>aidmatch reconcile … --snapshot county.snap</code> 写出。给出身份证号而非令牌"
+              "时，--centre 提供中心密钥。 TOKEN: the 32 hex digits of findings.csv's subject "
+              "column; the snapshot is written by reconcile --snapshot. Given a resident ID "
+              "instead, --centre supplies the centre's key.</p></section>\n",
+              f.out);
         fputs("<p class=\"note\">由 aidmatch 生成。人员以密钥令牌表示，不含身份证号和姓名。 "
               "Made by aidmatch. People appear as keyed tokens only: no resident ID or name is "
               "in this report.</p>\n</main>\n</body>\n</html>\n",
