@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 #include <zlib.h>
@@ -482,6 +484,43 @@ static int count_only(void *user, const am_text_row *row)
     (*(uint64_t *)user)++;
     return 0;
 }
+
+/* iconv_open failing for want of descriptors is an I/O error that says so,
+ * not "cannot decode gb18030 on this system" (a configuration error).  Run
+ * in a fresh process (this test program again, see main), where the GB18030
+ * module is not loaded yet, under a descriptor limit already reached. */
+static int decoder_out_of_descriptors(void)
+{
+    const int lowest = dup(0);
+    close(lowest);
+    const struct rlimit lim = {(rlim_t)lowest, (rlim_t)lowest};
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return 10;
+    am_reader_opts o = {AM_ENC_GB18030, ',', 0, 0, 0};
+    am_read_result res;
+    am_err err;
+    const am_status st = am_read_csv_buffer("a,b\n", 4, "t", &o, NULL, NULL, &res, &err);
+    if (st != AM_ERR_IO)
+        return 11;
+    return strcmp(err.msg, "t: cannot open the gb18030 decoder: Too many open files") ? 12 : 0;
+}
+
+START_TEST(test_decoder_out_of_descriptors)
+{
+    const pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        setenv("AM_TEST_DECODER_EMFILE", "1", 1);
+        execl("/proc/self/exe", "test_csv_reader", (char *)NULL);
+        _exit(13);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "child: exit %d (10 setrlimit, 11 status, 12 message, 13 exec)",
+                  WEXITSTATUS(status));
+}
+END_TEST
 
 START_TEST(test_null_callback_and_opts)
 {
@@ -1055,6 +1094,7 @@ static Suite *csv_reader_suite(void)
     tcase_add_test(tc, test_xxh3_known);
     tcase_add_test(tc, test_callback_abort);
     tcase_add_test(tc, test_null_callback_and_opts);
+    tcase_add_test(tc, test_decoder_out_of_descriptors);
     tcase_add_test(tc, test_utf8_blocks);
     tcase_add_test(tc, test_encoding_names);
     suite_add_tcase(s, tc);
@@ -1090,6 +1130,8 @@ static Suite *csv_reader_suite(void)
 
 int main(void)
 {
+    if (getenv("AM_TEST_DECODER_EMFILE"))
+        return decoder_out_of_descriptors();
     SRunner *sr = srunner_create(csv_reader_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -525,6 +525,9 @@ static am_status decode(reader *r, const void *p, size_t n, int final)
     am_status st = am_text_decoder_feed(&r->dec, p, n, final);
     if (st == AM_ERR_NOMEM)
         return nomem(r);
+    if (st == AM_ERR_IO)
+        return am_fail(r->err, st, "%s:%llu: cannot open the %s decoder: %s", r->name,
+                       (ull)r->line, am_encoding_name(r->dec.enc), strerror(r->dec.open_errno));
     if (st != AM_OK)
         return am_fail(r->err, st, "%s:%llu: cannot decode %s on this system", r->name,
                        (ull)r->line, am_encoding_name(r->dec.enc));
@@ -678,6 +681,9 @@ static am_status setup(reader *r, const char *name, const am_reader_opts *opts, 
     r->dec_ready = 1;
     if (st == AM_ERR_NOMEM)
         return nomem(r);
+    if (st == AM_ERR_IO)
+        return am_fail(err, st, "%s: cannot open the %s decoder: %s", r->name,
+                       am_encoding_name(opts->encoding), strerror(r->dec.open_errno));
     if (st != AM_OK)
         return am_fail(err, st, "%s: cannot decode %s on this system", r->name,
                        am_encoding_name(opts->encoding));

@@ -15,8 +15,10 @@
 #include "read/text_decoder.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -172,8 +174,23 @@ static am_status use_encoding(am_text_decoder *d, am_encoding enc)
     if (!from)
         return AM_OK;
     d->cd = iconv_open("UTF-8", from);
-    if (d->cd == (iconv_t)-1)
-        return errno == ENOMEM ? AM_ERR_NOMEM : AM_ERR_FORMAT;
+    if (d->cd == (iconv_t)-1) {
+        /* The machine's state (memory, descriptors) is not the feed's
+         * fault.  glibc reports a conversion module it could not load for
+         * want of a descriptor as EINVAL, like one it does not have: a
+         * descriptor opened here tells the two apart. */
+        d->open_errno = errno;
+        if (errno == EINVAL) {
+            const int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (probe >= 0)
+                close(probe);
+            else if (errno == EMFILE || errno == ENFILE)
+                d->open_errno = errno;
+        }
+        return d->open_errno == ENOMEM   ? AM_ERR_NOMEM
+               : d->open_errno == EINVAL ? AM_ERR_FORMAT
+                                         : AM_ERR_IO;
+    }
     return AM_OK;
 }
 

@@ -30,10 +30,13 @@ typedef struct am_text_decoder {
     size_t out_len, out_cap;
     size_t *marks;        /* ascending offsets in out of suspect characters */
     size_t nmarks, marks_cap;
+    int open_errno; /* why iconv_open failed, for the message */
 } am_text_decoder;
 
-/* Prepares d for a stream in enc.  Returns AM_OK, AM_ERR_NOMEM, or
- * AM_ERR_FORMAT when iconv cannot convert from enc on this system. */
+/* Prepares d for a stream in enc.  Returns AM_OK, AM_ERR_NOMEM,
+ * AM_ERR_FORMAT when iconv cannot convert from enc on this system, or
+ * AM_ERR_IO when it could not open the conversion for another reason (out
+ * of file descriptors: d->open_errno says which). */
 am_status am_text_decoder_init(am_text_decoder *d, am_encoding enc);
 
 /* Decodes the next len bytes of the stream (final: they are the last; len
