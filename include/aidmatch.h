@@ -9,7 +9,10 @@
  * otherwise:
  *  - Everything happens inside an am_ctx: one per run, no global state.  A
  *    context is not safe for concurrent use, but separate contexts may be
- *    used from separate threads at the same time.
+ *    used from separate threads at the same time.  (findings.xlsx is
+ *    written with libxlsxwriter, which calls gmtime(): the library closes
+ *    one workbook at a time, but an embedder's own gmtime() in another
+ *    thread during am_write_outputs() should be gmtime_r().)
  *  - Functions return an am_status.  On failure the context keeps a message
  *    ("file:line: what was expected") that am_errmsg() returns until the
  *    next call that fails.  The library never prints, exits or aborts.

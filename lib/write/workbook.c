@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -245,6 +246,13 @@ static void write_feeds(sheet *s)
 
 #define NCOLS(a) ((lxw_col_t)(sizeof a / sizeof *a))
 
+/* libxlsxwriter formats the document's date with gmtime(), whose result
+ * lives in one buffer for the whole process, when it closes a workbook.
+ * Contexts in separate threads may write their outputs at the same time,
+ * so closing is done one workbook at a time.  The only state shared
+ * between contexts; it orders the closes and holds nothing. */
+static pthread_mutex_t workbook_close_lock = PTHREAD_MUTEX_INITIALIZER;
+
 am_status am_workbook_write(am_ctx *ctx, const char *path)
 {
     am_atomic_file f;
@@ -296,8 +304,10 @@ am_status am_workbook_write(am_ctx *ctx, const char *path)
     close_sheet(&s);
 
     errno = 0;
+    pthread_mutex_lock(&workbook_close_lock);
     const lxw_error closed = workbook_close(wb);
     const int close_errno = errno;
+    pthread_mutex_unlock(&workbook_close_lock);
     am_free(s.scratch);
     am_free(tmpdir);
     if (s.error == LXW_NO_ERROR)
