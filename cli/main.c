@@ -27,6 +27,7 @@ int exit_code_for(am_status st)
     case AM_OK: return EXIT_OK;
     case AM_ERR_FORMAT:
     case AM_ERR_INVALID:
+    case AM_ERR_STATE:
     case AM_ERR_LIMIT: return EXIT_CONFIG;
     case AM_ERR_KEY: return EXIT_KEY;
     default: return EXIT_RUN_FAILED;

@@ -65,7 +65,9 @@ typedef enum am_status {
                        feed tokenised under a different key */
     AM_ERR_INVALID, /* misuse: a NULL or unknown argument, a wrong order of calls */
     AM_ERR_LIMIT,   /* a configured resource limit was exceeded */
-    AM_ERR_ABORTED  /* a callback asked the library to stop */
+    AM_ERR_ABORTED, /* a callback asked the library to stop */
+    AM_ERR_STATE    /* the run is not at a stage where the call is possible: the
+                       message names the call to make first (see "Stages") */
 } am_status;
 
 /* Returns a static English description of a status.  Cannot fail; an
@@ -127,6 +129,23 @@ AM_API void am_ctx_free(am_ctx *ctx);
 AM_API const char *am_errmsg(const am_ctx *ctx);
 
 /* ------------------------------------------------------------------ */
+/* Stages                                                               */
+
+/* A run goes through stages, and each call below says in a "Stages:" line
+ * which it accepts and where it leaves the run; a call in another stage
+ * returns AM_ERR_STATE, with a message naming the call to make first.
+ * Calls without such a line accept every stage and leave it as it was.
+ *   setup       after am_ctx_new(): catalogue, key, rules, feeds, settings;
+ *   ingested    rows ingested since the last am_reconcile() (or none yet);
+ *   reconciled  findings drawn from every row ingested;
+ *   reviewed    and reviewed against the previous run and outcomes;
+ *   snapshot    after am_snapshot_open(): the context answers questions only.
+ * Ingesting, loading rules or setting the window in a reconciled or
+ * reviewed run sends it back to ingested (its findings no longer describe
+ * its records); a run date, previous run or outcomes send a reviewed run
+ * back to reconciled. */
+
+/* ------------------------------------------------------------------ */
 /* Configuration                                                        */
 
 /* Loads the catalogue from a directory holding agencies.csv, items.csv and
@@ -164,7 +183,8 @@ AM_API const char *am_key_fingerprint(const am_ctx *ctx);
  * loaded.  Needs the catalogue, since rules name its codes.
  * Returns AM_OK, AM_ERR_IO, AM_ERR_FORMAT ("file:line: expected ..., got
  * '...'"; no rule of the file is kept), AM_ERR_INVALID (no catalogue) or
- * AM_ERR_NOMEM. */
+ * AM_ERR_NOMEM.
+ * Stages: any but snapshot; reconciled and reviewed go back to ingested. */
 AM_API am_status am_load_rules(am_ctx *ctx, const char *path);
 
 /* As am_load_rules, from len bytes of text; name is used in messages. */
@@ -173,7 +193,8 @@ AM_API am_status am_load_rules_mem(am_ctx *ctx, const char *text, size_t len, co
 /* Sets the reconciliation window, "YYYY-MM-DD" to "YYYY-MM-DD" inclusive:
  * the days over which entitlements are judged.  Without it the window runs
  * from the earliest to the latest day paid by any periodic payment.
- * Returns AM_OK or AM_ERR_FORMAT (not dates, or end before start). */
+ * Returns AM_OK or AM_ERR_FORMAT (not dates, or end before start).
+ * Stages: any; reconciled and reviewed go back to ingested. */
 AM_API am_status am_set_window(am_ctx *ctx, const char *start, const char *end);
 
 /* Sets the data directory (dir/catalogue/, dir/rules/default.rules, as
@@ -250,12 +271,14 @@ AM_API am_status am_feed_set(am_feed *feed, const char *key, const char *value);
  * not fail the call.
  * Returns AM_OK, AM_ERR_IO (also a truncated or corrupt .gz), AM_ERR_FORMAT
  * (e.g. a mapped column absent from the header, an unterminated quote),
- * AM_ERR_KEY, AM_ERR_LIMIT or AM_ERR_NOMEM. */
+ * AM_ERR_KEY, AM_ERR_LIMIT or AM_ERR_NOMEM.
+ * Stages: any; moves to ingested once a feed has been read (in a
+ * snapshot's context, the rows are ignored and the stage stays). */
 AM_API am_status am_ingest(am_ctx *ctx);
 
 /* Ingests one feed from a buffer instead of its file (data, len: the bytes
  * of the CSV file, possibly gzip-compressed).  Failures as am_ingest().
- * A feed can be ingested once. */
+ * A feed can be ingested once.  Stages: as am_ingest(). */
 AM_API am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len);
 
 /* Per-feed statistics.  The counts reconcile:
@@ -346,8 +369,10 @@ typedef int (*am_finding_fn)(void *user, const am_finding *finding);
  * fn (which may be NULL) sorted by amount at stake, descending, then id.
  * The findings are also kept by ctx for am_finding_get() and
  * am_write_outputs().  May be called again after more ingestion.
- * Returns AM_OK, AM_ERR_INVALID (nothing ingested yet, no catalogue),
- * AM_ERR_ABORTED or AM_ERR_NOMEM. */
+ * Returns AM_OK, AM_ERR_STATE, AM_ERR_INVALID (no catalogue),
+ * AM_ERR_ABORTED or AM_ERR_NOMEM.
+ * Stages: ingested, reconciled, reviewed; moves to reconciled (also when
+ * the callback stops the delivery). */
 AM_API am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user);
 
 /* Sets how many threads am_reconcile() may use for matching (1 to 64; the
@@ -372,8 +397,11 @@ AM_API am_status am_finding_get(const am_ctx *ctx, size_t i, am_finding *out);
  * Files are created readable by their owner only (mode 0600).
  * wall_seconds is recorded in summary.json (pass a negative value to omit).
  * Returns AM_OK, AM_ERR_IO (dir refused or locked, or a file error; the
- * message names the directory or file and the reason), AM_ERR_NOMEM or
- * AM_ERR_INVALID (am_reconcile() has not run). */
+ * message names the directory or file and the reason), AM_ERR_NOMEM,
+ * AM_ERR_STATE (no findings of every row ingested: am_reconcile() first)
+ * or the review's failures.
+ * Stages: reconciled (reviews first, as am_review()), reviewed; moves to
+ * reviewed. */
 AM_API am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds);
 
 /* Whether the CSV files am_write_outputs writes open with a UTF-8 byte
@@ -414,7 +442,9 @@ AM_API am_feed *am_feed_find(am_ctx *ctx, const char *name);
  * last_seen in delta.csv and decides which outcomes are already recorded.
  * The library never reads the clock (outputs depend on inputs only); the
  * aidmatch command passes today's date unless told otherwise.
- * Returns AM_OK, AM_ERR_INVALID (NULL argument) or AM_ERR_FORMAT. */
+ * Returns AM_OK, AM_ERR_INVALID (NULL argument) or AM_ERR_FORMAT.
+ * Stages: any; reviewed goes back to reconciled (so too for
+ * am_load_previous() and am_load_outcomes()). */
 AM_API am_status am_set_run_date(am_ctx *ctx, const char *date);
 
 /* Sets by how much a feed's row count may move against the previous run
@@ -492,8 +522,9 @@ AM_API const char *am_change_name(am_change change);
  * and suppresses those marked no_issue whose facts are unchanged
  * (docs/reference.md gives the exact rule).  am_write_outputs() reviews
  * when this has not been called since the last am_reconcile().
- * Returns AM_OK, AM_ERR_INVALID (not reconciled; a previous run without a
- * run date, or dated after this run) or AM_ERR_NOMEM. */
+ * Returns AM_OK, AM_ERR_STATE, AM_ERR_INVALID (a previous run without a
+ * run date, or dated after this run) or AM_ERR_NOMEM.
+ * Stages: reconciled, reviewed; moves to reviewed. */
 AM_API am_status am_review(am_ctx *ctx);
 
 /* What the review says about one finding.  Strings are owned by ctx and
@@ -510,7 +541,9 @@ typedef struct am_finding_review {
 } am_finding_review;
 
 /* Fills *out for finding i (am_finding_get order).
- * Returns AM_OK or AM_ERR_INVALID (i out of range, or not reviewed). */
+ * Returns AM_OK, AM_ERR_INVALID (i out of range) or AM_ERR_STATE (not
+ * reviewed; ctx being const, the message is left as it was).
+ * Stages: reviewed. */
 AM_API am_status am_finding_review_get(const am_ctx *ctx, size_t i, am_finding_review *out);
 
 /* One row of delta.csv.  Strings as for am_finding_review. */
@@ -580,8 +613,8 @@ AM_API am_status am_set_progress_fn(am_ctx *ctx, am_progress_fn fn, void *user);
 /* Writes ctx's run to path as a snapshot, atomically (a temporary file
  * beside it, synced, then renamed; mode 0600).  Needs am_reconcile() to
  * have run, with nothing ingested since.
- * Returns AM_OK, AM_ERR_IO, AM_ERR_INVALID, AM_ERR_LIMIT (2^32 records or
- * more) or AM_ERR_NOMEM. */
+ * Returns AM_OK, AM_ERR_IO, AM_ERR_STATE, AM_ERR_INVALID, AM_ERR_LIMIT
+ * (2^32 records or more) or AM_ERR_NOMEM.  Stages: reconciled, reviewed. */
 AM_API am_status am_snapshot_write(am_ctx *ctx, const char *path);
 
 /* Opens a snapshot into a context that has ingested nothing: a new one,
@@ -594,11 +627,12 @@ AM_API am_status am_snapshot_write(am_ctx *ctx, const char *path);
  * Returns AM_OK, AM_ERR_IO (missing or unreadable), AM_ERR_FORMAT (not a
  * snapshot, another format version or byte order, truncated, a checksum
  * that does not match, a value out of range: the message names which),
- * AM_ERR_KEY, AM_ERR_INVALID (ctx has ingested feeds) or AM_ERR_NOMEM. */
+ * AM_ERR_KEY, AM_ERR_STATE (ctx has ingested feeds or holds a snapshot)
+ * or AM_ERR_NOMEM.  Stages: setup; moves to snapshot. */
 AM_API am_status am_snapshot_open(am_ctx *ctx, const char *path);
 
 /* Verifies every chunk of the open snapshot now.  Returns AM_OK,
- * AM_ERR_FORMAT or AM_ERR_INVALID (no snapshot open). */
+ * AM_ERR_FORMAT or AM_ERR_STATE (no snapshot open).  Stages: snapshot. */
 AM_API am_status am_snapshot_verify(am_ctx *ctx);
 
 /* Narrows an answer.  Zero or NULL fields do not narrow. */
@@ -622,8 +656,9 @@ typedef struct am_filter {
  * duplicates only with AM_MATCH_WITH_DUPLICATES.  The findings are the
  * answer (am_result_*), in output order.
  * Returns AM_OK, AM_ERR_FORMAT (the rules or the filter, "name:line:
- * expected ..."; a corrupt snapshot), AM_ERR_INVALID (no snapshot and not
- * reconciled) or AM_ERR_NOMEM. */
+ * expected ..."; a corrupt snapshot), AM_ERR_STATE (no snapshot and not
+ * reconciled) or AM_ERR_NOMEM.  Stages: reconciled, reviewed, snapshot
+ * (so too am_person_lookup() and am_explain()). */
 AM_API am_status am_match_rules(am_ctx *ctx, const char *rules, size_t len, const char *name,
                                 const am_filter *filter, unsigned flags);
 

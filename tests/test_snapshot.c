@@ -620,19 +620,19 @@ END_TEST
 START_TEST(misuse_is_refused)
 {
     am_ctx *snap = open_snapshot(sample_snapshot());
-    ck_assert_int_eq(am_reconcile(snap, NULL, NULL), AM_ERR_INVALID);
-    ck_assert_int_eq(am_snapshot_write(snap, tmp("again.snap")), AM_ERR_INVALID);
-    ck_assert_int_eq(am_snapshot_open(snap, sample_snapshot()), AM_ERR_INVALID);
+    ck_assert_int_eq(am_reconcile(snap, NULL, NULL), AM_ERR_STATE);
+    ck_assert_int_eq(am_snapshot_write(snap, tmp("again.snap")), AM_ERR_STATE);
+    ck_assert_int_eq(am_snapshot_open(snap, sample_snapshot()), AM_ERR_STATE);
     am_ctx_free(snap);
     am_ctx *ctx;
     ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
-    ck_assert_int_eq(am_snapshot_write(ctx, tmp("none.snap")), AM_ERR_INVALID);
+    ck_assert_int_eq(am_snapshot_write(ctx, tmp("none.snap")), AM_ERR_STATE);
     ck_assert_int_eq(am_person_lookup(ctx, "0123456789abcdef0123456789abcdef", NULL),
-                     AM_ERR_INVALID);
-    ck_assert_int_eq(am_snapshot_verify(ctx), AM_ERR_INVALID);
+                     AM_ERR_INVALID); /* no catalogue */
+    ck_assert_int_eq(am_snapshot_verify(ctx), AM_ERR_STATE);
     am_ctx_free(ctx);
     am_ctx *run = sample_run();
-    ck_assert_int_eq(am_snapshot_open(run, sample_snapshot()), AM_ERR_INVALID);
+    ck_assert_int_eq(am_snapshot_open(run, sample_snapshot()), AM_ERR_STATE);
     am_ctx_free(run);
 }
 END_TEST

@@ -73,9 +73,11 @@ static am_status source_of(am_ctx *ctx, am_source **out)
         *out = &ctx->snapshot->src;
         return AM_OK;
     }
-    if (!ctx->reconciled)
-        return am_fail(&ctx->err, AM_ERR_INVALID,
-                       "open a snapshot, or ingest and reconcile, before asking questions");
+    if (!(AM_FINDINGS_CURRENT & AM_IN(ctx->stage)))
+        return am_fail(&ctx->err, AM_ERR_STATE,
+                       "the run is %s: open a snapshot (am_snapshot_open()), or call "
+                       "am_reconcile(), before asking questions",
+                       am_stage_name(ctx->stage));
     am_answer *a = answer_of(ctx);
     if (!a)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");

@@ -399,11 +399,10 @@ am_status am_snapshot_write(am_ctx *ctx, const char *path)
 {
     if (!ctx || !path || !*path)
         return AM_ERR_INVALID;
-    if (ctx->snapshot)
-        return am_fail(&ctx->err, AM_ERR_INVALID,
-                       "this context reads a snapshot; write snapshots from a reconciled run");
-    if (!ctx->reconciled)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before writing a snapshot");
+    const am_status ready =
+        am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_snapshot_write", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
     uint32_t *remap = NULL;
     unsigned char *tokens = NULL;
     size_t nh = 0;
@@ -608,8 +607,10 @@ am_status am_snapshot_verify(am_ctx *ctx)
 {
     if (!ctx)
         return AM_ERR_INVALID;
-    if (!ctx->snapshot)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "no snapshot is open in this context");
+    const am_status ready =
+        am_stage_check(ctx->stage, AM_IN(AM_STAGE_SNAPSHOT), "am_snapshot_verify", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
     return am_snapshot_verify_all(ctx->snapshot, ctx, &ctx->err);
 }
 
@@ -1083,12 +1084,10 @@ am_status am_snapshot_open(am_ctx *ctx, const char *path)
 {
     if (!ctx || !path)
         return AM_ERR_INVALID;
-    int ingested = ctx->store.count != 0 || ctx->reconciled;
-    for (size_t i = 0; i < ctx->nfeeds; i++)
-        ingested |= ctx->feeds[i]->ingested;
-    if (ctx->snapshot || ingested)
-        return am_fail(&ctx->err, AM_ERR_INVALID,
-                       "open a snapshot in a context that has not ingested feeds");
+    const am_status ready =
+        am_stage_check(ctx->stage, AM_IN(AM_STAGE_SETUP), "am_snapshot_open", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
     /* A centre file loaded for its key gives way to the snapshot's own
      * catalogue, feeds and rules. */
     am_answer_forget(ctx);
@@ -1117,6 +1116,7 @@ am_status am_snapshot_open(am_ctx *ctx, const char *path)
     ctx->window_start = m.window_start;
     ctx->window_end = m.window_end;
     ctx->snapshot = snap;
+    ctx->stage = AM_STAGE_SNAPSHOT;
     return AM_OK;
 }
 

@@ -68,8 +68,9 @@ am_status am_source_build(const am_ctx *ctx, const uint32_t *remap, size_t nhous
 {
     memset(src, 0, sizeof *src);
     const am_store *store = &ctx->store;
-    if (!ctx->reconciled)
-        return am_fail(err, AM_ERR_INVALID, "run am_reconcile() first");
+    const am_status ready = am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_source_build", err);
+    if (ready != AM_OK)
+        return ready;
     if (store->count > UINT32_MAX || store->nhouseholds >= UINT32_MAX)
         return am_fail(err, AM_ERR_LIMIT, "more than 2^32 records");
     for (size_t i = 1; i < store->count; i++)

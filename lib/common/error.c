@@ -28,6 +28,7 @@ const char *am_strerror(am_status status)
     case AM_ERR_INVALID: return "invalid argument or call order";
     case AM_ERR_LIMIT: return "resource limit exceeded";
     case AM_ERR_ABORTED: return "stopped by callback";
+    case AM_ERR_STATE: return "call out of order";
     }
     return "unknown status";
 }

@@ -68,7 +68,7 @@ am_status am_delta_classify(am_ctx *ctx)
 
 size_t am_delta_count(const am_ctx *ctx)
 {
-    if (!ctx || !ctx->previous || !ctx->review.done)
+    if (!ctx || !ctx->previous || ctx->stage != AM_STAGE_REVIEWED)
         return 0;
     return ctx->review.n + ctx->review.nresolved;
 }

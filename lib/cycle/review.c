@@ -54,7 +54,7 @@ am_status am_set_run_date(am_ctx *ctx, const char *date)
         return am_fail(&ctx->err, AM_ERR_FORMAT, "run date: expected a real date as YYYY-MM-DD");
     ctx->run_date = day;
     ctx->run_date_set = 1;
-    ctx->review.done = 0;
+    ctx->stage = am_stage_review_stale(ctx->stage);
     return AM_OK;
 }
 
@@ -103,7 +103,7 @@ am_status am_load_previous(am_ctx *ctx, const char *dir)
             return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
         am_free(ctx->previous_missing);
         ctx->previous_missing = copy;
-        ctx->review.done = 0;
+        ctx->stage = am_stage_review_stale(ctx->stage);
         return AM_OK;
     }
     am_previous *prev = am_calloc(1, sizeof *prev);
@@ -120,7 +120,7 @@ am_status am_load_previous(am_ctx *ctx, const char *dir)
     am_free(ctx->previous_missing);
     ctx->previous_missing = NULL;
     ctx->previous = prev;
-    ctx->review.done = 0;
+    ctx->stage = am_stage_review_stale(ctx->stage);
     return AM_OK;
 }
 
@@ -150,7 +150,7 @@ am_status am_load_outcomes(am_ctx *ctx, const char *path)
 {
     if (!ctx || !path)
         return AM_ERR_INVALID;
-    ctx->review.done = 0;
+    ctx->stage = am_stage_review_stale(ctx->stage);
     return am_outcomes_load(&ctx->outcomes, path, &ctx->err);
 }
 
@@ -209,8 +209,9 @@ static am_status review(am_ctx *ctx)
 {
     am_review_state *rv = &ctx->review;
     const am_previous *prev = ctx->previous;
-    if (!ctx->reconciled)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before reviewing");
+    const am_status ready = am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_review", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
     if (prev) {
         const am_status origin = check_previous_origin(ctx, prev);
         if (origin != AM_OK)
@@ -276,7 +277,7 @@ static am_status review(am_ctx *ctx)
         am_review_free(rv);
         return am_fail(&ctx->err, st, "out of memory reviewing findings");
     }
-    rv->done = 1;
+    ctx->stage = AM_STAGE_REVIEWED;
     return AM_OK;
 }
 
@@ -289,12 +290,16 @@ am_status am_review(am_ctx *ctx)
 
 am_status am_review_ensure(am_ctx *ctx)
 {
-    return ctx->review.done ? AM_OK : review(ctx);
+    return ctx->stage == AM_STAGE_REVIEWED ? AM_OK : review(ctx);
 }
 
 am_status am_finding_review_get(const am_ctx *ctx, size_t i, am_finding_review *out)
 {
-    if (!ctx || !out || !ctx->review.done || i >= ctx->review.n)
+    if (!ctx || !out)
+        return AM_ERR_INVALID;
+    if (ctx->stage != AM_STAGE_REVIEWED)
+        return AM_ERR_STATE; /* a const accessor keeps the message as it is */
+    if (i >= ctx->review.n)
         return AM_ERR_INVALID;
     const am_review_rec *r = &ctx->review.v[i];
     out->facts = r->facts;

@@ -27,7 +27,6 @@ typedef struct am_review_rec {
 } am_review_rec;
 
 typedef struct am_review_state {
-    int done;
     am_review_rec *v;      /* one per finding, in output order */
     size_t n;
     const am_prev_finding **resolved; /* previous findings gone now, by id */

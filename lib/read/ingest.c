@@ -685,6 +685,14 @@ static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, s
     return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;
 }
 
+/* Records in the store that the findings do not account for: the run is
+ * ingested again, whatever it was (a snapshot's context ignores them). */
+static void mark_ingested(am_ctx *ctx)
+{
+    if (ctx->stage != AM_STAGE_SNAPSHOT)
+        ctx->stage = AM_STAGE_INGESTED;
+}
+
 am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
 {
     if (!feed || (!data && len))
@@ -694,6 +702,8 @@ am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
         return st;
     ingest_sink sink = {.ctx = feed->ctx};
     st = read_feed(feed, &sink, data ? data : "", len);
+    if (feed->ingested)
+        mark_ingested(feed->ctx);
     if (st != AM_OK)
         memcpy(&feed->ctx->err, &sink.err, sizeof sink.err);
     sink_release(&sink);
@@ -846,6 +856,9 @@ am_status am_ingest(am_ctx *ctx)
         sink_release(&workers[t].sink);
     }
     pthread_mutex_destroy(&pool.lock);
+    for (size_t i = 0; i < pool.nqueue; i++)
+        if (pool.queue[i]->ingested)
+            mark_ingested(ctx);
     am_free(workers);
     am_free(ids);
     am_free(pool.queue);

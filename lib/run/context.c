@@ -256,6 +256,7 @@ am_status am_set_window(am_ctx *ctx, const char *start, const char *end)
     ctx->window_set = 1;
     ctx->window_start = s;
     ctx->window_end = e;
+    ctx->stage = am_stage_findings_stale(ctx->stage);
     return AM_OK;
 }
 
@@ -265,8 +266,11 @@ am_status am_load_rules_mem(am_ctx *ctx, const char *text, size_t len, const cha
         return AM_ERR_INVALID;
     if (!ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_INVALID, "load the catalogue before rules");
-    return am_rules_parse(&ctx->rules, &ctx->catalogue, text, len, name ? name : "rules",
-                          &ctx->err);
+    const am_status st = am_rules_parse(&ctx->rules, &ctx->catalogue, text, len,
+                                        name ? name : "rules", &ctx->err);
+    if (st == AM_OK)
+        ctx->stage = am_stage_findings_stale(ctx->stage);
+    return st;
 }
 
 am_status am_load_rules(am_ctx *ctx, const char *path)
@@ -319,19 +323,14 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
         return AM_ERR_INVALID;
     if (!ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_INVALID, "no catalogue loaded");
-    if (ctx->snapshot)
-        return am_fail(&ctx->err, AM_ERR_INVALID,
-                       "a snapshot is not reconciled again: ask it with am_match_rules(), "
-                       "am_person_lookup() or am_explain()");
+    const am_status ready = am_stage_check(
+        ctx->stage, AM_IN(AM_STAGE_INGESTED) | AM_FINDINGS_CURRENT, "am_reconcile", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
     am_answer_forget(ctx); /* its indexes describe the store about to change */
-    int any = 0;
-    for (size_t i = 0; i < ctx->nfeeds; i++)
-        any |= ctx->feeds[i]->ingested;
-    if (!any)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "nothing ingested yet");
     am_findings_free(&ctx->findings);
     am_review_free(&ctx->review);
-    ctx->reconciled = 0;
+    ctx->stage = AM_STAGE_INGESTED;
     am_household_index index;
     am_status st = am_store_sort(&ctx->store, ctx->threads);
     if (st == AM_OK)
@@ -349,7 +348,7 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
                    ? am_fail(&ctx->err, st, "more than %u records to match", UINT32_MAX - 1)
                    : am_fail(&ctx->err, st, "out of memory while matching");
     }
-    ctx->reconciled = 1;
+    ctx->stage = AM_STAGE_RECONCILED;
     for (size_t i = 0; fn && i < ctx->findings.count; i++)
         if (fn(user, &ctx->findings.v[i].pub) != 0)
             return am_fail(&ctx->err, AM_ERR_ABORTED, "stopped by the findings callback");

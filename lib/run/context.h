@@ -8,6 +8,7 @@
 
 #include "read/catalogue.h"
 #include "common/error.h"
+#include "common/stage.h"
 #include "read/feed.h"
 #include "match/finding.h"
 #include "cycle/outcomes.h"
@@ -53,7 +54,7 @@ struct am_ctx {
     am_reject_entry *rejects;
     size_t nrejects, rejects_capacity;
     am_finding_list findings;
-    int reconciled;
+    am_stage stage;          /* stage.h: the one record of how far the run has gone */
     /* The nightly cycle (review.h): the run's date, the run before it,
      * caseworkers' outcomes, the drift share, and the review derived from
      * the findings. */

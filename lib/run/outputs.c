@@ -12,8 +12,10 @@ am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
 {
     if (!ctx || !dir || !*dir)
         return AM_ERR_INVALID;
-    if (!ctx->reconciled)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "run am_reconcile() before writing outputs");
+    const am_status ready =
+        am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_write_outputs", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
     const am_status reviewed = am_review_ensure(ctx);
     if (reviewed != AM_OK)
         return reviewed;

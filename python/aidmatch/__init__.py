@@ -12,7 +12,7 @@ docs/python.md describes the package; docs/reference.md the library.
 """
 
 from .errors import (AbortedError, AidmatchError, FormatError, InputOutputError,
-                     InvalidUseError, KeyMaterialError, LimitError, NoMemoryError)
+                     InvalidUseError, KeyMaterialError, LimitError, NoMemoryError, StateError)
 from .records import (Check, DeltaRow, Explanation, FeedStats, Finding, Grant, MenuItem, Person,
                       Progress, Record, Reject, Result, Review, Rule, SkippedOutcome)
 from .run import Feed, Run, Snapshot, Window, generate_key_file, library_version
@@ -21,5 +21,5 @@ __all__ = [
     "AbortedError", "AidmatchError", "Check", "DeltaRow", "Explanation", "Feed", "FeedStats", "Finding",
     "FormatError", "Grant", "InputOutputError", "InvalidUseError", "KeyMaterialError", "LimitError",
     "MenuItem", "NoMemoryError", "Person", "Progress", "Record", "Reject", "Result", "Review", "Rule", "Run",
-    "SkippedOutcome", "Snapshot", "Window", "generate_key_file", "library_version",
+    "SkippedOutcome", "Snapshot", "StateError", "Window", "generate_key_file", "library_version",
 ]

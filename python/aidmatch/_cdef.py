@@ -17,7 +17,8 @@ typedef enum am_status {
     AM_ERR_KEY,
     AM_ERR_INVALID,
     AM_ERR_LIMIT,
-    AM_ERR_ABORTED
+    AM_ERR_ABORTED,
+    AM_ERR_STATE
 } am_status;
 const char *am_strerror(am_status status);
 typedef enum am_reject {

@@ -49,6 +49,12 @@ class InvalidUseError(AidmatchError):
     status_name = "AM_ERR_INVALID"
 
 
+class StateError(InvalidUseError):
+    """AM_ERR_STATE: a call out of order; the message names the call to make
+    first.  An InvalidUseError, as such calls were before the status existed."""
+    status_name = "AM_ERR_STATE"
+
+
 class LimitError(AidmatchError):
     """AM_ERR_LIMIT: a configured resource limit was exceeded."""
     status_name = "AM_ERR_LIMIT"
@@ -62,7 +68,7 @@ class AbortedError(AidmatchError):
 _BY_STATUS: Dict[str, Type[AidmatchError]] = {
     cls.status_name: cls
     for cls in (NoMemoryError, InputOutputError, FormatError, KeyMaterialError,
-                InvalidUseError, LimitError, AbortedError)
+                InvalidUseError, StateError, LimitError, AbortedError)
 }
 
 

@@ -1,0 +1,297 @@
+/*
+ * test_stage.c — the run's stages (lib/common/stage.h) through the public
+ * API: every stage-bound call in every stage, on the sample county, and
+ * the bug that made them necessary (ingesting after am_reconcile() wrote
+ * the old findings beside the new counts).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aidmatch.h"
+
+enum { SETUP, INGESTED, RECONCILED, REVIEWED, SNAPSHOT, NSTAGES };
+static const char *const stage_names[NSTAGES] = {"setup", "ingested", "reconciled", "reviewed",
+                                                 "snapshot"};
+
+static char dir[64];
+
+static const char *tmp(const char *name)
+{
+    static char paths[4][256];
+    static int next;
+    char *p = paths[next++ % 4];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "/tmp/am_stage_XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+    }
+    snprintf(p, 256, "%s/%s", dir, name);
+    return p;
+}
+
+static char *slurp(const char *rel, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", getenv("AM_SOURCE_ROOT"), rel);
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    *len = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *data = malloc(*len + 1);
+    ck_assert_ptr_nonnull(data);
+    ck_assert_uint_eq(fread(data, 1, *len, f), *len);
+    data[*len] = 0;
+    fclose(f);
+    return data;
+}
+
+static void load_sample(am_ctx *ctx)
+{
+    size_t len;
+    char *hex = slurp("data/sample/sample.key", &len);
+    unsigned char key[16];
+    for (int i = 0; i < 16; i++) {
+        unsigned v;
+        ck_assert_int_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+        key[i] = (unsigned char)v;
+    }
+    free(hex);
+    ck_assert_int_eq(am_load_key(ctx, key, sizeof key), AM_OK);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/sample/centre.ini", getenv("AM_SOURCE_ROOT"));
+    ck_assert_msg(am_load_centre(ctx, path) == AM_OK, "%s", am_errmsg(ctx));
+}
+
+static const char *sample_snapshot(void)
+{
+    static char path[256];
+    if (!path[0]) {
+        am_ctx *ctx;
+        ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
+        load_sample(ctx);
+        ck_assert_int_eq(am_ingest(ctx), AM_OK);
+        ck_assert_int_eq(am_reconcile(ctx, NULL, NULL), AM_OK);
+        snprintf(path, sizeof path, "%s", tmp("sample.snap"));
+        ck_assert_msg(am_snapshot_write(ctx, path) == AM_OK, "%s", am_errmsg(ctx));
+        am_ctx_free(ctx);
+    }
+    return path;
+}
+
+/* A context brought to stage by the calls that lead there. */
+static am_ctx *in_stage(int stage)
+{
+    am_ctx *ctx;
+    ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
+    if (stage == SNAPSHOT) {
+        ck_assert_msg(am_snapshot_open(ctx, sample_snapshot()) == AM_OK, "%s", am_errmsg(ctx));
+        return ctx;
+    }
+    load_sample(ctx);
+    if (stage >= INGESTED)
+        ck_assert_msg(am_ingest(ctx) == AM_OK, "%s", am_errmsg(ctx));
+    if (stage >= RECONCILED)
+        ck_assert_msg(am_reconcile(ctx, NULL, NULL) == AM_OK, "%s", am_errmsg(ctx));
+    if (stage >= REVIEWED)
+        ck_assert_msg(am_review(ctx) == AM_OK, "%s", am_errmsg(ctx));
+    return ctx;
+}
+
+static am_status call_reconcile(am_ctx *c) { return am_reconcile(c, NULL, NULL); }
+static am_status call_review(am_ctx *c) { return am_review(c); }
+static am_status call_write_outputs(am_ctx *c) { return am_write_outputs(c, tmp("out"), -1); }
+static am_status call_snapshot_write(am_ctx *c) { return am_snapshot_write(c, tmp("s.snap")); }
+static am_status call_snapshot_open(am_ctx *c) { return am_snapshot_open(c, sample_snapshot()); }
+static am_status call_snapshot_verify(am_ctx *c) { return am_snapshot_verify(c); }
+static am_status call_finding_review_get(am_ctx *c)
+{
+    am_finding_review r;
+    return am_finding_review_get(c, 0, &r);
+}
+static am_status call_match_rules(am_ctx *c)
+{
+    static const char rules[] = "rule X1 exclusive DIBAO_URBAN vs DIBAO_RURAL\n  source test\n";
+    return am_match_rules(c, rules, sizeof rules - 1, "test", NULL, 0);
+}
+static am_status call_explain(am_ctx *c) { return am_explain(c, "0123456789abcdef0123456789abcdef"); }
+static am_status call_person_lookup(am_ctx *c)
+{
+    return am_person_lookup(c, "0123456789abcdef0123456789abcdef", NULL);
+}
+static am_status call_set_threads(am_ctx *c) { return am_set_threads(c, 2); }
+static am_status call_set_drift_share(am_ctx *c) { return am_set_drift_share(c, 400); }
+static am_status call_set_run_date(am_ctx *c) { return am_set_run_date(c, "2026-01-31"); }
+static am_status call_set_progress_fn(am_ctx *c) { return am_set_progress_fn(c, NULL, NULL); }
+static am_status call_feed_stats_get(am_ctx *c)
+{
+    am_feed_stats s;
+    return am_feed_stats_get(c, 0, &s);
+}
+static am_status call_finding_get(am_ctx *c)
+{
+    am_finding f;
+    return am_finding_count(c) ? am_finding_get(c, 0, &f) : AM_OK;
+}
+static am_status call_reject_get(am_ctx *c)
+{
+    am_reject_row r;
+    return am_reject_count(c) ? am_reject_get(c, 0, &r) : AM_OK;
+}
+
+#define ALL ((1u << NSTAGES) - 1)
+#define OWN_RUN ((1u << SETUP) | (1u << INGESTED) | (1u << RECONCILED) | (1u << REVIEWED))
+#define FINDINGS ((1u << RECONCILED) | (1u << REVIEWED))
+
+/* Every call whose stage matters, with the stages it accepts; calls that
+ * accept every stage are here too, to show they do. */
+static const struct stage_case {
+    const char *call;
+    am_status (*fn)(am_ctx *);
+    unsigned accepted;
+    const char *first; /* what the message says to call first, from the stage before */
+} cases[] = {
+    {"am_reconcile", call_reconcile, (1u << INGESTED) | FINDINGS, "am_ingest()"},
+    {"am_review", call_review, FINDINGS, "am_reconcile()"},
+    {"am_write_outputs", call_write_outputs, FINDINGS, "am_reconcile()"},
+    {"am_snapshot_write", call_snapshot_write, FINDINGS, "am_reconcile()"},
+    {"am_snapshot_open", call_snapshot_open, 1u << SETUP, "am_ctx_new()"},
+    {"am_snapshot_verify", call_snapshot_verify, 1u << SNAPSHOT, "am_snapshot_open()"},
+    {"am_finding_review_get", call_finding_review_get, 1u << REVIEWED, NULL},
+    {"am_match_rules", call_match_rules, FINDINGS | (1u << SNAPSHOT), "am_reconcile()"},
+    {"am_explain", call_explain, FINDINGS | (1u << SNAPSHOT), "am_reconcile()"},
+    {"am_person_lookup", call_person_lookup, FINDINGS | (1u << SNAPSHOT), "am_reconcile()"},
+    {"am_set_threads", call_set_threads, ALL, NULL},
+    {"am_set_drift_share", call_set_drift_share, ALL, NULL},
+    {"am_set_run_date", call_set_run_date, ALL, NULL},
+    {"am_set_progress_fn", call_set_progress_fn, ALL, NULL},
+    {"am_feed_stats_get", call_feed_stats_get, ALL, NULL},
+    {"am_finding_get", call_finding_get, ALL, NULL},
+    {"am_reject_get", call_reject_get, ALL, NULL},
+};
+#define NCASES (sizeof cases / sizeof *cases)
+
+/* One loop iteration per (call, stage): a call a stage does not accept
+ * returns AM_ERR_STATE and says what to call first; one it accepts
+ * returns anything else. */
+START_TEST(every_call_in_every_stage)
+{
+    const struct stage_case *c = &cases[_i / NSTAGES];
+    const int stage = _i % NSTAGES;
+    am_ctx *ctx = in_stage(stage);
+    const am_status st = c->fn(ctx);
+    if (c->accepted & (1u << stage)) {
+        ck_assert_msg(st != AM_ERR_STATE, "%s in stage %s: refused: %s", c->call,
+                      stage_names[stage], am_errmsg(ctx));
+    } else {
+        ck_assert_msg(st == AM_ERR_STATE, "%s in stage %s: got %s, not AM_ERR_STATE", c->call,
+                      stage_names[stage], am_strerror(st));
+        if (c->first && stage != SNAPSHOT && stage != REVIEWED)
+            ck_assert_msg(strstr(am_errmsg(ctx), c->first) != NULL, "%s in stage %s: %s",
+                          c->call, stage_names[stage], am_errmsg(ctx));
+    }
+    am_ctx_free(ctx);
+}
+END_TEST
+
+/* The messages a person acts on, word for word. */
+START_TEST(messages_name_the_call_to_make_first)
+{
+    am_ctx *ctx = in_stage(INGESTED);
+    ck_assert_int_eq(am_write_outputs(ctx, tmp("out"), -1), AM_ERR_STATE);
+    ck_assert_str_eq(am_errmsg(ctx),
+                     "am_write_outputs: the run is ingested, not reconciled: call am_reconcile() "
+                     "first");
+    am_ctx_free(ctx);
+    ctx = in_stage(SETUP);
+    ck_assert_int_eq(am_reconcile(ctx, NULL, NULL), AM_ERR_STATE);
+    ck_assert_str_eq(am_errmsg(ctx), "am_reconcile: the run is not yet ingested: call am_ingest() "
+                                     "or am_feed_ingest_buffer() first");
+    am_ctx_free(ctx);
+    ctx = in_stage(SNAPSHOT);
+    ck_assert_int_eq(am_reconcile(ctx, NULL, NULL), AM_ERR_STATE);
+    ck_assert_str_eq(am_errmsg(ctx), "am_reconcile: the run is reading a snapshot: call "
+                                     "am_ctx_new() for a new context first");
+    am_ctx_free(ctx);
+}
+END_TEST
+
+/* What falls back: a new run date, previous run or outcomes make the
+ * review old; new rules or a new window make the findings old. */
+START_TEST(changes_send_the_run_back)
+{
+    am_ctx *ctx = in_stage(REVIEWED);
+    am_finding_review r;
+    ck_assert_int_eq(am_finding_review_get(ctx, 0, &r), AM_OK);
+    ck_assert_int_eq(am_set_run_date(ctx, "2026-01-31"), AM_OK);
+    ck_assert_int_eq(am_finding_review_get(ctx, 0, &r), AM_ERR_STATE);
+    ck_assert_int_eq(am_review(ctx), AM_OK);
+    ck_assert_int_eq(am_finding_review_get(ctx, 0, &r), AM_OK);
+    ck_assert_int_eq(am_set_window(ctx, "2025-01-01", "2025-06-30"), AM_OK);
+    ck_assert_int_eq(am_review(ctx), AM_ERR_STATE);
+    ck_assert_int_eq(am_write_outputs(ctx, tmp("out"), -1), AM_ERR_STATE);
+    ck_assert_int_eq(am_reconcile(ctx, NULL, NULL), AM_OK);
+    ck_assert_int_eq(am_write_outputs(ctx, tmp("out"), -1), AM_OK);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+/* The issue's reproduction: a feed declared and ingested after
+ * am_reconcile() used to leave the earlier findings to be written beside
+ * the new rows' counts. */
+START_TEST(ingesting_after_reconcile_needs_reconcile_again)
+{
+    am_ctx *ctx = in_stage(RECONCILED);
+    const size_t before = am_finding_count(ctx);
+    am_feed *feed;
+    ck_assert_int_eq(am_feed_new(ctx, "mca_dibao_again", &feed), AM_OK);
+    static const char *const spec[][2] = {
+        {"agency", "MCA"}, {"kind", "payments"}, {"person_id", "身份证号码"},
+        {"name", "姓名"}, {"household_id", "户编号"}, {"item_column", "救助类型"},
+        {"item_map", "城市低保:DIBAO_URBAN | 农村低保:DIBAO_RURAL | 分散特困:TEKUN_HOME | "
+                     "集中特困:TEKUN_INST | 特困照料护理:TEKUN_CARE"},
+        {"month", "发放月份"}, {"amount", "发放金额"}};
+    for (size_t i = 0; i < sizeof spec / sizeof *spec; i++)
+        ck_assert_msg(am_feed_set(feed, spec[i][0], spec[i][1]) == AM_OK, "%s: %s", spec[i][0],
+                      am_errmsg(ctx));
+    size_t len;
+    char *csv = slurp("data/sample/mca_dibao_tekun.csv", &len);
+    ck_assert_msg(am_feed_ingest_buffer(feed, csv, len) == AM_OK, "%s", am_errmsg(ctx));
+    free(csv);
+    ck_assert_int_eq(am_write_outputs(ctx, tmp("late"), -1), AM_ERR_STATE);
+    ck_assert_int_eq(am_snapshot_write(ctx, tmp("late.snap")), AM_ERR_STATE);
+    ck_assert_int_eq(am_reconcile(ctx, NULL, NULL), AM_OK);
+    ck_assert_uint_gt(am_finding_count(ctx), before); /* the same payments, paid twice */
+    ck_assert_msg(am_write_outputs(ctx, tmp("late"), -1) == AM_OK, "%s", am_errmsg(ctx));
+    am_ctx_free(ctx);
+}
+END_TEST
+
+static void cleanup(void)
+{
+    if (dir[0]) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not remove %s\n", dir);
+    }
+}
+
+int main(void)
+{
+    Suite *s = suite_create("stage");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, every_call_in_every_stage, 0, (int)(NCASES * NSTAGES));
+    tcase_add_test(tc, messages_name_the_call_to_make_first);
+    tcase_add_test(tc, changes_send_the_run_back);
+    tcase_add_test(tc, ingesting_after_reconcile_needs_reconcile_again);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    cleanup();
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
