@@ -321,59 +321,24 @@ static int open_for_question(const audit_args *a, int needs_key, am_ctx **out)
         return fail(ctx, st);
     if (a->snapshot) {
         /* The centre file is read for its key only, and only when needed. */
-        if (needs_key && !a->key && a->centre && (st = am_load_centre(ctx, a->centre)) != AM_OK)
-            return fail(ctx, st);
+        int rc;
+        if (needs_key && !a->key && a->centre && (rc = load_centre_arg(ctx, a->centre)) != EXIT_OK)
+            return rc;
         if ((st = am_snapshot_open(ctx, a->snapshot)) != AM_OK)
             return fail(ctx, st);
     } else {
         char date[11];
         today(date);
-        if ((st = am_set_run_date(ctx, a->run_date ? a->run_date : date)) != AM_OK ||
-            (st = am_load_centre(ctx, a->centre)) != AM_OK || (st = am_ingest(ctx)) != AM_OK ||
-            (st = am_reconcile(ctx, NULL, NULL)) != AM_OK)
+        if ((st = am_set_run_date(ctx, a->run_date ? a->run_date : date)) != AM_OK)
+            return fail(ctx, st);
+        const int rc = load_centre_arg(ctx, a->centre);
+        if (rc != EXIT_OK)
+            return rc;
+        if ((st = am_ingest(ctx)) != AM_OK || (st = am_reconcile(ctx, NULL, NULL)) != AM_OK)
             return fail(ctx, st);
     }
     *out = ctx;
     return EXIT_OK;
-}
-
-static int read_text_file(const char *path, char **text, size_t *len)
-{
-    const int from_stdin = strcmp(path, "-") == 0;
-    FILE *f = from_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "%s: %s: cannot open: %s\n", program, path, strerror(errno));
-        return 0;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *grown = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        const size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    const int bad = !buf || ferror(f);
-    if (!from_stdin)
-        fclose(f);
-    if (bad) {
-        fprintf(stderr, "%s: %s: cannot read it (or larger than 16 MiB)\n", program, path);
-        free(buf);
-        return 0;
-    }
-    *text = buf;
-    *len = n;
-    return 1;
 }
 
 /* Whether text holds word as a whole word. */

@@ -42,6 +42,27 @@ typedef struct table {
     size_t nrows, cap, ncols;
 } table;
 
+/* The CENTRE.ini argument (centre_arg.c): a path, or "-", the centre
+ * file's text read once from stdin (named "<stdin>" in messages, its
+ * relative paths taken from the current directory).  centre_arg_read
+ * returns 1, or 0 after printing why stdin could not be read;
+ * centre_arg_free releases the text. */
+typedef struct centre_arg {
+    const char *name; /* the path, or "<stdin>" */
+    char *text;       /* stdin's text, or NULL for a file */
+    size_t len;
+} centre_arg;
+int centre_arg_read(centre_arg *c, const char *arg);
+am_status centre_load(am_ctx *ctx, const centre_arg *c);
+am_status centre_check(am_ctx *ctx, const centre_arg *c, uint64_t rows);
+void centre_arg_free(centre_arg *c);
+/* Loads the centre file arg names ("-": stdin) into ctx.  Returns EXIT_OK,
+ * or, having printed why and freed ctx, the exit code. */
+int load_centre_arg(am_ctx *ctx, const char *arg);
+/* Reads a file, or stdin for "-", whole (at most 16 MiB); returns 1, or 0
+ * after printing why not.  *text is malloc'd, not NUL-terminated. */
+int read_text_file(const char *path, char **text, size_t *len);
+
 am_status new_context(am_ctx **ctx);
 int exit_code_for(am_status st);
 int fail(am_ctx *ctx, am_status st);

@@ -162,7 +162,7 @@ int parse_args(int argc, char **argv, const value_option *options, const char *f
             *o->value = argv[++i];
         } else if (flag && strcmp(argv[i], flag) == 0) {
             *flag_set = 1;
-        } else if (argv[i][0] == '-') {
+        } else if (argv[i][0] == '-' && argv[i][1]) { /* "-" alone is stdin */
             return usage_error("unknown option", argv[i]);
         } else if (positional && !*positional) {
             *positional = argv[i];
@@ -331,10 +331,10 @@ void today(char out[11])
 /* Runs am_check_centre and prints its problems: to stdout for check, to
  * stderr before a run.  Returns the number of errors, or -1 when the
  * check itself failed (out of memory). */
-static long run_check(am_ctx *ctx, const char *centre, uint64_t rows, FILE *out, int quiet,
-                      long *warnings)
+static long run_check(am_ctx *ctx, const centre_arg *centre, uint64_t rows, FILE *out,
+                      int quiet, long *warnings)
 {
-    if (am_check_centre(ctx, centre, rows) != AM_OK)
+    if (centre_check(ctx, centre, rows) != AM_OK)
         return -1;
     long errors = 0;
     *warnings = 0;
@@ -386,18 +386,34 @@ static int cmd_check(int argc, char **argv)
         am_ctx_free(ctx);
         return usage_error("--run-date needs a real date as YYYY-MM-DD, got", run_date);
     }
+    centre_arg c;
+    if (!centre_arg_read(&c, centre)) {
+        am_ctx_free(ctx);
+        return EXIT_RUN_FAILED;
+    }
     long warnings;
-    const long errors = run_check(ctx, centre, rows, stdout, 0, &warnings);
-    if (errors < 0)
+    const long errors = run_check(ctx, &c, rows, stdout, 0, &warnings);
+    if (errors < 0) {
+        centre_arg_free(&c);
         return fail(ctx, AM_ERR_NOMEM);
+    }
     if (errors || warnings)
-        printf("%s: %ld error%s, %ld warning%s\n", centre, errors, errors == 1 ? "" : "s",
+        printf("%s: %ld error%s, %ld warning%s\n", c.name, errors, errors == 1 ? "" : "s",
                warnings, warnings == 1 ? "" : "s");
     else
-        printf("%s: no problem found\n", centre);
+        printf("%s: no problem found\n", c.name);
+    centre_arg_free(&c);
     am_ctx_free(ctx);
     return errors ? EXIT_CONFIG : warnings ? EXIT_WARNINGS : EXIT_OK;
 }
+
+typedef struct reconcile_args {
+    const centre_arg *centre;
+    const char *out, *previous, *run_date, *threads, *snapshot;
+    int quiet;
+} reconcile_args;
+
+static int reconcile(const reconcile_args *a);
 
 static int cmd_reconcile(int argc, char **argv)
 {
@@ -416,6 +432,22 @@ static int cmd_reconcile(int argc, char **argv)
         return rc;
     if (!centre || !out)
         return usage_error("reconcile needs CENTRE.ini and --out DIR", NULL);
+    centre_arg c;
+    if (!centre_arg_read(&c, centre))
+        return EXIT_RUN_FAILED;
+    const reconcile_args a = {&c, out, previous, run_date, threads, snapshot, quiet};
+    const int result = reconcile(&a);
+    centre_arg_free(&c);
+    return result;
+}
+
+/* Checks, reads and reconciles every feed, and writes the outputs. */
+static int reconcile(const reconcile_args *a)
+{
+    const centre_arg *centre = a->centre;
+    const char *out = a->out, *previous = a->previous, *run_date = a->run_date;
+    const char *threads = a->threads, *snapshot = a->snapshot;
+    const int quiet = a->quiet;
     char date[11];
     if (!run_date) {
         today(date);
@@ -456,17 +488,17 @@ static int cmd_reconcile(int argc, char **argv)
         /* The run's own first failure gives the exit code; its message
          * is the check's, except for a previous run, which only the run
          * reads. */
-        st = am_load_centre(ctx, centre);
+        st = centre_load(ctx, centre);
         if (st == AM_OK && previous && (st = am_load_previous(ctx, previous)) != AM_OK)
             fprintf(stderr, "%s: %s\n", program, am_errmsg(ctx));
         if (st == AM_OK)
             st = am_ingest(ctx);
         fprintf(stderr, "%s: %s: %ld problem%s found; nothing was reconciled\n", program,
-                centre, errors, errors == 1 ? "" : "s");
+                centre->name, errors, errors == 1 ? "" : "s");
         am_ctx_free(ctx);
         return st == AM_OK ? EXIT_CONFIG : exit_code_for(st);
     }
-    if ((st = am_load_centre(ctx, centre)) != AM_OK ||
+    if ((st = centre_load(ctx, centre)) != AM_OK ||
         (previous && (st = am_load_previous(ctx, previous)) != AM_OK) ||
         (st = am_ingest(ctx)) != AM_OK) {
         if (show_progress)
@@ -513,15 +545,25 @@ static int cmd_hash(int argc, char **argv)
         return rc;
     if (!centre || !feed_name || !out)
         return usage_error("hash needs CENTRE.ini, --feed NAME and --out FILE", NULL);
+    if (strcmp(centre, "-") == 0 && in && strcmp(in, "-") == 0)
+        return usage_error("only one of CENTRE.ini and --in can be '-' (stdin)", NULL);
     am_ctx *ctx;
     am_status st = new_context(&ctx);
     if (st != AM_OK)
         return fail(NULL, st);
-    if ((st = am_load_centre(ctx, centre)) != AM_OK)
+    centre_arg c;
+    if (!centre_arg_read(&c, centre)) {
+        am_ctx_free(ctx);
+        return EXIT_RUN_FAILED;
+    }
+    const char *centre_name = c.name;
+    st = centre_load(ctx, &c);
+    centre_arg_free(&c);
+    if (st != AM_OK)
         return fail(ctx, st);
     am_feed *feed = am_feed_find(ctx, feed_name);
     if (!feed) {
-        fprintf(stderr, "%s: %s declares no feed '%s'\n", program, centre, feed_name);
+        fprintf(stderr, "%s: %s declares no feed '%s'\n", program, centre_name, feed_name);
         am_ctx_free(ctx);
         return EXIT_CONFIG;
     }

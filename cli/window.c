@@ -92,10 +92,13 @@ static int open_window(const window_args *a, am_ctx **ctx, am_window **w)
         am_ctx_free(*ctx);
         return EXIT_KEY;
     }
-    if (a->key)
+    if (a->key) {
         st = am_load_key_file(*ctx, a->key);
-    else if (needs_key)
-        st = am_load_centre(*ctx, a->centre);
+    } else if (needs_key) {
+        const int rc = load_centre_arg(*ctx, a->centre);
+        if (rc != EXIT_OK)
+            return rc;
+    }
     if (st == AM_OK)
         st = am_snapshot_open(*ctx, a->snapshot);
     if (st == AM_OK)

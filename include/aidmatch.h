@@ -226,6 +226,15 @@ typedef struct am_diagnostic {
  * centre file is a diagnostic), AM_ERR_INVALID or AM_ERR_NOMEM. */
 AM_API am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows);
 
+/* As am_check_centre, from the centre file's text in memory (len bytes,
+ * not necessarily NUL-terminated; the caller keeps it).  name stands for
+ * the file in messages ("name:LINE"); base_dir (NULL: the current
+ * directory) resolves relative paths, as the file's directory does for
+ * am_check_centre.  Same returns. */
+AM_API am_status am_check_centre_mem(am_ctx *ctx, const char *text, size_t len,
+                                     const char *name, const char *base_dir,
+                                     uint64_t sample_rows);
+
 /* Returns how many problems the last am_check_centre() found. */
 AM_API size_t am_diagnostic_count(const am_ctx *ctx);
 
@@ -242,8 +251,9 @@ AM_API am_status am_diagnostic_get(const am_ctx *ctx, size_t i, am_diagnostic *o
  * AM_ERR_KEY, AM_ERR_INVALID or AM_ERR_NOMEM. */
 AM_API am_status am_load_centre(am_ctx *ctx, const char *path);
 
-/* As am_load_centre, from text in memory; base_dir (may be NULL for the
- * current directory) resolves relative paths and name is used in messages. */
+/* As am_load_centre, from text in memory (len bytes; the caller keeps
+ * it); base_dir (may be NULL for the current directory) resolves relative
+ * paths and name is used in messages.  Same returns. */
 AM_API am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len,
                                     const char *name, const char *base_dir);
 

@@ -176,6 +176,31 @@ feed_file=$(awk -v feed="$feed" '/^\[/ { inside = ($0 == "[feed " feed "]") }
     >"$work/tokens-stdin.csv" || fail "hash --in - -o -"
 cmp -s "$work/tokens.csv" "$work/tokens-stdin.csv" || fail "hash --in - differs from the feed's file"
 
+# The centre file itself from stdin: read once (checked, then loaded), named
+# <stdin> in messages, its relative paths taken from the current directory.
+(cd "$work/sample" && "$aidmatch" reconcile - -o "$work/out-stdin" -q <"$centre") \
+    || fail "reconcile - (centre file on stdin) exited $?"
+for f in findings.csv rejects.csv; do
+    cmp -s "$work/out/$f" "$work/out-stdin/$f" || fail "reconcile - gives another $f"
+done
+(cd "$work/sample" && "$aidmatch" check - <"$centre" >"$work/check-stdin") || fail "check - exited $?"
+[ "$(cat "$work/check-stdin")" = "<stdin>: no problem found" ] \
+    || fail "check - does not name the centre file <stdin>: $(cat "$work/check-stdin")"
+set +e
+(cd "$work" && "$aidmatch" check - <"$centre" >"$work/check-elsewhere")
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "check - from another directory exited $rc, expected 3"
+grep -q "^error: <stdin>:[0-9]*: " "$work/check-elsewhere" \
+    || fail "check - from another directory does not point at a line of <stdin>"
+set +e
+"$aidmatch" hash - -f "$feed" --in - -o - </dev/null 2>"$work/err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "hash with stdin for both the centre and --in exited $rc, expected 2"
+grep -q "only one of CENTRE.ini and --in can be '-' (stdin)" "$work/err" \
+    || fail "hash - --in - is not refused by name"
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures e2e check(s) failed" >&2
     exit 1

@@ -84,6 +84,44 @@ START_TEST(check_reports_every_mistake_and_data_dir_fills_in)
 }
 END_TEST
 
+/* From memory (a centre file on stdin), the same problems, named by the
+ * name given, relative paths taken from base_dir; the text need not end
+ * in a NUL, and what lies past len is not read. */
+START_TEST(check_from_memory_names_the_text_and_its_base)
+{
+    static const char text[] = "[centre]\nkey = test.key\n[feed a]\nagency = MCAA\n"
+                               "file = a.csv\n[feed b]\nagency = MCA\npersn_id = id\n"
+                               "[feed c]\nthis line lies past len";
+    const size_t len = strlen(text) - strlen("[feed c]\nthis line lies past len");
+    char data[512], wanted[4][1024];
+    am_ctx *ctx;
+    ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
+    snprintf(data, sizeof data, "%s/data", getenv("AM_SOURCE_ROOT"));
+    ck_assert_int_eq(am_set_data_dir(ctx, data), AM_OK);
+    ck_assert_int_eq(am_check_centre_mem(ctx, text, len, "<stdin>", dir, 0), AM_OK);
+    ck_assert_uint_eq(am_diagnostic_count(ctx), 4);
+    snprintf(wanted[0], sizeof wanted[0], "<stdin>:4: feed a: agency: expected an agency code "
+             "from agencies.csv; did you mean MCA?");
+    snprintf(wanted[1], sizeof wanted[1], "<stdin>:5: feed a: %s/a.csv: No such file or "
+             "directory", dir);
+    snprintf(wanted[2], sizeof wanted[2], "<stdin>:8: feed b: unknown key 'persn_id'; did you "
+             "mean person_id?");
+    snprintf(wanted[3], sizeof wanted[3], "<stdin>:6: feed b has no file; expected file = the "
+             "export's path (relative to the centre file)");
+    for (size_t i = 0; i < 4; i++) {
+        am_diagnostic d;
+        ck_assert_int_eq(am_diagnostic_get(ctx, i, &d), AM_OK);
+        ck_assert_str_eq(d.message, wanted[i]);
+    }
+    ck_assert_int_eq(am_check_centre_mem(ctx, NULL, 1, "<stdin>", NULL, 0), AM_ERR_INVALID);
+    ck_assert_int_eq(am_check_centre_mem(ctx, text, len, NULL, NULL, 0), AM_ERR_INVALID);
+    /* an empty text is checked, not refused: it names no catalogue */
+    ck_assert_int_eq(am_check_centre_mem(ctx, "", 0, "<stdin>", NULL, 0), AM_OK);
+    ck_assert_uint_ge(am_diagnostic_count(ctx), 1);
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(good_centre_declares_feeds)
 {
     am_ctx *ctx;
@@ -275,6 +313,7 @@ int main(void)
     tcase_add_test(tc, incomplete_specs_fail_at_ingest);
     tcase_add_test(tc, centre_needs_catalogue_and_key);
     tcase_add_test(tc, check_reports_every_mistake_and_data_dir_fills_in);
+    tcase_add_test(tc, check_from_memory_names_the_text_and_its_base);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

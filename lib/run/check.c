@@ -822,18 +822,15 @@ static am_status check_rules(am_ctx *ctx, const char *path, const am_ctx *centre
     return st;
 }
 
-am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
+/* Checks the centre file's text, which t owns; relative paths are taken
+ * from base_dir (NULL: the current directory). */
+static am_status check_centre_text(am_ctx *ctx, centre_text t, const char *base_dir,
+                                   uint64_t sample_rows)
 {
-    if (!ctx || !path)
-        return AM_ERR_INVALID;
-    am_diags_free(ctx);
+    const char *path = t.path;
+    am_status st = AM_OK;
     if (!sample_rows)
         sample_rows = 10000;
-    centre_text t = {.path = path};
-    am_err err = {{0}};
-    am_status st = am_read_text_file(path, (size_t)1 << 24, "centre file", &t.text, &t.len, &err);
-    if (st != AM_OK)
-        return st == AM_ERR_NOMEM ? st : add(ctx, AM_SEVERITY_ERROR, "%s", err.msg);
     if (!valid_utf8(t.text, t.len)) {
         const int gbk = decodes_as_gbk(t.text, t.len, NULL, 0);
         st = add(ctx, AM_SEVERITY_ERROR,
@@ -842,10 +839,13 @@ am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
         centre_text_free(&t);
         return st;
     }
-    char *slash = strrchr(path, '/');
     am_free(ctx->base_dir);
-    ctx->base_dir = slash ? am_strndup(path, (size_t)(slash - path) + (slash == path)) : NULL;
+    ctx->base_dir = base_dir ? am_strdup(base_dir) : NULL;
     int *keep = NULL;
+    if (base_dir && !ctx->base_dir) {
+        centre_text_free(&t);
+        return AM_ERR_NOMEM;
+    }
     if (!split_lines(&t) || (st = fix_full_width(ctx, &t)) != AM_OK ||
         !(keep = am_calloc(t.nsections + 1, sizeof *keep))) {
         centre_text_free(&t);
@@ -906,6 +906,43 @@ am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
     am_free(keep);
     centre_text_free(&t);
     return st;
+}
+
+am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
+{
+    if (!ctx || !path)
+        return AM_ERR_INVALID;
+    am_diags_free(ctx);
+    centre_text t = {.path = path};
+    am_err err = {{0}};
+    const am_status st =
+        am_read_text_file(path, (size_t)1 << 24, "centre file", &t.text, &t.len, &err);
+    if (st != AM_OK)
+        return st == AM_ERR_NOMEM ? st : add(ctx, AM_SEVERITY_ERROR, "%s", err.msg);
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? am_strndup(path, (size_t)(slash - path) + (slash == path)) : NULL;
+    if (slash && !dir) {
+        centre_text_free(&t);
+        return AM_ERR_NOMEM;
+    }
+    const am_status result = check_centre_text(ctx, t, dir, sample_rows);
+    am_free(dir);
+    return result;
+}
+
+am_status am_check_centre_mem(am_ctx *ctx, const char *text, size_t len, const char *name,
+                              const char *base_dir, uint64_t sample_rows)
+{
+    if (!ctx || (!text && len) || !name)
+        return AM_ERR_INVALID;
+    am_diags_free(ctx);
+    centre_text t = {.path = name, .text = am_malloc(len + 1), .len = len};
+    if (!t.text)
+        return AM_ERR_NOMEM;
+    if (len)
+        memcpy(t.text, text, len);
+    t.text[len] = '\0';
+    return check_centre_text(ctx, t, base_dir, sample_rows);
 }
 
 size_t am_diagnostic_count(const am_ctx *ctx) { return ctx ? ctx->ndiags : 0; }
