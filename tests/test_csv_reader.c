@@ -618,8 +618,15 @@ START_TEST(test_gzip_members)
     ck_assert_str_eq(tx(&s), "1:a|1\n2:b|2\n");
     buf_free(&s.t);
 
-    /* Anything but another member after the end is corruption. */
+    /* Anything but another member after the end is corruption: bytes too
+     * few for a header, and a whole header's worth that is not one. */
+    size_t whole = a.len;
     buf_put(&a, "\0\0\0\0", 4);
+    ck_assert_int_eq(read_mem(a.p, a.len, NULL, &s, &res, &err), AM_ERR_IO);
+    ck_assert_str_eq(err.msg, "t: truncated or corrupt gzip data");
+    buf_free(&s.t);
+    a.len = whole;
+    buf_put(&a, "not a gzip member, but text", 27);
     ck_assert_int_eq(read_mem(a.p, a.len, NULL, &s, &res, &err), AM_ERR_IO);
     ck_assert_str_eq(err.msg, "t: truncated or corrupt gzip data");
     buf_free(&s.t);
@@ -643,8 +650,13 @@ START_TEST(test_gzip_damaged_buffer)
         ck_assert_str_eq(err.msg, "t: truncated or corrupt gzip data");
         buf_free(&s.t);
     }
-    /* A flipped bit in the CRC. */
+    /* A flipped bit in the CRC, then (CRC mended) in the length. */
     z.p[z.len - 6] ^= 1;
+    ck_assert_int_eq(read_mem(z.p, z.len, NULL, &s, &res, &err), AM_ERR_IO);
+    ck_assert_str_eq(err.msg, "t: truncated or corrupt gzip data");
+    buf_free(&s.t);
+    z.p[z.len - 6] ^= 1;
+    z.p[z.len - 2] ^= 1;
     ck_assert_int_eq(read_mem(z.p, z.len, NULL, &s, &res, &err), AM_ERR_IO);
     ck_assert_str_eq(err.msg, "t: truncated or corrupt gzip data");
     buf_free(&s.t);

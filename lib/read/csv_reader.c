@@ -42,13 +42,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#define ZLIB_CONST /* next_in is const: the caller's buffer is never written */
-#include <zlib.h>
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
 #include "common/alloc.h"
 #include "common/text_file.h"
+#include "read/inflater.h"
 #include "read/text_decoder.h"
 
 /* Big enough that syscalls, inflate calls and decoder calls cost nothing
@@ -88,10 +87,8 @@ typedef struct reader {
     uint64_t bytes;
     int sniffed;     /* gzip magic looked for */
     int gz;          /* the stored bytes are gzip */
-    int gz_ready;    /* zs needs inflateEnd */
-    int member_done; /* the last gzip member ended cleanly */
-    z_stream zs;
-    unsigned char *zbuf;
+    am_inflater *inflater;
+    am_status sink_st; /* what decoding the inflated bytes last returned */
 
     am_text_decoder dec;
     int dec_ready;
@@ -537,72 +534,18 @@ static am_status decode(reader *r, const void *p, size_t n, int final)
 /* ------------------------------------------------------------------ */
 /* Stored bytes                                                         */
 
-static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
+static am_status decode_inflated(void *user, const unsigned char *out, size_t len)
 {
-    (void)opaque;
-    if (size && items > SIZE_MAX / size)
-        return Z_NULL;
-    return am_malloc((size_t)items * size);
-}
-
-static void z_free(voidpf opaque, voidpf p)
-{
-    (void)opaque;
-    am_free(p);
-}
-
-static am_status start_gzip(reader *r)
-{
-    r->zbuf = am_malloc(CHUNK);
-    if (!r->zbuf)
-        return nomem(r);
-    r->zs.zalloc = z_alloc;
-    r->zs.zfree = z_free;
-    r->zs.opaque = Z_NULL;
-    r->zs.next_in = Z_NULL;
-    r->zs.avail_in = 0;
-    int zr = inflateInit2(&r->zs, 15 + 16);
-    if (zr == Z_MEM_ERROR)
-        return nomem(r);
-    if (zr != Z_OK)
-        return gz_fail(r);
-    r->gz_ready = 1;
-    return AM_OK;
+    reader *r = user;
+    return r->sink_st = decode(r, out, len, 0);
 }
 
 static am_status inflate_some(reader *r, const unsigned char *p, size_t n)
 {
-    am_status st;
-
-    r->zs.next_in = p;
-    r->zs.avail_in = (uInt)n;
-    for (;;) {
-        if (r->member_done) {
-            if (r->zs.avail_in == 0)
-                break;
-            /* Concatenated members are one file (gzip(1) agrees); anything
-             * else after a member fails the header check below. */
-            if (inflateReset(&r->zs) != Z_OK)
-                return gz_fail(r);
-            r->member_done = 0;
-        }
-        r->zs.next_out = r->zbuf;
-        r->zs.avail_out = CHUNK;
-        int zr = inflate(&r->zs, Z_NO_FLUSH);
-        if (zr == Z_STREAM_END)
-            r->member_done = 1;
-        else if (zr == Z_MEM_ERROR)
-            return nomem(r);
-        else if (zr != Z_OK && zr != Z_BUF_ERROR)
-            return gz_fail(r);
-        size_t got = CHUNK - r->zs.avail_out;
-        if (got > 0 && (st = decode(r, r->zbuf, got, 0)) != AM_OK)
-            return st;
-        /* A full output buffer may mean more output is pending. */
-        if (!r->member_done && r->zs.avail_in == 0 && r->zs.avail_out != 0)
-            break;
-    }
-    return AM_OK;
+    am_status st = am_inflater_feed(r->inflater, p, n, decode_inflated, r);
+    if (st == AM_OK || r->sink_st != AM_OK)
+        return st; /* the decoder's failure already says what it was */
+    return st == AM_ERR_NOMEM ? nomem(r) : gz_fail(r);
 }
 
 /* Takes the next n stored bytes (n <= CHUNK; the first call gets at least
@@ -614,9 +557,11 @@ static am_status pump(reader *r, const unsigned char *p, size_t n)
     if (!r->sniffed) {
         r->sniffed = 1;
         if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
-            am_status st = start_gzip(r);
+            am_status st = am_inflater_new(&r->inflater);
+            if (st == AM_ERR_NOMEM)
+                return nomem(r);
             if (st != AM_OK)
-                return st;
+                return gz_fail(r);
             r->gz = 1;
         }
     }
@@ -627,7 +572,7 @@ static am_status finish(reader *r)
 {
     am_status st;
 
-    if (r->gz && !r->member_done)
+    if (r->gz && !am_inflater_done(r->inflater))
         return gz_fail(r);
     if ((st = decode(r, NULL, 0, 1)) != AM_OK)
         return st;
@@ -718,9 +663,7 @@ static void teardown(reader *r, am_status st, am_read_result *result)
         csv_free(&r->csv);
     if (r->dec_ready)
         am_text_decoder_free(&r->dec);
-    if (r->gz_ready)
-        inflateEnd(&r->zs);
-    am_free(r->zbuf);
+    am_inflater_free(r->inflater);
     am_free(r->arena);
     am_free(r->foff);
     am_free(r->flen);
