@@ -26,6 +26,21 @@
  *    version adds comes through new functions, never new fields (counts per
  *    reject reason, for one, through am_feed_rejected()), so a program
  *    built against this header keeps working with a newer library.
+ *
+ * Stable and experimental, as zstd splits its header:
+ *  - Everything declared before the "Experimental" section is stable: within
+ *    soversion 0 (libaidmatch.so.0) no function is removed or changes its
+ *    prototype, no struct changes its size or layout, no enum value changes
+ *    its number, and what a function is documented to do it keeps doing.
+ *  - The experimental section is compiled in only where AM_EXPERIMENTAL is
+ *    defined before this header is included.  Its calls are exported from
+ *    the same library, but may change or go in any release, patch releases
+ *    included; a program that uses them must be built against the exact
+ *    version it runs with.  Every new call starts there, and moves to the
+ *    stable part in a release once its shape has stood a release of use.
+ *  - The library exports exactly the functions this header declares, both
+ *    parts, under the symbol version AIDMATCH_0 (lib/aidmatch.map); nothing
+ *    else is visible to the dynamic linker.
  */
 #ifndef AIDMATCH_H
 #define AIDMATCH_H
@@ -761,6 +776,24 @@ typedef struct am_rule_info {
  * or the next question.  Returns AM_OK or AM_ERR_INVALID (no such rule). */
 AM_API am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_info *out);
 
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* AIDMATCH_H */
+
+/* ================================================================== */
+/* Experimental: only where AM_EXPERIMENTAL is defined (see the top).   */
+/* These calls may change or go in any release.  Guarded on its own, so */
+/* that a file may include the header again with AM_EXPERIMENTAL.        */
+
+#if defined(AM_EXPERIMENTAL) && !defined(AIDMATCH_H_EXPERIMENTAL)
+#define AIDMATCH_H_EXPERIMENTAL
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* ------------------------------------------------------------------ */
 /* The window: checking one applicant at once, from a snapshot          */
 
@@ -770,6 +803,9 @@ AM_API am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_inf
  * the grants recorded since it was written in its journal (a file beside
  * it, SNAPSHOT.journal: tokens only, one checksummed line per grant).
  * docs/reference.md "The window" gives the exact rules.
+ *
+ * Experimental, as the newest part of the API: its requests and answers
+ * may still change shape (taking a whole request as JSON, for one).
  *
  * Thread-safety: am_window_check() and am_window_grant() may be called
  * from any number of threads at once on one window; each check is the
@@ -889,4 +925,4 @@ AM_API am_status am_check_menu_get(const am_check *check, size_t i, am_menu_item
 }
 #endif
 
-#endif /* AIDMATCH_H */
+#endif /* AM_EXPERIMENTAL */

@@ -4,6 +4,8 @@
  * for holdings and the menu; the journal seen by every check, a torn
  * append ignored, the journal taken in by the next snapshot; many threads
  * checking one window agree with one thread. */
+/* The window is experimental API. */
+#define AM_EXPERIMENTAL
 #include <aidmatch.h>
 #include <check.h>
 #include <pthread.h>

@@ -43,7 +43,8 @@ def function_name(declaration):
 
 
 def check_source(cdef, the_ffi, the_lib):
-    lines = ['#include "aidmatch.h"', "#include <stddef.h>"]
+    # The bindings cover the experimental part of the header too.
+    lines = ["#define AM_EXPERIMENTAL", '#include "aidmatch.h"', "#include <stddef.h>"]
     lines += [declaration + ";" for declaration in functions(cdef)]
     for struct in re.findall(r"typedef struct (\w+) \{", cdef):
         lines.append(f"_Static_assert(sizeof({struct}) == {the_ffi.sizeof(struct)}, "
@@ -102,7 +103,10 @@ def test_every_exported_function_is_declared_in_the_header():
     exported = subprocess.run(["nm", "-D", "--defined-only", os.environ["AIDMATCH_LIBRARY"]],
                               capture_output=True, text=True, check=True).stdout
     header = (SOURCE / "include" / "aidmatch.h").read_text(encoding="utf-8")
-    for name in re.findall(r" T (am_\w+)$", exported, re.M):
+    # nm names a versioned symbol NAME@@AIDMATCH_0.
+    names = re.findall(r" T (am_\w+)(?:@@?\w+)?$", exported, re.M)
+    assert len(names) > 50
+    for name in names:
         assert re.search(rf"\b{name}\(", header), name
 
 
@@ -110,3 +114,18 @@ def test_every_exported_function_is_declared_in_the_header():
 def test_a_function_missing_from_the_library_is_an_attribute_error(name):
     with pytest.raises(AttributeError):
         getattr(lib, name + "_gone")
+
+
+def test_the_experimental_part_is_declared_only_with_am_experimental(tmp_path):
+    use = "void *use(void); void *use(void) { return (void *)am_window_open; }\n"
+    without = compile_check('#include "aidmatch.h"\n' + use, tmp_path)
+    assert without.returncode != 0
+    assert "am_window_open" in without.stderr
+    # As zstd's header allows: included once without, then again with.
+    again = compile_check('#include "aidmatch.h"\n#define AM_EXPERIMENTAL\n'
+                          '#include "aidmatch.h"\n' + use, tmp_path)
+    assert again.returncode == 0, again.stderr
+    stable_only = compile_check('#include "aidmatch.h"\n'
+                                "void *use(void); void *use(void) "
+                                "{ return (void *)am_reconcile; }\n", tmp_path)
+    assert stable_only.returncode == 0, stable_only.stderr
