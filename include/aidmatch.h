@@ -148,7 +148,8 @@ AM_API const char *am_errmsg(const am_ctx *ctx);
 
 /* A run goes through stages, and each call below says in a "Stages:" line
  * which it accepts and where it leaves the run; a call in another stage
- * returns AM_ERR_STATE, with a message naming the call to make first.
+ * returns AM_ERR_STATE, with a message naming the call to make first (in
+ * a snapshot's context: the three calls that ask it questions).
  * Calls without such a line accept every stage and leave it as it was.
  *   setup       after am_ctx_new(): catalogue, key, rules, feeds, settings;
  *   ingested    rows ingested since the last am_reconcile() (or none yet);
@@ -402,7 +403,8 @@ AM_API am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user);
 
 /* Sets how many threads am_reconcile() may use for matching (1 to 64; the
  * default is 1, so an embedder decides what to spend).  The findings do
- * not depend on it.  Returns AM_OK or AM_ERR_INVALID. */
+ * not depend on it.  Returns AM_OK or AM_ERR_INVALID (ctx NULL, or
+ * threads out of range: "threads: expected 1 to 64, got 0"). */
 AM_API am_status am_set_threads(am_ctx *ctx, unsigned threads);
 
 /* Returns the number of findings of the last am_reconcile(). */
@@ -475,7 +477,8 @@ AM_API am_status am_set_run_date(am_ctx *ctx, const char *date);
 /* Sets by how much a feed's row count may move against the previous run
  * before it is flagged, in per mille of the previous count (500, the
  * default, flags a change of more than 50 %).  [centre] drift_share sets
- * it too.  Returns AM_OK or AM_ERR_INVALID (above 1000000). */
+ * it too.  Returns AM_OK or AM_ERR_INVALID (ctx NULL, or above 1000000:
+ * "drift share: expected at most 1000000 per mille, got ..."). */
 AM_API am_status am_set_drift_share(am_ctx *ctx, unsigned per_mille);
 
 /* Reads the outputs of the previous run from dir: findings.csv and
@@ -567,8 +570,8 @@ typedef struct am_finding_review {
 
 /* Fills *out for finding i (am_finding_get order).
  * Returns AM_OK, AM_ERR_INVALID (i out of range) or AM_ERR_STATE (not
- * reviewed; ctx being const, the message is left as it was).
- * Stages: reviewed. */
+ * reviewed).  ctx is const, but a failure still sets am_errmsg(ctx): the
+ * message is not part of the run.  Stages: reviewed. */
 AM_API am_status am_finding_review_get(const am_ctx *ctx, size_t i, am_finding_review *out);
 
 /* One row of delta.csv.  Strings as for am_finding_review. */

@@ -187,6 +187,11 @@ START_TEST(every_call_in_every_stage)
     } else {
         ck_assert_msg(st == AM_ERR_STATE, "%s in stage %s: got %s, not AM_ERR_STATE", c->call,
                       stage_names[stage], am_strerror(st));
+        /* The context is new, so a message there is this call's. */
+        ck_assert_msg(strncmp(am_errmsg(ctx), c->call, strlen(c->call)) == 0 &&
+                          am_errmsg(ctx)[strlen(c->call)] == ':',
+                      "%s in stage %s: message '%s'", c->call, stage_names[stage],
+                      am_errmsg(ctx));
         if (c->first && stage != SNAPSHOT && stage != REVIEWED)
             ck_assert_msg(strstr(am_errmsg(ctx), c->first) != NULL, "%s in stage %s: %s",
                           c->call, stage_names[stage], am_errmsg(ctx));
@@ -211,8 +216,46 @@ START_TEST(messages_name_the_call_to_make_first)
     am_ctx_free(ctx);
     ctx = in_stage(SNAPSHOT);
     ck_assert_int_eq(am_reconcile(ctx, NULL, NULL), AM_ERR_STATE);
-    ck_assert_str_eq(am_errmsg(ctx), "am_reconcile: the run is reading a snapshot: call "
-                                     "am_ctx_new() for a new context first");
+    ck_assert_str_eq(am_errmsg(ctx),
+                     "am_reconcile: the run is reading a snapshot, which answers questions "
+                     "only: ask it with am_match_rules(), am_person_lookup() or am_explain(), "
+                     "or call am_ctx_new() for a new context");
+    am_ctx_free(ctx);
+    ctx = in_stage(INGESTED);
+    ck_assert_int_eq(am_explain(ctx, "0123456789abcdef0123456789abcdef"), AM_ERR_STATE);
+    ck_assert_str_eq(am_errmsg(ctx),
+                     "am_explain: the run is ingested, not reconciled: open a snapshot "
+                     "(am_snapshot_open()), or call am_reconcile(), before asking questions");
+    am_ctx_free(ctx);
+    ctx = in_stage(RECONCILED);
+    am_finding_review r;
+    ck_assert_int_eq(am_finding_review_get(ctx, 0, &r), AM_ERR_STATE);
+    ck_assert_str_eq(am_errmsg(ctx),
+                     "am_finding_review_get: the run is reconciled: call am_review() first");
+    ck_assert_int_eq(am_review(ctx), AM_OK);
+    ck_assert_int_eq(am_finding_review_get(ctx, 100000, &r), AM_ERR_INVALID);
+    ck_assert_str_eq(am_errmsg(ctx), "am_finding_review_get: no finding 100000: the run has 64");
+    am_ctx_free(ctx);
+}
+END_TEST
+
+/* Settings out of range fail with a message of their own, never leaving
+ * an older one in am_errmsg(), and leave the setting as it was. */
+START_TEST(settings_out_of_range_say_so)
+{
+    am_ctx *ctx = in_stage(SETUP);
+    ck_assert_int_eq(am_set_window(ctx, "2026-02-01", "2026-01-01"), AM_ERR_FORMAT);
+    ck_assert_int_eq(am_set_threads(ctx, 0), AM_ERR_INVALID);
+    ck_assert_str_eq(am_errmsg(ctx), "threads: expected 1 to 64, got 0");
+    ck_assert_int_eq(am_set_threads(ctx, 65), AM_ERR_INVALID);
+    ck_assert_str_eq(am_errmsg(ctx), "threads: expected 1 to 64, got 65");
+    ck_assert_int_eq(am_set_threads(ctx, 64), AM_OK);
+    ck_assert_int_eq(am_set_drift_share(ctx, 1000001), AM_ERR_INVALID);
+    ck_assert_str_eq(am_errmsg(ctx),
+                     "drift share: expected at most 1000000 per mille, got 1000001");
+    ck_assert_int_eq(am_set_drift_share(ctx, 1000000), AM_OK);
+    ck_assert_int_eq(am_set_threads(NULL, 0), AM_ERR_INVALID);
+    ck_assert_int_eq(am_set_drift_share(NULL, 0), AM_ERR_INVALID);
     am_ctx_free(ctx);
 }
 END_TEST
@@ -285,6 +328,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, every_call_in_every_stage, 0, (int)(NCASES * NSTAGES));
     tcase_add_test(tc, messages_name_the_call_to_make_first);
+    tcase_add_test(tc, settings_out_of_range_say_so);
     tcase_add_test(tc, changes_send_the_run_back);
     tcase_add_test(tc, ingesting_after_reconcile_needs_reconcile_again);
     suite_add_tcase(s, tc);

@@ -67,7 +67,7 @@ static am_answer *answer_of(am_ctx *ctx)
 
 /* Where questions read: the snapshot, or the indexes of the context's own
  * run, rebuilt whenever its store has changed. */
-static am_status source_of(am_ctx *ctx, am_source **out)
+static am_status source_of(am_ctx *ctx, const char *call, am_source **out)
 {
     if (ctx->snapshot) {
         *out = &ctx->snapshot->src;
@@ -75,9 +75,9 @@ static am_status source_of(am_ctx *ctx, am_source **out)
     }
     if (!(AM_FINDINGS_CURRENT & AM_IN(ctx->stage)))
         return am_fail(&ctx->err, AM_ERR_STATE,
-                       "the run is %s: open a snapshot (am_snapshot_open()), or call "
+                       "%s: the run is %s: open a snapshot (am_snapshot_open()), or call "
                        "am_reconcile(), before asking questions",
-                       am_stage_name(ctx->stage));
+                       call, am_stage_name(ctx->stage));
     am_answer *a = answer_of(ctx);
     if (!a)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
@@ -464,7 +464,7 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
     st = am_rules_parse(&rules, &ctx->catalogue, text ? text : "", len, name ? name : "rules",
                         &ctx->err);
     if (st == AM_OK)
-        st = source_of(ctx, &src);
+        st = source_of(ctx, "am_match_rules", &src);
     if (st == AM_OK && src->snap)
         st = am_snapshot_verify_all(src->snap, ctx, &ctx->err);
     if (st != AM_OK) {
@@ -620,7 +620,7 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
         return st;
     am_source *src;
     am_hood hood;
-    if ((st = source_of(ctx, &src)) != AM_OK ||
+    if ((st = source_of(ctx, "am_person_lookup", &src)) != AM_OK ||
         (st = am_hood_gather(src, token, 0, &hood, &ctx->err)) != AM_OK) {
         filter_free(&f);
         return st;
@@ -705,7 +705,7 @@ am_status am_explain(am_ctx *ctx, const char *finding_id)
     if (strlen(finding_id) != 32 || !am_token_parse(finding_id, 32, id))
         return am_fail(&ctx->err, AM_ERR_FORMAT, "expected a finding id of 32 hex digits");
     am_source *src;
-    if ((st = source_of(ctx, &src)) != AM_OK)
+    if ((st = source_of(ctx, "am_explain", &src)) != AM_OK)
         return st;
     const am_finding_key *key = am_source_finding(src, id);
     if (!key)

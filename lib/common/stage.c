@@ -19,8 +19,6 @@ const char *am_stage_name(am_stage stage)
 /* The call that moves a run from now towards the first accepted stage. */
 static const char *next_call(am_stage now, unsigned accepted)
 {
-    if (now == AM_STAGE_SNAPSHOT)
-        return "am_ctx_new() for a new context";
     if (accepted & AM_IN(AM_STAGE_SNAPSHOT) && !(accepted & ~AM_IN(AM_STAGE_SNAPSHOT)))
         return "am_snapshot_open()";
     if (now == AM_STAGE_SETUP && accepted & AM_IN(AM_STAGE_INGESTED))
@@ -38,6 +36,13 @@ am_status am_stage_check(am_stage now, unsigned accepted, const char *call, am_e
 {
     if (accepted & AM_IN(now))
         return AM_OK;
+    /* Whoever calls into a snapshot's context can only mean to ask it. */
+    if (now == AM_STAGE_SNAPSHOT)
+        return am_fail(err, AM_ERR_STATE,
+                       "%s: the run is reading a snapshot, which answers questions only: ask "
+                       "it with am_match_rules(), am_person_lookup() or am_explain(), or call "
+                       "am_ctx_new() for a new context",
+                       call);
     return am_fail(err, AM_ERR_STATE, "%s: the run is %s: call %s first", call,
                    am_stage_name(now), next_call(now, accepted));
 }

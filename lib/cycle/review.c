@@ -60,8 +60,12 @@ am_status am_set_run_date(am_ctx *ctx, const char *date)
 
 am_status am_set_drift_share(am_ctx *ctx, unsigned per_mille)
 {
-    if (!ctx || per_mille > AM_DRIFT_MAX_PERMILLE)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (per_mille > AM_DRIFT_MAX_PERMILLE)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "drift share: expected at most %u per mille, got %u", AM_DRIFT_MAX_PERMILLE,
+                       per_mille);
     ctx->drift_permille = per_mille;
     return AM_OK;
 }
@@ -297,10 +301,14 @@ am_status am_finding_review_get(const am_ctx *ctx, size_t i, am_finding_review *
 {
     if (!ctx || !out)
         return AM_ERR_INVALID;
-    if (ctx->stage != AM_STAGE_REVIEWED)
-        return AM_ERR_STATE; /* a const accessor keeps the message as it is */
+    const am_status ready = am_stage_check(ctx->stage, AM_IN(AM_STAGE_REVIEWED),
+                                           "am_finding_review_get", ctx->errmsg_slot);
+    if (ready != AM_OK)
+        return ready;
     if (i >= ctx->review.n)
-        return AM_ERR_INVALID;
+        return am_fail(ctx->errmsg_slot, AM_ERR_INVALID,
+                       "am_finding_review_get: no finding %zu: the run has %zu", i,
+                       ctx->review.n);
     const am_review_rec *r = &ctx->review.v[i];
     out->facts = r->facts;
     out->change = (am_change)r->change;

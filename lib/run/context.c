@@ -35,6 +35,7 @@ am_status am_ctx_new(am_ctx **out)
     am_ctx *ctx = am_calloc(1, sizeof *ctx);
     if (!ctx)
         return AM_ERR_NOMEM;
+    ctx->errmsg_slot = &ctx->err;
     ctx->death_lag_days = 30;
     ctx->threads = 1;
     ctx->drift_permille = AM_DRIFT_DEFAULT_PERMILLE;
@@ -357,8 +358,10 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
 
 am_status am_set_threads(am_ctx *ctx, unsigned threads)
 {
-    if (!ctx || threads < 1 || threads > 64)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (threads < 1 || threads > 64)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "threads: expected 1 to 64, got %u", threads);
     ctx->threads = threads;
     return AM_OK;
 }

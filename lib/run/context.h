@@ -34,6 +34,10 @@ typedef struct am_diag {
 
 struct am_ctx {
     am_err err;
+    /* &err, set by am_ctx_new: an accessor given a const context leaves
+     * its failure's message through it, as the message is not the run's
+     * state but the answer to "why did the last call fail". */
+    am_err *errmsg_slot;
     am_catalogue catalogue;
     int have_catalogue;
     am_key key;
