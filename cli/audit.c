@@ -341,35 +341,24 @@ static int open_for_question(const audit_args *a, int needs_key, am_ctx **out)
     return EXIT_OK;
 }
 
-/* Whether text holds word as a whole word. */
-static int has_word(const char *text, const char *word)
-{
-    const size_t n = strlen(word);
-    for (const char *p = strstr(text, word); p; p = strstr(p + 1, word))
-        if ((p == text || strchr(" \t\n", p[-1])) && (!p[n] || strchr(" \t\r\n", p[n])))
-            return 1;
-    return 0;
-}
-
-/* The --rule options as one rules text: each may leave out "rule ID" and
- * its source. */
+/* The --rule options as one rules text, a rule a line: am_match_rules
+ * takes the short form ("exclusive A vs B": no 'rule ID', no source). */
 static char *rules_text(const audit_args *a, size_t *len)
 {
     size_t cap = 1;
     for (size_t i = 0; i < a->nrules; i++)
-        cap += strlen(a->rules[i]) + 96;
+        cap += strlen(a->rules[i]) + 1;
     char *text = malloc(cap), *p = text;
     if (!text)
         return NULL;
     for (size_t i = 0; i < a->nrules; i++) {
         const char *r = a->rules[i];
-        while (*r == ' ' || *r == '\t' || *r == '\n')
+        while (*r == ' ' || *r == '\t' || *r == '\n') /* a rule starts in the first column */
             r++;
-        if (strncmp(r, "rule ", 5) != 0)
-            p += sprintf(p, "rule Q%zu ", i + 1);
-        p += sprintf(p, "%s\n", r);
-        if (!has_word(r, "source"))
-            p += sprintf(p, "  source ad hoc (aidmatch match)\n");
+        const size_t n = strlen(r);
+        memcpy(p, r, n);
+        p += n;
+        *p++ = '\n';
     }
     *p = '\0';
     *len = (size_t)(p - text);

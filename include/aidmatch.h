@@ -680,7 +680,11 @@ typedef struct am_filter {
 
 /* Runs len bytes of rules (the language of rules files; name is used in
  * messages) over every record of the snapshot, or of ctx's reconciled run,
- * on am_set_threads() threads.  Only these rules run, and implicit
+ * on am_set_threads() threads.  A rule may take the short form of a
+ * question, as `aidmatch match --rule` does: without 'rule ID' (it starts
+ * at its kind, "exclusive DIBAO_URBAN vs TEKUN_HOME", and is then Q1, Q2,
+ * ... by its place among these rules) and without 'source' (it cites "ad
+ * hoc").  Only these rules run, and implicit
  * duplicates only with AM_MATCH_WITH_DUPLICATES.  The findings are the
  * answer (am_result_*), in output order.
  * Returns AM_OK, AM_ERR_FORMAT (the rules or the filter, "name:line:

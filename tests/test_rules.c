@@ -140,6 +140,63 @@ START_TEST(mistakes_have_messages)
 }
 END_TEST
 
+/* The short form of a question (am_match_rules, aidmatch match --rule):
+ * ids Q1, Q2, ... by place, "ad hoc" as source; the long form mixes in;
+ * a rules file still refuses it. */
+START_TEST(ad_hoc_short_form)
+{
+    const char text[] = "exclusive DIBAO_URBAN vs TEKUN_HOME\n"
+                        "rule X1 disqualifies VEHICLE DIBAO_URBAN\n"
+                        "entitles ORPHAN -> MED_PREM grace 31 source 国发〔2014〕47号\n"
+                        "exclusive ORPHAN vs FUC_CHILD\n"
+                        "  scope household\n";
+    am_rules rules = {0};
+    am_err err = {{0}};
+    ck_assert_msg(am_rules_parse_ad_hoc(&rules, &cat, text, sizeof text - 1, "--rule", &err) ==
+                      AM_OK,
+                  "%s", err.msg);
+    ck_assert_uint_eq(rules.n, 4);
+    static const char *const ids[] = {"Q1", "X1", "Q3", "Q4"};
+    static const char *const sources[] = {"ad hoc", "ad hoc", "国发〔2014〕47号", "ad hoc"};
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_str_eq(rules.v[i].id, ids[i]);
+        ck_assert_str_eq(rules.v[i].source, sources[i]);
+    }
+    ck_assert_int_eq(rules.v[0].kind, AM_RULE_EXCLUSIVE);
+    ck_assert_str_eq(rules.v[0].text, "exclusive DIBAO_URBAN vs TEKUN_HOME");
+    ck_assert_int_eq(rules.v[2].grace_days, 31);
+    ck_assert_int_eq(rules.v[3].household_scope, 1);
+    ck_assert_uint_eq(rules.v[3].line, 4);
+    am_rules_free(&rules);
+
+    /* The same text as a rules file: the first line is refused. */
+    ck_assert_int_eq(am_rules_parse(&rules, &cat, text, sizeof text - 1, "t.rules", &err),
+                     AM_ERR_FORMAT);
+    ck_assert_str_eq(err.msg, "t.rules:1: expected 'rule ID KIND ...' or an indented option of "
+                              "the rule above, got 'exclusive'");
+    ck_assert_uint_eq(rules.n, 0);
+    am_rules_free(&rules);
+
+    static const struct {
+        const char *text, *message;
+    } mistakes[] = {
+        {"sometimes ORPHAN\n", "--rule:1: expected 'rule ID KIND ...', 'KIND ...' or an "
+                               "indented option of the rule above, got 'sometimes'"},
+        {"rule Q2 ends_at DEATH\nexclusive ORPHAN vs FUC_CHILD\n",
+         "--rule:2: rule id Q2 is already used"},
+        {"exclusive ORPHAN vs NOPE\n", "--rule:1: expected an item code, got 'NOPE'"},
+    };
+    for (size_t i = 0; i < sizeof mistakes / sizeof *mistakes; i++) {
+        ck_assert_int_eq(am_rules_parse_ad_hoc(&rules, &cat, mistakes[i].text,
+                                               strlen(mistakes[i].text), "--rule", &err),
+                         AM_ERR_FORMAT);
+        ck_assert_str_eq(err.msg, mistakes[i].message);
+        ck_assert_uint_eq(rules.n, 0);
+        am_rules_free(&rules);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("rules");
@@ -148,6 +205,7 @@ int main(void)
     tcase_add_test(tc, default_rules_parse);
     tcase_add_test(tc, rule_shapes);
     tcase_add_test(tc, mistakes_have_messages);
+    tcase_add_test(tc, ad_hoc_short_form);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -461,8 +461,8 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
         return st;
     am_rules rules = {0};
     am_source *src = NULL;
-    st = am_rules_parse(&rules, &ctx->catalogue, text ? text : "", len, name ? name : "rules",
-                        &ctx->err);
+    st = am_rules_parse_ad_hoc(&rules, &ctx->catalogue, text ? text : "", len,
+                               name ? name : "rules", &ctx->err);
     if (st == AM_OK)
         st = source_of(ctx, "am_match_rules", &src);
     if (st == AM_OK && src->snap)

@@ -28,6 +28,8 @@ typedef struct parser {
     unsigned long line;
     am_err *err;
     am_status status;
+    int ad_hoc;     /* am_rules_parse_ad_hoc: 'rule ID' and 'source' may be left out */
+    size_t started; /* rules begun in this text: an ad-hoc rule's id is Q<started> */
 } parser;
 
 static int is_word_char(char c)
@@ -331,33 +333,55 @@ static const struct {
     {"disqualifies", AM_RULE_DISQUALIFIES},
 };
 
-static int id_taken(const am_rules *rules, const lexer *lx)
+static int id_taken(const am_rules *rules, const char *id, size_t len)
 {
     for (size_t i = 0; i < rules->n; i++)
-        if (strlen(rules->v[i].id) == lx->len && memcmp(rules->v[i].id, lx->text, lx->len) == 0)
+        if (strlen(rules->v[i].id) == len && memcmp(rules->v[i].id, id, len) == 0)
             return 1;
     return 0;
 }
 
+/* The kind a word names, or -1. */
+static int kind_named(const lexer *lx)
+{
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+        if (word_is(lx, kinds[k].word))
+            return (int)k;
+    return -1;
+}
+
 static am_status start_rule(parser *ps, lexer *lx, am_rules *rules, am_rule *r)
 {
-    next(lx);
-    if (!word_is(lx, "rule"))
-        return expected(ps, lx, "'rule ID KIND ...' or an indented option of the rule above");
-    next(lx);
-    if (lx->type != TOK_WORD || memchr(lx->text, '=', lx->len))
-        return expected(ps, lx, "a rule id such as R01");
-    if (id_taken(rules, lx) || (lx->len == 3 && memcmp(lx->text, "DUP", 3) == 0))
-        return fail_rule(ps, "rule id %.*s is already used", (int)lx->len, lx->text);
     memset(r, 0, sizeof *r);
     r->line = ps->line;
-    if (!(r->id = am_strndup(lx->text, lx->len)))
-        return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
+    ps->started++;
     next(lx);
-    size_t k = 0;
-    while (k < sizeof kinds / sizeof *kinds && !word_is(lx, kinds[k].word))
-        k++;
-    if (k == sizeof kinds / sizeof *kinds)
+    char numbered[24];
+    const char *id = numbered;
+    size_t id_len;
+    if (ps->ad_hoc && kind_named(lx) >= 0) {
+        /* The short form of an ad-hoc rule: KIND OPERANDS [OPTIONS]. */
+        id_len = (size_t)snprintf(numbered, sizeof numbered, "Q%zu", ps->started);
+    } else {
+        if (!word_is(lx, "rule"))
+            return expected(ps, lx,
+                            ps->ad_hoc ? "'rule ID KIND ...', 'KIND ...' or an indented option "
+                                         "of the rule above"
+                                       : "'rule ID KIND ...' or an indented option of the rule "
+                                         "above");
+        next(lx);
+        if (lx->type != TOK_WORD || memchr(lx->text, '=', lx->len))
+            return expected(ps, lx, "a rule id such as R01");
+        id = lx->text;
+        id_len = lx->len;
+        next(lx);
+    }
+    if (id_taken(rules, id, id_len) || (id_len == 3 && memcmp(id, "DUP", 3) == 0))
+        return fail_rule(ps, "rule id %.*s is already used", (int)id_len, id);
+    if (!(r->id = am_strndup(id, id_len)))
+        return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
+    const int k = kind_named(lx);
+    if (k < 0)
         return expected(ps, lx,
                         "a kind: exclusive, entitles, household_unique, ends_at or disqualifies");
     r->kind = kinds[k].kind;
@@ -372,6 +396,8 @@ static am_status start_rule(parser *ps, lexer *lx, am_rules *rules, am_rule *r)
 static am_status finish_rule(parser *ps, am_rules *rules, am_rule *r, const char *text,
                              const char *text_end)
 {
+    if (!r->source && ps->ad_hoc && !(r->source = am_strdup("ad hoc")))
+        return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
     if (!r->source) {
         ps->line = r->line;
         return fail_rule(ps, "rule %s has no 'source': every rule cites the policy behind it",
@@ -389,10 +415,10 @@ static am_status finish_rule(parser *ps, am_rules *rules, am_rule *r, const char
     return AM_OK;
 }
 
-am_status am_rules_parse(am_rules *rules, const am_catalogue *cat, const char *text, size_t len,
-                         const char *name, am_err *err)
+static am_status parse(am_rules *rules, const am_catalogue *cat, const char *text, size_t len,
+                       const char *name, int ad_hoc, am_err *err)
 {
-    parser ps = {.cat = cat, .name = name, .err = err};
+    parser ps = {.cat = cat, .name = name, .err = err, .ad_hoc = ad_hoc};
     const size_t before = rules->n;
     am_rule current = {0};
     int have_current = 0;
@@ -438,6 +464,18 @@ am_status am_rules_parse(am_rules *rules, const am_catalogue *cat, const char *t
             rule_free(&rules->v[--rules->n]);
     }
     return ps.status;
+}
+
+am_status am_rules_parse(am_rules *rules, const am_catalogue *cat, const char *text, size_t len,
+                         const char *name, am_err *err)
+{
+    return parse(rules, cat, text, len, name, 0, err);
+}
+
+am_status am_rules_parse_ad_hoc(am_rules *rules, const am_catalogue *cat, const char *text,
+                                size_t len, const char *name, am_err *err)
+{
+    return parse(rules, cat, text, len, name, 1, err);
 }
 
 int am_group_has(const am_group *g, uint16_t code, uint8_t value)

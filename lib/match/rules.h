@@ -67,6 +67,14 @@ typedef struct am_rules {
 am_status am_rules_parse(am_rules *rules, const am_catalogue *cat, const char *text, size_t len,
                          const char *name, am_err *err);
 
+/* As am_rules_parse, for the questions of am_match_rules(): a rule may also
+ * leave out 'rule ID', starting at its kind ("exclusive A vs B"), and is
+ * then Q1, Q2, ... by its place among the rules of text; a rule without
+ * 'source' cites "ad hoc".  Rules files never get this leeway: they cite
+ * the policy behind every rule. */
+am_status am_rules_parse_ad_hoc(am_rules *rules, const am_catalogue *cat, const char *text,
+                                size_t len, const char *name, am_err *err);
+
 /* Returns 1 when code (with value, for facts) belongs to the group. */
 int am_group_has(const am_group *g, uint16_t code, uint8_t value);
 

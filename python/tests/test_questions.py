@@ -137,6 +137,19 @@ def test_match_and_filters_answer_as_the_cli(snapshot, snapshot_path, data, tmp_
     assert snapshot.rule("Q2").text.startswith("rule Q2 exclusive")
 
 
+def test_the_short_form_is_the_long_form_numbered_and_ad_hoc(snapshot, snapshot_path):
+    short = "exclusive DIBAO_URBAN vs TEKUN_HOME\nexclusive DIBAO_RURAL vs TEKUN_HOME\n"
+    long = ("rule Q1 exclusive DIBAO_URBAN vs TEKUN_HOME\n  source ad hoc\n"
+            "rule Q2 exclusive DIBAO_RURAL vs TEKUN_HOME\n  source ad hoc\n")
+    answer = [finding_row(r) for r in snapshot.match(short)]
+    assert answer and answer == [finding_row(r) for r in snapshot.match(long)]
+    assert {row["policy_source"] for row in answer} == {"ad hoc"}
+    # One parser: the command's --rule gives the library's answer.
+    assert answer == cli_jsonl("match", "--snapshot", str(snapshot_path),
+                               "--rule", "exclusive DIBAO_URBAN vs TEKUN_HOME",
+                               "--rule", "exclusive DIBAO_RURAL vs TEKUN_HOME")
+
+
 def test_unknown_kind_in_a_filter_is_refused(snapshot):
     with pytest.raises(ValueError, match="unknown finding kind 'DUPE'"):
         snapshot.match("rule Q1 exclusive DIBAO_URBAN vs TEKUN_HOME\n", kinds=["DUPE"])
