@@ -290,9 +290,12 @@ AM_API am_status am_feed_new(am_ctx *ctx, const char *name, am_feed **out);
  * what was expected) or AM_ERR_NOMEM. */
 AM_API am_status am_feed_set(am_feed *feed, const char *key, const char *value);
 
-/* Ingests every declared feed from its file, in declaration order.  A feed
- * without a file, or whose file is missing or unreadable, fails the whole
- * call: reconciling without an agency's feed would invent missing aid.
+/* Ingests every declared feed not yet ingested from its file: each file is
+ * checked first, in declaration order, then the feeds are read most text
+ * first on am_set_threads() threads (the records and findings do not
+ * depend on the order).  A feed without a file, or whose file is missing
+ * or unreadable, fails the whole call: reconciling without an agency's
+ * feed would invent missing aid.
  * Rows that cannot be used are rejected with a reason and counted; they do
  * not fail the call.
  * Returns AM_OK, AM_ERR_IO (also a truncated or corrupt .gz), AM_ERR_FORMAT
@@ -335,8 +338,9 @@ AM_API am_status am_feed_stats_get(const am_ctx *ctx, size_t i, am_feed_stats *o
  * to this library (a reason added after it was built). */
 AM_API uint64_t am_feed_rejected(const am_ctx *ctx, size_t i, am_reject reason);
 
-/* One rejected row.  Pointers valid during the callback only.  detail
- * never repeats a raw ID or name. */
+/* One rejected row, as am_reject_get() gives it.  The strings are owned
+ * by ctx and valid until it is freed.  detail never repeats a raw ID or
+ * name. */
 typedef struct am_reject_row {
     const char *feed;
     uint64_t line;     /* physical line where the row starts, 1-based */
@@ -609,13 +613,15 @@ AM_API am_status am_feed_drift_get(const am_ctx *ctx, size_t i, am_feed_drift *o
 /* Progress while feeds are read. */
 typedef struct am_progress {
     const char *feed;     /* the feed's name */
-    size_t feed_index;    /* 0-based, among feed_count declared feeds */
+    size_t feed_index;    /* 0-based, among feed_count declared feeds, in
+                             declaration order (not the order of reading) */
     size_t feed_count;
     uint64_t rows;        /* data rows read so far in this feed */
     uint64_t bytes_read;  /* bytes of the file as stored: estimated while
                              reading, exact when done */
     uint64_t bytes_total; /* size of the file as stored */
-    int done;             /* 1 on the feed's last call */
+    int done;             /* 1 on the feed's last call (a feed that fails
+                             gets none) */
 } am_progress;
 
 /* Receives progress; pointers valid during the call only.  Return 0 to go
@@ -623,7 +629,18 @@ typedef struct am_progress {
 typedef int (*am_progress_fn)(void *user, const am_progress *progress);
 
 /* Calls fn (NULL to stop) every 65536 rows of a feed being ingested and
- * when each feed ends.  Returns AM_OK or AM_ERR_INVALID. */
+ * when each feed ends.  Returns AM_OK or AM_ERR_INVALID.
+ * Which thread, in what order: am_feed_ingest_buffer() calls fn on the
+ * caller's thread.  am_ingest() reads the feeds most text first (ties in
+ * declaration order) on am_set_threads() threads: the caller's and up to
+ * threads - 1 the library starts for the call, so fn may run on any of
+ * them, but never two calls at once (ingestion holds a lock around each),
+ * and always before am_ingest() returns.  With one thread (the default)
+ * the feeds come one after another; with more, the calls of feeds read at
+ * the same time interleave.  A feed's calls come in order, rows growing,
+ * its done call last.  After fn asks to stop, feeds already being read on
+ * other threads are read to their end, and fn may still be called for
+ * them. */
 AM_API am_status am_set_progress_fn(am_ctx *ctx, am_progress_fn fn, void *user);
 
 /* ------------------------------------------------------------------ */

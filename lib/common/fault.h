@@ -1,6 +1,7 @@
 /*
- * fault.h — allocation-failure injection, compiled only into test builds
- * (meson -Dfault_injection=true).  Not part of the public API.
+ * fault.h — allocation-failure injection, compiled only into the test
+ * suite's own copy of the library (tests/meson.build builds the sources
+ * again with -DAM_FAULT_INJECTION).  Not part of the public API.
  */
 #ifndef AM_FAULT_H
 #define AM_FAULT_H
