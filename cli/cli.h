@@ -63,6 +63,7 @@ int load_centre_arg(am_ctx *ctx, const char *arg);
  * after printing why not.  *text is malloc'd, not NUL-terminated. */
 int read_text_file(const char *path, char **text, size_t *len);
 
+/* What every command shares (common.c). */
 am_status new_context(am_ctx **ctx);
 int exit_code_for(am_status st);
 int fail(am_ctx *ctx, am_status st);

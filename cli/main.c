@@ -2,8 +2,9 @@
  * main.c — the aidmatch command: parses arguments, calls libaidmatch, and
  * prints.  Every decision about data belongs to the library; this file
  * only decides what a person at a terminal sees and which exit code a
- * scheduler gets.  The auditor's commands are in audit.c, the writers of
- * their answers in format.c.
+ * scheduler gets.  The auditor's commands are in audit.c, the window's in
+ * window.c, what the commands share in common.c and the writers of their
+ * answers in format.c.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,43 +15,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
-
-const char *program = "aidmatch";
-
-int exit_code_for(am_status st)
-{
-    switch (st) {
-    case AM_OK: return EXIT_OK;
-    case AM_ERR_FORMAT:
-    case AM_ERR_INVALID:
-    case AM_ERR_STATE:
-    case AM_ERR_LIMIT: return EXIT_CONFIG;
-    case AM_ERR_KEY: return EXIT_KEY;
-    default: return EXIT_RUN_FAILED;
-    }
-}
-
-int fail(am_ctx *ctx, am_status st)
-{
-    const char *msg = ctx ? am_errmsg(ctx) : "";
-    fprintf(stderr, "%s: %s\n", program, *msg ? msg : am_strerror(st));
-    am_ctx_free(ctx);
-    return exit_code_for(st);
-}
-
-/* Reports a usage error: what, and the argument at fault if any. */
-int usage_error(const char *what, const char *arg)
-{
-    if (arg)
-        fprintf(stderr, "%s: %s '%s'\nTry '%s --help'.\n", program, what, arg, program);
-    else
-        fprintf(stderr, "%s: %s\nTry '%s --help'.\n", program, what, program);
-    return EXIT_USAGE;
-}
 
 static const char main_help[] =
     "Usage: aidmatch COMMAND [OPTIONS]\n"
@@ -147,72 +114,6 @@ static const char keygen_help[] =
     "  -o, --out FILE   the key file to create\n"
     "      --force      replace an existing key file\n";
 
-/* Parses argv[2..]: options that take a value, flags, and positional
- * arguments, in any order.  Returns EXIT_OK or the usage error's code. */
-int parse_args(int argc, char **argv, const value_option *options, const char *flag,
-                      int *flag_set, const char **positional)
-{
-    for (int i = 2; i < argc; i++) {
-        const value_option *o = options;
-        while (o->name && strcmp(o->name, argv[i]) != 0)
-            o++;
-        if (o->name) {
-            if (i + 1 >= argc)
-                return usage_error("this option needs a value:", argv[i]);
-            *o->value = argv[++i];
-        } else if (flag && strcmp(argv[i], flag) == 0) {
-            *flag_set = 1;
-        } else if (argv[i][0] == '-' && argv[i][1]) { /* "-" alone is stdin */
-            return usage_error("unknown option", argv[i]);
-        } else if (positional && !*positional) {
-            *positional = argv[i];
-        } else {
-            return usage_error("unexpected argument", argv[i]);
-        }
-    }
-    return EXIT_OK;
-}
-
-int wants_help(int argc, char **argv)
-{
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return 1;
-    return 0;
-}
-
-/* A context that finds the installed catalogue and default rules:
- * PREFIX/share/aidmatch beside PREFIX/bin/aidmatch, wherever the install
- * was put (meson install --destdir, a moved tree).  A build tree has
- * none, so what it does never depends on an install elsewhere. */
-am_status new_context(am_ctx **ctx)
-{
-    am_status st = am_ctx_new(ctx);
-    if (st != AM_OK)
-        return st;
-    char exe[4096];
-    const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0 || (size_t)n >= sizeof exe - 1)
-        return AM_OK;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return AM_OK;
-    *slash = '\0'; /* the bin directory */
-    char dir[4200];
-    struct stat sb;
-    if ((size_t)snprintf(dir, sizeof dir, "%s/%s", exe, AIDMATCH_DATA_FROM_BIN) < sizeof dir &&
-        stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode))
-        st = am_set_data_dir(*ctx, dir);
-    return st;
-}
-
-/* Amounts at stake are never negative. */
-void format_money(int64_t fen, char *out, size_t size)
-{
-    snprintf(out, size, "%" PRId64 ".%02d", fen / 100, (int)(fen % 100));
-}
-
 /* Warns about feeds that moved by more than the drift share, or did not
  * change at all, since the previous run. */
 static void print_drift(am_ctx *ctx)
@@ -281,13 +182,6 @@ static void print_summary(am_ctx *ctx, double seconds)
             seconds);
 }
 
-double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The progress line on a terminal: one line, rewritten in place. */
 typedef struct progress_view {
     double feed_start, last_draw;
@@ -316,15 +210,6 @@ static int on_progress(void *user, const am_progress *p)
     if (p->done)
         v->feed_start = now;
     return 0;
-}
-
-/* Today's date as YYYY-MM-DD: the run date unless --run-date says otherwise. */
-void today(char out[11])
-{
-    const time_t t = time(NULL);
-    struct tm tm;
-    if (!localtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
-        out[0] = '\0';
 }
 
 
