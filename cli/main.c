@@ -114,8 +114,8 @@ static const char keygen_help[] =
     "  -o, --out FILE   the key file to create\n"
     "      --force      replace an existing key file\n";
 
-/* Warns about feeds that moved by more than the drift share, or did not
- * change at all, since the previous run. */
+/* Warns about feeds that moved by more than the drift share since the
+ * previous run, or whose file has not changed for their stale_days. */
 static void print_drift(am_ctx *ctx)
 {
     for (size_t i = 0; i < am_feed_count(ctx); i++) {
@@ -126,9 +126,13 @@ static void print_drift(am_ctx *ctx)
             fprintf(stderr,
                     "warning: feed %s %s: %" PRIu64 " rows, %" PRIu64 " in the previous run\n",
                     d.name, d.shrunk ? "shrank" : "grew", d.rows_read, d.previous_rows_read);
-        if (d.stale)
-            fprintf(stderr, "warning: feed %s is stale: its file is the previous run's\n",
-                    d.name);
+        am_feed_age age;
+        if (d.stale && am_feed_age_get(ctx, i, &age) == AM_OK)
+            fprintf(stderr,
+                    "warning: feed %s is stale: its file has not changed for %" PRId32
+                    " day%s, since %s (stale_days = %" PRId32 ")\n",
+                    d.name, age.unchanged_days, age.unchanged_days == 1 ? "" : "s",
+                    age.unchanged_since, age.stale_days);
     }
 }
 

@@ -603,7 +603,8 @@ typedef struct am_feed_drift {
     int64_t change_permille;     /* (rows - previous) * 1000 / previous, truncated;
                                     0 when previous is 0 */
     int shrunk, grew;            /* moved by more than the drift share */
-    int stale;                   /* its file has the same XXH3 as last run's */
+    int stale;                   /* its file has stayed the same for its
+                                    stale_days (am_feed_age_get) */
 } am_feed_drift;
 
 /* Fills *out for feed i (declaration order), after ingestion.
@@ -944,6 +945,27 @@ typedef struct am_menu_item {
 /* The menu, by item code.  Strings are owned by the window. */
 AM_API size_t am_check_menu_count(const am_check *check);
 AM_API am_status am_check_menu_get(const am_check *check, size_t i, am_menu_item *out);
+
+/* ------------------------------------------------------------------ */
+/* How long a feed's file has stayed the same                          */
+
+/* A feed is stale when its file has been byte for byte the same for at
+ * least its stale_days (centre file; by default 7 for payments, 30 for
+ * registries; 0: never stale).  The day a file first arrived is carried
+ * from run to run in summary.json (each feed's unchanged_since) while the
+ * file stays the same. */
+typedef struct am_feed_age {
+    int32_t stale_days;       /* the feed's, its kind's default applied */
+    int32_t unchanged_days;   /* run date − unchanged_since; -1 without a run date */
+    char unchanged_since[11]; /* YYYY-MM-DD, the first run that read this very
+                                 file; "" without a run date */
+    int stale;                /* unchanged_days >= stale_days > 0 */
+} am_feed_age;
+
+/* Fills *out for feed i (declaration order) once feeds are read; without
+ * a previous run every file arrived tonight.  Returns AM_OK or
+ * AM_ERR_INVALID (NULL arguments, i out of range, feeds not read yet). */
+AM_API am_status am_feed_age_get(const am_ctx *ctx, size_t i, am_feed_age *out);
 
 #ifdef __cplusplus
 }

@@ -23,7 +23,9 @@ finding_id() { # FILE KIND REF
     awk -F, -v kind="$2" -v ref="$3" '$2 == kind && $12 ~ ref { print $1; exit }' "$1"
 }
 
-# Night 1.
+# Night 1.  mca_tekun is expected to change every night (stale_days = 1);
+# the registries keep their default of 30 days.
+sed -i 's|^\[feed mca_tekun\]$|&\nstale_days = 1|' "$centre"
 "$aidmatch" reconcile "$centre" --out "$out" --run-date 2026-11-27 --quiet ||
     fail "night 1 exited $?"
 [ ! -e "$out/delta.csv" ] || fail "delta.csv written without --previous"
@@ -62,11 +64,19 @@ both=$( (tail -n +2 "$work/night1.csv"; tail -n +2 "$out/findings.csv") | cut -d
 [ "$(tail -n +2 "$delta" | wc -l)" -eq "$both" ] || fail "delta.csv repeats a finding"
 grep -q '"previous_run_date": "2026-11-27"' "$out/summary.json" ||
     fail "summary.json has no previous_run_date"
-grep -q '"feed": "mca_tekun", "rows_read": 6, "previous_rows_read": 6, "change_permille": 0, "shrunk": false, "grew": false, "stale": true' \
+grep -q '"feed": "mca_tekun", "rows_read": 6, "previous_rows_read": 6, "change_permille": 0, "shrunk": false, "grew": false, "stale": true, "unchanged_days": 1, "stale_days": 1}' \
     "$out/summary.json" || fail "the unchanged feed is not stale in summary.json"
+grep -q '"feed": "psb_deaths", .* "stale": false, "unchanged_days": 1, "stale_days": 30}' \
+    "$out/summary.json" || fail "the unchanged registry is stale before its 30 days"
+grep -q '{"name": "psb_deaths", .* "stale_days": 30, "unchanged_since": "2026-11-27"}' \
+    "$out/summary.json" || fail "summary.json's feeds do not carry the day the deaths file arrived"
+grep -q '{"name": "town_tekun", .* "stale_days": 7, "unchanged_since": "2026-11-28"}' \
+    "$out/summary.json" || fail "summary.json's feeds do not say the town file is new tonight"
 grep -q "since the previous run: 1 new, .* persisting, 1 resolved" "$work/night2.err" ||
     fail "stderr lacks the delta line"
-grep -q "warning: feed mca_tekun is stale" "$work/night2.err" || fail "no stale warning"
+grep -qxF "warning: feed mca_tekun is stale: its file has not changed for 1 day, since 2026-11-27 (stale_days = 1)" \
+    "$work/night2.err" || fail "no stale warning"
+[ "$(grep -c 'is stale' "$work/night2.err")" -eq 1 ] || fail "a feed other than mca_tekun is called stale"
 if grep -q 'ETA\|MB/s' "$work/night2.err" || grep -q "$(printf '\r')" "$work/night2.err"; then
     fail "progress printed although stderr is not a terminal"
 fi

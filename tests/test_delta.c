@@ -14,6 +14,7 @@
 
 #include "run/context.h"
 #include "cycle/drift.h"
+#include "read/feed.h"
 #include "common/json.h"
 #include "cycle/outcomes.h"
 
@@ -90,7 +91,10 @@ static am_ctx *new_ctx(void)
     return ctx;
 }
 
-static void payments_feed(am_ctx *ctx, const char *name, const char *rows)
+/* A payments feed of these rows, with one more setting when key is not
+ * NULL. */
+static void payments_feed_with(am_ctx *ctx, const char *name, const char *rows, const char *key,
+                               const char *value)
 {
     static const char *const keys[][2] = {{"agency", "MCA"},   {"item", "TEKUN_HOME"},
                                           {"person_id", "id"}, {"amount", "amount"},
@@ -100,9 +104,16 @@ static void payments_feed(am_ctx *ctx, const char *name, const char *rows)
     ck_assert_int_eq(am_feed_new(ctx, name, &feed), AM_OK);
     for (size_t i = 0; keys[i][0]; i++)
         ck_assert_int_eq(am_feed_set(feed, keys[i][0], keys[i][1]), AM_OK);
+    if (key)
+        ck_assert_msg(am_feed_set(feed, key, value) == AM_OK, "%s", am_errmsg(ctx));
     char csv[4096];
     snprintf(csv, sizeof csv, "id,amount,from,to\n%s", rows);
     ck_assert_msg(am_feed_ingest_buffer(feed, csv, strlen(csv)) == AM_OK, "%s", am_errmsg(ctx));
+}
+
+static void payments_feed(am_ctx *ctx, const char *name, const char *rows)
+{
+    payments_feed_with(ctx, name, rows, NULL, NULL);
 }
 
 typedef struct night {
@@ -557,9 +568,10 @@ START_TEST(drift_flags_shrinking_growing_and_stale_feeds)
     ck_assert_int_eq(am_feed_drift_get(ctx, 0, &d), AM_ERR_INVALID); /* no previous run */
     am_ctx_free(ctx);
 
-    /* mca unchanged (stale); town halved: exactly 50 %, not more. */
+    /* A week later, mca unchanged (stale: payments' default is 7 days);
+     * town halved: exactly 50 %, not more. */
     ctx = new_ctx();
-    ck_assert_int_eq(am_set_run_date(ctx, "2026-11-28"), AM_OK);
+    ck_assert_int_eq(am_set_run_date(ctx, "2026-12-04"), AM_OK);
     ck_assert_int_eq(am_load_previous(ctx, path_in("n1")), AM_OK);
     payments_feed(ctx, "mca", MCA_BASE);
     payments_feed(ctx, "town", P1 ",1200.00,2025-03-01,2025-05-31\n");
@@ -584,10 +596,12 @@ START_TEST(drift_flags_shrinking_growing_and_stale_feeds)
     ck_assert_ptr_nonnull(strstr(summary, "\"drift_share\": \"0.400\""));
     ck_assert_ptr_nonnull(strstr(summary,
         "{\"feed\": \"town\", \"rows_read\": 1, \"previous_rows_read\": 2, "
-        "\"change_permille\": -500, \"shrunk\": true, \"grew\": false, \"stale\": false}"));
+        "\"change_permille\": -500, \"shrunk\": true, \"grew\": false, \"stale\": false, "
+        "\"unchanged_days\": 0, \"stale_days\": 7}"));
     ck_assert_ptr_nonnull(strstr(summary, "\"feed\": \"mca\", \"rows_read\": 4, "
                                           "\"previous_rows_read\": 4, \"change_permille\": 0, "
-                                          "\"shrunk\": false, \"grew\": false, \"stale\": true}"));
+                                          "\"shrunk\": false, \"grew\": false, \"stale\": true, "
+                                          "\"unchanged_days\": 7, \"stale_days\": 7}"));
     ck_assert_ptr_nonnull(strstr(summary, "\"feed\": \"extra\", \"rows_read\": 1, "
                                           "\"previous_rows_read\": null"));
     ck_assert_int_eq(am_set_drift_share(ctx, 1000001), AM_ERR_INVALID);
@@ -601,6 +615,140 @@ START_TEST(drift_flags_shrinking_growing_and_stale_feeds)
     ck_assert_int_eq(am_feed_drift_get(ctx, 0, &d), AM_OK);
     ck_assert(d.grew && !d.shrunk);
     ck_assert_int_eq(d.change_permille, 1000);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+/* Feed i's age in ctx. */
+static am_feed_age age_of(const am_ctx *ctx, size_t i)
+{
+    am_feed_age age;
+    ck_assert_int_eq(am_feed_age_get(ctx, i, &age), AM_OK);
+    return age;
+}
+
+/* Runs one night of feeds mca (its own stale_days, or the default when
+ * NULL) and town; returns the context. */
+static am_ctx *night_of(const char *date, const char *previous, const char *mca_stale_days,
+                        const char *town, const char *out)
+{
+    am_ctx *ctx = new_ctx();
+    ck_assert_int_eq(am_set_run_date(ctx, date), AM_OK);
+    if (previous)
+        ck_assert_msg(am_load_previous(ctx, path_in(previous)) == AM_OK, "%s", am_errmsg(ctx));
+    payments_feed_with(ctx, "mca", MCA_BASE, mca_stale_days ? "stale_days" : NULL,
+                       mca_stale_days);
+    payments_feed(ctx, "town", town);
+    ck_assert_int_eq(am_reconcile(ctx, NULL, NULL), AM_OK);
+    ck_assert_msg(am_write_outputs(ctx, path_in(out), -1) == AM_OK, "%s", am_errmsg(ctx));
+    return ctx;
+}
+
+START_TEST(staleness_counts_the_days_a_file_stays_the_same)
+{
+    /* Night 1: every file arrives tonight. */
+    am_ctx *ctx = night_of("2026-11-27", NULL, NULL, TOWN_BASE, "n1");
+    am_feed_age a = age_of(ctx, 0);
+    ck_assert_str_eq(a.unchanged_since, "2026-11-27");
+    ck_assert_int_eq(a.unchanged_days, 0);
+    ck_assert_int_eq(a.stale_days, 7);
+    ck_assert(!a.stale);
+    ck_assert_ptr_nonnull(strstr(read_text(path_in("n1/summary.json")),
+                                 "\"stale_days\": 7, \"unchanged_since\": \"2026-11-27\"}"));
+    ck_assert_int_eq(am_feed_age_get(ctx, 2, &a), AM_ERR_INVALID);
+    ck_assert_int_eq(am_feed_age_get(ctx, 0, NULL), AM_ERR_INVALID);
+    am_ctx_free(ctx);
+
+    /* Night 2: mca the same for a day, not stale by the default; town
+     * changed, so new tonight. */
+    ctx = night_of("2026-11-28", "n1", NULL, P1 ",1.00,2025-03-01,2025-05-31\n", "n2");
+    a = age_of(ctx, 0);
+    ck_assert_str_eq(a.unchanged_since, "2026-11-27");
+    ck_assert_int_eq(a.unchanged_days, 1);
+    ck_assert(!a.stale);
+    a = age_of(ctx, 1);
+    ck_assert_str_eq(a.unchanged_since, "2026-11-28");
+    ck_assert_int_eq(a.unchanged_days, 0);
+    am_ctx_free(ctx);
+
+    /* Night 3, six days on: the day mca's file arrived is carried through
+     * night 2's summary, so it has been the same for 7 days: stale.  Town,
+     * the same since night 2, is 6 days old: not yet. */
+    ctx = night_of("2026-12-04", "n2", NULL, P1 ",1.00,2025-03-01,2025-05-31\n", "n3");
+    a = age_of(ctx, 0);
+    ck_assert_str_eq(a.unchanged_since, "2026-11-27");
+    ck_assert_int_eq(a.unchanged_days, 7);
+    ck_assert(a.stale);
+    am_feed_drift d;
+    ck_assert_int_eq(am_feed_drift_get(ctx, 0, &d), AM_OK);
+    ck_assert(d.stale);
+    a = age_of(ctx, 1);
+    ck_assert_int_eq(a.unchanged_days, 6);
+    ck_assert(!a.stale);
+    ck_assert_int_eq(am_feed_drift_get(ctx, 1, &d), AM_OK);
+    ck_assert(!d.stale);
+    am_ctx_free(ctx);
+
+    /* The feed's own stale_days: 8 is not reached, 0 is never stale, 1 is
+     * stale after a single night. */
+    static const struct {
+        const char *stale_days;
+        int32_t want_days;
+        int stale;
+    } cases[] = {{"8", 8, 0}, {"0", 0, 0}, {"1", 1, 1}, {"3650", 3650, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        ctx = night_of("2026-12-04", "n2", cases[i].stale_days, TOWN_BASE, "n4");
+        a = age_of(ctx, 0);
+        ck_assert_int_eq(a.stale_days, cases[i].want_days);
+        ck_assert_int_eq(a.unchanged_days, 7);
+        ck_assert_msg(a.stale == cases[i].stale, "stale_days %s", cases[i].stale_days);
+        am_ctx_free(ctx);
+    }
+
+    /* A previous run that did not record the day a file arrived (made by
+     * an older aidmatch) read it on its own date at the latest. */
+    char *summary = strdup(read_text(path_in("n2/summary.json")));
+    for (char *p; (p = strstr(summary, ", \"unchanged_since\": \"")) != NULL;)
+        memmove(p, p + 33, strlen(p + 33) + 1);
+    ck_assert_ptr_null(strstr(summary, "unchanged_since"));
+    write_file(path_in("n2/summary.json"), summary);
+    free(summary);
+    ctx = night_of("2026-12-04", "n2", NULL, TOWN_BASE, "n5");
+    a = age_of(ctx, 0);
+    ck_assert_str_eq(a.unchanged_since, "2026-11-28");
+    ck_assert_int_eq(a.unchanged_days, 6);
+    am_ctx_free(ctx);
+
+    /* A damaged day is named. */
+    summary = strdup(read_text(path_in("n1/summary.json")));
+    char *since = strstr(summary, "\"unchanged_since\": \"2026-11-27\"");
+    ck_assert_ptr_nonnull(since);
+    memcpy(since + 20, "2026-13-27", 10);
+    write_file(path_in("n1/summary.json"), summary);
+    free(summary);
+    ctx = new_ctx();
+    ck_assert_int_eq(am_load_previous(ctx, path_in("n1")), AM_ERR_FORMAT);
+    char want[300];
+    snprintf(want, sizeof want,
+             "%s/summary.json: feeds: mca: unchanged_since: expected YYYY-MM-DD", path_in("n1"));
+    ck_assert_str_eq(am_errmsg(ctx), want);
+    am_ctx_free(ctx);
+
+    /* Registries rest longer by default; a bad stale_days is refused. */
+    ctx = new_ctx();
+    am_feed *feed;
+    ck_assert_int_eq(am_feed_new(ctx, "deaths", &feed), AM_OK);
+    ck_assert_int_eq(am_feed_set(feed, "kind", "registry"), AM_OK);
+    ck_assert_int_eq(am_feed_stale_days(feed), 30);
+    ck_assert_int_eq(am_feed_set(feed, "stale_days", "90"), AM_OK);
+    ck_assert_int_eq(am_feed_stale_days(feed), 90);
+    static const char *const bad[] = {"", "-1", "3651", "7 days", "1.5", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_assert_msg(am_feed_set(feed, "stale_days", bad[i]) == AM_ERR_FORMAT, "'%s'", bad[i]);
+        ck_assert_str_eq(am_errmsg(ctx), "feed deaths: stale_days: expected a number of days "
+                                         "from 0 (never stale) to 3650");
+    }
+    ck_assert_int_eq(am_feed_stale_days(feed), 90);
     am_ctx_free(ctx);
 }
 END_TEST
@@ -799,6 +947,7 @@ int main(void)
     tcase_add_test(tc, outcomes_named_in_the_centre_file);
     tcase_add_test(tc, drift_shares_parse_without_floating_point);
     tcase_add_test(tc, drift_flags_shrinking_growing_and_stale_feeds);
+    tcase_add_test(tc, staleness_counts_the_days_a_file_stays_the_same);
     tcase_add_test(tc, previous_runs_are_checked);
     tcase_add_test(tc, progress_is_reported_and_can_stop);
     tcase_add_test(tc, json_reader);

@@ -2,7 +2,8 @@
  * drift.h — feed-level drift against the previous run: how far each
  * feed's row count moved, whether that is more than the centre tolerates
  * (a half-empty export would otherwise flood the run with missing aid),
- * and whether its file is byte-for-byte the one read last night (stale).
+ * and how long its file has stayed byte for byte the same: stale once that
+ * reaches the feed's stale_days.
  */
 #ifndef AM_DRIFT_H
 #define AM_DRIFT_H
@@ -24,5 +25,10 @@ void am_drift_share_format(uint32_t permille, char out[16]);
 
 /* Fills *out for feed i against the previous run loaded in ctx. */
 void am_drift_of(const am_ctx *ctx, size_t i, am_feed_drift *out);
+
+/* Fills *out for feed i, read in ctx: since when its file is the same
+ * (carried over from the previous run while the file does not change),
+ * and whether that makes it stale. */
+void am_feed_age_of(const am_ctx *ctx, size_t i, am_feed_age *out);
 
 #endif

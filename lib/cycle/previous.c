@@ -340,6 +340,15 @@ static am_status read_summary(am_previous *prev, const char *dir, am_err *err)
         pf->rows_read = rows;
         if (xxh3 && strlen(xxh3) == 32)
             memcpy(pf->xxh3, xxh3, 33);
+        const char *since = am_json_string(f, "unchanged_since");
+        if (since) {
+            if (!am_day_parse(since, strlen(since), AM_DATE_AUTO, &pf->unchanged_since)) {
+                st = am_fail(err, AM_ERR_FORMAT,
+                             "%s: feeds: %s: unchanged_since: expected YYYY-MM-DD", path, name);
+                break;
+            }
+            pf->unchanged_since_set = 1;
+        }
     }
     am_json_free(root);
     am_free(path);

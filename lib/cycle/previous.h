@@ -2,7 +2,8 @@
  * previous.h — what a run remembers of the run before it, read back from
  * that run's output directory: its findings (with their facts
  * fingerprints), those it suppressed, when each was first seen, its date,
- * and its feeds' row counts and file hashes.
+ * and its feeds' row counts, file hashes and since when each file is the
+ * same.
  */
 #ifndef AM_PREVIOUS_H
 #define AM_PREVIOUS_H
@@ -48,6 +49,8 @@ typedef struct am_prev_feed {
     char *name;
     uint64_t rows_read;
     char xxh3[33];
+    int32_t unchanged_since; /* the first run that read this very file */
+    int unchanged_since_set; /* 0 when the run recorded none */
 } am_prev_feed;
 
 typedef struct am_previous {

@@ -166,6 +166,14 @@ am_status am_feed_drift_get(const am_ctx *ctx, size_t i, am_feed_drift *out)
     return AM_OK;
 }
 
+am_status am_feed_age_get(const am_ctx *ctx, size_t i, am_feed_age *out)
+{
+    if (!ctx || !out || i >= ctx->nfeeds || !ctx->feeds[i]->ingested)
+        return AM_ERR_INVALID;
+    am_feed_age_of(ctx, i, out);
+    return AM_OK;
+}
+
 void am_review_free(am_review_state *r)
 {
     am_free(r->v);
@@ -380,9 +388,13 @@ void am_review_summary_json(const am_ctx *ctx, FILE *out)
                 fprintf(out, ", \"change_permille\": %" PRId64, d.change_permille);
             else
                 fputs(", \"change_permille\": null", out);
-            fprintf(out, ", \"shrunk\": %s, \"grew\": %s, \"stale\": %s}",
+            am_feed_age age;
+            am_feed_age_of(ctx, i, &age);
+            fprintf(out,
+                    ", \"shrunk\": %s, \"grew\": %s, \"stale\": %s, \"unchanged_days\": %" PRId32
+                    ", \"stale_days\": %" PRId32 "}",
                     d.shrunk ? "true" : "false", d.grew ? "true" : "false",
-                    d.stale ? "true" : "false");
+                    d.stale ? "true" : "false", age.unchanged_days, age.stale_days);
         }
         fputs(ctx->nfeeds ? "\n  ]" : "]", out);
     } else {

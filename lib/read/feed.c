@@ -53,6 +53,7 @@ am_status am_feed_new(am_ctx *ctx, const char *name, am_feed **out)
     feed->agency = -1;
     feed->code_constant = -1;
     feed->max_amount_fen = DEFAULT_MAX_AMOUNT_FEN;
+    feed->stale_days = -1;
     strcpy(feed->thousands, ",");
     ctx->feeds[ctx->nfeeds++] = feed;
     *out = feed;
@@ -280,6 +281,12 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
             (size_t)count;
         return AM_OK;
     }
+    if (strcmp(key, "stale_days") == 0) {
+        if (!parse_count(value, &count) || count > AM_STALE_DAYS_MAX)
+            return bad_value(feed, key, "a number of days from 0 (never stale) to 3650");
+        feed->stale_days = (int32_t)count;
+        return AM_OK;
+    }
     if (strcmp(key, "max_rows") == 0) {
         if (!parse_count(value, &count) || count == 0)
             return bad_value(feed, key, "a positive row count");
@@ -287,6 +294,13 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
         return AM_OK;
     }
     return am_fail(&ctx->err, AM_ERR_FORMAT, "feed %s: unknown key '%s'", feed->name, key);
+}
+
+int32_t am_feed_stale_days(const am_feed *feed)
+{
+    if (feed->stale_days >= 0)
+        return feed->stale_days;
+    return feed->kind == AM_FEED_REGISTRY ? AM_STALE_DAYS_REGISTRY : AM_STALE_DAYS_PAYMENTS;
 }
 
 /* Whether any fact this feed can deliver carries a value. */

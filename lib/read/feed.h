@@ -15,6 +15,15 @@
 
 typedef enum am_feed_kind { AM_FEED_PAYMENTS = 0, AM_FEED_REGISTRY } am_feed_kind;
 
+/* How many days a feed's file may stay byte for byte the same before the
+ * feed is called stale, unless its stale_days says otherwise.  Payments
+ * move every week; registries (deaths, certificates, vehicles) may rest
+ * for weeks, and warning about them every night taught people to ignore
+ * the warning. */
+#define AM_STALE_DAYS_PAYMENTS 7
+#define AM_STALE_DAYS_REGISTRY 30
+#define AM_STALE_DAYS_MAX 3650
+
 /* The columns a spec can map; the order is the order of am_feed_columns. */
 typedef enum am_column {
     AM_COL_PERSON = 0,
@@ -56,6 +65,7 @@ struct am_feed {
     am_code_map_entry *code_map;
     size_t ncode_map;
     int64_t max_amount_fen;
+    int32_t stale_days;          /* stale_days = ; -1: the kind's default (am_feed_stale_days) */
     int ingested;
     uint64_t text_size;          /* as told before reading (ingest.c), to read the largest first */
     /* progress while this feed is read (progress.c) */
@@ -73,6 +83,9 @@ struct am_feed {
  * kind needs; resolves the codes against the catalogue.  Returns AM_OK,
  * AM_ERR_FORMAT or AM_ERR_KEY naming the feed. */
 am_status am_feed_validate(am_feed *feed);
+
+/* The feed's stale_days: as set, else its kind's default; 0 never stale. */
+int32_t am_feed_stale_days(const am_feed *feed);
 
 /* Releases what a feed owns (not the feed itself). */
 void am_feed_release(am_feed *feed);

@@ -31,6 +31,7 @@
 #include "write/out_dir.h"
 #include "write/report.h"
 #include "write/workbook.h"
+#include "cycle/drift.h"
 #include "cycle/review.h"
 
 /* findings.csv holds the findings no outcome suppresses, suppressed.csv
@@ -119,7 +120,13 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
                     feed->by_reason[r]);
             first = 0;
         }
-        fputs("}}", out);
+        am_feed_age age;
+        am_feed_age_of(ctx, i, &age);
+        fprintf(out, "}, \"stale_days\": %" PRId32 ", \"unchanged_since\": ", age.stale_days);
+        if (age.unchanged_since[0])
+            fprintf(out, "\"%s\"}", age.unchanged_since);
+        else
+            fputs("null}", out);
     }
     fputs("\n  ],\n  \"findings\": {", out);
     int64_t count[AM_KIND__COUNT] = {0}, amount[AM_KIND__COUNT] = {0};

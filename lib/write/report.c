@@ -670,10 +670,12 @@ static void write_quality(page *pg)
         /* In words, not setting names: the share as a percentage. */
         fprintf(out,
                 "<p class=\"note\">读取行数与上次运行相比变化超过 %u.%u&#8239;%% 的数据源标记为骤增或"
-                "骤减；文件与上次运行逐字节相同的标记为陈旧（可能未更新导出）。 A feed is flagged when "
-                "its rows moved by more than %u.%u&#8239;%% of the previous run's, and stale when "
-                "its file is byte for byte the previous run's (the export may not have been "
-                "refreshed).</p>",
+                "骤减；文件连续多天逐字节不变的标记为陈旧（可能未更新导出）：支付数据默认 7 天，"
+                "登记数据默认 30 天，中心可按数据源调整。 A feed is flagged when its rows moved by "
+                "more than %u.%u&#8239;%% of the previous run's, and stale when its file has "
+                "stayed byte for byte the same for too many days (the export may not have been "
+                "refreshed): 7 days for payments and 30 for registries unless the centre sets "
+                "otherwise for the feed.</p>",
                 ctx->drift_permille / 10, ctx->drift_permille % 10, ctx->drift_permille / 10,
                 ctx->drift_permille % 10);
     }
@@ -742,8 +744,16 @@ static void write_quality(page *pg)
                     fputs(" <span class=\"badge warn\">骤减 shrunk</span>", out);
                 if (d.grew)
                     fputs(" <span class=\"badge warn\">骤增 grew</span>", out);
+                am_feed_age age;
+                am_feed_age_of(ctx, i, &age);
                 if (d.stale)
                     fputs(" <span class=\"badge warn\">陈旧 stale</span>", out);
+                if (age.unchanged_days > 0)
+                    fprintf(out,
+                            "<br><span class=\"en\">文件 %" PRId32 " 天未变（自 %s） file unchanged "
+                            "for %" PRId32 " day%s, since %s</span>",
+                            age.unchanged_days, age.unchanged_since, age.unchanged_days,
+                            age.unchanged_days == 1 ? "" : "s", age.unchanged_since);
                 if (!d.shrunk && !d.grew && !d.stale)
                     fputs(" <span class=\"badge ok\">正常 ok</span>", out);
             }
