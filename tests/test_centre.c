@@ -171,6 +171,8 @@ START_TEST(mistakes_give_file_line_and_expectation)
         {"[feed x]\nagency = MCA\nagency = DPF\n", AM_ERR_FORMAT, "test.ini:7: key given twice"},
         {"[feed x]\nagency = MCA\nkind = payments\nagency = DPF\n", AM_ERR_FORMAT,
          "test.ini:8: key given twice"},
+        {"[feed x]\nagency = MCA\n[feed y]\nagency = MCA\n[feed x]\nagency = DPF\n",
+         AM_ERR_FORMAT, "test.ini:10: key given twice"},
         {"[feed abcdefghijabcdefghijabcdefghijabcdefghij1234]\nagency = MCA\n", AM_ERR_FORMAT,
          "test.ini:5: section name longer than 48 bytes"},
         {"[feed x]\nagency = MCA\n  more\n", AM_ERR_FORMAT, "test.ini:7: only item_map and fact_map"},
@@ -192,6 +194,54 @@ START_TEST(mistakes_give_file_line_and_expectation)
                       am_errmsg(ctx));
         am_ctx_free(ctx);
     }
+}
+END_TEST
+
+/* Feeds and repeated keys are found through a hash map: a section may be
+ * reopened to add keys, a feed declared through the API before the file
+ * is the one the file's section configures, and every feed of a large
+ * file is found under its own name, in the declared order. */
+START_TEST(feed_sections_are_found_by_name)
+{
+    am_ctx *ctx;
+    ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
+    char data[512], catalogue[600];
+    snprintf(data, sizeof data, "%s/data", getenv("AM_SOURCE_ROOT"));
+    snprintf(catalogue, sizeof catalogue, "%s/catalogue", data);
+    ck_assert_int_eq(am_set_data_dir(ctx, data), AM_OK);
+    ck_assert_int_eq(am_load_catalogue(ctx, catalogue), AM_OK);
+    am_feed *early;
+    ck_assert_int_eq(am_feed_new(ctx, "early", &early), AM_OK);
+    enum { FEEDS = 3000 };
+    const size_t cap = 256 + FEEDS * 64;
+    char *text = malloc(cap);
+    ck_assert_ptr_nonnull(text);
+    size_t n = (size_t)snprintf(text, cap, "%s[feed early]\nagency = PSB\n", centre(""));
+    for (int i = 0; i < FEEDS; i++)
+        n += (size_t)snprintf(text + n, cap - n, "[feed f%d]\nagency = MCA\n", i);
+    n += (size_t)snprintf(text + n, cap - n, "[feed f7]\nkind = registry\n");
+    ck_assert_msg(am_load_centre_mem(ctx, text, n, "test.ini", dir) == AM_OK, "%s",
+                  am_errmsg(ctx));
+    ck_assert_uint_eq(am_feed_count(ctx), FEEDS + 1);
+    am_feed_stats s;
+    ck_assert_int_eq(am_feed_stats_get(ctx, 0, &s), AM_OK);
+    ck_assert_str_eq(s.name, "early");
+    ck_assert_str_eq(s.agency, "PSB");
+    char name[16];
+    for (int i = 0; i < FEEDS; i += 499) {
+        snprintf(name, sizeof name, "f%d", i);
+        ck_assert_int_eq(am_feed_stats_get(ctx, (size_t)i + 1, &s), AM_OK);
+        ck_assert_str_eq(s.name, name);
+        ck_assert_ptr_nonnull(am_feed_find(ctx, name));
+    }
+    am_ctx_free(ctx);
+    /* The same file once more, with a key repeated in the last feed. */
+    ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
+    n += (size_t)snprintf(text + n, cap - n, "agency = DPF\n[feed f2999]\nagency = MCA\n");
+    ck_assert_int_eq(am_load_centre_mem(ctx, text, n, "test.ini", dir), AM_ERR_FORMAT);
+    ck_assert_str_eq(am_errmsg(ctx), "test.ini:6009: key given twice in this section");
+    am_ctx_free(ctx);
+    free(text);
 }
 END_TEST
 
@@ -310,6 +360,7 @@ int main(void)
     tcase_add_test(tc, good_centre_declares_feeds);
     tcase_add_test(tc, mistakes_give_file_line_and_expectation);
     tcase_add_test(tc, centre_name_is_utf8_text);
+    tcase_add_test(tc, feed_sections_are_found_by_name);
     tcase_add_test(tc, incomplete_specs_fail_at_ingest);
     tcase_add_test(tc, centre_needs_catalogue_and_key);
     tcase_add_test(tc, check_reports_every_mistake_and_data_dir_fills_in);

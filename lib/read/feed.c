@@ -37,6 +37,12 @@ am_status am_feed_new(am_ctx *ctx, const char *name, am_feed **out)
         return am_fail(&ctx->err, AM_ERR_INVALID, "a feed needs a name");
     if (am_feed_find(ctx, name))
         return am_fail(&ctx->err, AM_ERR_INVALID, "feed %s is declared twice", name);
+    return am_feed_append(ctx, name, out);
+}
+
+am_status am_feed_append(am_ctx *ctx, const char *name, am_feed **out)
+{
+    *out = NULL;
     if (ctx->nfeeds >= UINT16_MAX)
         return am_fail(&ctx->err, AM_ERR_LIMIT, "too many feeds");
     am_feed **grown = am_realloc(ctx->feeds, (ctx->nfeeds + 1) * sizeof *grown);

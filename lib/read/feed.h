@@ -87,6 +87,11 @@ am_status am_feed_validate(am_feed *feed);
 /* The feed's stale_days: as set, else its kind's default; 0 never stale. */
 int32_t am_feed_stale_days(const am_feed *feed);
 
+/* am_feed_new for a non-empty name the caller knows is not yet declared
+ * (centre.c checks with a hash map, so that 65,535 feeds stay linear):
+ * skips the linear search.  Same returns and ownership as am_feed_new. */
+am_status am_feed_append(am_ctx *ctx, const char *name, am_feed **out);
+
 /* Releases what a feed owns (not the feed itself). */
 void am_feed_release(am_feed *feed);
 

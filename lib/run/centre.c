@@ -17,9 +17,11 @@
 
 #include "aidmatch.h"
 #include "common/alloc.h"
+#include "common/name_map.h"
 #include "run/context.h"
 #include "common/text_file.h"
 #include "cycle/drift.h"
+#include "read/feed.h"
 
 /* inih's fixed buffer holds 200 bytes including CR, LF and NUL. */
 #define INI_LINE_MAX 197
@@ -34,8 +36,8 @@ typedef struct centre_reader {
     int line_is_continuation;
     int too_long;
     int section_too_long;
-    char **seen; /* "section\nkey" of every key so far, to refuse repeats */
-    size_t nseen;
+    am_name_map seen;  /* "section\nkey" of every key so far, to refuse repeats */
+    am_name_map feeds; /* feed name -> am_feed, declared before or in this file */
     char last_section[128], last_key[64];
     char *window_start, *window_end; /* applied once both are known */
     int rules_named;
@@ -244,7 +246,7 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
                           const char *value, int continuation)
 {
     am_ctx *ctx = r->ctx;
-    am_feed *feed = am_feed_find(ctx, feed_name);
+    am_feed *feed = am_name_map_get(&r->feeds, feed_name);
     if (!feed) {
         if (!valid_feed_name(feed_name))
             return fail_line(r, AM_ERR_FORMAT,
@@ -252,12 +254,13 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
         am_status st = load_default_catalogue(ctx);
         if (st != AM_OK)
             return loader_failed(r, st);
-        st = am_feed_new(ctx, feed_name, &feed);
-        if (st == AM_ERR_INVALID && !ctx->have_catalogue)
+        if (!ctx->have_catalogue)
             return fail_line(r, AM_ERR_FORMAT,
                              "no catalogue loaded: set catalogue in [centre] before any feed");
-        if (st != AM_OK)
+        if ((st = am_feed_append(ctx, feed_name, &feed)) != AM_OK)
             return loader_failed(r, st);
+        if (am_name_map_add(&r->feeds, feed_name, feed) < 0)
+            return fail_line(r, AM_ERR_NOMEM, "out of memory");
     }
     if (continuation) {
         const int is_map = strcmp(key, "item_map") == 0 || strcmp(key, "fact_map") == 0;
@@ -286,20 +289,9 @@ static int first_time(centre_reader *r, const char *section, const char *key)
     if (!entry)
         return -1;
     snprintf(entry, n, "%s\n%s", section, key);
-    for (size_t i = 0; i < r->nseen; i++) {
-        if (strcmp(r->seen[i], entry) == 0) {
-            am_free(entry);
-            return 0;
-        }
-    }
-    char **grown = am_realloc(r->seen, (r->nseen + 1) * sizeof *grown);
-    if (!grown) {
-        am_free(entry);
-        return -1;
-    }
-    r->seen = grown;
-    r->seen[r->nseen++] = entry;
-    return 1;
+    const int added = am_name_map_add(&r->seen, entry, r);
+    am_free(entry);
+    return added;
 }
 
 static int on_pair(void *user, const char *section, const char *key, const char *value)
@@ -341,7 +333,10 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
     am_free(ctx->base_dir);
     ctx->base_dir = dir;
     centre_reader r = {.ctx = ctx, .name = name, .text = text, .pos = text, .end = text + len};
-    const int rc = ini_parse_stream(read_line, &r, on_pair, &r);
+    for (size_t i = 0; i < ctx->nfeeds && r.status == AM_OK; i++)
+        if (am_name_map_add(&r.feeds, ctx->feeds[i]->name, ctx->feeds[i]) < 0)
+            r.status = am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    const int rc = r.status == AM_OK ? ini_parse_stream(read_line, &r, on_pair, &r) : 0;
     if (r.status == AM_OK && (r.window_start || r.window_end)) {
         if (!r.window_start || !r.window_end)
             r.status = am_fail(&ctx->err, AM_ERR_FORMAT,
@@ -353,9 +348,8 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
     }
     am_free(r.window_start);
     am_free(r.window_end);
-    for (size_t i = 0; i < r.nseen; i++)
-        am_free(r.seen[i]);
-    am_free(r.seen);
+    am_name_map_free(&r.seen);
+    am_name_map_free(&r.feeds);
     if (r.status != AM_OK)
         return r.status;
     if (r.section_too_long)
