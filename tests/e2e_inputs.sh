@@ -3,7 +3,8 @@
 # it is a regular file: a FIFO in place of the key, centre, rules,
 # catalogue, outcomes, previous-run or snapshot file fails at once instead
 # of hanging the run.  The key file is read whole: bytes after the key
-# refuse it.
+# refuse it.  Of several broken feeds, the first declared one's error is
+# reported whatever the thread count.
 # Usage: e2e_inputs.sh AIDMATCH
 set -eu
 aidmatch=$1
@@ -90,6 +91,19 @@ for form in "$key                                                arbitrary text\
     printf "$form" >"$work/s/sample.key"
     expect "the key form '$form'" 4 \
         "sample.key: expected 32 hex digits of key, then nothing but spaces and line ends" "$aidmatch" reconcile "$work/s/centre.ini" --out "$work/out" --quiet --run-date 2026-11-28
+done
+
+# Two broken feeds: the first declared (acftu_aid, a column missing: exit
+# 3) is the smallest, so it is read after the second (psb_hukou, a gzip
+# cut short: exit 1).  The first declared feed's error is reported on any
+# number of threads.
+fresh
+sed -i '1s/帮扶金额/金额/' "$work/s/acftu_aid.csv"
+head -c 9000 "$root/data/sample/psb_hukou.csv.gz" >"$work/s/psb_hukou.csv.gz"
+for threads in 1 2 3 8; do
+    expect "two broken feeds on $threads thread(s)" 3 \
+        "feed acftu_aid: $work/s/acftu_aid.csv:1: no column '帮扶金额' in the header;" \
+        "$aidmatch" reconcile "$work/s/centre.ini" --out "$work/out" --quiet --threads "$threads"
 done
 
 if [ "$failures" -ne 0 ]; then

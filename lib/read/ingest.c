@@ -760,7 +760,11 @@ typedef struct ingest_pool {
     pthread_mutex_t lock;
     am_feed **queue; /* most text first, so the last feed read is a short one */
     size_t nqueue, next;
-    int stop;
+    /* The lowest declaration index that failed so far, SIZE_MAX for none.
+     * Feeds declared after it are skipped; those declared before it are
+     * still read, so that the error reported is the first declared feed's
+     * whatever the reading order and thread count. */
+    size_t first_failed;
 } ingest_pool;
 
 typedef struct ingest_worker {
@@ -768,6 +772,7 @@ typedef struct ingest_worker {
     ingest_sink sink;
     am_status status;
     size_t failed_feed; /* declaration index of the feed that failed */
+    am_err error;       /* its message: the sink's is overwritten by later feeds */
 } ingest_worker;
 
 static void *ingest_work(void *arg)
@@ -775,19 +780,28 @@ static void *ingest_work(void *arg)
     ingest_worker *w = arg;
     ingest_pool *pool = w->pool;
     for (;;) {
+        am_feed *feed = NULL;
         pthread_mutex_lock(&pool->lock);
-        am_feed *feed = !pool->stop && pool->next < pool->nqueue ? pool->queue[pool->next++] : NULL;
+        while (!feed && pool->next < pool->nqueue) {
+            feed = pool->queue[pool->next++];
+            if (feed->index > pool->first_failed)
+                feed = NULL;
+        }
         pthread_mutex_unlock(&pool->lock);
         if (!feed)
             return NULL;
         const am_status st = read_feed(feed, &w->sink, NULL, 0);
         if (st != AM_OK) {
-            w->status = st;
-            w->failed_feed = feed->index;
+            /* A worker keeps the error of its lowest failed feed. */
+            if (w->status == AM_OK || feed->index < w->failed_feed) {
+                w->status = st;
+                w->failed_feed = feed->index;
+                memcpy(&w->error, &w->sink.err, sizeof w->error);
+            }
             pthread_mutex_lock(&pool->lock);
-            pool->stop = 1;
+            if (feed->index < pool->first_failed)
+                pool->first_failed = feed->index;
             pthread_mutex_unlock(&pool->lock);
-            return NULL;
         }
     }
 }
@@ -806,7 +820,7 @@ am_status am_ingest(am_ctx *ctx)
         return AM_ERR_INVALID;
     if (ctx->nfeeds == 0)
         return am_fail(&ctx->err, AM_ERR_INVALID, "no feeds declared");
-    ingest_pool pool = {.ctx = ctx};
+    ingest_pool pool = {.ctx = ctx, .first_failed = SIZE_MAX};
     pool.queue = am_malloc(ctx->nfeeds * sizeof *pool.queue);
     if (!pool.queue)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
@@ -851,7 +865,7 @@ am_status am_ingest(am_ctx *ctx)
         if (workers[t].status != AM_OK && workers[t].failed_feed < failed) {
             failed = workers[t].failed_feed;
             st = workers[t].status;
-            memcpy(&ctx->err, &workers[t].sink.err, sizeof ctx->err);
+            memcpy(&ctx->err, &workers[t].error, sizeof ctx->err);
         }
         sink_release(&workers[t].sink);
     }
