@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common/csv_out.h"
 
 /* ------------------------------------------------------------------ */
 /* The auditor's tools: snapshot, match, person, explain                */
@@ -214,7 +215,7 @@ static void finding_csv(FILE *out, const am_result *r)
                             f->subject,  f->items,              f->agencies,     f->period_start,
                             f->period_end, days,                amount,          f->evidence,
                             f->policy_source, f->priority,      r->facts};
-    csv_row(out, fields, sizeof fields / sizeof *fields);
+    am_csv_row(out, fields, sizeof fields / sizeof *fields);
 }
 
 /* The finding's members of a JSON object (the object is left open). */
@@ -437,7 +438,7 @@ int cmd_match(int argc, char **argv)
     char *text = NULL;
     size_t len = 0;
     if (rc == EXIT_OK) {
-        if (a.rules_file ? !read_text_file(a.rules_file, &text, &len) : !(text = rules_text(&a, &len)))
+        if (a.rules_file ? !read_text_file(a.rules_file, "rules", &text, &len) : !(text = rules_text(&a, &len)))
             rc = EXIT_RUN_FAILED;
     }
     am_ctx *ctx = NULL;
@@ -500,7 +501,7 @@ static void person_csv(FILE *out, am_ctx *ctx)
         const char *fields[] = {"record", x.relation, x.person, x.household, x.agency, x.feed,
                                 line, x.code, x.start, x.end, amount, x.value ? value : "",
                                 x.area, "", "", "", "", "", "", "", "", ""};
-        csv_row(out, fields, sizeof fields / sizeof *fields);
+        am_csv_row(out, fields, sizeof fields / sizeof *fields);
     }
     for (size_t i = 0; i < am_result_count(ctx); i++) {
         am_result r;
@@ -513,7 +514,7 @@ static void person_csv(FILE *out, am_ctx *ctx)
                                 f->items, f->period_start, f->period_end, amount, "", r.area,
                                 f->id, am_kind_name(f->kind), f->rule_id, f->unit, days,
                                 f->priority, f->evidence, f->policy_source, r.facts};
-        csv_row(out, fields, sizeof fields / sizeof *fields);
+        am_csv_row(out, fields, sizeof fields / sizeof *fields);
     }
 }
 

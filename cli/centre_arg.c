@@ -4,7 +4,6 @@
  * while reconcile checks the centre file and then loads it, so its text
  * is read here once and handed to the library's in-memory variants.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,45 +13,6 @@
 /* Messages name a centre file read from standard input so. */
 static const char stdin_name[] = "<stdin>";
 
-int read_text_file(const char *path, char **text, size_t *len)
-{
-    const int from_stdin = strcmp(path, "-") == 0;
-    FILE *f = from_stdin ? stdin : fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "%s: %s: cannot open: %s\n", program, path, strerror(errno));
-        return 0;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *grown = cap < (1u << 24) ? realloc(buf, cap * 2) : NULL;
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        const size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    const int bad = !buf || ferror(f);
-    if (!from_stdin)
-        fclose(f);
-    if (bad) {
-        fprintf(stderr, "%s: %s: cannot read it (or larger than 16 MiB)\n", program, path);
-        free(buf);
-        return 0;
-    }
-    *text = buf;
-    *len = n;
-    return 1;
-}
-
 int centre_arg_read(centre_arg *c, const char *arg)
 {
     memset(c, 0, sizeof *c);
@@ -61,7 +21,7 @@ int centre_arg_read(centre_arg *c, const char *arg)
         return 1;
     }
     c->name = stdin_name;
-    return read_text_file(arg, &c->text, &c->len);
+    return read_text_file(arg, "centre file", &c->text, &c->len);
 }
 
 /* Paths in a centre file from standard input are taken from the current

@@ -59,9 +59,11 @@ void centre_arg_free(centre_arg *c);
 /* Loads the centre file arg names ("-": stdin) into ctx.  Returns EXIT_OK,
  * or, having printed why and freed ctx, the exit code. */
 int load_centre_arg(am_ctx *ctx, const char *arg);
-/* Reads a file, or stdin for "-", whole (at most 16 MiB); returns 1, or 0
- * after printing why not.  *text is malloc'd, not NUL-terminated. */
-int read_text_file(const char *path, char **text, size_t *len);
+/* Reads a regular file, or stdin for "-", whole (at most 16 MiB), with the
+ * library's am_read_text_file (common.c); what names the file in messages
+ * ("rules").  Returns 1, or 0 after printing why not.  *text is the
+ * caller's, NUL-terminated, released with free(). */
+int read_text_file(const char *path, const char *what, char **text, size_t *len);
 
 /* What every command shares (common.c). */
 am_status new_context(am_ctx **ctx);
@@ -87,12 +89,11 @@ int cmd_explain(int argc, char **argv);
 int cmd_precheck(int argc, char **argv);
 int cmd_grant(int argc, char **argv);
 
-/* Writers (format.c). */
+/* Writers (format.c).  CSV rows and JSON strings are the library's own
+ * writers, am_csv_row (common/csv_out.h) and am_json_write_string
+ * (common/json.h), compiled once for both (lib/common/meson.build). */
 int output_open(output *o, const char *path);
 int output_close(output *o, int ok);
-void csv_field(FILE *out, const char *s);
-void csv_row(FILE *out, const char *const *fields, size_t n);
-void json_string(FILE *out, const char *s);
 void json_pair(FILE *out, int *first, const char *key, const char *value);
 void json_number(FILE *out, int *first, const char *key, int64_t value);
 void table_add(table *t, const char *const *cells, size_t n);

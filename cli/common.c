@@ -6,12 +6,14 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "common/text_file.h"
 
 const char *program = "aidmatch";
 
@@ -126,4 +128,18 @@ void today(char out[11])
     struct tm tm;
     if (!localtime_r(&t, &tm) || strftime(out, 11, "%Y-%m-%d", &tm) != 10)
         out[0] = '\0';
+}
+
+/* As the library reads a centre file or rules: one reader for both. */
+int read_text_file(const char *path, const char *what, char **text, size_t *len)
+{
+    const size_t max = (size_t)1 << 24;
+    am_err err;
+    const am_status st =
+        strcmp(path, "-") == 0
+            ? am_read_text_fd(STDIN_FILENO, max, "standard input", text, len, &err)
+            : am_read_text_file(path, max, what, text, len, &err);
+    if (st != AM_OK)
+        fprintf(stderr, "%s: %s\n", program, err.msg);
+    return st == AM_OK;
 }

@@ -1,8 +1,8 @@
 /*
  * format.c — how the CLI writes answers: to stdout or to a file replaced
- * atomically, as CSV (neutralised against spreadsheet formulas, as the
- * library's own outputs are), JSON Lines, or an aligned table for a
- * person at a terminal.
+ * atomically, as CSV (the library's own writer, lib/common/csv_out.c, with
+ * its guard against spreadsheet formulas), JSON Lines (its JSON strings),
+ * or an aligned table for a person at a terminal.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common/json.h"
 int output_open(output *o, const char *path)
 {
     memset(o, 0, sizeof *o);
@@ -60,65 +61,21 @@ int output_close(output *o, int ok)
     return ok;
 }
 
-/* A CSV field, neutralised against spreadsheet formulas as findings.csv is. */
-void csv_field(FILE *out, const char *s)
-{
-    const int formula = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
-                        s[0] == '\t' || s[0] == '\r';
-    const int quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        fputc('"', out);
-    if (formula)
-        fputc('\'', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    if (quote)
-        fputc('"', out);
-}
-
-void csv_row(FILE *out, const char *const *fields, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            fputc(',', out);
-        csv_field(out, fields[i]);
-    }
-    fputc('\n', out);
-}
-
-void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        const unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 /* "key": "value" pairs, then numbers, as one JSON object on one line. */
 void json_pair(FILE *out, int *first, const char *key, const char *value)
 {
     fputs(*first ? "{" : ", ", out);
     *first = 0;
-    json_string(out, key);
+    am_json_write_string(out, key);
     fputs(": ", out);
-    json_string(out, value);
+    am_json_write_string(out, value);
 }
 
 void json_number(FILE *out, int *first, const char *key, int64_t value)
 {
     fputs(*first ? "{" : ", ", out);
     *first = 0;
-    json_string(out, key);
+    am_json_write_string(out, key);
     fprintf(out, ": %" PRId64, value);
 }
 

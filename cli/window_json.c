@@ -8,6 +8,7 @@
 #include <inttypes.h>
 
 #include "cli.h"
+#include "common/json.h"
 
 static void holding_json(FILE *out, const am_record_info *r)
 {
@@ -64,7 +65,7 @@ static void menu_json(FILE *out, const am_menu_item *m)
 void check_json(FILE *out, const am_check *c)
 {
     fputs("{\"person\": ", out);
-    json_string(out, am_check_person(c));
+    am_json_write_string(out, am_check_person(c));
     fprintf(out, ", \"clear\": %s, \"journal_ignored\": %" PRIu64 ", \"holdings\": [",
             am_check_finding_count(c) ? "false" : "true", am_check_journal_ignored(c));
     for (size_t i = 0; i < am_check_holding_count(c); i++) {

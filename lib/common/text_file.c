@@ -29,6 +29,48 @@ int am_open_regular(const char *path, struct stat *sb, int *error)
     return fd;
 }
 
+am_status am_read_text_fd(int fd, size_t max, const char *name, char **text, size_t *len,
+                          am_err *err)
+{
+    *text = NULL;
+    *len = 0;
+    size_t n = 0, cap = 0;
+    char *buf = NULL;
+    for (;;) {
+        if (n == cap) {
+            /* Room for one byte more than max, to tell "max" from "more";
+             * and for the NUL. */
+            const size_t next = cap ? cap * 2 : 65536;
+            cap = next > max + 1 ? max + 1 : next;
+            char *grown = am_realloc(buf, cap + 1);
+            if (!grown) {
+                am_free(buf);
+                return am_fail(err, AM_ERR_NOMEM, "out of memory");
+            }
+            buf = grown;
+        }
+        const ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            const int e = errno;
+            am_free(buf);
+            return am_fail(err, AM_ERR_IO, "%s: read error: %s", name, strerror(e));
+        }
+        if (got == 0)
+            break;
+        n += (size_t)got;
+        if (n > max) {
+            am_free(buf);
+            return am_fail(err, AM_ERR_IO, "%s: larger than %zu MiB", name, max >> 20);
+        }
+    }
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return AM_OK;
+}
+
 am_status am_read_text_file(const char *path, size_t max, const char *what, char **text,
                             size_t *len, am_err *err)
 {
@@ -45,27 +87,7 @@ am_status am_read_text_file(const char *path, size_t max, const char *what, char
         return am_fail(err, AM_ERR_IO, "%s: not a regular file of at most %zu MiB", path,
                        max >> 20);
     }
-    char *buf = am_malloc((size_t)sb.st_size + 1);
-    if (!buf) {
-        close(fd);
-        return am_fail(err, AM_ERR_NOMEM, "out of memory");
-    }
-    size_t n = 0;
-    while (n < (size_t)sb.st_size) {
-        const ssize_t got = read(fd, buf + n, (size_t)sb.st_size - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        n += (size_t)got;
-    }
+    const am_status st = am_read_text_fd(fd, max, path, text, len, err);
     close(fd);
-    if (n != (size_t)sb.st_size) {
-        am_free(buf);
-        return am_fail(err, AM_ERR_IO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *len = n;
-    return AM_OK;
+    return st;
 }

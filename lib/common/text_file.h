@@ -18,10 +18,19 @@
 int am_open_regular(const char *path, struct stat *sb, int *error);
 
 /* Reads the regular file at path, of at most max bytes, into *text (owned
- * by the caller, am_free) with *len its length; what names the file in
- * messages ("centre file").  Returns AM_OK, AM_ERR_IO (cannot open, not a
- * regular file, too large, read error) or AM_ERR_NOMEM. */
+ * by the caller, am_free; NUL-terminated) with *len its length; what names
+ * the file in messages ("centre file").  Returns AM_OK, AM_ERR_IO (cannot
+ * open, not a regular file, too large, read error) or AM_ERR_NOMEM.
+ * Every whole-file read goes through here: the library's (centre file,
+ * rules, previous summary), the command's and the fuzz harness's. */
 am_status am_read_text_file(const char *path, size_t max, const char *what, char **text,
                             size_t *len, am_err *err);
+
+/* Reads what fd holds up to its end (a pipe, standard input), at most max
+ * bytes, into *text as am_read_text_file does; name names it in messages.
+ * fd stays open.  Returns AM_OK, AM_ERR_IO (a read error, or more than max
+ * bytes) or AM_ERR_NOMEM. */
+am_status am_read_text_fd(int fd, size_t max, const char *name, char **text, size_t *len,
+                          am_err *err);
 
 #endif

@@ -4,11 +4,8 @@
  */
 #include "run/context.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/text_file.h"
@@ -278,40 +275,9 @@ am_status am_load_rules(am_ctx *ctx, const char *path)
 {
     if (!ctx || !path)
         return AM_ERR_INVALID;
-    struct stat sb;
-    int e = 0;
-    const int fd = am_open_regular(path, &sb, &e);
-    if (fd < 0 && e)
-        return am_fail(&ctx->err, AM_ERR_IO, "%s: cannot open rules: %s", path, strerror(e));
-    if (fd < 0)
-        return am_fail(&ctx->err, AM_ERR_IO, "%s: not a regular file", path);
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
-    }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    am_status st = AM_OK;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *grown = cap <= (1u << 24) ? am_realloc(text, cap) : NULL;
-            if (!grown) {
-                st = am_fail(&ctx->err, cap > (1u << 24) ? AM_ERR_LIMIT : AM_ERR_NOMEM,
-                             "%s: rules file too large or out of memory", path);
-                break;
-            }
-            text = grown;
-        }
-        const size_t n = fread(text + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (st == AM_OK && ferror(f))
-        st = am_fail(&ctx->err, AM_ERR_IO, "%s: read error", path);
-    fclose(f);
+    char *text;
+    size_t len;
+    am_status st = am_read_text_file(path, (size_t)1 << 24, "rules", &text, &len, &ctx->err);
     if (st == AM_OK)
         st = am_load_rules_mem(ctx, text, len, path);
     am_free(text);

@@ -35,7 +35,8 @@ const char *fuzz_scratch_dir(void);
 
 #define FUZZ_KEY_HEX "000102030405060708090a0b0c0d0e0f"
 
-/* Reads a whole file into a new buffer (free it).  Returns 0 on success. */
+/* Reads a whole file into a new buffer (free it), with the library's
+ * am_read_text_file.  Returns 0 on success. */
 int fuzz_read_file(const char *path, unsigned char **data, size_t *len);
 
 #endif

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/text_file.h"
+
 void fuzz_fail(const char *file, int line, const char *what)
 {
     fprintf(stderr, "%s:%d: invariant broken: %s\n", file, line, what);
@@ -102,34 +104,10 @@ const char *fuzz_scratch_dir(void)
 
 int fuzz_read_file(const char *path, unsigned char **data, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *text;
+    am_err err;
+    if (am_read_text_file(path, (size_t)1 << 26, "fuzz input", &text, len, &err) != AM_OK)
         return -1;
-    size_t cap = 4096, n = 0;
-    unsigned char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            unsigned char *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        const size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    const int failed = !buf || ferror(f);
-    fclose(f);
-    if (failed) {
-        free(buf);
-        return -1;
-    }
-    *data = buf;
-    *len = n;
+    *data = (unsigned char *)text;
     return 0;
 }
