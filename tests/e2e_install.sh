@@ -17,7 +17,8 @@ bin=$(find "$work/dest" -path '*/bin/aidmatch' -type f | head -n 1)
 [ -n "$bin" ] || { fail "no bin/aidmatch installed"; exit 1; }
 prefix=$(dirname "$(dirname "$bin")")
 for f in share/aidmatch/catalogue/agencies.csv share/aidmatch/catalogue/items.csv \
-    share/aidmatch/catalogue/facts.csv share/aidmatch/rules/default.rules \
+    share/aidmatch/catalogue/facts.csv share/aidmatch/catalogue/areas.csv \
+    share/aidmatch/rules/default.rules \
     share/man/man1/aidmatch.1; do
     [ -f "$prefix/$f" ] || fail "meson install did not install $f"
 done
@@ -30,6 +31,10 @@ env -u LD_LIBRARY_PATH "$bin" reconcile "$work/sample/centre.ini" --out "$work/o
     2>"$work/err" || fail "the installed aidmatch exited $?: $(head -c 300 "$work/err")"
 cmp -s "$expected/findings.csv" "$work/out/findings.csv" ||
     fail "the installed aidmatch, with the installed catalogue and rules, gives other findings"
+grep -q '<code>320281</code> 江阴市' "$work/out/report.html" ||
+    fail "the report run with the installed catalogue does not name the area 320281"
+grep -q '《社会救助暂行办法》' "$work/out/report.html" ||
+    fail "the report run with the installed rules gives no policy source in Chinese"
 env -u LD_LIBRARY_PATH "$bin" --version | grep -q "^aidmatch " || fail "installed --version"
 
 if [ "$failures" -ne 0 ]; then

@@ -1,5 +1,6 @@
 /* Tests for loading and validating the catalogue. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,74 @@ START_TEST(errors_name_file_and_line)
 }
 END_TEST
 
+START_TEST(area_names_are_optional_and_checked)
+{
+    put("agencies.csv", agencies);
+    put("items.csv", items);
+    put("facts.csv", facts);
+    am_catalogue cat = {0};
+    am_err err = {{0}};
+    /* Without areas.csv the catalogue loads, and no code has a name. */
+    ck_assert_int_eq(am_catalogue_load(&cat, dir, &err), AM_OK);
+    ck_assert_uint_eq(cat.nareas, 0);
+    ck_assert_ptr_null(am_catalogue_area(&cat, 320281));
+    am_catalogue_free(&cat);
+    /* Out of order, a historic code, extra columns in another order. */
+    put("areas.csv", "status,name,code,city,note\n"
+                     "current,宜兴市,320282,无锡市,x\n"
+                     "\"historic (became 江阴市 320281 in 1987)\",江阴县,320221,无锡市,\n"
+                     "current,江阴市,320281,无锡市,\n"
+                     "province,江苏省,320000,,\n");
+    ck_assert_msg(am_catalogue_load(&cat, dir, &err) == AM_OK, "%s", err.msg);
+    ck_assert_uint_eq(cat.nareas, 4);
+    static const struct {
+        uint32_t code;
+        const char *name, *city, *status;
+    } known[] = {{320281, "江阴市", "无锡市", "current"},
+                 {320221, "江阴县", "无锡市", "historic (became 江阴市 320281 in 1987)"},
+                 {320282, "宜兴市", "无锡市", "current"},
+                 {320000, "江苏省", "", "province"}};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
+        const am_area_name *a = am_catalogue_area(&cat, known[i].code);
+        ck_assert_msg(a != NULL, "%u", (unsigned)known[i].code);
+        ck_assert_str_eq(a->name, known[i].name);
+        ck_assert_str_eq(a->city, known[i].city);
+        ck_assert_str_eq(a->status, known[i].status);
+    }
+    ck_assert_ptr_null(am_catalogue_area(&cat, 320283));
+    ck_assert_ptr_null(am_catalogue_area(&cat, 0));
+    ck_assert_ptr_null(am_catalogue_area(&cat, UINT32_MAX));
+    am_catalogue_free(&cat);
+    /* The shipped list: Jiangsu's codes, historic ones included. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/data/catalogue", getenv("AM_SOURCE_ROOT"));
+    ck_assert_msg(am_catalogue_load(&cat, path, &err) == AM_OK, "%s", err.msg);
+    ck_assert_uint_ge(cat.nareas, 100);
+    ck_assert_str_eq(am_catalogue_area(&cat, 320281)->name, "江阴市");
+    ck_assert_str_eq(am_catalogue_area(&cat, 320223)->name, "宜兴县");
+    am_catalogue_free(&cat);
+
+    static const struct {
+        const char *text, *message;
+    } bad[] = {
+        {"code,name\n32028,江阴市\n", "areas.csv:2: area code '32028' must be six digits"},
+        {"code,name\n3202811,江阴市\n", "areas.csv:2: area code '3202811' must be six digits"},
+        {"code,name\n32O281,江阴市\n", "areas.csv:2: area code '32O281' must be six digits"},
+        {"code,name\n320281,\n", "areas.csv:2: area 320281 has no name"},
+        {"code,city\n320281,无锡市\n", "areas.csv:1: missing column 'name'"},
+        {"code,name\n320281,江阴市\n320282,宜兴市\n320281,江阴\n",
+         "areas.csv: area code 320281 is listed twice"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        put("areas.csv", bad[i].text);
+        ck_assert_int_eq(am_catalogue_load(&cat, dir, &err), AM_ERR_FORMAT);
+        ck_assert_msg(strstr(err.msg, bad[i].message) != NULL, "case %zu: got '%s'", i, err.msg);
+        ck_assert_uint_eq(cat.nareas, 0);
+        ck_assert_uint_eq(cat.nitems, 0);
+    }
+}
+END_TEST
+
 START_TEST(missing_file_is_io_error)
 {
     put("agencies.csv", agencies);
@@ -142,6 +211,7 @@ int main(void)
     tcase_add_test(tc, shipped_catalogue_loads);
     tcase_add_test(tc, small_catalogue_values);
     tcase_add_test(tc, errors_name_file_and_line);
+    tcase_add_test(tc, area_names_are_optional_and_checked);
     tcase_add_test(tc, missing_file_is_io_error);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

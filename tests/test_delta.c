@@ -933,6 +933,62 @@ START_TEST(report_is_self_contained_and_escaped)
 }
 END_TEST
 
+/* A resident ID issued under Jiangyin county's code before it became a
+ * city (320221, historic). */
+#define H1 "320221196505050033"
+
+START_TEST(report_names_areas_and_explains_itself)
+{
+    am_ctx *ctx = new_ctx();
+    ck_assert_int_eq(am_set_run_date(ctx, "2026-11-28"), AM_OK);
+    payments_feed(ctx, "mca", MCA_BASE H1 ",500.00,2025-01-01,2025-02-28\n");
+    payments_feed(ctx, "town", TOWN_BASE P5 ",800.00,2025-03-01,2025-03-31\n" H1
+                  ",500.00,2025-02-01,2025-02-28\n"
+                  "320281197001010013,1.00,2025-02-01,2025-02-28\n");
+    ck_assert_int_eq(am_reconcile(ctx, NULL, NULL), AM_OK);
+    ck_assert_int_eq(am_write_outputs(ctx, path_in("r"), -1), AM_OK);
+    const char *html = read_text(path_in("r/report.html"));
+    /* Areas by name from the catalogue's areas.csv; an old code marked
+     * and explained; a code the list lacks (Beijing's) as a bare code. */
+    ck_assert_ptr_nonnull(strstr(html, "<td><code>320281</code> 江阴市 <span class=\"en\">无锡市</span></td>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td><code>320282</code> 宜兴市 <span class=\"en\">无锡市</span></td>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td><code>320221</code> 江阴县 <span class=\"badge grey\">旧代码 "
+                                       "old code</span> <span class=\"en\">historic (became 江阴市 "
+                                       "320281 in 1987)</span></td>"));
+    ck_assert_ptr_nonnull(strstr(html, "<td><code>110105</code> </td>"));
+    ck_assert_ptr_nonnull(strstr(html, "地区 <span class=\"en\">area</span> <code>320221</code> 江阴县"));
+    /* Priorities: shown, counted, and the list sortable by money. */
+    ck_assert_ptr_nonnull(strstr(html, "id=\"priority-high-count\">0<"));
+    ck_assert_ptr_nonnull(strstr(html, "id=\"priority-normal-count\">4<"));
+    ck_assert_ptr_nonnull(strstr(html, "id=\"priority-normal-amount\">¥"));
+    ck_assert_ptr_nonnull(strstr(html, "<input type=\"radio\" name=\"sort\" id=\"sort-money\""));
+    ck_assert_ptr_nonnull(strstr(html, "#sort-money:checked~.list>.finding{order:var(--by-money)}"));
+    for (int k = 0; k < 4; k++) {
+        char want[32];
+        snprintf(want, sizeof want, "style=\"--by-money:%d\"", k);
+        ck_assert_msg(strstr(html, want) != NULL, "%s", want);
+    }
+    ck_assert_ptr_null(strstr(html, "style=\"--by-money:4\""));
+    ck_assert_ptr_nonnull(strstr(html, "data-priority=\"normal\">优先级 普通 priority normal<"));
+    /* The policy in Chinese, the English beneath; items and agencies by
+     * name; why rows were not taken in words. */
+    ck_assert_ptr_nonnull(strstr(html, "依据 <span class=\"en\">policy</span> 《社会救助暂行办法》"
+                                       "（国务院令第649号）：同一救助项目在同一期间只发放一次<br>"
+                                       "<span class=\"en\">社会救助暂行办法 (State Council Order 649)"));
+    ck_assert_ptr_nonnull(strstr(html, "分散供养特困人员救助供养金 <code>TEKUN_HOME</code>"));
+    ck_assert_ptr_nonnull(strstr(html, "民政局 <code>MCA</code>"));
+    ck_assert_ptr_nonnull(strstr(html, "<span class=\"badge grey\" title=\"rejects.csv: "
+                                       "bad_check_digit\">身份证号校验位不符（多为录入错误） <span "
+                                       "class=\"en\">ID number fails its check digit (mistyped)"
+                                       "</span> 1</span>"));
+    ck_assert_ptr_nonnull(strstr(html, "<section id=\"terms\">"));
+    ck_assert_ptr_null(strstr(html, "finding_id<"));
+    ck_assert_ptr_null(strstr(html, ">bad_check_digit"));
+    ck_assert_ptr_null(strstr(html, H1));
+    am_ctx_free(ctx);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("delta");
@@ -952,6 +1008,7 @@ int main(void)
     tcase_add_test(tc, progress_is_reported_and_can_stop);
     tcase_add_test(tc, json_reader);
     tcase_add_test(tc, report_is_self_contained_and_escaped);
+    tcase_add_test(tc, report_names_areas_and_explains_itself);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

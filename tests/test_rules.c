@@ -46,6 +46,9 @@ START_TEST(default_rules_parse)
     for (size_t i = 0; i < rules.n; i++) {
         kinds[rules.v[i].kind]++;
         ck_assert_ptr_nonnull(rules.v[i].source);
+        /* Every shipped rule cites its policy in Chinese for the report. */
+        ck_assert_msg(rules.v[i].source_zh != NULL, "%s", rules.v[i].id);
+        ck_assert_msg(strstr(rules.v[i].source_zh, "：") != NULL, "%s", rules.v[i].id);
     }
     for (int k = 0; k < 5; k++)
         ck_assert_int_gt(kinds[k], 0);
@@ -61,6 +64,7 @@ START_TEST(rule_shapes)
                         "\n"
                         "rule M1 entitles DIBAO_URBAN|DIBAO_RURAL & DISABILITY=1-2 -> DIS_NURSING grace 31 source b\n"
                         "rule D1 ends_at DEATH except FUNERAL|FESTIVAL\n"
+                        "  source_zh 死亡后终止 \n"
                         "  source c\n"
                         "rule Q1 disqualifies VEHICLE DIBAO_URBAN\n"
                         "  source d\n"
@@ -87,7 +91,11 @@ START_TEST(rule_shapes)
     ck_assert(!am_group_has(&m->terms[1], m->terms[1].refs[0].code, 3));
     ck_assert_uint_eq(rules.v[2].second.n, 2);
     ck_assert_int_eq(rules.v[4].window_days, 30);
-    ck_assert_uint_eq(rules.v[4].line, 10);
+    ck_assert_uint_eq(rules.v[4].line, 11);
+    /* source_zh, on any line of the rule, is the rest of its line. */
+    ck_assert_str_eq(rules.v[2].source_zh, "死亡后终止 ");
+    ck_assert_str_eq(rules.v[2].source, "c");
+    ck_assert_ptr_null(rules.v[0].source_zh);
     am_rules_free(&rules);
 }
 END_TEST
@@ -124,6 +132,9 @@ START_TEST(mistakes_have_messages)
         {"  source x\n", "t.rules:1: an indented line must belong to a rule above it"},
         {"exclusive A vs B\n", "t.rules:1: expected 'rule ID KIND ...'"},
         {"rule R1 household_unique DIBAO_URBAN\n  source\n", "t.rules:2: expected the policy source"},
+        {"rule R1 household_unique DIBAO_URBAN\n  source x\n  source_zh  \n",
+         "t.rules:3: expected the policy source in Chinese after 'source_zh'"},
+        {"rule R1 household_unique DIBAO_URBAN\n  source_zh 依据\n", "t.rules:1: rule R1 has no 'source'"},
         {"rule R1 disqualifies VEHICLE\n  source x\n", "t.rules:1: expected an item code, got the end of the line"},
         {"rule R1 household_unique DIBAO_URBAN ￥\n  source x\n", "t.rules:1: expected 'window' or 'source', got '￥'"},
     };

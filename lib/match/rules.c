@@ -236,7 +236,8 @@ static am_status parse_days(parser *ps, lexer *lx, const char *option, int32_t *
 static am_status parse_options(parser *ps, lexer *lx, am_rule *r)
 {
     while (lx->type != TOK_END && ps->status == AM_OK) {
-        if (word_is(lx, "source")) {
+        if (word_is(lx, "source") || word_is(lx, "source_zh")) {
+            const int zh = word_is(lx, "source_zh");
             const char *text = lx->p;
             size_t len = (size_t)(lx->end - text);
             while (len && (*text == ' ' || *text == '\t')) {
@@ -244,9 +245,11 @@ static am_status parse_options(parser *ps, lexer *lx, am_rule *r)
                 len--;
             }
             if (!len || memchr(text, '\0', len))
-                return fail_rule(ps, "expected the policy source after 'source'");
-            am_free(r->source);
-            if (!(r->source = am_strndup(text, len)))
+                return fail_rule(ps, zh ? "expected the policy source in Chinese after 'source_zh'"
+                                        : "expected the policy source after 'source'");
+            char **slot = zh ? &r->source_zh : &r->source;
+            am_free(*slot);
+            if (!(*slot = am_strndup(text, len)))
                 return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
             return AM_OK;
         } else if (word_is(lx, "scope") && r->kind == AM_RULE_EXCLUSIVE) {
@@ -314,6 +317,7 @@ static void rule_free(am_rule *r)
 {
     am_free(r->id);
     am_free(r->source);
+    am_free(r->source_zh);
     am_free(r->text);
     am_free(r->origin);
     am_free(r->first.refs);

@@ -4,6 +4,7 @@
  *
  *   rule R12 entitles DISABILITY=1-2 -> DIS_NURSING grace 31
  *     source 国发〔2015〕52号
+ *     source_zh 国发〔2015〕52号：一级、二级残疾人享受重度残疾人护理补贴
  *
  * A rule is parsed once against the catalogue, so every code it names is
  * known to exist and to be of the right sort (item or fact) before any
@@ -42,6 +43,7 @@ typedef struct am_rule {
     char *id;
     am_rule_kind kind;
     char *source;
+    char *source_zh;        /* 'source_zh': the policy in Chinese for the report, or NULL */
     unsigned long line;
     char *text;             /* the rule as written: its lines from 'rule' to its last option */
     char *origin;           /* the name of the text it came from (a file name) */

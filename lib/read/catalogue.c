@@ -1,16 +1,18 @@
 /*
  * catalogue.c — loading and validating the catalogue (see catalogue.h).
  *
- * The three files are read by header name, not column position, so that a
+ * The files are read by header name, not column position, so that a
  * centre may reorder or add columns; every problem is reported with the
  * file and line an administrator has to edit.
  */
 #include "read/catalogue.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "read/csv_reader.h"
@@ -238,6 +240,67 @@ static am_status load_fact(table_reader *t, char *const *value, const size_t *le
     return st;
 }
 
+static am_status load_area(table_reader *t, char *const *value, const size_t *len,
+                           uint64_t line)
+{
+    am_catalogue *cat = t->cat;
+    uint32_t code = 0;
+    int six_digits = len[0] == 6;
+    for (size_t i = 0; six_digits && i < 6; i++) {
+        six_digits = value[0][i] >= '0' && value[0][i] <= '9';
+        code = code * 10 + (uint32_t)(value[0][i] - '0');
+    }
+    if (!six_digits)
+        return fail_at(t, line, "area code '%s' must be six digits", value[0]);
+    if (len[1] == 0)
+        return fail_at(t, line, "area %s has no name", value[0]);
+    am_area_name *a = append_slot((void **)&cat->areas, &cat->nareas, sizeof *a);
+    if (!a)
+        return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    a->code = code;
+    a->name = am_strndup(value[1], len[1]);
+    a->city = am_strndup(value[2], len[2]);
+    a->status = am_strndup(value[3], len[3]);
+    if (!a->name || !a->city || !a->status)
+        return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    return AM_OK;
+}
+
+static int compare_areas(const void *pa, const void *pb)
+{
+    const am_area_name *a = pa, *b = pb;
+    return a->code < b->code ? -1 : a->code > b->code;
+}
+
+/* areas.csv is optional: without it, reports show bare codes. */
+static am_status load_areas(am_catalogue *cat, const char *dir, am_err *err)
+{
+    static const char *const area_cols[] = {"code", "name", "?city", "?status", NULL};
+    char path[4096];
+    struct stat sb;
+    if ((size_t)snprintf(path, sizeof path, "%s/areas.csv", dir) >= sizeof path)
+        return am_fail(err, AM_ERR_IO, "%s: path too long", dir);
+    if (stat(path, &sb) != 0 && errno == ENOENT)
+        return AM_OK;
+    table_reader t = {.cat = cat, .err = err, .wanted = area_cols, .load = load_area};
+    am_status st = read_table(&t, dir, "areas.csv");
+    if (st != AM_OK)
+        return st;
+    qsort(cat->areas, cat->nareas, sizeof *cat->areas, compare_areas);
+    for (size_t i = 1; i < cat->nareas; i++)
+        if (cat->areas[i].code == cat->areas[i - 1].code)
+            return am_fail(err, AM_ERR_FORMAT, "%s: area code %06u is listed twice", path,
+                           (unsigned)cat->areas[i].code);
+    return AM_OK;
+}
+
+const am_area_name *am_catalogue_area(const am_catalogue *cat, uint32_t code)
+{
+    const am_area_name key = {.code = code};
+    return cat->nareas ? bsearch(&key, cat->areas, cat->nareas, sizeof *cat->areas, compare_areas)
+                       : NULL;
+}
+
 am_status am_catalogue_load(am_catalogue *cat, const char *dir, am_err *err)
 {
     static const char *const agency_cols[] = {"code", "name_zh", "name_en", NULL};
@@ -255,6 +318,8 @@ am_status am_catalogue_load(am_catalogue *cat, const char *dir, am_err *err)
         t = (table_reader){.cat = cat, .err = err, .wanted = fact_cols, .load = load_fact};
         st = read_table(&t, dir, "facts.csv");
     }
+    if (st == AM_OK)
+        st = load_areas(cat, dir, err);
     if (st == AM_OK && cat->nitems + cat->nfacts > UINT16_MAX)
         st = am_fail(err, AM_ERR_LIMIT, "%s: more than %d items and facts", dir, UINT16_MAX);
     if (st != AM_OK)
@@ -279,9 +344,15 @@ void am_catalogue_free(am_catalogue *cat)
         am_free(cat->facts[i].name_zh);
         am_free(cat->facts[i].name_en);
     }
+    for (size_t i = 0; i < cat->nareas; i++) {
+        am_free(cat->areas[i].name);
+        am_free(cat->areas[i].city);
+        am_free(cat->areas[i].status);
+    }
     am_free(cat->agencies);
     am_free(cat->items);
     am_free(cat->facts);
+    am_free(cat->areas);
     memset(cat, 0, sizeof *cat);
 }
 

@@ -2,6 +2,9 @@
  * catalogue.h — the centre's agencies, assistance items and registry facts,
  * loaded from data (never compiled in: a centre edits its own list).
  *
+ * Area codes and their names, optional, serve the people who read the
+ * outputs: matching never depends on them.
+ *
  * Items and facts share one numbering, the "code": items first, then facts,
  * so a stored record names either with one small integer.
  */
@@ -35,6 +38,16 @@ typedef struct am_fact {
     int value_min, value_max; /* both 0: the fact carries no value */
 } am_fact;
 
+/* An administrative division (GB/T 2260) the first six digits of a
+ * resident ID may name, historic codes included: IDs keep the code of
+ * the place and year they were issued. */
+typedef struct am_area_name {
+    uint32_t code;  /* six digits */
+    char *name;     /* e.g. 江阴市 */
+    char *city;     /* the city it belongs to, "" for a city or province */
+    char *status;   /* e.g. "current", "historic (became 江阴市 320281 in 1987)"; may be "" */
+} am_area_name;
+
 typedef struct am_catalogue {
     am_agency *agencies;
     size_t nagencies;
@@ -42,10 +55,13 @@ typedef struct am_catalogue {
     size_t nitems;
     am_fact *facts;
     size_t nfacts;
+    am_area_name *areas; /* by code; none when the catalogue has no areas.csv */
+    size_t nareas;
 } am_catalogue;
 
 /* Loads agencies.csv, items.csv and facts.csv from dir into cat (zeroed by
- * the caller).  On failure cat is left empty.  Errors name file:line. */
+ * the caller), and areas.csv when dir has one.  On failure cat is left
+ * empty.  Errors name file:line. */
 am_status am_catalogue_load(am_catalogue *cat, const char *dir, am_err *err);
 
 void am_catalogue_free(am_catalogue *cat);
@@ -54,6 +70,10 @@ void am_catalogue_free(am_catalogue *cat);
 int am_catalogue_agency(const am_catalogue *cat, const char *code, size_t len);
 int am_catalogue_item(const am_catalogue *cat, const char *code, size_t len);
 int am_catalogue_fact(const am_catalogue *cat, const char *code, size_t len);
+
+/* The name of a six-digit area code, or NULL when areas.csv does not
+ * list it; valid while cat is. */
+const am_area_name *am_catalogue_area(const am_catalogue *cat, uint32_t code);
 
 /* The shared numbering. */
 static inline int am_code_is_item(const am_catalogue *cat, unsigned code)

@@ -25,7 +25,9 @@
 #include "run/context.h"
 #include "common/day.h"
 #include "cycle/drift.h"
+#include "match/duplicate.h"
 #include "match/facts.h"
+#include "read/catalogue.h"
 #include "common/money.h"
 #include "cycle/review.h"
 
@@ -130,6 +132,71 @@ static const char *const kind_colour[AM_KIND__COUNT] = {
 static const char *const change_zh[AM_CHANGE__COUNT] = {"新增", "持续", "已消除"};
 static const char *const change_colour[AM_CHANGE__COUNT] = {"#d9534f", "#e8a33a", "#2e9d57"};
 static const char *const outcome_zh[AM_OUTCOME__COUNT] = {"未处理", "属实", "已纠正", "无问题"};
+static const char *const outcome_en[AM_OUTCOME__COUNT] = {"not handled yet", "confirmed",
+                                                          "corrected", "no issue"};
+
+/* Priorities in the order they are worked on. */
+#define PRIORITIES 3
+static const char *const priority_code[PRIORITIES] = {"high", "normal", "low"};
+static const char *const priority_zh[PRIORITIES] = {"高", "普通", "低"};
+
+static int priority_rank(const char *priority)
+{
+    for (int p = 0; p < PRIORITIES; p++)
+        if (strcmp(priority, priority_code[p]) == 0)
+            return p;
+    return 1;
+}
+
+/* Why a row was not taken, in words (rejects.csv gives the reason's code). */
+static const char *const reject_zh[AM_REJECT__COUNT] = {
+    [AM_REJECT_MISSING_ID] = "身份证号为空",
+    [AM_REJECT_BAD_LENGTH] = "身份证号位数不对",
+    [AM_REJECT_BAD_CHAR] = "身份证号含非数字字符",
+    [AM_REJECT_BAD_BIRTH_DATE] = "身份证号中的出生日期不存在",
+    [AM_REJECT_BAD_CHECK_DIGIT] = "身份证号校验位不符（多为录入错误）",
+    [AM_REJECT_EXCEL_MANGLED] = "身份证号被 Excel 改坏",
+    [AM_REJECT_BAD_TOKEN] = "令牌格式不对",
+    [AM_REJECT_BAD_HOUSEHOLD] = "户号无法使用",
+    [AM_REJECT_MISSING_DATE] = "日期为空",
+    [AM_REJECT_BAD_DATE] = "日期无法识别或不存在",
+    [AM_REJECT_END_BEFORE_START] = "结束日期早于开始日期",
+    [AM_REJECT_MISSING_AMOUNT] = "金额为空",
+    [AM_REJECT_BAD_AMOUNT] = "金额无法识别",
+    [AM_REJECT_NEGATIVE_AMOUNT] = "金额为负",
+    [AM_REJECT_ABSURD_AMOUNT] = "金额超出合理上限",
+    [AM_REJECT_UNKNOWN_ITEM] = "项目名称不在对照表中",
+    [AM_REJECT_BAD_GRADE] = "等级超出范围",
+    [AM_REJECT_TOO_FEW_FIELDS] = "列数不足",
+    [AM_REJECT_TOO_MANY_FIELDS] = "列数过多",
+    [AM_REJECT_BAD_ENCODING] = "乱码（文字编码不符）",
+    [AM_REJECT_FIELD_TOO_LONG] = "单元格内容过长",
+    [AM_REJECT_EMBEDDED_NUL] = "含不可见的空字符",
+};
+static const char *const reject_en[AM_REJECT__COUNT] = {
+    [AM_REJECT_MISSING_ID] = "no ID number",
+    [AM_REJECT_BAD_LENGTH] = "ID number of the wrong length",
+    [AM_REJECT_BAD_CHAR] = "ID number with a letter or sign",
+    [AM_REJECT_BAD_BIRTH_DATE] = "birth date in the ID does not exist",
+    [AM_REJECT_BAD_CHECK_DIGIT] = "ID number fails its check digit (mistyped)",
+    [AM_REJECT_EXCEL_MANGLED] = "ID number damaged by Excel",
+    [AM_REJECT_BAD_TOKEN] = "token not in its form",
+    [AM_REJECT_BAD_HOUSEHOLD] = "household number unusable",
+    [AM_REJECT_MISSING_DATE] = "no date",
+    [AM_REJECT_BAD_DATE] = "date unreadable or not a real day",
+    [AM_REJECT_END_BEFORE_START] = "ends before it starts",
+    [AM_REJECT_MISSING_AMOUNT] = "no amount",
+    [AM_REJECT_BAD_AMOUNT] = "amount unreadable",
+    [AM_REJECT_NEGATIVE_AMOUNT] = "negative amount",
+    [AM_REJECT_ABSURD_AMOUNT] = "amount above the plausible maximum",
+    [AM_REJECT_UNKNOWN_ITEM] = "item name not in the feed's list",
+    [AM_REJECT_BAD_GRADE] = "grade out of range",
+    [AM_REJECT_TOO_FEW_FIELDS] = "too few columns",
+    [AM_REJECT_TOO_MANY_FIELDS] = "too many columns",
+    [AM_REJECT_BAD_ENCODING] = "garbled text (wrong encoding)",
+    [AM_REJECT_FIELD_TOO_LONG] = "a cell too long",
+    [AM_REJECT_EMBEDDED_NUL] = "an invisible null character",
+};
 
 static const char style[] =
     ":root{--ink:#1d2733;--muted:#5b6b7c;--line:#d9e0e7;--bg:#f4f6f9}"
@@ -168,7 +235,17 @@ static const char style[] =
     ".finding table{font-size:12px;margin-top:6px}"
     ".legend span{display:inline-block;margin-right:16px}"
     ".sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}"
-    "@media print{body{background:#fff}section{break-inside:avoid}}";
+    "dl.terms{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}"
+    "dl.terms dt{font-weight:600}dl.terms dd{margin:0}"
+    /* Sorting without a script: the chosen radio button reorders the list. */
+    ".sort{position:absolute;opacity:0}"
+    ".sort+label{display:inline-block;padding:2px 12px;border:1px solid var(--line);"
+    "border-radius:12px;margin:0 6px 8px 0;cursor:pointer;font-size:13px}"
+    ".sort:checked+label{background:#14365d;color:#fff}.sort:checked+label .en{color:#cfe0f3}"
+    ".sort:focus-visible+label{outline:2px solid #2e86c1}"
+    ".list{display:flex;flex-direction:column}"
+    "#sort-money:checked~.list>.finding{order:var(--by-money)}"
+    "@media print{body{background:#fff}section{break-inside:avoid}.sort+label{display:none}}";
 
 /* ------------------------------------------------------------------ */
 /* Charts                                                               */
@@ -217,6 +294,7 @@ static void stacked_bar(FILE *out, const uint64_t *parts, const char *const *col
 
 typedef struct tally {
     const char *code, *zh, *en;
+    const char *tag; /* a grey badge after the names, or NULL */
     char area[8];
     size_t count;
     int64_t amount;
@@ -282,6 +360,8 @@ static void tally_table(FILE *out, const tally *t, size_t n, const char *colour,
         esc(out, t[i].code);
         fputs("</code> ", out);
         esc(out, t[i].zh);
+        if (t[i].tag)
+            fprintf(out, " <span class=\"badge grey\">%s</span>", t[i].tag);
         if (t[i].en[0]) {
             fputs(" <span class=\"en\">", out);
             esc(out, t[i].en);
@@ -314,6 +394,9 @@ typedef struct page {
     int64_t amount;
     size_t kind_count[AM_KIND__COUNT];
     int64_t kind_amount[AM_KIND__COUNT];
+    size_t priority_count[PRIORITIES];
+    int64_t priority_amount[PRIORITIES];
+    size_t *by_money; /* top[k]'s place among the shown findings by money */
     uint64_t rows_read, rows_rejected;
     size_t flagged_feeds;
 } page;
@@ -342,6 +425,20 @@ static int compare_resolved(const void *pa, const void *pb)
     return strcmp(a->id, b->id);
 }
 
+/* The name areas.csv gives a six-digit area code, or NULL. */
+static const am_area_name *area_name(const am_catalogue *cat, const char *area)
+{
+    if (strlen(area) != 6)
+        return NULL;
+    return am_catalogue_area(cat, (uint32_t)strtoul(area, NULL, 10));
+}
+
+/* A code no longer in use (IDs keep the code they were issued under). */
+static int historic(const am_area_name *a)
+{
+    return strncmp(a->status, "historic", 8) == 0;
+}
+
 static am_status gather(page *pg)
 {
     am_ctx *ctx = pg->ctx;
@@ -352,8 +449,9 @@ static am_status gather(page *pg)
     pg->codes = am_calloc(ncodes ? ncodes : 1, sizeof *pg->codes);
     pg->areas = am_calloc(rv->n ? rv->n : 1, sizeof *pg->areas);
     pg->top = am_malloc(AM_REPORT_TOP * sizeof *pg->top);
+    pg->by_money = am_malloc(AM_REPORT_TOP * sizeof *pg->by_money);
     pg->resolved = am_malloc((rv->nresolved ? rv->nresolved : 1) * sizeof *pg->resolved);
-    if (!pg->agencies || !pg->codes || !pg->areas || !pg->top || !pg->resolved)
+    if (!pg->agencies || !pg->codes || !pg->areas || !pg->top || !pg->by_money || !pg->resolved)
         return AM_ERR_NOMEM;
     for (size_t i = 0; i < cat->nagencies; i++)
         pg->agencies[i] = (tally){.code = cat->agencies[i].code,
@@ -382,8 +480,20 @@ static am_status gather(page *pg)
         memcpy(a->area, rv->v[i].area, sizeof rv->v[i].area);
         a->count = 1;
         a->amount = f->amount_fen;
-        if (pg->ntop < AM_REPORT_TOP)
-            pg->top[pg->ntop++] = i;
+        const int p = priority_rank(f->priority);
+        pg->priority_count[p]++;
+        pg->priority_amount[p] = am_money_add(pg->priority_amount[p], f->amount_fen);
+    }
+    /* The findings shown in full: the highest priority first, and within
+     * a priority the most money (findings are in that order already). */
+    for (int p = 0; p < PRIORITIES; p++)
+        for (size_t i = 0; i < rv->n && pg->ntop < AM_REPORT_TOP; i++)
+            if (!rv->v[i].suppressed && priority_rank(ctx->findings.v[i].pub.priority) == p)
+                pg->top[pg->ntop++] = i;
+    for (size_t k = 0; k < pg->ntop; k++) {
+        pg->by_money[k] = 0;
+        for (size_t j = 0; j < pg->ntop; j++)
+            pg->by_money[k] += pg->top[j] < pg->top[k];
     }
     /* Areas: merge the findings of each code. */
     qsort(pg->areas, pg->nareas, sizeof *pg->areas, compare_area_keys);
@@ -404,9 +514,13 @@ static am_status gather(page *pg)
     /* Only now that they stay put may the labels point into the tallies. */
     for (size_t i = 0; i < pg->nareas; i++) {
         tally *a = &pg->areas[i];
+        const am_area_name *name = area_name(cat, a->area);
         a->code = a->area[0] ? a->area : "—";
-        a->zh = a->area[0] ? "" : "未知";
-        a->en = a->area[0] ? "" : "unknown: tokenised feeds carry no area code";
+        a->zh = name ? name->name : a->area[0] ? "" : "未知";
+        a->en = name ? (historic(name) ? name->status : name->city)
+                : a->area[0] ? "" : "unknown: feeds that arrive with tokens instead of ID "
+                                    "numbers carry no area code";
+        a->tag = name && historic(name) ? "旧代码 old code" : NULL;
     }
     if (rv->nresolved) {
         memcpy(pg->resolved, rv->resolved, rv->nresolved * sizeof *pg->resolved);
@@ -430,6 +544,7 @@ static void release(page *pg)
     am_free(pg->codes);
     am_free(pg->areas);
     am_free(pg->top);
+    am_free(pg->by_money);
     am_free(pg->resolved);
     am_evidence_index_free(&pg->ix);
 }
@@ -469,7 +584,9 @@ static void write_head(page *pg)
                 ctx->previous->run_date[0] ? ctx->previous->run_date : "—");
     else
         fputs(" · 无上次运行 No previous run given", out);
-    fprintf(out, "</p>\n<p>aidmatch %s · 密钥指纹 Key fingerprint <code>%s</code></p>\n"
+    fprintf(out, "</p>\n<p>aidmatch %s · 中心密钥指纹（核对用，不是密钥本身） Centre key "
+                 "fingerprint (to check which key made the tokens; not the key itself) "
+                 "<code>%s</code></p>\n"
                  "</header>\n<main>\n",
             AIDMATCH_VERSION_STRING, ctx->key.fingerprint[0] ? ctx->key.fingerprint : "—");
 
@@ -486,17 +603,17 @@ static void write_head(page *pg)
     else
         fputs("—", out);
     fputs("</div></div>", out);
-    card(out, "total-suppressed", "已核无问题", "suppressed (no issue)");
+    card(out, "total-suppressed", "已核无问题", "judged no issue, set aside");
     count(out, rv->suppressed);
     fputs("</div></div>", out);
     card(out, "total-rows", "读取行数", "rows read");
     count(out, pg->rows_read);
     fputs("</div></div>", out);
-    card(out, "total-rejected", "拒收行数", "rows rejected");
+    card(out, "total-rejected", "未采用行数", "rows not taken");
     count(out, pg->rows_rejected);
     fputs("</div></div>", out);
     if (ctx->previous) {
-        card(out, "total-flagged", "异常数据源", "feeds flagged");
+        card(out, "total-flagged", "需留意的数据源", "agency files to look at");
         count(out, pg->flagged_feeds);
         fputs("</div></div>", out);
     }
@@ -530,7 +647,7 @@ static void write_kinds(page *pg)
                 "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"20\" fill=\"#eef1f5\"/>"
                 "<rect x=\"%d\" y=\"%d\" width=\"%" PRId64 "\" height=\"20\" fill=\"%s\"/>"
                 "<text x=\"%" PRId64 "\" y=\"%d\" font-size=\"13\" fill=\"#1d2733\">¥%s · %zu</text>",
-                y + 15, kind_zh[k], am_kind_name((am_kind)k), label, y, bars, label, y, w,
+                y + 15, kind_zh[k], kind_en[k], label, y, bars, label, y, w,
                 kind_colour[k], label + w + 6, y + 15, money, pg->kind_count[k]);
     }
     fputs("</svg><table><thead><tr><th>类型 <span class=\"en\">kind</span></th>"
@@ -545,10 +662,9 @@ static void write_kinds(page *pg)
             max_count = pg->kind_count[k];
     for (int k = 0; k < AM_KIND__COUNT; k++) {
         fprintf(out,
-                "<tr><td><span class=\"sw\" style=\"background:%s\"></span><code>%s</code> %s "
+                "<tr><td><span class=\"sw\" style=\"background:%s\"></span>%s "
                 "<span class=\"en\">%s</span></td><td class=\"n\" id=\"kind-%s-count\">",
-                kind_colour[k], am_kind_name((am_kind)k), kind_zh[k], kind_en[k],
-                am_kind_name((am_kind)k));
+                kind_colour[k], kind_zh[k], kind_en[k], am_kind_name((am_kind)k));
         count(out, pg->kind_count[k]);
         fprintf(out, "</td><td class=\"n\" id=\"kind-%s-amount\">", am_kind_name((am_kind)k));
         yuan(out, pg->kind_amount[k]);
@@ -563,7 +679,28 @@ static void write_kinds(page *pg)
     count(out, pg->findings);
     fputs("</th><th class=\"n\">", out);
     yuan(out, pg->amount);
-    fputs("</th><th></th><th></th></tr></tbody></table></section>\n", out);
+    fputs("</th><th></th><th></th></tr></tbody></table>", out);
+    fputs("<h3>按优先级 <span class=\"en\">By priority</span></h3><p class=\"note\">死亡后仍发放"
+          "且超过登记延迟的为高优先级，在登记延迟之内的为低优先级，其余为普通。 Payments after "
+          "death beyond the registry's usual delay are high priority, those within it low; "
+          "every other finding is normal.</p><table><thead><tr><th>优先级 <span class=\"en\">"
+          "priority</span></th><th class=\"n\">线索 <span class=\"en\">findings</span></th>"
+          "<th class=\"n\">涉及金额 <span class=\"en\">at stake</span></th>"
+          "<th>按条数 <span class=\"en\">by count</span></th></tr></thead><tbody>",
+          out);
+    for (int p = 0; p < PRIORITIES; p++) {
+        fprintf(out, "<tr><td>%s <span class=\"en\">%s</span></td><td class=\"n\" "
+                     "id=\"priority-%s-count\">",
+                priority_zh[p], priority_code[p], priority_code[p]);
+        count(out, pg->priority_count[p]);
+        fprintf(out, "</td><td class=\"n\" id=\"priority-%s-amount\">", priority_code[p]);
+        yuan(out, pg->priority_amount[p]);
+        fputs("</td><td>", out);
+        bar(out, (int64_t)pg->priority_count[p], (int64_t)pg->findings,
+            p == 0 ? "#d9534f" : "#8795a5");
+        fputs("</td></tr>", out);
+    }
+    fputs("</tbody></table></section>\n", out);
 }
 
 static void write_tallies(page *pg)
@@ -581,13 +718,15 @@ static void write_tallies(page *pg)
           "every item (or registry fact) involved.</p>",
           out);
     tally_table(out, pg->codes, cat->nitems + cat->nfacts, "#16a085", "项目", "item");
-    fputs("</section>\n<section id=\"by-area\"><h2>按地区代码 <span class=\"en\">By area code"
-          "</span></h2><p class=\"note\">地区代码取自身份证号前六位（发证地，县级），不是现居乡镇；"
-          "令牌化数据源没有地区代码。 The area code is the first six digits of the resident ID: "
-          "the county-level division where the ID was issued, not the town of residence. "
-          "Tokenised feeds carry none (unknown).</p>",
+    fputs("</section>\n<section id=\"by-area\"><h2>按地区 <span class=\"en\">By area"
+          "</span></h2><p class=\"note\">地区取自身份证号前六位（发证地，县级），不是现居乡镇；"
+          "已撤销的旧代码标为旧代码；地区表中没有的代码只显示代码；以令牌而非身份证号报送的数据"
+          "没有地区。 The area is the first six digits of the resident ID: the county-level "
+          "division where the ID was issued, not the town of residence. Codes no longer in use "
+          "are marked old; a code the area list lacks shows as a code; files that arrive with "
+          "tokens instead of ID numbers carry no area.</p>",
           out);
-    tally_table(out, pg->areas, pg->nareas, "#8e44ad", "地区代码", "area code");
+    tally_table(out, pg->areas, pg->nareas, "#8e44ad", "地区", "area");
     fputs("</section>\n", out);
 }
 
@@ -632,14 +771,16 @@ static void write_changes(page *pg)
     if (rv->nresolved) {
         const size_t shown = rv->nresolved < 20 ? rv->nresolved : 20;
         fputs("<h3>已消除的线索（按金额） <span class=\"en\">Resolved findings, largest first"
-              "</span></h3><table><thead><tr><th>finding_id</th><th>类型 <span class=\"en\">"
-              "kind</span></th><th class=\"n\">上次金额 <span class=\"en\">at stake then</span>"
+              "</span></h3><table><thead><tr><th>线索编号 <span class=\"en\">finding id</span></th>"
+              "<th>类型 <span class=\"en\">kind</span></th><th class=\"n\">上次金额 <span class=\"en\">at stake then</span>"
               "</th><th>首次发现 <span class=\"en\">first seen</span></th></tr></thead><tbody>",
               out);
         for (size_t i = 0; i < shown; i++) {
             const am_prev_finding *pf = pg->resolved[i];
-            fprintf(out, "<tr><td><code>%s</code></td><td>%s</td><td class=\"n\">", pf->id,
-                    pf->kind >= 0 ? am_kind_name((am_kind)pf->kind) : "—");
+            fprintf(out, "<tr><td><code>%s</code></td><td>%s <span class=\"en\">%s</span></td>"
+                         "<td class=\"n\">",
+                    pf->id, pf->kind >= 0 ? kind_zh[pf->kind] : "—",
+                    pf->kind >= 0 ? kind_en[pf->kind] : "");
             yuan(out, pf->amount_fen);
             fprintf(out, "</td><td>%s</td></tr>",
                     pf->first_seen[0] ? pf->first_seen
@@ -683,17 +824,19 @@ static void write_quality(page *pg)
           "<th>部门 <span class=\"en\">agency</span></th>"
           "<th class=\"n\">读取 <span class=\"en\">read</span></th>"
           "<th class=\"n\">入库 <span class=\"en\">ingested</span></th>"
-          "<th class=\"n\">拒收 <span class=\"en\">rejected</span></th><th></th>"
-          "<th>拒收原因 <span class=\"en\">rejects by reason</span></th>"
-          "<th>变化 <span class=\"en\">drift</span></th></tr></thead><tbody>",
+          "<th class=\"n\">未采用 <span class=\"en\">not taken</span></th><th></th>"
+          "<th>未采用原因 <span class=\"en\">why not taken</span></th>"
+          "<th>与上次相比 <span class=\"en\">since the previous run</span></th></tr></thead>"
+          "<tbody>",
           out);
     for (size_t i = 0; i < ctx->nfeeds; i++) {
         const am_feed *feed = ctx->feeds[i];
         fputs("<tr><td><code>", out);
         esc(out, feed->name);
-        fprintf(out, "</code><br><span class=\"en\">%s, ", am_encoding_name(feed->encoding_used));
+        fprintf(out, "</code><br><span class=\"en\">文字编码 text encoding %s · ",
+                am_encoding_name(feed->encoding_used));
         count(out, feed->bytes_read);
-        fputs(" bytes</span></td><td>", out);
+        fputs(" 字节 bytes</span></td><td>", out);
         if (feed->agency >= 0) {
             const am_agency *a = &ctx->catalogue.agencies[feed->agency];
             fputs("<code>", out);
@@ -717,7 +860,9 @@ static void write_quality(page *pg)
         for (int r = 0; r < AM_REJECT__COUNT; r++) {
             if (!feed->by_reason[r])
                 continue;
-            fprintf(out, "<span class=\"badge grey\">%s ", am_reject_name((am_reject)r));
+            fprintf(out, "<span class=\"badge grey\" title=\"rejects.csv: %s\">%s <span "
+                         "class=\"en\">%s</span> ",
+                    am_reject_name((am_reject)r), reject_zh[r], reject_en[r]);
             count(out, feed->by_reason[r]);
             fputs("</span>", out);
             any = 1;
@@ -748,14 +893,14 @@ static void write_quality(page *pg)
                 am_feed_age_of(ctx, i, &age);
                 if (d.stale)
                     fputs(" <span class=\"badge warn\">陈旧 stale</span>", out);
+                if (!d.shrunk && !d.grew && !d.stale)
+                    fputs(" <span class=\"badge ok\">正常 as usual</span>", out);
                 if (age.unchanged_days > 0)
                     fprintf(out,
                             "<br><span class=\"en\">文件 %" PRId32 " 天未变（自 %s） file unchanged "
                             "for %" PRId32 " day%s, since %s</span>",
                             age.unchanged_days, age.unchanged_since, age.unchanged_days,
                             age.unchanged_days == 1 ? "" : "s", age.unchanged_since);
-                if (!d.shrunk && !d.grew && !d.stale)
-                    fputs(" <span class=\"badge ok\">正常 ok</span>", out);
             }
         }
         fputs("</td></tr>", out);
@@ -784,8 +929,7 @@ static void write_outcomes(page *pg)
         fprintf(out,
                 "<tr><td><span class=\"sw\" style=\"background:%s\"></span>%s <span "
                 "class=\"en\">%s</span></td><td class=\"n\" id=\"outcome-%s\">",
-                colours[k], outcome_zh[k], am_outcome_name((am_outcome)k),
-                am_outcome_name((am_outcome)k));
+                colours[k], outcome_zh[k], outcome_en[k], am_outcome_name((am_outcome)k));
         count(out, rv->by_outcome[k]);
         fputs("</td></tr>", out);
     }
@@ -793,8 +937,8 @@ static void write_outcomes(page *pg)
     count(out, rv->suppressed);
     fputs(" 条标记为无问题且事实未变的线索已移至 suppressed.csv（", out);
     yuan(out, rv->suppressed_amount);
-    fputs("）。 findings marked no_issue whose facts are unchanged were moved to suppressed.csv; "
-          "they come back when their facts change.",
+    fputs("），事实变化时会重新列出。 findings judged no issue whose facts are unchanged were "
+          "set aside in suppressed.csv; they come back when their facts change.",
           out);
     if (rv->outcomes_unmatched) {
         fputs(" ", out);
@@ -822,8 +966,8 @@ static void write_evidence(page *pg, const am_finding *f)
     am_ctx *ctx = pg->ctx;
     FILE *out = pg->out;
     const am_catalogue *cat = &ctx->catalogue;
-    fputs("<table><thead><tr><th>证据 <span class=\"en\">evidence</span></th>"
-          "<th>人员令牌 <span class=\"en\">person</span></th><th>项目 <span class=\"en\">item"
+    fputs("<table><thead><tr><th>证据（数据源:行号） <span class=\"en\">evidence (feed:line)"
+          "</span></th><th>人员令牌 <span class=\"en\">person token</span></th><th>项目 <span class=\"en\">item"
           "</span></th><th>期间 <span class=\"en\">period</span></th><th class=\"n\">金额 "
           "<span class=\"en\">amount / value</span></th></tr></thead><tbody>",
           out);
@@ -868,74 +1012,178 @@ static void write_evidence(page *pg, const am_finding *f)
     }
     fputs("</tbody></table>", out);
     if (shown < total)
-        fprintf(out, "<p class=\"note\">… %zu more in findings.csv</p>", total - shown);
+        fprintf(out, "<p class=\"note\">… 另有 %zu 条，见 findings.csv。 %zu more in "
+                     "findings.csv</p>",
+                total - shown, total - shown);
+}
+
+/* The policy a finding cites in Chinese, when its rule gives it, or NULL. */
+static const char *policy_zh(const am_ctx *ctx, const am_finding *f)
+{
+    if (strcmp(f->rule_id, AM_DUPLICATE_RULE_ID) == 0)
+        return strcmp(f->policy_source, AM_SAME_DAY_SOURCE) == 0 ? AM_SAME_DAY_SOURCE_ZH
+                                                                 : AM_DUPLICATE_SOURCE_ZH;
+    for (size_t r = 0; r < ctx->rules.n; r++)
+        if (strcmp(ctx->rules.v[r].id, f->rule_id) == 0)
+            return ctx->rules.v[r].source_zh;
+    return NULL;
+}
+
+/* A ';'-separated list of item, fact or agency codes as their Chinese
+ * names, each followed by its code (the code findings.csv shows). */
+static void named_codes(FILE *out, const am_catalogue *cat, const char *list, int agencies)
+{
+    for (int first = 1; *list; first = 0) {
+        const char *end = strchr(list, ';');
+        const size_t len = end ? (size_t)(end - list) : strlen(list);
+        const char *zh = NULL;
+        if (agencies) {
+            const int a = am_catalogue_agency(cat, list, len);
+            zh = a >= 0 ? cat->agencies[a].name_zh : NULL;
+        } else {
+            const int item = am_catalogue_item(cat, list, len);
+            const int fact = item < 0 ? am_catalogue_fact(cat, list, len) : -1;
+            zh = item >= 0 ? cat->items[item].name_zh : fact >= 0 ? cat->facts[fact].name_zh : NULL;
+        }
+        if (!first)
+            fputs("、", out);
+        if (zh && *zh) {
+            esc(out, zh);
+            fputs(" ", out);
+        }
+        fputs("<code>", out);
+        for (size_t i = 0; i < len; i++) {
+            const char one[2] = {list[i], '\0'};
+            esc(out, one);
+        }
+        fputs("</code>", out);
+        list += len + (end != NULL);
+    }
 }
 
 static void write_top(page *pg)
 {
     am_ctx *ctx = pg->ctx;
     FILE *out = pg->out;
-    fputs("<section id=\"top\"><h2>重点线索（按涉及金额） <span class=\"en\">Top findings by money "
-          "at stake</span></h2>",
-          out);
+    fputs("<section id=\"top\"><h2>重点线索 <span class=\"en\">Key findings</span></h2>", out);
     if (!pg->ntop) {
         fputs("<p class=\"note\">没有线索 No findings.</p></section>\n", out);
         return;
     }
-    fprintf(out, "<p class=\"note\">前 %zu 条，完整列表见 findings.csv。 The first %zu; "
-                 "findings.csv lists them all.</p>",
+    fprintf(out, "<p class=\"note\">先按优先级（高、普通、低）、同级按涉及金额选出前 %zu 条，"
+                 "完整列表见 findings.csv 和 findings.xlsx。 The first %zu by priority (high, "
+                 "normal, low), and within a priority by money at stake; findings.csv and "
+                 "findings.xlsx list them all.</p>",
             pg->ntop, pg->ntop);
+    fputs("<input type=\"radio\" name=\"sort\" id=\"sort-priority\" class=\"sort\" checked>"
+          "<label for=\"sort-priority\">按优先级排序 <span class=\"en\">by priority</span></label>"
+          "<input type=\"radio\" name=\"sort\" id=\"sort-money\" class=\"sort\">"
+          "<label for=\"sort-money\">按金额排序 <span class=\"en\">by money at stake</span></label>"
+          "<div class=\"list\">",
+          out);
     for (size_t k = 0; k < pg->ntop; k++) {
         const size_t i = pg->top[k];
         const am_finding *f = &ctx->findings.v[i].pub;
         const am_review_rec *r = &ctx->review.v[i];
-        fprintf(out, "<div class=\"finding\" id=\"f-%s\"><h3>%zu. ", f->id, k + 1);
+        const int p = priority_rank(f->priority);
+        fprintf(out, "<div class=\"finding\" id=\"f-%s\" style=\"--by-money:%zu\"><h3>", f->id,
+                pg->by_money[k]);
         yuan(out, f->amount_fen);
         fprintf(out,
-                " · <span class=\"badge\" style=\"background:%s;color:#fff\">%s</span> %s "
+                " · <span class=\"badge\" style=\"background:%s;color:#fff\">%s</span> "
                 "<span class=\"en\">%s</span>",
-                kind_colour[f->kind], am_kind_name(f->kind), kind_zh[f->kind], kind_en[f->kind]);
+                kind_colour[f->kind], kind_zh[f->kind], kind_en[f->kind]);
         fprintf(out, " <span class=\"badge %s\" data-priority=\"%s\">优先级 %s priority %s</span>",
-                strcmp(f->priority, "high") == 0 ? "warn" : "grey", f->priority,
-                strcmp(f->priority, "high") == 0   ? "高"
-                : strcmp(f->priority, "low") == 0 ? "低"
-                                                  : "普通",
-                f->priority);
+                p == 0 ? "warn" : "grey", priority_code[p], priority_zh[p], priority_code[p]);
         if (ctx->previous)
             fprintf(out, " <span class=\"badge %s\">%s %s</span>",
                     r->change == AM_CHANGE_NEW ? "warn" : "info", change_zh[r->change],
                     am_change_name((am_change)r->change));
         if (r->outcome)
             fprintf(out, " <span class=\"badge grey\">%s %s %s</span>", outcome_zh[r->outcome],
-                    am_outcome_name((am_outcome)r->outcome), r->outcome_date);
-        fputs("</h3><div><span class=\"en\">finding_id</span> <code>", out);
-        fputs(f->id, out);
-        fputs("</code> · <span class=\"en\">rule</span> <code>", out);
-        esc(out, f->rule_id);
-        fputs("</code> · <span class=\"en\">", out);
-        esc(out, f->unit);
-        fputs("</span> <code>", out);
-        esc(out, f->subject);
-        fputs("</code></div><div>项目 <span class=\"en\">items</span> <code>", out);
-        esc(out, f->items);
-        fputs("</code> · 部门 <span class=\"en\">agencies</span> <code>", out);
-        esc(out, f->agencies);
-        fputs("</code> · 期间 <span class=\"en\">period</span> ", out);
+                    outcome_en[r->outcome], r->outcome_date);
+        fputs("</h3><div>项目 <span class=\"en\">items</span> ", out);
+        named_codes(out, &ctx->catalogue, f->items, 0);
+        fputs(" · 部门 <span class=\"en\">agencies</span> ", out);
+        named_codes(out, &ctx->catalogue, f->agencies, 1);
+        fputs(" · 期间 <span class=\"en\">period</span> ", out);
         esc(out, f->period_start);
         fputs(" – ", out);
         esc(out, f->period_end);
         fprintf(out, " (%" PRId64 " 天 days)", f->overlap_days);
-        if (r->area[0])
+        if (r->area[0]) {
+            const am_area_name *name = area_name(&ctx->catalogue, r->area);
             fprintf(out, " · 地区 <span class=\"en\">area</span> <code>%s</code>", r->area);
+            if (name) {
+                fputc(' ', out);
+                esc(out, name->name);
+            }
+        }
         if (r->first_seen[0])
             fprintf(out, " · 首次发现 <span class=\"en\">first seen</span> %s", r->first_seen);
-        fputs("</div><div class=\"en\">", out);
-        esc(out, f->policy_source);
+        const int household = strcmp(f->unit, "household") == 0;
+        fprintf(out, "</div><div>%s <span class=\"en\">%s</span> <code>", household ? "家庭令牌" : "人员令牌",
+                household ? "household token" : "person token");
+        esc(out, f->subject);
+        fputs("</code> · 线索编号 <span class=\"en\">finding id</span> <code>", out);
+        fputs(f->id, out);
+        fputs("</code> · 规则 <span class=\"en\">rule</span> <code>", out);
+        esc(out, f->rule_id);
+        fputs("</code></div><div>依据 <span class=\"en\">policy</span> ", out);
+        const char *zh = policy_zh(ctx, f);
+        if (zh) {
+            esc(out, zh);
+            fputs("<br><span class=\"en\">", out);
+            esc(out, f->policy_source);
+            fputs("</span>", out);
+        } else {
+            esc(out, f->policy_source);
+        }
         fputs("</div>", out);
         write_evidence(pg, f);
         fputs("</div>", out);
     }
-    fputs("</section>\n", out);
+    fputs("</div></section>\n", out);
+}
+
+/* Every word of the page a reader may not know, in plain words. */
+static void write_terms(FILE *out)
+{
+    static const char *const terms[][4] = {
+        {"线索", "finding", "一组可能有问题的发放记录，需要工作人员核实。",
+         "records that together may be wrong, for a caseworker to check."},
+        {"涉及金额", "money at stake", "可能多发的金额；应享未享的线索没有金额，按条数看。",
+         "the money that may have been paid wrongly; missing aid has none: look at its count."},
+        {"优先级", "priority", "先处理高优先级：死亡后仍发放且超过登记延迟。",
+         "work on high first: payments after death beyond the registry's usual delay."},
+        {"数据源", "feed", "一个部门报送的一个数据文件，每晚读取。",
+         "one file an agency sends, read every night."},
+        {"未采用的行", "rows not taken", "无法使用的行（例如身份证号录错），逐行列在 rejects.csv。",
+         "rows that could not be used (a mistyped ID number, say), each listed in rejects.csv."},
+        {"令牌", "token", "由中心密钥从身份证号算出的代号，不能反推；报告中没有身份证号和姓名。",
+         "a code computed from the ID number under the centre's key, not reversible; no ID "
+         "number or name is in this report."},
+        {"快照", "snapshot", "当晚全部记录的存档（只有令牌），供授权人员事后查询。",
+         "the night's records kept (tokens only) for authorised staff to look up later."},
+        {"新增、持续、已消除", "new, persisting, resolved",
+         "与上次运行相比：新出现的、仍然存在的、已不再出现的线索。",
+         "compared with the previous run: findings that appeared, remain, or went away."},
+        {"骤增、骤减", "grew, shrank", "数据源的行数与上次相比变化过大，可能导出不完整。",
+         "a feed's row count moved too far since the previous run: the export may be "
+         "incomplete."},
+        {"陈旧", "stale", "数据源文件多天没有任何变化，可能没有重新导出。",
+         "a feed's file has not changed for days: it may not have been exported again."},
+        {"规则", "rule", "规则文件中的一条政策规定；每条线索下引用其政策依据。",
+         "one policy in the rules file; each finding quotes the policy behind it."},
+    };
+    fputs("<section id=\"terms\"><h2>名词解释 <span class=\"en\">Terms used</span></h2>"
+          "<dl class=\"terms\">",
+          out);
+    for (size_t i = 0; i < sizeof terms / sizeof *terms; i++)
+        fprintf(out, "<dt>%s <span class=\"en\">%s</span></dt><dd>%s <span class=\"en\">%s"
+                     "</span></dd>",
+                terms[i][0], terms[i][1], terms[i][2], terms[i][3]);
+    fputs("</dl></section>\n", out);
 }
 
 am_status am_report_write(am_ctx *ctx, const char *path)
@@ -965,12 +1213,15 @@ am_status am_report_write(am_ctx *ctx, const char *path)
               "list every record of a token (feed and line) from the night's snapshot, and read "
               "the name and ID at that line of the agency's export:</p>"
               "<p><code>aidmatch person TOKEN --snapshot county.snap --centre centre.ini</code>"
-              "</p><p class=\"note\">TOKEN：findings.csv 的 subject 列（32 位）；快照由 "
-              "<code>aidmatch reconcile … --snapshot county.snap</code> 写出。给出身份证号而非令牌"
-              "时，--centre 提供中心密钥。 TOKEN: the 32 hex digits of findings.csv's subject "
-              "column; the snapshot is written by reconcile --snapshot. Given a resident ID "
-              "instead, --centre supplies the centre's key.</p></section>\n",
+              "</p><p class=\"note\">TOKEN：上面各线索的人员令牌，即 findings.csv 的 subject 列"
+              "（32 个字符，数字 0–9 和字母 a–f）；快照由每晚的 <code>aidmatch reconcile … "
+              "--snapshot county.snap</code> 写出。给出身份证号而非令牌时，--centre 指向的中心"
+              "文件提供中心密钥。 TOKEN: a finding's person token above, findings.csv's subject "
+              "column (32 characters, digits 0–9 and letters a–f); the snapshot is written by "
+              "the nightly reconcile with --snapshot. Given a resident ID instead, the centre "
+              "file named by --centre supplies the centre's key.</p></section>\n",
               f.out);
+        write_terms(f.out);
         fputs("<p class=\"note\">由 aidmatch 生成。人员以密钥令牌表示，不含身份证号和姓名。 "
               "Made by aidmatch. People appear as keyed tokens only: no resident ID or name is "
               "in this report.</p>\n</main>\n</body>\n</html>\n",
