@@ -906,6 +906,24 @@ AM_API am_status am_window_check(am_window *window, const am_check_request *requ
 AM_API am_status am_window_grant(am_window *window, const char *person, const am_grant *grant,
                                  char *errmsg, size_t errmsg_len);
 
+/* As am_window_check(), the request given as len bytes of JSON:
+ * {"person": "...", "date": "YYYY-MM-DD", "grants": [{"item": "...",
+ * "agency": "...", "start": "...", "end": "...", "amount_fen": N}]}
+ * ("grants", "agency", "end" and "amount_fen" may be left out; any other
+ * member is refused; at most 32 grants).  docs/window-openapi.yaml is the
+ * schema.  *out receives the answer, also when the JSON is refused (then
+ * am_check_errmsg() says where).  Returns as am_window_check(), and
+ * AM_ERR_FORMAT for JSON that does not parse or does not fit, AM_ERR_LIMIT
+ * for too many grants. */
+AM_API am_status am_window_check_json(am_window *window, const char *json, size_t len,
+                                      am_check **out);
+
+/* As am_window_grant(), the request given as JSON: {"person": "...",
+ * "grant": {...}} with a grant as for am_window_check_json().  Returns as
+ * am_window_grant(), and AM_ERR_FORMAT for JSON that does not fit. */
+AM_API am_status am_window_grant_json(am_window *window, const char *json, size_t len,
+                                      char *errmsg, size_t errmsg_len);
+
 /* Frees a check.  NULL is accepted. */
 AM_API void am_check_free(am_check *check);
 

@@ -732,6 +732,52 @@ START_TEST(the_next_snapshot_takes_the_journal_in)
 }
 END_TEST
 
+START_TEST(a_check_asked_in_json)
+{
+    fresh_snapshot();
+    char id[19], item[32], start[11], end[11];
+    first_allowance(id, item, start, end);
+    opened o = open_window();
+    char json[512];
+    snprintf(json, sizeof json,
+             "{\"person\": \"%s\", \"date\": \"%s\", \"grants\": [{\"item\": \"%s\", "
+             "\"start\": \"%s\", \"end\": \"%s\", \"amount_fen\": 26000}]}",
+             id, start, item, start, end);
+    am_check *c;
+    ck_assert_msg(am_window_check_json(o.w, json, strlen(json), &c) == AM_OK, "%s",
+                  am_check_errmsg(c));
+    ck_assert_uint_eq(am_check_finding_count(c), 1);
+    am_check_free(c);
+    const char *bad[][2] = {
+        {"{\"person\": 1, \"date\": \"2025-01-01\"}", "request: 'person' must be a string"},
+        {"{\"person\": \"x\", \"dat\": \"2025-01-01\"}", "request: unknown member 'dat'"},
+        {"{\"person\": \"x\"}", "request: 'date' is missing"},
+        {"{\"person\": \"x\", \"date\": \"2025-01-01\", \"grants\": [{\"item\": \"ORPHAN\", "
+         "\"start\": \"2025-01-01\", \"amount_fen\": -5}]}",
+         "grant 1: 'amount_fen' must be a whole number of fen, not negative"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        ck_assert_int_eq(am_window_check_json(o.w, bad[i][0], strlen(bad[i][0]), &c),
+                         AM_ERR_FORMAT);
+        ck_assert_str_eq(am_check_errmsg(c), bad[i][1]);
+        am_check_free(c);
+    }
+    ck_assert_int_eq(am_window_check_json(o.w, "{\"person\":", 11, &c), AM_ERR_FORMAT);
+    am_check_free(c);
+    snprintf(json, sizeof json,
+             "{\"person\": \"%s\", \"grant\": {\"item\": \"ORPHAN\", \"start\": "
+             "\"2025-03-01\", \"end\": \"2025-03-31\", \"amount_fen\": 100}}", id);
+    char msg[256] = "";
+    ck_assert_msg(am_window_grant_json(o.w, json, strlen(json), msg, sizeof msg) == AM_OK, "%s",
+                  msg);
+    const am_check_request q = {.person = id, .date = "2025-03-15"};
+    ck_assert_int_eq(am_window_check(o.w, &q, &c), AM_OK);
+    ck_assert_uint_eq(count_feed(c, "journal/MCA"), 1);
+    am_check_free(c);
+    close_window(&o);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Threads                                                              */
 
@@ -809,6 +855,7 @@ int main(void)
     tcase_add_test(tc, a_grant_is_seen_by_the_next_check);
     tcase_add_test(tc, a_torn_append_is_ignored);
     tcase_add_test(tc, the_next_snapshot_takes_the_journal_in);
+    tcase_add_test(tc, a_check_asked_in_json);
     tcase_add_test(tc, threads_agree_with_one_thread);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

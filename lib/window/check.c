@@ -516,6 +516,14 @@ static am_check *new_check(const am_window *w)
     return c;
 }
 
+am_check *am_check_failed(const am_window *w, const am_err *err)
+{
+    am_check *c = new_check(w);
+    if (c)
+        c->err = *err;
+    return c;
+}
+
 /* Drops every answer of a check that failed, keeping its message. */
 static void clear_answer(am_check *c)
 {

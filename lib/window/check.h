@@ -62,6 +62,10 @@ struct am_window {
  * AM_ERR_LIMIT (too many feeds) or AM_ERR_NOMEM. */
 am_status am_window_init(am_window *w, am_feed *const *feeds, am_err *err);
 
+/* A check that failed before it began (a request that does not parse),
+ * with err's message; NULL when out of memory. */
+am_check *am_check_failed(const am_window *w, const am_err *err);
+
 /* Frees what am_window_init() made (not env, not owner, not w). */
 void am_window_free(am_window *w);
 
