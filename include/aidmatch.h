@@ -15,7 +15,11 @@
  *    thread during am_write_outputs() should be gmtime_r().)
  *  - Functions return an am_status.  On failure the context keeps a message
  *    ("file:line: what was expected") that am_errmsg() returns until the
- *    next call that fails.  The library never prints, exits or aborts.
+ *    next call that fails.  Every failure sets it, those of accessors given
+ *    a const context included; misuse names the call ("am_finding_get: no
+ *    finding 7: there are 3").  Only a NULL context or feed, which has
+ *    nowhere to keep a message, fails with none (and the experimental
+ *    am_check accessors).  The library never prints, exits or aborts.
  *  - Strings are UTF-8.  Pointers passed in are borrowed for the duration of
  *    the call only; the library copies what it keeps.  Pointers handed out
  *    are owned by the library and stay valid for the lifetime stated.

@@ -54,6 +54,9 @@ static am_status night(const char *date, const char *previous, const char *outco
     }
 done:
     am_fault_fail_at(0);
+    /* No call before the failing one failed, so a message is the failure's. */
+    if (st != AM_OK)
+        ck_assert_msg(*am_errmsg(ctx), "%s without a message", am_strerror(st));
     am_ctx_free(ctx);
     return st;
 }

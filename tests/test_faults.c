@@ -76,6 +76,9 @@ static am_status run_once(const char *out_dir, const char *pay_text, size_t pay_
         ck_assert_uint_ge(am_finding_count(ctx), 3);
 done:
     am_fault_fail_at(0);
+    /* No call before the failing one failed, so a message is the failure's. */
+    if (st != AM_OK)
+        ck_assert_msg(*am_errmsg(ctx), "%s without a message", am_strerror(st));
     am_ctx_free(ctx);
     return st;
 }

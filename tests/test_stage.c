@@ -234,7 +234,7 @@ START_TEST(messages_name_the_call_to_make_first)
                      "am_finding_review_get: the run is reconciled: call am_review() first");
     ck_assert_int_eq(am_review(ctx), AM_OK);
     ck_assert_int_eq(am_finding_review_get(ctx, 100000, &r), AM_ERR_INVALID);
-    ck_assert_str_eq(am_errmsg(ctx), "am_finding_review_get: no finding 100000: the run has 64");
+    ck_assert_str_eq(am_errmsg(ctx), "am_finding_review_get: no finding 100000: there are 64");
     am_ctx_free(ctx);
 }
 END_TEST
@@ -256,6 +256,69 @@ START_TEST(settings_out_of_range_say_so)
     ck_assert_int_eq(am_set_drift_share(ctx, 1000000), AM_OK);
     ck_assert_int_eq(am_set_threads(NULL, 0), AM_ERR_INVALID);
     ck_assert_int_eq(am_set_drift_share(NULL, 0), AM_ERR_INVALID);
+    am_ctx_free(ctx);
+}
+END_TEST
+
+/* Misuse — a NULL argument, an index past the end — fails with a message
+ * naming the call, also in accessors given a const context, and never
+ * leaves an older message in am_errmsg() (each case follows a failure of
+ * its own).  Word for word, on a reviewed run. */
+#define MISUSE(call, message)                                                   \
+    do {                                                                        \
+        ck_assert_int_eq(am_set_threads(ctx, 0), AM_ERR_INVALID);               \
+        ck_assert_int_eq(call, AM_ERR_INVALID);                                 \
+        ck_assert_str_eq(am_errmsg(ctx), message);                              \
+    } while (0)
+
+START_TEST(misuse_names_the_call)
+{
+    am_ctx *ctx = in_stage(REVIEWED);
+    am_feed_stats fs;
+    am_reject_row rr;
+    am_finding f;
+    am_delta_row dr;
+    am_feed_drift fd;
+    am_diagnostic dg;
+    am_rule_info ri;
+    am_result res;
+    am_record_info rec;
+    const char *file, *reason;
+    uint64_t line;
+    char want[160];
+    MISUSE(am_load_catalogue(ctx, NULL), "am_load_catalogue: dir is NULL");
+    MISUSE(am_load_key_file(ctx, NULL), "am_load_key_file: path is NULL");
+    MISUSE(am_load_rules(ctx, NULL), "am_load_rules: path is NULL");
+    MISUSE(am_load_rules_mem(ctx, NULL, 3, "x"), "am_load_rules_mem: text is NULL");
+    MISUSE(am_load_centre(ctx, NULL), "am_load_centre: path is NULL");
+    MISUSE(am_check_centre(ctx, NULL, 0), "am_check_centre: path is NULL");
+    MISUSE(am_set_window(ctx, "2026-01-01", NULL), "am_set_window: start or end is NULL");
+    MISUSE(am_set_run_date(ctx, NULL), "am_set_run_date: date is NULL");
+    MISUSE(am_load_previous(ctx, NULL), "am_load_previous: dir is NULL");
+    MISUSE(am_load_outcomes(ctx, NULL), "am_load_outcomes: path is NULL");
+    MISUSE(am_write_outputs(ctx, "", -1), "am_write_outputs: dir is NULL or empty");
+    MISUSE(am_snapshot_write(ctx, NULL), "am_snapshot_write: path is NULL or empty");
+    MISUSE(am_feed_new(ctx, "x", NULL), "am_feed_new: name or out is NULL");
+    MISUSE(am_explain(ctx, NULL), "am_explain: finding_id is NULL");
+    MISUSE(am_person_lookup(ctx, NULL, NULL), "am_person_lookup: id_or_token is NULL");
+    snprintf(want, sizeof want, "am_feed_stats_get: no feed %zu: there are %zu",
+             am_feed_count(ctx), am_feed_count(ctx));
+    MISUSE(am_feed_stats_get(ctx, am_feed_count(ctx), &fs), want);
+    MISUSE(am_feed_stats_get(ctx, 0, NULL), "am_feed_stats_get: out is NULL");
+    snprintf(want, sizeof want, "am_reject_get: no rejected row %zu: there are %zu",
+             am_reject_count(ctx) + 5, am_reject_count(ctx));
+    MISUSE(am_reject_get(ctx, am_reject_count(ctx) + 5, &rr), want);
+    MISUSE(am_finding_get(ctx, 64, &f), "am_finding_get: no finding 64: there are 64");
+    MISUSE(am_finding_review_get(ctx, 0, NULL), "am_finding_review_get: out is NULL");
+    MISUSE(am_delta_get(ctx, 0, &dr), "am_delta_get: no delta row 0: there are 0");
+    MISUSE(am_feed_drift_get(ctx, 0, &fd),
+           "am_feed_drift_get: no previous run is loaded (am_load_previous)");
+    MISUSE(am_diagnostic_get(ctx, 0, &dg), "am_diagnostic_get: no problem 0: there are 0");
+    MISUSE(am_outcome_skipped_get(ctx, 0, &file, &line, &reason),
+           "am_outcome_skipped_get: no skipped row 0: there are 0");
+    MISUSE(am_rule_get(ctx, "NOPE", &ri), "am_rule_get: no rule NOPE");
+    MISUSE(am_result_get(ctx, 0, &res), "am_result_get: no result 0: there are 0");
+    MISUSE(am_person_record_get(ctx, 0, &rec), "am_person_record_get: no record 0: there are 0");
     am_ctx_free(ctx);
 }
 END_TEST
@@ -329,6 +392,7 @@ int main(void)
     tcase_add_loop_test(tc, every_call_in_every_stage, 0, (int)(NCASES * NSTAGES));
     tcase_add_test(tc, messages_name_the_call_to_make_first);
     tcase_add_test(tc, settings_out_of_range_say_so);
+    tcase_add_test(tc, misuse_names_the_call);
     tcase_add_test(tc, changes_send_the_run_back);
     tcase_add_test(tc, ingesting_after_reconcile_needs_reconcile_again);
     suite_add_tcase(s, tc);

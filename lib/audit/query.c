@@ -448,8 +448,10 @@ static am_status trigger_codes(am_ctx *ctx, const am_source *src, const am_rules
 am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *name,
                          const am_filter *in, unsigned flags)
 {
-    if (!ctx || (!text && len))
+    if (!ctx)
         return AM_ERR_INVALID;
+    if ((!text && len))
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_match_rules: text is NULL");
     if (!ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_INVALID, "load a catalogue or open a snapshot first");
     am_answer *a;
@@ -604,8 +606,10 @@ static int cites(const am_ctx *view, const char *evidence, const am_record *begi
 
 am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter *in)
 {
-    if (!ctx || !id_or_token)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!id_or_token)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_person_lookup: id_or_token is NULL");
     if (!ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_INVALID, "load a catalogue or open a snapshot first");
     am_answer *a;
@@ -695,8 +699,10 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
 
 am_status am_explain(am_ctx *ctx, const char *finding_id)
 {
-    if (!ctx || !finding_id)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!finding_id)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_explain: finding_id is NULL");
     am_answer *a;
     am_status st = begin(ctx, &a);
     if (st != AM_OK)
@@ -758,8 +764,11 @@ size_t am_person_record_count(const am_ctx *ctx)
 
 am_status am_person_record_get(const am_ctx *ctx, size_t i, am_record_info *out)
 {
-    if (!ctx || !out || !ctx->answer || i >= ctx->answer->nperson)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out || i >= am_person_record_count(ctx))
+        return am_fail_index(ctx->errmsg_slot, "am_person_record_get", out, "record", i,
+                             am_person_record_count(ctx));
     fill_info(&ctx->answer->rows[i], out);
     return AM_OK;
 }
@@ -771,8 +780,11 @@ size_t am_result_count(const am_ctx *ctx)
 
 am_status am_result_get(const am_ctx *ctx, size_t i, am_result *out)
 {
-    if (!out || i >= am_result_count(ctx))
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out || i >= am_result_count(ctx))
+        return am_fail_index(ctx->errmsg_slot, "am_result_get", out, "result", i,
+                             am_result_count(ctx));
     const am_answer *a = ctx->answer;
     *out = (am_result){
         .finding = a->findings.v[i].pub,
@@ -786,8 +798,14 @@ am_status am_result_get(const am_ctx *ctx, size_t i, am_result *out)
 
 am_status am_result_evidence_get(const am_ctx *ctx, size_t i, size_t k, am_record_info *out)
 {
-    if (!out || i >= am_result_count(ctx) || k >= ctx->answer->extra[i].nrows)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out || i >= am_result_count(ctx))
+        return am_fail_index(ctx->errmsg_slot, "am_result_evidence_get", out, "result", i,
+                             am_result_count(ctx));
+    if (k >= ctx->answer->extra[i].nrows)
+        return am_fail_index(ctx->errmsg_slot, "am_result_evidence_get", out, "evidence record",
+                             k, ctx->answer->extra[i].nrows);
     fill_info(&ctx->answer->rows[ctx->answer->extra[i].first_row + k], out);
     return AM_OK;
 }
@@ -814,8 +832,10 @@ static const am_rule *find_rule(const am_rules *rules, const char *id)
 
 am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_info *out)
 {
-    if (!ctx || !rule_id || !out)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!rule_id || !out)
+        return am_fail(ctx->errmsg_slot, AM_ERR_INVALID, "am_rule_get: rule_id or out is NULL");
     const am_rule *r = ctx->answer ? find_rule(&ctx->answer->rules, rule_id) : NULL;
     if (!r)
         r = find_rule(&ctx->rules, rule_id);
@@ -838,5 +858,5 @@ am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_info *out)
         };
         return AM_OK;
     }
-    return AM_ERR_INVALID;
+    return am_fail(ctx->errmsg_slot, AM_ERR_INVALID, "am_rule_get: no rule %.64s", rule_id);
 }

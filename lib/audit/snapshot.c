@@ -397,8 +397,10 @@ static am_status renumber_households(const am_store *store, uint32_t **remap, si
 
 am_status am_snapshot_write(am_ctx *ctx, const char *path)
 {
-    if (!ctx || !path || !*path)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!path || !*path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_snapshot_write: path is NULL or empty");
     const am_status ready =
         am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_snapshot_write", &ctx->err);
     if (ready != AM_OK)
@@ -1082,8 +1084,10 @@ static am_status open_into(am_ctx *ctx, am_snapshot *snap, snap_meta *m)
 
 am_status am_snapshot_open(am_ctx *ctx, const char *path)
 {
-    if (!ctx || !path)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_snapshot_open: path is NULL");
     const am_status ready =
         am_stage_check(ctx->stage, AM_IN(AM_STAGE_SETUP), "am_snapshot_open", &ctx->err);
     if (ready != AM_OK)

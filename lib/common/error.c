@@ -16,3 +16,11 @@ am_status am_fail(am_err *err, am_status status, const char *fmt, ...)
     }
     return status;
 }
+
+am_status am_fail_index(am_err *err, const char *call, const void *out, const char *what,
+                        size_t i, size_t n)
+{
+    if (!out)
+        return am_fail(err, AM_ERR_INVALID, "%s: out is NULL", call);
+    return am_fail(err, AM_ERR_INVALID, "%s: no %s %zu: there are %zu", call, what, i, n);
+}

@@ -22,4 +22,10 @@ typedef struct am_err {
 am_status am_fail(am_err *err, am_status status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A public accessor's misuse: out NULL, or index i not below the n items
+ * there are ("am_finding_get: no finding 7: there are 3").  Returns
+ * AM_ERR_INVALID. */
+am_status am_fail_index(am_err *err, const char *call, const void *out, const char *what,
+                        size_t i, size_t n);
+
 #endif

@@ -152,8 +152,11 @@ am_status am_generate_key_file(const char *path, char *errmsg, size_t errmsg_len
 {
     am_err err = {{0}};
     am_status st = AM_OK;
-    if (!path)
+    if (!path) {
+        if (errmsg && errmsg_len)
+            snprintf(errmsg, errmsg_len, "am_generate_key_file: path is NULL");
         return AM_ERR_INVALID;
+    }
     if (am_crypto_init() != 0)
         st = am_fail(&err, AM_ERR_IO, "libsodium failed to initialise");
     const int fd = st == AM_OK ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600) : -1;

@@ -75,8 +75,11 @@ size_t am_delta_count(const am_ctx *ctx)
 
 am_status am_delta_get(const am_ctx *ctx, size_t i, am_delta_row *out)
 {
-    if (!out || i >= am_delta_count(ctx))
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out || i >= am_delta_count(ctx))
+        return am_fail_index(ctx->errmsg_slot, "am_delta_get", out, "delta row", i,
+                             am_delta_count(ctx));
     const am_review_state *rv = &ctx->review;
     if (i < rv->n) {
         out->finding_id = ctx->findings.v[i].id;

@@ -44,8 +44,10 @@ const char *am_change_name(am_change change)
 
 am_status am_set_run_date(am_ctx *ctx, const char *date)
 {
-    if (!ctx || !date)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!date)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_set_run_date: date is NULL");
     int32_t day;
     const size_t len = strlen(date);
     /* Only the canonical form: a run date is written by programs. */
@@ -94,8 +96,10 @@ static am_status check_previous_origin(am_ctx *ctx, const am_previous *prev)
 
 am_status am_load_previous(am_ctx *ctx, const char *dir)
 {
-    if (!ctx || !dir)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!dir)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_load_previous: dir is NULL");
     if (ctx->previous)
         return am_fail(&ctx->err, AM_ERR_INVALID, "a previous run is already loaded");
     struct stat sb;
@@ -136,8 +140,12 @@ size_t am_outcome_skipped_count(const am_ctx *ctx)
 am_status am_outcome_skipped_get(const am_ctx *ctx, size_t i, const char **file, uint64_t *line,
                                  const char **reason)
 {
-    if (!ctx || i >= ctx->outcomes.nskipped || !file || !line || !reason)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (i >= ctx->outcomes.nskipped || !file || !line || !reason)
+        return am_fail_index(ctx->errmsg_slot, "am_outcome_skipped_get",
+                             file && line && reason ? (const void *)file : NULL, "skipped row",
+                             i, ctx->outcomes.nskipped);
     const am_outcome_skip *k = &ctx->outcomes.skipped[i];
     *file = k->file;
     *line = k->line;
@@ -152,24 +160,36 @@ const char *am_previous_missing(const am_ctx *ctx)
 
 am_status am_load_outcomes(am_ctx *ctx, const char *path)
 {
-    if (!ctx || !path)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_load_outcomes: path is NULL");
     ctx->stage = am_stage_review_stale(ctx->stage);
     return am_outcomes_load(&ctx->outcomes, path, &ctx->err);
 }
 
 am_status am_feed_drift_get(const am_ctx *ctx, size_t i, am_feed_drift *out)
 {
-    if (!ctx || !out || i >= ctx->nfeeds || !ctx->previous)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!ctx->previous)
+        return am_fail(ctx->errmsg_slot, AM_ERR_INVALID,
+                       "am_feed_drift_get: no previous run is loaded (am_load_previous)");
+    if (!out || i >= ctx->nfeeds)
+        return am_fail_index(ctx->errmsg_slot, "am_feed_drift_get", out, "feed", i, ctx->nfeeds);
     am_drift_of(ctx, i, out);
     return AM_OK;
 }
 
 am_status am_feed_age_get(const am_ctx *ctx, size_t i, am_feed_age *out)
 {
-    if (!ctx || !out || i >= ctx->nfeeds || !ctx->feeds[i]->ingested)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out || i >= ctx->nfeeds)
+        return am_fail_index(ctx->errmsg_slot, "am_feed_age_get", out, "feed", i, ctx->nfeeds);
+    if (!ctx->feeds[i]->ingested)
+        return am_fail(ctx->errmsg_slot, AM_ERR_INVALID,
+                       "am_feed_age_get: feed %s is not ingested", ctx->feeds[i]->name);
     am_feed_age_of(ctx, i, out);
     return AM_OK;
 }
@@ -307,16 +327,17 @@ am_status am_review_ensure(am_ctx *ctx)
 
 am_status am_finding_review_get(const am_ctx *ctx, size_t i, am_finding_review *out)
 {
-    if (!ctx || !out)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out)
+        return am_fail(ctx->errmsg_slot, AM_ERR_INVALID, "am_finding_review_get: out is NULL");
     const am_status ready = am_stage_check(ctx->stage, AM_IN(AM_STAGE_REVIEWED),
                                            "am_finding_review_get", ctx->errmsg_slot);
     if (ready != AM_OK)
         return ready;
     if (i >= ctx->review.n)
-        return am_fail(ctx->errmsg_slot, AM_ERR_INVALID,
-                       "am_finding_review_get: no finding %zu: the run has %zu", i,
-                       ctx->review.n);
+        return am_fail_index(ctx->errmsg_slot, "am_finding_review_get", out, "finding", i,
+                             ctx->review.n);
     const am_review_rec *r = &ctx->review.v[i];
     out->facts = r->facts;
     out->change = (am_change)r->change;

@@ -28,8 +28,10 @@ static const char *const column_keys[AM_COL__COUNT] = {
 
 am_status am_feed_new(am_ctx *ctx, const char *name, am_feed **out)
 {
-    if (!ctx || !name || !out)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!name || !out)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_feed_new: name or out is NULL");
     *out = NULL;
     if (!ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_INVALID, "feed %s: load the catalogue first", name);
@@ -188,8 +190,10 @@ static am_status set_path(am_feed *feed, const char *value)
 
 am_status am_feed_set(am_feed *feed, const char *key, const char *value)
 {
-    if (!feed || !key || !value)
+    if (!feed)
         return AM_ERR_INVALID;
+    if (!key || !value)
+        return am_fail(&feed->ctx->err, AM_ERR_INVALID, "am_feed_set: key or value is NULL");
     am_ctx *ctx = feed->ctx;
     if (feed->ingested)
         return am_fail(&ctx->err, AM_ERR_INVALID, "feed %s: already ingested", feed->name);

@@ -695,8 +695,10 @@ static void mark_ingested(am_ctx *ctx)
 
 am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
 {
-    if (!feed || (!data && len))
+    if (!feed)
         return AM_ERR_INVALID;
+    if ((!data && len))
+        return am_fail(&feed->ctx->err, AM_ERR_INVALID, "am_feed_ingest_buffer: data is NULL");
     am_status st = am_mapper_prepare(feed, feed->name);
     if (st != AM_OK)
         return st;

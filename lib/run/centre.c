@@ -323,8 +323,10 @@ static int on_pair(void *user, const char *section, const char *key, const char 
 am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const char *name,
                              const char *base_dir)
 {
-    if (!ctx || (!text && len))
+    if (!ctx)
         return AM_ERR_INVALID;
+    if ((!text && len))
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_load_centre_mem: text is NULL");
     if (!name)
         name = "centre";
     char *dir = base_dir ? am_strdup(base_dir) : NULL;
@@ -384,8 +386,10 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
 
 am_status am_load_centre(am_ctx *ctx, const char *path)
 {
-    if (!ctx || !path)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_load_centre: path is NULL");
     char *text;
     size_t n;
     const am_status read = am_read_text_file(path, (size_t)1 << 24, "centre file", &text, &n,

@@ -910,8 +910,10 @@ static am_status check_centre_text(am_ctx *ctx, centre_text t, const char *base_
 
 am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
 {
-    if (!ctx || !path)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_check_centre: path is NULL");
     am_diags_free(ctx);
     centre_text t = {.path = path};
     am_err err = {{0}};
@@ -933,8 +935,10 @@ am_status am_check_centre(am_ctx *ctx, const char *path, uint64_t sample_rows)
 am_status am_check_centre_mem(am_ctx *ctx, const char *text, size_t len, const char *name,
                               const char *base_dir, uint64_t sample_rows)
 {
-    if (!ctx || (!text && len) || !name)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if ((!text && len) || !name)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_check_centre_mem: text or name is NULL");
     am_diags_free(ctx);
     centre_text t = {.path = name, .text = am_malloc(len + 1), .len = len};
     if (!t.text)
@@ -949,8 +953,10 @@ size_t am_diagnostic_count(const am_ctx *ctx) { return ctx ? ctx->ndiags : 0; }
 
 am_status am_diagnostic_get(const am_ctx *ctx, size_t i, am_diagnostic *out)
 {
-    if (!ctx || !out || i >= ctx->ndiags)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out || i >= ctx->ndiags)
+        return am_fail_index(ctx->errmsg_slot, "am_diagnostic_get", out, "problem", i, ctx->ndiags);
     out->severity = ctx->diags[i].severity;
     out->message = ctx->diags[i].message;
     return AM_OK;

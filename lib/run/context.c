@@ -88,8 +88,10 @@ am_status am_set_data_dir(am_ctx *ctx, const char *dir)
 
 am_status am_load_catalogue(am_ctx *ctx, const char *dir)
 {
-    if (!ctx || !dir)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!dir)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_load_catalogue: dir is NULL");
     if (ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_INVALID, "a catalogue is already loaded");
     const am_status st = am_catalogue_load(&ctx->catalogue, dir, &ctx->err);
@@ -99,8 +101,10 @@ am_status am_load_catalogue(am_ctx *ctx, const char *dir)
 
 am_status am_load_key_file(am_ctx *ctx, const char *path)
 {
-    if (!ctx || !path)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_load_key_file: path is NULL");
     if (ctx->key.bytes)
         return am_fail(&ctx->err, AM_ERR_INVALID, "a key is already loaded");
     return am_key_load_file(&ctx->key, path, &ctx->err);
@@ -108,8 +112,10 @@ am_status am_load_key_file(am_ctx *ctx, const char *path)
 
 am_status am_load_key(am_ctx *ctx, const void *key, size_t len)
 {
-    if (!ctx || !key)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!key)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_load_key: key is NULL");
     if (ctx->key.bytes)
         return am_fail(&ctx->err, AM_ERR_INVALID, "a key is already loaded");
     return am_key_set(&ctx->key, key, len, &ctx->err);
@@ -124,8 +130,10 @@ size_t am_feed_count(const am_ctx *ctx) { return ctx ? ctx->nfeeds : 0; }
 
 am_status am_feed_stats_get(const am_ctx *ctx, size_t i, am_feed_stats *out)
 {
-    if (!ctx || !out || i >= ctx->nfeeds)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out || i >= ctx->nfeeds)
+        return am_fail_index(ctx->errmsg_slot, "am_feed_stats_get", out, "feed", i, ctx->nfeeds);
     const am_feed *feed = ctx->feeds[i];
     memset(out, 0, sizeof *out);
     out->name = feed->name;
@@ -194,8 +202,11 @@ size_t am_reject_count(const am_ctx *ctx) { return ctx ? ctx->nrejects : 0; }
 
 am_status am_reject_get(const am_ctx *ctx, size_t i, am_reject_row *out)
 {
-    if (!ctx || !out || i >= ctx->nrejects)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out || i >= ctx->nrejects)
+        return am_fail_index(ctx->errmsg_slot, "am_reject_get", out, "rejected row", i,
+                             ctx->nrejects);
     const am_reject_entry *r = &ctx->rejects[i];
     out->feed = ctx->feeds[r->feed]->name;
     out->line = r->line;
@@ -244,8 +255,10 @@ void am_ctx_window(const am_ctx *ctx, int32_t *start, int32_t *end)
 
 am_status am_set_window(am_ctx *ctx, const char *start, const char *end)
 {
-    if (!ctx || !start || !end)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!start || !end)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_set_window: start or end is NULL");
     int32_t s, e;
     if (!am_day_parse(start, strlen(start), AM_DATE_AUTO, &s) ||
         !am_day_parse(end, strlen(end), AM_DATE_AUTO, &e) || e < s)
@@ -260,8 +273,10 @@ am_status am_set_window(am_ctx *ctx, const char *start, const char *end)
 
 am_status am_load_rules_mem(am_ctx *ctx, const char *text, size_t len, const char *name)
 {
-    if (!ctx || (!text && len))
+    if (!ctx)
         return AM_ERR_INVALID;
+    if ((!text && len))
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_load_rules_mem: text is NULL");
     if (!ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_INVALID, "load the catalogue before rules");
     const am_status st = am_rules_parse(&ctx->rules, &ctx->catalogue, text, len,
@@ -273,8 +288,10 @@ am_status am_load_rules_mem(am_ctx *ctx, const char *text, size_t len, const cha
 
 am_status am_load_rules(am_ctx *ctx, const char *path)
 {
-    if (!ctx || !path)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_load_rules: path is NULL");
     char *text;
     size_t len;
     am_status st = am_read_text_file(path, (size_t)1 << 24, "rules", &text, &len, &ctx->err);
@@ -336,8 +353,11 @@ size_t am_finding_count(const am_ctx *ctx) { return ctx ? ctx->findings.count : 
 
 am_status am_finding_get(const am_ctx *ctx, size_t i, am_finding *out)
 {
-    if (!ctx || !out || i >= ctx->findings.count)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!out || i >= ctx->findings.count)
+        return am_fail_index(ctx->errmsg_slot, "am_finding_get", out, "finding", i,
+                             ctx->findings.count);
     *out = ctx->findings.v[i].pub;
     return AM_OK;
 }

@@ -10,8 +10,10 @@
 
 am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
 {
-    if (!ctx || !dir || !*dir)
+    if (!ctx)
         return AM_ERR_INVALID;
+    if (!dir || !*dir)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_write_outputs: dir is NULL or empty");
     const am_status ready =
         am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_write_outputs", &ctx->err);
     if (ready != AM_OK)

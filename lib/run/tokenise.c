@@ -98,8 +98,10 @@ static int on_row(void *user, const am_text_row *row)
 
 am_status am_tokenise_feed(am_feed *feed, const char *out_path, int keep_name)
 {
-    if (!feed || !out_path)
+    if (!feed)
         return AM_ERR_INVALID;
+    if (!out_path)
+        return am_fail(&feed->ctx->err, AM_ERR_INVALID, "am_tokenise_feed: out_path is NULL");
     am_ctx *ctx = feed->ctx;
     if (feed->ids_tokenised)
         return am_fail(&ctx->err, AM_ERR_INVALID, "feed %s already holds tokens (ids = token)",

@@ -14,11 +14,11 @@
 
 am_status am_window_open(am_ctx *ctx, const char *journal, am_window **out)
 {
-    if (!out)
-        return AM_ERR_INVALID;
-    *out = NULL;
     if (!ctx)
         return AM_ERR_INVALID;
+    if (!out)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_window_open: out is NULL");
+    *out = NULL;
     if (!ctx->snapshot)
         return am_fail(&ctx->err, AM_ERR_INVALID, "open a snapshot before opening a window on it");
     am_snapshot *snap = ctx->snapshot;
