@@ -13,8 +13,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "run/context.h"
-#include "store/household.h"
+#include "match/household.h"
 #include "match/match.h"
 
 typedef struct run {
@@ -287,28 +286,22 @@ int am_hood_focus(const am_hood *hood, const unsigned char token[AM_TOKEN_BYTES]
            bsearch(token, hood->focus, hood->nfocus, sizeof *hood->focus, compare_tokens) != NULL;
 }
 
-am_status am_hood_findings(const am_ctx *ctx, am_hood *hood, const am_rules *rules,
+am_status am_hood_findings(const am_match_input *whole, am_hood *hood, const am_rules *rules,
                            int32_t window_start, int32_t window_end, unsigned threads,
                            am_finding_list *out)
 {
     memset(out, 0, sizeof *out);
-    /* A view of the context that reads the small store: same catalogue,
-     * feeds and death lag; these rules; findings of its own.  Nothing of
-     * ctx is changed or freed through it. */
-    am_ctx view = *ctx;
-    view.store = hood->store;
-    view.rules = *rules;
-    memset(&view.findings, 0, sizeof view.findings);
+    /* The run's catalogue, feeds and death lag over the small store, with
+     * these rules. */
+    am_match_input in = *whole;
+    in.store = &hood->store;
+    in.rules = rules;
     am_household_index index;
-    am_status st = am_households_build(&view, &index, threads);
+    am_status st = am_households_build(&hood->store, in.catalogue, rules, &index, threads);
     if (st == AM_OK) {
-        st = am_match_all(&view, &index, window_start, window_end, threads);
+        st = am_match_all(&in, &index, window_start, window_end, threads, out);
         am_households_free(&index);
     }
-    if (st == AM_OK)
-        *out = view.findings;
-    else
-        am_findings_free(&view.findings);
     return st;
 }
 

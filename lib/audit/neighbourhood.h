@@ -19,6 +19,7 @@
 #define AM_NEIGHBOURHOOD_H
 
 #include "match/finding.h"
+#include "match/input.h"
 #include "match/rules.h"
 #include "audit/source.h"
 
@@ -56,10 +57,10 @@ int am_hood_near(const am_hood *hood, const unsigned char token[AM_TOKEN_BYTES])
 int am_hood_focus(const am_hood *hood, const unsigned char token[AM_TOKEN_BYTES]);
 
 /* Runs the implicit duplicates and rules over the neighbourhood, as the
- * context's run would (its catalogue, feeds and death lag; the window
- * given), on threads threads, leaving every finding, in output order, in
- * *out.  Returns AM_OK or AM_ERR_NOMEM. */
-am_status am_hood_findings(const am_ctx *ctx, am_hood *hood, const am_rules *rules,
+ * run would (whole's catalogue, feeds and death lag; these rules and the
+ * window given), on threads threads, leaving every finding, in output
+ * order, in *out.  Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_hood_findings(const am_match_input *whole, am_hood *hood, const am_rules *rules,
                            int32_t window_start, int32_t window_end, unsigned threads,
                            am_finding_list *out);
 

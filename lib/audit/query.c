@@ -22,7 +22,7 @@
 #include "common/day.h"
 #include "match/duplicate.h"
 #include "match/facts.h"
-#include "store/household.h"
+#include "match/household.h"
 #include "match/match.h"
 #include "audit/neighbourhood.h"
 #include "read/resident_id.h"
@@ -316,14 +316,13 @@ static void fill_info(const am_answer_row *row, am_record_info *out)
     };
 }
 
-/* A view of ctx reading another store, for the functions that take a
- * context (evidence, facts): nothing of ctx is changed through it. */
-static am_ctx view_of(const am_ctx *ctx, const am_store *store, const am_finding_list *findings)
+/* What matching reads of ctx's run, over another store (evidence, facts,
+ * findings): nothing of ctx is changed through it. */
+static am_match_input input_over(const am_ctx *ctx, const am_store *store)
 {
-    am_ctx view = *ctx;
-    view.store = *store;
-    view.findings = *findings;
-    return view;
+    am_match_input in = am_ctx_match_input(ctx);
+    in.store = store;
+    return in;
 }
 
 /* Fills the extras of every finding (facts, area, concerns[i] when given)
@@ -338,9 +337,9 @@ static am_status finish(am_ctx *ctx, const am_store *store, am_answer *a, const 
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
     if (n == 0)
         return AM_OK;
-    am_ctx view = view_of(ctx, store, &a->findings);
+    const am_match_input view = input_over(ctx, store);
     am_evidence_index ix;
-    if (am_evidence_index_build(&view, NULL, 0, &ix) != AM_OK)
+    if (am_evidence_index_build(&view, &a->findings, NULL, 0, &ix) != AM_OK)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
     am_facts_scratch scratch = {0};
     uint8_t *keep = am_malloc(n);
@@ -504,18 +503,19 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
     };
     const am_store *store = pruned ? &hood.store : &whole;
     a->rules = rules;
+    am_match_input matching = input_over(ctx, store);
+    matching.rules = &a->rules;
     if (pruned) {
-        st = am_hood_findings(ctx, &hood, &a->rules, start, end, ctx->threads, &a->findings);
+        st = am_hood_findings(&matching, &hood, &a->rules, start, end, ctx->threads, &a->findings);
     } else {
-        am_ctx view = view_of(ctx, store, &(am_finding_list){0});
-        view.rules = a->rules;
+        am_store unpruned = whole;
         am_household_index index;
-        st = am_households_build(&view, &index, ctx->threads);
+        st = am_households_build(&unpruned, matching.catalogue, matching.rules, &index,
+                                 ctx->threads);
         if (st == AM_OK) {
-            st = am_match_all(&view, &index, start, end, ctx->threads);
+            st = am_match_all(&matching, &index, start, end, ctx->threads, &a->findings);
             am_households_free(&index);
         }
-        a->findings = view.findings;
     }
     uint8_t *keep = st == AM_OK ? am_malloc(a->findings.count ? a->findings.count : 1) : NULL;
     if (!keep) {
@@ -591,7 +591,7 @@ static int record_passes(const am_ctx *ctx, const filter *f, const am_record *r)
 }
 
 /* Whether evidence names one of records [begin, end) by feed and line. */
-static int cites(const am_ctx *view, const char *evidence, const am_record *begin,
+static int cites(const am_match_input *view, const char *evidence, const am_record *begin,
                  const am_record *end)
 {
     const char *cursor = evidence;
@@ -632,7 +632,8 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
     am_token_hex(token, a->token);
     int32_t start, end;
     am_ctx_window(ctx, &start, &end);
-    st = am_hood_findings(ctx, &hood, &ctx->rules, start, end, 1, &a->findings);
+    const am_match_input run = am_ctx_match_input(ctx);
+    st = am_hood_findings(&run, &hood, &ctx->rules, start, end, 1, &a->findings);
     const am_record *self = NULL, *self_end = NULL;
     for (size_t p = 0; p < hood.nnear; p++)
         if (memcmp(hood.near[p].token, token, AM_TOKEN_BYTES) == 0) {
@@ -662,7 +663,7 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
     if (st == AM_OK && !concerns)
         st = AM_ERR_NOMEM;
     if (st == AM_OK) {
-        am_ctx view = view_of(ctx, &hood.store, &a->findings);
+        const am_match_input view = input_over(ctx, &hood.store);
         for (size_t i = 0; i < a->findings.count; i++) {
             const am_finding *p = &a->findings.v[i].pub;
             const int household = strcmp(p->unit, "household") == 0;
@@ -722,7 +723,8 @@ am_status am_explain(am_ctx *ctx, const char *finding_id)
         return st;
     int32_t start, end;
     am_ctx_window(ctx, &start, &end);
-    st = am_hood_findings(ctx, &hood, &ctx->rules, start, end, 1, &a->findings);
+    const am_match_input run = am_ctx_match_input(ctx);
+    st = am_hood_findings(&run, &hood, &ctx->rules, start, end, 1, &a->findings);
     char hex[33];
     am_token_hex(id, hex); /* the same hex digits, in lower case */
     uint8_t *keep = st == AM_OK ? am_malloc(a->findings.count ? a->findings.count : 1) : NULL;

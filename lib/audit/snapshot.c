@@ -31,7 +31,7 @@
 #include "common/text_file.h"
 #include "run/context.h"
 #include "common/day.h"
-#include "store/household.h"
+#include "match/household.h"
 #include "audit/query.h"
 
 #define MAGIC "AIDMSNAP"

@@ -271,10 +271,11 @@ static am_status review(am_ctx *ctx)
 
     am_evidence_index ix;
     am_facts_scratch scratch = {0};
-    am_status st = am_evidence_index_build(ctx, NULL, 0, &ix);
+    const am_match_input in = am_ctx_match_input(ctx);
+    am_status st = am_evidence_index_build(&in, &ctx->findings, NULL, 0, &ix);
     for (size_t i = 0; st == AM_OK && i < n; i++) {
         uint32_t area;
-        st = am_facts_of(ctx, &ix, &ctx->findings.v[i].pub, &scratch, rv->v[i].facts, &area);
+        st = am_facts_of(&in, &ix, &ctx->findings.v[i].pub, &scratch, rv->v[i].facts, &area);
         if (st == AM_OK && area)
             snprintf(rv->v[i].area, sizeof rv->v[i].area, "%06u", (unsigned)(area % 1000000));
     }

@@ -49,11 +49,11 @@ static int32_t effective_end(const am_item *item, const am_record *r)
 }
 
 /* Whether a cluster's payments come from more than one agency. */
-static int several_agencies(const am_ctx *ctx, const cluster *c)
+static int several_agencies(const am_match_input *in, const cluster *c)
 {
-    const int first = ctx->feeds[c->records[0]->feed]->agency;
+    const int first = in->feeds[c->records[0]->feed]->agency;
     for (size_t i = 1; i < c->count; i++)
-        if (ctx->feeds[c->records[i]->feed]->agency != first)
+        if (in->feeds[c->records[i]->feed]->agency != first)
             return 1;
     return 0;
 }
@@ -88,14 +88,14 @@ static void one_off_stake(const cluster *c, am_stake *s)
 
 /* Reports one person's runs of one item, already split into clusters of
  * mutually reachable overlaps, as a single finding. */
-static am_status report(const am_ctx *ctx, am_finding_list *out, const am_item *item,
+static am_status report(const am_match_input *in, am_finding_list *out, const am_item *item,
                         const cluster *involved, am_stake *s)
 {
     uint16_t *agencies = am_malloc(involved->count * sizeof *agencies);
     if (!agencies)
         return AM_ERR_NOMEM;
     for (size_t i = 0; i < involved->count; i++)
-        agencies[i] = (uint16_t)ctx->feeds[involved->records[i]->feed]->agency;
+        agencies[i] = (uint16_t)in->feeds[involved->records[i]->feed]->agency;
     const uint16_t code = involved->records[0]->code;
     if (!item->periodic)
         s->days = (int64_t)s->last - s->first + 1;
@@ -117,13 +117,13 @@ static am_status report(const am_ctx *ctx, am_finding_list *out, const am_item *
         .evidence = involved->records,
         .nevidence = involved->count,
     };
-    const am_status st = am_findings_add(ctx, out, &d);
+    const am_status st = am_findings_add(in, out, &d);
     am_free(agencies);
     return st;
 }
 
 /* Handles the run [begin, end) of one person's records of one item. */
-static am_status match_run(const am_ctx *ctx, am_finding_list *out, const am_item *item,
+static am_status match_run(const am_match_input *in, am_finding_list *out, const am_item *item,
                            const am_record *begin, const am_record *end, cluster *current,
                            cluster *involved)
 {
@@ -144,7 +144,7 @@ static am_status match_run(const am_ctx *ctx, am_finding_list *out, const am_ite
         if (current->count < 2)
             continue;
         if (!item->periodic && item->duplicate_window_days <= 0 &&
-            !several_agencies(ctx, current))
+            !several_agencies(in, current))
             continue;
         if (item->periodic) {
             if (!periodic_stake(current, &s))
@@ -156,13 +156,14 @@ static am_status match_run(const am_ctx *ctx, am_finding_list *out, const am_ite
             if (!push(involved, current->records[i]))
                 return AM_ERR_NOMEM;
     }
-    return involved->count ? report(ctx, out, item, involved, &s) : AM_OK;
+    return involved->count ? report(in, out, item, involved, &s) : AM_OK;
 }
 
-am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_finding_list *out)
+am_status am_match_duplicates(const am_match_input *in, size_t begin, size_t end,
+                              am_finding_list *out)
 {
-    const am_catalogue *cat = &ctx->catalogue;
-    const am_record *records = ctx->store.records;
+    const am_catalogue *cat = in->catalogue;
+    const am_record *records = in->store->records;
     const size_t n = end;
     cluster current = {0}, involved = {0};
     am_status st = AM_OK;
@@ -173,7 +174,7 @@ am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_fi
             j++;
         if (am_code_is_item(cat, records[i].code) && j - i > 1) {
             const am_item *item = &cat->items[records[i].code];
-            st = match_run(ctx, out, item, &records[i], &records[j], &current, &involved);
+            st = match_run(in, out, item, &records[i], &records[j], &current, &involved);
         }
         i = j;
     }

@@ -5,7 +5,8 @@
 #ifndef AM_DUPLICATE_H
 #define AM_DUPLICATE_H
 
-#include "run/context.h"
+#include "match/finding.h"
+#include "match/input.h"
 
 /* Policy source cited by every implicit duplicate finding, and in Chinese
  * for the report. */
@@ -26,6 +27,7 @@
  * overlap (one-off items: closer than the item's window; with window none,
  * on the same day from two or more agencies), among the sorted store's records [begin, end), which must start
  * and end at a person's first record.  Returns AM_OK or AM_ERR_NOMEM. */
-am_status am_match_duplicates(const am_ctx *ctx, size_t begin, size_t end, am_finding_list *out);
+am_status am_match_duplicates(const am_match_input *in, size_t begin, size_t end,
+                              am_finding_list *out);
 
 #endif

@@ -16,11 +16,10 @@
 
 #include "common/alloc.h"
 #include "store/area.h"
-#include "run/context.h"
 #include "common/day.h"
 #include "common/thread_pair.h"
 
-int am_evidence_next(const am_ctx *ctx, const char **cursor, uint16_t *feed, uint32_t *line)
+int am_evidence_next(const am_match_input *in, const char **cursor, uint16_t *feed, uint32_t *line)
 {
     const char *p = *cursor;
     while (*p) {
@@ -41,8 +40,8 @@ int am_evidence_next(const am_ctx *ctx, const char **cursor, uint16_t *feed, uin
                 if (v > UINT32_MAX)
                     digits = 0;
             }
-            for (size_t i = 0; digits && i < ctx->nfeeds; i++) {
-                const char *name = ctx->feeds[i]->name;
+            for (size_t i = 0; digits && i < in->nfeeds; i++) {
+                const char *name = in->feeds[i]->name;
                 if (strlen(name) == name_len && memcmp(name, p, name_len) == 0) {
                     *feed = (uint16_t)i;
                     *line = (uint32_t)v;
@@ -114,15 +113,15 @@ static void *scan_records(void *arg)
     return NULL;
 }
 
-am_status am_evidence_index_build(const am_ctx *ctx, const size_t *which, size_t n,
-                                  am_evidence_index *ix)
+am_status am_evidence_index_build(const am_match_input *in, const am_finding_list *findings,
+                                  const size_t *which, size_t n, am_evidence_index *ix)
 {
     memset(ix, 0, sizeof *ix);
     if (!which)
-        n = ctx->findings.count;
+        n = findings->count;
     size_t refs = 0;
     for (size_t k = 0; k < n; k++) {
-        const char *e = ctx->findings.v[which ? which[k] : k].pub.evidence;
+        const char *e = findings->v[which ? which[k] : k].pub.evidence;
         refs += 1;
         for (; *e; e++)
             refs += *e == ';';
@@ -146,10 +145,10 @@ am_status am_evidence_index_build(const am_ctx *ctx, const size_t *which, size_t
         return AM_ERR_NOMEM;
     }
     for (size_t k = 0; k < n; k++) {
-        const char *cursor = ctx->findings.v[which ? which[k] : k].pub.evidence;
+        const char *cursor = findings->v[which ? which[k] : k].pub.evidence;
         uint16_t feed;
         uint32_t line;
-        while (am_evidence_next(ctx, &cursor, &feed, &line)) {
+        while (am_evidence_next(in, &cursor, &feed, &line)) {
             const uint64_t key = key_of(feed, line), b = filter_bit(&filter, key);
             lookup(ix, key)->key = key;
             filter.bits[b / 64] |= (uint64_t)1 << (b % 64);
@@ -157,10 +156,10 @@ am_status am_evidence_index_build(const am_ctx *ctx, const size_t *which, size_t
     }
     /* The pass over the store is split between threads: no two records
      * share a (feed, line), so each slot is written by one of them. */
-    const size_t half = ctx->store.count / 2;
-    evidence_scan halves[2] = {{ix, &filter, ctx->store.records, 0, half},
-                               {ix, &filter, ctx->store.records, half, ctx->store.count}};
-    am_run_pair(scan_records, &halves[0], &halves[1], ctx->threads, ctx->store.count);
+    const size_t half = in->store->count / 2;
+    evidence_scan halves[2] = {{ix, &filter, in->store->records, 0, half},
+                               {ix, &filter, in->store->records, half, in->store->count}};
+    am_run_pair(scan_records, &halves[0], &halves[1], in->threads, in->store->count);
     am_free(filter.bits);
     return AM_OK;
 }
@@ -199,18 +198,18 @@ static void put_str(XXH3_state_t *st, const char *s)
     XXH3_128bits_update(st, s, strlen(s) + 1); /* with its NUL: a separator */
 }
 
-static void hash_record(const am_ctx *ctx, const am_record *r, unsigned char out[16])
+static void hash_record(const am_match_input *in, const am_record *r, unsigned char out[16])
 {
     XXH3_state_t st;
     XXH3_INITSTATE(&st);
     XXH3_128bits_reset(&st);
-    put_str(&st, ctx->feeds[r->feed]->name);
+    put_str(&st, in->feeds[r->feed]->name);
     XXH3_128bits_update(&st, r->person, sizeof r->person);
     if (r->household)
-        XXH3_128bits_update(&st, ctx->store.households[r->household - 1], AM_TOKEN_BYTES);
+        XXH3_128bits_update(&st, in->store->households[r->household - 1], AM_TOKEN_BYTES);
     else
         XXH3_128bits_update(&st, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", AM_TOKEN_BYTES);
-    put_str(&st, am_code_name(&ctx->catalogue, r->code));
+    put_str(&st, am_code_name(in->catalogue, r->code));
     put_u64(&st, (uint64_t)(int64_t)r->start);
     put_u64(&st, (uint64_t)(int64_t)r->end);
     put_u64(&st, (uint64_t)r->amount_fen);
@@ -221,7 +220,7 @@ static void hash_record(const am_ctx *ctx, const am_record *r, unsigned char out
     memcpy(out, c.digest, 16);
 }
 
-am_status am_facts_of(const am_ctx *ctx, const am_evidence_index *ix, const am_finding *f,
+am_status am_facts_of(const am_match_input *in, const am_evidence_index *ix, const am_finding *f,
                       am_facts_scratch *scratch, char out[33], uint32_t *area)
 {
     size_t n = 1;
@@ -245,10 +244,10 @@ am_status am_facts_of(const am_ctx *ctx, const am_evidence_index *ix, const am_f
     const char *cursor = f->evidence;
     uint16_t feed;
     uint32_t line;
-    while (nh < n && am_evidence_next(ctx, &cursor, &feed, &line)) {
+    while (nh < n && am_evidence_next(in, &cursor, &feed, &line)) {
         const am_record *r = am_evidence_find(ix, feed, line);
         if (r) {
-            hash_record(ctx, r, scratch->hashes[nh++]);
+            hash_record(in, r, scratch->hashes[nh++]);
             const uint32_t a = am_area_of(r);
             if (a)
                 scratch->areas[na++] = a;
@@ -256,7 +255,7 @@ am_status am_facts_of(const am_ctx *ctx, const am_evidence_index *ix, const am_f
             /* Not in the store (cannot happen for a finding of this run):
              * the reference itself stands for the record. */
             char ref[96];
-            snprintf(ref, sizeof ref, "%s:%u", ctx->feeds[feed]->name, (unsigned)line);
+            snprintf(ref, sizeof ref, "%s:%u", in->feeds[feed]->name, (unsigned)line);
             XXH128_canonical_t c;
             XXH128_canonicalFromHash(&c, XXH3_128bits(ref, strlen(ref)));
             memcpy(scratch->hashes[nh++], c.digest, 16);

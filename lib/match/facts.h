@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "aidmatch.h"
+#include "match/finding.h"
+#include "match/input.h"
 #include "store/store.h"
 
 /* (feed, line) -> record, for the evidence of a set of findings. */
@@ -24,18 +26,18 @@ typedef struct am_evidence_index {
     size_t nslots;
 } am_evidence_index;
 
-/* Indexes the evidence records of findings which[0..n) of the last
- * reconciliation, or of every finding when which is NULL.  One pass over
- * the store.  Returns AM_OK or AM_ERR_NOMEM. */
-am_status am_evidence_index_build(const am_ctx *ctx, const size_t *which, size_t n,
-                                  am_evidence_index *ix);
+/* Indexes the evidence records, in in's store, of findings which[0..n),
+ * or of every finding when which is NULL.  One pass over the store.
+ * Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_evidence_index_build(const am_match_input *in, const am_finding_list *findings,
+                                  const size_t *which, size_t n, am_evidence_index *ix);
 
 void am_evidence_index_free(am_evidence_index *ix);
 
 /* Reads the next "feed:line" of an evidence list at *cursor.  Returns 1
  * with *feed (the feed's index) and *line set, or 0 at the end.  Entries
  * naming no declared feed are skipped. */
-int am_evidence_next(const am_ctx *ctx, const char **cursor, uint16_t *feed, uint32_t *line);
+int am_evidence_next(const am_match_input *in, const char **cursor, uint16_t *feed, uint32_t *line);
 
 /* The record at (feed, line), or NULL. */
 const am_record *am_evidence_find(const am_evidence_index *ix, uint16_t feed, uint32_t line);
@@ -53,7 +55,7 @@ typedef struct am_facts_scratch {
  * in a canonical order, never line numbers.  *area receives the most
  * common area code among its records (the lowest on a tie), 0 if none.
  * Returns AM_OK or AM_ERR_NOMEM. */
-am_status am_facts_of(const am_ctx *ctx, const am_evidence_index *ix, const am_finding *f,
+am_status am_facts_of(const am_match_input *in, const am_evidence_index *ix, const am_finding *f,
                       am_facts_scratch *scratch, char out[33], uint32_t *area);
 
 void am_facts_scratch_free(am_facts_scratch *scratch);

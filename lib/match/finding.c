@@ -10,7 +10,6 @@
 #include <xxhash.h>
 
 #include "common/alloc.h"
-#include "run/context.h"
 #include "common/day.h"
 
 static int compare_strings(const void *a, const void *b)
@@ -55,14 +54,14 @@ static int compare_evidence(const void *pa, const void *pb)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
-static char *join_evidence(const am_ctx *ctx, const am_record *const *records, size_t n)
+static char *join_evidence(const am_match_input *in, const am_record *const *records, size_t n)
 {
     evidence_ref *refs = am_malloc(n * sizeof *refs);
     if (!refs)
         return NULL;
     size_t total = 1;
     for (size_t i = 0; i < n; i++) {
-        refs[i].feed = ctx->feeds[records[i]->feed]->name;
+        refs[i].feed = in->feeds[records[i]->feed]->name;
         refs[i].line = records[i]->line;
         total += strlen(refs[i].feed) + 12;
     }
@@ -107,11 +106,12 @@ static void make_id(am_finding_rec *f, const char *rule_id)
              (unsigned long long)h.low64);
 }
 
-am_status am_findings_add(const am_ctx *ctx, am_finding_list *list, const am_finding_draft *d)
+am_status am_findings_add(const am_match_input *in, am_finding_list *list,
+                          const am_finding_draft *d)
 {
     if (grow(list) != AM_OK)
         return AM_ERR_NOMEM;
-    const am_catalogue *cat = &ctx->catalogue;
+    const am_catalogue *cat = in->catalogue;
     const size_t nnames = d->ncodes > d->nagencies ? d->ncodes : d->nagencies;
     const char **names = am_malloc((nnames ? nnames : 1) * sizeof *names);
     if (!names)
@@ -125,7 +125,7 @@ am_status am_findings_add(const am_ctx *ctx, am_finding_list *list, const am_fin
         names[i] = cat->agencies[d->agencies[i]].code;
     f->agencies = join_sorted(names, d->nagencies);
     am_free(names);
-    f->evidence = join_evidence(ctx, d->evidence, d->nevidence);
+    f->evidence = join_evidence(in, d->evidence, d->nevidence);
     if (!f->items || !f->agencies || !f->evidence) {
         am_free(f->items);
         am_free(f->agencies);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "aidmatch.h"
+#include "match/input.h"
 #include "store/store.h"
 
 typedef struct am_finding_rec {
@@ -47,9 +48,10 @@ typedef struct am_finding_draft {
     size_t nevidence;
 } am_finding_draft;
 
-/* Adds a finding built from d to list (ctx supplies names: catalogue,
+/* Adds a finding built from d to list (in supplies names: catalogue,
  * feeds).  Returns AM_OK or AM_ERR_NOMEM. */
-am_status am_findings_add(const am_ctx *ctx, am_finding_list *list, const am_finding_draft *d);
+am_status am_findings_add(const am_match_input *in, am_finding_list *list,
+                          const am_finding_draft *d);
 
 /* Moves every finding of from to the end of into; from is left empty.
  * Returns AM_OK or AM_ERR_NOMEM (then nothing moves). */

@@ -27,7 +27,7 @@ typedef struct side_piece {
 } side_piece;
 
 typedef struct household_eval {
-    const am_ctx *ctx;
+    const am_match_input *in;
     am_finding_list *out;
     const am_record **cluster;
     size_t ncluster, capcluster;
@@ -107,7 +107,7 @@ static am_status emit(household_eval *he, const am_rule *rule, uint32_t househol
         .policy_source = rule->source,
         .priority = "normal",
         .household_subject = 1,
-        .subject = he->ctx->store.households[household - 1],
+        .subject = he->in->store->households[household - 1],
         .start = start,
         .end = end,
         .days = days,
@@ -119,13 +119,13 @@ static am_status emit(household_eval *he, const am_rule *rule, uint32_t househol
         .evidence = he->involved,
         .nevidence = he->ninvolved,
     };
-    return am_findings_add(he->ctx, he->out, &d);
+    return am_findings_add(he->in, he->out, &d);
 }
 
 static am_status judge_household(household_eval *he, const am_rule *rule,
                                  const am_household_index *ix, uint32_t household)
 {
-    const am_catalogue *cat = &he->ctx->catalogue;
+    const am_catalogue *cat = he->in->catalogue;
     am_stake stake = AM_STAKE_EMPTY;
     he->ninvolved = 0;
     const am_record *records = ix->records;
@@ -164,7 +164,7 @@ static am_status judge_household(household_eval *he, const am_rule *rule,
         const am_record *r = he->involved[i];
         if (!PUSH(he->codes, he->ncodes, he->capcodes, r->code) ||
             !PUSH(he->agencies, he->nagencies, he->capagencies,
-                  (uint16_t)he->ctx->feeds[r->feed]->agency))
+                  (uint16_t)he->in->feeds[r->feed]->agency))
             return AM_ERR_NOMEM;
     }
     return emit(he, rule, household, AM_KIND_HOUSEHOLD_DUPLICATE, stake.first, stake.last,
@@ -193,7 +193,7 @@ static int add_to_sides(household_eval *he, const am_rule *rule, const am_record
 static am_status household_exclusive(household_eval *he, const am_rule *rule,
                                      const am_household_index *ix, uint32_t household)
 {
-    const am_catalogue *cat = &he->ctx->catalogue;
+    const am_catalogue *cat = he->in->catalogue;
     for (int side = 0; side < 2; side++) {
         he->nsides[side] = 0;
         am_spans_clear(&he->days[side]);
@@ -205,7 +205,7 @@ static am_status household_exclusive(household_eval *he, const am_rule *rule,
             return AM_ERR_NOMEM;
     for (size_t m = ix->first_member[household]; m < ix->first_member[household + 1]; m++) {
         const am_record *member = &ix->records[ix->members[m]], *begin, *end;
-        am_person_records(&he->ctx->store, member->person, &begin, &end);
+        am_person_records(he->in->store, member->person, &begin, &end);
         for (const am_record *r = begin; r < end; r++)
             if (am_code_is_item(cat, r->code) && cat->items[r->code].unit == AM_UNIT_PERSON &&
                 !add_to_sides(he, rule, r, member->start, member->end, member))
@@ -234,7 +234,7 @@ static am_status household_exclusive(household_eval *he, const am_rule *rule,
                 (via && !PUSH(he->involved, he->ninvolved, he->capinvolved, via)) ||
                 !PUSH(he->codes, he->ncodes, he->capcodes, p->record->code) ||
                 !PUSH(he->agencies, he->nagencies, he->capagencies,
-                      (uint16_t)he->ctx->feeds[p->record->feed]->agency))
+                      (uint16_t)he->in->feeds[p->record->feed]->agency))
                 return AM_ERR_NOMEM;
         }
     }
@@ -243,11 +243,11 @@ static am_status household_exclusive(household_eval *he, const am_rule *rule,
                 cost[0] < cost[1] ? cost[0] : cost[1]);
 }
 
-am_status am_match_households(const am_ctx *ctx, const am_household_index *index, uint32_t first,
-                              uint32_t last, am_finding_list *out)
+am_status am_match_households(const am_match_input *in, const am_household_index *index,
+                              uint32_t first, uint32_t last, am_finding_list *out)
 {
-    const am_rules *rules = &ctx->rules;
-    household_eval he = {.ctx = ctx, .out = out};
+    const am_rules *rules = in->rules;
+    household_eval he = {.in = in, .out = out};
     am_status st = AM_OK;
     for (size_t r = 0; r < rules->n && st == AM_OK; r++) {
         const am_rule *rule = &rules->v[r];

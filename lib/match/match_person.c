@@ -35,7 +35,7 @@ typedef struct membership {
 } membership;
 
 typedef struct person_eval {
-    const am_ctx *ctx;
+    const am_match_input *in;
     am_finding_list *out;
     const am_household_index *index;
     const am_rules *rules;
@@ -122,7 +122,7 @@ static int compare_memberships(const void *pa, const void *pb)
 
 static const am_item *item_of(const person_eval *pe, uint16_t code)
 {
-    const am_catalogue *cat = &pe->ctx->catalogue;
+    const am_catalogue *cat = pe->in->catalogue;
     return am_code_is_item(cat, code) ? &cat->items[code] : NULL;
 }
 
@@ -256,7 +256,7 @@ static int involve(person_eval *pe, const holding *h)
     if (!item_of(pe, h->code))
         return 1;
     return add_code(pe, h->code) &&
-           add_agency(pe, (uint16_t)pe->ctx->feeds[h->record->feed]->agency);
+           add_agency(pe, (uint16_t)pe->in->feeds[h->record->feed]->agency);
 }
 
 static am_status emit(person_eval *pe, const am_rule *rule, am_kind kind, const am_spans *days,
@@ -279,7 +279,7 @@ static am_status emit(person_eval *pe, const am_rule *rule, am_kind kind, const 
         .evidence = pe->evidence,
         .nevidence = pe->nevidence,
     };
-    return am_findings_add(pe->ctx, pe->out, &d);
+    return am_findings_add(pe->in, pe->out, &d);
 }
 
 /* What the group's payments to this person cost over the given days. */
@@ -403,7 +403,7 @@ static am_status ends_at(person_eval *pe, const am_rule *rule)
         }
     if (!fact)
         return AM_OK;
-    const am_catalogue *cat = &pe->ctx->catalogue;
+    const am_catalogue *cat = pe->in->catalogue;
     for (const am_record *r = pe->begin; r < pe->end;) {
         const am_record *run_end = r;
         while (run_end < pe->end && run_end->code == r->code)
@@ -417,7 +417,7 @@ static am_status ends_at(person_eval *pe, const am_rule *rule)
                     continue;
                 const int32_t from = p->start > day ? p->start : day + 1;
                 if (!am_spans_add(&pe->s1, from, p->end) || !add_evidence(pe, p) ||
-                    !add_agency(pe, (uint16_t)pe->ctx->feeds[p->feed]->agency))
+                    !add_agency(pe, (uint16_t)pe->in->feeds[p->feed]->agency))
                     return AM_ERR_NOMEM;
                 amount = am_money_add(amount, am_record_share(p, from, p->end));
                 if ((int64_t)p->end - day > latest)
@@ -429,7 +429,7 @@ static am_status ends_at(person_eval *pe, const am_rule *rule)
                     return AM_ERR_NOMEM;
                 /* Deaths reach the registry late: a payment just after one is
                  * expected; one long after is not. */
-                const char *priority = latest <= pe->ctx->death_lag_days ? "low" : "high";
+                const char *priority = latest <= pe->in->death_lag_days ? "low" : "high";
                 const am_status st = emit(pe, rule, AM_KIND_AFTER_DEATH, &pe->s1, amount, priority);
                 if (st != AM_OK)
                     return st;
@@ -538,23 +538,23 @@ static am_status judge_person(person_eval *pe)
     return AM_OK;
 }
 
-am_status am_match_persons(const am_ctx *ctx, const am_household_index *index,
+am_status am_match_persons(const am_match_input *in, const am_household_index *index,
                            int32_t window_start, int32_t window_end, size_t begin, size_t end,
                            am_finding_list *out)
 {
     person_eval pe = {
-        .ctx = ctx,
+        .in = in,
         .out = out,
         .index = index,
-        .rules = &ctx->rules,
+        .rules = in->rules,
         .window_start = window_start,
         .window_end = window_end,
-        .hukou = am_hukou_code(&ctx->catalogue),
-        .death_code = am_death_code(&ctx->catalogue),
+        .hukou = am_hukou_code(in->catalogue),
+        .death_code = am_death_code(in->catalogue),
     };
-    const am_record *records = ctx->store.records;
+    const am_record *records = in->store->records;
     const size_t n = end;
-    const size_t ncodes = ctx->catalogue.nitems + ctx->catalogue.nfacts;
+    const size_t ncodes = in->catalogue->nitems + in->catalogue->nfacts;
     pe.held = am_calloc(ncodes / 64 + 1, sizeof *pe.held);
     am_status st = pe.held ? AM_OK : AM_ERR_NOMEM;
     for (size_t i = begin; i < n && st == AM_OK;) {

@@ -15,7 +15,7 @@
 #include "match/match.h"
 
 typedef struct worker {
-    const am_ctx *ctx;
+    const am_match_input *in;
     const am_household_index *index;
     int32_t window_start, window_end;
     size_t begin, end;         /* records */
@@ -27,23 +27,24 @@ typedef struct worker {
 static void *work(void *arg)
 {
     worker *w = arg;
-    w->status = am_match_duplicates(w->ctx, w->begin, w->end, &w->found);
+    w->status = am_match_duplicates(w->in, w->begin, w->end, &w->found);
     if (w->status == AM_OK)
-        w->status = am_match_persons(w->ctx, w->index, w->window_start, w->window_end, w->begin,
+        w->status = am_match_persons(w->in, w->index, w->window_start, w->window_end, w->begin,
                                      w->end, &w->found);
     if (w->status == AM_OK)
-        w->status = am_match_households(w->ctx, w->index, w->first, w->last, &w->found);
+        w->status = am_match_households(w->in, w->index, w->first, w->last, &w->found);
     return NULL;
 }
 
-am_status am_match_all(am_ctx *ctx, const am_household_index *index, int32_t window_start,
-                       int32_t window_end, unsigned threads)
+am_status am_match_all(const am_match_input *in, const am_household_index *index,
+                       int32_t window_start, int32_t window_end, unsigned threads,
+                       am_finding_list *out)
 {
     if (threads < 1)
         threads = 1;
     if (threads > 64)
         threads = 64;
-    const size_t n = ctx->store.count;
+    const size_t n = in->store->count;
     if (n < 4096 * threads)
         threads = 1; /* not worth a thread */
     worker *workers = am_calloc(threads, sizeof *workers);
@@ -52,10 +53,11 @@ am_status am_match_all(am_ctx *ctx, const am_household_index *index, int32_t win
     const uint32_t nrefs = (uint32_t)index->nrefs;
     for (unsigned t = 0; t < threads; t++) {
         worker *w = &workers[t];
-        *w = (worker){.ctx = ctx, .index = index, .window_start = window_start,
+        *w = (worker){.in = in, .index = index, .window_start = window_start,
                       .window_end = window_end, .status = AM_OK};
         w->begin = t == 0 ? 0 : workers[t - 1].end;
-        w->end = t + 1 == threads ? n : am_person_boundary(ctx->store.records, n, n / threads * (t + 1));
+        const size_t cut = n / threads * (t + 1);
+        w->end = t + 1 == threads ? n : am_person_boundary(in->store->records, n, cut);
         if (w->end < w->begin)
             w->end = w->begin;
         w->first = t == 0 ? 1 : workers[t - 1].last;
@@ -83,13 +85,13 @@ am_status am_match_all(am_ctx *ctx, const am_household_index *index, int32_t win
         if (st == AM_OK && workers[t].status != AM_OK)
             st = workers[t].status;
         if (st == AM_OK)
-            st = am_findings_move(&ctx->findings, &workers[t].found);
+            st = am_findings_move(out, &workers[t].found);
         am_findings_free(&workers[t].found);
     }
     am_free(workers);
     if (st != AM_OK)
-        am_findings_free(&ctx->findings);
+        am_findings_free(out);
     else
-        am_findings_sort(&ctx->findings);
+        am_findings_sort(out);
     return st;
 }

@@ -318,12 +318,14 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
     am_household_index index;
     am_status st = am_store_sort(&ctx->store, ctx->threads);
     if (st == AM_OK)
-        st = am_households_build(ctx, &index, ctx->threads);
+        st = am_households_build(&ctx->store, &ctx->catalogue, &ctx->rules, &index,
+                                 ctx->threads);
     if (st == AM_OK) {
         int32_t start = ctx->window_start, end = ctx->window_end;
         if (!ctx->window_set)
             payment_window(ctx, &start, &end);
-        st = am_match_all(ctx, &index, start, end, ctx->threads);
+        const am_match_input in = am_ctx_match_input(ctx);
+        st = am_match_all(&in, &index, start, end, ctx->threads, &ctx->findings);
         am_households_free(&index);
     }
     if (st != AM_OK) {
@@ -337,6 +339,17 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
         if (fn(user, &ctx->findings.v[i].pub) != 0)
             return am_fail(&ctx->err, AM_ERR_ABORTED, "stopped by the findings callback");
     return AM_OK;
+}
+
+am_match_input am_ctx_match_input(const am_ctx *ctx)
+{
+    return (am_match_input){.catalogue = &ctx->catalogue,
+                            .store = &ctx->store,
+                            .rules = &ctx->rules,
+                            .feeds = ctx->feeds,
+                            .nfeeds = ctx->nfeeds,
+                            .death_lag_days = ctx->death_lag_days,
+                            .threads = ctx->threads};
 }
 
 am_status am_set_threads(am_ctx *ctx, unsigned threads)

@@ -11,6 +11,7 @@
 #include "common/stage.h"
 #include "read/feed.h"
 #include "match/finding.h"
+#include "match/input.h"
 #include "cycle/outcomes.h"
 #include "cycle/previous.h"
 #include "read/progress.h"
@@ -92,6 +93,10 @@ void am_ctx_window(const am_ctx *ctx, int32_t *start, int32_t *end);
 /* Records a reject for feed at line.  detail is copied. */
 am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
                         const char *detail);
+
+/* What matching reads of ctx's run (input.h): pointers into ctx, valid
+ * while ctx's catalogue, store, rules and feeds are unchanged. */
+am_match_input am_ctx_match_input(const am_ctx *ctx);
 
 /* Frees the diagnostics of am_check_centre (check.c). */
 void am_diags_free(am_ctx *ctx);

@@ -29,27 +29,20 @@ am_status am_window_open(am_ctx *ctx, const char *journal, am_window **out)
     if (stat(snap->path, &sb) != 0)
         return am_fail(&ctx->err, AM_ERR_IO, "%s: cannot read the snapshot's time", snap->path);
     am_window *w = am_calloc(1, sizeof *w);
-    am_ctx *view = am_malloc(sizeof *view);
     char *path = journal ? am_strdup(journal) : NULL;
-    if (!journal && w && view) {
+    if (!journal && w) {
         const size_t len = strlen(snap->path) + sizeof ".journal";
         if ((path = am_malloc(len)))
             snprintf(path, len, "%s.journal", snap->path);
     }
-    if (!w || !view || !path) {
+    if (!w || !path) {
         am_free(w);
-        am_free(view);
         am_free(path);
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory opening the window");
     }
-    /* A copy of the context that reads the window's feeds too; it shares
-     * everything else with ctx and frees nothing. */
-    *view = *ctx;
-    view->answer = NULL;
-    w->owner = view;
     w->journal.path = path;
     w->env = (am_window_env){
-        .view = view,
+        .view = am_ctx_match_input(ctx),
         .cat = &ctx->catalogue,
         .rules = &ctx->rules,
         .key = ctx->key.bytes ? &ctx->key : NULL,
@@ -64,8 +57,9 @@ am_status am_window_open(am_ctx *ctx, const char *journal, am_window **out)
         am_window_close(w);
         return st;
     }
-    view->feeds = w->feeds;
-    view->nfeeds = w->nall;
+    /* Matching reads the window's feeds too. */
+    w->env.view.feeds = w->feeds;
+    w->env.view.nfeeds = w->nall;
     *out = w;
     return AM_OK;
 }
@@ -75,6 +69,5 @@ void am_window_close(am_window *w)
     if (!w)
         return;
     am_window_free(w);
-    am_free(w->owner);
     am_free(w);
 }

@@ -348,7 +348,7 @@ static am_status make_menu(am_window *w, am_check *c, am_hood *hood,
                            const unsigned char token[AM_TOKEN_BYTES], int32_t date)
 {
     am_finding_list l;
-    am_status st = am_hood_findings(w->env.view, hood, &w->menu_rules, date, date, 1, &l);
+    am_status st = am_hood_findings(&w->env.view, hood, &w->menu_rules, date, date, 1, &l);
     if (st != AM_OK)
         return am_fail(&c->err, st, "out of memory");
     c->menu = am_calloc(l.count + 1, sizeof *c->menu);
@@ -490,7 +490,7 @@ static am_status run_check(am_window *w, am_check *c, const am_check_request *q)
         if (st == AM_OK)
             am_store_sort(&hood.store, 1);
         if (st == AM_OK &&
-            (st = am_hood_findings(env->view, &hood, env->rules, lo, hi, 1, &c->findings)) !=
+            (st = am_hood_findings(&env->view, &hood, env->rules, lo, hi, 1, &c->findings)) !=
                 AM_OK)
             st = am_fail(&c->err, st, "out of memory");
         uint8_t *keep = st == AM_OK ? am_malloc(c->findings.count + 1) : NULL;

@@ -26,6 +26,7 @@
 #include "common/error.h"
 #include "common/token.h"
 #include "match/finding.h"
+#include "match/input.h"
 #include "match/rules.h"
 #include "read/catalogue.h"
 #include "read/feed.h"
@@ -34,7 +35,8 @@
 
 /* What a window reads, filled by whoever opens it (run/window_open.c). */
 typedef struct am_window_env {
-    const am_ctx *view;      /* the run, its feeds extended by the window's own */
+    am_match_input view;     /* what matching reads of the run, its feeds extended
+                              * by the window's own */
     const am_catalogue *cat;
     const am_rules *rules;
     const am_key *key;       /* NULL when no key is loaded */
@@ -53,7 +55,6 @@ struct am_window {
     am_rules menu_rules;     /* the entitles rules without grace; shares their groups */
     pthread_mutex_t lock;    /* guards journal */
     am_journal journal;
-    void *owner;             /* what the opener frees after am_window_free() */
 };
 
 /* The feeds a window adds to the snapshot's, and the menu's rules; w->env
@@ -66,7 +67,7 @@ am_status am_window_init(am_window *w, am_feed *const *feeds, am_err *err);
  * with err's message; NULL when out of memory. */
 am_check *am_check_failed(const am_window *w, const am_err *err);
 
-/* Frees what am_window_init() made (not env, not owner, not w). */
+/* Frees what am_window_init() made (not env, not w). */
 void am_window_free(am_window *w);
 
 #endif

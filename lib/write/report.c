@@ -535,7 +535,8 @@ static am_status gather(page *pg)
             pg->flagged_feeds += d.shrunk || d.grew || d.stale;
         }
     }
-    return am_evidence_index_build(ctx, pg->top, pg->ntop, &pg->ix);
+    const am_match_input in = am_ctx_match_input(ctx);
+    return am_evidence_index_build(&in, &ctx->findings, pg->top, pg->ntop, &pg->ix);
 }
 
 static void release(page *pg)
@@ -975,7 +976,8 @@ static void write_evidence(page *pg, const am_finding *f)
     uint16_t feed;
     uint32_t line;
     size_t shown = 0, total = 0;
-    while (am_evidence_next(ctx, &cursor, &feed, &line)) {
+    const am_match_input in = am_ctx_match_input(ctx);
+    while (am_evidence_next(&in, &cursor, &feed, &line)) {
         if (++total > AM_REPORT_EVIDENCE)
             continue;
         shown++;

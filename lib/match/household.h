@@ -10,7 +10,7 @@
 #ifndef AM_HOUSEHOLD_H
 #define AM_HOUSEHOLD_H
 
-#include "run/context.h"
+#include "match/input.h"
 
 /* A claim of a household-unit item, with what a member's matcher reads of
  * it kept beside its position: members read their household's claims for
@@ -44,10 +44,12 @@ typedef struct am_household_index {
 
 /* Fills in the claim household of every payment in the sorted store that
  * has none and whose payee has a hukou record covering its start, then
- * builds the index, on two threads when threads > 1.  Returns AM_OK,
+ * builds the index of it for rules, on two threads when threads > 1.  The
+ * index points into store, which must outlive it and not move.  Returns AM_OK,
  * AM_ERR_NOMEM, or AM_ERR_LIMIT when the store holds UINT32_MAX records
  * or more. */
-am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned threads);
+am_status am_households_build(am_store *store, const am_catalogue *cat, const am_rules *rules,
+                              am_household_index *index, unsigned threads);
 
 void am_households_free(am_household_index *index);
 

@@ -2,7 +2,7 @@
  * household.c — claim households and the claims index (see household.h).
  */
 #define _GNU_SOURCE /* qsort_r: the claims sort needs the store */
-#include "store/household.h"
+#include "match/household.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -234,14 +234,14 @@ static void *build_list(void *arg)
     return NULL;
 }
 
-am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned threads)
+am_status am_households_build(am_store *store, const am_catalogue *cat, const am_rules *rules,
+                              am_household_index *index, unsigned threads)
 {
     memset(index, 0, sizeof *index);
-    const am_catalogue *cat = &ctx->catalogue;
-    am_record *records = ctx->store.records;
-    if (ctx->store.count >= UINT32_MAX)
+    am_record *records = store->records;
+    if (store->count >= UINT32_MAX)
         return AM_ERR_LIMIT;
-    const uint32_t n = (uint32_t)ctx->store.count;
+    const uint32_t n = (uint32_t)store->count;
     const int hukou = am_hukou_code(cat);
     if (hukou >= 0) {
         /* Cut at a person boundary: a person's claims look at their own
@@ -251,14 +251,14 @@ am_status am_households_build(am_ctx *ctx, am_household_index *index, unsigned t
         am_run_pair(assign_range, &halves[0], &halves[1], threads, n);
     }
     index->records = records;
-    index->nrefs = ctx->store.nhouseholds + 1;
+    index->nrefs = store->nhouseholds + 1;
     const size_t ncodes = cat->nitems + cat->nfacts;
     uint64_t *claimed = am_calloc(ncodes / 64 + 1, sizeof *claimed);
     if (!claimed)
         return AM_ERR_NOMEM;
     int with_members = 0;
-    for (size_t i = 0; i < ctx->rules.n; i++) {
-        const am_rule *rule = &ctx->rules.v[i];
+    for (size_t i = 0; i < rules->n; i++) {
+        const am_rule *rule = &rules->v[i];
         with_members |= rule->kind == AM_RULE_EXCLUSIVE && rule->household_scope;
         if (rule->kind != AM_RULE_HOUSEHOLD_UNIQUE)
             continue;
