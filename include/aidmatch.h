@@ -352,7 +352,8 @@ typedef struct am_reject_row {
     const char *detail;
 } am_reject_row;
 
-/* Returns the number of rejected rows kept by ctx, all feeds. */
+/* Returns the number of rejected rows kept by ctx, all feeds: at most a
+ * feed's max_rejects per feed and reason (am_feed_rejected counts all). */
 AM_API size_t am_reject_count(const am_ctx *ctx);
 
 /* Fills *out with rejected row i, in feed order then line order.

@@ -106,6 +106,29 @@ for threads in 1 2 3 8; do
         "$aidmatch" reconcile "$work/s/centre.ini" --out "$work/out" --quiet --threads "$threads"
 done
 
+# Input bounds.  A gzip bomb (40 MiB of one-field rows in about 40 KB)
+# fails the run before it is read whole; rows rejected past max_rejects
+# (default 1000) of one reason are counted in summary.json, not listed in
+# rejects.csv, and rows_read = rows_ingested + rows_rejected still holds.
+fresh
+{ printf '姓名,公民身份号码,年龄段,发放年月,金额（元）\n'; yes "$(printf '%0999d' 0)" | head -c 41943040; } |
+    gzip -c >"$work/s/mca_elder_age.csv.gz"
+expect "a gzip bomb" 3 \
+    "$work/s/mca_elder_age.csv.gz: the gzip data inflates to more than 100 times its size; raise max_gzip_ratio if the feed is really this repetitive" \
+    "$aidmatch" reconcile "$work/s/centre.ini" --out "$work/out" --quiet
+fresh
+{ cat "$root/data/sample/psb_vehicles.csv"; i=0; while [ $i -lt 2500 ]; do
+    echo "苏B00000,小型汽车,某,12345,2015/11/4,,小型轿车"; i=$((i + 1)); done; } >"$work/s/psb_vehicles.csv"
+reconcile || fail "2500 bad rows: exit $?"
+listed=$(grep -c '^psb_vehicles,.*,bad_length,' "$work/out/rejects.csv" || true)
+[ "$listed" -eq 1000 ] || fail "2500 rows of one reason: $listed listed, expected 1000"
+python3 - "$work/out/summary.json" <<'PY' || fail "2500 rows of one reason: summary.json counts"
+import json, sys
+feed = [f for f in json.load(open(sys.argv[1]))["feeds"] if f["name"] == "psb_vehicles"][0]
+assert feed["rejected_by_reason"]["bad_length"] >= 2500, feed
+assert feed["rows_read"] == feed["rows_ingested"] + feed["rows_rejected"], feed
+PY
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed" >&2
     exit 1

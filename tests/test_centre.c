@@ -180,6 +180,12 @@ START_TEST(mistakes_give_file_line_and_expectation)
         {"[feed x]\nencoding = ebcdic\n", AM_ERR_FORMAT, "encoding: expected auto, utf-8"},
         {"[feed x]\nmax_amount = -5\n", AM_ERR_FORMAT, "max_amount: expected a positive amount"},
         {"[feed x]\ndelimiter = ab\n", AM_ERR_FORMAT, "delimiter: expected one character"},
+        {"[feed x]\nmax_rejects = many\n", AM_ERR_FORMAT,
+         "test.ini:6: feed x: max_rejects: expected a row count from 0 to 4294967295"},
+        {"[feed x]\nmax_gzip_ratio = 1\n", AM_ERR_FORMAT,
+         "test.ini:6: feed x: max_gzip_ratio: expected a ratio from 2 to 100000"},
+        {"[feed x]\nmax_rows = 4294967295\n", AM_ERR_FORMAT,
+         "test.ini:6: feed x: max_rows: expected a row count from 1 to 4294967294"},
         {"this is not ini\n", AM_ERR_FORMAT, "test.ini:5: expected [section]"},
         {"name = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"

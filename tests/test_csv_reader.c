@@ -301,7 +301,8 @@ static const kat kats[] = {
     {"max_rows reached exactly", IN("h\n1\n2\n"), AM_ENC_AUTO, 0, 0, 0, 3, AM_OK, AM_ENC_UTF8,
      "1:h\n2:1\n3:2\n", NULL},
     {"max_rows exceeded", IN("h\n1\n\n2\n"), AM_ENC_AUTO, 0, 0, 0, 2, AM_ERR_LIMIT, AM_ENC_UTF8,
-     "1:h\n2:1\n", "t:4: more than 2 records"},
+     "1:h\n2:1\n", "t:4: more than 1 rows after the header; raise max_rows if the feed is really "
+     "this long"},
 
     /* Unterminated quotes */
     {"unterminated quote", IN("a,b\nc,\"unclosed\nmore\n"), AM_ENC_AUTO, 0, 0, 0, 0,
@@ -323,7 +324,7 @@ static const kat kats[] = {
 START_TEST(test_kat)
 {
     const kat *k = &kats[_i];
-    am_reader_opts o = {k->enc, k->delim, k->max_field, k->max_line, k->max_rows};
+    am_reader_opts o = {k->enc, k->delim, k->max_field, k->max_line, k->max_rows, 0};
     sink s = {0};
     am_read_result res;
     am_err err;
@@ -500,7 +501,7 @@ static int decoder_out_of_descriptors(void)
     lim.rlim_cur = (rlim_t)lowest;
     if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
         return 10;
-    am_reader_opts o = {AM_ENC_GB18030, ',', 0, 0, 0};
+    am_reader_opts o = {AM_ENC_GB18030, ',', 0, 0, 0, 0};
     am_read_result res;
     am_err err;
     const am_status st = am_read_csv_buffer("a,b\n", 4, "t", &o, NULL, NULL, &res, &err);
@@ -538,7 +539,7 @@ START_TEST(test_null_callback_and_opts)
     ck_assert_int_eq(am_read_csv_buffer("a\nb\n", 4, NULL, NULL, count_only, &n, NULL, NULL),
                      AM_OK);
     ck_assert_uint_eq(n, 2);
-    am_reader_opts bad = {AM_ENC_AUTO, '"', 0, 0, 0};
+    am_reader_opts bad = {AM_ENC_AUTO, '"', 0, 0, 0, 0};
     ck_assert_int_eq(am_read_csv_buffer("a\n", 2, "x", &bad, NULL, NULL, &res, &err),
                      AM_ERR_INVALID);
 }
@@ -632,6 +633,50 @@ START_TEST(test_gzip_members)
     buf_free(&s.t);
     buf_free(&a);
     buf_free(&b);
+}
+END_TEST
+
+static int count_rows(void *user, const am_text_row *row)
+{
+    (void)row;
+    ++*(uint64_t *)user;
+    return 0;
+}
+
+/* A gzip bomb: text past 16 MiB that inflates more than max_inflate_ratio
+ * (default 100) times its stored size fails the read; below the floor, or
+ * with the ratio raised, the same kind of file is read whole. */
+START_TEST(test_gzip_ratio_guard)
+{
+    static const char row[] = "1234567890123456789012345678901\n"; /* 32 bytes */
+    const size_t big = (size_t)24 << 20, small = (size_t)4 << 20;
+    char *text = malloc(big);
+    ck_assert_ptr_nonnull(text);
+    for (size_t i = 0; i < big; i += 32)
+        memcpy(text + i, row, 32);
+    buf z = {0};
+    am_read_result res;
+    am_err err;
+    uint64_t rows = 0;
+    gzip_bytes(text, big, &z);
+    ck_assert_uint_gt(big / z.len, 100); /* about 1000 */
+    ck_assert_int_eq(am_read_csv_buffer(z.p, z.len, "t", NULL, count_rows, &rows, &res, &err),
+                     AM_ERR_LIMIT);
+    ck_assert_str_eq(err.msg, "t: the gzip data inflates to more than 100 times its size; raise "
+                              "max_gzip_ratio if the feed is really this repetitive");
+    ck_assert_uint_lt(rows, big / 32);
+    am_reader_opts raised = {.max_inflate_ratio = 5000};
+    rows = 0;
+    ck_assert_int_eq(am_read_csv_buffer(z.p, z.len, "t", &raised, count_rows, &rows, &res, &err),
+                     AM_OK);
+    ck_assert_uint_eq(rows, big / 32);
+    gzip_bytes(text, small, &z);
+    rows = 0;
+    ck_assert_int_eq(am_read_csv_buffer(z.p, z.len, "t", NULL, count_rows, &rows, &res, &err),
+                     AM_OK);
+    ck_assert_uint_eq(rows, small / 32);
+    buf_free(&z);
+    free(text);
 }
 END_TEST
 
@@ -892,7 +937,7 @@ static void run_big(form f, am_encoding enc, am_encoding want_enc, int gz, int a
                         ? sizeof GB_A_TAIL + sizeof GB_B_TAIL - 2 + 12
                         : (sizeof u16_a_tail + sizeof u16_b_tail + 24) / 2;
     buf b = {0}, z = {0};
-    am_reader_opts o = {enc, 0, 0, 0, 0};
+    am_reader_opts o = {enc, 0, 0, 0, 0, 0};
     char *path = as_file ? temp_path(".csv") : NULL;
 
     for (size_t pad = 0; pad < period; pad++) {
@@ -1023,7 +1068,7 @@ START_TEST(test_long_field_across_chunks)
     sink s = {0};
     am_read_result res;
     am_err err;
-    am_reader_opts o = {AM_ENC_AUTO, 0, 1000000, 0, 0};
+    am_reader_opts o = {AM_ENC_AUTO, 0, 1000000, 0, 0, 0};
 
     buf_str(&b, "a,\"");
     for (int i = 0; i < 70000; i++)
@@ -1119,6 +1164,7 @@ static Suite *csv_reader_suite(void)
     tc = tcase_create("gzip_and_files");
     tcase_add_test(tc, test_gzip_buffer);
     tcase_add_test(tc, test_gzip_members);
+    tcase_add_test(tc, test_gzip_ratio_guard);
     tcase_add_test(tc, test_gzip_damaged_buffer);
     tcase_add_test(tc, test_gzip_file);
     tcase_add_test(tc, test_plain_file);

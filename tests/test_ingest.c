@@ -337,6 +337,40 @@ START_TEST(failed_feed_keeps_its_counts)
 }
 END_TEST
 
+/* Past max_rejects rows of one reason, a feed's rejects are counted but
+ * no longer listed, so that a runaway export cannot fill memory with
+ * them: rows_read = ingested + rejected still holds, the counts per
+ * reason are whole, and the listed rows are the first of each reason. */
+START_TEST(rejects_past_the_cap_are_counted_not_listed)
+{
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, payment_keys);
+    ck_assert_int_eq(am_feed_set(feed, "max_rejects", "3"), AM_OK);
+    char csv[4096] = "id,hh,name,type,amount,from,to\n";
+    for (int i = 0; i < 10; i++) /* lines 2..11: unknown_item */
+        strcat(csv, "11010519491231002X,H1,a,other,1.00,2025-01-01,2025-01-31\n");
+    strcat(csv, "11010519491231002X,H1,a,urban,1.00,2025-01-01,2025-01-31\n");
+    for (int i = 0; i < 2; i++) /* lines 13, 14: missing_amount */
+        strcat(csv, "11010519491231002X,H1,a,urban,,2025-01-01,2025-01-31\n");
+    ck_assert_msg(am_feed_ingest_buffer(feed, csv, strlen(csv)) == AM_OK, "%s", am_errmsg(ctx));
+    am_feed_stats s;
+    ck_assert_int_eq(am_feed_stats_get(ctx, 0, &s), AM_OK);
+    ck_assert_uint_eq(s.rows_read, 13);
+    ck_assert_uint_eq(s.rows_ingested, 1);
+    ck_assert_uint_eq(s.rows_rejected, 12);
+    ck_assert_uint_eq(am_feed_rejected(ctx, 0, AM_REJECT_UNKNOWN_ITEM), 10);
+    ck_assert_uint_eq(am_feed_rejected(ctx, 0, AM_REJECT_MISSING_AMOUNT), 2);
+    static const uint64_t listed[] = {2, 3, 4, 13, 14};
+    ck_assert_uint_eq(am_reject_count(ctx), 5);
+    for (size_t i = 0; i < 5; i++) {
+        am_reject_row r;
+        ck_assert_int_eq(am_reject_get(ctx, i, &r), AM_OK);
+        ck_assert_uint_eq(r.line, listed[i]);
+    }
+    am_ctx_free(ctx);
+}
+END_TEST
+
 /* A row whose ID is written as the last row's reuses its token: every
  * row must still land with the person and area code of its own ID,
  * whatever came between. */
@@ -438,6 +472,7 @@ int main(void)
     tcase_add_test(tc, encoding_and_nul_rows_are_rejected);
     tcase_add_test(tc, a_feed_is_ingested_once);
     tcase_add_test(tc, failed_feed_keeps_its_counts);
+    tcase_add_test(tc, rejects_past_the_cap_are_counted_not_listed);
     tcase_add_test(tc, empty_buffer_has_no_header);
     tcase_add_test(tc, repeated_ids_keep_their_own_person);
     tcase_add_test(tc, household_repeats_survive_a_batch_move);

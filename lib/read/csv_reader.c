@@ -57,6 +57,11 @@
 #define DEFAULT_MAX_FIELD ((size_t)65536)
 #define DEFAULT_MAX_LINE ((size_t)1024 * 1024)
 #define MIN_CSV_BLOCK ((size_t)4096)
+/* CSV exports compress 5 to 20 times; a gzip bomb (100M short rows in
+ * 204 KB) about 1000.  The ratio applies past a floor, so that a small
+ * file of one repeated row is not refused. */
+#define DEFAULT_MAX_INFLATE_RATIO 100u
+#define INFLATE_RATIO_FLOOR ((uint64_t)16 << 20)
 
 /* Valid UTF-8 never holds these bytes; they stand for space and tab
  * while libcsv sees the text (see the file comment). */
@@ -81,6 +86,7 @@ typedef struct reader {
     void *user;
     size_t max_field, max_line;
     uint64_t max_rows;
+    unsigned max_inflate_ratio;
 
     /* The bytes as stored. */
     XXH3_state_t hash;
@@ -88,6 +94,7 @@ typedef struct reader {
     int sniffed;     /* gzip magic looked for */
     int gz;          /* the stored bytes are gzip */
     am_inflater *inflater;
+    uint64_t inflated; /* text bytes out of the inflater so far */
     am_status sink_st; /* what decoding the inflated bytes last returned */
 
     am_text_decoder dec;
@@ -289,8 +296,10 @@ static void on_row(int c, void *user)
     (void)c;
     if (r->st == AM_OK) {
         if (r->max_rows && r->records >= r->max_rows) {
-            r->st = am_fail(r->err, AM_ERR_LIMIT, "%s:%llu: more than %llu records", r->name,
-                            (ull)ri->line, (ull)r->max_rows);
+            r->st = am_fail(r->err, AM_ERR_LIMIT,
+                            "%s:%llu: more than %llu rows after the header; raise max_rows if "
+                            "the feed is really this long", r->name, (ull)ri->line,
+                            (ull)r->max_rows - 1);
         } else {
             for (size_t i = 0; i < r->nf; i++)
                 r->fptr[i] = r->arena + r->foff[i];
@@ -537,6 +546,12 @@ static am_status decode(reader *r, const void *p, size_t n, int final)
 static am_status decode_inflated(void *user, const unsigned char *out, size_t len)
 {
     reader *r = user;
+    r->inflated += len;
+    if (r->inflated > INFLATE_RATIO_FLOOR && r->inflated / r->max_inflate_ratio > r->bytes)
+        return r->sink_st = am_fail(r->err, AM_ERR_LIMIT,
+                                    "%s: the gzip data inflates to more than %u times its size; "
+                                    "raise max_gzip_ratio if the feed is really this repetitive",
+                                    r->name, r->max_inflate_ratio);
     return r->sink_st = decode(r, out, len, 0);
 }
 
@@ -596,7 +611,7 @@ static am_status finish(reader *r)
 static am_status setup(reader *r, const char *name, const am_reader_opts *opts, am_row_fn fn,
                        void *user, am_err *err)
 {
-    static const am_reader_opts defaults = {AM_ENC_AUTO, ',', 0, 0, 0};
+    static const am_reader_opts defaults = {AM_ENC_AUTO, ',', 0, 0, 0, 0};
 
     memset(r, 0, sizeof *r);
     r->name = name ? name : "(buffer)";
@@ -618,6 +633,8 @@ static am_status setup(reader *r, const char *name, const am_reader_opts *opts, 
     r->max_field = opts->max_field ? opts->max_field : DEFAULT_MAX_FIELD;
     r->max_line = opts->max_line ? opts->max_line : DEFAULT_MAX_LINE;
     r->max_rows = opts->max_rows;
+    r->max_inflate_ratio = opts->max_inflate_ratio ? opts->max_inflate_ratio
+                                                   : DEFAULT_MAX_INFLATE_RATIO;
 
     XXH3_INITSTATE(&r->hash);
     XXH3_128bits_reset(&r->hash);

@@ -34,6 +34,8 @@ typedef struct am_reader_opts {
     size_t max_line;         /* longest physical line, and longest quoted record spanning
                                 lines; longer fails the read (AM_ERR_LIMIT) */
     uint64_t max_rows;       /* most records (header included); more fail the read (AM_ERR_LIMIT) */
+    unsigned max_inflate_ratio; /* gzip: most text bytes per stored byte (0: 100), past
+                                   16 MiB of text; more fail the read (AM_ERR_LIMIT) */
 } am_reader_opts;
 
 /* One CSV record, valid during the callback only.  Fields are UTF-8 and

@@ -25,6 +25,12 @@ static const char *const column_keys[AM_COL__COUNT] = {
 };
 
 #define DEFAULT_MAX_AMOUNT_FEN (100000 * 100LL)
+/* Above the largest feed of the benchmarks (50M persons), far below the
+ * 2^32 lines a feed may have: a runaway export fails in minutes, not
+ * after filling memory. */
+#define DEFAULT_MAX_ROWS 100000000ull
+/* Enough rows of one mistake to see its pattern and fix the export. */
+#define DEFAULT_MAX_REJECTS 1000
 
 am_status am_feed_new(am_ctx *ctx, const char *name, am_feed **out)
 {
@@ -61,6 +67,8 @@ am_status am_feed_append(am_ctx *ctx, const char *name, am_feed **out)
     feed->agency = -1;
     feed->code_constant = -1;
     feed->max_amount_fen = DEFAULT_MAX_AMOUNT_FEN;
+    feed->max_rejects = DEFAULT_MAX_REJECTS;
+    feed->reader.max_rows = DEFAULT_MAX_ROWS + 1; /* the reader counts the header */
     feed->stale_days = -1;
     strcpy(feed->thousands, ",");
     ctx->feeds[ctx->nfeeds++] = feed;
@@ -297,9 +305,21 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
         feed->stale_days = (int32_t)count;
         return AM_OK;
     }
+    if (strcmp(key, "max_rejects") == 0) {
+        if (!parse_count(value, &count) || count > UINT32_MAX)
+            return bad_value(feed, key, "a row count from 0 to 4294967295");
+        feed->max_rejects = count;
+        return AM_OK;
+    }
+    if (strcmp(key, "max_gzip_ratio") == 0) {
+        if (!parse_count(value, &count) || count < 2 || count > 100000)
+            return bad_value(feed, key, "a ratio from 2 to 100000");
+        feed->reader.max_inflate_ratio = (unsigned)count;
+        return AM_OK;
+    }
     if (strcmp(key, "max_rows") == 0) {
-        if (!parse_count(value, &count) || count == 0)
-            return bad_value(feed, key, "a positive row count");
+        if (!parse_count(value, &count) || count == 0 || count >= UINT32_MAX)
+            return bad_value(feed, key, "a row count from 1 to 4294967294");
         feed->reader.max_rows = count + 1; /* the reader counts the header */
         return AM_OK;
     }
@@ -311,6 +331,14 @@ int32_t am_feed_stale_days(const am_feed *feed)
     if (feed->stale_days >= 0)
         return feed->stale_days;
     return feed->kind == AM_FEED_REGISTRY ? AM_STALE_DAYS_REGISTRY : AM_STALE_DAYS_PAYMENTS;
+}
+
+int am_feed_count_reject(am_feed *feed, am_reject reason)
+{
+    const int listed = feed->by_reason[reason] < feed->max_rejects;
+    feed->rows_rejected++;
+    feed->by_reason[reason]++;
+    return listed;
 }
 
 /* Whether any fact this feed can deliver carries a value. */

@@ -65,6 +65,7 @@ struct am_feed {
     am_code_map_entry *code_map;
     size_t ncode_map;
     int64_t max_amount_fen;
+    uint64_t max_rejects;        /* rejects listed per reason; more are only counted */
     int32_t stale_days;          /* stale_days = ; -1: the kind's default (am_feed_stale_days) */
     int ingested;
     uint64_t text_size;          /* as told before reading (ingest.c), to read the largest first */
@@ -91,6 +92,11 @@ int32_t am_feed_stale_days(const am_feed *feed);
  * (centre.c checks with a hash map, so that 65,535 feeds stay linear):
  * skips the linear search.  Same returns and ownership as am_feed_new. */
 am_status am_feed_append(am_ctx *ctx, const char *name, am_feed **out);
+
+/* Counts a rejected row of the feed for reason.  Returns 1 when the row
+ * is to be listed too, 0 when max_rejects rows were already listed for
+ * that reason (rejects.csv stays bounded; the counts stay whole). */
+int am_feed_count_reject(am_feed *feed, am_reject reason);
 
 /* Releases what a feed owns (not the feed itself). */
 void am_feed_release(am_feed *feed);

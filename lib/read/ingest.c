@@ -539,24 +539,34 @@ static am_status flush(ingest_sink *sink)
     return st == AM_OK ? AM_OK : am_fail(&sink->err, st, "out of memory storing records");
 }
 
+/* Makes room for one more listed reject; 0 when out of memory. */
+static int sink_room(ingest_sink *sink)
+{
+    if (sink->nrejects < sink->capacity)
+        return 1;
+    const size_t cap = sink->capacity ? sink->capacity * 2 : 256;
+    am_reject_entry *grown = am_realloc(sink->rejects, cap * sizeof *grown);
+    if (!grown)
+        return 0;
+    sink->rejects = grown;
+    sink->capacity = cap;
+    return 1;
+}
+
 static am_status sink_reject(ingest_sink *sink, am_feed *feed, uint64_t line, am_reject reason,
                              const char *detail)
 {
-    if (sink->nrejects == sink->capacity) {
-        const size_t cap = sink->capacity ? sink->capacity * 2 : 256;
-        am_reject_entry *grown = am_realloc(sink->rejects, cap * sizeof *grown);
-        if (!grown)
-            return am_fail(&sink->err, AM_ERR_NOMEM, "out of memory recording rejects");
-        sink->rejects = grown;
-        sink->capacity = cap;
-    }
-    char *copy = am_strdup(detail);
-    if (!copy)
+    if (!am_feed_count_reject(feed, reason))
+        return AM_OK;
+    char *copy = sink_room(sink) ? am_strdup(detail) : NULL;
+    if (!copy) {
+        /* Counted already: undone, so that the counts still match the rows. */
+        feed->rows_rejected--;
+        feed->by_reason[reason]--;
         return am_fail(&sink->err, AM_ERR_NOMEM, "out of memory recording rejects");
+    }
     sink->rejects[sink->nrejects++] =
         (am_reject_entry){.feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
-    feed->rows_rejected++;
-    feed->by_reason[reason]++;
     return AM_OK;
 }
 

@@ -346,7 +346,7 @@ static const char *const known_keys[] = {
     "ids", "key_fingerprint", "person_id", "household_id", "item", "item_column", "item_map",
     "fact", "fact_column", "fact_map", "amount", "start", "end", "date", "month", "value",
     "date_format", "amount_unit", "thousands", "max_amount", "max_field", "max_line",
-    "max_rows", "stale_days"};
+    "max_rows", "max_rejects", "max_gzip_ratio", "stale_days"};
 
 /* Copies the quoted text after marker in msg into out; 0 if none. */
 static int quoted_after(const char *msg, const char *marker, char *out, size_t size)

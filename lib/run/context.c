@@ -158,15 +158,18 @@ uint64_t am_feed_rejected(const am_ctx *ctx, size_t i, am_reject reason)
 am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
                         const char *detail)
 {
+    if (!am_feed_count_reject(feed, reason))
+        return AM_OK;
     char *copy = am_strdup(detail);
     const am_reject_entry entry = {
         .feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
     if (!copy || am_ctx_reject_entry(ctx, &entry) != AM_OK) {
         am_free(copy);
+        /* Counted already: undone, so that the counts still match the rows. */
+        feed->rows_rejected--;
+        feed->by_reason[reason]--;
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory recording rejects");
     }
-    feed->rows_rejected++;
-    feed->by_reason[reason]++;
     return AM_OK;
 }
 
