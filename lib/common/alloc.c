@@ -5,11 +5,14 @@
  * together, and fail the one chosen by am_fault_fail_at(); production
  * builds compile the counter away.
  */
+#define _DEFAULT_SOURCE /* MADV_DONTDUMP */
 #include "common/alloc.h"
 
+#include <sodium.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #ifdef AM_FAULT_INJECTION
 #include <stdatomic.h>
@@ -49,6 +52,70 @@ void *am_realloc(void *ptr, size_t size)
 }
 
 void am_free(void *ptr) { free(ptr); }
+
+/* A secret block is whole pages: one for its size, then the caller's. */
+#define SECRET_PAGE ((size_t)4096)
+
+static size_t *secret_head(void *p) { return (size_t *)((char *)p - SECRET_PAGE); }
+
+void *am_secret_malloc(size_t size)
+{
+    if (should_fail() || size > SIZE_MAX - 2 * SECRET_PAGE)
+        return NULL;
+    const size_t pages = (size + SECRET_PAGE - 1) / SECRET_PAGE * SECRET_PAGE + SECRET_PAGE;
+    char *block = aligned_alloc(SECRET_PAGE, pages);
+    if (!block)
+        return NULL;
+    /* Best effort: a kernel without MADV_DONTDUMP still gets wiped memory. */
+    (void)madvise(block, pages, MADV_DONTDUMP);
+    memset(block, 0, pages);
+    *(size_t *)block = pages;
+    return block + SECRET_PAGE;
+}
+
+void am_secret_free(void *p)
+{
+    if (!p)
+        return;
+    size_t *head = secret_head(p);
+    const size_t pages = *head;
+    sodium_memzero(head, pages);
+    (void)madvise(head, pages, MADV_DODUMP); /* the allocator may reuse the pages */
+    free(head);
+}
+
+void *am_secret_realloc(void *p, size_t size)
+{
+    if (!p)
+        return am_secret_malloc(size);
+    const size_t old = *secret_head(p) - SECRET_PAGE;
+    if (size <= old)
+        return p;
+    void *grown = am_secret_malloc(size);
+    if (!grown)
+        return NULL;
+    memcpy(grown, p, old);
+    am_secret_free(p);
+    return grown;
+}
+
+int am_reserve_secret(char **buf, size_t *capacity, size_t need)
+{
+    if (need <= *capacity)
+        return 1;
+    size_t cap = *capacity ? *capacity : 4096;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 4)
+            return 0;
+        cap *= 2;
+    }
+    char *grown = am_secret_realloc(*buf, cap);
+    if (!grown)
+        return 0;
+    *buf = grown;
+    *capacity = cap;
+    return 1;
+}
 
 char *am_strndup(const char *s, size_t len)
 {

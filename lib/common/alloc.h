@@ -18,6 +18,19 @@ void am_free(void *ptr);
 char *am_strndup(const char *s, size_t len);
 char *am_strdup(const char *s);
 
+/* Memory for raw feed text (read buffers, the decoder's output, the CSV
+ * parser's field buffers, the inflater's window), which holds resident
+ * IDs and names: whole pages marked MADV_DONTDUMP, so that no core dump
+ * holds them, and wiped when freed or moved.  am_secret_malloc returns
+ * zeroed memory or NULL; am_secret_realloc keeps the contents (NULL when
+ * out of memory, p then unchanged); am_secret_free wipes and frees (NULL
+ * is allowed).  Never mix them with am_malloc/am_free. */
+void *am_secret_malloc(size_t size);
+void *am_secret_realloc(void *p, size_t size);
+void am_secret_free(void *p);
+/* am_reserve_array for a secret byte buffer: at least need bytes. */
+int am_reserve_secret(char **buf, size_t *capacity, size_t need);
+
 /* Makes a growing array of elements of size bytes hold at least need of
  * them: its capacity doubles (from 16 when empty) as often as that takes,
  * in one move of *array.  Returns 1, or 0 when out of memory or the size

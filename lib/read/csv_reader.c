@@ -89,7 +89,7 @@ typedef struct reader {
     unsigned max_inflate_ratio;
 
     /* The bytes as stored. */
-    XXH3_state_t hash;
+    XXH3_state_t *hash; /* secret memory: it buffers the last stored bytes */
     uint64_t bytes;
     int sniffed;     /* gzip magic looked for */
     int gz;          /* the stored bytes are gzip */
@@ -229,7 +229,7 @@ static int make_room(reader *r, size_t len)
 {
     /* All three field arrays must reach the new size before fcap says so. */
     size_t c1 = r->fcap, c2 = r->fcap, c3 = r->fcap;
-    if (!am_reserve_array((void **)&r->arena, &r->acap, r->alen + len + 1, 1) ||
+    if (!am_reserve_secret(&r->arena, &r->acap, r->alen + len + 1) ||
         !am_reserve_array((void **)&r->foff, &c1, r->nf + 1, sizeof *r->foff) ||
         !am_reserve_array((void **)&r->flen, &c2, r->nf + 1, sizeof *r->flen) ||
         !am_reserve_array((void **)&r->fptr, &c3, r->nf + 1, sizeof *r->fptr)) {
@@ -567,7 +567,7 @@ static am_status inflate_some(reader *r, const unsigned char *p, size_t n)
  * two bytes unless the whole input is shorter). */
 static am_status pump(reader *r, const unsigned char *p, size_t n)
 {
-    XXH3_128bits_update(&r->hash, p, n);
+    XXH3_128bits_update(r->hash, p, n);
     r->bytes += n;
     if (!r->sniffed) {
         r->sniffed = 1;
@@ -636,8 +636,10 @@ static am_status setup(reader *r, const char *name, const am_reader_opts *opts, 
     r->max_inflate_ratio = opts->max_inflate_ratio ? opts->max_inflate_ratio
                                                    : DEFAULT_MAX_INFLATE_RATIO;
 
-    XXH3_INITSTATE(&r->hash);
-    XXH3_128bits_reset(&r->hash);
+    if (!(r->hash = am_secret_malloc(sizeof *r->hash)))
+        return nomem(r);
+    XXH3_INITSTATE(r->hash);
+    XXH3_128bits_reset(r->hash);
 
     am_status st = am_text_decoder_init(&r->dec, opts->encoding);
     r->dec_ready = 1;
@@ -657,8 +659,8 @@ static am_status setup(reader *r, const char *name, const am_reader_opts *opts, 
     /* With a delimiter libcsv never counts as space (see csv_parse). */
     r->sub_space = delim != ' ';
     r->sub_tab = delim != '\t';
-    csv_set_realloc_func(&r->csv, am_realloc);
-    csv_set_free_func(&r->csv, am_free);
+    csv_set_realloc_func(&r->csv, am_secret_realloc);
+    csv_set_free_func(&r->csv, am_secret_free);
     return AM_OK;
 }
 
@@ -671,7 +673,7 @@ static void teardown(reader *r, am_status st, am_read_result *result)
         result->bytes_read = r->bytes;
         result->records = r->records;
         if (st == AM_OK) {
-            XXH128_hash_t h = XXH3_128bits_digest(&r->hash);
+            XXH128_hash_t h = XXH3_128bits_digest(r->hash);
             snprintf(result->xxh3, sizeof result->xxh3, "%016llx%016llx", (ull)h.high64,
                      (ull)h.low64);
         }
@@ -681,7 +683,8 @@ static void teardown(reader *r, am_status st, am_read_result *result)
     if (r->dec_ready)
         am_text_decoder_free(&r->dec);
     am_inflater_free(r->inflater);
-    am_free(r->arena);
+    am_secret_free(r->arena);
+    am_secret_free(r->hash);
     am_free(r->foff);
     am_free(r->flen);
     am_free(r->fptr);
@@ -751,7 +754,7 @@ am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_
             st = io_fail(&r, EISDIR);
         else if (fd < 0)
             st = am_fail(r.err, AM_ERR_IO, "%s: not a regular file", r.name);
-        else if (!(buf = am_malloc(CHUNK)))
+        else if (!(buf = am_secret_malloc(CHUNK)))
             st = nomem(&r);
     }
     while (st == AM_OK) {
@@ -769,7 +772,7 @@ am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_
         st = finish(&r);
     if (fd >= 0)
         close(fd);
-    am_free(buf);
+    am_secret_free(buf);
     teardown(&r, st, result);
     return st;
 }

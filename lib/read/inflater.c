@@ -53,7 +53,7 @@ static void start_member(am_inflater *z)
 
 am_status am_inflater_new(am_inflater **out)
 {
-    am_inflater *z = am_malloc(sizeof *z);
+    am_inflater *z = am_secret_malloc(sizeof *z);
     *out = z;
     if (!z)
         return AM_ERR_NOMEM;
@@ -104,7 +104,7 @@ am_status am_inflater_feed(am_inflater *z, const unsigned char *p, size_t n,
     return AM_OK;
 }
 
-void am_inflater_free(am_inflater *z) { am_free(z); }
+void am_inflater_free(am_inflater *z) { am_secret_free(z); }
 
 #else /* zlib */
 
@@ -115,18 +115,18 @@ static voidpf z_alloc(voidpf opaque, uInt items, uInt size)
     (void)opaque;
     if (size && items > SIZE_MAX / size)
         return Z_NULL;
-    return am_malloc((size_t)items * size);
+    return am_secret_malloc((size_t)items * size); /* the window holds feed text */
 }
 
 static void z_free(voidpf opaque, voidpf p)
 {
     (void)opaque;
-    am_free(p);
+    am_secret_free(p);
 }
 
 am_status am_inflater_new(am_inflater **out)
 {
-    am_inflater *z = am_malloc(sizeof *z);
+    am_inflater *z = am_secret_malloc(sizeof *z);
     *out = z;
     if (!z)
         return AM_ERR_NOMEM;
@@ -186,7 +186,7 @@ void am_inflater_free(am_inflater *z)
 {
     if (z && z->zs_ready)
         inflateEnd(&z->zs);
-    am_free(z);
+    am_secret_free(z);
 }
 
 #endif

@@ -116,8 +116,12 @@ static int repeats(const am_last_id *last, const char *text, size_t len)
 static void remember(am_last_id *last, const char *text, size_t len,
                      const unsigned char token[AM_TOKEN_BYTES])
 {
-    last->len = len <= sizeof last->text ? len : 0;
-    memcpy(last->text, text, last->len);
+    /* Without memory for it, the next row only misses the shortcut. */
+    if (!last->text && !(last->text = am_secret_malloc(AM_HOUSEHOLD_ID_MAX)))
+        len = 0;
+    last->len = len <= AM_HOUSEHOLD_ID_MAX ? len : 0;
+    if (last->len)
+        memcpy(last->text, text, last->len);
     memcpy(last->token, token, AM_TOKEN_BYTES);
 }
 
@@ -152,6 +156,8 @@ int am_mapper_person(am_row_mapper *st, const am_text_row *row, am_record *rec, 
 
 void am_mapper_wipe(am_row_mapper *m)
 {
+    am_secret_free(m->last_person.text);
+    am_secret_free(m->last_household.text);
     sodium_memzero(&m->last_person, sizeof m->last_person);
     sodium_memzero(&m->last_household, sizeof m->last_household);
 }

@@ -14,7 +14,7 @@
  * normalised nor hashed again. */
 typedef struct am_last_id {
     size_t len; /* 0: nothing kept */
-    char text[AM_HOUSEHOLD_ID_MAX];
+    char *text; /* AM_HOUSEHOLD_ID_MAX bytes of secret memory (alloc.h), once used */
     unsigned char token[AM_TOKEN_BYTES];
 } am_last_id;
 
@@ -28,8 +28,7 @@ typedef struct am_row_mapper {
     size_t header_fields;
     int header_seen;
     am_status status; /* a run-level failure met inside a row callback */
-    /* Raw IDs, so the mapper lives on the reader's stack and
-     * am_mapper_wipe() clears them. */
+    /* Raw IDs, kept out of core dumps; am_mapper_wipe() frees them. */
     am_last_id last_person, last_household;
     uint32_t last_person_area; /* the area code of last_person */
 } am_row_mapper;
@@ -39,7 +38,8 @@ typedef struct row_outcome {
     char detail[160]; /* names the column and what was expected, never the value */
 } row_outcome;
 
-/* Clears the raw IDs a mapper keeps: call once its reading is over. */
+/* Wipes and frees the raw IDs a mapper keeps: call once its reading is
+ * over (the mapper may be reused: it keeps nothing then). */
 void am_mapper_wipe(am_row_mapper *m);
 
 /* Validates the feed and records path for statistics and messages. */

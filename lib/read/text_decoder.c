@@ -131,7 +131,7 @@ static int is_bom(const char *p)
 static int ensure_out(am_text_decoder *d, size_t extra)
 {
     return extra <= SIZE_MAX - d->out_len &&
-           am_reserve_array((void **)&d->out, &d->out_cap, d->out_len + extra, 1);
+           am_reserve_secret(&d->out, &d->out_cap, d->out_len + extra);
 }
 
 static am_status add_mark(am_text_decoder *d, size_t off)
@@ -516,7 +516,7 @@ void am_text_decoder_free(am_text_decoder *d)
     if (d->cd != (iconv_t)-1)
         iconv_close(d->cd);
     d->cd = (iconv_t)-1;
-    am_free(d->out);
+    am_secret_free(d->out);
     am_free(d->marks);
     d->out = NULL;
     d->marks = NULL;

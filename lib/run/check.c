@@ -13,12 +13,13 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/day.h"
@@ -26,6 +27,7 @@
 #include "match/rules.h"
 #include "read/feed.h"
 #include "common/text_file.h"
+#include "read/inflater.h"
 #include "run/context.h"
 
 #define SAMPLE_BYTES_MAX ((size_t)64 << 20)
@@ -170,6 +172,7 @@ static int decodes_as_gbk(const char *s, size_t len, char *out, size_t size)
         }
     }
     iconv_close(cd);
+    sodium_memzero(scratch, sizeof scratch); /* the sample's raw IDs and names */
     return ok;
 }
 
@@ -488,47 +491,91 @@ static const char *not_csv(const unsigned char *head, size_t n)
     return NULL;
 }
 
+/* The sample being read: plain or inflated bytes up to the end of line
+ * rows+1, in secret memory (it holds raw IDs and names). */
+typedef struct sample_reader {
+    char *buf;
+    size_t len, cap;
+    uint64_t lines, rows;
+    int full;
+} sample_reader;
+
+static am_status sample_take(void *user, const unsigned char *p, size_t n)
+{
+    sample_reader *s = user;
+    if (s->full)
+        return AM_OK;
+    size_t used = n;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\n' && ++s->lines > s->rows) {
+            used = i + 1;
+            s->full = 1;
+            break;
+        }
+    if (used > SAMPLE_BYTES_MAX - s->len) {
+        used = SAMPLE_BYTES_MAX - s->len;
+        s->full = 1;
+    }
+    if (!am_reserve_secret(&s->buf, &s->cap, s->len + used + 1))
+        return AM_ERR_NOMEM;
+    memcpy(s->buf + s->len, p, used);
+    s->len += used;
+    return AM_OK;
+}
+
 /* Reads the first rows+1 lines of a feed file (gzip or plain), at most
- * SAMPLE_BYTES_MAX bytes.  Returns the bytes (the caller frees them) or
- * NULL; *io_error says whether the file could not be read. */
+ * SAMPLE_BYTES_MAX bytes, through the library's inflater and secret
+ * buffers (am_secret_malloc), never stdio's or zlib's own.  Returns the
+ * bytes (the caller frees them with am_secret_free) or NULL; *io_error
+ * says whether the file could not be read or its gzip data is damaged. */
 static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_error)
 {
+    enum { SAMPLE_CHUNK = 1 << 16 };
+    struct stat sb;
+    int e = 0;
     *io_error = 0;
-    gzFile gz = gzopen(path, "rb");
-    if (!gz) {
+    *len = 0;
+    const int fd = am_open_regular(path, &sb, &e);
+    if (fd < 0) {
         *io_error = 1;
         return NULL;
     }
-    size_t cap = 1 << 16, n = 0;
-    uint64_t lines = 0;
-    char *buf = am_malloc(cap);
-    while (buf && lines <= rows && n < SAMPLE_BYTES_MAX) {
-        if (n == cap) {
-            char *grown = am_realloc(buf, cap * 2);
-            if (!grown) {
-                am_free(buf);
-                buf = NULL;
+    sample_reader s = {.rows = rows};
+    am_inflater *z = NULL;
+    unsigned char *chunk = am_secret_malloc(SAMPLE_CHUNK);
+    am_status st = chunk && am_reserve_secret(&s.buf, &s.cap, 1) ? AM_OK : AM_ERR_NOMEM;
+    int first = 1, eof = 0;
+    while (st == AM_OK && !s.full && !eof) {
+        size_t n = 0;
+        while (n < SAMPLE_CHUNK) {
+            const ssize_t got = read(fd, chunk + n, SAMPLE_CHUNK - n);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0) {
+                eof = 1;
+                *io_error = got < 0;
                 break;
             }
-            buf = grown;
-            cap *= 2;
+            n += (size_t)got;
         }
-        const int got = gzread(gz, buf + n, (unsigned)(cap - n < 65536 ? cap - n : 65536));
-        if (got <= 0) {
-            *io_error = got < 0;
-            break;
-        }
-        size_t used = (size_t)got;
-        for (size_t i = 0; i < (size_t)got; i++)
-            if (buf[n + i] == '\n' && ++lines > rows) {
-                used = i + 1;
-                break;
-            }
-        n += used;
+        if (first && n >= 2 && chunk[0] == 0x1f && chunk[1] == 0x8b)
+            st = am_inflater_new(&z);
+        first = 0;
+        if (st == AM_OK && n)
+            st = z ? am_inflater_feed(z, chunk, n, sample_take, &s) : sample_take(&s, chunk, n);
     }
-    gzclose(gz);
-    *len = n;
-    return buf;
+    /* A file cut short is left to the run, which names it so. */
+    if (st == AM_ERR_FORMAT)
+        *io_error = 1;
+    close(fd);
+    am_inflater_free(z);
+    am_secret_free(chunk);
+    if (st != AM_OK && st != AM_ERR_FORMAT) {
+        am_secret_free(s.buf);
+        return NULL;
+    }
+    *len = s.len;
+    return s.buf;
 }
 
 /* The header's column names, as UTF-8 (GBK converted), joined by ", "
@@ -624,13 +671,17 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
         return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: %s", t->path, file_line,
                    feed->name, feed->file,
                    S_ISDIR(sb.st_mode) ? strerror(EISDIR) : "not a regular file");
-    FILE *f = fopen(feed->file, "rb");
-    if (!f)
+    /* Not stdio, whose buffer would keep a page of raw IDs after fclose. */
+    int open_error = 0;
+    const int fd = am_open_regular(feed->file, &sb, &open_error);
+    if (fd < 0)
         return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: %s", t->path, file_line,
-                   feed->name, feed->file, strerror(errno));
+                   feed->name, feed->file,
+                   open_error ? strerror(open_error) : "not a regular file");
     unsigned char head[8];
-    const size_t nhead = fread(head, 1, sizeof head, f);
-    fclose(f);
+    const ssize_t got = read(fd, head, sizeof head);
+    close(fd);
+    const size_t nhead = got > 0 ? (size_t)got : 0;
     const char *kind = not_csv(head, nhead);
     if (kind)
         return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s is not CSV but %s", t->path,
@@ -639,13 +690,13 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     int io_error;
     char *sample = read_sample(feed->file, rows, &len, &io_error);
     if (!sample || io_error) {
-        am_free(sample);
+        am_secret_free(sample);
         return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: cannot be read (%s)", t->path,
                    file_line, feed->name, feed->file,
                    io_error ? "truncated or corrupt gzip data" : "out of memory");
     }
     if (!spec_ok) {
-        am_free(sample);
+        am_secret_free(sample);
         return AM_OK;
     }
     const int declared_utf8 = feed->reader.encoding == AM_ENC_UTF8;
@@ -710,10 +761,10 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
             locate(t, s, msg, where, sizeof where);
             st = record(ctx, scratch, where, NULL);
         }
-        am_free(sample);
+        am_secret_free(sample);
         return st;
     }
-    am_free(sample);
+    am_secret_free(sample);
     am_feed_stats stats;
     if (am_feed_stats_get(scratch, 0, &stats) != AM_OK || stats.rows_read == 0)
         return AM_OK;
