@@ -982,6 +982,12 @@ START_TEST(report_names_areas_and_explains_itself)
                                        "class=\"en\">ID number fails its check digit (mistyped)"
                                        "</span> 1</span>"));
     ck_assert_ptr_nonnull(strstr(html, "<section id=\"terms\">"));
+    /* Each tally has bars by money and by count: items of missing aid
+     * hold no money. */
+    const char *by_item = strstr(html, "<section id=\"by-item\">");
+    ck_assert_ptr_nonnull(by_item);
+    ck_assert_ptr_nonnull(strstr(by_item, "<th>按金额 <span class=\"en\">by money</span></th>"
+                                          "<th>按条数 <span class=\"en\">by count</span></th>"));
     ck_assert_ptr_null(strstr(html, "finding_id<"));
     ck_assert_ptr_null(strstr(html, ">bad_check_digit"));
     ck_assert_ptr_null(strstr(html, H1));

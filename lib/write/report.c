@@ -250,7 +250,7 @@ static const char style[] =
 /* ------------------------------------------------------------------ */
 /* Charts                                                               */
 
-#define BAR_WIDTH 240
+#define BAR_WIDTH 180
 
 /* A bar of value/max in a table cell. */
 static void bar(FILE *out, int64_t value, int64_t max, const char *colour)
@@ -335,13 +335,15 @@ static void tally_codes(tally *t, const char *list, int64_t amount, const am_cat
 static void tally_table(FILE *out, const tally *t, size_t n, const char *colour,
                         const char *what_zh, const char *what_en)
 {
-    size_t shown = 0;
+    size_t shown = 0, max_count = 0;
     int64_t max = 0;
     for (size_t i = 0; i < n; i++)
         if (t[i].count) {
             shown++;
             if (t[i].amount > max)
                 max = t[i].amount;
+            if (t[i].count > max_count)
+                max_count = t[i].count;
         }
     if (!shown) {
         fputs("<p class=\"note\">没有线索 No findings.</p>", out);
@@ -350,8 +352,9 @@ static void tally_table(FILE *out, const tally *t, size_t n, const char *colour,
     fprintf(out,
             "<table><thead><tr><th>%s <span class=\"en\">%s</span></th>"
             "<th class=\"n\">线索 <span class=\"en\">findings</span></th>"
-            "<th class=\"n\">涉及金额 <span class=\"en\">at stake</span></th><th></th></tr>"
-            "</thead><tbody>",
+            "<th class=\"n\">涉及金额 <span class=\"en\">at stake</span></th>"
+            "<th>按金额 <span class=\"en\">by money</span></th>"
+            "<th>按条数 <span class=\"en\">by count</span></th></tr></thead><tbody>",
             what_zh, what_en);
     for (size_t i = 0; i < n; i++) {
         if (!t[i].count)
@@ -373,6 +376,9 @@ static void tally_table(FILE *out, const tally *t, size_t n, const char *colour,
         yuan(out, t[i].amount);
         fputs("</td><td>", out);
         bar(out, t[i].amount, max, colour);
+        /* Missing aid holds no money: its items show only by count. */
+        fputs("</td><td>", out);
+        bar(out, (int64_t)t[i].count, (int64_t)max_count, colour);
         fputs("</td></tr>", out);
     }
     fputs("</tbody></table>", out);
