@@ -106,7 +106,9 @@ START_TEST(mistakes_have_messages)
         const char *text, *message;
     } cases[] = {
         {"rule R1 exclusive ORPHAN vs NOPE\n  source x\n",
-         "t.rules:1: expected an item code, got 'NOPE'"},
+         "t.rules:1: expected an item code, got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
+        {"rule R1 exclusive ORPHAN vs DIBAO_URBN\n  source x\n",
+         "t.rules:1: expected an item code, got 'DIBAO_URBN'"},
         {"rule R1 exclusive ORPHAN TEKUN_HOME\n  source x\n",
          "t.rules:1: expected 'vs' between the two groups of items, got 'TEKUN_HOME'"},
         {"rule R1 exclusive ORPHAN vs DEATH\n  source x\n", "t.rules:1: expected an item code, got 'DEATH'"},
@@ -119,12 +121,12 @@ START_TEST(mistakes_have_messages)
         {"rule R1 entitles DEATH=1 -> DIS_NURSING\n  source x\n", "t.rules:1: fact DEATH carries no value"},
         {"rule R1 entitles ORPHAN=1 -> DIS_NURSING\n  source x\n", "t.rules:1: item ORPHAN takes no value"},
         {"rule R1 entitles ORPHAN -> MED_PREM grace soon\n  source x\n",
-         "t.rules:1: expected a number of days after 'grace', got 'soon'"},
+         "t.rules:1: expected a number of days after 'grace', got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
         {"rule R1 ends_at ORPHAN\n  source x\n", "t.rules:1: expected a fact code, got 'ORPHAN'"},
         {"rule R1 ends_at DEATH window 3\n  source x\n",
          "t.rules:1: expected 'except' or 'source', got 'window'"},
         {"rule R1 sometimes ORPHAN\n  source x\n",
-         "t.rules:1: expected a kind: exclusive, entitles, household_unique, ends_at or disqualifies, got 'sometimes'"},
+         "t.rules:1: expected a kind: exclusive, entitles, household_unique, ends_at or disqualifies, got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
         {"rule R1 household_unique DIBAO_URBAN\n", "t.rules:1: rule R1 has no 'source'"},
         {"rule R1 household_unique DIBAO_URBAN\n  source x\nrule R1 household_unique DIBAO_RURAL\n  source y\n",
          "t.rules:3: rule id R1 is already used"},
@@ -136,7 +138,16 @@ START_TEST(mistakes_have_messages)
          "t.rules:3: expected the policy source in Chinese after 'source_zh'"},
         {"rule R1 household_unique DIBAO_URBAN\n  source_zh 依据\n", "t.rules:1: rule R1 has no 'source'"},
         {"rule R1 disqualifies VEHICLE\n  source x\n", "t.rules:1: expected an item code, got the end of the line"},
-        {"rule R1 household_unique DIBAO_URBAN ￥\n  source x\n", "t.rules:1: expected 'window' or 'source', got '￥'"},
+        {"rule R1 household_unique DIBAO_URBAN ￥\n  source x\n", "t.rules:1: expected 'window' or 'source', got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
+        /* What a file that is not rules must never have echoed: a shadow
+         * line, a feed's row with a raw ID, a name. */
+        {"root:$6$abc:19000:0:99999:7:::\n", "t.rules:1: expected 'rule ID KIND ...' or an indented option of the rule above, got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
+        {"3202-8119-8001-0112-39,Zhang\n", "t.rules:1: expected 'rule ID KIND ...' or an indented option of the rule above, got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
+        {"Zhang,320281197306160337\n", "t.rules:1: expected 'rule ID KIND ...' or an indented option of the rule above, got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
+        {"\xe5\xbc\xa0,320281197306160337\n", "t.rules:1: expected 'rule ID KIND ...' or an indented option of the rule above, got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
+        {"rule R1 exclusive ORPHAN vs 320281197306160337\n", "t.rules:1: expected an item code, got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
+        {"rule zhang household_unique DIBAO_URBAN\n  source x\nrule zhang household_unique DIBAO_RURAL\n  source y\n",
+         "t.rules:3: a rule id is used twice (not shown: is this a rules file?)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         am_rules rules = {0};
@@ -192,10 +203,10 @@ START_TEST(ad_hoc_short_form)
         const char *text, *message;
     } mistakes[] = {
         {"sometimes ORPHAN\n", "--rule:1: expected 'rule ID KIND ...', 'KIND ...' or an "
-                               "indented option of the rule above, got 'sometimes'"},
+                               "indented option of the rule above, got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
         {"rule Q2 ends_at DEATH\nexclusive ORPHAN vs FUC_CHILD\n",
          "--rule:2: rule id Q2 is already used"},
-        {"exclusive ORPHAN vs NOPE\n", "--rule:1: expected an item code, got 'NOPE'"},
+        {"exclusive ORPHAN vs NOPE\n", "--rule:1: expected an item code, got a word that is not shown (only rules words and catalogue codes are quoted; is this a rules file?)"},
     };
     for (size_t i = 0; i < sizeof mistakes / sizeof *mistakes; i++) {
         ck_assert_int_eq(am_rules_parse_ad_hoc(&rules, &cat, mistakes[i].text,

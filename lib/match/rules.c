@@ -76,20 +76,78 @@ static int word_is(const lexer *lx, const char *word)
     return lx->type == TOK_WORD && lx->len == strlen(word) && memcmp(lx->text, word, lx->len) == 0;
 }
 
-/* A long run of hex digits (and X) is no rules word: it is what `rules =`
- * pointed at a key file or a feed finds, a key or a resident ID, which a
- * message must never repeat. */
-static int looks_secret(const lexer *lx)
+/* Levenshtein distance of two short ASCII words, capped at 3. */
+static size_t near_distance(const char *a, size_t na, const char *b, size_t nb)
 {
-    if (lx->len < 12)
+    if (na > 40 || nb > 40 || (na > nb ? na - nb : nb - na) > 2)
+        return 3;
+    size_t row[41];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            const size_t up = row[j];
+            const size_t best = diag + (a[i - 1] != b[j - 1]);
+            row[j] = best < up + 1 ? (best < row[j - 1] + 1 ? best : row[j - 1] + 1)
+                                   : (up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1);
+            diag = up;
+        }
+    }
+    return row[nb] < 3 ? row[nb] : 3;
+}
+
+/* Whether a message may quote the word: a file named as the rules file
+ * that is not one (a feed, a key, /etc/shadow), or an ID pasted into a
+ * rules file, must never be repeated.  Quoted are only the rules words,
+ * the catalogue's codes, and ASCII words within two edits of a code (a
+ * typo, for which the checker suggests the code). */
+static int quotable(const parser *ps, const char *text, size_t len)
+{
+    static const char *const words[] = {
+        "rule", "vs", "source", "source_zh", "scope", "grace", "window", "except", "household",
+        "person", "exclusive", "entitles", "household_unique", "ends_at", "disqualifies"};
+    const char *eq = memchr(text, '=', len);
+    const size_t code_len = eq ? (size_t)(eq - text) : len;
+    for (size_t i = 0; i < code_len; i++)
+        if (!((text[i] >= 'A' && text[i] <= 'Z') || (text[i] >= 'a' && text[i] <= 'z') ||
+              (text[i] >= '0' && text[i] <= '9') || text[i] == '_'))
+            return 0;
+    if (!code_len || (eq && !ps->cat))
         return 0;
-    for (size_t i = 0; i < lx->len; i++) {
-        const char c = lx->text[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-              c == 'x' || c == 'X'))
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (!eq && strlen(words[i]) == len && memcmp(words[i], text, len) == 0)
+            return 1;
+    const am_catalogue *cat = ps->cat;
+    if (!cat)
+        return 0;
+    if (am_catalogue_item(cat, text, code_len) >= 0 || am_catalogue_fact(cat, text, code_len) >= 0)
+        return 1;
+    if (code_len < 4 || eq)
+        return 0;
+    for (size_t i = 0; i < cat->nitems; i++)
+        if (near_distance(text, len, cat->items[i].code, strlen(cat->items[i].code)) <= 2)
+            return 1;
+    for (size_t i = 0; i < cat->nfacts; i++)
+        if (near_distance(text, len, cat->facts[i].code, strlen(cat->facts[i].code)) <= 2)
+            return 1;
+    return 0;
+}
+
+/* A rule id as rules files write them (R01, DUP_2): upper case, digits
+ * and '_', with a digit, up to 15 bytes; anything else is not quoted. */
+static int rule_id_shape(const char *id, size_t len)
+{
+    int digit = len == 3 && memcmp(id, "DUP", 3) == 0; /* the duplicate detector's */
+    if (len == 0 || len > 15)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        digit |= id[i] >= '0' && id[i] <= '9';
+        if (!((id[i] >= 'A' && id[i] <= 'Z') || (id[i] >= '0' && id[i] <= '9') || id[i] == '_'))
             return 0;
     }
-    return 1;
+    return digit;
 }
 
 static am_status expected(parser *ps, const lexer *lx, const char *what)
@@ -99,13 +157,14 @@ static am_status expected(parser *ps, const lexer *lx, const char *what)
     if (lx->type == TOK_END)
         ps->status = am_fail(ps->err, AM_ERR_FORMAT, "%s:%lu: expected %s, got the end of the line",
                              ps->name, ps->line, what);
-    else if (looks_secret(lx))
+    else if (lx->type != TOK_WORD || !quotable(ps, lx->text, lx->len))
         ps->status = am_fail(ps->err, AM_ERR_FORMAT,
-                             "%s:%lu: expected %s, got a long number (not shown: is this a rules "
-                             "file?)", ps->name, ps->line, what);
+                             "%s:%lu: expected %s, got a word that is not shown (only rules words "
+                             "and catalogue codes are quoted; is this a rules file?)",
+                             ps->name, ps->line, what);
     else
         ps->status = am_fail(ps->err, AM_ERR_FORMAT, "%s:%lu: expected %s, got '%.*s'", ps->name,
-                             ps->line, what, (int)(lx->len > 60 ? 60 : lx->len), lx->text);
+                             ps->line, what, (int)lx->len, lx->text);
     return ps->status;
 }
 
@@ -381,7 +440,9 @@ static am_status start_rule(parser *ps, lexer *lx, am_rules *rules, am_rule *r)
         next(lx);
     }
     if (id_taken(rules, id, id_len) || (id_len == 3 && memcmp(id, "DUP", 3) == 0))
-        return fail_rule(ps, "rule id %.*s is already used", (int)id_len, id);
+        return quotable(ps, id, id_len) || rule_id_shape(id, id_len)
+                   ? fail_rule(ps, "rule id %.*s is already used", (int)id_len, id)
+                   : fail_rule(ps, "a rule id is used twice (not shown: is this a rules file?)");
     if (!(r->id = am_strndup(id, id_len)))
         return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
     const int k = kind_named(lx);

@@ -41,9 +41,9 @@ def test_bad_rules_are_a_format_error_with_file_and_line(data):
     with aidmatch.Run() as run:
         run.load_catalogue(data / "catalogue")
         with pytest.raises(aidmatch.FormatError) as e:
-            run.load_rules_text("rule R1 exclusive DIBAO_URBAN vs NOT_AN_ITEM\n", name="my.rules")
+            run.load_rules_text("rule R1 exclusive DIBAO_URBAN vs DIBAO_URBN\n", name="my.rules")
     assert e.value.status == lib.AM_ERR_FORMAT
-    assert e.value.message == "my.rules:1: expected an item code, got 'NOT_AN_ITEM'"
+    assert e.value.message == "my.rules:1: expected an item code, got 'DIBAO_URBN'"
 
 
 def test_a_key_readable_by_others_is_a_key_error_and_names_no_key(data, tmp_path):
