@@ -175,6 +175,12 @@ feed_file=$(awk -v feed="$feed" '/^\[/ { inside = ($0 == "[feed " feed "]") }
 (cd "$work/sample" && "$aidmatch" hash "$centre" -f "$feed" --in - -o - <"$feed_file" 2>/dev/null) \
     >"$work/tokens-stdin.csv" || fail "hash --in - -o -"
 cmp -s "$work/tokens.csv" "$work/tokens-stdin.csv" || fail "hash --in - differs from the feed's file"
+# A relative --in is taken from the current directory, not the centre's.
+mkdir -p "$work/elsewhere"
+cp "$work/sample/$feed_file" "$work/elsewhere/export.csv"
+(cd "$work/elsewhere" && "$aidmatch" hash "$centre" -f "$feed" --in export.csv -o - 2>/dev/null) \
+    >"$work/tokens-rel.csv" || fail "hash --in with a path relative to the current directory"
+cmp -s "$work/tokens.csv" "$work/tokens-rel.csv" || fail "hash --in export.csv differs from the feed's file"
 
 # The centre file itself from stdin: read once (checked, then loaded), named
 # <stdin> in messages, its relative paths taken from the current directory.
