@@ -2,10 +2,11 @@
  * neighbourhood.c — gathering a neighbourhood and recomputing its
  * findings (see neighbourhood.h).
  *
- * Persons are runs of the sorted store and are marked in a bitmap over
- * record indexes, households in a bitmap over refs, so that gathering
- * costs what it gathers plus one word-by-word pass over the bitmaps —
- * about half a millisecond for thirty million records.
+ * Persons are runs of the sorted store and are marked in a set of record
+ * indexes, households in a set of refs.  One person's neighbourhood (the
+ * window's check, an auditor's question) keeps them in hash tables, so
+ * that it costs what it gathers whatever the county's size; a gathering
+ * by codes, which may take half the county, keeps them as bitmaps.
  */
 #include "audit/neighbourhood.h"
 
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/index_set.h"
 #include "match/household.h"
 #include "match/match.h"
 
@@ -23,9 +25,9 @@ typedef struct run {
 typedef struct builder {
     am_source *src;
     am_err *err;
-    uint64_t *listed;   /* per record: its person is gathered (N2) */
-    uint64_t *nearbits; /* per record: its person is in N1 */
-    uint64_t *hh;       /* per household ref: gathered */
+    am_index_set listed; /* records whose person is gathered (N2) */
+    am_index_set near;   /* records whose person is in N1 */
+    am_index_set hh;     /* household refs gathered */
     run *runs;          /* gathered persons, in the order found */
     size_t nruns, capruns;
     uint32_t *refs;     /* gathered households, in the order found */
@@ -34,11 +36,6 @@ typedef struct builder {
     int too_big;
 } builder;
 
-static int bit(const uint64_t *m, size_t i) { return (int)(m[i >> 6] >> (i & 63) & 1); }
-static void set_bit(uint64_t *m, size_t i) { m[i >> 6] |= (uint64_t)1 << (i & 63); }
-
-static uint64_t *new_bitmap(size_t bits) { return am_calloc(bits / 64 + 1, sizeof(uint64_t)); }
-
 static am_status nomem(am_err *err)
 {
     return am_fail(err, AM_ERR_NOMEM, "out of memory gathering records");
@@ -46,14 +43,15 @@ static am_status nomem(am_err *err)
 
 static am_status list_run(builder *b, size_t begin, size_t end)
 {
-    if (begin >= end || bit(b->listed, begin))
+    if (begin >= end || am_index_set_has(&b->listed, begin))
         return AM_OK;
     if (b->nrecords + (end - begin) > b->max_records) {
         b->too_big = 1;
         return AM_OK;
     }
     for (size_t i = begin; i < end; i++)
-        set_bit(b->listed, i);
+        if (!am_index_set_add(&b->listed, i))
+            return nomem(b->err);
     b->nrecords += end - begin;
     if (b->nruns == b->capruns) {
         const size_t cap = b->capruns ? b->capruns * 2 : 64;
@@ -71,9 +69,10 @@ static am_status list_household(builder *b, uint32_t ref)
 {
     if (ref == 0 || ref > b->src->nhouseholds)
         return am_source_household(b->src, ref, b->err); /* names the corruption */
-    if (bit(b->hh, ref))
+    if (am_index_set_has(&b->hh, ref))
         return AM_OK;
-    set_bit(b->hh, ref);
+    if (!am_index_set_add(&b->hh, ref))
+        return nomem(b->err);
     if (b->nrefs == b->caprefs) {
         const size_t cap = b->caprefs ? b->caprefs * 2 : 64;
         uint32_t *grown = am_realloc(b->refs, cap * sizeof *grown);
@@ -107,7 +106,7 @@ static am_status members_of(builder *b, size_t from)
         size_t n;
         am_status st = am_source_members(b->src, b->refs[h], &idx, &n, b->err);
         for (size_t k = 0; st == AM_OK && k < n && !b->too_big; k++) {
-            if (bit(b->listed, idx[k]))
+            if (am_index_set_has(&b->listed, idx[k]))
                 continue;
             size_t begin, end;
             if ((st = am_source_run_around(b->src, idx[k], &begin, &end, b->err)) == AM_OK)
@@ -138,37 +137,36 @@ static am_status expand_and_copy(builder *b, am_hood *hood)
         return st;
     for (size_t r = 0; r < nn1; r++)
         for (size_t i = b->runs[r].begin; i < b->runs[r].end; i++)
-            set_bit(b->nearbits, i);
-    /* Every gathered record, in store order: word by word over the bitmap. */
+            if (!am_index_set_add(&b->near, i))
+                return nomem(b->err);
+    /* Every gathered record, in store order. */
     if (nn1 && !(hood->near = am_malloc(nn1 * sizeof *hood->near)))
         return nomem(b->err);
     const unsigned char *previous = NULL;
-    for (size_t w = 0; w <= src->nrecords / 64 && st == AM_OK; w++) {
-        for (uint64_t bits = b->listed[w]; bits && st == AM_OK; bits &= bits - 1) {
-            const size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
-            am_record r = src->records[i];
-            const int starts = !previous || memcmp(previous, r.person, AM_TOKEN_BYTES) != 0;
-            previous = src->records[i].person;
-            if (starts && hood->nnear && hood->near[hood->nnear - 1].end == SIZE_MAX)
-                hood->near[hood->nnear - 1].end = hood->store.count;
-            if (starts && bit(b->nearbits, i)) {
-                am_hood_person *p = &hood->near[hood->nnear++];
-                memcpy(p->token, r.person, AM_TOKEN_BYTES);
-                p->begin = hood->store.count;
-                p->end = SIZE_MAX;
-            }
-            if (r.household) {
-                if ((st = am_source_household(src, r.household, b->err)) != AM_OK)
-                    break;
-                if (am_store_household(&hood->store, am_source_household_token(src, r.household),
-                                       &r.household) != AM_OK) {
-                    st = nomem(b->err);
-                    break;
-                }
-            }
-            if (am_store_append(&hood->store, &r, 1) != AM_OK)
-                st = nomem(b->err);
+    size_t at = 0, i;
+    while (st == AM_OK && am_index_set_next(&b->listed, &at, &i)) {
+        am_record r = src->records[i];
+        const int starts = !previous || memcmp(previous, r.person, AM_TOKEN_BYTES) != 0;
+        previous = src->records[i].person;
+        if (starts && hood->nnear && hood->near[hood->nnear - 1].end == SIZE_MAX)
+            hood->near[hood->nnear - 1].end = hood->store.count;
+        if (starts && am_index_set_has(&b->near, i)) {
+            am_hood_person *p = &hood->near[hood->nnear++];
+            memcpy(p->token, r.person, AM_TOKEN_BYTES);
+            p->begin = hood->store.count;
+            p->end = SIZE_MAX;
         }
+        if (r.household) {
+            if ((st = am_source_household(src, r.household, b->err)) != AM_OK)
+                break;
+            if (am_store_household(&hood->store, am_source_household_token(src, r.household),
+                                   &r.household) != AM_OK) {
+                st = nomem(b->err);
+                break;
+            }
+        }
+        if (am_store_append(&hood->store, &r, 1) != AM_OK)
+            st = nomem(b->err);
     }
     if (hood->nnear && hood->near[hood->nnear - 1].end == SIZE_MAX)
         hood->near[hood->nnear - 1].end = hood->store.count;
@@ -185,23 +183,25 @@ static am_status expand_and_copy(builder *b, am_hood *hood)
     return st;
 }
 
-static am_status builder_init(builder *b, am_source *src, size_t max_records, am_err *err)
+/* Dense sets for a gathering that may take a good share of the county. */
+static am_status builder_init(builder *b, am_source *src, size_t max_records, int dense,
+                              am_err *err)
 {
     memset(b, 0, sizeof *b);
     b->src = src;
     b->err = err;
     b->max_records = max_records;
-    b->listed = new_bitmap(src->nrecords);
-    b->nearbits = new_bitmap(src->nrecords);
-    b->hh = new_bitmap(src->nhouseholds + 1);
-    return b->listed && b->nearbits && b->hh ? AM_OK : nomem(err);
+    const int ok = am_index_set_init(&b->listed, src->nrecords, dense) &
+                   am_index_set_init(&b->near, src->nrecords, dense) &
+                   am_index_set_init(&b->hh, src->nhouseholds + 1, dense);
+    return ok ? AM_OK : nomem(err);
 }
 
 static void builder_free(builder *b)
 {
-    am_free(b->listed);
-    am_free(b->nearbits);
-    am_free(b->hh);
+    am_index_set_free(&b->listed);
+    am_index_set_free(&b->near);
+    am_index_set_free(&b->hh);
     am_free(b->runs);
     am_free(b->refs);
 }
@@ -221,7 +221,7 @@ am_status am_hood_gather(am_source *src, const unsigned char *person, uint32_t h
 {
     memset(hood, 0, sizeof *hood);
     builder b;
-    am_status st = builder_init(&b, src, SIZE_MAX, err);
+    am_status st = builder_init(&b, src, SIZE_MAX, 0, err);
     if (st == AM_OK && person) {
         size_t begin, end;
         if ((st = am_source_person(src, person, &begin, &end, err)) == AM_OK)
@@ -238,7 +238,7 @@ am_status am_hood_gather_codes(am_source *src, const am_catalogue *cat, const ui
     memset(hood, 0, sizeof *hood);
     *too_big = 0;
     builder b;
-    am_status st = builder_init(&b, src, max_records, err);
+    am_status st = builder_init(&b, src, max_records, 1, err);
     const am_record *r = src->records;
     const size_t n = src->nrecords;
     for (size_t i = 0; st == AM_OK && i < n && !b.too_big;) {
