@@ -252,11 +252,11 @@ static void keep_findings(am_finding_list *l, am_answer_extra *extra, const uint
     am_findings_sort(l); /* already in order; points the public views again */
 }
 
-static am_answer_row *new_row(am_answer *a)
+static am_record_row *new_row(am_answer *a)
 {
     if (a->nrows == a->caprows) {
         const size_t cap = a->caprows ? a->caprows * 2 : 64;
-        am_answer_row *grown = am_realloc(a->rows, cap * sizeof *grown);
+        am_record_row *grown = am_realloc(a->rows, cap * sizeof *grown);
         if (!grown)
             return NULL;
         a->rows = grown;
@@ -268,52 +268,10 @@ static am_answer_row *new_row(am_answer *a)
 static int add_row(const am_ctx *ctx, const am_store *store, am_answer *a, const am_record *r,
                    const char *relation)
 {
-    am_answer_row *row = new_row(a);
-    if (!row)
-        return 0;
-    const am_catalogue *cat = &ctx->catalogue;
-    const am_feed *feed = ctx->feeds[r->feed];
-    memset(row, 0, sizeof *row);
-    row->relation = relation;
-    row->feed = feed->name;
-    row->agency = feed->agency >= 0 ? cat->agencies[feed->agency].code : "";
-    row->is_fact = !am_code_is_item(cat, r->code);
-    row->code = am_code_name(cat, r->code);
-    row->code_name = row->is_fact ? cat->facts[r->code - cat->nitems].name_zh
-                                  : cat->items[r->code].name_zh;
-    am_token_hex(r->person, row->person);
-    if (r->household && r->household <= store->nhouseholds)
-        am_token_hex(store->households[r->household - 1], row->household);
-    if (r->start != AM_DAY_EVER)
-        am_day_format(r->start, row->start);
-    am_day_format(r->end, row->end);
-    const uint32_t area = am_area_of(r);
-    if (area)
-        snprintf(row->area, sizeof row->area, "%06u", (unsigned)(area % 1000000));
-    row->line = r->line;
-    row->amount_fen = r->amount_fen;
-    row->value = r->value;
-    return 1;
-}
-
-static void fill_info(const am_answer_row *row, am_record_info *out)
-{
-    *out = (am_record_info){
-        .relation = row->relation,
-        .person = row->person,
-        .household = row->household,
-        .feed = row->feed,
-        .agency = row->agency,
-        .line = row->line,
-        .code = row->code,
-        .code_name = row->code_name ? row->code_name : "",
-        .is_fact = row->is_fact,
-        .start = row->start,
-        .end = row->end,
-        .amount_fen = row->amount_fen,
-        .value = row->value,
-        .area = row->area,
-    };
+    am_record_row *row = new_row(a);
+    if (row)
+        am_record_row_fill(row, &ctx->catalogue, ctx->feeds[r->feed], store, r, relation);
+    return row != NULL;
 }
 
 /* What matching reads of ctx's run, over another store (evidence, facts,
@@ -771,7 +729,7 @@ am_status am_person_record_get(const am_ctx *ctx, size_t i, am_record_info *out)
     if (!out || i >= am_person_record_count(ctx))
         return am_fail_index(ctx->errmsg_slot, "am_person_record_get", out, "record", i,
                              am_person_record_count(ctx));
-    fill_info(&ctx->answer->rows[i], out);
+    am_record_row_info(&ctx->answer->rows[i], out);
     return AM_OK;
 }
 
@@ -808,7 +766,7 @@ am_status am_result_evidence_get(const am_ctx *ctx, size_t i, size_t k, am_recor
     if (k >= ctx->answer->extra[i].nrows)
         return am_fail_index(ctx->errmsg_slot, "am_result_evidence_get", out, "evidence record",
                              k, ctx->answer->extra[i].nrows);
-    fill_info(&ctx->answer->rows[ctx->answer->extra[i].first_row + k], out);
+    am_record_row_info(&ctx->answer->rows[ctx->answer->extra[i].first_row + k], out);
     return AM_OK;
 }
 

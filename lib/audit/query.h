@@ -14,19 +14,9 @@
 #include "aidmatch.h"
 #include "match/finding.h"
 #include "match/rules.h"
+#include "audit/record_row.h"
 #include "audit/source.h"
 
-/* One record as an answer lists it; am_record_info is filled from it when
- * asked, so that its strings stay put however the rows move. */
-typedef struct am_answer_row {
-    const char *relation; /* static */
-    const char *feed, *agency, *code, *code_name; /* owned by the context */
-    char person[AM_TOKEN_HEX + 1], household[AM_TOKEN_HEX + 1];
-    char start[11], end[11], area[7];
-    uint64_t line;
-    int64_t amount_fen;
-    int is_fact, value;
-} am_answer_row;
 
 /* What an answer adds to each of its findings. */
 typedef struct am_answer_extra {
@@ -40,7 +30,7 @@ typedef struct am_answer {
     am_rules rules;            /* ad-hoc rules, which the findings' rule ids point into */
     am_finding_list findings;
     am_answer_extra *extra;    /* one per finding */
-    am_answer_row *rows;       /* the person's records [0, nperson), then evidence */
+    am_record_row *rows;       /* the person's records [0, nperson), then evidence */
     size_t nrows, caprows, nperson;
     char token[AM_TOKEN_HEX + 1]; /* the person looked up */
     am_source memory;          /* indexes of the context's own run, once built */

@@ -16,22 +16,13 @@
 #include "common/alloc.h"
 #include "common/day.h"
 #include "read/resident_id.h"
-#include "store/area.h"
 #include "audit/neighbourhood.h"
+#include "audit/record_row.h"
 
 /* Items paid for a period that ended at most this long before the check
  * date are held: feeds pay monthly or quarterly, and a snapshot is a
  * night old. */
 #define RECENT_DAYS 92
-
-typedef struct check_row {
-    const char *relation, *feed, *agency, *code, *code_name;
-    char person[AM_TOKEN_HEX + 1], household[AM_TOKEN_HEX + 1];
-    char start[11], end[11], area[7];
-    uint64_t line;
-    int64_t amount_fen;
-    int is_fact, value;
-} check_row;
 
 typedef struct menu_entry {
     const am_rule *rule;
@@ -43,7 +34,7 @@ struct am_check {
     const am_window *window;
     char person[AM_TOKEN_HEX + 1];
     uint64_t journal_ignored;
-    check_row *rows;
+    am_record_row *rows;
     size_t nrows, caprows;
     am_finding_list findings;
     menu_entry *menu;
@@ -383,35 +374,13 @@ static am_status add_row(am_check *c, const am_window *w, const am_store *s, con
 {
     if (c->nrows == c->caprows) {
         const size_t cap = c->caprows ? c->caprows * 2 : 32;
-        check_row *grown = am_realloc(c->rows, cap * sizeof *grown);
+        am_record_row *grown = am_realloc(c->rows, cap * sizeof *grown);
         if (!grown)
             return am_fail(&c->err, AM_ERR_NOMEM, "out of memory");
         c->rows = grown;
         c->caprows = cap;
     }
-    const am_catalogue *cat = w->env.cat;
-    const am_feed *feed = w->feeds[r->feed];
-    check_row *row = &c->rows[c->nrows++];
-    memset(row, 0, sizeof *row);
-    row->relation = relation;
-    row->feed = feed->name;
-    row->agency = feed->agency >= 0 ? cat->agencies[feed->agency].code : "";
-    row->is_fact = !am_code_is_item(cat, r->code);
-    row->code = am_code_name(cat, r->code);
-    row->code_name = row->is_fact ? cat->facts[r->code - cat->nitems].name_zh
-                                  : cat->items[r->code].name_zh;
-    am_token_hex(r->person, row->person);
-    if (r->household && r->household <= s->nhouseholds)
-        am_token_hex(s->households[r->household - 1], row->household);
-    if (r->start != AM_DAY_EVER)
-        am_day_format(r->start, row->start);
-    am_day_format(r->end, row->end);
-    const uint32_t area = am_area_of(r);
-    if (area)
-        snprintf(row->area, sizeof row->area, "%06u", (unsigned)(area % 1000000));
-    row->line = r->line;
-    row->amount_fen = r->amount_fen;
-    row->value = r->value;
+    am_record_row_fill(&c->rows[c->nrows++], w->env.cat, w->feeds[r->feed], s, r, relation);
     return AM_OK;
 }
 
@@ -604,23 +573,7 @@ am_status am_check_holding_get(const am_check *c, size_t i, am_record_info *out)
 {
     if (!c || !out || i >= c->nrows)
         return AM_ERR_INVALID;
-    const check_row *row = &c->rows[i];
-    *out = (am_record_info){
-        .relation = row->relation,
-        .person = row->person,
-        .household = row->household,
-        .feed = row->feed,
-        .agency = row->agency,
-        .line = row->line,
-        .code = row->code,
-        .code_name = row->code_name ? row->code_name : "",
-        .is_fact = row->is_fact,
-        .start = row->start,
-        .end = row->end,
-        .amount_fen = row->amount_fen,
-        .value = row->value,
-        .area = row->area,
-    };
+    am_record_row_info(&c->rows[i], out);
     return AM_OK;
 }
 
