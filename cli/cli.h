@@ -88,6 +88,8 @@ int cmd_explain(int argc, char **argv);
 /* The window's commands (window.c). */
 int cmd_precheck(int argc, char **argv);
 int cmd_grant(int argc, char **argv);
+/* The window as a service (serve.c). */
+int cmd_serve(int argc, char **argv);
 
 /* Writers (format.c).  CSV rows and JSON strings are the library's own
  * writers, am_csv_row (common/csv_out.h) and am_json_write_string

@@ -41,6 +41,8 @@ static const char main_help[] =
     "                                   at the window: holdings, what a grant would raise\n"
     "  grant ID --item CODE --from DATE --amount YUAN --snapshot FILE\n"
     "                                   record a grant made at the window\n"
+    "  serve --snapshot FILE [--listen ADDRESS:PORT]\n"
+    "                                   the window's checks as JSON over HTTP\n"
     "  version                          print the version (also -V, --version)\n"
     "  help COMMAND                     print a command's help (also COMMAND --help)\n"
     "\n"
@@ -660,6 +662,7 @@ static command_fn find_command(const char *name)
         {"reconcile", cmd_reconcile}, {"hash", cmd_hash},       {"keygen", cmd_keygen},
         {"snapshot", cmd_snapshot},   {"match", cmd_match},     {"person", cmd_person},
         {"explain", cmd_explain},     {"precheck", cmd_precheck}, {"grant", cmd_grant},
+        {"serve", cmd_serve},
     };
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (strcmp(commands[i].name, name) == 0)
