@@ -4,10 +4,12 @@
  * hashing, no storing).  gzip files are inflated, as aidmatch must too.
  * Prints rows, bytes and seconds; bench/run compares aidmatch against it.
  *
- *   csv_floor [-j THREADS] FILE...
+ *   csv_floor [-j THREADS] [-m] FILE...
  *
  * With -j, THREADS threads take whole files from one queue, most text
  * first, as aidmatch's readers take feeds: the floor on the same cores.
+ * With -m, memchr counts the line ends instead of libcsv parsing: the
+ * lower floor of reading the same bytes at all (rows are then LF bytes).
  */
 #include <csv.h>
 #include <pthread.h>
@@ -27,6 +29,7 @@ typedef struct queue {
     pthread_mutex_t lock;
     job *jobs;
     int njobs, next, failed;
+    int lines_only; /* -m: memchr over the bytes, no CSV parsing */
     unsigned long long rows, bytes;
 } queue;
 
@@ -38,7 +41,16 @@ static void on_row(int c, void *user)
     (*(unsigned long long *)user)++;
 }
 
-static int parse_file(const char *path, unsigned long long *rows, unsigned long long *bytes)
+static unsigned long long count_lf(const char *p, size_t n)
+{
+    unsigned long long k = 0;
+    for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
+        k++;
+    return k;
+}
+
+static int parse_file(const char *path, int lines_only, unsigned long long *rows,
+                      unsigned long long *bytes)
 {
     static _Thread_local char buf[1 << 18];
     gzFile f = gzopen(path, "rb"); /* reads plain files as they are */
@@ -52,6 +64,10 @@ static int parse_file(const char *path, unsigned long long *rows, unsigned long 
     int n;
     while ((n = gzread(f, buf, sizeof buf)) > 0) {
         *bytes += (unsigned long long)n;
+        if (lines_only) {
+            *rows += count_lf(buf, (size_t)n);
+            continue;
+        }
         if (csv_parse(&p, buf, (size_t)n, on_field, on_row, rows) != (size_t)n) {
             fprintf(stderr, "%s: %s\n", path, csv_strerror(csv_error(&p)));
             return 1;
@@ -74,7 +90,7 @@ static void *work(void *arg)
         pthread_mutex_unlock(&q->lock);
         if (!path)
             break;
-        if ((failed = parse_file(path, &rows, &bytes)) != 0)
+        if ((failed = parse_file(path, q->lines_only, &rows, &bytes)) != 0)
             break;
     }
     pthread_mutex_lock(&q->lock);
@@ -112,16 +128,23 @@ static int larger_first(const void *pa, const void *pb)
 
 int main(int argc, char **argv)
 {
-    int first = 1, threads = 1;
-    if (argc > 2 && strcmp(argv[1], "-j") == 0) {
-        threads = atoi(argv[2]);
-        first = 3;
+    int first = 1, threads = 1, lines_only = 0;
+    for (;;) {
+        if (argc > first + 1 && strcmp(argv[first], "-j") == 0) {
+            threads = atoi(argv[first + 1]);
+            first += 2;
+        } else if (argc > first && strcmp(argv[first], "-m") == 0) {
+            lines_only = 1;
+            first++;
+        } else {
+            break;
+        }
     }
     if (first >= argc || threads < 1) {
-        fprintf(stderr, "usage: csv_floor [-j THREADS] FILE...\n");
+        fprintf(stderr, "usage: csv_floor [-j THREADS] [-m] FILE...\n");
         return 2;
     }
-    queue q = {.njobs = argc - first};
+    queue q = {.njobs = argc - first, .lines_only = lines_only};
     pthread_mutex_init(&q.lock, NULL);
     q.jobs = calloc((size_t)q.njobs, sizeof *q.jobs);
     pthread_t *ids = calloc((size_t)threads, sizeof *ids);

@@ -21,9 +21,12 @@
  *    libcsv then behaves exactly as with that space function.
  *  - It does not count lines, and a record's first callback only arrives
  *    when its first field ends, possibly lines later.  The text is cut
- *    into physical lines here, and libcsv is fed either one line at a time
- *    or a run of lines known to hold one record each (split_lines), so
- *    this file knows where each record starts.
+ *    into physical lines here, and libcsv is fed one line at a time, so
+ *    this file knows where each record starts.  A run of lines known to
+ *    hold one record each (no quote, outside any record) is not given to
+ *    libcsv at all: the vectorised separator scanner finds its delimiters
+ *    and line ends, and split_quote_free cuts the fields as libcsv would
+ *    (fuzz_csv_scan holds the two to the same records).
  *  - CSV_STRICT_FINI only reports an unterminated quote together with
  *    CSV_STRICT, which would also refuse the stray quotes real feeds carry.
  *    Instead a line end is fed after the last line: a record still open
@@ -48,6 +51,7 @@
 #include "common/alloc.h"
 #include "common/text_file.h"
 #include "read/inflater.h"
+#include "read/separator_scan.h"
 #include "read/text_decoder.h"
 
 /* Big enough that syscalls, inflate calls and decoder calls cost nothing
@@ -70,6 +74,8 @@
 enum { HAS_SPACE = 1, HAS_TAB = 2 };
 
 #define BATCH_MAX 1024
+/* Separator positions per scanner call: 4 KB on the stack. */
+#define SCAN_SLOTS 1024
 
 typedef unsigned long long ull;
 
@@ -87,6 +93,8 @@ typedef struct reader {
     size_t max_field, max_line;
     uint64_t max_rows;
     unsigned max_inflate_ratio;
+    unsigned char delim;
+    am_separator_scan_fn scan; /* NULL: libcsv splits every line */
 
     /* The bytes as stored. */
     XXH3_state_t *hash; /* secret memory: it buffers the last stored bytes */
@@ -392,8 +400,40 @@ static am_status feed_piece(reader *r, const char *s, size_t clen, size_t tlen,
     return AM_OK;
 }
 
-/* Runs libcsv once over the queued lines: each holds exactly one record. */
-static am_status flush_batch(reader *r, const char *s, size_t *open, size_t from, size_t to,
+/* Splits n bytes of whole lines that hold no quote, as libcsv would with
+ * nothing counted as space: each delimiter and line end closes a field, a
+ * line end closes the record, and an empty line (or the LF of a CRLF) is
+ * no record.  The fields go through on_field and on_row, as libcsv's do. */
+static am_status split_quote_free(reader *r, char *s, size_t n)
+{
+    uint32_t pos[SCAN_SLOTS];
+    size_t base = 0, line_start = 0, field_start = 0;
+
+    while (base < n) {
+        size_t len = n - base < UINT32_MAX ? n - base : UINT32_MAX, scanned;
+        size_t k = r->scan(s + base, len, r->delim, pos, SCAN_SLOTS, &scanned);
+        for (size_t j = 0; j < k; j++) {
+            const size_t p = base + pos[j];
+            if ((unsigned char)s[p] == r->delim) {
+                on_field(s + field_start, p - field_start, r);
+                field_start = p + 1;
+                continue;
+            }
+            if (p > line_start) {
+                on_field(s + field_start, p - field_start, r);
+                on_row(0, r);
+                if (r->st != AM_OK)
+                    return r->st;
+            }
+            line_start = field_start = p + 1;
+        }
+        base += scanned;
+    }
+    return r->st;
+}
+
+/* Splits the queued lines at once: each holds exactly one record. */
+static am_status flush_batch(reader *r, char *s, size_t *open, size_t from, size_t to,
                              size_t *longest)
 {
     if (!*open)
@@ -401,7 +441,8 @@ static am_status flush_batch(reader *r, const char *s, size_t *open, size_t from
     r->batching = 1;
     r->ibatch = 0;
     r->cur = r->batch;
-    am_status st = parse(r, s + from, to - from, *longest + 2);
+    am_status st = r->scan ? split_quote_free(r, s + from, to - from)
+                           : parse(r, s + from, to - from, *longest + 2);
     r->batching = 0;
     r->nbatch = 0;
     r->cur = &r->rec;
@@ -611,7 +652,7 @@ static am_status finish(reader *r)
 static am_status setup(reader *r, const char *name, const am_reader_opts *opts, am_row_fn fn,
                        void *user, am_err *err)
 {
-    static const am_reader_opts defaults = {AM_ENC_AUTO, ',', 0, 0, 0, 0};
+    static const am_reader_opts defaults = {.encoding = AM_ENC_AUTO, .delimiter = ','};
 
     memset(r, 0, sizeof *r);
     r->name = name ? name : "(buffer)";
@@ -635,6 +676,9 @@ static am_status setup(reader *r, const char *name, const am_reader_opts *opts, 
     r->max_rows = opts->max_rows;
     r->max_inflate_ratio = opts->max_inflate_ratio ? opts->max_inflate_ratio
                                                    : DEFAULT_MAX_INFLATE_RATIO;
+    r->delim = delim;
+    if (!opts->libcsv_only && !(r->scan = am_separator_scanner(opts->scan)))
+        r->scan = am_separator_scanner(AM_SCAN_BEST);
 
     if (!(r->hash = am_secret_malloc(sizeof *r->hash)))
         return nomem(r);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "read/separator_scan.h"
 
 typedef enum am_encoding {
     AM_ENC_AUTO = 0, /* a BOM decides; else the 256 bytes from the first non-ASCII byte:
@@ -36,6 +37,9 @@ typedef struct am_reader_opts {
     uint64_t max_rows;       /* most records (header included); more fail the read (AM_ERR_LIMIT) */
     unsigned max_inflate_ratio; /* gzip: most text bytes per stored byte (0: 100), past
                                    16 MiB of text; more fail the read (AM_ERR_LIMIT) */
+    am_scan_kind scan;       /* the scanner that splits lines without quotes (0: the fastest) */
+    int libcsv_only;         /* 1: libcsv splits every line, as the reference the scanner is
+                                checked against; records and failures are the same either way */
 } am_reader_opts;
 
 /* One CSV record, valid during the callback only.  Fields are UTF-8 and
