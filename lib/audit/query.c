@@ -432,7 +432,7 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
         return st;
     }
     int32_t start, end;
-    am_ctx_window(ctx, &start, &end);
+    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
     /* Only the neighbourhood of those who hold what the rules need, unless
      * that is most of the county anyway. */
     uint8_t *codes = NULL;
@@ -589,7 +589,7 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
     }
     am_token_hex(token, a->token);
     int32_t start, end;
-    am_ctx_window(ctx, &start, &end);
+    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
     const am_match_input run = am_ctx_match_input(ctx);
     st = am_hood_findings(&run, &hood, &ctx->rules, start, end, 1, &a->findings);
     const am_record *self = NULL, *self_end = NULL;
@@ -680,7 +680,7 @@ am_status am_explain(am_ctx *ctx, const char *finding_id)
                              &hood, &ctx->err)) != AM_OK)
         return st;
     int32_t start, end;
-    am_ctx_window(ctx, &start, &end);
+    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
     const am_match_input run = am_ctx_match_input(ctx);
     st = am_hood_findings(&run, &hood, &ctx->rules, start, end, 1, &a->findings);
     char hex[33];

@@ -1116,9 +1116,7 @@ am_status am_snapshot_open(am_ctx *ctx, const char *path)
     am_free(ctx->centre_name);
     ctx->centre_name = centre;
     ctx->death_lag_days = m.death_lag;
-    ctx->window_set = 1;
-    ctx->window_start = m.window_start;
-    ctx->window_end = m.window_end;
+    ctx->window = (am_run_window){.set = 1, .start = m.window_start, .end = m.window_end};
     ctx->snapshot = snap;
     ctx->stage = AM_STAGE_SNAPSHOT;
     return AM_OK;

@@ -133,7 +133,8 @@ am_status am_source_build(const am_ctx *ctx, const uint32_t *remap, size_t nhous
     src->nentries = nentries;
     src->findings = src->own_findings;
     src->nfindings = nf;
-    am_ctx_window(ctx, &src->window_start, &src->window_end);
+    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &src->window_start,
+                     &src->window_end);
     return AM_OK;
 }
 

@@ -1,7 +1,7 @@
 /*
  * names.c — the stable names of the public enums (aidmatch.h): what a
- * status says, and the snake_case names of reject reasons that rejects.csv
- * and summary.json carry.  Apart from error.c, which the command shares
+ * status says, the snake_case names of reject reasons that rejects.csv
+ * and summary.json carry, and the names of finding kinds.  Apart from error.c, which the command shares
  * with the library (lib/common/meson.build): the public API stays in the
  * library alone.
  */
@@ -53,4 +53,17 @@ const char *am_reject_name(am_reject reason)
     if ((unsigned)reason >= AM_REJECT__COUNT)
         return "unknown";
     return reject_names[reason];
+}
+
+const char *am_kind_name(am_kind kind)
+{
+    static const char *const names[AM_KIND__COUNT] = {
+        [AM_KIND_DUPLICATE] = "DUPLICATE",
+        [AM_KIND_HOUSEHOLD_DUPLICATE] = "HOUSEHOLD_DUPLICATE",
+        [AM_KIND_CONFLICT] = "CONFLICT",
+        [AM_KIND_MISSING] = "MISSING",
+        [AM_KIND_AFTER_DEATH] = "AFTER_DEATH",
+        [AM_KIND_DISQUALIFIED] = "DISQUALIFIED",
+    };
+    return (unsigned)kind < AM_KIND__COUNT ? names[kind] : "UNKNOWN";
 }

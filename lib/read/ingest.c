@@ -203,8 +203,7 @@ struct ingest_sink {
     unsigned char (*tokens)[AM_TOKEN_BYTES]; /* BATCH of them once allocated */
     size_t ntokens;
     uint32_t *refs;         /* the context's reference of each token, at a move */
-    am_reject_entry *rejects;
-    size_t nrejects, capacity;
+    am_reject_list rejects;
     uint32_t last_index; /* the reading's last household's place in tokens + 1;
                           * 0 once its batch has moved */
     am_err err;
@@ -521,18 +520,8 @@ static am_status flush_locked(ingest_sink *sink)
     sink->nrecords = 0;
     sink->ntokens = 0;
     sink->last_index = 0;
-    for (size_t i = 0; i < sink->nrejects; i++) {
-        const am_status st = am_ctx_reject_entry(sink->ctx, &sink->rejects[i]);
-        if (st != AM_OK) {
-            /* Only the rejects not yet moved stay for the retry. */
-            memmove(sink->rejects, sink->rejects + i, (sink->nrejects - i) * sizeof *sink->rejects);
-            sink->nrejects -= i;
-            return st;
-        }
-        sink->rejects[i].detail = NULL; /* now the context's */
-    }
-    sink->nrejects = 0;
-    return AM_OK;
+    /* A failed move leaves the rejects here for the retry. */
+    return am_reject_list_move(&sink->ctx->rejects, &sink->rejects);
 }
 
 static am_status flush(ingest_sink *sink)
@@ -545,42 +534,17 @@ static am_status flush(ingest_sink *sink)
     return st == AM_OK ? AM_OK : am_fail(&sink->err, st, "out of memory storing records");
 }
 
-/* Makes room for one more listed reject; 0 when out of memory. */
-static int sink_room(ingest_sink *sink)
-{
-    if (sink->nrejects < sink->capacity)
-        return 1;
-    const size_t cap = sink->capacity ? sink->capacity * 2 : 256;
-    am_reject_entry *grown = am_realloc(sink->rejects, cap * sizeof *grown);
-    if (!grown)
-        return 0;
-    sink->rejects = grown;
-    sink->capacity = cap;
-    return 1;
-}
-
 static am_status sink_reject(ingest_sink *sink, am_feed *feed, uint64_t line, am_reject reason,
                              const char *detail)
 {
-    if (!am_feed_count_reject(feed, reason))
-        return AM_OK;
-    char *copy = sink_room(sink) ? am_strdup(detail) : NULL;
-    if (!copy) {
-        /* Counted already: undone, so that the counts still match the rows. */
-        feed->rows_rejected--;
-        feed->by_reason[reason]--;
+    if (am_reject_add(&sink->rejects, feed, line, reason, detail) != AM_OK)
         return am_fail(&sink->err, AM_ERR_NOMEM, "out of memory recording rejects");
-    }
-    sink->rejects[sink->nrejects++] =
-        (am_reject_entry){.feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
     return AM_OK;
 }
 
 static void sink_release(ingest_sink *sink)
 {
-    for (size_t i = 0; i < sink->nrejects; i++)
-        am_free(sink->rejects[i].detail);
-    am_free(sink->rejects);
+    am_reject_list_free(&sink->rejects);
     am_free(sink->tokens);
     am_free(sink->refs);
     am_free(sink->records);
@@ -636,7 +600,7 @@ static int on_row(void *user, const am_text_row *row)
     } else {
         st->status = sink_reject(sink, feed, row->line, out.reason, out.detail);
     }
-    if (st->status == AM_OK && sink->nrecords + sink->nrejects >= BATCH)
+    if (st->status == AM_OK && sink->nrecords + sink->rejects.count >= BATCH)
         st->status = flush(sink);
     return st->status != AM_OK;
 }
@@ -725,7 +689,7 @@ am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
     if (st != AM_OK)
         memcpy(&feed->ctx->err, &sink.err, sizeof sink.err);
     sink_release(&sink);
-    am_ctx_sort_rejects(feed->ctx);
+    am_reject_list_sort(&feed->ctx->rejects);
     return st;
 }
 
@@ -894,6 +858,6 @@ am_status am_ingest(am_ctx *ctx)
     am_free(workers);
     am_free(ids);
     am_free(pool.queue);
-    am_ctx_sort_rejects(ctx);
+    am_reject_list_sort(&ctx->rejects);
     return st;
 }

@@ -801,7 +801,7 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                  "date = the payment day's column", t->path, key_line(t, s, "start"),
                  feed->name, (unsigned long long)spread, (unsigned long long)stats.rows_read,
                  cat->items[spread_code].code);
-    if (st == AM_OK && after && !scratch->window_set) {
+    if (st == AM_OK && after && !scratch->window.set) {
         char run[11], last[11];
         am_day_format(ctx->run_date, run);
         am_day_format(latest, last);

@@ -10,8 +10,6 @@
 #include "common/alloc.h"
 #include "common/text_file.h"
 #include "cycle/drift.h"
-#include "match/duplicate.h"
-#include "match/match.h"
 #include "audit/query.h"
 #include "audit/snapshot.h"
 
@@ -56,9 +54,7 @@ void am_ctx_free(am_ctx *ctx)
     }
     am_free(ctx->feeds);
     am_store_free(&ctx->store);
-    for (size_t i = 0; i < ctx->nrejects; i++)
-        am_free(ctx->rejects[i].detail);
-    am_free(ctx->rejects);
+    am_reject_list_free(&ctx->rejects);
     am_findings_free(&ctx->findings);
     am_review_free(&ctx->review);
     am_outcomes_free(&ctx->outcomes);
@@ -155,105 +151,21 @@ uint64_t am_feed_rejected(const am_ctx *ctx, size_t i, am_reject reason)
     return ctx->feeds[i]->by_reason[reason];
 }
 
-am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
-                        const char *detail)
-{
-    if (!am_feed_count_reject(feed, reason))
-        return AM_OK;
-    char *copy = am_strdup(detail);
-    const am_reject_entry entry = {
-        .feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
-    if (!copy || am_ctx_reject_entry(ctx, &entry) != AM_OK) {
-        am_free(copy);
-        /* Counted already: undone, so that the counts still match the rows. */
-        feed->rows_rejected--;
-        feed->by_reason[reason]--;
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory recording rejects");
-    }
-    return AM_OK;
-}
-
-am_status am_ctx_reject_entry(am_ctx *ctx, const am_reject_entry *entry)
-{
-    if (ctx->nrejects == ctx->rejects_capacity) {
-        const size_t cap = ctx->rejects_capacity ? ctx->rejects_capacity * 2 : 256;
-        am_reject_entry *grown = am_realloc(ctx->rejects, cap * sizeof *grown);
-        if (!grown)
-            return AM_ERR_NOMEM;
-        ctx->rejects = grown;
-        ctx->rejects_capacity = cap;
-    }
-    ctx->rejects[ctx->nrejects++] = *entry;
-    return AM_OK;
-}
-
-static int compare_rejects(const void *pa, const void *pb)
-{
-    const am_reject_entry *a = pa, *b = pb;
-    if (a->feed != b->feed)
-        return a->feed < b->feed ? -1 : 1;
-    return a->line < b->line ? -1 : a->line > b->line;
-}
-
-void am_ctx_sort_rejects(am_ctx *ctx)
-{
-    if (ctx->nrejects > 1)
-        qsort(ctx->rejects, ctx->nrejects, sizeof *ctx->rejects, compare_rejects);
-}
-
-size_t am_reject_count(const am_ctx *ctx) { return ctx ? ctx->nrejects : 0; }
+size_t am_reject_count(const am_ctx *ctx) { return ctx ? ctx->rejects.count : 0; }
 
 am_status am_reject_get(const am_ctx *ctx, size_t i, am_reject_row *out)
 {
     if (!ctx)
         return AM_ERR_INVALID;
-    if (!out || i >= ctx->nrejects)
+    if (!out || i >= ctx->rejects.count)
         return am_fail_index(ctx->errmsg_slot, "am_reject_get", out, "rejected row", i,
-                             ctx->nrejects);
-    const am_reject_entry *r = &ctx->rejects[i];
+                             ctx->rejects.count);
+    const am_reject_entry *r = &ctx->rejects.v[i];
     out->feed = ctx->feeds[r->feed]->name;
     out->line = r->line;
     out->reason = (am_reject)r->reason;
     out->detail = r->detail;
     return AM_OK;
-}
-
-const char *am_kind_name(am_kind kind)
-{
-    static const char *const names[AM_KIND__COUNT] = {
-        [AM_KIND_DUPLICATE] = "DUPLICATE",
-        [AM_KIND_HOUSEHOLD_DUPLICATE] = "HOUSEHOLD_DUPLICATE",
-        [AM_KIND_CONFLICT] = "CONFLICT",
-        [AM_KIND_MISSING] = "MISSING",
-        [AM_KIND_AFTER_DEATH] = "AFTER_DEATH",
-        [AM_KIND_DISQUALIFIED] = "DISQUALIFIED",
-    };
-    return (unsigned)kind < AM_KIND__COUNT ? names[kind] : "UNKNOWN";
-}
-
-/* The default window: every day some periodic item was paid for. */
-static void payment_window(const am_ctx *ctx, int32_t *start, int32_t *end)
-{
-    const am_catalogue *cat = &ctx->catalogue;
-    *start = AM_DAY_OPEN;
-    *end = AM_DAY_EVER;
-    for (size_t i = 0; i < ctx->store.count; i++) {
-        const am_record *r = &ctx->store.records[i];
-        if (!am_code_is_item(cat, r->code) || !cat->items[r->code].periodic)
-            continue;
-        if (r->start < *start)
-            *start = r->start;
-        if (r->end > *end)
-            *end = r->end;
-    }
-}
-
-void am_ctx_window(const am_ctx *ctx, int32_t *start, int32_t *end)
-{
-    *start = ctx->window_start;
-    *end = ctx->window_end;
-    if (!ctx->window_set)
-        payment_window(ctx, start, end);
 }
 
 am_status am_set_window(am_ctx *ctx, const char *start, const char *end)
@@ -267,9 +179,7 @@ am_status am_set_window(am_ctx *ctx, const char *start, const char *end)
         !am_day_parse(end, strlen(end), AM_DATE_AUTO, &e) || e < s)
         return am_fail(&ctx->err, AM_ERR_FORMAT,
                        "window: expected two dates YYYY-MM-DD, the end not before the start");
-    ctx->window_set = 1;
-    ctx->window_start = s;
-    ctx->window_end = e;
+    ctx->window = (am_run_window){.set = 1, .start = s, .end = e};
     ctx->stage = am_stage_findings_stale(ctx->stage);
     return AM_OK;
 }
@@ -302,46 +212,6 @@ am_status am_load_rules(am_ctx *ctx, const char *path)
         st = am_load_rules_mem(ctx, text, len, path);
     am_free(text);
     return st;
-}
-
-am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (!ctx->have_catalogue)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "no catalogue loaded");
-    const am_status ready = am_stage_check(
-        ctx->stage, AM_IN(AM_STAGE_INGESTED) | AM_FINDINGS_CURRENT, "am_reconcile", &ctx->err);
-    if (ready != AM_OK)
-        return ready;
-    am_answer_forget(ctx); /* its indexes describe the store about to change */
-    am_findings_free(&ctx->findings);
-    am_review_free(&ctx->review);
-    ctx->stage = AM_STAGE_INGESTED;
-    am_household_index index;
-    am_status st = am_store_sort(&ctx->store, ctx->threads);
-    if (st == AM_OK)
-        st = am_households_build(&ctx->store, &ctx->catalogue, &ctx->rules, &index,
-                                 ctx->threads);
-    if (st == AM_OK) {
-        int32_t start = ctx->window_start, end = ctx->window_end;
-        if (!ctx->window_set)
-            payment_window(ctx, &start, &end);
-        const am_match_input in = am_ctx_match_input(ctx);
-        st = am_match_all(&in, &index, start, end, ctx->threads, &ctx->findings);
-        am_households_free(&index);
-    }
-    if (st != AM_OK) {
-        am_findings_free(&ctx->findings);
-        return st == AM_ERR_LIMIT
-                   ? am_fail(&ctx->err, st, "more than %u records to match", UINT32_MAX - 1)
-                   : am_fail(&ctx->err, st, "out of memory while matching");
-    }
-    ctx->stage = AM_STAGE_RECONCILED;
-    for (size_t i = 0; fn && i < ctx->findings.count; i++)
-        if (fn(user, &ctx->findings.v[i].pub) != 0)
-            return am_fail(&ctx->err, AM_ERR_ABORTED, "stopped by the findings callback");
-    return AM_OK;
 }
 
 am_match_input am_ctx_match_input(const am_ctx *ctx)

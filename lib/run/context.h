@@ -15,17 +15,12 @@
 #include "cycle/outcomes.h"
 #include "cycle/previous.h"
 #include "read/progress.h"
+#include "read/reject.h"
 #include "cycle/review.h"
 #include "match/rules.h"
+#include "match/run_window.h"
 #include "store/store.h"
 #include "common/token.h"
-
-typedef struct am_reject_entry {
-    uint16_t feed;
-    uint8_t reason;
-    uint64_t line;
-    char *detail;
-} am_reject_entry;
 
 /* A problem am_check_centre() found. */
 typedef struct am_diag {
@@ -51,13 +46,11 @@ struct am_ctx {
     am_rules rules;
     int csv_bom;             /* CSV outputs open with a UTF-8 BOM (csv_out.h) */
     unsigned threads;        /* for matching; results do not depend on it */
-    int window_set;
-    int32_t window_start, window_end;
+    am_run_window window;
     am_feed **feeds;
     size_t nfeeds;
     am_store store;
-    am_reject_entry *rejects;
-    size_t nrejects, rejects_capacity;
+    am_reject_list rejects;
     am_finding_list findings;
     am_stage stage;          /* stage.h: the one record of how far the run has gone */
     /* The nightly cycle (review.h): the run's date, the run before it,
@@ -77,22 +70,6 @@ struct am_ctx {
     struct am_snapshot *snapshot;
     struct am_answer *answer;
 };
-
-/* Appends a reject already counted in its feed's statistics; takes
- * ownership of entry->detail on success. */
-am_status am_ctx_reject_entry(am_ctx *ctx, const am_reject_entry *entry);
-
-/* Puts the rejects in feed order, then line order, whichever order the
- * feeds were read in. */
-void am_ctx_sort_rejects(am_ctx *ctx);
-
-/* The reconciliation window: the one set, or else the days some periodic
- * item was paid for in ctx->store. */
-void am_ctx_window(const am_ctx *ctx, int32_t *start, int32_t *end);
-
-/* Records a reject for feed at line.  detail is copied. */
-am_status am_ctx_reject(am_ctx *ctx, am_feed *feed, uint64_t line, am_reject reason,
-                        const char *detail);
 
 /* What matching reads of ctx's run (input.h): pointers into ctx, valid
  * while ctx's catalogue, store, rules and feeds are unchanged. */

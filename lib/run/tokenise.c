@@ -72,7 +72,9 @@ static int on_row(void *user, const am_text_row *row)
     row_outcome out;
     if (!am_mapper_shape(m, row, &out) || !am_mapper_person(m, row, &rec, &out) ||
         !am_mapper_household_token(m, row, household, &has_household, &out)) {
-        m->status = am_ctx_reject(feed->ctx, feed, row->line, out.reason, out.detail);
+        m->status = am_reject_add(&feed->ctx->rejects, feed, row->line, out.reason, out.detail);
+        if (m->status != AM_OK)
+            am_fail(&feed->ctx->err, m->status, "out of memory recording rejects");
         return m->status != AM_OK;
     }
     char hex[AM_TOKEN_HEX + 1];

@@ -51,7 +51,8 @@ am_status am_window_open(am_ctx *ctx, const char *journal, am_window **out)
         .nfeeds = ctx->nfeeds,
         .snapshot_stamp = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec,
     };
-    am_ctx_window(ctx, &w->env.window_start, &w->env.window_end);
+    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &w->env.window_start,
+                     &w->env.window_end);
     st = am_window_init(w, ctx->feeds, &ctx->err);
     if (st != AM_OK) {
         am_window_close(w);

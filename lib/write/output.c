@@ -76,8 +76,8 @@ static am_status write_rejects(am_ctx *ctx, const char *path)
     if (ctx->csv_bom)
         fputs(AM_CSV_BOM, f.out);
     fputs("feed,line,reason,detail\n", f.out);
-    for (size_t i = 0; i < ctx->nrejects; i++) {
-        const am_reject_entry *r = &ctx->rejects[i];
+    for (size_t i = 0; i < ctx->rejects.count; i++) {
+        const am_reject_entry *r = &ctx->rejects.v[i];
         char line[24];
         snprintf(line, sizeof line, "%" PRIu64, r->line);
         const char *fields[] = {ctx->feeds[r->feed]->name, line,

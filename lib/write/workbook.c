@@ -209,10 +209,10 @@ static const column reject_columns[] = {
 static void write_rejects(sheet *s)
 {
     am_ctx *ctx = s->ctx;
-    for (size_t i = 0; i < ctx->nrejects && s->error == LXW_NO_ERROR; i++) {
-        if (!room(s, ctx->nrejects - i, "rejects.csv"))
+    for (size_t i = 0; i < ctx->rejects.count && s->error == LXW_NO_ERROR; i++) {
+        if (!room(s, ctx->rejects.count - i, "rejects.csv"))
             break;
-        const am_reject_entry *r = &ctx->rejects[i];
+        const am_reject_entry *r = &ctx->rejects.v[i];
         text_cell(s, 0, ctx->feeds[r->feed]->name);
         number_cell(s, 1, (double)r->line, s->count);
         text_cell(s, 2, am_reject_name((am_reject)r->reason));

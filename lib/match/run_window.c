@@ -1,0 +1,27 @@
+/*
+ * run_window.c — the run's reconciliation window (see run_window.h).
+ */
+#include "match/run_window.h"
+
+#include "common/day.h"
+
+void am_run_window_of(const am_run_window *w, const am_catalogue *cat, const am_store *store,
+                      int32_t *start, int32_t *end)
+{
+    if (w->set) {
+        *start = w->start;
+        *end = w->end;
+        return;
+    }
+    *start = AM_DAY_OPEN;
+    *end = AM_DAY_EVER;
+    for (size_t i = 0; i < store->count; i++) {
+        const am_record *r = &store->records[i];
+        if (!am_code_is_item(cat, r->code) || !cat->items[r->code].periodic)
+            continue;
+        if (r->start < *start)
+            *start = r->start;
+        if (r->end > *end)
+            *end = r->end;
+    }
+}

@@ -1,0 +1,52 @@
+/*
+ * reconcile.c — the match stage of a run: am_reconcile sorts the store,
+ * builds the household index and runs the matchers (match/reconcile.c)
+ * over the window, moving the run from ingested to reconciled
+ * (common/stage.h).
+ */
+#include "run/context.h"
+
+#include "audit/query.h"
+#include "cycle/review.h"
+#include "match/household.h"
+#include "match/match.h"
+#include "match/run_window.h"
+
+am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (!ctx->have_catalogue)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "no catalogue loaded");
+    const am_status ready = am_stage_check(
+        ctx->stage, AM_IN(AM_STAGE_INGESTED) | AM_FINDINGS_CURRENT, "am_reconcile", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
+    am_answer_forget(ctx); /* its indexes describe the store about to change */
+    am_findings_free(&ctx->findings);
+    am_review_free(&ctx->review);
+    ctx->stage = AM_STAGE_INGESTED;
+    am_household_index index;
+    am_status st = am_store_sort(&ctx->store, ctx->threads);
+    if (st == AM_OK)
+        st = am_households_build(&ctx->store, &ctx->catalogue, &ctx->rules, &index,
+                                 ctx->threads);
+    if (st == AM_OK) {
+        int32_t start, end;
+        am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
+        const am_match_input in = am_ctx_match_input(ctx);
+        st = am_match_all(&in, &index, start, end, ctx->threads, &ctx->findings);
+        am_households_free(&index);
+    }
+    if (st != AM_OK) {
+        am_findings_free(&ctx->findings);
+        return st == AM_ERR_LIMIT
+                   ? am_fail(&ctx->err, st, "more than %u records to match", UINT32_MAX - 1)
+                   : am_fail(&ctx->err, st, "out of memory while matching");
+    }
+    ctx->stage = AM_STAGE_RECONCILED;
+    for (size_t i = 0; fn && i < ctx->findings.count; i++)
+        if (fn(user, &ctx->findings.v[i].pub) != 0)
+            return am_fail(&ctx->err, AM_ERR_ABORTED, "stopped by the findings callback");
+    return AM_OK;
+}
