@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/money.h"
 #include "common/alloc.h"
 #include "match/stake.h"
 
@@ -69,21 +68,6 @@ static int periodic_stake(const cluster *c, am_stake *s)
     const int ok = am_stake_add(pieces, c->count, s);
     am_free(pieces);
     return ok;
-}
-
-static void one_off_stake(const cluster *c, am_stake *s)
-{
-    int64_t largest = 0;
-    for (size_t i = 0; i < c->count; i++) {
-        const am_record *r = c->records[i];
-        s->amount_fen = am_money_add(s->amount_fen, r->amount_fen);
-        largest = r->amount_fen > largest ? r->amount_fen : largest;
-        if (s->first > r->start)
-            s->first = r->start;
-        if (s->last < r->start)
-            s->last = r->start;
-    }
-    s->amount_fen -= largest;
 }
 
 /* Reports one person's runs of one item, already split into clusters of
@@ -150,7 +134,7 @@ static am_status match_run(const am_match_input *in, am_finding_list *out, const
             if (!periodic_stake(current, &s))
                 return AM_ERR_NOMEM;
         } else {
-            one_off_stake(current, &s);
+            am_stake_add_one_offs(current->records, current->count, &s);
         }
         for (size_t i = 0; i < current->count; i++)
             if (!push(involved, current->records[i]))

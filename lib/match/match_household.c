@@ -14,7 +14,6 @@
 
 #include <string.h>
 
-#include "common/money.h"
 #include "common/alloc.h"
 #include "common/span.h"
 #include "match/stake.h"
@@ -81,17 +80,7 @@ static int add_cluster_stake(household_eval *he, const am_catalogue *cat, am_sta
         }
         return am_stake_add(he->pieces, he->npieces, stake);
     }
-    int64_t largest = 0;
-    for (size_t i = 0; i < he->ncluster; i++) {
-        const am_record *r = he->cluster[i];
-        stake->amount_fen = am_money_add(stake->amount_fen, r->amount_fen);
-        largest = r->amount_fen > largest ? r->amount_fen : largest;
-        if (stake->first > r->start)
-            stake->first = r->start;
-        if (stake->last < r->start)
-            stake->last = r->start;
-    }
-    stake->amount_fen -= largest;
+    am_stake_add_one_offs(he->cluster, he->ncluster, stake);
     stake->days = (int64_t)stake->last - stake->first + 1;
     return 1;
 }

@@ -64,3 +64,18 @@ int am_stake_add(const am_piece *pieces, size_t n, am_stake *s)
     am_free(bounds);
     return 1;
 }
+
+void am_stake_add_one_offs(const am_record *const *records, size_t n, am_stake *s)
+{
+    int64_t largest = 0;
+    for (size_t i = 0; i < n; i++) {
+        const am_record *r = records[i];
+        s->amount_fen = am_money_add(s->amount_fen, r->amount_fen);
+        largest = r->amount_fen > largest ? r->amount_fen : largest;
+        if (s->first > r->start)
+            s->first = r->start;
+        if (s->last < r->start)
+            s->last = r->start;
+    }
+    s->amount_fen -= largest;
+}

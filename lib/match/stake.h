@@ -2,7 +2,8 @@
  * stake.h — money at stake where payments overlap: over every stretch of
  * days in which several pieces of payment are in force, the pro-rated
  * amounts of all but the largest.  What one payment would have covered is
- * not at stake; what the others add is.
+ * not at stake; what the others add is.  One-off payments paid once too
+ * often are judged the same way: every payment but the largest.
  */
 #ifndef AM_STAKE_H
 #define AM_STAKE_H
@@ -27,6 +28,11 @@ typedef struct am_stake {
 /* Adds the stake of n pieces to *s (start from AM_STAKE_EMPTY).
  * Returns 0 when out of memory. */
 int am_stake_add(const am_piece *pieces, size_t n, am_stake *s);
+
+/* Adds to *s the stake of n one-off payments of one cluster: every payment
+ * but the largest, the one that was due.  first and last take their days;
+ * days is left to the caller.  Amounts saturate (money.h). */
+void am_stake_add_one_offs(const am_record *const *records, size_t n, am_stake *s);
 
 #define AM_STAKE_EMPTY ((am_stake){0, 0, INT32_MAX, INT32_MIN})
 
