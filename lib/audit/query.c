@@ -89,7 +89,10 @@ static am_status source_of(am_ctx *ctx, const char *call, am_source **out)
         a->have_memory = 0;
     }
     if (!a->have_memory) {
-        const am_status st = am_source_build(ctx, NULL, 0, &a->memory, &ctx->err);
+        int32_t start, end;
+        am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
+        const am_status st =
+            am_source_build(&ctx->store, &ctx->findings, start, end, NULL, 0, &a->memory, &ctx->err);
         if (st != AM_OK)
             return st;
         a->have_memory = 1;

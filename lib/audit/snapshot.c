@@ -415,7 +415,9 @@ am_status am_snapshot_write(am_ctx *ctx, const char *path)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing %s", path);
     }
     am_source src;
-    am_status st = am_source_build(ctx, remap, nh, &src, &ctx->err);
+    int32_t start, end;
+    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
+    am_status st = am_source_build(&ctx->store, &ctx->findings, start, end, remap, nh, &src, &ctx->err);
     if (st != AM_OK) {
         am_free(remap);
         am_free(tokens);

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "common/alloc.h"
-#include "run/context.h"
 #include "audit/snapshot.h"
 
 static int compare_keys(const void *a, const void *b)
@@ -63,27 +62,20 @@ static am_status resolve_households(const am_store *store, am_finding_key *keys,
     return AM_OK;
 }
 
-am_status am_source_build(const am_ctx *ctx, const uint32_t *remap, size_t nhouseholds,
-                          am_source *src, am_err *err)
+am_status am_source_build(const am_store *store, const am_finding_list *findings,
+                          int32_t window_start, int32_t window_end, const uint32_t *remap,
+                          size_t nhouseholds, am_source *src, am_err *err)
 {
     memset(src, 0, sizeof *src);
-    const am_store *store = &ctx->store;
-    const am_status ready = am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_source_build", err);
-    if (ready != AM_OK)
-        return ready;
     if (store->count > UINT32_MAX || store->nhouseholds >= UINT32_MAX)
         return am_fail(err, AM_ERR_LIMIT, "more than 2^32 records");
-    for (size_t i = 1; i < store->count; i++)
-        if (memcmp(store->records[i - 1].person, store->records[i].person, AM_TOKEN_BYTES) > 0)
-            return am_fail(err, AM_ERR_INVALID,
-                           "records were ingested after am_reconcile(): reconcile again first");
     const size_t nh = remap ? nhouseholds : store->nhouseholds;
     src->own_first = am_calloc(nh + 2, sizeof *src->own_first);
     size_t nentries = 0;
     for (size_t i = 0; i < store->count; i++)
         nentries += store->records[i].household != 0;
     src->own_records = am_malloc((nentries ? nentries : 1) * sizeof *src->own_records);
-    const size_t nf = ctx->findings.count;
+    const size_t nf = findings->count;
     src->own_findings = am_calloc(nf ? nf : 1, sizeof *src->own_findings);
     if (!src->own_first || !src->own_records || !src->own_findings) {
         am_source_free(src);
@@ -109,7 +101,7 @@ am_status am_source_build(const am_ctx *ctx, const uint32_t *remap, size_t nhous
         first[h] = first[h - 1];
     first[0] = 0;
     for (size_t i = 0; i < nf; i++) {
-        const am_finding *f = &ctx->findings.v[i].pub;
+        const am_finding *f = &findings->v[i].pub;
         am_finding_key *k = &src->own_findings[i];
         am_token_parse(f->id, strlen(f->id), k->id);
         am_token_parse(f->subject, strlen(f->subject), k->subject);
@@ -133,8 +125,8 @@ am_status am_source_build(const am_ctx *ctx, const uint32_t *remap, size_t nhous
     src->nentries = nentries;
     src->findings = src->own_findings;
     src->nfindings = nf;
-    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &src->window_start,
-                     &src->window_end);
+    src->window_start = window_start;
+    src->window_end = window_end;
     return AM_OK;
 }
 

@@ -15,9 +15,9 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "match/finding.h"
 #include "store/store.h"
 
-typedef struct am_ctx am_ctx;
 struct am_snapshot;
 
 /* A finding of the run, by id: enough to find its subject again.  40
@@ -54,15 +54,18 @@ typedef struct am_source {
     am_finding_key *own_findings;
 } am_source;
 
-/* Builds the indexes of ctx's reconciled run: records by household (one
- * counting pass) and findings by id.  The store must be sorted by person,
- * as am_reconcile() leaves it.  With remap (old household ref -> new, 0
- * for none; nhouseholds new refs) the indexes use the new refs, and
- * src->households is left NULL for the caller to lay out.  Returns AM_OK,
- * AM_ERR_INVALID (not reconciled, or records ingested since), AM_ERR_LIMIT
+/* Builds the indexes of a reconciled run, its store, findings and window
+ * [window_start, window_end]: records by household (one counting pass) and
+ * findings by id.  The caller checks that the findings are current
+ * (common/stage.h), which holds the store sorted by person as
+ * am_reconcile() leaves it.  With remap (old household ref -> new, 0 for
+ * none; nhouseholds new refs) the indexes use the new refs, and
+ * src->households is left NULL for the caller to lay out.  src points into
+ * store and findings, which must outlive it.  Returns AM_OK, AM_ERR_LIMIT
  * (2^32 records or more) or AM_ERR_NOMEM, with a message in err. */
-am_status am_source_build(const am_ctx *ctx, const uint32_t *remap, size_t nhouseholds,
-                          am_source *src, am_err *err);
+am_status am_source_build(const am_store *store, const am_finding_list *findings,
+                          int32_t window_start, int32_t window_end, const uint32_t *remap,
+                          size_t nhouseholds, am_source *src, am_err *err);
 
 void am_source_free(am_source *src);
 
