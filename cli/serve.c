@@ -31,7 +31,7 @@ static const char serve_help[] =
     "Usage: aidmatch serve --snapshot FILE [--key FILE | --centre CENTRE.ini]\n"
     "                      [--journal FILE] [--listen ADDRESS:PORT] [--token-file FILE]\n"
     "                      [--max-body BYTES] [--timeout SECONDS] [--threads N]\n"
-    "                      [--per-ip N]\n"
+    "                      [--per-ip N] [--rate N]\n"
     "\n"
     "Answers the window's questions as JSON over HTTP (docs/openapi.yaml):\n"
     "  POST /v1/check   holdings, the findings proposed grants would raise, the menu\n"
@@ -46,6 +46,8 @@ static const char serve_help[] =
     "  --timeout SECONDS      a connection silent this long is closed (default 10)\n"
     "  --threads N            threads answering (default 2)\n"
     "  --per-ip N             connections at once from one address (default 64)\n"
+    "  --rate N               checks and grants answered a second, in bursts of N at\n"
+    "                         most (default: no limit); past it: 429\n"
     "TLS is left to a reverse proxy in front.  Stops on SIGINT or SIGTERM.\n";
 
 /* A snapshot opened, shared by the requests answered from it. */
@@ -66,6 +68,9 @@ typedef struct server {
     double looked_at;
     int reopening;
     pthread_mutex_t log_lock;
+    unsigned long rate;        /* checks and grants a second; 0: no limit */
+    double allowance, refilled; /* the token bucket, under rate_lock */
+    pthread_mutex_t rate_lock;
 } server;
 
 /* One request's body, gathered as it arrives. */
@@ -275,6 +280,27 @@ static int authorised(const server *s, struct MHD_Connection *conn)
     return diff == 0;
 }
 
+/* A token bucket shared by all clients: it refills at rate a second and
+ * holds at most rate, so a burst gets rate answers and then one per
+ * 1/rate seconds.  Health checks are not counted: a monitor must still
+ * see a busy server answer. */
+static int within_rate(server *s)
+{
+    if (!s->rate)
+        return 1;
+    pthread_mutex_lock(&s->rate_lock);
+    const double now = now_seconds();
+    s->allowance += (now - s->refilled) * (double)s->rate;
+    s->refilled = now;
+    if (s->allowance > (double)s->rate)
+        s->allowance = (double)s->rate;
+    const int within = s->allowance >= 1.0;
+    if (within)
+        s->allowance -= 1.0;
+    pthread_mutex_unlock(&s->rate_lock);
+    return within;
+}
+
 static const char *const endpoints[] = {"/v1/check", "/v1/grant", "/v1/health", NULL};
 
 static enum MHD_Result route(server *s, struct MHD_Connection *conn, const char *url,
@@ -296,6 +322,12 @@ static enum MHD_Result route(server *s, struct MHD_Connection *conn, const char 
                           "no such endpoint: POST /v1/check, POST /v1/grant or GET /v1/health");
     if (!post)
         return send_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "this endpoint takes POST");
+    if (!within_rate(s)) {
+        char message[96];
+        snprintf(message, sizeof message, "more than %lu requests a second; try again shortly",
+                 s->rate);
+        return send_error(conn, MHD_HTTP_TOO_MANY_REQUESTS, message);
+    }
     if (q->too_big) {
         char message[96];
         snprintf(message, sizeof message, "the request body is larger than %zu bytes",
@@ -456,12 +488,13 @@ int cmd_serve(int argc, char **argv)
     server s;
     memset(&s, 0, sizeof s);
     const char *listen = "127.0.0.1:8080", *token_file = NULL, *max_body = NULL,
-               *timeout = NULL, *threads = NULL, *per_ip = NULL, *positional = NULL;
+               *timeout = NULL, *threads = NULL, *per_ip = NULL, *rate = NULL,
+               *positional = NULL;
     const value_option options[] = {
         {"--snapshot", &s.snapshot}, {"--key", &s.key},           {"--centre", &s.centre},
         {"--journal", &s.journal},   {"--listen", &listen},       {"--token-file", &token_file},
         {"--max-body", &max_body},   {"--timeout", &timeout},     {"--threads", &threads},
-        {"--per-ip", &per_ip},       {NULL, NULL},
+        {"--per-ip", &per_ip},       {"--rate", &rate},           {NULL, NULL},
     };
     int rc = parse_args(argc, argv, options, NULL, NULL, &positional);
     if (rc != EXIT_OK)
@@ -475,7 +508,8 @@ int cmd_serve(int argc, char **argv)
     if (!count_of(max_body, "--max-body", 16ul << 20, &body_limit) ||
         !count_of(timeout, "--timeout", 3600, &seconds) ||
         !count_of(threads, "--threads", 64, &nthreads) ||
-        !count_of(per_ip, "--per-ip", 4096, &ip_limit) || !listen_address(listen, &addr))
+        !count_of(per_ip, "--per-ip", 4096, &ip_limit) ||
+        !count_of(rate, "--rate", 1000000, &s.rate) || !listen_address(listen, &addr))
         return EXIT_USAGE;
     if (!token_file && ntohl(addr.sin_addr.s_addr) >> 24 != 127)
         return usage_error("off loopback, give --token-file FILE: requests must then carry "
@@ -486,7 +520,10 @@ int cmd_serve(int argc, char **argv)
     s.max_body = body_limit;
     pthread_mutex_init(&s.lock, NULL);
     pthread_mutex_init(&s.log_lock, NULL);
+    pthread_mutex_init(&s.rate_lock, NULL);
     s.looked_at = now_seconds();
+    s.refilled = s.looked_at;
+    s.allowance = (double)s.rate;
     if (!(s.current = open_snapshot(&s))) {
         free(s.token);
         return EXIT_RUN_FAILED;
@@ -523,6 +560,7 @@ int cmd_serve(int argc, char **argv)
     close_opened(s.current);
     pthread_mutex_destroy(&s.lock);
     pthread_mutex_destroy(&s.log_lock);
+    pthread_mutex_destroy(&s.rate_lock);
     free(s.token);
     return rc;
 }

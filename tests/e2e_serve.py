@@ -3,7 +3,7 @@ clients: answers equal to `aidmatch precheck --format json`, grants seen by
 the next check, malformed JSON, a body over the limit, a slow client, an
 access token, concurrent clients, and the snapshot replaced by a nightly
 run under load, with no request dropped.  The access log is searched for
-the raw ID.
+the raw ID.  A rate limit refuses a burst past it with 429.
 
 Usage: e2e_serve.py AIDMATCH   (AM_SOURCE_ROOT: the source tree)
 """
@@ -218,7 +218,25 @@ def run(work):
     check(status == 200, "the token: 200")
     s.stop()
 
-    # 7. Off loopback without a token is refused.
+    # 7. A rate limit: a burst past it is refused 429, health still answers,
+    # and once the bucket refills checks are answered again.
+    s = Server(work, snap, key, "--rate", "5")
+    burst = [s.request("POST", "/v1/check", json.dumps(duplicate)) for _ in range(20)]
+    ok = sum(1 for status, _ in burst if status == 200)
+    refused = [body for status, body in burst if status == 429]
+    check(5 <= ok <= 8 and len(refused) == 20 - ok,
+          "a burst of 20 at --rate 5: 5 to 8 answered, the rest 429 (%d answered)" % ok)
+    check(refused and json.loads(refused[0]) ==
+          {"error": "more than 5 requests a second; try again shortly"},
+          "the 429 says the limit: %r" % refused[:1])
+    status, _ = s.request("GET", "/v1/health")
+    check(status == 200, "health is answered past the rate limit, got %d" % status)
+    time.sleep(1.2)
+    status, _ = s.request("POST", "/v1/check", json.dumps(duplicate))
+    check(status == 200, "a check is answered once the bucket refills, got %d" % status)
+    s.stop()
+
+    # 8. Off loopback without a token is refused.
     r = subprocess.run([AIDMATCH, "serve", "--snapshot", snap, "--listen", "0.0.0.0:0"],
                        capture_output=True, text=True)
     check(r.returncode == 2 and "off loopback, give --token-file FILE" in r.stderr,
