@@ -16,6 +16,7 @@
 #include "common/alloc.h"
 #include "common/day.h"
 #include "read/resident_id.h"
+#include "match/household.h"
 #include "audit/neighbourhood.h"
 #include "audit/record_row.h"
 
@@ -215,19 +216,10 @@ static am_status grant_record(const am_window *w, const am_grant *g, size_t k,
 static const am_record *person_in(const am_store *s, const unsigned char token[AM_TOKEN_BYTES],
                                   size_t *n)
 {
-    size_t lo = 0, hi = s->count;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (am_token_cmp(s->records[mid].person, token) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t end = lo;
-    while (end < s->count && am_token_eq(s->records[end].person, token))
-        end++;
-    *n = end - lo;
-    return s->records + lo;
+    const am_record *begin, *end;
+    am_person_records(s, token, &begin, &end);
+    *n = (size_t)(end - begin);
+    return begin;
 }
 
 /* The journal's grants to anyone whose records the neighbourhood holds,
