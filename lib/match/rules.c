@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/edit_distance.h"
 
 typedef enum token_type { TOK_END, TOK_WORD, TOK_OR, TOK_AND, TOK_ARROW, TOK_BAD } token_type;
 
@@ -81,21 +82,13 @@ static size_t near_distance(const char *a, size_t na, const char *b, size_t nb)
 {
     if (na > 40 || nb > 40 || (na > nb ? na - nb : nb - na) > 2)
         return 3;
-    size_t row[41];
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= nb; j++) {
-            const size_t up = row[j];
-            const size_t best = diag + (a[i - 1] != b[j - 1]);
-            row[j] = best < up + 1 ? (best < row[j - 1] + 1 ? best : row[j - 1] + 1)
-                                   : (up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1);
-            diag = up;
-        }
-    }
-    return row[nb] < 3 ? row[nb] : 3;
+    uint32_t x[40], y[40];
+    for (size_t i = 0; i < na; i++)
+        x[i] = (unsigned char)a[i];
+    for (size_t j = 0; j < nb; j++)
+        y[j] = (unsigned char)b[j];
+    const size_t d = am_edit_distance(x, na, y, nb);
+    return d < 3 ? d : 3;
 }
 
 /* Whether a message may quote the word: a file named as the rules file

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/edit_distance.h"
 #include "common/day.h"
 #include "read/csv_reader.h"
 #include "match/rules.h"
@@ -88,26 +89,10 @@ static size_t code_points(const char *s, uint32_t *out, size_t max)
 /* Levenshtein distance between two UTF-8 strings, by code point. */
 static size_t distance(const char *a, const char *b)
 {
-    uint32_t x[64], y[64];
-    const size_t n = code_points(a, x, 64), m = code_points(b, y, 64);
-    size_t row[65];
-    for (size_t j = 0; j <= m; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= n; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= m; j++) {
-            const size_t up = row[j];
-            size_t best = diag + (x[i - 1] != y[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[m];
+    uint32_t x[AM_EDIT_DISTANCE_MAX], y[AM_EDIT_DISTANCE_MAX];
+    const size_t n = code_points(a, x, AM_EDIT_DISTANCE_MAX);
+    const size_t m = code_points(b, y, AM_EDIT_DISTANCE_MAX);
+    return am_edit_distance(x, n, y, m);
 }
 
 /* The nearest of n names to word, or NULL when none is near: at most half
