@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/atomic_file.h"
+
 /* Exit codes, documented in docs/reference.md. */
 enum {
     EXIT_OK = 0,
@@ -31,8 +33,8 @@ typedef struct value_option {
 
 /* Where answers go: stdout, or a file written atomically. */
 typedef struct output {
-    FILE *f;
-    char *path, *temp;
+    FILE *f;              /* stdout, or file.out */
+    am_atomic_file file;  /* common/atomic_file.h */
 } output;
 
 /* An aligned table for people: rows of cells, widths from the widest. */

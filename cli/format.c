@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "common/json.h"
+#include "common/money.h"
 int output_open(output *o, const char *path)
 {
     memset(o, 0, sizeof *o);
@@ -21,22 +22,12 @@ int output_open(output *o, const char *path)
         o->f = stdout;
         return 1;
     }
-    const size_t n = strlen(path) + 16;
-    o->path = strdup(path);
-    o->temp = malloc(n);
-    if (!o->path || !o->temp)
-        return 0;
-    snprintf(o->temp, n, "%s.tmpXXXXXX", path);
-    const int fd = mkstemp(o->temp);
-    if (fd < 0 || !(o->f = fdopen(fd, "w"))) {
-        fprintf(stderr, "%s: %s: cannot create: %s\n", program, path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        free(o->path);
-        free(o->temp);
-        o->path = o->temp = NULL;
+    am_err err;
+    if (am_atomic_open(&o->file, path, &err) != AM_OK) {
+        fprintf(stderr, "%s: %s\n", program, err.msg);
         return 0;
     }
+    o->f = o->file.out;
     return 1;
 }
 
@@ -44,21 +35,18 @@ int output_open(output *o, const char *path)
  * everything was written. */
 int output_close(output *o, int ok)
 {
-    if (!o->path) {
-        ok = fflush(stdout) == 0 && ok;
-        return ok;
-    }
-    ok = ok && fflush(o->f) == 0 && !ferror(o->f) && fsync(fileno(o->f)) == 0;
-    ok = fclose(o->f) == 0 && ok;
-    if (ok && rename(o->temp, o->path) != 0)
-        ok = 0;
+    if (o->f == stdout)
+        return fflush(stdout) == 0 && ok;
     if (!ok) {
-        fprintf(stderr, "%s: %s: write failed: %s\n", program, o->path, strerror(errno));
-        unlink(o->temp);
+        am_atomic_abort(&o->file);
+        return 0;
     }
-    free(o->path);
-    free(o->temp);
-    return ok;
+    am_err err;
+    if (am_atomic_commit(&o->file, &err) != AM_OK) {
+        fprintf(stderr, "%s: %s\n", program, err.msg);
+        return 0;
+    }
+    return 1;
 }
 
 /* "key": "value" pairs, then numbers, as one JSON object on one line. */
@@ -145,29 +133,12 @@ void table_print(table *t, FILE *out, const char *indent)
     memset(t, 0, sizeof *t);
 }
 
-/* Yuan with at most two decimals, into fen.  Returns 0 for anything else. */
+/* Yuan as the feeds write them (common/money.h: "99.50", "1,000",
+ * "¥12"), into fen; a negative amount is no bound.  Returns 0 for
+ * anything else. */
 int parse_yuan(const char *s, int64_t *fen_out)
 {
-    int64_t fen = 0;
-    int digits = 0, decimals = -1;
-    for (; *s; s++) {
-        if (*s == '.' && decimals < 0) {
-            decimals = 0;
-        } else if (*s >= '0' && *s <= '9' && decimals < 2 && fen < INT64_MAX / 1000) {
-            fen = fen * 10 + (*s - '0');
-            digits++;
-            if (decimals >= 0)
-                decimals++;
-        } else {
-            return 0;
-        }
-    }
-    if (!digits)
-        return 0;
-    for (int d = decimals < 0 ? 0 : decimals; d < 2; d++)
-        fen *= 10;
-    *fen_out = fen;
-    return 1;
+    return am_money_parse(s, strlen(s), fen_out) == AM_MONEY_OK;
 }
 
 /* Creates a new temporary file (mode 0600) under $TMPDIR or /tmp and

@@ -172,6 +172,19 @@ expect_exit 2 "$aidmatch" match --snapshot "$snap" --rule "$rule" --rules "$work
 expect_exit 2 "$aidmatch" match --snapshot "$snap" --rule "$rule" --format xml
 expect_exit 2 "$aidmatch" match --snapshot "$snap" --rule "$rule" --kind NOPE
 expect_exit 2 "$aidmatch" match --snapshot "$snap" --rule "$rule" --min-amount 1.234
+expect_exit 2 "$aidmatch" match --snapshot "$snap" --rule "$rule" --min-amount -5
+grep -qx "aidmatch: --min-amount takes yuan such as 1000 or 99.50, got '-5'" "$work/err" ||
+    fail "a negative --min-amount: $(cat "$work/err")"
+# Amounts are read as the feeds write them: thousands separators and ¥.
+"$aidmatch" match --snapshot "$snap" --rules "$work/rules/default.rules" --min-amount 10000 \
+    >"$work/f1.csv"
+"$aidmatch" match --snapshot "$snap" --rules "$work/rules/default.rules" \
+    --min-amount '¥10,000.00' >"$work/f2.csv" || fail "--min-amount with a separator"
+cmp -s "$work/f1.csv" "$work/f2.csv" || fail "--min-amount 10,000.00 differs from 10000"
+# An answer file is written whole or not at all, and a failure names it.
+expect_exit 1 "$aidmatch" match --snapshot "$snap" --rule "$rule" --out "$work/no-such-dir/f.csv"
+grep -qx "aidmatch: $work/no-such-dir/f.csv: cannot create: No such file or directory" \
+    "$work/err" || fail "an uncreatable --out: $(cat "$work/err")"
 expect_exit 2 "$aidmatch" match --rule "$rule"
 expect_exit 2 "$aidmatch" person --snapshot "$snap"
 expect_exit 3 "$aidmatch" match --snapshot "$snap" --rule 'exclusive NO_SUCH vs DEATH'
