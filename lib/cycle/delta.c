@@ -12,22 +12,21 @@
 #include "common/atomic_file.h"
 #include "common/csv_out.h"
 #include "common/money.h"
-#include "run/context.h"
+#include "cycle/review.h"
 
 static int compare_ids(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-am_status am_delta_classify(am_ctx *ctx)
+am_status am_delta_classify(const am_cycle *c, am_review_state *rv)
 {
-    am_review_state *rv = &ctx->review;
-    const am_previous *prev = ctx->previous;
+    const am_previous *prev = c->previous;
     memset(rv->by_change, 0, sizeof rv->by_change);
     memset(rv->amount_by_change, 0, sizeof rv->amount_by_change);
     for (size_t i = 0; i < rv->n; i++) {
         am_review_rec *r = &rv->v[i];
-        const am_prev_finding *pf = am_previous_find(prev, ctx->findings.v[i].id);
+        const am_prev_finding *pf = am_previous_find(prev, c->findings->v[i].id);
         r->change = pf ? AM_CHANGE_PERSISTING : AM_CHANGE_NEW;
         const char *first = rv->run_date;
         if (pf)
@@ -35,7 +34,7 @@ am_status am_delta_classify(am_ctx *ctx)
         memcpy(r->first_seen, first, sizeof r->first_seen);
         rv->by_change[r->change]++;
         rv->amount_by_change[r->change] =
-            am_money_add(rv->amount_by_change[r->change], ctx->findings.v[i].pub.amount_fen);
+            am_money_add(rv->amount_by_change[r->change], c->findings->v[i].pub.amount_fen);
     }
     if (!prev || !prev->count)
         return AM_OK;
@@ -50,7 +49,7 @@ am_status am_delta_classify(am_ctx *ctx)
         return AM_ERR_NOMEM;
     }
     for (size_t i = 0; i < rv->n; i++)
-        ids[i] = ctx->findings.v[i].id;
+        ids[i] = c->findings->v[i].id;
     qsort(ids, rv->n, sizeof *ids, compare_ids);
     for (size_t j = 0; j < prev->count; j++) {
         const char *id = prev->findings[j].id;
@@ -66,58 +65,50 @@ am_status am_delta_classify(am_ctx *ctx)
     return AM_OK;
 }
 
-size_t am_delta_count(const am_ctx *ctx)
+size_t am_delta_rows(const am_cycle *c)
 {
-    if (!ctx || !ctx->previous || ctx->stage != AM_STAGE_REVIEWED)
-        return 0;
-    return ctx->review.n + ctx->review.nresolved;
+    return c->previous ? c->review->n + c->review->nresolved : 0;
 }
 
-am_status am_delta_get(const am_ctx *ctx, size_t i, am_delta_row *out)
+void am_delta_row_of(const am_cycle *c, size_t i, am_delta_row *out)
 {
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (!out || i >= am_delta_count(ctx))
-        return am_fail_index(ctx->errmsg_slot, "am_delta_get", out, "delta row", i,
-                             am_delta_count(ctx));
-    const am_review_state *rv = &ctx->review;
+    const am_review_state *rv = c->review;
     if (i < rv->n) {
-        out->finding_id = ctx->findings.v[i].id;
+        out->finding_id = c->findings->v[i].id;
         out->change = (am_change)rv->v[i].change;
         out->first_seen = rv->v[i].first_seen;
         out->last_seen = rv->run_date;
-        return AM_OK;
+        return;
     }
     const am_prev_finding *pf = rv->resolved[i - rv->n];
     out->finding_id = pf->id;
     out->change = AM_CHANGE_RESOLVED;
-    out->first_seen = pf->first_seen[0] ? pf->first_seen : ctx->previous->run_date;
-    out->last_seen = ctx->previous->run_date[0] ? ctx->previous->run_date : pf->last_seen;
-    return AM_OK;
+    out->first_seen = pf->first_seen[0] ? pf->first_seen : c->previous->run_date;
+    out->last_seen = c->previous->run_date[0] ? c->previous->run_date : pf->last_seen;
 }
 
 /* delta.csv repeats what each finding is about, so that a resolved one
  * can still be read once the directory holding its night is replaced. */
-am_status am_delta_write(am_ctx *ctx, const char *path)
+am_status am_delta_write(const am_cycle *c, int bom, const char *path, am_err *err)
 {
     am_atomic_file f;
-    const am_status st = am_atomic_open(&f, path, &ctx->err);
+    const am_status st = am_atomic_open(&f, path, err);
     if (st != AM_OK)
         return st;
-    if (ctx->csv_bom)
+    if (bom)
         fputs(AM_CSV_BOM, f.out);
     fputs("finding_id,status,first_seen,last_seen,kind,rule_id,unit,subject,items,agencies,"
           "period_start,period_end,amount_at_stake,priority\n",
           f.out);
-    const size_t n = am_delta_count(ctx);
+    const size_t n = am_delta_rows(c);
     for (size_t i = 0; i < n; i++) {
         am_delta_row row;
-        am_delta_get(ctx, i, &row);
+        am_delta_row_of(c, i, &row);
         char amount[32];
         const char *fields[14] = {row.finding_id, am_change_name(row.change), row.first_seen,
                                   row.last_seen};
-        if (i < ctx->review.n) {
-            const am_finding *p = &ctx->findings.v[i].pub;
+        if (i < c->review->n) {
+            const am_finding *p = &c->findings->v[i].pub;
             am_money_format(p->amount_fen, amount);
             const char *const about[] = {am_kind_name(p->kind), p->rule_id,    p->unit,
                                          p->subject,            p->items,      p->agencies,
@@ -125,7 +116,7 @@ am_status am_delta_write(am_ctx *ctx, const char *path)
                                          p->priority};
             memcpy(fields + 4, about, sizeof about);
         } else {
-            const am_prev_finding *pf = ctx->review.resolved[i - ctx->review.n];
+            const am_prev_finding *pf = c->review->resolved[i - c->review->n];
             am_money_format(pf->amount_fen, amount);
             const char *const about[] = {
                 pf->kind >= 0 ? am_kind_name((am_kind)pf->kind) : "",
@@ -142,5 +133,5 @@ am_status am_delta_write(am_ctx *ctx, const char *path)
         }
         am_csv_row(f.out, fields, 14);
     }
-    return am_atomic_commit(&f, &ctx->err);
+    return am_atomic_commit(&f, err);
 }

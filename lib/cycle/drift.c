@@ -9,7 +9,6 @@
 
 #include "common/day.h"
 #include "read/feed.h"
-#include "run/context.h"
 
 /* Row counts beyond this are clamped: no feed has a trillion rows, and
  * the products below then stay far inside 64 bits. */
@@ -56,16 +55,16 @@ void am_drift_share_format(uint32_t permille, char out[16])
     snprintf(out, 16, "%u.%03u", permille / 1000, permille % 1000);
 }
 
-void am_feed_age_of(const am_ctx *ctx, size_t i, am_feed_age *out)
+void am_feed_age_of(const am_cycle *c, size_t i, am_feed_age *out)
 {
-    const am_feed *feed = ctx->feeds[i];
+    const am_feed *feed = c->match.feeds[i];
     memset(out, 0, sizeof *out);
     out->stale_days = am_feed_stale_days(feed);
     out->unchanged_days = -1;
-    if (!ctx->run_date_set)
+    if (!c->run_date_set)
         return;
-    int32_t since = ctx->run_date;
-    const am_previous *prev = ctx->previous;
+    int32_t since = c->run_date;
+    const am_previous *prev = c->previous;
     const am_prev_feed *pf = prev ? am_previous_feed(prev, feed->name) : NULL;
     if (pf && pf->xxh3[0] && feed->xxh3[0] && strcmp(pf->xxh3, feed->xxh3) == 0) {
         /* A run that did not record the day its file arrived read it on
@@ -74,31 +73,31 @@ void am_feed_age_of(const am_ctx *ctx, size_t i, am_feed_age *out)
             since = pf->unchanged_since;
         else if (prev->run_date[0])
             since = prev->run_day;
-        if (since > ctx->run_date)
-            since = ctx->run_date;
+        if (since > c->run_date)
+            since = c->run_date;
     }
     am_day_format(since, out->unchanged_since);
-    out->unchanged_days = ctx->run_date - since;
+    out->unchanged_days = c->run_date - since;
     out->stale = out->stale_days > 0 && out->unchanged_days >= out->stale_days;
 }
 
-void am_drift_of(const am_ctx *ctx, size_t i, am_feed_drift *out)
+void am_drift_of(const am_cycle *c, size_t i, am_feed_drift *out)
 {
-    const am_feed *feed = ctx->feeds[i];
+    const am_feed *feed = c->match.feeds[i];
     memset(out, 0, sizeof *out);
     out->name = feed->name;
     out->rows_read = feed->rows_read;
-    const am_prev_feed *pf = am_previous_feed(ctx->previous, feed->name);
+    const am_prev_feed *pf = am_previous_feed(c->previous, feed->name);
     if (!pf)
         return;
     out->in_previous = 1;
     out->previous_rows_read = pf->rows_read;
     am_feed_age age;
-    am_feed_age_of(ctx, i, &age);
+    am_feed_age_of(c, i, &age);
     out->stale = age.stale;
     const uint64_t prev = pf->rows_read < ROWS_CAP ? pf->rows_read : ROWS_CAP;
     const uint64_t rows = feed->rows_read < ROWS_CAP ? feed->rows_read : ROWS_CAP;
-    const uint64_t share = ctx->drift_permille;
+    const uint64_t share = c->drift_permille;
     if (prev == 0) {
         out->grew = rows > 0; /* any growth from nothing is more than any share */
         return;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "aidmatch.h"
+#include "cycle/cycle.h"
 
 #define AM_DRIFT_DEFAULT_PERMILLE 500u
 #define AM_DRIFT_MAX_PERMILLE 1000000u
@@ -23,12 +24,13 @@ int am_drift_share_parse(const char *s, uint32_t *permille);
 /* Writes a per-mille share as "0.500" into out (16 bytes). */
 void am_drift_share_format(uint32_t permille, char out[16]);
 
-/* Fills *out for feed i against the previous run loaded in ctx. */
-void am_drift_of(const am_ctx *ctx, size_t i, am_feed_drift *out);
+/* Fills *out for feed i < c->match.nfeeds against c->previous (only the
+ * feed's name and rows when none is loaded). */
+void am_drift_of(const am_cycle *c, size_t i, am_feed_drift *out);
 
-/* Fills *out for feed i, read in ctx: since when its file is the same
- * (carried over from the previous run while the file does not change),
- * and whether that makes it stale. */
-void am_feed_age_of(const am_ctx *ctx, size_t i, am_feed_age *out);
+/* Fills *out for feed i < c->match.nfeeds: since when its file is the
+ * same (carried over from the previous run while the file does not
+ * change), and whether that makes it stale. */
+void am_feed_age_of(const am_cycle *c, size_t i, am_feed_age *out);
 
 #endif

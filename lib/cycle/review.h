@@ -13,6 +13,8 @@
 #include <stdio.h>
 
 #include "aidmatch.h"
+#include "common/error.h"
+#include "cycle/cycle.h"
 #include "cycle/previous.h"
 
 typedef struct am_review_rec {
@@ -41,14 +43,28 @@ typedef struct am_review_state {
     const char **unmatched;    /* those ids (32 hex digits, not NUL-terminated), sorted */
 } am_review_state;
 
-/* Reviews if not yet done since the last reconciliation. */
-am_status am_review_ensure(am_ctx *ctx);
+/* A previous run is of this centre under this key, as far as both
+ * recorded them: ids and tokens of another key never compare, and another
+ * centre's findings would all read as resolved.  Returns AM_OK, AM_ERR_KEY
+ * or AM_ERR_FORMAT with err's message saying which. */
+am_status am_previous_check_origin(const am_previous *prev, const char *centre_name,
+                                   const char *key_fingerprint, am_err *err);
+
+/* Reviews c's findings into *rv (freed first; c->review is not read):
+ * facts, areas, changes against c->previous, latest outcomes as of the run
+ * date, and suppression.  c->outcomes must be sorted.  Whether the run's
+ * stage allows a review is the caller's check.  Returns AM_OK; AM_ERR_KEY
+ * or AM_ERR_FORMAT (a previous run of another key or centre);
+ * AM_ERR_INVALID (a previous run without a run date, or dated after it);
+ * AM_ERR_NOMEM, leaving *rv empty.  err's message is set on failure. */
+am_status am_review_run(const am_cycle *c, am_review_state *rv, am_err *err);
 
 /* Discards the review (the findings it describes are going). */
 void am_review_free(am_review_state *r);
 
 /* Writes summary.json's members about the cycle, each preceded by ",\n":
- * run_date, previous_run_date, delta, drift_share, drift, outcomes. */
-void am_review_summary_json(const am_ctx *ctx, FILE *out);
+ * run_date, previous_run_date, warnings, previous_run_missing, delta,
+ * drift_share, drift, outcomes. */
+void am_review_summary_json(const am_cycle *c, FILE *out);
 
 #endif

@@ -225,6 +225,23 @@ am_match_input am_ctx_match_input(const am_ctx *ctx)
                             .threads = ctx->threads};
 }
 
+am_cycle am_ctx_cycle(const am_ctx *ctx)
+{
+    return (am_cycle){.match = am_ctx_match_input(ctx),
+                      .findings = &ctx->findings,
+                      .review = &ctx->review,
+                      .previous = ctx->previous,
+                      .previous_missing = ctx->previous_missing,
+                      .outcomes = &ctx->outcomes,
+                      .diags = ctx->diags,
+                      .ndiags = ctx->ndiags,
+                      .centre_name = ctx->centre_name,
+                      .key_fingerprint = ctx->key.fingerprint,
+                      .run_date = ctx->run_date,
+                      .run_date_set = ctx->run_date_set,
+                      .drift_permille = ctx->drift_permille};
+}
+
 am_status am_set_threads(am_ctx *ctx, unsigned threads)
 {
     if (!ctx)

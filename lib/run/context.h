@@ -7,11 +7,13 @@
 #define AM_CONTEXT_H
 
 #include "read/catalogue.h"
+#include "common/diag.h"
 #include "common/error.h"
 #include "common/stage.h"
 #include "read/feed.h"
 #include "match/finding.h"
 #include "match/input.h"
+#include "cycle/cycle.h"
 #include "cycle/outcomes.h"
 #include "cycle/previous.h"
 #include "read/progress.h"
@@ -21,12 +23,6 @@
 #include "match/run_window.h"
 #include "store/store.h"
 #include "common/token.h"
-
-/* A problem am_check_centre() found. */
-typedef struct am_diag {
-    am_severity severity;
-    char *message;
-} am_diag;
 
 struct am_ctx {
     am_err err;
@@ -74,6 +70,16 @@ struct am_ctx {
 /* What matching reads of ctx's run (input.h): pointers into ctx, valid
  * while ctx's catalogue, store, rules and feeds are unchanged. */
 am_match_input am_ctx_match_input(const am_ctx *ctx);
+
+/* What the nightly cycle and the writers read of ctx's run (cycle/cycle.h):
+ * pointers into ctx, valid while ctx's findings, review, previous run and
+ * outcomes are unchanged. */
+am_cycle am_ctx_cycle(const am_ctx *ctx);
+
+/* Reviews ctx's findings (cycle.c) unless they are reviewed already.
+ * Returns AM_OK, AM_ERR_STATE when they are not current, or am_review's
+ * failures, with ctx's message set. */
+am_status am_review_ensure(am_ctx *ctx);
 
 /* Frees the diagnostics of am_check_centre (check.c). */
 void am_diags_free(am_ctx *ctx);

@@ -1,12 +1,19 @@
 /*
  * outputs.c — the run's last step, am_write_outputs(): the nightly review
- * (review.c), unless done since the last reconciliation, then writing
- * (output.c), which only writes what the review decided.
+ * (cycle.c), unless done since the last reconciliation, then writing
+ * (write/output.c), which only writes what the review decided.
  */
 #include "aidmatch.h"
-#include "cycle/review.h"
 #include "run/context.h"
 #include "write/output.h"
+
+am_status am_set_csv_bom(am_ctx *ctx, int bom)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    ctx->csv_bom = bom != 0;
+    return AM_OK;
+}
 
 am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
 {
@@ -21,5 +28,9 @@ am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
     const am_status reviewed = am_review_ensure(ctx);
     if (reviewed != AM_OK)
         return reviewed;
-    return am_output_write(ctx, dir, wall_seconds);
+    const am_output_run run = {.cycle = am_ctx_cycle(ctx),
+                               .rejects = &ctx->rejects,
+                               .csv_bom = ctx->csv_bom,
+                               .wall_seconds = wall_seconds};
+    return am_output_write(&run, dir, &ctx->err);
 }

@@ -25,7 +25,6 @@
 #include "common/json.h"
 #include "common/atomic_file.h"
 #include "common/csv_out.h"
-#include "run/context.h"
 #include "cycle/delta.h"
 #include "common/money.h"
 #include "write/out_dir.h"
@@ -36,23 +35,25 @@
 
 /* findings.csv holds the findings no outcome suppresses, suppressed.csv
  * the others, with the outcome they are suppressed under. */
-static am_status write_findings(am_ctx *ctx, const char *path, int suppressed)
+static am_status write_findings(const am_output_run *run, const char *path, int suppressed,
+                                am_err *err)
 {
+    const am_cycle *cycle = &run->cycle;
     am_atomic_file f;
-    am_status st = am_atomic_open(&f, path, &ctx->err);
+    am_status st = am_atomic_open(&f, path, err);
     if (st != AM_OK)
         return st;
-    if (ctx->csv_bom)
+    if (run->csv_bom)
         fputs(AM_CSV_BOM, f.out);
     fputs("finding_id,kind,rule_id,unit,subject,items,agencies,period_start,period_end,"
           "overlap_days,amount_at_stake,evidence,policy_source,priority,facts",
           f.out);
     fputs(suppressed ? ",outcome_date,reviewed_facts\n" : "\n", f.out);
-    for (size_t i = 0; i < ctx->findings.count; i++) {
-        const am_review_rec *r = &ctx->review.v[i];
+    for (size_t i = 0; i < cycle->findings->count; i++) {
+        const am_review_rec *r = &cycle->review->v[i];
         if (r->suppressed != suppressed)
             continue;
-        const am_finding *p = &ctx->findings.v[i].pub;
+        const am_finding *p = &cycle->findings->v[i].pub;
         char days[24], amount[32];
         snprintf(days, sizeof days, "%" PRId64, p->overlap_days);
         am_money_format(p->amount_fen, amount);
@@ -64,48 +65,51 @@ static am_status write_findings(am_ctx *ctx, const char *path, int suppressed)
                                 r->outcome_date, r->reviewed};
         am_csv_row(f.out, fields, sizeof fields / sizeof *fields - (suppressed ? 0 : 2));
     }
-    return am_atomic_commit(&f, &ctx->err);
+    return am_atomic_commit(&f, err);
 }
 
-static am_status write_rejects(am_ctx *ctx, const char *path)
+static am_status write_rejects(const am_output_run *run, const char *path, am_err *err)
 {
+    const am_cycle *cycle = &run->cycle;
     am_atomic_file f;
-    am_status st = am_atomic_open(&f, path, &ctx->err);
+    am_status st = am_atomic_open(&f, path, err);
     if (st != AM_OK)
         return st;
-    if (ctx->csv_bom)
+    if (run->csv_bom)
         fputs(AM_CSV_BOM, f.out);
     fputs("feed,line,reason,detail\n", f.out);
-    for (size_t i = 0; i < ctx->rejects.count; i++) {
-        const am_reject_entry *r = &ctx->rejects.v[i];
+    for (size_t i = 0; i < run->rejects->count; i++) {
+        const am_reject_entry *r = &run->rejects->v[i];
         char line[24];
         snprintf(line, sizeof line, "%" PRIu64, r->line);
-        const char *fields[] = {ctx->feeds[r->feed]->name, line,
+        const char *fields[] = {cycle->match.feeds[r->feed]->name, line,
                                 am_reject_name((am_reject)r->reason), r->detail};
         am_csv_row(f.out, fields, 4);
     }
-    return am_atomic_commit(&f, &ctx->err);
+    return am_atomic_commit(&f, err);
 }
 
-static am_status write_summary(am_ctx *ctx, const char *path, double wall_seconds)
+static am_status write_summary(const am_output_run *run, const char *path, am_err *err)
 {
+    const am_cycle *cycle = &run->cycle;
+    const double wall_seconds = run->wall_seconds;
     am_atomic_file f;
-    am_status st = am_atomic_open(&f, path, &ctx->err);
+    am_status st = am_atomic_open(&f, path, err);
     if (st != AM_OK)
         return st;
     FILE *out = f.out;
     fprintf(out, "{\n  \"aidmatch_version\": \"%s\",\n  \"centre\": ", AIDMATCH_VERSION_STRING);
-    am_json_write_string(out, ctx->centre_name ? ctx->centre_name : "");
-    fprintf(out, ",\n  \"key_fingerprint\": \"%s\",\n", ctx->key.fingerprint);
+    am_json_write_string(out, cycle->centre_name ? cycle->centre_name : "");
+    fprintf(out, ",\n  \"key_fingerprint\": \"%s\",\n", cycle->key_fingerprint);
     if (wall_seconds >= 0)
         fprintf(out, "  \"wall_seconds\": %.3f,\n", wall_seconds);
     fputs("  \"feeds\": [", out);
-    for (size_t i = 0; i < ctx->nfeeds; i++) {
-        const am_feed *feed = ctx->feeds[i];
+    for (size_t i = 0; i < cycle->match.nfeeds; i++) {
+        const am_feed *feed = cycle->match.feeds[i];
         fputs(i ? ",\n    {\"name\": " : "\n    {\"name\": ", out);
         am_json_write_string(out, feed->name);
         fputs(", \"agency\": ", out);
-        am_json_write_string(out, feed->agency >= 0 ? ctx->catalogue.agencies[feed->agency].code : "");
+        am_json_write_string(out, feed->agency >= 0 ? cycle->match.catalogue->agencies[feed->agency].code : "");
         fprintf(out,
                 ", \"file_xxh3\": \"%s\", \"encoding\": \"%s\", \"bytes\": %" PRIu64
                 ", \"rows_read\": %" PRIu64 ", \"rows_ingested\": %" PRIu64
@@ -121,7 +125,7 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
             first = 0;
         }
         am_feed_age age;
-        am_feed_age_of(ctx, i, &age);
+        am_feed_age_of(cycle, i, &age);
         fprintf(out, "}, \"stale_days\": %" PRId32 ", \"unchanged_since\": ", age.stale_days);
         if (age.unchanged_since[0])
             fprintf(out, "\"%s\"}", age.unchanged_since);
@@ -130,12 +134,12 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
     }
     fputs("\n  ],\n  \"findings\": {", out);
     int64_t count[AM_KIND__COUNT] = {0}, amount[AM_KIND__COUNT] = {0};
-    for (size_t i = 0; i < ctx->findings.count; i++) {
-        if (ctx->review.v[i].suppressed)
+    for (size_t i = 0; i < cycle->findings->count; i++) {
+        if (cycle->review->v[i].suppressed)
             continue; /* counted under outcomes */
-        count[ctx->findings.v[i].pub.kind]++;
-        const am_kind k = ctx->findings.v[i].pub.kind;
-        amount[k] = am_money_add(amount[k], ctx->findings.v[i].pub.amount_fen);
+        count[cycle->findings->v[i].pub.kind]++;
+        const am_kind k = cycle->findings->v[i].pub.kind;
+        amount[k] = am_money_add(amount[k], cycle->findings->v[i].pub.amount_fen);
     }
     for (int k = 0; k < AM_KIND__COUNT; k++) {
         char money[32];
@@ -144,65 +148,50 @@ static am_status write_summary(am_ctx *ctx, const char *path, double wall_second
                 k ? "," : "", am_kind_name((am_kind)k), count[k], money);
     }
     fputs("\n  }", out);
-    am_review_summary_json(ctx, out);
+    am_review_summary_json(cycle, out);
     fputs("\n}\n", out);
-    return am_atomic_commit(&f, &ctx->err);
+    return am_atomic_commit(&f, err);
 }
 
-/* What every file's writer is given. */
-typedef struct output_run {
-    am_ctx *ctx;
-    double wall_seconds;
-} output_run;
-
-static am_status write_findings_file(const output_run *run, const char *path)
+static am_status write_findings_file(const am_output_run *run, const char *path, am_err *err)
 {
-    return write_findings(run->ctx, path, 0);
+    return write_findings(run, path, 0, err);
 }
 
-static am_status write_suppressed_file(const output_run *run, const char *path)
+static am_status write_suppressed_file(const am_output_run *run, const char *path,
+                                       am_err *err)
 {
-    return write_findings(run->ctx, path, 1);
+    return write_findings(run, path, 1, err);
 }
 
-static am_status write_rejects_file(const output_run *run, const char *path)
+static am_status write_delta_file(const am_output_run *run, const char *path, am_err *err)
 {
-    return write_rejects(run->ctx, path);
+    return am_delta_write(&run->cycle, run->csv_bom, path, err);
 }
 
-static am_status write_summary_file(const output_run *run, const char *path)
+static am_status write_report_file(const am_output_run *run, const char *path, am_err *err)
 {
-    return write_summary(run->ctx, path, run->wall_seconds);
+    return am_report_write(&run->cycle, path, err);
 }
 
-static am_status write_delta_file(const output_run *run, const char *path)
+static am_status write_workbook_file(const am_output_run *run, const char *path, am_err *err)
 {
-    return am_delta_write(run->ctx, path);
+    return am_workbook_write(&run->cycle, run->rejects, path, err);
 }
 
-static am_status write_report_file(const output_run *run, const char *path)
-{
-    return am_report_write(run->ctx, path);
-}
-
-static am_status write_workbook_file(const output_run *run, const char *path)
-{
-    return am_workbook_write(run->ctx, path);
-}
-
-static int with_previous(const output_run *run) { return run->ctx->previous != NULL; }
+static int with_previous(const am_output_run *run) { return run->cycle.previous != NULL; }
 
 /* The files of a run, in the order they are written.  In an old run of
  * the output directory, they are aidmatch's to replace and delete
  * (out_dir.h), whether or not this run writes them. */
 static const struct output_file {
     const char *name;
-    am_status (*write)(const output_run *run, const char *path);
-    int (*wanted)(const output_run *run); /* NULL: always written */
+    am_status (*write)(const am_output_run *run, const char *path, am_err *err);
+    int (*wanted)(const am_output_run *run); /* NULL: always written */
 } output_files[] = {
     {"findings.csv", write_findings_file, NULL},
-    {"rejects.csv", write_rejects_file, NULL},
-    {"summary.json", write_summary_file, NULL},
+    {"rejects.csv", write_rejects, NULL},
+    {"summary.json", write_summary, NULL},
     {"suppressed.csv", write_suppressed_file, NULL},
     {"delta.csv", write_delta_file, with_previous},
     {"report.html", write_report_file, NULL},
@@ -210,49 +199,40 @@ static const struct output_file {
 };
 #define NOUTPUT_FILES (sizeof output_files / sizeof *output_files)
 
-static am_status write_all(const output_run *run, const char *dir)
+static am_status write_all(const am_output_run *run, const char *dir, am_err *err)
 {
     const size_t n = strlen(dir) + 32;
     char *path = am_malloc(n);
     if (!path)
-        return am_fail(&run->ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(err, AM_ERR_NOMEM, "out of memory");
     am_status st = AM_OK;
     for (size_t i = 0; st == AM_OK && i < NOUTPUT_FILES; i++) {
         const struct output_file *file = &output_files[i];
         if (file->wanted && !file->wanted(run))
             continue;
         snprintf(path, n, "%s/%s", dir, file->name);
-        st = file->write(run, path);
+        st = file->write(run, path, err);
     }
     am_free(path);
     return st;
-}
-
-am_status am_set_csv_bom(am_ctx *ctx, int bom)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    ctx->csv_bom = bom != 0;
-    return AM_OK;
 }
 
 /* The run is written whole into a fresh sibling directory, which then
  * takes DIR's place in one atomic exchange (out_dir.c): however the process
  * dies, DIR holds the previous complete run or the new complete run, never
  * a mixture of the two. */
-am_status am_output_write(am_ctx *ctx, const char *dir, double wall_seconds)
+am_status am_output_write(const am_output_run *run, const char *dir, am_err *err)
 {
     const char *names[NOUTPUT_FILES]; /* borrowed by out until closed below */
     for (size_t i = 0; i < NOUTPUT_FILES; i++)
         names[i] = output_files[i].name;
     am_out_dir out;
-    am_status st = am_out_dir_open(&out, dir, names, NOUTPUT_FILES, &ctx->err);
+    am_status st = am_out_dir_open(&out, dir, names, NOUTPUT_FILES, err);
     if (st != AM_OK)
         return st;
-    const output_run run = {ctx, wall_seconds};
-    st = write_all(&run, out.staging);
+    st = write_all(run, out.staging, err);
     if (st == AM_OK)
-        st = am_out_dir_commit(&out, &ctx->err);
+        st = am_out_dir_commit(&out, err);
     am_out_dir_close(&out);
     return st;
 }

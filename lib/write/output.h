@@ -5,11 +5,23 @@
 #define AM_OUTPUT_H
 
 #include "aidmatch.h"
+#include "common/error.h"
+#include "cycle/cycle.h"
+#include "read/reject.h"
 
-/* Writes the files of ctx's run (output.c's table) into a new directory
- * beside dir that then takes dir's place whole.  The run must be reviewed
+/* What a run's files are written from: the reviewed cycle (findings,
+ * review, previous run, feeds, catalogue), the rejected rows, and how. */
+typedef struct am_output_run {
+    am_cycle cycle;
+    const am_reject_list *rejects;
+    int csv_bom;         /* CSV files open with a UTF-8 BOM (common/csv_out.h) */
+    double wall_seconds; /* for summary.json; < 0: not recorded */
+} am_output_run;
+
+/* Writes the files of run (output.c's table) into a new directory beside
+ * dir that then takes dir's place whole.  The cycle must be reviewed
  * (review.h): this only writes what the review decided.  Returns AM_OK,
- * AM_ERR_IO or AM_ERR_NOMEM, with ctx's message set. */
-am_status am_output_write(am_ctx *ctx, const char *dir, double wall_seconds);
+ * AM_ERR_IO or AM_ERR_NOMEM, with err's message set. */
+am_status am_output_write(const am_output_run *run, const char *dir, am_err *err);
 
 #endif

@@ -22,7 +22,7 @@
 #include "common/alloc.h"
 #include "store/area.h"
 #include "common/atomic_file.h"
-#include "run/context.h"
+#include "cycle/cycle.h"
 #include "common/day.h"
 #include "cycle/drift.h"
 #include "match/duplicate.h"
@@ -388,7 +388,7 @@ static void tally_table(FILE *out, const tally *t, size_t n, const char *colour,
 /* The page                                                             */
 
 typedef struct page {
-    am_ctx *ctx;
+    const am_cycle *cycle;
     FILE *out;
     tally *agencies, *codes, *areas;
     size_t nareas;
@@ -447,9 +447,9 @@ static int historic(const am_area_name *a)
 
 static am_status gather(page *pg)
 {
-    am_ctx *ctx = pg->ctx;
-    const am_catalogue *cat = &ctx->catalogue;
-    const am_review_state *rv = &ctx->review;
+    const am_cycle *cycle = pg->cycle;
+    const am_catalogue *cat = cycle->match.catalogue;
+    const am_review_state *rv = cycle->review;
     const size_t ncodes = cat->nitems + cat->nfacts;
     pg->agencies = am_calloc(cat->nagencies ? cat->nagencies : 1, sizeof *pg->agencies);
     pg->codes = am_calloc(ncodes ? ncodes : 1, sizeof *pg->codes);
@@ -475,7 +475,7 @@ static am_status gather(page *pg)
     for (size_t i = 0; i < rv->n; i++) {
         if (rv->v[i].suppressed)
             continue;
-        const am_finding *f = &ctx->findings.v[i].pub;
+        const am_finding *f = &cycle->findings->v[i].pub;
         pg->findings++;
         pg->amount = am_money_add(pg->amount, f->amount_fen);
         pg->kind_count[f->kind]++;
@@ -494,7 +494,7 @@ static am_status gather(page *pg)
      * a priority the most money (findings are in that order already). */
     for (int p = 0; p < PRIORITIES; p++)
         for (size_t i = 0; i < rv->n && pg->ntop < AM_REPORT_TOP; i++)
-            if (!rv->v[i].suppressed && priority_rank(ctx->findings.v[i].pub.priority) == p)
+            if (!rv->v[i].suppressed && priority_rank(cycle->findings->v[i].pub.priority) == p)
                 pg->top[pg->ntop++] = i;
     for (size_t k = 0; k < pg->ntop; k++) {
         pg->by_money[k] = 0;
@@ -532,17 +532,16 @@ static am_status gather(page *pg)
         memcpy(pg->resolved, rv->resolved, rv->nresolved * sizeof *pg->resolved);
         qsort(pg->resolved, rv->nresolved, sizeof *pg->resolved, compare_resolved);
     }
-    for (size_t i = 0; i < ctx->nfeeds; i++) {
-        pg->rows_read += ctx->feeds[i]->rows_read;
-        pg->rows_rejected += ctx->feeds[i]->rows_rejected;
-        if (ctx->previous) {
+    for (size_t i = 0; i < cycle->match.nfeeds; i++) {
+        pg->rows_read += cycle->match.feeds[i]->rows_read;
+        pg->rows_rejected += cycle->match.feeds[i]->rows_rejected;
+        if (cycle->previous) {
             am_feed_drift d;
-            am_drift_of(ctx, i, &d);
+            am_drift_of(cycle, i, &d);
             pg->flagged_feeds += d.shrunk || d.grew || d.stale;
         }
     }
-    const am_match_input in = am_ctx_match_input(ctx);
-    return am_evidence_index_build(&in, &ctx->findings, pg->top, pg->ntop, &pg->ix);
+    return am_evidence_index_build(&cycle->match, cycle->findings, pg->top, pg->ntop, &pg->ix);
 }
 
 static void release(page *pg)
@@ -565,37 +564,37 @@ static void card(FILE *out, const char *id, const char *zh, const char *en)
 
 static void write_head(page *pg)
 {
-    am_ctx *ctx = pg->ctx;
+    const am_cycle *cycle = pg->cycle;
     FILE *out = pg->out;
-    const am_review_state *rv = &ctx->review;
+    const am_review_state *rv = cycle->review;
     fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
           "style-src 'unsafe-inline'; img-src data:\">\n<title>",
           out);
-    esc(out, ctx->centre_name && *ctx->centre_name ? ctx->centre_name : "aidmatch");
+    esc(out, cycle->centre_name && *cycle->centre_name ? cycle->centre_name : "aidmatch");
     fputs(" — 比对报告 Reconciliation report", out);
     if (rv->run_date[0])
         fprintf(out, " %s", rv->run_date);
     fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>\n<h1>", style);
-    if (ctx->centre_name && *ctx->centre_name) {
-        esc(out, ctx->centre_name);
+    if (cycle->centre_name && *cycle->centre_name) {
+        esc(out, cycle->centre_name);
         fputs(" · ", out);
     }
     fputs("社会救助比对报告 <span style=\"font-weight:400\">Reconciliation report</span></h1>\n",
           out);
     fprintf(out, "<p>运行日期 Run date: <b id=\"run-date\">%s</b>",
             rv->run_date[0] ? rv->run_date : "—");
-    if (ctx->previous)
+    if (cycle->previous)
         fprintf(out, " · 对比上次运行 Compared with the run of <b>%s</b>",
-                ctx->previous->run_date[0] ? ctx->previous->run_date : "—");
+                cycle->previous->run_date[0] ? cycle->previous->run_date : "—");
     else
         fputs(" · 无上次运行 No previous run given", out);
     fprintf(out, "</p>\n<p>aidmatch %s · 中心密钥指纹（核对用，不是密钥本身） Centre key "
                  "fingerprint (to check which key made the tokens; not the key itself) "
                  "<code>%s</code></p>\n"
                  "</header>\n<main>\n",
-            AIDMATCH_VERSION_STRING, ctx->key.fingerprint[0] ? ctx->key.fingerprint : "—");
+            AIDMATCH_VERSION_STRING, cycle->key_fingerprint[0] ? cycle->key_fingerprint : "—");
 
     fputs("<div class=\"cards\">", out);
     card(out, "total-findings", "线索", "findings");
@@ -605,7 +604,7 @@ static void write_head(page *pg)
     yuan(out, pg->amount);
     fputs("</div></div>", out);
     card(out, "total-new", "新增", "new since last run");
-    if (ctx->previous)
+    if (cycle->previous)
         count(out, rv->by_change[AM_CHANGE_NEW]);
     else
         fputs("—", out);
@@ -619,7 +618,7 @@ static void write_head(page *pg)
     card(out, "total-rejected", "未采用行数", "rows not taken");
     count(out, pg->rows_rejected);
     fputs("</div></div>", out);
-    if (ctx->previous) {
+    if (cycle->previous) {
         card(out, "total-flagged", "需留意的数据源", "agency files to look at");
         count(out, pg->flagged_feeds);
         fputs("</div></div>", out);
@@ -713,7 +712,7 @@ static void write_kinds(page *pg)
 static void write_tallies(page *pg)
 {
     FILE *out = pg->out;
-    const am_catalogue *cat = &pg->ctx->catalogue;
+    const am_catalogue *cat = pg->cycle->match.catalogue;
     fputs("<section id=\"by-agency\"><h2>按部门 <span class=\"en\">By agency</span></h2>"
           "<p class=\"note\">一条线索涉及几个部门就计入几个部门，各行之和可能大于合计。 "
           "A finding counts for every agency involved, so rows may add up to more than the "
@@ -739,13 +738,13 @@ static void write_tallies(page *pg)
 
 static void write_changes(page *pg)
 {
-    am_ctx *ctx = pg->ctx;
+    const am_cycle *cycle = pg->cycle;
     FILE *out = pg->out;
-    const am_review_state *rv = &ctx->review;
+    const am_review_state *rv = cycle->review;
     fputs("<section id=\"changes\"><h2>与上次运行相比 <span class=\"en\">Since the previous run"
           "</span></h2>",
           out);
-    if (!ctx->previous) {
+    if (!cycle->previous) {
         fputs("<p class=\"note\">未指定上次运行（--previous），无法比较。 No previous run was "
               "given (--previous): nothing to compare with.</p></section>\n",
               out);
@@ -791,7 +790,7 @@ static void write_changes(page *pg)
             yuan(out, pf->amount_fen);
             fprintf(out, "</td><td>%s</td></tr>",
                     pf->first_seen[0] ? pf->first_seen
-                                      : (ctx->previous->run_date[0] ? ctx->previous->run_date
+                                      : (cycle->previous->run_date[0] ? cycle->previous->run_date
                                                                     : "—"));
         }
         fputs("</tbody></table>", out);
@@ -806,15 +805,15 @@ static void write_changes(page *pg)
 
 static void write_quality(page *pg)
 {
-    am_ctx *ctx = pg->ctx;
+    const am_cycle *cycle = pg->cycle;
     FILE *out = pg->out;
     static const char *const parts_colour[] = {"#2e9d57", "#d9534f"};
     fputs("<section id=\"quality\"><h2>数据质量 <span class=\"en\">Data quality per feed</span>"
           "</h2>",
           out);
-    if (ctx->previous) {
+    if (cycle->previous) {
         char share[16];
-        am_drift_share_format(ctx->drift_permille, share);
+        am_drift_share_format(cycle->drift_permille, share);
         /* In words, not setting names: the share as a percentage. */
         fprintf(out,
                 "<p class=\"note\">读取行数与上次运行相比变化超过 %u.%u&#8239;%% 的数据源标记为骤增或"
@@ -824,8 +823,8 @@ static void write_quality(page *pg)
                 "stayed byte for byte the same for too many days (the export may not have been "
                 "refreshed): 7 days for payments and 30 for registries unless the centre sets "
                 "otherwise for the feed.</p>",
-                ctx->drift_permille / 10, ctx->drift_permille % 10, ctx->drift_permille / 10,
-                ctx->drift_permille % 10);
+                cycle->drift_permille / 10, cycle->drift_permille % 10, cycle->drift_permille / 10,
+                cycle->drift_permille % 10);
     }
     fputs("<table><thead><tr><th>数据源 <span class=\"en\">feed</span></th>"
           "<th>部门 <span class=\"en\">agency</span></th>"
@@ -836,8 +835,8 @@ static void write_quality(page *pg)
           "<th>与上次相比 <span class=\"en\">since the previous run</span></th></tr></thead>"
           "<tbody>",
           out);
-    for (size_t i = 0; i < ctx->nfeeds; i++) {
-        const am_feed *feed = ctx->feeds[i];
+    for (size_t i = 0; i < cycle->match.nfeeds; i++) {
+        const am_feed *feed = cycle->match.feeds[i];
         fputs("<tr><td><code>", out);
         esc(out, feed->name);
         fprintf(out, "</code><br><span class=\"en\">文字编码 text encoding %s · ",
@@ -845,7 +844,7 @@ static void write_quality(page *pg)
         count(out, feed->bytes_read);
         fputs(" 字节 bytes</span></td><td>", out);
         if (feed->agency >= 0) {
-            const am_agency *a = &ctx->catalogue.agencies[feed->agency];
+            const am_agency *a = &cycle->match.catalogue->agencies[feed->agency];
             fputs("<code>", out);
             esc(out, a->code);
             fputs("</code> ", out);
@@ -877,11 +876,11 @@ static void write_quality(page *pg)
         if (!any)
             fputs("—", out);
         fputs("</td><td>", out);
-        if (!ctx->previous) {
+        if (!cycle->previous) {
             fputs("—", out);
         } else {
             am_feed_drift d;
-            am_drift_of(ctx, i, &d);
+            am_drift_of(cycle, i, &d);
             if (!d.in_previous) {
                 fputs("<span class=\"badge info\">新数据源 new feed</span>", out);
             } else {
@@ -897,7 +896,7 @@ static void write_quality(page *pg)
                 if (d.grew)
                     fputs(" <span class=\"badge warn\">骤增 grew</span>", out);
                 am_feed_age age;
-                am_feed_age_of(ctx, i, &age);
+                am_feed_age_of(cycle, i, &age);
                 if (d.stale)
                     fputs(" <span class=\"badge warn\">陈旧 stale</span>", out);
                 if (!d.shrunk && !d.grew && !d.stale)
@@ -917,9 +916,9 @@ static void write_quality(page *pg)
 
 static void write_outcomes(page *pg)
 {
-    am_ctx *ctx = pg->ctx;
+    const am_cycle *cycle = pg->cycle;
     FILE *out = pg->out;
-    const am_review_state *rv = &ctx->review;
+    const am_review_state *rv = cycle->review;
     fputs("<section id=\"outcomes\"><h2>处理结果 <span class=\"en\">Case outcomes</span></h2>",
           out);
     uint64_t parts[AM_OUTCOME__COUNT];
@@ -970,9 +969,9 @@ static void write_day(FILE *out, int32_t day)
 
 static void write_evidence(page *pg, const am_finding *f)
 {
-    am_ctx *ctx = pg->ctx;
+    const am_cycle *cycle = pg->cycle;
     FILE *out = pg->out;
-    const am_catalogue *cat = &ctx->catalogue;
+    const am_catalogue *cat = cycle->match.catalogue;
     fputs("<table><thead><tr><th>证据（数据源:行号） <span class=\"en\">evidence (feed:line)"
           "</span></th><th>人员令牌 <span class=\"en\">person token</span></th><th>项目 <span class=\"en\">item"
           "</span></th><th>期间 <span class=\"en\">period</span></th><th class=\"n\">金额 "
@@ -982,13 +981,12 @@ static void write_evidence(page *pg, const am_finding *f)
     uint16_t feed;
     uint32_t line;
     size_t shown = 0, total = 0;
-    const am_match_input in = am_ctx_match_input(ctx);
-    while (am_evidence_next(&in, &cursor, &feed, &line)) {
+    while (am_evidence_next(&cycle->match, &cursor, &feed, &line)) {
         if (++total > AM_REPORT_EVIDENCE)
             continue;
         shown++;
         fputs("<tr><td><code>", out);
-        esc(out, ctx->feeds[feed]->name);
+        esc(out, cycle->match.feeds[feed]->name);
         fprintf(out, ":%u</code></td>", (unsigned)line);
         const am_record *r = am_evidence_find(&pg->ix, feed, line);
         if (!r) {
@@ -1026,14 +1024,14 @@ static void write_evidence(page *pg, const am_finding *f)
 }
 
 /* The policy a finding cites in Chinese, when its rule gives it, or NULL. */
-static const char *policy_zh(const am_ctx *ctx, const am_finding *f)
+static const char *policy_zh(const am_cycle *cycle, const am_finding *f)
 {
     if (strcmp(f->rule_id, AM_DUPLICATE_RULE_ID) == 0)
         return strcmp(f->policy_source, AM_SAME_DAY_SOURCE) == 0 ? AM_SAME_DAY_SOURCE_ZH
                                                                  : AM_DUPLICATE_SOURCE_ZH;
-    for (size_t r = 0; r < ctx->rules.n; r++)
-        if (strcmp(ctx->rules.v[r].id, f->rule_id) == 0)
-            return ctx->rules.v[r].source_zh;
+    for (size_t r = 0; r < cycle->match.rules->n; r++)
+        if (strcmp(cycle->match.rules->v[r].id, f->rule_id) == 0)
+            return cycle->match.rules->v[r].source_zh;
     return NULL;
 }
 
@@ -1071,7 +1069,7 @@ static void named_codes(FILE *out, const am_catalogue *cat, const char *list, in
 
 static void write_top(page *pg)
 {
-    am_ctx *ctx = pg->ctx;
+    const am_cycle *cycle = pg->cycle;
     FILE *out = pg->out;
     fputs("<section id=\"top\"><h2>重点线索 <span class=\"en\">Key findings</span></h2>", out);
     if (!pg->ntop) {
@@ -1091,8 +1089,8 @@ static void write_top(page *pg)
           out);
     for (size_t k = 0; k < pg->ntop; k++) {
         const size_t i = pg->top[k];
-        const am_finding *f = &ctx->findings.v[i].pub;
-        const am_review_rec *r = &ctx->review.v[i];
+        const am_finding *f = &cycle->findings->v[i].pub;
+        const am_review_rec *r = &cycle->review->v[i];
         const int p = priority_rank(f->priority);
         fprintf(out, "<div class=\"finding\" id=\"f-%s\" style=\"--by-money:%zu\"><h3>", f->id,
                 pg->by_money[k]);
@@ -1103,7 +1101,7 @@ static void write_top(page *pg)
                 kind_colour[f->kind], kind_zh[f->kind], kind_en[f->kind]);
         fprintf(out, " <span class=\"badge %s\" data-priority=\"%s\">优先级 %s priority %s</span>",
                 p == 0 ? "warn" : "grey", priority_code[p], priority_zh[p], priority_code[p]);
-        if (ctx->previous)
+        if (cycle->previous)
             fprintf(out, " <span class=\"badge %s\">%s %s</span>",
                     r->change == AM_CHANGE_NEW ? "warn" : "info", change_zh[r->change],
                     am_change_name((am_change)r->change));
@@ -1111,16 +1109,16 @@ static void write_top(page *pg)
             fprintf(out, " <span class=\"badge grey\">%s %s %s</span>", outcome_zh[r->outcome],
                     outcome_en[r->outcome], r->outcome_date);
         fputs("</h3><div>项目 <span class=\"en\">items</span> ", out);
-        named_codes(out, &ctx->catalogue, f->items, 0);
+        named_codes(out, cycle->match.catalogue, f->items, 0);
         fputs(" · 部门 <span class=\"en\">agencies</span> ", out);
-        named_codes(out, &ctx->catalogue, f->agencies, 1);
+        named_codes(out, cycle->match.catalogue, f->agencies, 1);
         fputs(" · 期间 <span class=\"en\">period</span> ", out);
         esc(out, f->period_start);
         fputs(" – ", out);
         esc(out, f->period_end);
         fprintf(out, " (%" PRId64 " 天 days)", f->overlap_days);
         if (r->area[0]) {
-            const am_area_name *name = area_name(&ctx->catalogue, r->area);
+            const am_area_name *name = area_name(cycle->match.catalogue, r->area);
             fprintf(out, " · 地区 <span class=\"en\">area</span> <code>%s</code>", r->area);
             if (name) {
                 fputc(' ', out);
@@ -1138,7 +1136,7 @@ static void write_top(page *pg)
         fputs("</code> · 规则 <span class=\"en\">rule</span> <code>", out);
         esc(out, f->rule_id);
         fputs("</code></div><div>依据 <span class=\"en\">policy</span> ", out);
-        const char *zh = policy_zh(ctx, f);
+        const char *zh = policy_zh(cycle, f);
         if (zh) {
             esc(out, zh);
             fputs("<br><span class=\"en\">", out);
@@ -1194,15 +1192,15 @@ static void write_terms(FILE *out)
     fputs("</dl></section>\n", out);
 }
 
-am_status am_report_write(am_ctx *ctx, const char *path)
+am_status am_report_write(const am_cycle *cycle, const char *path, am_err *err)
 {
-    page pg = {.ctx = ctx};
+    page pg = {.cycle = cycle};
     if (gather(&pg) != AM_OK) {
         release(&pg);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing the report");
+        return am_fail(err, AM_ERR_NOMEM, "out of memory writing the report");
     }
     am_atomic_file f;
-    am_status st = am_atomic_open(&f, path, &ctx->err);
+    am_status st = am_atomic_open(&f, path, err);
     if (st == AM_OK) {
         pg.out = f.out;
         write_head(&pg);
@@ -1234,7 +1232,7 @@ am_status am_report_write(am_ctx *ctx, const char *path)
               "Made by aidmatch. People appear as keyed tokens only: no resident ID or name is "
               "in this report.</p>\n</main>\n</body>\n</html>\n",
               f.out);
-        st = am_atomic_commit(&f, &ctx->err);
+        st = am_atomic_commit(&f, err);
     }
     release(&pg);
     return st;

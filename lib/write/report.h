@@ -7,14 +7,16 @@
 #define AM_REPORT_H
 
 #include "aidmatch.h"
+#include "common/error.h"
+#include "cycle/cycle.h"
 
 /* How many findings the report shows in full, and how many evidence
  * records of each. */
 #define AM_REPORT_TOP 50
 #define AM_REPORT_EVIDENCE 20
 
-/* Writes report.html at path from a reviewed run.  Returns AM_OK, AM_ERR_IO
- * or AM_ERR_NOMEM. */
-am_status am_report_write(am_ctx *ctx, const char *path);
+/* Writes report.html at path from a reviewed cycle.  Returns AM_OK,
+ * AM_ERR_IO or AM_ERR_NOMEM with err's message set. */
+am_status am_report_write(const am_cycle *cycle, const char *path, am_err *err);
 
 #endif

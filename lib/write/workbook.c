@@ -24,7 +24,8 @@
 #include "common/alloc.h"
 #include "common/atomic_file.h"
 #include "common/csv_out.h"
-#include "run/context.h"
+#include "cycle/cycle.h"
+#include "cycle/review.h"
 
 typedef struct column {
     const char *zh, *en;
@@ -37,7 +38,8 @@ typedef struct sheet {
     lxw_row_t row;
     lxw_col_t ncols;
     lxw_error error;
-    am_ctx *ctx;
+    const am_cycle *cycle;
+    const am_reject_list *rejects;
     char *scratch; /* a cell's text with its apostrophe, or cut to Excel's limit */
     size_t scratch_size;
 } sheet;
@@ -174,16 +176,16 @@ static const column finding_columns[] = {
 
 static void write_findings(sheet *s)
 {
-    am_ctx *ctx = s->ctx;
+    const am_cycle *cycle = s->cycle;
     size_t left = 0;
-    for (size_t i = 0; i < ctx->findings.count; i++)
-        left += !ctx->review.v[i].suppressed;
-    for (size_t i = 0; i < ctx->findings.count && s->error == LXW_NO_ERROR; i++) {
-        if (ctx->review.v[i].suppressed)
+    for (size_t i = 0; i < cycle->findings->count; i++)
+        left += !cycle->review->v[i].suppressed;
+    for (size_t i = 0; i < cycle->findings->count && s->error == LXW_NO_ERROR; i++) {
+        if (cycle->review->v[i].suppressed)
             continue;
         if (!room(s, left--, "findings.csv"))
             break;
-        const am_finding *p = &ctx->findings.v[i].pub;
+        const am_finding *p = &cycle->findings->v[i].pub;
         const char *const texts[] = {p->id,       am_kind_name(p->kind), p->rule_id,
                                      p->unit,     p->subject,            p->items,
                                      p->agencies, p->period_start,       p->period_end};
@@ -194,7 +196,7 @@ static void write_findings(sheet *s)
         text_cell(s, 11, p->evidence);
         text_cell(s, 12, p->policy_source);
         text_cell(s, 13, p->priority);
-        text_cell(s, 14, ctx->review.v[i].facts);
+        text_cell(s, 14, cycle->review->v[i].facts);
         s->row++;
     }
 }
@@ -208,12 +210,13 @@ static const column reject_columns[] = {
 
 static void write_rejects(sheet *s)
 {
-    am_ctx *ctx = s->ctx;
-    for (size_t i = 0; i < ctx->rejects.count && s->error == LXW_NO_ERROR; i++) {
-        if (!room(s, ctx->rejects.count - i, "rejects.csv"))
+    const am_cycle *cycle = s->cycle;
+    const am_reject_list *rejects = s->rejects;
+    for (size_t i = 0; i < rejects->count && s->error == LXW_NO_ERROR; i++) {
+        if (!room(s, rejects->count - i, "rejects.csv"))
             break;
-        const am_reject_entry *r = &ctx->rejects.v[i];
-        text_cell(s, 0, ctx->feeds[r->feed]->name);
+        const am_reject_entry *r = &rejects->v[i];
+        text_cell(s, 0, cycle->match.feeds[r->feed]->name);
         number_cell(s, 1, (double)r->line, s->count);
         text_cell(s, 2, am_reject_name((am_reject)r->reason));
         text_cell(s, 3, r->detail);
@@ -230,11 +233,11 @@ static const column feed_columns[] = {
 
 static void write_feeds(sheet *s)
 {
-    am_ctx *ctx = s->ctx;
-    for (size_t i = 0; i < ctx->nfeeds && s->error == LXW_NO_ERROR; i++) {
-        const am_feed *feed = ctx->feeds[i];
+    const am_cycle *cycle = s->cycle;
+    for (size_t i = 0; i < cycle->match.nfeeds && s->error == LXW_NO_ERROR; i++) {
+        const am_feed *feed = cycle->match.feeds[i];
         text_cell(s, 0, feed->name);
-        text_cell(s, 1, feed->agency >= 0 ? ctx->catalogue.agencies[feed->agency].code : "");
+        text_cell(s, 1, feed->agency >= 0 ? cycle->match.catalogue->agencies[feed->agency].code : "");
         text_cell(s, 2, am_encoding_name(feed->encoding_used));
         number_cell(s, 3, (double)feed->bytes_read, s->count);
         number_cell(s, 4, (double)feed->rows_read, s->count);
@@ -253,10 +256,11 @@ static void write_feeds(sheet *s)
  * between contexts; it orders the closes and holds nothing. */
 static pthread_mutex_t workbook_close_lock = PTHREAD_MUTEX_INITIALIZER;
 
-am_status am_workbook_write(am_ctx *ctx, const char *path)
+am_status am_workbook_write(const am_cycle *cycle, const am_reject_list *rejects,
+                            const char *path, am_err *err)
 {
     am_atomic_file f;
-    am_status st = am_atomic_open(&f, path, &ctx->err);
+    am_status st = am_atomic_open(&f, path, err);
     if (st != AM_OK)
         return st;
     /* libxlsxwriter writes the file by name: over the temporary file, which
@@ -264,7 +268,7 @@ am_status am_workbook_write(am_ctx *ctx, const char *path)
     char *tmpdir = am_strdup(f.temp_path);
     if (!tmpdir) {
         am_atomic_abort(&f);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing %s", path);
+        return am_fail(err, AM_ERR_NOMEM, "out of memory writing %s", path);
     }
     char *slash = strrchr(tmpdir, '/');
     if (slash)
@@ -275,19 +279,19 @@ am_status am_workbook_write(am_ctx *ctx, const char *path)
     if (!wb) {
         am_free(tmpdir);
         am_atomic_abort(&f);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "%s: cannot start the workbook", path);
+        return am_fail(err, AM_ERR_NOMEM, "%s: cannot start the workbook", path);
     }
     /* Dated by the run date (day numbers count from 1970-01-01), never
      * by the clock, so that the same run gives the same bytes. */
     lxw_doc_properties properties = {
         .title = "aidmatch findings",
-        .created = ctx->run_date_set ? (time_t)ctx->run_date * 86400 : (time_t)315532800};
+        .created = cycle->run_date_set ? (time_t)cycle->run_date * 86400 : (time_t)315532800};
     workbook_set_properties(wb, &properties);
     lxw_format *header = workbook_add_format(wb);
     format_set_bold(header);
     format_set_text_wrap(header);
     format_set_bg_color(header, 0xDCE6F1);
-    sheet s = {.ctx = ctx, .text = NULL};
+    sheet s = {.cycle = cycle, .rejects = rejects, .text = NULL};
     s.money = workbook_add_format(wb);
     format_set_num_format(s.money, "#,##0.00");
     s.count = workbook_add_format(wb);
@@ -315,9 +319,9 @@ am_status am_workbook_write(am_ctx *ctx, const char *path)
     if (s.error != LXW_NO_ERROR) {
         am_atomic_abort(&f);
         if (s.error == LXW_ERROR_MEMORY_MALLOC_FAILED)
-            return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing %s", path);
-        return am_fail(&ctx->err, AM_ERR_IO, "%s: cannot write the workbook: %s", path,
+            return am_fail(err, AM_ERR_NOMEM, "out of memory writing %s", path);
+        return am_fail(err, AM_ERR_IO, "%s: cannot write the workbook: %s", path,
                        close_errno ? strerror(close_errno) : lxw_strerror(s.error));
     }
-    return am_atomic_commit(&f, &ctx->err);
+    return am_atomic_commit(&f, err);
 }
