@@ -18,7 +18,6 @@
 
 #include "common/alloc.h"
 #include "store/area.h"
-#include "run/context.h"
 #include "common/day.h"
 #include "match/duplicate.h"
 #include "match/facts.h"
@@ -52,47 +51,48 @@ void am_answer_free(am_answer *answer)
     am_free(answer);
 }
 
-void am_answer_forget(am_ctx *ctx)
+void am_answer_forget(am_answer **answer)
 {
-    am_answer_free(ctx->answer);
-    ctx->answer = NULL;
+    am_answer_free(*answer);
+    *answer = NULL;
 }
 
-static am_answer *answer_of(am_ctx *ctx)
+static am_answer *answer_of(const am_question *q)
 {
-    if (!ctx->answer)
-        ctx->answer = am_calloc(1, sizeof *ctx->answer);
-    return ctx->answer;
+    if (!*q->answer)
+        *q->answer = am_calloc(1, sizeof **q->answer);
+    return *q->answer;
 }
 
 /* Where questions read: the snapshot, or the indexes of the context's own
  * run, rebuilt whenever its store has changed. */
-static am_status source_of(am_ctx *ctx, const char *call, am_source **out)
+static am_status source_of(const am_question *q, const char *call, am_source **out)
 {
-    if (ctx->snapshot) {
-        *out = &ctx->snapshot->src;
+    if (q->snapshot) {
+        *out = &q->snapshot->src;
         return AM_OK;
     }
-    if (!(AM_FINDINGS_CURRENT & AM_IN(ctx->stage)))
-        return am_fail(&ctx->err, AM_ERR_STATE,
+    if (!(AM_FINDINGS_CURRENT & AM_IN(q->stage)))
+        return am_fail(q->err, AM_ERR_STATE,
                        "%s: the run is %s: open a snapshot (am_snapshot_open()), or call "
                        "am_reconcile(), before asking questions",
-                       call, am_stage_name(ctx->stage));
-    am_answer *a = answer_of(ctx);
+                       call, am_stage_name(q->stage));
+    am_answer *a = answer_of(q);
     if (!a)
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(q->err, AM_ERR_NOMEM, "out of memory");
+    const am_store *store = q->match.store;
     if (a->have_memory &&
-        (a->memory.records != ctx->store.records || a->memory.nrecords != ctx->store.count ||
-         a->memory.nhouseholds != ctx->store.nhouseholds ||
-         a->memory.nfindings != ctx->findings.count)) {
+        (a->memory.records != store->records || a->memory.nrecords != store->count ||
+         a->memory.nhouseholds != store->nhouseholds ||
+         a->memory.nfindings != q->findings->count)) {
         am_source_free(&a->memory);
         a->have_memory = 0;
     }
     if (!a->have_memory) {
         int32_t start, end;
-        am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
+        am_run_window_of(q->window, q->match.catalogue, store, &start, &end);
         const am_status st =
-            am_source_build(&ctx->store, &ctx->findings, start, end, NULL, 0, &a->memory, &ctx->err);
+            am_source_build(store, q->findings, start, end, NULL, 0, &a->memory, q->err);
         if (st != AM_OK)
             return st;
         a->have_memory = 1;
@@ -121,7 +121,7 @@ static void filter_free(filter *f)
 
 /* Reads a list of codes separated by ',', ';' or spaces into a flag per
  * code; lookup returns the code's index or -1. */
-static am_status parse_codes(am_ctx *ctx, const char *list, size_t n, const char *what,
+static am_status parse_codes(const am_question *q, const char *list, size_t n, const char *what,
                              int (*lookup)(const am_catalogue *, const char *, size_t),
                              uint8_t **out)
 {
@@ -130,15 +130,15 @@ static am_status parse_codes(am_ctx *ctx, const char *list, size_t n, const char
         return AM_OK;
     uint8_t *flags = am_calloc(n ? n : 1, 1);
     if (!flags)
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(q->err, AM_ERR_NOMEM, "out of memory");
     int any = 0;
     for (const char *p = list; *p;) {
         const size_t len = strcspn(p, ",; ");
         if (len) {
-            const int code = lookup(&ctx->catalogue, p, len);
+            const int code = lookup(q->match.catalogue, p, len);
             if (code < 0) {
                 am_free(flags);
-                return am_fail(&ctx->err, AM_ERR_FORMAT, "filter: '%.*s' is not %s of the catalogue",
+                return am_fail(q->err, AM_ERR_FORMAT, "filter: '%.*s' is not %s of the catalogue",
                                (int)(len > 40 ? 40 : len), p, what);
             }
             flags[code] = 1;
@@ -165,29 +165,29 @@ static int lookup_code(const am_catalogue *cat, const char *s, size_t len)
     return fact >= 0 ? (int)am_code_of_fact(cat, (unsigned)fact) : -1;
 }
 
-static am_status parse_filter(am_ctx *ctx, const am_filter *in, filter *f)
+static am_status parse_filter(const am_question *q, const am_filter *in, filter *f)
 {
     memset(f, 0, sizeof *f);
     if (!in)
         return AM_OK;
     if (in->kinds & ~((1u << AM_KIND__COUNT) - 1))
-        return am_fail(&ctx->err, AM_ERR_FORMAT, "filter: a kind out of range");
+        return am_fail(q->err, AM_ERR_FORMAT, "filter: a kind out of range");
     if (in->min_amount_fen < 0)
-        return am_fail(&ctx->err, AM_ERR_FORMAT, "filter: a negative amount");
+        return am_fail(q->err, AM_ERR_FORMAT, "filter: a negative amount");
     f->kinds = in->kinds;
     f->min_amount_fen = in->min_amount_fen;
     if (in->town && *in->town) {
         const size_t len = strlen(in->town);
         if (len > 6 || strspn(in->town, "0123456789") != len)
-            return am_fail(&ctx->err, AM_ERR_FORMAT,
+            return am_fail(q->err, AM_ERR_FORMAT,
                            "filter: a town is 1 to 6 leading digits of an area code");
         memcpy(f->town, in->town, len + 1);
     }
-    const am_catalogue *cat = &ctx->catalogue;
-    am_status st = parse_codes(ctx, in->items, cat->nitems + cat->nfacts, "an item or fact code",
+    const am_catalogue *cat = q->match.catalogue;
+    am_status st = parse_codes(q, in->items, cat->nitems + cat->nfacts, "an item or fact code",
                                lookup_code, &f->codes);
     if (st == AM_OK)
-        st = parse_codes(ctx, in->agencies, cat->nagencies, "an agency code",
+        st = parse_codes(q, in->agencies, cat->nagencies, "an agency code",
                          am_catalogue_agency, &f->agencies);
     if (st != AM_OK)
         filter_free(f);
@@ -268,20 +268,20 @@ static am_record_row *new_row(am_answer *a)
     return &a->rows[a->nrows++];
 }
 
-static int add_row(const am_ctx *ctx, const am_store *store, am_answer *a, const am_record *r,
+static int add_row(const am_question *q, const am_store *store, am_answer *a, const am_record *r,
                    const char *relation)
 {
     am_record_row *row = new_row(a);
     if (row)
-        am_record_row_fill(row, &ctx->catalogue, ctx->feeds[r->feed], store, r, relation);
+        am_record_row_fill(row, q->match.catalogue, q->match.feeds[r->feed], store, r, relation);
     return row != NULL;
 }
 
-/* What matching reads of ctx's run, over another store (evidence, facts,
- * findings): nothing of ctx is changed through it. */
-static am_match_input input_over(const am_ctx *ctx, const am_store *store)
+/* What matching reads of the run, over another store (evidence, facts,
+ * findings): nothing of the run is changed through it. */
+static am_match_input input_over(const am_question *q, const am_store *store)
 {
-    am_match_input in = am_ctx_match_input(ctx);
+    am_match_input in = q->match;
     in.store = store;
     return in;
 }
@@ -289,19 +289,19 @@ static am_match_input input_over(const am_ctx *ctx, const am_store *store)
 /* Fills the extras of every finding (facts, area, concerns[i] when given)
  * and, with rows, lists its evidence records; then drops those outside the
  * town. */
-static am_status finish(am_ctx *ctx, const am_store *store, am_answer *a, const filter *f,
+static am_status finish(const am_question *q, const am_store *store, am_answer *a, const filter *f,
                         int with_rows, const char *const *concerns)
 {
     const size_t n = a->findings.count;
     a->extra = am_calloc(n ? n : 1, sizeof *a->extra);
     if (!a->extra)
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(q->err, AM_ERR_NOMEM, "out of memory");
     if (n == 0)
         return AM_OK;
-    const am_match_input view = input_over(ctx, store);
+    const am_match_input view = input_over(q, store);
     am_evidence_index ix;
     if (am_evidence_index_build(&view, &a->findings, NULL, 0, &ix) != AM_OK)
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(q->err, AM_ERR_NOMEM, "out of memory");
     am_facts_scratch scratch = {0};
     uint8_t *keep = am_malloc(n);
     am_status st = keep ? AM_OK : AM_ERR_NOMEM;
@@ -323,7 +323,7 @@ static am_status finish(am_ctx *ctx, const am_store *store, am_answer *a, const 
         uint32_t line;
         while (st == AM_OK && am_evidence_next(&view, &cursor, &feed, &line)) {
             const am_record *r = am_evidence_find(&ix, feed, line);
-            if (r && !add_row(ctx, store, a, r, "evidence"))
+            if (r && !add_row(q, store, a, r, "evidence"))
                 st = AM_ERR_NOMEM;
         }
         x->nrows = a->nrows - x->first_row;
@@ -333,15 +333,15 @@ static am_status finish(am_ctx *ctx, const am_store *store, am_answer *a, const 
     if (st == AM_OK)
         keep_findings(&a->findings, a->extra, keep);
     am_free(keep);
-    return st == AM_OK ? AM_OK : am_fail(&ctx->err, st, "out of memory");
+    return st == AM_OK ? AM_OK : am_fail(q->err, st, "out of memory");
 }
 
 /* Starts a question: a fresh answer. */
-static am_status begin(am_ctx *ctx, am_answer **out)
+static am_status begin(const am_question *q, am_answer **out)
 {
-    am_answer *a = answer_of(ctx);
+    am_answer *a = answer_of(q);
     if (!a)
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(q->err, AM_ERR_NOMEM, "out of memory");
     clear_results(a);
     *out = a;
     return AM_OK;
@@ -367,11 +367,11 @@ static uint64_t group_count(const am_group *g, const uint64_t *per_code)
  * taken.  *codes is NULL when some rule needs every record (exclusive
  * with scope household, whose members' own items count through their
  * hukou). */
-static am_status trigger_codes(am_ctx *ctx, const am_source *src, const am_rules *rules,
+static am_status trigger_codes(const am_question *q, const am_source *src, const am_rules *rules,
                                uint8_t **codes)
 {
     *codes = NULL;
-    const am_catalogue *cat = &ctx->catalogue;
+    const am_catalogue *cat = q->match.catalogue;
     const size_t ncodes = cat->nitems + cat->nfacts;
     for (size_t i = 0; i < rules->n; i++)
         if (rules->v[i].kind == AM_RULE_EXCLUSIVE && rules->v[i].household_scope)
@@ -381,7 +381,7 @@ static am_status trigger_codes(am_ctx *ctx, const am_source *src, const am_rules
     if (!flags || !per_code) {
         am_free(flags);
         am_free(per_code);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(q->err, AM_ERR_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < src->nrecords; i++)
         per_code[src->records[i].code]++;
@@ -405,46 +405,44 @@ static am_status trigger_codes(am_ctx *ctx, const am_source *src, const am_rules
     return AM_OK;
 }
 
-am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *name,
-                         const am_filter *in, unsigned flags)
+am_status am_question_rules(const am_question *q, const char *text, size_t len, const char *name,
+                            const am_filter *in, unsigned flags)
 {
-    if (!ctx)
-        return AM_ERR_INVALID;
     if ((!text && len))
-        return am_fail(&ctx->err, AM_ERR_INVALID, "am_match_rules: text is NULL");
-    if (!ctx->have_catalogue)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "load a catalogue or open a snapshot first");
+        return am_fail(q->err, AM_ERR_INVALID, "am_match_rules: text is NULL");
+    if (!q->have_catalogue)
+        return am_fail(q->err, AM_ERR_INVALID, "load a catalogue or open a snapshot first");
     am_answer *a;
-    am_status st = begin(ctx, &a);
+    am_status st = begin(q, &a);
     if (st != AM_OK)
         return st;
     filter f;
-    if ((st = parse_filter(ctx, in, &f)) != AM_OK)
+    if ((st = parse_filter(q, in, &f)) != AM_OK)
         return st;
     am_rules rules = {0};
     am_source *src = NULL;
-    st = am_rules_parse_ad_hoc(&rules, &ctx->catalogue, text ? text : "", len,
-                               name ? name : "rules", &ctx->err);
+    st = am_rules_parse_ad_hoc(&rules, q->match.catalogue, text ? text : "", len,
+                               name ? name : "rules", q->err);
     if (st == AM_OK)
-        st = source_of(ctx, "am_match_rules", &src);
+        st = source_of(q, "am_match_rules", &src);
     if (st == AM_OK && src->snap)
-        st = am_snapshot_verify_all(src->snap, ctx, &ctx->err);
+        st = am_snapshot_verify_all(src->snap, q->match.catalogue, q->err);
     if (st != AM_OK) {
         am_rules_free(&rules);
         filter_free(&f);
         return st;
     }
     int32_t start, end;
-    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
+    am_run_window_of(q->window, q->match.catalogue, q->match.store, &start, &end);
     /* Only the neighbourhood of those who hold what the rules need, unless
      * that is most of the county anyway. */
     uint8_t *codes = NULL;
     am_hood hood = {0};
     int pruned = 0, too_big = 1;
     if (!(flags & AM_MATCH_WITH_DUPLICATES) &&
-        (st = trigger_codes(ctx, src, &rules, &codes)) == AM_OK && codes) {
-        st = am_hood_gather_codes(src, &ctx->catalogue, codes, src->nrecords / 2, &hood, &too_big,
-                                  &ctx->err);
+        (st = trigger_codes(q, src, &rules, &codes)) == AM_OK && codes) {
+        st = am_hood_gather_codes(src, q->match.catalogue, codes, src->nrecords / 2, &hood,
+                                  &too_big, q->err);
         pruned = st == AM_OK && !too_big;
     }
     am_free(codes);
@@ -464,17 +462,18 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
     };
     const am_store *store = pruned ? &hood.store : &whole;
     a->rules = rules;
-    am_match_input matching = input_over(ctx, store);
+    am_match_input matching = input_over(q, store);
     matching.rules = &a->rules;
     if (pruned) {
-        st = am_hood_findings(&matching, &hood, &a->rules, start, end, ctx->threads, &a->findings);
+        st = am_hood_findings(&matching, &hood, &a->rules, start, end, q->match.threads,
+                              &a->findings);
     } else {
         am_store unpruned = whole;
         am_household_index index;
         st = am_households_build(&unpruned, matching.catalogue, matching.rules, &index,
-                                 ctx->threads);
+                                 q->match.threads);
         if (st == AM_OK) {
-            st = am_match_all(&matching, &index, start, end, ctx->threads, &a->findings);
+            st = am_match_all(&matching, &index, start, end, q->match.threads, &a->findings);
             am_households_free(&index);
         }
     }
@@ -483,8 +482,8 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
         am_hood_free(&hood);
         filter_free(&f);
         if (st == AM_ERR_LIMIT)
-            return am_fail(&ctx->err, st, "more than %u records to match", UINT32_MAX - 1);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory matching");
+            return am_fail(q->err, st, "more than %u records to match", UINT32_MAX - 1);
+        return am_fail(q->err, AM_ERR_NOMEM, "out of memory matching");
     }
     for (size_t i = 0; i < a->findings.count; i++) {
         const am_finding_rec *x = &a->findings.v[i];
@@ -497,11 +496,11 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
         keep[i] = (uint8_t)(whole_finding &&
                             (flags & AM_MATCH_WITH_DUPLICATES ||
                              strcmp(x->pub.rule_id, AM_DUPLICATE_RULE_ID) != 0) &&
-                            finding_passes(&ctx->catalogue, &f, &x->pub));
+                            finding_passes(q->match.catalogue, &f, &x->pub));
     }
     keep_findings(&a->findings, NULL, keep);
     am_free(keep);
-    st = finish(ctx, store, a, &f, 0, NULL);
+    st = finish(q, store, a, &f, 0, NULL);
     am_hood_free(&hood);
     filter_free(&f);
     return st;
@@ -512,7 +511,8 @@ am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *
 
 /* The token of a raw ID or of 32 hex digits.  A raw ID lives in a stack
  * buffer only while it is normalised and hashed, and is then wiped. */
-static am_status token_of(am_ctx *ctx, const char *text, unsigned char token[AM_TOKEN_BYTES])
+static am_status token_of(const am_question *q, const char *text,
+                          unsigned char token[AM_TOKEN_BYTES])
 {
     const size_t len = strlen(text);
     if (len == AM_TOKEN_HEX && am_token_parse(text, len, token))
@@ -520,31 +520,31 @@ static am_status token_of(am_ctx *ctx, const char *text, unsigned char token[AM_
     char id[AM_ID_LEN];
     am_reject why;
     if (!am_id_normalise(text, len, id, &why)) {
-        return am_fail(&ctx->err, AM_ERR_FORMAT,
+        return am_fail(q->err, AM_ERR_FORMAT,
                        "expected a resident ID or a token of 32 hex digits; as an ID it is "
                        "refused: %s", am_reject_name(why));
     }
     am_status st = AM_OK;
-    if (!ctx->key.bytes)
-        st = am_fail(&ctx->err, AM_ERR_KEY,
+    if (!q->key->bytes)
+        st = am_fail(q->err, AM_ERR_KEY,
                      "a raw resident ID needs the centre's key to become a token: load it");
-    else if (ctx->snapshot && *ctx->snapshot->fingerprint &&
-             strcmp(ctx->snapshot->fingerprint, ctx->key.fingerprint) != 0)
-        st = am_fail(&ctx->err, AM_ERR_KEY,
+    else if (q->snapshot && *q->snapshot->fingerprint &&
+             strcmp(q->snapshot->fingerprint, q->key->fingerprint) != 0)
+        st = am_fail(q->err, AM_ERR_KEY,
                      "the key loaded (%s) is not the one the snapshot's tokens were made with (%s)",
-                     ctx->key.fingerprint, ctx->snapshot->fingerprint);
+                     q->key->fingerprint, q->snapshot->fingerprint);
     else
-        am_token_person(&ctx->key, id, token);
+        am_token_person(q->key, id, token);
     sodium_memzero(id, sizeof id);
     return st;
 }
 
-static int record_passes(const am_ctx *ctx, const filter *f, const am_record *r)
+static int record_passes(const am_question *q, const filter *f, const am_record *r)
 {
     if (f->codes && !f->codes[r->code])
         return 0;
     if (f->agencies) {
-        const int agency = ctx->feeds[r->feed]->agency;
+        const int agency = q->match.feeds[r->feed]->agency;
         if (agency < 0 || !f->agencies[agency])
             return 0;
     }
@@ -565,36 +565,33 @@ static int cites(const am_match_input *view, const char *evidence, const am_reco
     return 0;
 }
 
-am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter *in)
+am_status am_question_person(const am_question *q, const char *id_or_token, const am_filter *in)
 {
-    if (!ctx)
-        return AM_ERR_INVALID;
     if (!id_or_token)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "am_person_lookup: id_or_token is NULL");
-    if (!ctx->have_catalogue)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "load a catalogue or open a snapshot first");
+        return am_fail(q->err, AM_ERR_INVALID, "am_person_lookup: id_or_token is NULL");
+    if (!q->have_catalogue)
+        return am_fail(q->err, AM_ERR_INVALID, "load a catalogue or open a snapshot first");
     am_answer *a;
-    am_status st = begin(ctx, &a);
+    am_status st = begin(q, &a);
     if (st != AM_OK)
         return st;
     unsigned char token[AM_TOKEN_BYTES];
-    if ((st = token_of(ctx, id_or_token, token)) != AM_OK)
+    if ((st = token_of(q, id_or_token, token)) != AM_OK)
         return st;
     filter f;
-    if ((st = parse_filter(ctx, in, &f)) != AM_OK)
+    if ((st = parse_filter(q, in, &f)) != AM_OK)
         return st;
     am_source *src;
     am_hood hood;
-    if ((st = source_of(ctx, "am_person_lookup", &src)) != AM_OK ||
-        (st = am_hood_gather(src, token, 0, &hood, &ctx->err)) != AM_OK) {
+    if ((st = source_of(q, "am_person_lookup", &src)) != AM_OK ||
+        (st = am_hood_gather(src, token, 0, &hood, q->err)) != AM_OK) {
         filter_free(&f);
         return st;
     }
     am_token_hex(token, a->token);
     int32_t start, end;
-    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
-    const am_match_input run = am_ctx_match_input(ctx);
-    st = am_hood_findings(&run, &hood, &ctx->rules, start, end, 1, &a->findings);
+    am_run_window_of(q->window, q->match.catalogue, q->match.store, &start, &end);
+    st = am_hood_findings(&q->match, &hood, q->match.rules, start, end, 1, &a->findings);
     const am_record *self = NULL, *self_end = NULL;
     for (size_t p = 0; p < hood.nnear; p++)
         if (memcmp(hood.near[p].token, token, AM_TOKEN_BYTES) == 0) {
@@ -603,15 +600,15 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
         }
     /* The person's records, then their housemates' items. */
     for (const am_record *r = self; st == AM_OK && r && r < self_end; r++)
-        if (record_passes(ctx, &f, r) && !add_row(ctx, &hood.store, a, r, "self"))
+        if (record_passes(q, &f, r) && !add_row(q, &hood.store, a, r, "self"))
             st = AM_ERR_NOMEM;
     for (size_t p = 0; st == AM_OK && p < hood.nnear; p++) {
         if (memcmp(hood.near[p].token, token, AM_TOKEN_BYTES) == 0)
             continue;
         for (size_t i = hood.near[p].begin; st == AM_OK && i < hood.near[p].end; i++) {
             const am_record *r = &hood.store.records[i];
-            if (am_code_is_item(&ctx->catalogue, r->code) && record_passes(ctx, &f, r) &&
-                !add_row(ctx, &hood.store, a, r, "member"))
+            if (am_code_is_item(q->match.catalogue, r->code) && record_passes(q, &f, r) &&
+                !add_row(q, &hood.store, a, r, "member"))
                 st = AM_ERR_NOMEM;
         }
     }
@@ -624,7 +621,7 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
     if (st == AM_OK && !concerns)
         st = AM_ERR_NOMEM;
     if (st == AM_OK) {
-        const am_match_input view = input_over(ctx, &hood.store);
+        const am_match_input view = input_over(q, &hood.store);
         for (size_t i = 0; i < a->findings.count; i++) {
             const am_finding *p = &a->findings.v[i].pub;
             const int household = strcmp(p->unit, "household") == 0;
@@ -637,7 +634,7 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
                 concerns[i] = "household";
             if (!concerns[i] && self && cites(&view, p->evidence, self, self_end))
                 concerns[i] = "evidence";
-            keep[i] = concerns[i] && finding_passes(&ctx->catalogue, &f, p);
+            keep[i] = concerns[i] && finding_passes(q->match.catalogue, &f, p);
         }
         /* Compact the concerns alongside the findings. */
         size_t k = 0;
@@ -645,47 +642,44 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
             if (keep[i])
                 concerns[k++] = concerns[i];
         keep_findings(&a->findings, NULL, keep);
-        st = finish(ctx, &hood.store, a, &f, 1, concerns);
+        st = finish(q, &hood.store, a, &f, 1, concerns);
     }
     am_free(keep);
     am_free(concerns);
     am_hood_free(&hood);
     filter_free(&f);
     if (st == AM_ERR_NOMEM)
-        return am_fail(&ctx->err, st, "out of memory");
+        return am_fail(q->err, st, "out of memory");
     return st;
 }
 
 /* ------------------------------------------------------------------ */
 /* A finding explained                                                  */
 
-am_status am_explain(am_ctx *ctx, const char *finding_id)
+am_status am_question_explain(const am_question *q, const char *finding_id)
 {
-    if (!ctx)
-        return AM_ERR_INVALID;
     if (!finding_id)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "am_explain: finding_id is NULL");
+        return am_fail(q->err, AM_ERR_INVALID, "am_explain: finding_id is NULL");
     am_answer *a;
-    am_status st = begin(ctx, &a);
+    am_status st = begin(q, &a);
     if (st != AM_OK)
         return st;
     unsigned char id[16];
     if (strlen(finding_id) != 32 || !am_token_parse(finding_id, 32, id))
-        return am_fail(&ctx->err, AM_ERR_FORMAT, "expected a finding id of 32 hex digits");
+        return am_fail(q->err, AM_ERR_FORMAT, "expected a finding id of 32 hex digits");
     am_source *src;
-    if ((st = source_of(ctx, "am_explain", &src)) != AM_OK)
+    if ((st = source_of(q, "am_explain", &src)) != AM_OK)
         return st;
     const am_finding_key *key = am_source_finding(src, id);
     if (!key)
         return AM_OK; /* not a finding of this run: an empty answer */
     am_hood hood;
     if ((st = am_hood_gather(src, key->unit ? NULL : key->subject, key->unit ? key->household : 0,
-                             &hood, &ctx->err)) != AM_OK)
+                             &hood, q->err)) != AM_OK)
         return st;
     int32_t start, end;
-    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
-    const am_match_input run = am_ctx_match_input(ctx);
-    st = am_hood_findings(&run, &hood, &ctx->rules, start, end, 1, &a->findings);
+    am_run_window_of(q->window, q->match.catalogue, q->match.store, &start, &end);
+    st = am_hood_findings(&q->match, &hood, q->match.rules, start, end, 1, &a->findings);
     char hex[33];
     am_token_hex(id, hex); /* the same hex digits, in lower case */
     uint8_t *keep = st == AM_OK ? am_malloc(a->findings.count ? a->findings.count : 1) : NULL;
@@ -697,129 +691,17 @@ am_status am_explain(am_ctx *ctx, const char *finding_id)
     if (st == AM_OK) {
         keep_findings(&a->findings, NULL, keep);
         if (!found)
-            st = am_fail(&ctx->err, AM_ERR_FORMAT,
+            st = am_fail(q->err, AM_ERR_FORMAT,
                          "%s: finding %s is listed, but its records do not give it",
-                         ctx->snapshot ? ctx->snapshot->path : "the run", hex);
+                         q->snapshot ? q->snapshot->path : "the run", hex);
     }
     if (st == AM_OK) {
         const filter none = {0};
-        st = finish(ctx, &hood.store, a, &none, 1, NULL);
+        st = finish(q, &hood.store, a, &none, 1, NULL);
     }
     am_free(keep);
     am_hood_free(&hood);
     if (st == AM_ERR_NOMEM)
-        return am_fail(&ctx->err, st, "out of memory");
+        return am_fail(q->err, st, "out of memory");
     return st;
-}
-
-/* ------------------------------------------------------------------ */
-/* Reading answers                                                      */
-
-const char *am_person_token(const am_ctx *ctx)
-{
-    return ctx && ctx->answer ? ctx->answer->token : "";
-}
-
-size_t am_person_record_count(const am_ctx *ctx)
-{
-    return ctx && ctx->answer ? ctx->answer->nperson : 0;
-}
-
-am_status am_person_record_get(const am_ctx *ctx, size_t i, am_record_info *out)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (!out || i >= am_person_record_count(ctx))
-        return am_fail_index(ctx->errmsg_slot, "am_person_record_get", out, "record", i,
-                             am_person_record_count(ctx));
-    am_record_row_info(&ctx->answer->rows[i], out);
-    return AM_OK;
-}
-
-size_t am_result_count(const am_ctx *ctx)
-{
-    return ctx && ctx->answer && ctx->answer->extra ? ctx->answer->findings.count : 0;
-}
-
-am_status am_result_get(const am_ctx *ctx, size_t i, am_result *out)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (!out || i >= am_result_count(ctx))
-        return am_fail_index(ctx->errmsg_slot, "am_result_get", out, "result", i,
-                             am_result_count(ctx));
-    const am_answer *a = ctx->answer;
-    *out = (am_result){
-        .finding = a->findings.v[i].pub,
-        .facts = a->extra[i].facts,
-        .area = a->extra[i].area,
-        .concerns = a->extra[i].concerns ? a->extra[i].concerns : "",
-        .evidence_count = a->extra[i].nrows,
-    };
-    return AM_OK;
-}
-
-am_status am_result_evidence_get(const am_ctx *ctx, size_t i, size_t k, am_record_info *out)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (!out || i >= am_result_count(ctx))
-        return am_fail_index(ctx->errmsg_slot, "am_result_evidence_get", out, "result", i,
-                             am_result_count(ctx));
-    if (k >= ctx->answer->extra[i].nrows)
-        return am_fail_index(ctx->errmsg_slot, "am_result_evidence_get", out, "evidence record",
-                             k, ctx->answer->extra[i].nrows);
-    am_record_row_info(&ctx->answer->rows[ctx->answer->extra[i].first_row + k], out);
-    return AM_OK;
-}
-
-static const char *rule_kind_name(am_rule_kind kind)
-{
-    switch (kind) {
-    case AM_RULE_EXCLUSIVE: return "exclusive";
-    case AM_RULE_ENTITLES: return "entitles";
-    case AM_RULE_HOUSEHOLD_UNIQUE: return "household_unique";
-    case AM_RULE_ENDS_AT: return "ends_at";
-    case AM_RULE_DISQUALIFIES: return "disqualifies";
-    }
-    return "unknown";
-}
-
-static const am_rule *find_rule(const am_rules *rules, const char *id)
-{
-    for (size_t i = 0; i < rules->n; i++)
-        if (strcmp(rules->v[i].id, id) == 0)
-            return &rules->v[i];
-    return NULL;
-}
-
-am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_info *out)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (!rule_id || !out)
-        return am_fail(ctx->errmsg_slot, AM_ERR_INVALID, "am_rule_get: rule_id or out is NULL");
-    const am_rule *r = ctx->answer ? find_rule(&ctx->answer->rules, rule_id) : NULL;
-    if (!r)
-        r = find_rule(&ctx->rules, rule_id);
-    if (r) {
-        *out = (am_rule_info){.id = r->id, .kind = rule_kind_name(r->kind),
-                              .text = r->text ? r->text : "", .origin = r->origin ? r->origin : "",
-                              .line = r->line, .source = r->source};
-        return AM_OK;
-    }
-    if (strcmp(rule_id, AM_DUPLICATE_RULE_ID) == 0) {
-        *out = (am_rule_info){
-            .id = AM_DUPLICATE_RULE_ID,
-            .kind = "duplicate",
-            .text = "(implicit) an item is paid once per person and period: periodic items "
-                    "whose periods overlap, and one-off items paid again within the item's "
-                    "duplicate_window_days (items.csv), are duplicates",
-            .origin = "",
-            .line = 0,
-            .source = AM_DUPLICATE_SOURCE,
-        };
-        return AM_OK;
-    }
-    return am_fail(ctx->errmsg_slot, AM_ERR_INVALID, "am_rule_get: no rule %.64s", rule_id);
 }

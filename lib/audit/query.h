@@ -3,7 +3,8 @@
  * snapshot or of the context's own reconciled run: ad-hoc rules over every
  * record (am_match_rules), everything about one person (am_person_lookup),
  * and why a finding was raised (am_explain).  The answer to the last
- * question is kept by the context until the next one.
+ * question is kept by the run until the next one.  A question reads an
+ * am_question, which the run builds (run/query.c), not the run's context.
  */
 #ifndef AM_QUERY_H
 #define AM_QUERY_H
@@ -12,7 +13,12 @@
 #include <stdint.h>
 
 #include "aidmatch.h"
+#include "common/error.h"
+#include "common/stage.h"
+#include "common/token.h"
 #include "match/finding.h"
+#include "match/input.h"
+#include "match/run_window.h"
 #include "match/rules.h"
 #include "audit/record_row.h"
 #include "audit/source.h"
@@ -40,8 +46,29 @@ typedef struct am_answer {
 /* Frees an answer and what it caches.  NULL is accepted. */
 void am_answer_free(am_answer *answer);
 
-/* Drops ctx's answer and cached indexes: the store they describe is about
- * to change (am_reconcile). */
-void am_answer_forget(am_ctx *ctx);
+/* Frees *answer and what it caches, and sets it to NULL: the store they
+ * describe is about to change (am_reconcile, am_snapshot_open). */
+void am_answer_forget(am_answer **answer);
+
+/* What a question reads of a run, and where it leaves its answer. */
+typedef struct am_question {
+    am_match_input match;            /* catalogue, store, rules, feeds, threads */
+    int have_catalogue;
+    const am_run_window *window;
+    const am_finding_list *findings; /* of the run's own reconciliation */
+    const am_key *key;               /* key->bytes NULL: no key loaded */
+    struct am_snapshot *snapshot;    /* the snapshot asked, or NULL: the run's own records */
+    am_stage stage;
+    am_answer **answer;              /* the last answer, replaced by this question's */
+    am_err *err;                     /* the run's message on failure */
+} am_question;
+
+/* The questions of aidmatch.h, asked of q: am_match_rules, am_person_lookup
+ * and am_explain, with their arguments, returns and messages (the run's
+ * public entry points check only that there is a run). */
+am_status am_question_rules(const am_question *q, const char *text, size_t len, const char *name,
+                            const am_filter *in, unsigned flags);
+am_status am_question_person(const am_question *q, const char *id_or_token, const am_filter *in);
+am_status am_question_explain(const am_question *q, const char *finding_id);
 
 #endif

@@ -29,7 +29,6 @@
 #include "common/alloc.h"
 #include "common/atomic_file.h"
 #include "common/text_file.h"
-#include "run/context.h"
 #include "common/day.h"
 #include "match/household.h"
 #include "audit/query.h"
@@ -186,12 +185,12 @@ static char *get_str(rbuf *b, int *nomem)
 /* ------------------------------------------------------------------ */
 /* Writing                                                              */
 
-static void encode_meta(const am_ctx *ctx, const am_source *src, wbuf *b)
+static void encode_meta(const am_snapshot_run *run, const am_source *src, wbuf *b)
 {
     put_str(b, AIDMATCH_VERSION_STRING);
-    put_str(b, ctx->key.bytes ? ctx->key.fingerprint : "");
-    put_str(b, ctx->centre_name ? ctx->centre_name : "");
-    put_i32(b, ctx->death_lag_days);
+    put_str(b, run->key_fingerprint);
+    put_str(b, run->centre_name ? run->centre_name : "");
+    put_i32(b, run->match.death_lag_days);
     put_i32(b, src->window_start);
     put_i32(b, src->window_end);
     put_u64(b, src->nrecords);
@@ -230,25 +229,26 @@ static void encode_catalogue(const am_catalogue *cat, wbuf *b)
     }
 }
 
-static void encode_feeds(const am_ctx *ctx, wbuf *b)
+/* A feed as am_feed_stats_get() shows it: its path only when given as a
+ * path to read (not a buffer). */
+static void encode_feeds(const am_match_input *in, wbuf *b)
 {
-    put_u32(b, (uint32_t)ctx->nfeeds);
-    for (size_t i = 0; i < ctx->nfeeds; i++) {
-        am_feed_stats s;
-        am_feed_stats_get(ctx, i, &s);
-        put_str(b, s.name);
-        put_u16(b, ctx->feeds[i]->agency >= 0 ? (uint16_t)ctx->feeds[i]->agency : NO_AGENCY);
-        put_u8(b, (uint8_t)ctx->feeds[i]->kind);
-        put_str(b, s.path);
-        put_str(b, s.file_xxh3);
-        put_str(b, s.encoding);
-        put_u64(b, s.rows_read);
-        put_u64(b, s.rows_ingested);
-        put_u64(b, s.rows_rejected);
-        put_u64(b, s.bytes_read);
+    put_u32(b, (uint32_t)in->nfeeds);
+    for (size_t i = 0; i < in->nfeeds; i++) {
+        const am_feed *feed = in->feeds[i];
+        put_str(b, feed->name);
+        put_u16(b, feed->agency >= 0 ? (uint16_t)feed->agency : NO_AGENCY);
+        put_u8(b, (uint8_t)feed->kind);
+        put_str(b, feed->path_for_stats && feed->file ? feed->file : "");
+        put_str(b, feed->xxh3);
+        put_str(b, am_encoding_name(feed->encoding_used));
+        put_u64(b, feed->rows_read);
+        put_u64(b, feed->rows_ingested);
+        put_u64(b, feed->rows_rejected);
+        put_u64(b, feed->bytes_read);
         put_u32(b, AM_REJECT__COUNT);
         for (int r = 0; r < AM_REJECT__COUNT; r++)
-            put_u64(b, am_feed_rejected(ctx, i, (am_reject)r));
+            put_u64(b, feed->by_reason[r]);
     }
 }
 
@@ -308,7 +308,7 @@ static int write_section(FILE *out, const out_section *sec, unsigned char *sums,
 
 /* The sections go first, each checksummed as it is written; the header
  * and the table of checksums are written last, at the start. */
-static am_status write_file(am_ctx *ctx, const char *path, const out_section *sec)
+static am_status write_file(const char *path, const out_section *sec, am_err *err)
 {
     size_t total_sums = 0;
     for (int s = 1; s < AM_SEC__END; s++)
@@ -319,7 +319,7 @@ static am_status write_file(am_ctx *ctx, const char *path, const out_section *se
     if (!table || !buf) {
         am_free(table);
         am_free(buf);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing %s", path);
+        return am_fail(err, AM_ERR_NOMEM, "out of memory writing %s", path);
     }
     snap_entry *entries = (snap_entry *)table;
     unsigned char *sums = table + NSECTIONS * sizeof(snap_entry);
@@ -333,7 +333,7 @@ static am_status write_file(am_ctx *ctx, const char *path, const out_section *se
         offset += sec[s].size;
     }
     am_atomic_file f;
-    am_status st = am_atomic_open(&f, path, &ctx->err);
+    am_status st = am_atomic_open(&f, path, err);
     if (st != AM_OK) {
         am_free(table);
         am_free(buf);
@@ -367,9 +367,9 @@ static am_status write_file(am_ctx *ctx, const char *path, const out_section *se
     if (!ok) {
         const int e = errno;
         am_atomic_abort(&f);
-        return am_fail(&ctx->err, AM_ERR_IO, "%s: write failed: %s", path, strerror(e));
+        return am_fail(err, AM_ERR_IO, "%s: write failed: %s", path, strerror(e));
     }
-    return am_atomic_commit(&f, &ctx->err);
+    return am_atomic_commit(&f, err);
 }
 
 /* Household refs are numbered in the order records first name them, not
@@ -395,41 +395,34 @@ static am_status renumber_households(const am_store *store, uint32_t **remap, si
     return AM_OK;
 }
 
-am_status am_snapshot_write(am_ctx *ctx, const char *path)
+am_status am_snapshot_save(const am_snapshot_run *run, const char *path, am_err *err)
 {
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (!path || !*path)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "am_snapshot_write: path is NULL or empty");
-    const am_status ready =
-        am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_snapshot_write", &ctx->err);
-    if (ready != AM_OK)
-        return ready;
+    const am_store *store = run->match.store;
     uint32_t *remap = NULL;
     unsigned char *tokens = NULL;
     size_t nh = 0;
-    if (ctx->store.nhouseholds >= UINT32_MAX ||
-        renumber_households(&ctx->store, &remap, &nh, &tokens) != AM_OK) {
+    if (store->nhouseholds >= UINT32_MAX ||
+        renumber_households(store, &remap, &nh, &tokens) != AM_OK) {
         am_free(remap);
         am_free(tokens);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing %s", path);
+        return am_fail(err, AM_ERR_NOMEM, "out of memory writing %s", path);
     }
     am_source src;
     int32_t start, end;
-    am_run_window_of(&ctx->window, &ctx->catalogue, &ctx->store, &start, &end);
-    am_status st = am_source_build(&ctx->store, &ctx->findings, start, end, remap, nh, &src, &ctx->err);
+    am_run_window_of(run->window, run->match.catalogue, store, &start, &end);
+    am_status st = am_source_build(store, run->findings, start, end, remap, nh, &src, err);
     if (st != AM_OK) {
         am_free(remap);
         am_free(tokens);
         return st;
     }
     wbuf meta = {0}, cat = {0}, feeds = {0}, rules = {0};
-    encode_meta(ctx, &src, &meta);
-    encode_catalogue(&ctx->catalogue, &cat);
-    encode_feeds(ctx, &feeds);
-    encode_rules(&ctx->rules, &rules);
+    encode_meta(run, &src, &meta);
+    encode_catalogue(run->match.catalogue, &cat);
+    encode_feeds(&run->match, &feeds);
+    encode_rules(run->match.rules, &rules);
     if (meta.failed || cat.failed || feeds.failed || rules.failed) {
-        st = am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory writing %s", path);
+        st = am_fail(err, AM_ERR_NOMEM, "out of memory writing %s", path);
     } else {
         const out_section sec[AM_SEC__END] = {
             [AM_SEC_META] = {meta.p, meta.n, NULL},
@@ -442,7 +435,7 @@ am_status am_snapshot_write(am_ctx *ctx, const char *path)
             [AM_SEC_HH_FIRST] = {src.hh_first, (nh + 2) * sizeof(uint64_t), NULL},
             [AM_SEC_HH_RECORDS] = {src.hh_records, src.nentries * sizeof(uint32_t), NULL},
         };
-        st = write_file(ctx, path, sec);
+        st = write_file(path, sec, err);
     }
     am_free(meta.p);
     am_free(cat.p);
@@ -577,7 +570,7 @@ static am_status check_claims(am_snapshot *snap, const am_catalogue *cat, am_err
     return AM_OK;
 }
 
-am_status am_snapshot_verify_all(am_snapshot *snap, const am_ctx *ctx, am_err *err)
+am_status am_snapshot_verify_all(am_snapshot *snap, const am_catalogue *cat, am_err *err)
 {
     if (snap->all_verified)
         return AM_OK;
@@ -596,7 +589,7 @@ am_status am_snapshot_verify_all(am_snapshot *snap, const am_ctx *ctx, am_err *e
     for (size_t i = 1; i < src->nrecords; i++)
         if (memcmp(src->records[i - 1].person, src->records[i].person, AM_TOKEN_BYTES) > 0)
             return corrupt(err, snap, "record %zu: records out of order", i);
-    const am_status st = check_claims(snap, &ctx->catalogue, err);
+    const am_status st = check_claims(snap, cat, err);
     if (st != AM_OK)
         return st;
     for (int s = 1; s < AM_SEC__END; s++) {
@@ -605,17 +598,6 @@ am_status am_snapshot_verify_all(am_snapshot *snap, const am_ctx *ctx, am_err *e
     }
     snap->all_verified = 1;
     return AM_OK;
-}
-
-am_status am_snapshot_verify(am_ctx *ctx)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    const am_status ready =
-        am_stage_check(ctx->stage, AM_IN(AM_STAGE_SNAPSHOT), "am_snapshot_verify", &ctx->err);
-    if (ready != AM_OK)
-        return ready;
-    return am_snapshot_verify_all(ctx->snapshot, ctx, &ctx->err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -807,7 +789,7 @@ static am_status read_catalogue(am_snapshot *snap, am_catalogue *cat, am_err *er
     return AM_OK;
 }
 
-static am_status read_feeds(am_snapshot *snap, am_ctx *ctx, am_err *err)
+static am_status read_feeds(am_snapshot *snap, const am_snapshot_into *into, am_err *err)
 {
     const am_snap_section *sec = &snap->sec[AM_SEC_FEEDS];
     rbuf b = {sec->data, sec->data + sec->size, 0};
@@ -831,14 +813,14 @@ static am_status read_feeds(am_snapshot *snap, am_ctx *ctx, am_err *err)
         const char *bad = NULL;
         if (b.bad)
             bad = nomem ? NULL : "truncated";
-        else if ((agency >= ctx->catalogue.nagencies && agency != NO_AGENCY) || kind > 1 ||
+        else if ((agency >= into->catalogue->nagencies && agency != NO_AGENCY) || kind > 1 ||
                  strlen(xxh3) > 32 ||
                  nreasons != AM_REJECT__COUNT || !am_encoding_parse(encoding, &enc) || !*name)
             bad = "a feed";
         am_feed *feed = NULL;
         am_status st = AM_OK;
         if (!bad && !nomem) {
-            st = am_feed_new(ctx, name, &feed);
+            st = into->add_feed(into->run, name, &feed);
             if (st == AM_ERR_INVALID)
                 bad = "a feed named twice";
             else if (st != AM_OK)
@@ -874,10 +856,11 @@ static am_status read_feeds(am_snapshot *snap, am_ctx *ctx, am_err *err)
     }
     if (b.p != b.end)
         return corrupt(err, snap, "feeds: bytes after their end");
+    snap->nfeeds = n;
     return AM_OK;
 }
 
-static am_status read_rules(am_snapshot *snap, am_ctx *ctx, am_err *err)
+static am_status read_rules(am_snapshot *snap, const am_snapshot_into *into, am_err *err)
 {
     const am_snap_section *sec = &snap->sec[AM_SEC_RULES];
     rbuf b = {sec->data, sec->data + sec->size, 0};
@@ -895,17 +878,17 @@ static am_status read_rules(am_snapshot *snap, am_ctx *ctx, am_err *err)
         } else if (b.bad) {
             st = corrupt(err, snap, "rules: truncated");
         } else {
-            const size_t before = ctx->rules.n;
+            const size_t before = into->rules->n;
             am_err why;
-            st = am_rules_parse(&ctx->rules, &ctx->catalogue, text, strlen(text), origin, &why);
-            if (st == AM_OK && ctx->rules.n != before + 1)
+            st = am_rules_parse(into->rules, into->catalogue, text, strlen(text), origin, &why);
+            if (st == AM_OK && into->rules->n != before + 1)
                 st = corrupt(err, snap, "rules: entry %u is not one rule", (unsigned)i + 1);
             else if (st == AM_ERR_NOMEM)
                 st = am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
             else if (st != AM_OK)
                 st = corrupt(err, snap, "rules: %s", why.msg);
             else
-                ctx->rules.v[before].line = (unsigned long)line;
+                into->rules->v[before].line = (unsigned long)line;
         }
         am_free(origin);
         am_free(text);
@@ -917,13 +900,7 @@ static am_status read_rules(am_snapshot *snap, am_ctx *ctx, am_err *err)
     return AM_OK;
 }
 
-typedef struct snap_meta {
-    char *fingerprint, *centre;
-    int32_t death_lag, window_start, window_end;
-    uint64_t nrecords, nhouseholds, nentries, nfindings;
-} snap_meta;
-
-static am_status read_meta(am_snapshot *snap, snap_meta *m, am_err *err)
+static am_status read_meta(am_snapshot *snap, am_snapshot_meta *m, am_err *err)
 {
     const am_snap_section *sec = &snap->sec[AM_SEC_META];
     rbuf b = {sec->data, sec->data + sec->size, 0};
@@ -983,21 +960,6 @@ static am_status check_findings(am_snapshot *snap, am_err *err)
     return AM_OK;
 }
 
-/* Undoes what a failed open put into ctx. */
-static void reset_ctx(am_ctx *ctx)
-{
-    am_rules_free(&ctx->rules);
-    for (size_t i = 0; i < ctx->nfeeds; i++) {
-        am_feed_release(ctx->feeds[i]);
-        am_free(ctx->feeds[i]);
-    }
-    am_free(ctx->feeds);
-    ctx->feeds = NULL;
-    ctx->nfeeds = 0;
-    am_catalogue_free(&ctx->catalogue);
-    ctx->have_catalogue = 0;
-}
-
 void am_snapshot_release(am_snapshot *snap)
 {
     if (!snap)
@@ -1037,9 +999,9 @@ static am_status map_file(am_snapshot *snap, am_err *err)
     return st;
 }
 
-static am_status open_into(am_ctx *ctx, am_snapshot *snap, snap_meta *m)
+am_status am_snapshot_load(am_snapshot *snap, const am_snapshot_into *into, am_snapshot_meta *m,
+                           am_err *err)
 {
-    am_err *err = &ctx->err;
     am_status st = map_file(snap, err);
     if (st == AM_OK)
         st = read_layout(snap, err);
@@ -1050,12 +1012,12 @@ static am_status open_into(am_ctx *ctx, am_snapshot *snap, snap_meta *m)
         st = am_snapshot_need(snap, eager[i], 0, snap->sec[eager[i]].size, err);
     if (st == AM_OK)
         st = read_meta(snap, m, err);
-    if (st == AM_OK && (st = read_catalogue(snap, &ctx->catalogue, err)) == AM_OK)
-        ctx->have_catalogue = 1;
     if (st == AM_OK)
-        st = read_feeds(snap, ctx, err);
+        st = read_catalogue(snap, into->catalogue, err);
     if (st == AM_OK)
-        st = read_rules(snap, ctx, err);
+        st = read_feeds(snap, into, err);
+    if (st == AM_OK)
+        st = read_rules(snap, into, err);
     if (st != AM_OK)
         return st;
     am_source *src = &snap->src;
@@ -1071,56 +1033,16 @@ static am_status open_into(am_ctx *ctx, am_snapshot *snap, snap_meta *m)
     src->window_start = m->window_start;
     src->window_end = m->window_end;
     src->snap = snap;
-    snap->ncodes = ctx->catalogue.nitems + ctx->catalogue.nfacts;
-    snap->nfeeds = ctx->nfeeds;
-    snap->hukou = am_hukou_code(&ctx->catalogue);
+    snap->ncodes = into->catalogue->nitems + into->catalogue->nfacts;
+    snap->hukou = am_hukou_code(into->catalogue);
     memcpy(snap->fingerprint, m->fingerprint, strlen(m->fingerprint) + 1);
     if ((st = check_findings(snap, err)) != AM_OK)
         return st;
-    if (ctx->key.bytes && *snap->fingerprint && strcmp(ctx->key.fingerprint, snap->fingerprint))
+    const am_key *key = into->key;
+    if (key && key->bytes && *snap->fingerprint && strcmp(key->fingerprint, snap->fingerprint))
         return am_fail(err, AM_ERR_KEY,
                        "%s: its tokens were made with key %s, but the key loaded is %s", snap->path,
-                       snap->fingerprint, ctx->key.fingerprint);
-    return AM_OK;
-}
-
-am_status am_snapshot_open(am_ctx *ctx, const char *path)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (!path)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "am_snapshot_open: path is NULL");
-    const am_status ready =
-        am_stage_check(ctx->stage, AM_IN(AM_STAGE_SETUP), "am_snapshot_open", &ctx->err);
-    if (ready != AM_OK)
-        return ready;
-    /* A centre file loaded for its key gives way to the snapshot's own
-     * catalogue, feeds and rules. */
-    am_answer_forget(ctx);
-    reset_ctx(ctx);
-    am_snapshot *snap = am_calloc(1, sizeof *snap);
-    if (!snap || !(snap->path = am_strdup(path))) {
-        am_free(snap);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory opening %s", path);
-    }
-    snap_meta m = {0};
-    am_status st = open_into(ctx, snap, &m);
-    char *centre = NULL;
-    if (st == AM_OK && *m.centre && !(centre = am_strdup(m.centre)))
-        st = am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory opening %s", path);
-    am_free(m.fingerprint);
-    am_free(m.centre);
-    if (st != AM_OK) {
-        reset_ctx(ctx);
-        am_snapshot_release(snap);
-        return st;
-    }
-    am_free(ctx->centre_name);
-    ctx->centre_name = centre;
-    ctx->death_lag_days = m.death_lag;
-    ctx->window = (am_run_window){.set = 1, .start = m.window_start, .end = m.window_end};
-    ctx->snapshot = snap;
-    ctx->stage = AM_STAGE_SNAPSHOT;
+                       snap->fingerprint, key->fingerprint);
     return AM_OK;
 }
 

@@ -20,7 +20,11 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/token.h"
 #include "audit/source.h"
+#include "match/finding.h"
+#include "match/input.h"
+#include "match/run_window.h"
 
 #define AM_SNAPSHOT_VERSION 1
 /* 4096 records; divisible by every element size a section holds. */
@@ -67,8 +71,51 @@ am_status am_snapshot_need(am_snapshot *snap, int section, uint64_t offset, uint
                            am_err *err);
 
 /* Verifies everything not yet verified, and what only a whole pass can
- * check (the records by household, claim households assigned). */
-am_status am_snapshot_verify_all(am_snapshot *snap, const am_ctx *ctx, am_err *err);
+ * check (the records by household, claim households assigned, against
+ * cat, the snapshot's catalogue).  Returns AM_OK or AM_ERR_FORMAT. */
+am_status am_snapshot_verify_all(am_snapshot *snap, const am_catalogue *cat, am_err *err);
+
+/* What a snapshot is written from: a reconciled run's store and what
+ * questions about it need. */
+typedef struct am_snapshot_run {
+    am_match_input match;            /* catalogue, sorted store, rules, feeds, death lag */
+    const am_run_window *window;
+    const am_finding_list *findings;
+    const char *key_fingerprint;     /* of the key the tokens were made with; "" unknown */
+    const char *centre_name;         /* NULL when the centre has none */
+} am_snapshot_run;
+
+/* Writes run's snapshot at path, atomically.  Returns AM_OK, AM_ERR_IO or
+ * AM_ERR_NOMEM with err's message set. */
+am_status am_snapshot_save(const am_snapshot_run *run, const char *path, am_err *err);
+
+/* Where opening a snapshot puts the catalogue, feeds and rules it holds. */
+typedef struct am_snapshot_into {
+    am_catalogue *catalogue; /* empty; filled */
+    am_rules *rules;         /* empty; filled */
+    /* Adds a feed named name to run, returned in *out: AM_OK,
+     * AM_ERR_INVALID when run has a feed of that name, any other status
+     * when it cannot. */
+    am_status (*add_feed)(void *run, const char *name, am_feed **out);
+    void *run;
+    const am_key *key;       /* the key loaded, checked against the tokens; NULL: none */
+} am_snapshot_into;
+
+/* What a snapshot's meta section says of its run. */
+typedef struct am_snapshot_meta {
+    char *fingerprint, *centre; /* the caller frees both, also on failure */
+    int32_t death_lag, window_start, window_end;
+    uint64_t nrecords, nhouseholds, nentries, nfindings;
+} am_snapshot_meta;
+
+/* Maps snap->path (snap zeroed but for its path), verifies the header,
+ * the table and the small sections, and reads them into *into and *m;
+ * the large sections are verified as they are read (am_snapshot_need).
+ * Returns AM_OK, AM_ERR_IO, AM_ERR_FORMAT (a damaged file), AM_ERR_KEY
+ * (tokens of another key than into->key) or AM_ERR_NOMEM, with err's
+ * message set; on failure, what into holds is the caller's to undo. */
+am_status am_snapshot_load(am_snapshot *snap, const am_snapshot_into *into, am_snapshot_meta *m,
+                           am_err *err);
 
 /* Unmaps and frees.  NULL is accepted. */
 void am_snapshot_release(am_snapshot *snap);

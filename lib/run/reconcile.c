@@ -22,7 +22,7 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
         ctx->stage, AM_IN(AM_STAGE_INGESTED) | AM_FINDINGS_CURRENT, "am_reconcile", &ctx->err);
     if (ready != AM_OK)
         return ready;
-    am_answer_forget(ctx); /* its indexes describe the store about to change */
+    am_answer_forget(&ctx->answer); /* its indexes describe the store about to change */
     am_findings_free(&ctx->findings);
     am_review_free(&ctx->review);
     ctx->stage = AM_STAGE_INGESTED;

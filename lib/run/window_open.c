@@ -22,7 +22,7 @@ am_status am_window_open(am_ctx *ctx, const char *journal, am_window **out)
     if (!ctx->snapshot)
         return am_fail(&ctx->err, AM_ERR_INVALID, "open a snapshot before opening a window on it");
     am_snapshot *snap = ctx->snapshot;
-    am_status st = am_snapshot_verify_all(snap, ctx, &ctx->err);
+    am_status st = am_snapshot_verify_all(snap, &ctx->catalogue, &ctx->err);
     if (st != AM_OK)
         return st;
     struct stat sb;

@@ -1,0 +1,113 @@
+/*
+ * snapshot.c — the snapshot's public entry points: writing a reconciled
+ * run's snapshot, opening one into a context (whose catalogue, feeds and
+ * rules become the snapshot's), and verifying it whole.  The file itself
+ * is audit/snapshot.c's.
+ */
+#include "aidmatch.h"
+#include "audit/query.h"
+#include "audit/snapshot.h"
+#include "common/alloc.h"
+#include "run/context.h"
+
+am_status am_snapshot_write(am_ctx *ctx, const char *path)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (!path || !*path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_snapshot_write: path is NULL or empty");
+    const am_status ready =
+        am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_snapshot_write", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
+    const am_snapshot_run run = {.match = am_ctx_match_input(ctx),
+                                 .window = &ctx->window,
+                                 .findings = &ctx->findings,
+                                 .key_fingerprint = ctx->key.bytes ? ctx->key.fingerprint : "",
+                                 .centre_name = ctx->centre_name};
+    return am_snapshot_save(&run, path, &ctx->err);
+}
+
+am_status am_snapshot_verify(am_ctx *ctx)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    const am_status ready =
+        am_stage_check(ctx->stage, AM_IN(AM_STAGE_SNAPSHOT), "am_snapshot_verify", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
+    return am_snapshot_verify_all(ctx->snapshot, &ctx->catalogue, &ctx->err);
+}
+
+/* Undoes what a failed open put into ctx, and clears what a centre file
+ * loaded for its key put there. */
+static void reset_ctx(am_ctx *ctx)
+{
+    am_rules_free(&ctx->rules);
+    for (size_t i = 0; i < ctx->nfeeds; i++) {
+        am_feed_release(ctx->feeds[i]);
+        am_free(ctx->feeds[i]);
+    }
+    am_free(ctx->feeds);
+    ctx->feeds = NULL;
+    ctx->nfeeds = 0;
+    am_catalogue_free(&ctx->catalogue);
+    ctx->have_catalogue = 0;
+}
+
+/* The snapshot's feeds join the context as declared feeds do: a name
+ * given twice is refused. */
+static am_status add_feed(void *run, const char *name, am_feed **out)
+{
+    am_ctx *ctx = run;
+    if (am_feed_find(ctx, name))
+        return AM_ERR_INVALID;
+    return am_feed_append(ctx, name, out);
+}
+
+am_status am_snapshot_open(am_ctx *ctx, const char *path)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (!path)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_snapshot_open: path is NULL");
+    const am_status ready =
+        am_stage_check(ctx->stage, AM_IN(AM_STAGE_SETUP), "am_snapshot_open", &ctx->err);
+    if (ready != AM_OK)
+        return ready;
+    /* A centre file loaded for its key gives way to the snapshot's own
+     * catalogue, feeds and rules. */
+    am_answer_forget(&ctx->answer);
+    reset_ctx(ctx);
+    am_snapshot *snap = am_calloc(1, sizeof *snap);
+    if (!snap || !(snap->path = am_strdup(path))) {
+        am_free(snap);
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory opening %s", path);
+    }
+    am_snapshot_meta m = {0};
+    const am_snapshot_into into = {.catalogue = &ctx->catalogue,
+                                   .rules = &ctx->rules,
+                                   .add_feed = add_feed,
+                                   .run = ctx,
+                                   .key = &ctx->key};
+    am_status st = am_snapshot_load(snap, &into, &m, &ctx->err);
+    char *centre = NULL;
+    if (st == AM_OK && *m.centre && !(centre = am_strdup(m.centre)))
+        st = am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory opening %s", path);
+    am_free(m.fingerprint);
+    am_free(m.centre);
+    if (st != AM_OK) {
+        reset_ctx(ctx);
+        am_snapshot_release(snap);
+        return st;
+    }
+    ctx->have_catalogue = 1;
+    am_free(ctx->centre_name);
+    ctx->centre_name = centre;
+    ctx->death_lag_days = m.death_lag;
+    ctx->window = (am_run_window){.set = 1, .start = m.window_start, .end = m.window_end};
+    ctx->snapshot = snap;
+    ctx->stage = AM_STAGE_SNAPSHOT;
+    return AM_OK;
+}
+
