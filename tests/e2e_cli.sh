@@ -17,7 +17,7 @@ centre=$work/sample/centre.ini
 
 # 1. The sample county reconciles to the expected findings and rejects.
 "$aidmatch" reconcile "$centre" --out "$work/out" 2>"$work/stderr" || fail "reconcile exited $?"
-for f in findings.csv rejects.csv; do
+for f in findings.csv rejects.csv links.csv; do
     diff -u "$expected/$f" "$work/out/$f" >"$work/diff" || {
         fail "$f differs from tests/expected/sample/$f"
         head -n 40 "$work/diff" >&2

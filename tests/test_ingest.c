@@ -371,6 +371,104 @@ START_TEST(rejects_past_the_cap_are_counted_not_listed)
 }
 END_TEST
 
+/* An 18-character ID of area 320281, born 1960-01-01, sequence seq,
+ * with its check character. */
+static void valid_id(unsigned seq, char out[19])
+{
+    static const int weights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+    snprintf(out, 19, "32028119600101%03u", seq);
+    int sum = 0;
+    for (int i = 0; i < 17; i++)
+        sum += (out[i] - '0') * weights[i];
+    out[17] = "10X98765432"[sum % 11];
+    out[18] = '\0';
+}
+
+/* Linking takes back the rejects of the rows it links, whether or not
+ * they were listed, and the list then holds the first max_rejects of the
+ * rows that stayed rejects, as if the linked rows had been read whole. */
+START_TEST(linked_rows_leave_the_capped_reject_list)
+{
+    static const char *const reg_keys[][2] = {
+        {"agency", "PSB"}, {"kind", "registry"}, {"person_id", "id"}, {"household_id", "hh"},
+        {"name", "name"}, {"fact", "HUKOU"}, {"start", "from"}, {"end", "to"}, {NULL, NULL}};
+    static const char names[] = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜";
+    enum { PEOPLE = 32, PAID = 24 };
+    am_ctx *ctx = new_ctx();
+    am_feed *reg;
+    ck_assert_int_eq(am_feed_new(ctx, "reg", &reg), AM_OK);
+    for (const char *const(*k)[2] = reg_keys; (*k)[0]; k++)
+        ck_assert_msg(am_feed_set(reg, (*k)[0], (*k)[1]) == AM_OK, "%s", am_errmsg(ctx));
+    am_feed *pay = feed_with(ctx, payment_keys);
+    ck_assert_int_eq(am_feed_set(pay, "max_rejects", "1"), AM_OK);
+    static char reg_csv[8192], pay_csv[8192];
+    char id[19];
+    strcpy(reg_csv, "id,hh,name,from,to\n");
+    strcpy(pay_csv, "id,hh,name,type,amount,from,to\n");
+    for (unsigned i = 0; i < PEOPLE; i++) { /* each name is 3 bytes of UTF-8 */
+        valid_id(i + 1, id);
+        snprintf(reg_csv + strlen(reg_csv), sizeof reg_csv - strlen(reg_csv),
+                 "%s,H%u,%.3s%.3s,2000-01-01,\n", id, i, names + 3 * i, names + 3 * (31 - i));
+        if (i < PAID) /* lines 2..25, valid: the run's exact matches */
+            snprintf(pay_csv + strlen(pay_csv), sizeof pay_csv - strlen(pay_csv),
+                     "%s,H%u,%.3s%.3s,urban,1.00,2025-01-01,2025-01-31\n", id, i, names + 3 * i,
+                     names + 3 * (31 - i));
+    }
+    /* Person 26's and 27's IDs with a wrong check character, as 26 and 27
+     * are named and housed: linked (lines 26 and 29).  Between them a
+     * damaged ID whose row fails anyway (line 27) and one of no one's
+     * name and household (line 28). */
+    static const struct {
+        unsigned person, household;
+        int own_name;
+        const char *amount;
+    } damaged[] = {{26, 25, 1, "1.00"}, {28, 27, 1, ""}, {29, 99, 0, "1.00"}, {27, 26, 1, "1.00"}};
+    for (size_t d = 0; d < sizeof damaged / sizeof *damaged; d++) {
+        const unsigned i = damaged[d].person - 1;
+        valid_id(i + 1, id);
+        id[17] = id[17] == '0' ? '1' : '0';
+        char name[8] = "某某";
+        if (damaged[d].own_name)
+            snprintf(name, sizeof name, "%.3s%.3s", names + 3 * i, names + 3 * (31 - i));
+        snprintf(pay_csv + strlen(pay_csv), sizeof pay_csv - strlen(pay_csv),
+                 "%s,H%u,%s,urban,%s,2025-01-01,2025-01-31\n", id, damaged[d].household, name,
+                 damaged[d].amount);
+    }
+    ck_assert_msg(am_feed_ingest_buffer(reg, reg_csv, strlen(reg_csv)) == AM_OK, "%s",
+                  am_errmsg(ctx));
+    ck_assert_msg(am_feed_ingest_buffer(pay, pay_csv, strlen(pay_csv)) == AM_OK, "%s",
+                  am_errmsg(ctx));
+    am_feed_stats s;
+    /* As read: every damaged row a reject, the held ones all listed. */
+    ck_assert_int_eq(am_feed_stats_get(ctx, 1, &s), AM_OK);
+    ck_assert_uint_eq(s.rows_read, PAID + 4);
+    ck_assert_uint_eq(s.rows_rejected, 4);
+    ck_assert_uint_eq(am_feed_rejected(ctx, 1, AM_REJECT_BAD_CHECK_DIGIT), 4);
+    ck_assert_msg(am_reconcile(ctx, NULL, NULL) == AM_OK, "%s", am_errmsg(ctx));
+    ck_assert_int_eq(am_feed_stats_get(ctx, 1, &s), AM_OK);
+    ck_assert_uint_eq(s.rows_read, PAID + 4);
+    ck_assert_uint_eq(s.rows_ingested, PAID + 2);
+    ck_assert_uint_eq(s.rows_rejected, 2);
+    ck_assert_uint_eq(am_feed_rejected(ctx, 1, AM_REJECT_BAD_CHECK_DIGIT), 2);
+    ck_assert_uint_eq(am_reject_count(ctx), 1);
+    am_reject_row r;
+    ck_assert_int_eq(am_reject_get(ctx, 0, &r), AM_OK);
+    ck_assert_uint_eq(r.line, 27);
+    ck_assert_int_eq(r.reason, AM_REJECT_BAD_CHECK_DIGIT);
+    /* The linked rows are person 26's and 27's own. */
+    valid_id(26, id);
+    ck_assert_msg(am_person_lookup(ctx, id, NULL) == AM_OK, "%s", am_errmsg(ctx));
+    size_t paid = 0;
+    for (size_t i = 0; i < am_person_record_count(ctx); i++) {
+        am_record_info info;
+        ck_assert_int_eq(am_person_record_get(ctx, i, &info), AM_OK);
+        paid += strcmp(info.relation, "self") == 0 && info.line == 26;
+    }
+    ck_assert_uint_eq(paid, 1);
+    am_ctx_free(ctx);
+}
+END_TEST
+
 /* A row whose ID is written as the last row's reuses its token: every
  * row must still land with the person and area code of its own ID,
  * whatever came between. */
@@ -473,6 +571,7 @@ int main(void)
     tcase_add_test(tc, a_feed_is_ingested_once);
     tcase_add_test(tc, failed_feed_keeps_its_counts);
     tcase_add_test(tc, rejects_past_the_cap_are_counted_not_listed);
+    tcase_add_test(tc, linked_rows_leave_the_capped_reject_list);
     tcase_add_test(tc, empty_buffer_has_no_header);
     tcase_add_test(tc, repeated_ids_keep_their_own_person);
     tcase_add_test(tc, household_repeats_survive_a_batch_move);

@@ -234,7 +234,7 @@ START_TEST(messages_name_the_call_to_make_first)
                      "am_finding_review_get: the run is reconciled: call am_review() first");
     ck_assert_int_eq(am_review(ctx), AM_OK);
     ck_assert_int_eq(am_finding_review_get(ctx, 100000, &r), AM_ERR_INVALID);
-    ck_assert_str_eq(am_errmsg(ctx), "am_finding_review_get: no finding 100000: there are 64");
+    ck_assert_str_eq(am_errmsg(ctx), "am_finding_review_get: no finding 100000: there are 65");
     am_ctx_free(ctx);
 }
 END_TEST
@@ -308,7 +308,7 @@ START_TEST(misuse_names_the_call)
     snprintf(want, sizeof want, "am_reject_get: no rejected row %zu: there are %zu",
              am_reject_count(ctx) + 5, am_reject_count(ctx));
     MISUSE(am_reject_get(ctx, am_reject_count(ctx) + 5, &rr), want);
-    MISUSE(am_finding_get(ctx, 64, &f), "am_finding_get: no finding 64: there are 64");
+    MISUSE(am_finding_get(ctx, 65, &f), "am_finding_get: no finding 65: there are 65");
     MISUSE(am_finding_review_get(ctx, 0, NULL), "am_finding_review_get: out is NULL");
     MISUSE(am_delta_get(ctx, 0, &dr), "am_delta_get: no delta row 0: there are 0");
     MISUSE(am_feed_drift_get(ctx, 0, &fd),

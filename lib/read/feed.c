@@ -335,7 +335,8 @@ int32_t am_feed_stale_days(const am_feed *feed)
 
 int am_feed_count_reject(am_feed *feed, am_reject reason)
 {
-    const int listed = feed->by_reason[reason] < feed->max_rejects;
+    const int listed =
+        feed->by_reason[reason] - feed->held_by_reason[reason] < feed->max_rejects;
     feed->rows_rejected++;
     feed->by_reason[reason]++;
     return listed;

@@ -77,6 +77,7 @@ struct am_feed {
     am_encoding encoding_used;
     uint64_t rows_read, rows_ingested, rows_rejected, bytes_read;
     uint64_t by_reason[AM_REJECT__COUNT];
+    uint64_t held_by_reason[AM_REJECT__COUNT]; /* of by_reason, held for linking (reject.h) */
 };
 
 /* Checks that a spec is complete and coherent before it is read: an
@@ -95,7 +96,9 @@ am_status am_feed_append(am_ctx *ctx, const char *name, am_feed **out);
 
 /* Counts a rejected row of the feed for reason.  Returns 1 when the row
  * is to be listed too, 0 when max_rejects rows were already listed for
- * that reason (rejects.csv stays bounded; the counts stay whole). */
+ * that reason (rejects.csv stays bounded; the counts stay whole).  Rows
+ * held for linking are not counted against max_rejects here: which of
+ * them stay rejects is known only after linking (reject.h). */
 int am_feed_count_reject(am_feed *feed, am_reject reason);
 
 /* Releases what a feed owns (not the feed itself). */

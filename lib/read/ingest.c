@@ -25,6 +25,8 @@
 #include "store/area.h"
 #include "run/context.h"
 #include "common/money.h"
+#include "read/link_input.h"
+#include "read/name.h"
 #include "read/progress.h"
 #include "read/resident_id.h"
 
@@ -206,6 +208,7 @@ struct ingest_sink {
     am_reject_list rejects;
     uint32_t last_index; /* the reading's last household's place in tokens + 1;
                           * 0 once its batch has moved */
+    am_link_input links; /* moved with the batch (link_input.h) */
     am_err err;
 };
 
@@ -509,7 +512,8 @@ static am_status flush_locked(ingest_sink *sink)
     }
     /* The batch is left as it was until the move cannot fail: a failed
      * move is tried again, once, when the reading ends. */
-    if (am_store_reserve(global, sink->nrecords) != AM_OK)
+    if (am_store_reserve(global, sink->nrecords) != AM_OK ||
+        am_link_input_move(&sink->ctx->links, &sink->links, sink->refs) != AM_OK)
         return AM_ERR_NOMEM;
     for (size_t i = 0; i < sink->nrecords; i++) {
         am_record *r = &global->records[global->count++];
@@ -548,6 +552,7 @@ static void sink_release(ingest_sink *sink)
     am_free(sink->tokens);
     am_free(sink->refs);
     am_free(sink->records);
+    am_link_input_free(&sink->links);
 }
 
 /* Calls the progress callback, one reader at a time. */
@@ -559,6 +564,75 @@ static int progress_row(ingest_sink *sink, am_feed *feed, const am_text_row *row
     const int stop = am_progress_row(sink->ctx, feed, row);
     unlock(sink);
     return stop;
+}
+
+/* Linking damaged IDs (link_input.h): what a row gives the linking stage.
+ * Only rows whose ID failed with a repairable reason, the registry's rows
+ * and a few sampled rows pay for it; a valid row of a payments feed past
+ * the sample pays one comparison. */
+static int link_may_repair(const am_row_mapper *st, am_reject why)
+{
+    return st->link_role == AM_LINK_HOLD &&
+           (why == AM_REJECT_BAD_CHECK_DIGIT || why == AM_REJECT_BAD_BIRTH_DATE ||
+            why == AM_REJECT_BAD_LENGTH || why == AM_REJECT_EXCEL_MANGLED);
+}
+
+static void name_evidence(const am_row_mapper *st, const am_text_row *row, am_name_evidence *ev)
+{
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_NAME, &text);
+    am_name_evidence_make(&st->feed->ctx->key, text, len, ev);
+}
+
+static void link_gather(am_row_mapper *st, const am_text_row *row, const am_record *rec)
+{
+    const int registry = st->link_role == AM_LINK_REGISTRY;
+    if (!registry && (st->sampled >= AM_LINK_SAMPLE_PER_FEED || st->column_index[AM_COL_NAME] < 0))
+        return;
+    am_link_person p = {.household = rec->household};
+    memcpy(p.person, rec->person, AM_TOKEN_BYTES);
+    name_evidence(st, row, &p.name);
+    if (!registry && !p.name.nchars)
+        return;
+    st->sampled += !registry;
+    am_link_people *people = registry ? &st->sink->links.registry : &st->sink->links.sample;
+    if (am_link_push_person(people, &p) != AM_OK)
+        st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory gathering evidence");
+}
+
+/* Rejects a row whose ID is damaged, holding it for linking with the
+ * tokens of its repairs when it has any: its reject is then listed
+ * whatever max_rejects until linking settles the list (reject.h). */
+static void link_hold(am_row_mapper *st, const am_text_row *row, const am_record *rec,
+                      const row_outcome *out)
+{
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_PERSON, &text);
+    char ids[AM_ID_REPAIRS_MAX][AM_ID_LEN];
+    const size_t n = am_id_repairs(text, len, out->reason, ids);
+    if (!n) {
+        st->status = sink_reject(st->sink, st->feed, row->line, out->reason, out->detail);
+        return;
+    }
+    am_link_candidate candidates[AM_ID_REPAIRS_MAX];
+    for (size_t i = 0; i < n; i++) {
+        am_record area = {0};
+        am_token_person(&st->feed->ctx->key, ids[i], candidates[i].person);
+        am_area_set(&area, ids[i]);
+        candidates[i].area = am_area_of(&area);
+    }
+    sodium_memzero(ids, n * AM_ID_LEN);
+    am_link_input *links = &st->sink->links;
+    am_link_row held = {.rec = *rec, .first = (uint32_t)links->ncandidates,
+                        .ncandidates = (uint8_t)n, .reason = (uint8_t)out->reason};
+    if (st->column_index[AM_COL_NAME] >= 0)
+        name_evidence(st, row, &held.name);
+    /* The reject first: a held row always has its entry to take back. */
+    if (am_reject_add_held(&st->sink->rejects, st->feed, row->line, out->reason, out->detail) !=
+            AM_OK ||
+        am_link_push_candidates(links, candidates, n) != AM_OK ||
+        am_link_push(&links->held, &held) != AM_OK)
+        st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory holding rows for linking");
 }
 
 static int on_row(void *user, const am_text_row *row)
@@ -581,26 +655,39 @@ static int on_row(void *user, const am_text_row *row)
         return 1;
     }
     am_record rec = {.feed = feed->index};
-    row_outcome out;
+    row_outcome out, rest;
     rec.line = (uint32_t)row->line;
-    const int ok = am_mapper_shape(st, row, &out) && am_mapper_person(st, row, &rec, &out) &&
-                   parse_code(st, row, &rec, &out) && parse_period(st, row, &rec, &out) &&
-                   parse_amount(st, row, &rec, &out) && parse_value(st, row, &rec, &out) &&
-                   parse_household(st, row, &rec, &out);
+    const int shaped = am_mapper_shape(st, row, &out);
+    const int identified = shaped && am_mapper_person(st, row, &rec, &out);
+    /* A damaged ID is still today's reject unless the rest of its row
+     * passes and linking finds it a person (link_hold). */
+    const int damaged = shaped && !identified && link_may_repair(st, out.reason);
+    const int ok = (identified || damaged) && parse_code(st, row, &rec, &rest) &&
+                   parse_period(st, row, &rec, &rest) && parse_amount(st, row, &rec, &rest) &&
+                   parse_value(st, row, &rec, &rest) && parse_household(st, row, &rec, &rest);
+    if (identified && !ok)
+        out = rest;
     if (st->status != AM_OK)
         return 1;
     ingest_sink *sink = st->sink;
-    if (ok) {
+    if (ok && identified) {
         if (!sink->records && !(sink->records = am_malloc(BATCH * sizeof *sink->records))) {
             st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory storing records");
             return 1;
         }
         sink->records[sink->nrecords++] = rec;
         feed->rows_ingested++;
+        if (st->link_role != AM_LINK_NONE)
+            link_gather(st, row, &rec);
     } else {
-        st->status = sink_reject(sink, feed, row->line, out.reason, out.detail);
+        /* A row held for linking is a reject until linking finds its
+         * person, so that the counts reconcile at every moment. */
+        if (ok)
+            link_hold(st, row, &rec, &out);
+        else
+            st->status = sink_reject(sink, feed, row->line, out.reason, out.detail);
     }
-    if (st->status == AM_OK && sink->nrecords + sink->rejects.count >= BATCH)
+    if (st->status == AM_OK && sink->nrecords + sink->rejects.count + sink->links.held.n >= BATCH)
         st->status = flush(sink);
     return st->status != AM_OK;
 }
@@ -637,10 +724,22 @@ am_status am_mapper_prepare(am_feed *feed, const char *path)
     return AM_OK;
 }
 
+/* Whether feed is the hukou registry, whose persons are linking's
+ * candidates: a registry feed of the catalogue's HUKOU fact. */
+static int is_hukou_registry(const am_feed *feed)
+{
+    const am_catalogue *cat = &feed->ctx->catalogue;
+    const int fact = am_catalogue_fact(cat, "HUKOU", 5);
+    return feed->kind == AM_FEED_REGISTRY && fact >= 0 &&
+           feed->code_constant == (int)am_code_of_fact(cat, (unsigned)fact);
+}
+
 /* Reads one prepared feed, from its file or from data, into sink. */
 static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, size_t len)
 {
     am_row_mapper state = {.feed = feed, .err = &sink->err, .sink = sink};
+    if (!feed->ids_tokenised)
+        state.link_role = is_hukou_registry(feed) ? AM_LINK_REGISTRY : AM_LINK_HOLD;
     am_read_result result = {0};
     lock(sink);
     am_progress_begin(sink->ctx, feed, data ? NULL : feed->file, data, len);

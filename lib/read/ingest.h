@@ -31,7 +31,13 @@ typedef struct am_row_mapper {
     /* Raw IDs, kept out of core dumps; am_mapper_wipe() frees them. */
     am_last_id last_person, last_household;
     uint32_t last_person_area; /* the area code of last_person */
+    int link_role;  /* what this feed gives linking (link_input.h): AM_LINK_* */
+    size_t sampled; /* valid rows with a name sampled so far */
 } am_row_mapper;
+
+/* A feed's part in linking damaged IDs: none (tokenised feeds), the hukou
+ * registry's persons, or rows whose damaged IDs are held for linking. */
+enum { AM_LINK_NONE = 0, AM_LINK_REGISTRY, AM_LINK_HOLD };
 
 typedef struct row_outcome {
     am_reject reason;

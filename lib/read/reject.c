@@ -8,23 +8,92 @@
 
 #include "common/alloc.h"
 
+static int append(am_reject_list *list, const am_feed *feed, uint64_t line, am_reject reason,
+                  const char *detail, uint8_t state)
+{
+    char *copy = NULL;
+    if ((list->count < list->capacity ||
+         am_grow_array((void **)&list->v, &list->capacity, sizeof *list->v)) &&
+        (copy = am_strdup(detail))) {
+        list->v[list->count++] = (am_reject_entry){.feed = feed->index,
+                                                   .reason = (uint8_t)reason,
+                                                   .state = state,
+                                                   .line = line,
+                                                   .detail = copy};
+        return 1;
+    }
+    return 0;
+}
+
 am_status am_reject_add(am_reject_list *list, am_feed *feed, uint64_t line, am_reject reason,
                         const char *detail)
 {
     if (!am_feed_count_reject(feed, reason))
         return AM_OK; /* counted; beyond the feed's max_rejects for this reason */
-    char *copy = NULL;
-    if ((list->count < list->capacity ||
-         am_grow_array((void **)&list->v, &list->capacity, sizeof *list->v)) &&
-        (copy = am_strdup(detail))) {
-        list->v[list->count++] = (am_reject_entry){
-            .feed = feed->index, .reason = (uint8_t)reason, .line = line, .detail = copy};
+    if (append(list, feed, line, reason, detail, AM_REJECT_FINAL))
         return AM_OK;
-    }
     /* Counted already: undone, so that the counts still match the rows. */
     feed->rows_rejected--;
     feed->by_reason[reason]--;
     return AM_ERR_NOMEM;
+}
+
+am_status am_reject_add_held(am_reject_list *list, am_feed *feed, uint64_t line,
+                             am_reject reason, const char *detail)
+{
+    if (!append(list, feed, line, reason, detail, AM_REJECT_HELD))
+        return AM_ERR_NOMEM;
+    feed->rows_rejected++;
+    feed->by_reason[reason]++;
+    feed->held_by_reason[reason]++;
+    return AM_OK;
+}
+
+int am_reject_take_back(am_reject_list *list, am_feed *feed, uint64_t line)
+{
+    size_t lo = 0, hi = list->count;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        const am_reject_entry *r = &list->v[mid];
+        if (r->feed < feed->index || (r->feed == feed->index && r->line < line))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == list->count)
+        return 0;
+    am_reject_entry *r = &list->v[lo];
+    if (r->feed != feed->index || r->line != line || r->state != AM_REJECT_HELD)
+        return 0;
+    r->state = AM_REJECT_TAKEN_BACK;
+    feed->rows_rejected--;
+    feed->by_reason[r->reason]--;
+    feed->held_by_reason[r->reason]--;
+    feed->rows_ingested++;
+    return 1;
+}
+
+void am_reject_list_settle(am_reject_list *list, am_feed *const *feeds, size_t nfeeds)
+{
+    /* listed[reason] of the current feed, the list being in feed order */
+    uint64_t listed[AM_REJECT__COUNT] = {0};
+    size_t kept = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        am_reject_entry *r = &list->v[i];
+        if (i == 0 || r->feed != list->v[i - 1].feed)
+            memset(listed, 0, sizeof listed);
+        const am_feed *feed = r->feed < nfeeds ? feeds[r->feed] : NULL;
+        if (r->state == AM_REJECT_TAKEN_BACK || (feed && listed[r->reason] >= feed->max_rejects)) {
+            am_free(r->detail);
+            continue;
+        }
+        listed[r->reason]++;
+        r->state = AM_REJECT_FINAL;
+        list->v[kept++] = *r;
+    }
+    list->count = kept;
+    for (size_t i = 0; i < nfeeds; i++)
+        memset(feeds[i]->held_by_reason, 0, sizeof feeds[i]->held_by_reason);
 }
 
 am_status am_reject_list_move(am_reject_list *into, am_reject_list *from)

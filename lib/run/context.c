@@ -55,6 +55,8 @@ void am_ctx_free(am_ctx *ctx)
     am_free(ctx->feeds);
     am_store_free(&ctx->store);
     am_reject_list_free(&ctx->rejects);
+    am_link_input_free(&ctx->links);
+    am_links_free(&ctx->linked);
     am_findings_free(&ctx->findings);
     am_review_free(&ctx->review);
     am_outcomes_free(&ctx->outcomes);

@@ -8,9 +8,11 @@
 
 #include "read/catalogue.h"
 #include "common/diag.h"
+#include "link/link.h"
 #include "common/error.h"
 #include "common/stage.h"
 #include "read/feed.h"
+#include "read/link_input.h"
 #include "match/finding.h"
 #include "match/input.h"
 #include "cycle/cycle.h"
@@ -47,6 +49,8 @@ struct am_ctx {
     size_t nfeeds;
     am_store store;
     am_reject_list rejects;
+    am_link_input links;     /* gathered while reading, used up by linking (link/) */
+    am_links linked;         /* what linking decided, for links.csv */
     am_finding_list findings;
     am_stage stage;          /* stage.h: the one record of how far the run has gone */
     /* The nightly cycle (review.h): the run's date, the run before it,

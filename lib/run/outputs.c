@@ -30,6 +30,7 @@ am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
         return reviewed;
     const am_output_run run = {.cycle = am_ctx_cycle(ctx),
                                .rejects = &ctx->rejects,
+                               .links = &ctx->linked,
                                .csv_bom = ctx->csv_bom,
                                .wall_seconds = wall_seconds};
     return am_output_write(&run, dir, &ctx->err);

@@ -1,5 +1,6 @@
 /*
- * reconcile.c — the match stage of a run: am_reconcile sorts the store,
+ * reconcile.c — the match stage of a run: am_reconcile links the rows
+ * whose damaged IDs were held (link/), sorts the store,
  * builds the household index and runs the matchers (match/reconcile.c)
  * over the window, moving the run from ingested to reconciled
  * (common/stage.h).
@@ -11,6 +12,27 @@
 #include "match/household.h"
 #include "match/match.h"
 #include "match/run_window.h"
+#include "read/reject.h"
+
+/* Links the rows held for their damaged IDs (link/link.h).  Each was
+ * counted a reject as it was read; a linked one is ingested instead, its
+ * reject taken back, so that the counts reconcile before and after, and
+ * the reject list is then settled to max_rejects per reason (reject.h). */
+static am_status link_held_rows(am_ctx *ctx)
+{
+    const size_t before = ctx->linked.n;
+    if (am_link_run(&ctx->links, &ctx->store, &ctx->linked) != AM_OK)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory linking damaged IDs");
+    am_reject_list_sort(&ctx->rejects);
+    for (size_t i = before; i < ctx->linked.n; i++) {
+        am_link_result *l = &ctx->linked.v[i];
+        if (l->status == AM_LINKED)
+            l->taken_back = (uint8_t)am_reject_take_back(&ctx->rejects, ctx->feeds[l->feed], l->line);
+    }
+    am_links_sort(&ctx->linked);
+    am_reject_list_settle(&ctx->rejects, ctx->feeds, ctx->nfeeds);
+    return AM_OK;
+}
 
 am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
 {
@@ -27,7 +49,10 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
     am_review_free(&ctx->review);
     ctx->stage = AM_STAGE_INGESTED;
     am_household_index index;
-    am_status st = am_store_sort(&ctx->store, ctx->threads);
+    am_status st = link_held_rows(ctx);
+    if (st != AM_OK)
+        return st;
+    st = am_store_sort(&ctx->store, ctx->threads);
     if (st == AM_OK)
         st = am_households_build(&ctx->store, &ctx->catalogue, &ctx->rules, &index,
                                  ctx->threads);

@@ -28,6 +28,7 @@
 #include "cycle/delta.h"
 #include "common/money.h"
 #include "write/out_dir.h"
+#include "write/links.h"
 #include "write/report.h"
 #include "write/workbook.h"
 #include "cycle/drift.h"
@@ -148,6 +149,7 @@ static am_status write_summary(const am_output_run *run, const char *path, am_er
                 k ? "," : "", am_kind_name((am_kind)k), count[k], money);
     }
     fputs("\n  }", out);
+    am_links_summary_json(run->links, out);
     am_review_summary_json(cycle, out);
     fputs("\n}\n", out);
     return am_atomic_commit(&f, err);
@@ -179,6 +181,12 @@ static am_status write_workbook_file(const am_output_run *run, const char *path,
     return am_workbook_write(&run->cycle, run->rejects, path, err);
 }
 
+static am_status write_links_file(const am_output_run *run, const char *path, am_err *err)
+{
+    return am_links_write(run->links, (const am_feed *const *)run->cycle.match.feeds,
+                          run->csv_bom, path, err);
+}
+
 static int with_previous(const am_output_run *run) { return run->cycle.previous != NULL; }
 
 /* The files of a run, in the order they are written.  In an old run of
@@ -196,6 +204,7 @@ static const struct output_file {
     {"delta.csv", write_delta_file, with_previous},
     {"report.html", write_report_file, NULL},
     {"findings.xlsx", write_workbook_file, NULL},
+    {"links.csv", write_links_file, NULL},
 };
 #define NOUTPUT_FILES (sizeof output_files / sizeof *output_files)
 

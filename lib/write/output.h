@@ -7,13 +7,16 @@
 #include "aidmatch.h"
 #include "common/error.h"
 #include "cycle/cycle.h"
+#include "link/link.h"
 #include "read/reject.h"
 
 /* What a run's files are written from: the reviewed cycle (findings,
- * review, previous run, feeds, catalogue), the rejected rows, and how. */
+ * review, previous run, feeds, catalogue), the rejected rows, what linking
+ * decided, and how. */
 typedef struct am_output_run {
     am_cycle cycle;
     const am_reject_list *rejects;
+    const am_links *links;
     int csv_bom;         /* CSV files open with a UTF-8 BOM (common/csv_out.h) */
     double wall_seconds; /* for summary.json; < 0: not recorded */
 } am_output_run;

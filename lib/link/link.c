@@ -1,0 +1,288 @@
+/*
+ * link.c — scoring the registry's candidates for a damaged ID and deciding
+ * (see link.h and docs/linking.md).
+ *
+ * Evidence is compared field by field between the held row and each
+ * registry person its ID's repairs name: the name (the same keyed token,
+ * else at least half of the keyed character tokens in common by the Dice
+ * coefficient, else different) and the household.  Each level of
+ * agreement weighs log2(m/u) in the Fellegi–Sunter manner, where m is how
+ * often a row agrees with its own registry person and u how often with
+ * another one.  Both are estimated from this run: m from the sampled rows
+ * whose ID was valid (exact matches), u from pairs of registry persons
+ * adjacent in token order, which the keyed hash makes a random pairing.
+ * A candidate's probability is 2^w over the sum of every candidate's 2^w
+ * plus one, the one standing for "the row's person is none of them",
+ * weighed like a candidate with no evidence either way.
+ */
+#include "link/link.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "read/resident_id.h"
+#include "store/area.h"
+
+/* Character tokens in common, in Dice thousandths, for a fuzzy agreement. */
+#define FUZZY_DICE 500
+/* Registry pairs compared to estimate the u-probabilities, at most. */
+#define U_PAIRS 100000
+
+enum { NAME_MISSING = 0, NAME_EXACT, NAME_FUZZY, NAME_DIFFERENT };
+enum { HOUSEHOLD_MISSING = 0, HOUSEHOLD_SAME, HOUSEHOLD_DIFFERENT };
+
+typedef struct agreement {
+    int name, household;
+} agreement;
+
+static int cmp_person(const void *pa, const void *pb)
+{
+    const am_link_person *a = pa, *b = pb;
+    const int c = am_token_cmp(a->person, b->person);
+    if (c)
+        return c;
+    if (a->household != b->household)
+        return a->household < b->household ? -1 : 1;
+    return memcmp(&a->name, &b->name, sizeof a->name);
+}
+
+/* The registry entries of a person: [*begin, *end) of the sorted list. */
+static void person_range(const am_link_people *reg, const unsigned char *token, size_t *begin,
+                         size_t *end)
+{
+    size_t lo = 0, hi = reg->n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (am_token_cmp(reg->v[mid].person, token) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *begin = lo;
+    while (lo < reg->n && am_token_eq(reg->v[lo].person, token))
+        lo++;
+    *end = lo;
+}
+
+/* How a row's name and household agree with any of a person's entries. */
+static agreement compare(const am_name_evidence *name, uint32_t household,
+                         const am_link_person *begin, const am_link_person *end)
+{
+    agreement a = {NAME_MISSING, HOUSEHOLD_MISSING};
+    for (const am_link_person *p = begin; p < end; p++) {
+        if (name->nchars && p->name.nchars) {
+            int level = NAME_DIFFERENT;
+            if (memcmp(name->whole, p->name.whole, sizeof name->whole) == 0)
+                level = NAME_EXACT;
+            else if (am_name_dice(name, &p->name) >= FUZZY_DICE)
+                level = NAME_FUZZY;
+            if (a.name == NAME_MISSING || level < a.name)
+                a.name = level;
+        }
+        if (household && p->household) {
+            const int level = household == p->household ? HOUSEHOLD_SAME : HOUSEHOLD_DIFFERENT;
+            if (a.household == HOUSEHOLD_MISSING || level < a.household)
+                a.household = level;
+        }
+    }
+    return a;
+}
+
+/* Counts of each level over compared pairs. */
+typedef struct tally {
+    uint64_t name[4], household[3];
+} tally;
+
+static void count(tally *t, agreement a)
+{
+    t->name[a.name]++;
+    t->household[a.household]++;
+}
+
+/* A proportion with one added to each outcome (Laplace), so that a level
+ * never seen in the run weighs finitely. */
+static double smoothed(uint64_t agree, uint64_t pairs, unsigned outcomes)
+{
+    return ((double)agree + 1.0) / ((double)pairs + outcomes);
+}
+
+static void estimate(am_links *out, const tally *m, const tally *u)
+{
+    const uint64_t mn = m->name[1] + m->name[2] + m->name[3];
+    const uint64_t un = u->name[1] + u->name[2] + u->name[3];
+    const uint64_t mh = m->household[1] + m->household[2];
+    const uint64_t uh = u->household[1] + u->household[2];
+    out->name = (am_link_estimate){smoothed(m->name[1], mn, 3), smoothed(u->name[1], un, 3),
+                                   m->name[1], mn, u->name[1], un};
+    out->name_fuzzy = (am_link_estimate){smoothed(m->name[2], mn, 3), smoothed(u->name[2], un, 3),
+                                         m->name[2], mn, u->name[2], un};
+    out->household = (am_link_estimate){smoothed(m->household[1], mh, 2),
+                                        smoothed(u->household[1], uh, 2), m->household[1], mh,
+                                        u->household[1], uh};
+}
+
+static void tally_run(const am_link_input *in, tally *m, tally *u)
+{
+    memset(m, 0, sizeof *m);
+    memset(u, 0, sizeof *u);
+    const am_link_people *reg = &in->registry;
+    for (size_t i = 0; i < in->sample.n; i++) {
+        const am_link_person *s = &in->sample.v[i];
+        size_t b, e;
+        person_range(reg, s->person, &b, &e);
+        if (b < e)
+            count(m, compare(&s->name, s->household, reg->v + b, reg->v + e));
+    }
+    const size_t step = reg->n / U_PAIRS + 1;
+    for (size_t i = 0; i + 1 < reg->n; i += step) {
+        if (am_token_eq(reg->v[i].person, reg->v[i + 1].person))
+            continue;
+        count(u, compare(&reg->v[i].name, reg->v[i].household, reg->v + i + 1, reg->v + i + 2));
+    }
+}
+
+static double weight(const am_links *l, agreement a)
+{
+    double w = 0;
+    const double me = l->name.m, ue = l->name.u, mf = l->name_fuzzy.m, uf = l->name_fuzzy.u;
+    if (a.name == NAME_EXACT)
+        w += log2(me / ue);
+    else if (a.name == NAME_FUZZY)
+        w += log2(mf / uf);
+    else if (a.name == NAME_DIFFERENT)
+        w += log2((1 - me - mf) / (1 - ue - uf));
+    if (a.household == HOUSEHOLD_SAME)
+        w += log2(l->household.m / l->household.u);
+    else if (a.household == HOUSEHOLD_DIFFERENT)
+        w += log2((1 - l->household.m) / (1 - l->household.u));
+    return w;
+}
+
+static uint8_t agreeing_bits(agreement a)
+{
+    return (uint8_t)((a.name == NAME_EXACT ? AM_AGREE_NAME : 0) |
+                     (a.name == NAME_FUZZY ? AM_AGREE_NAME_FUZZY : 0) |
+                     (a.household == HOUSEHOLD_SAME ? AM_AGREE_HOUSEHOLD : 0));
+}
+
+static int cmp_result(const void *pa, const void *pb)
+{
+    const am_link_result *a = pa, *b = pb;
+    if (a->feed != b->feed)
+        return a->feed < b->feed ? -1 : 1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+typedef struct scored {
+    const am_link_candidate *candidate;
+    agreement a;
+    double w;
+} scored;
+
+/* Scores one held row's registry candidates; returns how many there were
+ * and leaves the best first (ties by token, so the choice is the same
+ * every run). */
+static size_t score_row(const am_link_input *in, const am_links *l, const am_link_row *row,
+                        scored *s)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < row->ncandidates; i++) {
+        const am_link_candidate *c = &in->candidates[row->first + i];
+        size_t b, e;
+        person_range(&in->registry, c->person, &b, &e);
+        if (b == e)
+            continue;
+        s[k].candidate = c;
+        s[k].a = compare(&row->name, row->rec.household, in->registry.v + b, in->registry.v + e);
+        s[k].w = weight(l, s[k].a);
+        if (k && (s[k].w > s[0].w ||
+                  (s[k].w == s[0].w && am_token_cmp(c->person, s[0].candidate->person) < 0))) {
+            const scored t = s[0];
+            s[0] = s[k];
+            s[k] = t;
+        }
+        k++;
+    }
+    return k;
+}
+
+am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
+{
+    if (!out->link_threshold)
+        out->link_threshold = AM_LINK_THRESHOLD_DEFAULT;
+    if (!out->review_threshold)
+        out->review_threshold = AM_REVIEW_THRESHOLD_DEFAULT;
+    if (in->registry.n > 1)
+        qsort(in->registry.v, in->registry.n, sizeof *in->registry.v, cmp_person);
+    tally m, u;
+    tally_run(in, &m, &u);
+    estimate(out, &m, &u);
+    if (!in->held.n)
+        return AM_OK;
+    am_link_result *grown = am_realloc(out->v, (out->n + in->held.n) * sizeof *out->v);
+    if (!grown || am_store_reserve(store, in->held.n) != AM_OK) {
+        if (grown)
+            out->v = grown;
+        return AM_ERR_NOMEM;
+    }
+    out->v = grown;
+    scored s[AM_ID_REPAIRS_MAX];
+    for (size_t i = 0; i < in->held.n; i++) {
+        am_link_row *row = &in->held.v[i];
+        const size_t k = score_row(in, out, row, s);
+        if (!k) {
+            out->no_candidate[row->reason]++;
+            continue;
+        }
+        double sum = 1;
+        int tied = 0;
+        for (size_t j = 0; j < k; j++) {
+            sum += exp2(s[j].w);
+            tied |= j > 0 && s[j].a.name == s[0].a.name && s[j].a.household == s[0].a.household;
+        }
+        const double p = exp2(s[0].w) / sum;
+        const unsigned thousandths = (unsigned)lround(p * 1000);
+        am_link_status status = AM_UNLINKED;
+        if (!tied && thousandths >= out->link_threshold)
+            status = AM_LINKED;
+        else if (thousandths >= out->review_threshold)
+            status = AM_LINK_REVIEW;
+        am_link_result *r = &out->v[out->n++];
+        *r = (am_link_result){.line = row->rec.line, .feed = row->rec.feed,
+                              .probability = (uint16_t)thousandths, .reason = row->reason,
+                              .status = (uint8_t)status, .agreeing = agreeing_bits(s[0].a),
+                              .candidates = (uint8_t)k};
+        memcpy(r->person, s[0].candidate->person, AM_TOKEN_BYTES);
+        out->count[status][row->reason]++;
+        if (status == AM_LINKED) {
+            am_record *rec = &store->records[store->count++];
+            *rec = row->rec;
+            memcpy(rec->person, s[0].candidate->person, AM_TOKEN_BYTES);
+            am_area_put(rec, s[0].candidate->area);
+        }
+    }
+    in->held.n = 0;
+    in->ncandidates = 0;
+    return AM_OK;
+}
+
+void am_links_sort(am_links *out)
+{
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_result);
+}
+
+void am_links_free(am_links *out)
+{
+    am_free(out->v);
+    out->v = NULL;
+    out->n = 0;
+}
+
+const char *am_link_status_name(am_link_status status)
+{
+    static const char *const names[AM_LINK__COUNT] = {"linked", "review", "unlinked"};
+    return (unsigned)status < AM_LINK__COUNT ? names[status] : "?";
+}

@@ -1,0 +1,75 @@
+/*
+ * link.h — linking rows whose resident ID was damaged to the hukou
+ * registry's persons: of the repairs of each ID (resident_id.h), those the
+ * registry knows are scored on keyed evidence in the Fellegi–Sunter
+ * manner, and the row joins matching as the best of them only when the
+ * evidence clearly says so.  See docs/linking.md.
+ */
+#ifndef AM_LINK_H
+#define AM_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "read/link_input.h"
+#include "store/store.h"
+
+typedef enum am_link_status {
+    AM_LINKED = 0,  /* joins matching as `person` */
+    AM_LINK_REVIEW, /* listed for a caseworker, not matched */
+    AM_UNLINKED,
+    AM_LINK__COUNT
+} am_link_status;
+
+/* The evidence a candidate can agree on, as bits of am_link_result.agreeing. */
+enum { AM_AGREE_NAME = 1, AM_AGREE_NAME_FUZZY = 2, AM_AGREE_HOUSEHOLD = 4 };
+
+/* Thresholds on a candidate's probability, in thousandths. */
+#define AM_LINK_THRESHOLD_DEFAULT 990
+#define AM_REVIEW_THRESHOLD_DEFAULT 300
+
+typedef struct am_link_result {
+    unsigned char person[AM_TOKEN_BYTES]; /* the best candidate */
+    uint32_t line;
+    uint16_t feed;
+    uint16_t probability; /* thousandths */
+    uint8_t reason;       /* the ID's reject reason */
+    uint8_t status;       /* am_link_status */
+    uint8_t agreeing;     /* AM_AGREE_* bits of the best candidate */
+    uint8_t candidates;   /* registry persons among the repairs */
+    uint8_t taken_back;   /* linked, and its reject taken back (run/) */
+} am_link_result;
+
+/* m- and u-probabilities of one level of agreement, with the counts they
+ * were estimated from. */
+typedef struct am_link_estimate {
+    double m, u;
+    uint64_t m_agree, m_pairs, u_agree, u_pairs;
+} am_link_estimate;
+
+typedef struct am_links {
+    am_link_result *v; /* in feed, line order */
+    size_t n;
+    am_link_estimate name, name_fuzzy, household;
+    unsigned link_threshold, review_threshold; /* thousandths */
+    uint64_t count[AM_LINK__COUNT][AM_REJECT__COUNT]; /* rows by status and reason */
+    uint64_t no_candidate[AM_REJECT__COUNT]; /* held rows the registry knew no repair of */
+} am_links;
+
+/* Links every row in->held (each was rejected as it was read, and stays
+ * so unless linked): a linked row is appended to store with its person
+ * and area set; every held row with a registry candidate gets a result in
+ * out, appended.  Afterwards in->held is empty; the registry and the
+ * sample stay for a later call.  Returns AM_OK or AM_ERR_NOMEM. */
+am_status am_link_run(am_link_input *in, am_store *store, am_links *out);
+
+/* Puts out's results in feed, line order. */
+void am_links_sort(am_links *out);
+
+/* Frees out's results. */
+void am_links_free(am_links *out);
+
+/* "linked", "review" or "unlinked". */
+const char *am_link_status_name(am_link_status status);
+
+#endif

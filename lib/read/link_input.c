@@ -1,0 +1,111 @@
+/*
+ * link_input.c — the lists reading gathers for linking (see link_input.h).
+ */
+#include "read/link_input.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#include "common/alloc.h"
+
+static int reserve(void **v, size_t *cap, size_t want, size_t size)
+{
+    if (want <= *cap)
+        return 1;
+    size_t cap2 = *cap ? *cap : 64;
+    while (cap2 < want)
+        cap2 *= 2;
+    void *grown = am_realloc(*v, cap2 * size);
+    if (!grown)
+        return 0;
+    *v = grown;
+    *cap = cap2;
+    return 1;
+}
+
+am_status am_link_push(am_link_list *list, const am_link_row *row)
+{
+    if (!reserve((void **)&list->v, &list->cap, list->n + 1, sizeof *list->v))
+        return AM_ERR_NOMEM;
+    list->v[list->n++] = *row;
+    return AM_OK;
+}
+
+am_status am_link_push_person(am_link_people *people, const am_link_person *person)
+{
+    if (!reserve((void **)&people->v, &people->cap, people->n + 1, sizeof *people->v))
+        return AM_ERR_NOMEM;
+    people->v[people->n++] = *person;
+    return AM_OK;
+}
+
+am_status am_link_push_candidates(am_link_input *in, const am_link_candidate *c, size_t n)
+{
+    if (!reserve((void **)&in->candidates, &in->candidates_cap, in->ncandidates + n, sizeof *c))
+        return AM_ERR_NOMEM;
+    memcpy(in->candidates + in->ncandidates, c, n * sizeof *c);
+    in->ncandidates += n;
+    return AM_OK;
+}
+
+static void move_people(am_link_people *dst, am_link_people *src, const uint32_t *refs)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        am_link_person *p = &dst->v[dst->n++];
+        *p = src->v[i];
+        if (p->household)
+            p->household = refs[p->household - 1];
+    }
+    src->n = 0;
+}
+
+static void move_list(am_link_list *dst, am_link_list *src, const uint32_t *refs, uint32_t offset)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        am_link_row *r = &dst->v[dst->n++];
+        *r = src->v[i];
+        if (r->rec.household)
+            r->rec.household = refs[r->rec.household - 1];
+        r->first += offset;
+    }
+    src->n = 0;
+}
+
+am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint32_t *refs)
+{
+    if (!reserve((void **)&dst->held.v, &dst->held.cap, dst->held.n + src->held.n,
+                 sizeof *dst->held.v) ||
+        !reserve((void **)&dst->registry.v, &dst->registry.cap,
+                 dst->registry.n + src->registry.n, sizeof *dst->registry.v) ||
+        !reserve((void **)&dst->sample.v, &dst->sample.cap, dst->sample.n + src->sample.n,
+                 sizeof *dst->sample.v) ||
+        !reserve((void **)&dst->candidates, &dst->candidates_cap,
+                 dst->ncandidates + src->ncandidates, sizeof *dst->candidates))
+        return AM_ERR_NOMEM;
+    const uint32_t offset = (uint32_t)dst->ncandidates;
+    if (src->ncandidates)
+        memcpy(dst->candidates + dst->ncandidates, src->candidates,
+               src->ncandidates * sizeof *src->candidates);
+    dst->ncandidates += src->ncandidates;
+    src->ncandidates = 0;
+    move_list(&dst->held, &src->held, refs, offset);
+    move_people(&dst->registry, &src->registry, refs);
+    move_people(&dst->sample, &src->sample, refs);
+    return AM_OK;
+}
+
+static void wipe_free(void *v, size_t bytes)
+{
+    if (v)
+        sodium_memzero(v, bytes);
+    am_free(v);
+}
+
+void am_link_input_free(am_link_input *in)
+{
+    wipe_free(in->held.v, in->held.cap * sizeof *in->held.v);
+    wipe_free(in->registry.v, in->registry.cap * sizeof *in->registry.v);
+    wipe_free(in->sample.v, in->sample.cap * sizeof *in->sample.v);
+    am_free(in->candidates);
+    *in = (am_link_input){0};
+}

@@ -1,0 +1,75 @@
+/*
+ * link_input.h — what reading gathers for linking damaged IDs (link/):
+ * the rows held back because their ID was damaged but repairable, with
+ * the tokens of their repairs; the hukou registry's rows with their name
+ * evidence; and a sample of rows whose ID was valid, from which the
+ * evidence's probabilities are estimated.  Tokens and keyed name evidence
+ * only: no raw ID or name is ever kept here.
+ */
+#ifndef AM_LINK_INPUT_H
+#define AM_LINK_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "read/name.h"
+#include "store/store.h"
+
+/* Valid rows with a name sampled per feed for the m-probabilities. */
+#define AM_LINK_SAMPLE_PER_FEED 2000
+
+typedef struct am_link_candidate {
+    unsigned char person[AM_TOKEN_BYTES]; /* token of one repair of the ID */
+    uint32_t area;                        /* that repair's area code */
+} am_link_candidate;
+
+typedef struct am_link_row {
+    am_record rec;         /* held rows: person zero until linked */
+    am_name_evidence name; /* nchars 0: no name */
+    uint32_t first;        /* held rows: first candidate in am_link_input.candidates */
+    uint8_t ncandidates;
+    uint8_t reason;        /* held rows: the ID's reject reason */
+} am_link_row;
+
+/* A person as a registry row or a sampled valid row shows them: 44 bytes,
+ * as a county's registry holds millions. */
+typedef struct am_link_person {
+    unsigned char person[AM_TOKEN_BYTES];
+    uint32_t household; /* reference as in am_record, 0 = none */
+    am_name_evidence name;
+} am_link_person;
+
+typedef struct am_link_list {
+    am_link_row *v;
+    size_t n, cap;
+} am_link_list;
+
+typedef struct am_link_people {
+    am_link_person *v;
+    size_t n, cap;
+} am_link_people;
+
+typedef struct am_link_input {
+    am_link_list held;
+    am_link_people registry, sample;
+    am_link_candidate *candidates;
+    size_t ncandidates, candidates_cap;
+} am_link_input;
+
+/* Each appends one; returns AM_OK or AM_ERR_NOMEM with the list unchanged. */
+am_status am_link_push(am_link_list *list, const am_link_row *row);
+am_status am_link_push_person(am_link_people *people, const am_link_person *person);
+
+/* Appends n candidates; returns AM_OK or AM_ERR_NOMEM with nothing added. */
+am_status am_link_push_candidates(am_link_input *in, const am_link_candidate *c, size_t n);
+
+/* Moves everything src holds onto the end of dst, renumbering households
+ * through refs (a record's household h becomes refs[h - 1]) as a batch of
+ * records is renumbered, and leaves src empty for reuse.  Returns AM_OK, or
+ * AM_ERR_NOMEM with both unchanged. */
+am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint32_t *refs);
+
+/* Wipes and frees what in holds. */
+void am_link_input_free(am_link_input *in);
+
+#endif

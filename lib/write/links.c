@@ -1,0 +1,90 @@
+/*
+ * links.c — writing what linking decided (see links.h, link/link.h).
+ * Tokens and probabilities only: a held row's raw ID and name were never
+ * kept, so they cannot be written.
+ */
+#include "write/links.h"
+
+#include <inttypes.h>
+
+#include "common/atomic_file.h"
+#include "common/csv_out.h"
+
+static void agreeing_text(unsigned bits, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s%s%s%s", bits & AM_AGREE_NAME ? "name" : "",
+             bits & AM_AGREE_NAME && bits & (AM_AGREE_NAME_FUZZY | AM_AGREE_HOUSEHOLD) ? ";" : "",
+             bits & AM_AGREE_NAME_FUZZY ? "name_fuzzy" : "",
+             bits & AM_AGREE_NAME_FUZZY && bits & AM_AGREE_HOUSEHOLD ? ";" : "",
+             bits & AM_AGREE_HOUSEHOLD ? "household" : "");
+}
+
+am_status am_links_write(const am_links *links, const am_feed *const *feeds, int bom,
+                         const char *path, am_err *err)
+{
+    am_atomic_file f;
+    am_status st = am_atomic_open(&f, path, err);
+    if (st != AM_OK)
+        return st;
+    if (bom)
+        fputs(AM_CSV_BOM, f.out);
+    fputs("feed,line,reason,person,probability,agreeing,candidates,status\n", f.out);
+    for (size_t i = 0; i < links->n; i++) {
+        const am_link_result *r = &links->v[i];
+        char line[16], person[AM_TOKEN_HEX + 1], probability[8], agreeing[40], candidates[8];
+        snprintf(line, sizeof line, "%" PRIu32, r->line);
+        am_token_hex(r->person, person);
+        snprintf(probability, sizeof probability, "%u.%03u", r->probability / 1000u,
+                 r->probability % 1000u);
+        agreeing_text(r->agreeing, agreeing, sizeof agreeing);
+        snprintf(candidates, sizeof candidates, "%u", (unsigned)r->candidates);
+        const char *fields[] = {feeds[r->feed]->name,
+                                line,
+                                am_reject_name((am_reject)r->reason),
+                                person,
+                                probability,
+                                agreeing,
+                                candidates,
+                                am_link_status_name((am_link_status)r->status)};
+        am_csv_row(f.out, fields, sizeof fields / sizeof *fields);
+    }
+    return am_atomic_commit(&f, err);
+}
+
+static void estimate_json(FILE *out, const char *name, const am_link_estimate *e, int last)
+{
+    fprintf(out,
+            "\n      \"%s\": {\"m\": %.6f, \"u\": %.6f, \"m_agree\": %" PRIu64
+            ", \"m_pairs\": %" PRIu64 ", \"u_agree\": %" PRIu64 ", \"u_pairs\": %" PRIu64 "}%s",
+            name, e->m, e->u, e->m_agree, e->m_pairs, e->u_agree, e->u_pairs, last ? "" : ",");
+}
+
+void am_links_summary_json(const am_links *l, FILE *out)
+{
+    fprintf(out, ",\n  \"links\": {\n    \"link_threshold\": %u.%03u, \"review_threshold\": %u.%03u,",
+            l->link_threshold / 1000, l->link_threshold % 1000, l->review_threshold / 1000,
+            l->review_threshold % 1000);
+    for (int s = 0; s <= AM_LINK__COUNT; s++) {
+        const uint64_t *counts = s < AM_LINK__COUNT ? l->count[s] : l->no_candidate;
+        uint64_t total = 0;
+        for (int r = 0; r < AM_REJECT__COUNT; r++)
+            total += counts[r];
+        fprintf(out, "\n    \"%s\": {\"rows\": %" PRIu64 ", \"by_reason\": {",
+                s < AM_LINK__COUNT ? am_link_status_name((am_link_status)s) : "no_candidate",
+                total);
+        int first = 1;
+        for (int r = 0; r < AM_REJECT__COUNT; r++) {
+            if (!counts[r])
+                continue;
+            fprintf(out, "%s\"%s\": %" PRIu64, first ? "" : ", ", am_reject_name((am_reject)r),
+                    counts[r]);
+            first = 0;
+        }
+        fputs("}},", out);
+    }
+    fputs("\n    \"estimates\": {", out);
+    estimate_json(out, "name", &l->name, 0);
+    estimate_json(out, "name_fuzzy", &l->name_fuzzy, 0);
+    estimate_json(out, "household", &l->household, 1);
+    fputs("\n    }\n  }", out);
+}

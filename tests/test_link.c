@@ -1,0 +1,314 @@
+/*
+ * test_link.c — known-answer tests for keyed name evidence (read/name.c)
+ * and the scoring of registry candidates (link/link.c).
+ *
+ * The link tables are worked by hand from the method in docs/linking.md:
+ * Laplace-smoothed m from the sampled exact matches, u from registry
+ * persons adjacent in token order, 2^w over one plus every candidate's 2^w.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/token.h"
+#include "link/link.h"
+#include "read/name.h"
+
+static am_key key;
+
+static void key_setup(void)
+{
+    unsigned char bytes[AM_KEY_BYTES];
+    for (size_t i = 0; i < sizeof bytes; i++)
+        bytes[i] = (unsigned char)(17 * i + 3);
+    am_err err;
+    ck_assert_int_eq(am_key_set(&key, bytes, sizeof bytes, &err), AM_OK);
+}
+
+static void key_teardown(void) { am_key_clear(&key); }
+
+static am_name_evidence name_of(const char *s)
+{
+    am_name_evidence ev;
+    am_name_evidence_make(&key, s, strlen(s), &ev);
+    return ev;
+}
+
+/* ------------------------------------------------------------------ */
+/* Names                                                                */
+
+static const struct {
+    const char *a, *b;
+    int same_whole;
+    unsigned dice;
+} name_kats[] = {
+    {"张三", "张三", 1, 1000},
+    {"张三", "张 三", 1, 1000},            /* ASCII space dropped */
+    {"张三", "张\xE3\x80\x80三", 1, 1000}, /* ideographic space dropped */
+    {"Li Ming", "liming", 1, 1000},        /* ASCII case folded */
+    {"阿依·买买提", "阿依•买买提", 1, 1000}, /* separator look-alikes */
+    {"阿依·买买提", "阿依买买提", 0, 1000},  /* separator kept in the whole name only */
+    {"张三丰", "张三峰", 0, 666},          /* one character of three differs: 2*2/6 */
+    {"王小明", "王明", 0, 800},            /* 2*2/5 */
+    {"李李", "李", 0, 666},                /* multisets: 2*1/3 */
+    {"张三", "三张", 0, 1000},             /* same characters, other order */
+    {"张三", "李四", 0, 0},
+    {"", "张三", 0, 0},                    /* a missing name agrees with nothing */
+};
+
+START_TEST(test_name_kat)
+{
+    const am_name_evidence a = name_of(name_kats[_i].a), b = name_of(name_kats[_i].b);
+    ck_assert_int_eq(memcmp(a.whole, b.whole, sizeof a.whole) == 0 && a.nchars,
+                     name_kats[_i].same_whole);
+    ck_assert_uint_eq(am_name_dice(&a, &b), name_kats[_i].dice);
+    ck_assert_uint_eq(am_name_dice(&b, &a), name_kats[_i].dice);
+}
+END_TEST
+
+START_TEST(test_name_empty_forms)
+{
+    static const char *const empty[] = {"", "  ", "\xE3\x80\x80", "·", "· •"};
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
+        am_name_evidence ev;
+        ck_assert_int_eq(am_name_evidence_make(&key, empty[i], strlen(empty[i]), &ev), 0);
+        ck_assert_uint_eq(ev.nchars, 0);
+    }
+    am_name_evidence ev;
+    ck_assert_int_eq(am_name_evidence_make(&key, NULL, 0, &ev), 0);
+}
+END_TEST
+
+START_TEST(test_name_long_and_unterminated)
+{
+    /* Eight characters: the fuzzy form keeps the first six. */
+    const am_name_evidence ev = name_of("欧阳娜娜丽莎王五");
+    ck_assert_uint_eq(ev.nchars, AM_NAME_CHARS);
+    /* (pointer, length): bytes past len are not read. */
+    const char buf[] = "张三李四";
+    am_name_evidence cut;
+    am_name_evidence_make(&key, buf, 6, &cut);
+    const am_name_evidence whole = name_of("张三");
+    ck_assert_int_eq(memcmp(cut.whole, whole.whole, sizeof cut.whole), 0);
+    /* A truncated UTF-8 character ends the name without reading past it. */
+    am_name_evidence_make(&key, buf, 7, &cut);
+    ck_assert_uint_eq(cut.nchars, 3);
+}
+END_TEST
+
+START_TEST(test_name_other_key)
+{
+    am_key other = {0};
+    unsigned char bytes[AM_KEY_BYTES] = {1};
+    am_err err;
+    ck_assert_int_eq(am_key_set(&other, bytes, sizeof bytes, &err), AM_OK);
+    am_name_evidence a = name_of("张三"), b;
+    am_name_evidence_make(&other, "张三", strlen("张三"), &b);
+    ck_assert_int_ne(memcmp(a.whole, b.whole, sizeof a.whole), 0);
+    am_key_clear(&other);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Linking                                                              */
+
+/* 22 registry persons: P1..P20 with their own three-character names and
+ * households 1..20; P21 and P22 share one name and have no household.
+ * Tokens put P21 and P22 between others, so that no two adjacent persons
+ * share a name: u counts 0 agreements of 21 name pairs and of 17
+ * household pairs. */
+static const char pool[] = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚"
+                           "谢邹喻柏水窦章云苏潘葛奚范彭郎鲁韦昌马苗凤花方俞任袁柳酆鲍史唐";
+
+static void token_of(int p, unsigned char out[AM_TOKEN_BYTES])
+{
+    memset(out, 0, AM_TOKEN_BYTES);
+    out[0] = (unsigned char)(p == 21 ? 11 : p == 22 ? 31 : 2 * p);
+    out[5] = 0x5A;
+}
+
+static am_name_evidence registry_name(int p)
+{
+    char s[16] = "";
+    if (p >= 21)
+        return name_of("欧阳明");
+    memcpy(s, pool + 9 * (p - 1), 9);
+    return name_of(s);
+}
+
+static void add_person(am_link_people *people, int p, uint32_t household)
+{
+    am_link_person person = {.household = household, .name = registry_name(p)};
+    token_of(p, person.person);
+    ck_assert_int_eq(am_link_push_person(people, &person), AM_OK);
+}
+
+/* A held row of line `line` whose repairs name persons cands[0..n). */
+static void hold(am_link_input *in, uint32_t line, const int *cands, size_t n,
+                 am_name_evidence name, uint32_t household)
+{
+    am_link_candidate c[4];
+    for (size_t i = 0; i < n; i++) {
+        token_of(cands[i], c[i].person);
+        c[i].area = 110101;
+    }
+    am_link_row row = {.rec = {.line = line, .household = household}, .name = name,
+                       .first = (uint32_t)in->ncandidates, .ncandidates = (uint8_t)n,
+                       .reason = AM_REJECT_BAD_CHECK_DIGIT};
+    ck_assert_int_eq(am_link_push_candidates(in, c, n), AM_OK);
+    ck_assert_int_eq(am_link_push(&in->held, &row), AM_OK);
+}
+
+static const struct {
+    uint32_t line;
+    unsigned probability;
+    am_link_status status;
+    unsigned agreeing, candidates;
+    int person;
+} link_kats[] = {
+    /* P3, name and household: (11/13)/(1/24) * (11/12)/(1/19) = 353.69,
+     * p = 353.69/354.69 */
+    {1, 997, AM_LINKED, AM_AGREE_NAME | AM_AGREE_HOUSEHOLD, 1, 3},
+    /* P4 by name (20.308), P5 a different name ((1/13)/(22/24) = 0.0839),
+     * no household: p = 20.308/21.392 */
+    {2, 949, AM_LINK_REVIEW, AM_AGREE_NAME, 2, 4},
+    /* P21 and P22, the same name: the evidence cannot choose, p = 20.308/41.615 */
+    {3, 488, AM_LINK_REVIEW, AM_AGREE_NAME, 2, 21},
+    /* line 4: no repair in the registry, no result */
+    /* P8, another name and another household: 0.0839 * (1/12)/(18/19), p = 0.0073 */
+    {5, 7, AM_UNLINKED, 0, 1, 8},
+    /* P9, one character of three differs, same household:
+     * (1/13)/(1/24) * 17.417 = 32.154, p = 32.154/33.154 */
+    {6, 970, AM_LINK_REVIEW, AM_AGREE_NAME_FUZZY | AM_AGREE_HOUSEHOLD, 1, 9},
+};
+
+static void build_run(am_link_input *in)
+{
+    memset(in, 0, sizeof *in);
+    for (int p = 1; p <= 22; p++)
+        add_person(&in->registry, p, p <= 20 ? (uint32_t)p : 0);
+    for (int p = 1; p <= 10; p++)
+        add_person(&in->sample, p, (uint32_t)p);
+    char fuzzy[16] = "";
+    memcpy(fuzzy, pool + 9 * 8, 6);
+    memcpy(fuzzy + 6, "唐", 3);
+    const int c1[] = {3, 40}, c2[] = {4, 5}, c3[] = {21, 22}, c4[] = {41, 42}, c5[] = {8},
+              c6[] = {9};
+    hold(in, 1, c1, 2, registry_name(3), 3);
+    hold(in, 2, c2, 2, registry_name(4), 0);
+    hold(in, 3, c3, 2, registry_name(21), 0);
+    hold(in, 4, c4, 2, registry_name(4), 0);
+    hold(in, 5, c5, 1, registry_name(7), 99);
+    hold(in, 6, c6, 1, name_of(fuzzy), 9);
+}
+
+START_TEST(test_link_estimates)
+{
+    am_link_input in;
+    build_run(&in);
+    am_store store = {0};
+    am_links out = {0};
+    ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
+    ck_assert_uint_eq(out.name.m_agree, 10);
+    ck_assert_uint_eq(out.name.m_pairs, 10);
+    ck_assert_uint_eq(out.name.u_agree, 0);
+    ck_assert_uint_eq(out.name.u_pairs, 21);
+    ck_assert_uint_eq(out.household.m_pairs, 10);
+    ck_assert_uint_eq(out.household.u_pairs, 17);
+    ck_assert_double_eq_tol(out.name.m, 11.0 / 13, 1e-12);
+    ck_assert_double_eq_tol(out.name.u, 1.0 / 24, 1e-12);
+    ck_assert_double_eq_tol(out.name_fuzzy.m, 1.0 / 13, 1e-12);
+    ck_assert_double_eq_tol(out.household.m, 11.0 / 12, 1e-12);
+    ck_assert_double_eq_tol(out.household.u, 1.0 / 19, 1e-12);
+    am_links_free(&out);
+    am_store_free(&store);
+    am_link_input_free(&in);
+}
+END_TEST
+
+static void check_results(unsigned link_threshold, int fuzzy_linked)
+{
+    am_link_input in;
+    build_run(&in);
+    am_store store = {0};
+    am_links out = {.link_threshold = link_threshold};
+    ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
+    am_links_sort(&out);
+    ck_assert_uint_eq(in.held.n, 0);
+    ck_assert_uint_eq(out.n, sizeof link_kats / sizeof *link_kats);
+    ck_assert_uint_eq(out.no_candidate[AM_REJECT_BAD_CHECK_DIGIT], 1);
+    size_t linked = 0;
+    for (size_t i = 0; i < out.n; i++) {
+        const am_link_result *r = &out.v[i];
+        unsigned char want[AM_TOKEN_BYTES];
+        token_of(link_kats[i].person, want);
+        am_link_status status = link_kats[i].status;
+        if (fuzzy_linked && link_kats[i].line == 6)
+            status = AM_LINKED;
+        ck_assert_uint_eq(r->line, link_kats[i].line);
+        ck_assert_uint_eq(r->probability, link_kats[i].probability);
+        ck_assert_int_eq(r->status, status);
+        ck_assert_uint_eq(r->agreeing, link_kats[i].agreeing);
+        ck_assert_uint_eq(r->candidates, link_kats[i].candidates);
+        ck_assert_int_eq(memcmp(r->person, want, AM_TOKEN_BYTES), 0);
+        ck_assert_uint_eq(r->reason, AM_REJECT_BAD_CHECK_DIGIT);
+        if (status == AM_LINKED) {
+            /* The row joins the store as its person, in the candidate's area. */
+            ck_assert_uint_lt(linked, store.count);
+            ck_assert_int_eq(memcmp(store.records[linked].person, want, AM_TOKEN_BYTES), 0);
+            ck_assert_uint_eq(store.records[linked].line, r->line);
+            linked++;
+        }
+    }
+    ck_assert_uint_eq(store.count, linked);
+    ck_assert_uint_eq(out.count[AM_LINKED][AM_REJECT_BAD_CHECK_DIGIT], linked);
+    am_links_free(&out);
+    am_store_free(&store);
+    am_link_input_free(&in);
+}
+
+START_TEST(test_link_kat_default_threshold) { check_results(0, 0); }
+END_TEST
+
+/* A link_threshold of 0.960 links the fuzzy row (0.970), not the 0.949 one. */
+START_TEST(test_link_kat_lower_threshold) { check_results(960, 1); }
+END_TEST
+
+START_TEST(test_link_status_names)
+{
+    ck_assert_str_eq(am_link_status_name(AM_LINKED), "linked");
+    ck_assert_str_eq(am_link_status_name(AM_LINK_REVIEW), "review");
+    ck_assert_str_eq(am_link_status_name(AM_UNLINKED), "unlinked");
+    ck_assert_str_eq(am_link_status_name(AM_LINK__COUNT), "?");
+}
+END_TEST
+
+static Suite *link_suite(void)
+{
+    Suite *s = suite_create("link");
+    TCase *tc = tcase_create("names");
+    tcase_add_checked_fixture(tc, key_setup, key_teardown);
+    tcase_add_loop_test(tc, test_name_kat, 0, (int)(sizeof name_kats / sizeof *name_kats));
+    tcase_add_test(tc, test_name_empty_forms);
+    tcase_add_test(tc, test_name_long_and_unterminated);
+    tcase_add_test(tc, test_name_other_key);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("scoring");
+    tcase_add_checked_fixture(tc, key_setup, key_teardown);
+    tcase_add_test(tc, test_link_estimates);
+    tcase_add_test(tc, test_link_kat_default_threshold);
+    tcase_add_test(tc, test_link_kat_lower_threshold);
+    tcase_add_test(tc, test_link_status_names);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(link_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
