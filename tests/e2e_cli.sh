@@ -207,6 +207,22 @@ set -e
 grep -q "only one of CENTRE.ini and --in can be '-' (stdin)" "$work/err" \
     || fail "hash - --in - is not refused by name"
 
+# 9. link_threshold in [centre]: at 0.999 the certificate whose Excel-zeroed
+# ID pointed at its person with 0.997 is listed for review, not linked, and
+# stays a reject; the check-digit one (1.000) is still linked.
+sed 's/^\[centre\]$/&\nlink_threshold = 0.999\nreview_threshold = 0.5/' "$centre" \
+    >"$work/sample/strict.ini"
+"$aidmatch" reconcile "$work/sample/strict.ini" --out "$work/strict" 2>/dev/null \
+    || fail "reconcile with link_threshold 0.999 exited $?"
+grep -q '^dpf_certificates,26,excel_mangled,[0-9a-f]*,0.997,name,1,review$' "$work/strict/links.csv" \
+    || fail "a 0.997 link at link_threshold 0.999 is not a review row"
+grep -q '^mca_dibao_tekun,477,.*,linked$' "$work/strict/links.csv" \
+    || fail "a 1.000 link at link_threshold 0.999 is not linked"
+grep -q '^dpf_certificates,26,excel_mangled,' "$work/strict/rejects.csv" \
+    || fail "a review row is not a reject"
+grep -q '"link_threshold": 0.999, "review_threshold": 0.500,' "$work/strict/summary.json" \
+    || fail "summary.json does not give the thresholds set"
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures e2e check(s) failed" >&2
     exit 1

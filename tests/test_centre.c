@@ -186,6 +186,19 @@ START_TEST(mistakes_give_file_line_and_expectation)
          "test.ini:6: feed x: max_gzip_ratio: expected a ratio from 2 to 100000"},
         {"[feed x]\nmax_rows = 4294967295\n", AM_ERR_FORMAT,
          "test.ini:6: feed x: max_rows: expected a row count from 1 to 4294967294"},
+        {"link_threshold = 0.5\n", AM_ERR_FORMAT,
+         "test.ini:5: link_threshold: expected a probability above 0.5 and at most 1, at most "
+         "three decimals, such as 0.99"},
+        {"link_threshold = 1.001\n", AM_ERR_FORMAT, "test.ini:5: link_threshold: expected"},
+        {"link_threshold = 0.9999\n", AM_ERR_FORMAT, "test.ini:5: link_threshold: expected"},
+        {"link_threshold = 99%\n", AM_ERR_FORMAT, "test.ini:5: link_threshold: expected"},
+        {"review_threshold = -0.1\n", AM_ERR_FORMAT,
+         "test.ini:5: review_threshold: expected a probability from 0 to 1, at most three "
+         "decimals, such as 0.3"},
+        {"review_threshold = 0.95\nlink_threshold = 0.9\n", AM_ERR_FORMAT,
+         "test.ini:5: review_threshold: expected at most link_threshold (0.900)"},
+        {"review_threshold = 0.995\n", AM_ERR_FORMAT,
+         "test.ini:5: review_threshold: expected at most link_threshold (0.990)"},
         {"this is not ini\n", AM_ERR_FORMAT, "test.ini:5: expected [section]"},
         {"name = xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
          "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"

@@ -232,7 +232,9 @@ static void check_results(unsigned link_threshold, int fuzzy_linked)
     am_link_input in;
     build_run(&in);
     am_store store = {0};
-    am_links out = {.link_threshold = link_threshold};
+    /* 0: not set, the defaults */
+    am_links out = {.link_threshold = link_threshold,
+                    .review_threshold = link_threshold ? AM_REVIEW_THRESHOLD_DEFAULT : 0};
     ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
     am_links_sort(&out);
     ck_assert_uint_eq(in.held.n, 0);
@@ -275,6 +277,26 @@ END_TEST
 START_TEST(test_link_kat_lower_threshold) { check_results(960, 1); }
 END_TEST
 
+/* Thresholds as the centre file writes them (link_threshold = 0.99). */
+START_TEST(test_link_probability_parse)
+{
+    static const struct {
+        const char *text;
+        int ok;
+        unsigned thousandths;
+    } cases[] = {{"0.99", 1, 990}, {"1", 1, 1000}, {"1.000", 1, 1000}, {"0", 1, 0},
+                 {"0.995", 1, 995}, {"0.5", 1, 500}, {"0.", 0, 0}, {"1.", 0, 0},
+                 {"1.001", 0, 0}, {"0.9999", 0, 0}, {".9", 0, 0}, {"2", 0, 0},
+                 {"0,99", 0, 0}, {"", 0, 0}, {"0.99 ", 0, 0}, {"-0.1", 0, 0}, {"99%", 0, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        unsigned t = 12345;
+        ck_assert_msg(am_link_probability_parse(cases[i].text, &t) == cases[i].ok, "'%s'",
+                      cases[i].text);
+        ck_assert_uint_eq(t, cases[i].ok ? cases[i].thousandths : 12345);
+    }
+}
+END_TEST
+
 START_TEST(test_link_status_names)
 {
     ck_assert_str_eq(am_link_status_name(AM_LINKED), "linked");
@@ -300,6 +322,7 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_link_kat_default_threshold);
     tcase_add_test(tc, test_link_kat_lower_threshold);
     tcase_add_test(tc, test_link_status_names);
+    tcase_add_test(tc, test_link_probability_parse);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -210,10 +210,10 @@ static size_t score_row(const am_link_input *in, const am_links *l, const am_lin
 
 am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
 {
-    if (!out->link_threshold)
+    if (!out->link_threshold) {
         out->link_threshold = AM_LINK_THRESHOLD_DEFAULT;
-    if (!out->review_threshold)
         out->review_threshold = AM_REVIEW_THRESHOLD_DEFAULT;
+    }
     if (in->registry.n > 1)
         qsort(in->registry.v, in->registry.n, sizeof *in->registry.v, cmp_person);
     tally m, u;
@@ -279,6 +279,28 @@ void am_links_free(am_links *out)
     am_free(out->v);
     out->v = NULL;
     out->n = 0;
+}
+
+int am_link_probability_parse(const char *text, unsigned *thousandths)
+{
+    if (!(text[0] == '0' || text[0] == '1'))
+        return 0;
+    unsigned v = (unsigned)(text[0] - '0') * 1000;
+    const char *p = text + 1;
+    if (*p == '.') {
+        unsigned scale = 100;
+        for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10) {
+            if (!scale)
+                return 0;
+            v += (unsigned)(*p - '0') * scale;
+        }
+        if (p == text + 2)
+            return 0; /* "1." */
+    }
+    if (*p || v > 1000)
+        return 0;
+    *thousandths = v;
+    return 1;
 }
 
 const char *am_link_status_name(am_link_status status)

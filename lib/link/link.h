@@ -24,9 +24,12 @@ typedef enum am_link_status {
 /* The evidence a candidate can agree on, as bits of am_link_result.agreeing. */
 enum { AM_AGREE_NAME = 1, AM_AGREE_NAME_FUZZY = 2, AM_AGREE_HOUSEHOLD = 4 };
 
-/* Thresholds on a candidate's probability, in thousandths. */
+/* Thresholds on a candidate's probability, in thousandths.  A link
+ * threshold must be above a half (AM_LINK_THRESHOLD_MIN), so that the
+ * linked candidate is likelier than every other explanation together. */
 #define AM_LINK_THRESHOLD_DEFAULT 990
 #define AM_REVIEW_THRESHOLD_DEFAULT 300
+#define AM_LINK_THRESHOLD_MIN 501
 
 typedef struct am_link_result {
     unsigned char person[AM_TOKEN_BYTES]; /* the best candidate */
@@ -51,7 +54,8 @@ typedef struct am_links {
     am_link_result *v; /* in feed, line order */
     size_t n;
     am_link_estimate name, name_fuzzy, household;
-    unsigned link_threshold, review_threshold; /* thousandths */
+    /* thousandths; link_threshold 0: not set, both take their defaults */
+    unsigned link_threshold, review_threshold;
     uint64_t count[AM_LINK__COUNT][AM_REJECT__COUNT]; /* rows by status and reason */
     uint64_t no_candidate[AM_REJECT__COUNT]; /* held rows the registry knew no repair of */
 } am_links;
@@ -68,6 +72,11 @@ void am_links_sort(am_links *out);
 
 /* Frees out's results. */
 void am_links_free(am_links *out);
+
+/* Reads a probability written as a decimal from 0 to 1 with at most three
+ * decimals ("0.99", "1", "0.995") into thousandths.  Returns 1, or 0 for
+ * anything else (*thousandths unchanged). */
+int am_link_probability_parse(const char *text, unsigned *thousandths);
 
 /* "linked", "review" or "unlinked". */
 const char *am_link_status_name(am_link_status status);

@@ -21,6 +21,7 @@
 #include "run/context.h"
 #include "common/text_file.h"
 #include "cycle/drift.h"
+#include "link/link.h"
 #include "read/feed.h"
 
 /* inih's fixed buffer holds 200 bytes including CR, LF and NUL. */
@@ -40,6 +41,7 @@ typedef struct centre_reader {
     am_name_map feeds; /* feed name -> am_feed, declared before or in this file */
     char last_section[128], last_key[64];
     char *window_start, *window_end; /* applied once both are known */
+    unsigned long review_line;       /* review_threshold's line, checked at the end */
     int rules_named;
     am_status status;
 } centre_reader;
@@ -218,16 +220,36 @@ static am_status centre_key(centre_reader *r, const char *key, const char *value
         ctx->drift_permille = permille;
         return AM_OK;
     }
+    if (strcmp(key, "link_threshold") == 0) {
+        unsigned t;
+        if (!am_link_probability_parse(value, &t) || t < AM_LINK_THRESHOLD_MIN)
+            return fail_line(r, AM_ERR_FORMAT,
+                             "link_threshold: expected a probability above 0.5 and at most 1, "
+                             "at most three decimals, such as 0.99");
+        ctx->linked.link_threshold = t;
+        return AM_OK;
+    }
+    if (strcmp(key, "review_threshold") == 0) {
+        unsigned t;
+        if (!am_link_probability_parse(value, &t))
+            return fail_line(r, AM_ERR_FORMAT,
+                             "review_threshold: expected a probability from 0 to 1, at most "
+                             "three decimals, such as 0.3");
+        ctx->linked.review_threshold = t;
+        r->review_line = r->line;
+        return AM_OK;
+    }
     if (strcmp(key, "csv_bom") == 0) {
         if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
             return fail_line(r, AM_ERR_FORMAT, "csv_bom: expected yes or no");
         ctx->csv_bom = value[0] == 'y';
         return AM_OK;
     }
-    char what[256];
+    char what[320];
     snprintf(what, sizeof what, "unknown key '%.60s' in [centre] (expected name, catalogue, key, "
                                 "rules, window_start, window_end, death_lag_days, outcomes, "
-                                "drift_share or csv_bom)", key);
+                                "drift_share, link_threshold, review_threshold or csv_bom)",
+             key);
     return fail_line(r, AM_ERR_FORMAT, what);
 }
 
@@ -348,6 +370,12 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
                                "%s: window_start, window_end: expected YYYY-MM-DD dates, the end "
                                "not before the start", name);
     }
+    if (r.status == AM_OK && r.review_line &&
+        ctx->linked.review_threshold > ctx->linked.link_threshold)
+        r.status = am_fail(&ctx->err, AM_ERR_FORMAT,
+                           "%s:%lu: review_threshold: expected at most link_threshold (%u.%03u)",
+                           name, r.review_line, ctx->linked.link_threshold / 1000,
+                           ctx->linked.link_threshold % 1000);
     am_free(r.window_start);
     am_free(r.window_end);
     am_name_map_free(&r.seen);

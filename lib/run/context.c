@@ -35,6 +35,8 @@ am_status am_ctx_new(am_ctx **out)
     ctx->threads = 1;
     ctx->drift_permille = AM_DRIFT_DEFAULT_PERMILLE;
     ctx->csv_bom = 1;
+    ctx->linked.link_threshold = AM_LINK_THRESHOLD_DEFAULT;
+    ctx->linked.review_threshold = AM_REVIEW_THRESHOLD_DEFAULT;
     *out = ctx;
     return AM_OK;
 }

@@ -361,6 +361,20 @@ warning: @DIR@/centre.ini:5: feed f: 1 of the first 2 rows are paid past the run
 @DIR@/centre.ini: 0 errors, 1 warning
 EOT
 
+new_case link_threshold_not_a_probability
+edit link_threshold_not_a_probability 's|^rules = .*|&\nlink_threshold = 99%|'
+check_case link_threshold_not_a_probability 3 3 <<'EOT'
+error: @DIR@/centre.ini:5: link_threshold: expected a probability above 0.5 and at most 1, at most three decimals, such as 0.99
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case review_above_link_threshold
+edit review_above_link_threshold 's|^rules = .*|&\nreview_threshold = 0.95\nlink_threshold = 0.9|'
+check_case review_above_link_threshold 3 3 <<'EOT'
+error: @DIR@/centre.ini:5: review_threshold: expected at most link_threshold (0.900)
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 new_case window_set_no_warning
 printf 'id,name,hh,type,amount,from,to\n320281198001011239,张三,H1,urban,1200.00,2025-01-01,2027-06-30\n' \
     >"$tmp/window_set_no_warning/feed.csv"
