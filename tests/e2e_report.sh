@@ -116,8 +116,10 @@ if grep -q 'XXH3\|drift_share' "$work/dom.html"; then fail "an unexplained techn
 # Area names from the catalogue's areas.csv, policy sources in Chinese
 # from the rules file, and no code name where words belong.
 if [ "$county" = sample ]; then
-    grep -q '<code>320281</code> 江阴市 <span class="en">无锡市</span>' "$work/dom.html" ||
-        fail "the area 320281 is not named 江阴市"
+    grep -q '<td>江阴市 <code>320281</code> <span class="en">无锡市</span>' "$work/dom.html" ||
+        fail "the area 320281 is not named 江阴市, name first"
+    grep -q '<td>城市最低生活保障 <code>DIBAO_URBAN</code>' "$work/dom.html" ||
+        fail "an item's Chinese name does not come before its code"
     grep -q '依据 <span class="en">policy</span> 《社会救助暂行办法》第十三条、第十八条' "$work/dom.html" ||
         fail "no policy source in Chinese"
 fi

@@ -359,10 +359,13 @@ static void tally_table(FILE *out, const tally *t, size_t n, const char *colour,
     for (size_t i = 0; i < n; i++) {
         if (!t[i].count)
             continue;
-        fputs("<tr><td><code>", out);
-        esc(out, t[i].code);
-        fputs("</code> ", out);
+        /* The director reads the Chinese name; the code is for finding
+         * the rows in findings.csv. */
+        fputs("<tr><td>", out);
         esc(out, t[i].zh);
+        fputs(t[i].zh[0] ? " <code>" : "<code>", out);
+        esc(out, t[i].code);
+        fputs("</code>", out);
         if (t[i].tag)
             fprintf(out, " <span class=\"badge grey\">%s</span>", t[i].tag);
         if (t[i].en[0]) {
