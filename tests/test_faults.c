@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/fault.h"
 
 static const unsigned char test_key[16] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
@@ -137,6 +138,44 @@ START_TEST(every_allocation_can_fail_on_two_threads)
 }
 END_TEST
 
+/* The one way arrays grow (common/alloc.h): capacity doubles from 16 in
+ * one move, a failed move leaves array, count and capacity as they were,
+ * and a size that would overflow is refused without allocating. */
+START_TEST(growth_doubles_and_a_failure_changes_nothing)
+{
+    struct pair {
+        int32_t a;
+        char b[12];
+    } *v = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < 16; i++)
+        ck_assert(AM_PUSH(v, n, cap, ((struct pair){i, "x"})));
+    ck_assert_uint_eq(n, 16);
+    ck_assert_uint_eq(cap, 16);
+    struct pair *const before = v;
+    am_fault_fail_at(1);
+    ck_assert(!AM_PUSH(v, n, cap, ((struct pair){16, "y"})));
+    ck_assert_ptr_eq(v, before);
+    ck_assert_uint_eq(n, 16);
+    ck_assert_uint_eq(cap, 16);
+    am_fault_fail_at(0);
+    ck_assert(AM_PUSH(v, n, cap, ((struct pair){16, "y"})));
+    ck_assert_uint_eq(cap, 32);
+    ck_assert(AM_RESERVE(v, cap, 100));
+    ck_assert_uint_eq(cap, 128);
+    ck_assert(AM_RESERVE(v, cap, 128)); /* fits: no move */
+    ck_assert_uint_eq(cap, 128);
+    for (int i = 0; i <= 16; i++)
+        ck_assert_int_eq(v[i].a, i);
+    ck_assert_str_eq(v[16].b, "y");
+    ck_assert(!AM_RESERVE(v, cap, SIZE_MAX / sizeof *v + 1));
+    ck_assert(!AM_RESERVE(v, cap, SIZE_MAX));
+    ck_assert_uint_eq(cap, 128);
+    ck_assert_int_eq(v[16].a, 16);
+    am_free(v);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("faults");
@@ -144,6 +183,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, every_allocation_can_fail);
     tcase_add_test(tc, every_allocation_can_fail_on_two_threads);
+    tcase_add_test(tc, growth_doubles_and_a_failure_changes_nothing);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

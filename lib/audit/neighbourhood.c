@@ -53,16 +53,7 @@ static am_status list_run(builder *b, size_t begin, size_t end)
         if (!am_index_set_add(&b->listed, i))
             return nomem(b->err);
     b->nrecords += end - begin;
-    if (b->nruns == b->capruns) {
-        const size_t cap = b->capruns ? b->capruns * 2 : 64;
-        run *grown = am_realloc(b->runs, cap * sizeof *grown);
-        if (!grown)
-            return nomem(b->err);
-        b->runs = grown;
-        b->capruns = cap;
-    }
-    b->runs[b->nruns++] = (run){begin, end};
-    return AM_OK;
+    return AM_PUSH(b->runs, b->nruns, b->capruns, ((run){begin, end})) ? AM_OK : nomem(b->err);
 }
 
 static am_status list_household(builder *b, uint32_t ref)
@@ -73,16 +64,7 @@ static am_status list_household(builder *b, uint32_t ref)
         return AM_OK;
     if (!am_index_set_add(&b->hh, ref))
         return nomem(b->err);
-    if (b->nrefs == b->caprefs) {
-        const size_t cap = b->caprefs ? b->caprefs * 2 : 64;
-        uint32_t *grown = am_realloc(b->refs, cap * sizeof *grown);
-        if (!grown)
-            return nomem(b->err);
-        b->refs = grown;
-        b->caprefs = cap;
-    }
-    b->refs[b->nrefs++] = ref;
-    return AM_OK;
+    return AM_PUSH(b->refs, b->nrefs, b->caprefs, ref) ? AM_OK : nomem(b->err);
 }
 
 /* Lists the households of the records of runs [from, to). */

@@ -257,15 +257,7 @@ static void keep_findings(am_finding_list *l, am_answer_extra *extra, const uint
 
 static am_record_row *new_row(am_answer *a)
 {
-    if (a->nrows == a->caprows) {
-        const size_t cap = a->caprows ? a->caprows * 2 : 64;
-        am_record_row *grown = am_realloc(a->rows, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        a->rows = grown;
-        a->caprows = cap;
-    }
-    return &a->rows[a->nrows++];
+    return AM_RESERVE(a->rows, a->caprows, a->nrows + 1) ? &a->rows[a->nrows++] : NULL;
 }
 
 static int add_row(const am_question *q, const am_store *store, am_answer *a, const am_record *r,

@@ -110,17 +110,9 @@ static void put(wbuf *b, const void *data, size_t len)
 {
     if (b->failed)
         return;
-    if (b->n + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->n + len)
-            cap *= 2;
-        unsigned char *grown = am_realloc(b->p, cap);
-        if (!grown) {
-            b->failed = 1;
-            return;
-        }
-        b->p = grown;
-        b->cap = cap;
+    if (len > SIZE_MAX - b->n || !AM_RESERVE(b->p, b->cap, b->n + len)) {
+        b->failed = 1;
+        return;
     }
     if (len)
         memcpy(b->p + b->n, data, len);

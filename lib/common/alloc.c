@@ -129,7 +129,7 @@ char *am_strndup(const char *s, size_t len)
 
 char *am_strdup(const char *s) { return am_strndup(s, strlen(s)); }
 
-int am_reserve_array(void **array, size_t *capacity, size_t need, size_t size)
+int am_reserve_array(void *array_ptr, size_t *capacity, size_t need, size_t size)
 {
     if (need <= *capacity)
         return 1;
@@ -141,15 +141,15 @@ int am_reserve_array(void **array, size_t *capacity, size_t need, size_t size)
     }
     if (cap > SIZE_MAX / size)
         return 0;
-    void *grown = am_realloc(*array, cap * size);
+    /* The pointer is copied out and back, not written through a void **,
+     * which would alias a T *. */
+    void *array;
+    memcpy(&array, array_ptr, sizeof array);
+    void *grown = am_realloc(array, cap * size);
     if (!grown)
         return 0;
-    *array = grown;
+    memcpy(array_ptr, &grown, sizeof grown);
     *capacity = cap;
     return 1;
 }
 
-int am_grow_array(void **array, size_t *capacity, size_t size)
-{
-    return *capacity < SIZE_MAX && am_reserve_array(array, capacity, *capacity + 1, size);
-}

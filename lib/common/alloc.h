@@ -31,13 +31,25 @@ void am_secret_free(void *p);
 /* am_reserve_array for a secret byte buffer: at least need bytes. */
 int am_reserve_secret(char **buf, size_t *capacity, size_t need);
 
-/* Makes a growing array of elements of size bytes hold at least need of
- * them: its capacity doubles (from 16 when empty) as often as that takes,
- * in one move of *array.  Returns 1, or 0 when out of memory or the size
- * would overflow, *array and *capacity then unchanged. */
-int am_reserve_array(void **array, size_t *capacity, size_t need, size_t size);
+/* Makes a growing array hold at least need elements of size bytes: its
+ * capacity doubles (from 16 when empty) as often as that takes, in one
+ * move.  array_ptr is the address of the array's pointer (T **), read and
+ * written as a pointer; use AM_RESERVE, which passes it and the element
+ * size from the array itself.  Returns 1, or 0 when out of memory or the
+ * size would overflow, the array and *capacity then unchanged. */
+int am_reserve_array(void *array_ptr, size_t *capacity, size_t need, size_t size);
 
-/* am_reserve_array for one more element than *capacity: doubles it. */
-int am_grow_array(void **array, size_t *capacity, size_t size);
+/* Room for need elements in array (a T * lvalue) whose capacity (a size_t
+ * lvalue) counts what is allocated: 1, or 0 when out of memory, the array
+ * and capacity then unchanged.  Free when need fits, so hot loops use it
+ * as they are.  Like AM_PUSH, it evaluates its arguments more than once:
+ * give it names, not expressions with side effects. */
+#define AM_RESERVE(array, capacity, need)                                                   \
+    ((need) <= (capacity) || am_reserve_array(&(array), &(capacity), (need), sizeof *(array)))
+
+/* Appends value to array (count used, capacity allocated): 1, or 0 when
+ * out of memory, nothing then changed. */
+#define AM_PUSH(array, count, capacity, value)                                              \
+    (AM_RESERVE(array, capacity, (count) + 1) && ((array)[(count)++] = (value), 1))
 
 #endif

@@ -74,8 +74,7 @@ int am_index_set_add(am_index_set *s, size_t i)
             return 0;
         slot = find(s, (uint64_t)i + 1);
     }
-    if (s->count == s->capmembers &&
-        !am_grow_array((void **)&s->members, &s->capmembers, sizeof *s->members))
+    if (!AM_RESERVE(s->members, s->capmembers, s->count + 1))
         return 0;
     *slot = (uint64_t)i + 1;
     s->members[s->count++] = i;

@@ -10,16 +10,7 @@
 
 int am_spans_add(am_spans *s, int32_t start, int32_t end)
 {
-    if (s->n == s->capacity) {
-        const size_t cap = s->capacity ? s->capacity * 2 : 8;
-        am_span *grown = am_realloc(s->v, cap * sizeof *grown);
-        if (!grown)
-            return 0;
-        s->v = grown;
-        s->capacity = cap;
-    }
-    s->v[s->n++] = (am_span){start, end};
-    return 1;
+    return AM_PUSH(s->v, s->n, s->capacity, ((am_span){start, end}));
 }
 
 static int compare_spans(const void *pa, const void *pb)

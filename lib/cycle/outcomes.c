@@ -64,14 +64,8 @@ static int fail_row(loader *l, uint64_t line, am_status st, const char *what)
 static int skip_row(loader *l, uint64_t line, const char *what)
 {
     am_outcomes *o = l->o;
-    if (o->nskipped == o->skipped_capacity) {
-        const size_t cap = o->skipped_capacity ? o->skipped_capacity * 2 : 8;
-        am_outcome_skip *grown = am_realloc(o->skipped, cap * sizeof *grown);
-        if (!grown)
-            return fail_row(l, line, AM_ERR_NOMEM, "out of memory");
-        o->skipped = grown;
-        o->skipped_capacity = cap;
-    }
+    if (!AM_RESERVE(o->skipped, o->skipped_capacity, o->nskipped + 1))
+        return fail_row(l, line, AM_ERR_NOMEM, "out of memory");
     am_outcome_skip *k = &o->skipped[o->nskipped];
     if (!(k->file = am_strdup(l->path)))
         return fail_row(l, line, AM_ERR_NOMEM, "out of memory");
@@ -198,15 +192,8 @@ static int on_row(void *user, const am_text_row *row)
     if (!am_day_parse(s, len, AM_DATE_AUTO, &e.day))
         return skip_row(l, row->line, "date: expected the date of the outcome as YYYY-MM-DD");
     am_outcomes *o = l->o;
-    if (o->count == o->capacity) {
-        const size_t cap = o->capacity ? o->capacity * 2 : 64;
-        am_outcome_entry *grown = am_realloc(o->v, cap * sizeof *grown);
-        if (!grown)
-            return fail_row(l, row->line, AM_ERR_NOMEM, "out of memory");
-        o->v = grown;
-        o->capacity = cap;
-    }
-    o->v[o->count++] = e;
+    if (!AM_PUSH(o->v, o->count, o->capacity, e))
+        return fail_row(l, row->line, AM_ERR_NOMEM, "out of memory");
     return 0;
 }
 

@@ -146,14 +146,8 @@ static am_status read_table(table *t, const char *dir, const char *file, int opt
 
 static am_prev_finding *add_finding(am_previous *prev)
 {
-    if (prev->count == prev->capacity) {
-        const size_t cap = prev->capacity ? prev->capacity * 2 : 256;
-        am_prev_finding *grown = am_realloc(prev->findings, cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        prev->findings = grown;
-        prev->capacity = cap;
-    }
+    if (!AM_RESERVE(prev->findings, prev->capacity, prev->count + 1))
+        return NULL;
     am_prev_finding *f = &prev->findings[prev->count++];
     memset(f, 0, sizeof *f);
     f->kind = -1;

@@ -28,16 +28,7 @@ typedef struct cluster {
 
 static int push(cluster *c, const am_record *r)
 {
-    if (c->count == c->capacity) {
-        const size_t cap = c->capacity ? c->capacity * 2 : 16;
-        const am_record **grown = am_realloc(c->records, cap * sizeof *grown);
-        if (!grown)
-            return 0;
-        c->records = grown;
-        c->capacity = cap;
-    }
-    c->records[c->count++] = r;
-    return 1;
+    return AM_PUSH(c->records, c->count, c->capacity, r);
 }
 
 static int32_t effective_end(const am_item *item, const am_record *r)

@@ -226,20 +226,12 @@ am_status am_facts_of(const am_match_input *in, const am_evidence_index *ix, con
     size_t n = 1;
     for (const char *e = f->evidence; *e; e++)
         n += *e == ';';
-    if (n > scratch->capacity) {
-        size_t cap = scratch->capacity ? scratch->capacity : 16;
-        while (cap < n)
-            cap *= 2;
-        void *hashes = am_realloc(scratch->hashes, cap * sizeof *scratch->hashes);
-        if (!hashes)
-            return AM_ERR_NOMEM;
-        scratch->hashes = hashes;
-        uint32_t *areas = am_realloc(scratch->areas, cap * sizeof *areas);
-        if (!areas)
-            return AM_ERR_NOMEM;
-        scratch->areas = areas;
-        scratch->capacity = cap;
-    }
+    /* Both arrays grow alike from the one capacity, which moves only once
+     * both have. */
+    size_t hashes_capacity = scratch->capacity;
+    if (!AM_RESERVE(scratch->hashes, hashes_capacity, n) ||
+        !AM_RESERVE(scratch->areas, scratch->capacity, n))
+        return AM_ERR_NOMEM;
     size_t nh = 0, na = 0;
     const char *cursor = f->evidence;
     uint16_t feed;

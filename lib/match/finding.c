@@ -81,15 +81,7 @@ static char *join_evidence(const am_match_input *in, const am_record *const *rec
 
 static am_status grow(am_finding_list *list)
 {
-    if (list->count < list->capacity)
-        return AM_OK;
-    const size_t cap = list->capacity ? list->capacity * 2 : 64;
-    am_finding_rec *grown = am_realloc(list->v, cap * sizeof *grown);
-    if (!grown)
-        return AM_ERR_NOMEM;
-    list->v = grown;
-    list->capacity = cap;
-    return AM_OK;
+    return AM_RESERVE(list->v, list->capacity, list->count + 1) ? AM_OK : AM_ERR_NOMEM;
 }
 
 static void make_id(am_finding_rec *f, const char *rule_id)

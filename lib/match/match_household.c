@@ -41,11 +41,6 @@ typedef struct household_eval {
     am_spans days[2], both;
 } household_eval;
 
-#define PUSH(array, count, capacity, value)                                               \
-    (((count) < (capacity) ||                                                              \
-      am_grow_array((void **)&(array), &(capacity), sizeof *(array))) &&                   \
-     ((array)[(count)++] = (value), 1))
-
 static int32_t reach_of(const am_catalogue *cat, const am_rule *rule, const am_record *r)
 {
     const am_item *item = &cat->items[r->code];
@@ -75,7 +70,7 @@ static int add_cluster_stake(household_eval *he, const am_catalogue *cat, am_sta
         he->npieces = 0;
         for (size_t i = 0; i < he->ncluster; i++) {
             const am_record *r = he->cluster[i];
-            if (!PUSH(he->pieces, he->npieces, he->cappieces, ((am_piece){r->start, r->end, r})))
+            if (!AM_PUSH(he->pieces, he->npieces, he->cappieces, ((am_piece){r->start, r->end, r})))
                 return 0;
         }
         return am_stake_add(he->pieces, he->npieces, stake);
@@ -127,13 +122,13 @@ static am_status judge_household(household_eval *he, const am_rule *rule,
             break;
         he->ncluster = 0;
         int32_t reach = reach_of(cat, rule, &records[ix->claims[c]]);
-        if (!PUSH(he->cluster, he->ncluster, he->capcluster, &records[ix->claims[c]]))
+        if (!AM_PUSH(he->cluster, he->ncluster, he->capcluster, &records[ix->claims[c]]))
             return AM_ERR_NOMEM;
         for (c++; c < end && records[ix->claims[c]].start <= reach; c++) {
             const am_record *r = &records[ix->claims[c]];
             if (!am_group_has(&rule->first, r->code, 0))
                 continue;
-            if (!PUSH(he->cluster, he->ncluster, he->capcluster, r))
+            if (!AM_PUSH(he->cluster, he->ncluster, he->capcluster, r))
                 return AM_ERR_NOMEM;
             const int32_t e = reach_of(cat, rule, r);
             reach = e > reach ? e : reach;
@@ -143,7 +138,7 @@ static am_status judge_household(household_eval *he, const am_rule *rule,
         if (!add_cluster_stake(he, cat, &stake))
             return AM_ERR_NOMEM;
         for (size_t i = 0; i < he->ncluster; i++)
-            if (!PUSH(he->involved, he->ninvolved, he->capinvolved, he->cluster[i]))
+            if (!AM_PUSH(he->involved, he->ninvolved, he->capinvolved, he->cluster[i]))
                 return AM_ERR_NOMEM;
     }
     if (he->ninvolved == 0)
@@ -151,8 +146,8 @@ static am_status judge_household(household_eval *he, const am_rule *rule,
     he->ncodes = he->nagencies = 0;
     for (size_t i = 0; i < he->ninvolved; i++) {
         const am_record *r = he->involved[i];
-        if (!PUSH(he->codes, he->ncodes, he->capcodes, r->code) ||
-            !PUSH(he->agencies, he->nagencies, he->capagencies,
+        if (!AM_PUSH(he->codes, he->ncodes, he->capcodes, r->code) ||
+            !AM_PUSH(he->agencies, he->nagencies, he->capagencies,
                   (uint16_t)he->in->feeds[r->feed]->agency))
             return AM_ERR_NOMEM;
     }
@@ -166,7 +161,7 @@ static int add_side(household_eval *he, int side, int32_t start, int32_t end,
     if (start > end)
         return 1;
     const side_piece piece = {{start, end, r}, via};
-    return PUSH(he->sides[side], he->nsides[side], he->capsides[side], piece) &&
+    return AM_PUSH(he->sides[side], he->nsides[side], he->capsides[side], piece) &&
            am_spans_add(&he->days[side], start, end);
 }
 
@@ -219,10 +214,10 @@ static am_status household_exclusive(household_eval *he, const am_rule *rule,
                                               x->end < p->end ? x->end : p->end);
             }
             const am_record *via = he->sides[side][i].via;
-            if (!PUSH(he->involved, he->ninvolved, he->capinvolved, p->record) ||
-                (via && !PUSH(he->involved, he->ninvolved, he->capinvolved, via)) ||
-                !PUSH(he->codes, he->ncodes, he->capcodes, p->record->code) ||
-                !PUSH(he->agencies, he->nagencies, he->capagencies,
+            if (!AM_PUSH(he->involved, he->ninvolved, he->capinvolved, p->record) ||
+                (via && !AM_PUSH(he->involved, he->ninvolved, he->capinvolved, via)) ||
+                !AM_PUSH(he->codes, he->ncodes, he->capcodes, p->record->code) ||
+                !AM_PUSH(he->agencies, he->nagencies, he->capagencies,
                       (uint16_t)he->in->feeds[p->record->feed]->agency))
                 return AM_ERR_NOMEM;
         }

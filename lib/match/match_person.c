@@ -59,13 +59,9 @@ typedef struct person_eval {
     size_t npieces, cappieces;
 } person_eval;
 
-#define GROW(array, count, capacity)                                                        \
-    ((count) < (capacity) ||                                                                \
-     am_grow_array((void **)&(array), &(capacity), sizeof *(array)))
-
 static int add_holding(person_eval *pe, const holding *h)
 {
-    if (!GROW(pe->h, pe->nh, pe->caph))
+    if (!AM_RESERVE(pe->h, pe->caph, pe->nh + 1))
         return 0;
     pe->h[pe->nh++] = *h;
     pe->held[h->code / 64] |= UINT64_C(1) << (h->code % 64);
@@ -106,7 +102,7 @@ static int rule_can_apply(const person_eval *pe, const am_rule *rule)
 static int add_membership(person_eval *pe, uint32_t household, int32_t start, int32_t end,
                           const am_record *via)
 {
-    if (!GROW(pe->m, pe->nm, pe->capm))
+    if (!AM_RESERVE(pe->m, pe->capm, pe->nm + 1))
         return 0;
     pe->m[pe->nm++] = (membership){household, start, end, via};
     return 1;
@@ -222,7 +218,7 @@ static void reset_finding(person_eval *pe) { pe->nevidence = pe->ncodes = pe->na
 
 static int add_evidence(person_eval *pe, const am_record *r)
 {
-    if (!GROW(pe->evidence, pe->nevidence, pe->capevidence))
+    if (!AM_RESERVE(pe->evidence, pe->capevidence, pe->nevidence + 1))
         return 0;
     pe->evidence[pe->nevidence++] = r;
     return 1;
@@ -233,7 +229,7 @@ static int add_code(person_eval *pe, uint16_t code)
     for (size_t i = 0; i < pe->ncodes; i++)
         if (pe->codes[i] == code)
             return 1;
-    if (!GROW(pe->codes, pe->ncodes, pe->capcodes))
+    if (!AM_RESERVE(pe->codes, pe->capcodes, pe->ncodes + 1))
         return 0;
     pe->codes[pe->ncodes++] = code;
     return 1;
@@ -241,7 +237,7 @@ static int add_code(person_eval *pe, uint16_t code)
 
 static int add_agency(person_eval *pe, uint16_t agency)
 {
-    if (!GROW(pe->agencies, pe->nagencies, pe->capagencies))
+    if (!AM_RESERVE(pe->agencies, pe->capagencies, pe->nagencies + 1))
         return 0;
     pe->agencies[pe->nagencies++] = agency;
     return 1;
@@ -501,7 +497,7 @@ static am_status two_households(person_eval *pe, const am_rule *rule)
             if (!involved[i])
                 continue;
             const int32_t end = pe->h[i].end < pe->death ? pe->h[i].end : pe->death;
-            if (!involve(pe, &pe->h[i]) || !GROW(pe->pieces, pe->npieces, pe->cappieces))
+            if (!involve(pe, &pe->h[i]) || !AM_RESERVE(pe->pieces, pe->cappieces, pe->npieces + 1))
                 st = AM_ERR_NOMEM;
             else
                 pe->pieces[pe->npieces++] = (am_piece){pe->h[i].start, end, pe->h[i].record};

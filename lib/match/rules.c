@@ -241,11 +241,8 @@ static am_status parse_group(parser *ps, lexer *lx, int want, am_group *g)
         am_code_ref ref;
         if (parse_ref(ps, lx, want, &ref) != AM_OK)
             return ps->status;
-        am_code_ref *grown = am_realloc(g->refs, (g->n + 1) * sizeof *grown);
-        if (!grown)
+        if (!AM_PUSH(g->refs, g->n, g->capacity, ref))
             return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
-        g->refs = grown;
-        g->refs[g->n++] = ref;
         next(lx);
         if (lx->type != TOK_OR)
             return AM_OK;
@@ -256,12 +253,8 @@ static am_status parse_group(parser *ps, lexer *lx, int want, am_group *g)
 static am_status parse_conditions(parser *ps, lexer *lx, am_rule *r)
 {
     for (;;) {
-        am_group *grown = am_realloc(r->terms, (r->nterms + 1) * sizeof *grown);
-        if (!grown)
+        if (!AM_PUSH(r->terms, r->nterms, r->capterms, ((am_group){0})))
             return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
-        r->terms = grown;
-        r->terms[r->nterms] = (am_group){0};
-        r->nterms++;
         if (parse_group(ps, lx, WANT_ITEM | WANT_FACT, &r->terms[r->nterms - 1]) != AM_OK)
             return ps->status;
         if (lx->type != TOK_AND)
@@ -464,11 +457,8 @@ static am_status finish_rule(parser *ps, am_rules *rules, am_rule *r, const char
     if (!(r->text = am_strndup(text, (size_t)(text_end - text))) ||
         !(r->origin = am_strdup(ps->name)))
         return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
-    am_rule *grown = am_realloc(rules->v, (rules->n + 1) * sizeof *grown);
-    if (!grown)
+    if (!AM_PUSH(rules->v, rules->n, rules->capacity, *r))
         return ps->status = am_fail(ps->err, AM_ERR_NOMEM, "out of memory");
-    rules->v = grown;
-    rules->v[rules->n++] = *r;
     memset(r, 0, sizeof *r);
     return AM_OK;
 }

@@ -36,7 +36,7 @@ typedef struct am_code_ref {
 /* Codes joined by '|': held if any one is held. */
 typedef struct am_group {
     am_code_ref *refs;
-    size_t n;
+    size_t n, capacity;
 } am_group;
 
 typedef struct am_rule {
@@ -52,7 +52,7 @@ typedef struct am_rule {
      * disqualifies: first (the fact term), second (the items). */
     am_group first, second;
     am_group *terms;
-    size_t nterms;
+    size_t nterms, capterms;
     int household_scope;    /* exclusive: within one household */
     int32_t grace_days;     /* entitles: uncovered stretches this short are tolerated */
     int32_t window_days;    /* household_unique: one-off payments this close collide */
@@ -60,7 +60,7 @@ typedef struct am_rule {
 
 typedef struct am_rules {
     am_rule *v;
-    size_t n;
+    size_t n, capacity;
 } am_rules;
 
 /* Parses len bytes of rules text (name is used in messages) and appends the

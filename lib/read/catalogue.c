@@ -131,25 +131,15 @@ static int code_taken(const am_catalogue *cat, const char *code, size_t len)
            am_catalogue_fact(cat, code, len) >= 0;
 }
 
-/* Grows *array by one element of size bytes; returns the new slot. */
-static void *append_slot(void **array, size_t *count, size_t size)
-{
-    void *grown = am_realloc(*array, (*count + 1) * size);
-    if (!grown)
-        return NULL;
-    *array = grown;
-    return (char *)grown + (*count)++ * size;
-}
-
 static am_status load_agency(table_reader *t, char *const *value, const size_t *len,
                              uint64_t line)
 {
     am_catalogue *cat = t->cat;
     if (am_catalogue_agency(cat, value[0], len[0]) >= 0)
         return fail_at(t, line, "duplicate agency code '%s'", value[0]);
-    am_agency *a = append_slot((void **)&cat->agencies, &cat->nagencies, sizeof *a);
-    if (!a)
+    if (!AM_RESERVE(cat->agencies, cat->capagencies, cat->nagencies + 1))
         return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    am_agency *a = &cat->agencies[cat->nagencies++];
     am_status st = copy_names(t, value, len, line, &a->code, &a->name_zh, &a->name_en);
     if (st != AM_OK)
         cat->nagencies--;
@@ -204,9 +194,9 @@ static am_status load_item(table_reader *t, char *const *value, const size_t *le
                        "duplicate_window_days '%s' must be a number of days (1-36600) or none",
                        value[6]);
     }
-    am_item *it = append_slot((void **)&cat->items, &cat->nitems, sizeof *it);
-    if (!it)
+    if (!AM_RESERVE(cat->items, cat->capitems, cat->nitems + 1))
         return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    am_item *it = &cat->items[cat->nitems++];
     it->agency = (uint16_t)agency;
     it->unit = unit;
     it->periodic = periodic;
@@ -229,9 +219,9 @@ static am_status load_fact(table_reader *t, char *const *value, const size_t *le
             !parse_small_int(value[4], len[4], 1, 99, &hi) || lo > hi)
             return fail_at(t, line, "value_min and value_max must be 1-99 with min <= max");
     }
-    am_fact *f = append_slot((void **)&cat->facts, &cat->nfacts, sizeof *f);
-    if (!f)
+    if (!AM_RESERVE(cat->facts, cat->capfacts, cat->nfacts + 1))
         return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    am_fact *f = &cat->facts[cat->nfacts++];
     f->value_min = lo;
     f->value_max = hi;
     am_status st = copy_names(t, value, len, line, &f->code, &f->name_zh, &f->name_en);
@@ -254,9 +244,9 @@ static am_status load_area(table_reader *t, char *const *value, const size_t *le
         return fail_at(t, line, "area code '%s' must be six digits", value[0]);
     if (len[1] == 0)
         return fail_at(t, line, "area %s has no name", value[0]);
-    am_area_name *a = append_slot((void **)&cat->areas, &cat->nareas, sizeof *a);
-    if (!a)
+    if (!AM_RESERVE(cat->areas, cat->capareas, cat->nareas + 1))
         return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    am_area_name *a = &cat->areas[cat->nareas++];
     a->code = code;
     a->name = am_strndup(value[1], len[1]);
     a->city = am_strndup(value[2], len[2]);

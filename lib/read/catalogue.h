@@ -57,6 +57,8 @@ typedef struct am_catalogue {
     size_t nfacts;
     am_area_name *areas; /* by code; none when the catalogue has no areas.csv */
     size_t nareas;
+    /* allocated while loading (common/alloc.h's AM_RESERVE); 0 otherwise */
+    size_t capagencies, capitems, capfacts, capareas;
 } am_catalogue;
 
 /* Loads agencies.csv, items.csv and facts.csv from dir into cat (zeroed by

@@ -238,9 +238,8 @@ static int make_room(reader *r, size_t len)
     /* All three field arrays must reach the new size before fcap says so. */
     size_t c1 = r->fcap, c2 = r->fcap, c3 = r->fcap;
     if (!am_reserve_secret(&r->arena, &r->acap, r->alen + len + 1) ||
-        !am_reserve_array((void **)&r->foff, &c1, r->nf + 1, sizeof *r->foff) ||
-        !am_reserve_array((void **)&r->flen, &c2, r->nf + 1, sizeof *r->flen) ||
-        !am_reserve_array((void **)&r->fptr, &c3, r->nf + 1, sizeof *r->fptr)) {
+        !AM_RESERVE(r->foff, c1, r->nf + 1) || !AM_RESERVE(r->flen, c2, r->nf + 1) ||
+        !AM_RESERVE(r->fptr, c3, r->nf + 1)) {
         r->st = nomem(r);
         return 0;
     }

@@ -8,24 +8,9 @@
 
 #include "common/alloc.h"
 
-static int reserve(void **v, size_t *cap, size_t want, size_t size)
-{
-    if (want <= *cap)
-        return 1;
-    size_t cap2 = *cap ? *cap : 64;
-    while (cap2 < want)
-        cap2 *= 2;
-    void *grown = am_realloc(*v, cap2 * size);
-    if (!grown)
-        return 0;
-    *v = grown;
-    *cap = cap2;
-    return 1;
-}
-
 am_status am_link_push(am_link_list *list, const am_link_row *row)
 {
-    if (!reserve((void **)&list->v, &list->cap, list->n + 1, sizeof *list->v))
+    if (!AM_RESERVE(list->v, list->cap, list->n + 1))
         return AM_ERR_NOMEM;
     list->v[list->n++] = *row;
     return AM_OK;
@@ -33,7 +18,7 @@ am_status am_link_push(am_link_list *list, const am_link_row *row)
 
 am_status am_link_push_person(am_link_people *people, const am_link_person *person)
 {
-    if (!reserve((void **)&people->v, &people->cap, people->n + 1, sizeof *people->v))
+    if (!AM_RESERVE(people->v, people->cap, people->n + 1))
         return AM_ERR_NOMEM;
     people->v[people->n++] = *person;
     return AM_OK;
@@ -41,7 +26,7 @@ am_status am_link_push_person(am_link_people *people, const am_link_person *pers
 
 am_status am_link_push_candidates(am_link_input *in, const am_link_candidate *c, size_t n)
 {
-    if (!reserve((void **)&in->candidates, &in->candidates_cap, in->ncandidates + n, sizeof *c))
+    if (!AM_RESERVE(in->candidates, in->candidates_cap, in->ncandidates + n))
         return AM_ERR_NOMEM;
     memcpy(in->candidates + in->ncandidates, c, n * sizeof *c);
     in->ncandidates += n;
@@ -73,14 +58,10 @@ static void move_list(am_link_list *dst, am_link_list *src, const uint32_t *refs
 
 am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint32_t *refs)
 {
-    if (!reserve((void **)&dst->held.v, &dst->held.cap, dst->held.n + src->held.n,
-                 sizeof *dst->held.v) ||
-        !reserve((void **)&dst->registry.v, &dst->registry.cap,
-                 dst->registry.n + src->registry.n, sizeof *dst->registry.v) ||
-        !reserve((void **)&dst->sample.v, &dst->sample.cap, dst->sample.n + src->sample.n,
-                 sizeof *dst->sample.v) ||
-        !reserve((void **)&dst->candidates, &dst->candidates_cap,
-                 dst->ncandidates + src->ncandidates, sizeof *dst->candidates))
+    if (!AM_RESERVE(dst->held.v, dst->held.cap, dst->held.n + src->held.n) ||
+        !AM_RESERVE(dst->registry.v, dst->registry.cap, dst->registry.n + src->registry.n) ||
+        !AM_RESERVE(dst->sample.v, dst->sample.cap, dst->sample.n + src->sample.n) ||
+        !AM_RESERVE(dst->candidates, dst->candidates_cap, dst->ncandidates + src->ncandidates))
         return AM_ERR_NOMEM;
     const uint32_t offset = (uint32_t)dst->ncandidates;
     if (src->ncandidates)

@@ -12,9 +12,7 @@ static int append(am_reject_list *list, const am_feed *feed, uint64_t line, am_r
                   const char *detail, uint8_t state)
 {
     char *copy = NULL;
-    if ((list->count < list->capacity ||
-         am_grow_array((void **)&list->v, &list->capacity, sizeof *list->v)) &&
-        (copy = am_strdup(detail))) {
+    if (AM_RESERVE(list->v, list->capacity, list->count + 1) && (copy = am_strdup(detail))) {
         list->v[list->count++] = (am_reject_entry){.feed = feed->index,
                                                    .reason = (uint8_t)reason,
                                                    .state = state,
@@ -101,8 +99,7 @@ am_status am_reject_list_move(am_reject_list *into, am_reject_list *from)
     if (from->count == 0)
         return AM_OK;
     if (into->count > SIZE_MAX - from->count ||
-        !am_reserve_array((void **)&into->v, &into->capacity, into->count + from->count,
-                          sizeof *into->v))
+        !AM_RESERVE(into->v, into->capacity, into->count + from->count))
         return AM_ERR_NOMEM;
     memcpy(into->v + into->count, from->v, from->count * sizeof *from->v);
     into->count += from->count;

@@ -136,11 +136,7 @@ static int ensure_out(am_text_decoder *d, size_t extra)
 
 static am_status add_mark(am_text_decoder *d, size_t off)
 {
-    if (d->nmarks == d->marks_cap &&
-        !am_grow_array((void **)&d->marks, &d->marks_cap, sizeof *d->marks))
-        return AM_ERR_NOMEM;
-    d->marks[d->nmarks++] = off;
-    return AM_OK;
+    return AM_PUSH(d->marks, d->nmarks, d->marks_cap, off) ? AM_OK : AM_ERR_NOMEM;
 }
 
 /* Space for it was reserved by am_text_decoder_feed (3 output bytes per

@@ -48,13 +48,12 @@ static am_status add(am_ctx *ctx, am_severity severity, const char *fmt, ...)
     for (size_t i = 0; i < ctx->ndiags; i++)
         if (strcmp(ctx->diags[i].message, msg) == 0)
             return AM_OK;
-    am_diag *grown = am_realloc(ctx->diags, (ctx->ndiags + 1) * sizeof *grown);
-    if (!grown)
+    char *message = am_strdup(msg);
+    if (!message || !AM_PUSH(ctx->diags, ctx->ndiags, ctx->capdiags,
+                             ((am_diag){.severity = severity, .message = message}))) {
+        am_free(message);
         return AM_ERR_NOMEM;
-    ctx->diags = grown;
-    if (!(grown[ctx->ndiags].message = am_strdup(msg)))
-        return AM_ERR_NOMEM;
-    grown[ctx->ndiags++].severity = severity;
+    }
     return AM_OK;
 }
 
@@ -64,7 +63,7 @@ void am_diags_free(am_ctx *ctx)
         am_free(ctx->diags[i].message);
     am_free(ctx->diags);
     ctx->diags = NULL;
-    ctx->ndiags = 0;
+    ctx->ndiags = ctx->capdiags = 0;
 }
 
 /* ---- text helpers ---- */
@@ -174,10 +173,10 @@ typedef struct centre_text {
     char *text; /* as read, full-width punctuation written as ASCII */
     size_t len;
     line_info *lines;
-    size_t nlines;
+    size_t nlines, caplines;
     char **sections; /* "centre" or "feed NAME" */
     size_t *section_line;
-    size_t nsections;
+    size_t nsections, capsections; /* of both arrays: it moves once both have grown */
 } centre_text;
 
 static void centre_text_free(centre_text *t)
@@ -201,13 +200,9 @@ static int split_lines(centre_text *t)
             s++;
         if (s < p + len && *s == '[') {
             const char *close = memchr(s, ']', (size_t)(p + len - s));
-            char **grown = am_realloc(t->sections, (t->nsections + 1) * sizeof *grown);
-            size_t *lines = am_realloc(t->section_line, (t->nsections + 1) * sizeof *lines);
-            if (grown)
-                t->sections = grown;
-            if (lines)
-                t->section_line = lines;
-            if (!grown || !lines)
+            size_t sections_capacity = t->capsections;
+            if (!AM_RESERVE(t->sections, sections_capacity, t->nsections + 1) ||
+                !AM_RESERVE(t->section_line, t->capsections, t->nsections + 1))
                 return 0;
             const size_t n = close ? (size_t)(close - s - 1) : (size_t)(p + len - s - 1);
             if (!(t->sections[t->nsections] = am_strndup(s + 1, n)))
@@ -215,11 +210,8 @@ static int split_lines(centre_text *t)
             t->section_line[t->nsections] = t->nlines + 1;
             section = (int)t->nsections++;
         }
-        line_info *grown = am_realloc(t->lines, (t->nlines + 1) * sizeof *grown);
-        if (!grown)
+        if (!AM_PUSH(t->lines, t->nlines, t->caplines, ((line_info){p, len, section})))
             return 0;
-        t->lines = grown;
-        t->lines[t->nlines++] = (line_info){p, len, section};
         p += len + 1;
     }
     return 1;

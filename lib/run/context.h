@@ -38,7 +38,7 @@ struct am_ctx {
     char *base_dir;          /* directory of the centre file */
     char *data_dir;          /* am_set_data_dir: the default catalogue and rules, or NULL */
     am_diag *diags;          /* am_check_centre's findings about the set-up */
-    size_t ndiags;
+    size_t ndiags, capdiags;
     char *centre_name;
     int32_t death_lag_days;  /* registry lag within which a late death is low priority */
     am_rules rules;

@@ -14,8 +14,7 @@
 am_status am_store_reserve(am_store *store, size_t more)
 {
     return more <= SIZE_MAX - store->count &&
-                   am_reserve_array((void **)&store->records, &store->capacity,
-                                    store->count + more, sizeof *store->records)
+                   AM_RESERVE(store->records, store->capacity, store->count + more)
                ? AM_OK
                : AM_ERR_NOMEM;
 }
@@ -69,8 +68,7 @@ static am_status reserve_households(am_store *store, size_t more)
     if (more > MAX_HOUSEHOLDS - store->nhouseholds)
         more = MAX_HOUSEHOLDS - store->nhouseholds;
     if (grow_slots(store, store->nhouseholds + more) != AM_OK ||
-        !am_reserve_array((void **)&store->households, &store->households_capacity,
-                          store->nhouseholds + more, AM_TOKEN_BYTES))
+        !AM_RESERVE(store->households, store->households_capacity, store->nhouseholds + more))
         return AM_ERR_NOMEM;
     return AM_OK;
 }

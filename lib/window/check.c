@@ -364,14 +364,8 @@ static am_status make_menu(am_window *w, am_check *c, am_hood *hood,
 static am_status add_row(am_check *c, const am_window *w, const am_store *s, const am_record *r,
                          const char *relation)
 {
-    if (c->nrows == c->caprows) {
-        const size_t cap = c->caprows ? c->caprows * 2 : 32;
-        am_record_row *grown = am_realloc(c->rows, cap * sizeof *grown);
-        if (!grown)
-            return am_fail(&c->err, AM_ERR_NOMEM, "out of memory");
-        c->rows = grown;
-        c->caprows = cap;
-    }
+    if (!AM_RESERVE(c->rows, c->caprows, c->nrows + 1))
+        return am_fail(&c->err, AM_ERR_NOMEM, "out of memory");
     am_record_row_fill(&c->rows[c->nrows++], w->env.cat, w->feeds[r->feed], s, r, relation);
     return AM_OK;
 }

@@ -207,16 +207,7 @@ static void reset(am_journal *j)
 
 static am_status add_entry(am_journal *j, const am_journal_entry *e)
 {
-    if (j->n == j->cap) {
-        const size_t cap = j->cap ? j->cap * 2 : 64;
-        am_journal_entry *grown = am_realloc(j->v, cap * sizeof *grown);
-        if (!grown)
-            return AM_ERR_NOMEM;
-        j->v = grown;
-        j->cap = cap;
-    }
-    j->v[j->n++] = *e;
-    return AM_OK;
+    return AM_PUSH(j->v, j->n, j->cap, *e) ? AM_OK : AM_ERR_NOMEM;
 }
 
 /* Parses the whole lines of buf[0, len) into j; returns the bytes used. */

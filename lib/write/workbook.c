@@ -83,14 +83,9 @@ static void text_cell(sheet *s, lxw_col_t col, const char *text)
     if (cut)
         keep = cell_fit(text, len, AM_WORKBOOK_CELL_MAX - (size_t)formula - 1, &cut);
     const size_t need = keep + 8;
-    if (need > s->scratch_size) {
-        char *grown = am_realloc(s->scratch, need);
-        if (!grown) {
-            remember(s, LXW_ERROR_MEMORY_MALLOC_FAILED);
-            return;
-        }
-        s->scratch = grown;
-        s->scratch_size = need;
+    if (!AM_RESERVE(s->scratch, s->scratch_size, need)) {
+        remember(s, LXW_ERROR_MEMORY_MALLOC_FAILED);
+        return;
     }
     char *o = s->scratch;
     if (formula)
