@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/layering.sh on the real tree, and on small made-up trees that show
-# it fails: an upward include, an include without its folder, a stale entry
-# in layering.known, a .c file meson.build does not list.
+# it fails: an upward include, an include without its folder, a .c file
+# meson.build does not list.
 # Usage: tests/test_layering.sh SOURCE_ROOT
 set -eu
 root=${1:?usage: test_layering.sh SOURCE_ROOT}
@@ -44,12 +44,6 @@ make_tree
 printf '#include "high/b.h"\n' >>"$tmp/t/lib/low/a.c"
 expect 1 "layering: lib/low/a.c (low/) includes a header of high/, a later stage"
 
-printf 'lib/low/a.c high\n' >"$tmp/t/tests/layering.known"
-expect 0 "layering: lib/low/a.c (low/) includes a header of high/ (known, tests/layering.known)"
-
-make_tree
-printf 'lib/low/a.c high\n' >"$tmp/t/tests/layering.known"
-expect 1 "layering: tests/layering.known lists 'lib/low/a.c high', which no longer occurs: remove it"
 
 make_tree
 printf '#include "a.h"\n' >>"$tmp/t/lib/high/b.c"

@@ -13,7 +13,7 @@
 
 #include "common/alloc.h"
 #include "common/blanks.h"
-#include "run/context.h"
+#include "read/feed_run.h"
 #include "common/money.h"
 
 static const char *const column_keys[AM_COL__COUNT] = {
@@ -32,38 +32,20 @@ static const char *const column_keys[AM_COL__COUNT] = {
 /* Enough rows of one mistake to see its pattern and fix the export. */
 #define DEFAULT_MAX_REJECTS 1000
 
-am_status am_feed_new(am_ctx *ctx, const char *name, am_feed **out)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (!name || !out)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "am_feed_new: name or out is NULL");
-    *out = NULL;
-    if (!ctx->have_catalogue)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "feed %s: load the catalogue first", name);
-    if (!*name)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "a feed needs a name");
-    if (am_feed_find(ctx, name))
-        return am_fail(&ctx->err, AM_ERR_INVALID, "feed %s is declared twice", name);
-    return am_feed_append(ctx, name, out);
-}
-
-am_status am_feed_append(am_ctx *ctx, const char *name, am_feed **out)
+am_status am_feed_append(const am_feed_run *run, const char *name, am_feed **out)
 {
     *out = NULL;
-    if (ctx->nfeeds >= UINT16_MAX)
-        return am_fail(&ctx->err, AM_ERR_LIMIT, "too many feeds");
-    am_feed **grown = am_realloc(ctx->feeds, (ctx->nfeeds + 1) * sizeof *grown);
-    if (!grown)
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
-    ctx->feeds = grown;
+    if (*run->nfeeds >= UINT16_MAX)
+        return am_fail(run->err, AM_ERR_LIMIT, "too many feeds");
+    if (!AM_RESERVE(*run->feeds, *run->capfeeds, *run->nfeeds + 1))
+        return am_fail(run->err, AM_ERR_NOMEM, "out of memory");
     am_feed *feed = am_calloc(1, sizeof *feed);
     if (!feed || !(feed->name = am_strdup(name))) {
         am_free(feed);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(run->err, AM_ERR_NOMEM, "out of memory");
     }
-    feed->ctx = ctx;
-    feed->index = (uint16_t)ctx->nfeeds;
+    feed->run = run;
+    feed->index = (uint16_t)*run->nfeeds;
     feed->agency = -1;
     feed->code_constant = -1;
     feed->max_amount_fen = DEFAULT_MAX_AMOUNT_FEN;
@@ -71,18 +53,16 @@ am_status am_feed_append(am_ctx *ctx, const char *name, am_feed **out)
     feed->reader.max_rows = DEFAULT_MAX_ROWS + 1; /* the reader counts the header */
     feed->stale_days = -1;
     strcpy(feed->thousands, ",");
-    ctx->feeds[ctx->nfeeds++] = feed;
+    (*run->feeds)[(*run->nfeeds)++] = feed;
     *out = feed;
     return AM_OK;
 }
 
-am_feed *am_feed_find(am_ctx *ctx, const char *name)
+am_feed *am_feed_named(const am_feed_run *run, const char *name)
 {
-    if (!ctx || !name)
-        return NULL;
-    for (size_t i = 0; i < ctx->nfeeds; i++)
-        if (strcmp(ctx->feeds[i]->name, name) == 0)
-            return ctx->feeds[i];
+    for (size_t i = 0; i < *run->nfeeds; i++)
+        if (strcmp((*run->feeds)[i]->name, name) == 0)
+            return (*run->feeds)[i];
     return NULL;
 }
 
@@ -90,7 +70,7 @@ static am_status replace_string(am_feed *feed, char **slot, const char *value)
 {
     char *copy = am_strdup(value);
     if (!copy)
-        return am_fail(&feed->ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(feed->run->err, AM_ERR_NOMEM, "out of memory");
     am_free(*slot);
     *slot = copy;
     return AM_OK;
@@ -98,7 +78,7 @@ static am_status replace_string(am_feed *feed, char **slot, const char *value)
 
 static am_status bad_value(am_feed *feed, const char *key, const char *expected)
 {
-    return am_fail(&feed->ctx->err, AM_ERR_FORMAT, "feed %s: %s: expected %s", feed->name, key,
+    return am_fail(feed->run->err, AM_ERR_FORMAT, "feed %s: %s: expected %s", feed->name, key,
                    expected);
 }
 
@@ -119,7 +99,7 @@ static int parse_count(const char *s, uint64_t *out)
 /* Resolves an item or fact code for this feed's kind. */
 static int lookup_code(am_feed *feed, const char *text, size_t len)
 {
-    const am_catalogue *cat = &feed->ctx->catalogue;
+    const am_catalogue *cat = feed->run->catalogue;
     if (feed->kind == AM_FEED_REGISTRY) {
         const int fact = am_catalogue_fact(cat, text, len);
         return fact < 0 ? -1 : (int)am_code_of_fact(cat, (unsigned)fact);
@@ -136,7 +116,7 @@ static am_status set_code_map(am_feed *feed, const char *key, const char *value)
         am_free(feed->code_map[i].text);
     am_free(feed->code_map);
     feed->code_map = NULL;
-    feed->ncode_map = 0;
+    feed->ncode_map = feed->capcode_map = 0;
     const char *p = value;
     while (*p) {
         const char *end = strchr(p, '|');
@@ -169,13 +149,12 @@ static am_status set_code_map(am_feed *feed, const char *key, const char *value)
                      feed->kind == AM_FEED_REGISTRY ? "fact" : "item", (int)code_len, code);
             return bad_value(feed, key, what);
         }
-        am_code_map_entry *grown = am_realloc(feed->code_map, (feed->ncode_map + 1) * sizeof *grown);
-        if (!grown)
-            return am_fail(&feed->ctx->err, AM_ERR_NOMEM, "out of memory");
-        feed->code_map = grown;
-        if (!(grown[feed->ncode_map].text = am_strndup(text, text_len)))
-            return am_fail(&feed->ctx->err, AM_ERR_NOMEM, "out of memory");
-        grown[feed->ncode_map++].code = (uint16_t)c;
+        char *copy = am_strndup(text, text_len);
+        if (!copy || !AM_PUSH(feed->code_map, feed->ncode_map, feed->capcode_map,
+                              ((am_code_map_entry){.text = copy, .code = (uint16_t)c}))) {
+            am_free(copy);
+            return am_fail(feed->run->err, AM_ERR_NOMEM, "out of memory");
+        }
         p = next;
     }
     return AM_OK;
@@ -183,13 +162,13 @@ static am_status set_code_map(am_feed *feed, const char *key, const char *value)
 
 static am_status set_path(am_feed *feed, const char *value)
 {
-    const char *base = feed->ctx->base_dir;
+    const char *base = *feed->run->base_dir;
     if (value[0] == '/' || !base)
         return replace_string(feed, &feed->file, value);
     const size_t n = strlen(base) + strlen(value) + 2;
     char *path = am_malloc(n);
     if (!path)
-        return am_fail(&feed->ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(feed->run->err, AM_ERR_NOMEM, "out of memory");
     snprintf(path, n, "%s/%s", base, value);
     am_free(feed->file);
     feed->file = path;
@@ -201,17 +180,16 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
     if (!feed)
         return AM_ERR_INVALID;
     if (!key || !value)
-        return am_fail(&feed->ctx->err, AM_ERR_INVALID, "am_feed_set: key or value is NULL");
-    am_ctx *ctx = feed->ctx;
+        return am_fail(feed->run->err, AM_ERR_INVALID, "am_feed_set: key or value is NULL");
     if (feed->ingested)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "feed %s: already ingested", feed->name);
+        return am_fail(feed->run->err, AM_ERR_INVALID, "feed %s: already ingested", feed->name);
     for (int c = 0; c < AM_COL__COUNT; c++)
         if (column_keys[c] && strcmp(key, column_keys[c]) == 0)
             return replace_string(feed, &feed->column[c], value);
     if (strcmp(key, "file") == 0)
         return set_path(feed, value);
     if (strcmp(key, "agency") == 0) {
-        feed->agency = am_catalogue_agency(&ctx->catalogue, value, strlen(value));
+        feed->agency = am_catalogue_agency(feed->run->catalogue, value, strlen(value));
         return feed->agency < 0 ? bad_value(feed, key, "an agency code from agencies.csv") : AM_OK;
     }
     if (strcmp(key, "kind") == 0) {
@@ -263,7 +241,7 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
     if (strcmp(key, "date_format") == 0) {
         char why[160];
         if (!am_date_formats_parse(value, &feed->date_formats, why, sizeof why))
-            return am_fail(&feed->ctx->err, AM_ERR_FORMAT, "feed %s: date_format: %s", feed->name,
+            return am_fail(feed->run->err, AM_ERR_FORMAT, "feed %s: date_format: %s", feed->name,
                            why);
         return AM_OK;
     }
@@ -323,7 +301,7 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
         feed->reader.max_rows = count + 1; /* the reader counts the header */
         return AM_OK;
     }
-    return am_fail(&ctx->err, AM_ERR_FORMAT, "feed %s: unknown key '%s'", feed->name, key);
+    return am_fail(feed->run->err, AM_ERR_FORMAT, "feed %s: unknown key '%s'", feed->name, key);
 }
 
 int32_t am_feed_stale_days(const am_feed *feed)
@@ -345,7 +323,7 @@ int am_feed_count_reject(am_feed *feed, am_reject reason)
 /* Whether any fact this feed can deliver carries a value. */
 static int needs_value(const am_feed *feed)
 {
-    const am_catalogue *cat = &feed->ctx->catalogue;
+    const am_catalogue *cat = feed->run->catalogue;
     if (feed->code_constant >= 0)
         return !am_code_is_item(cat, (unsigned)feed->code_constant) &&
                cat->facts[feed->code_constant - (int)cat->nitems].value_max > 0;
@@ -358,7 +336,7 @@ static int needs_value(const am_feed *feed)
 
 am_status am_feed_validate(am_feed *feed)
 {
-    am_err *err = &feed->ctx->err;
+    am_err *err = feed->run->err;
     const char *name = feed->name;
     const char *code_key = feed->kind == AM_FEED_REGISTRY ? "fact" : "item";
     if ((feed->code_text || feed->column[AM_COL_CODE]) &&
@@ -411,7 +389,7 @@ am_status am_feed_validate(am_feed *feed)
                            name);
     }
     if (feed->ids_tokenised) {
-        const char *ours = feed->ctx->key.fingerprint;
+        const char *ours = feed->run->key->fingerprint;
         if (!feed->key_fingerprint)
             return am_fail(err, AM_ERR_KEY,
                            "feed %s: ids = token needs key_fingerprint, the fingerprint of the "
@@ -421,7 +399,7 @@ am_status am_feed_validate(am_feed *feed)
                            "feed %s: tokenised under key %s, but the centre key is %s; tokens "
                            "from different keys never match", name, feed->key_fingerprint, ours);
     }
-    if (!feed->ctx->key.bytes)
+    if (!feed->run->key->bytes)
         return am_fail(err, AM_ERR_KEY, "feed %s: no key loaded", name);
     return AM_OK;
 }

@@ -44,8 +44,11 @@ typedef struct am_code_map_entry {
     uint16_t code;
 } am_code_map_entry;
 
+/* The run a feed belongs to (feed_run.h). */
+typedef struct am_feed_run am_feed_run;
+
 struct am_feed {
-    am_ctx *ctx;
+    const am_feed_run *run;
     uint16_t index;
     char *name;
     char *file;          /* resolved path, NULL until set */
@@ -63,7 +66,7 @@ struct am_feed {
     int code_key_is_fact;        /* which of the two spellings was used */
     int code_constant;           /* resolved code for every row, or -1 */
     am_code_map_entry *code_map;
-    size_t ncode_map;
+    size_t ncode_map, capcode_map;
     int64_t max_amount_fen;
     uint64_t max_rejects;        /* rejects listed per reason; more are only counted */
     int32_t stale_days;          /* stale_days = ; -1: the kind's default (am_feed_stale_days) */
@@ -88,11 +91,6 @@ am_status am_feed_validate(am_feed *feed);
 
 /* The feed's stale_days: as set, else its kind's default; 0 never stale. */
 int32_t am_feed_stale_days(const am_feed *feed);
-
-/* am_feed_new for a non-empty name the caller knows is not yet declared
- * (centre.c checks with a hash map, so that 65,535 feeds stay linear):
- * skips the linear search.  Same returns and ownership as am_feed_new. */
-am_status am_feed_append(am_ctx *ctx, const char *name, am_feed **out);
 
 /* Counts a rejected row of the feed for reason.  Returns 1 when the row
  * is to be listed too, 0 when max_rejects rows were already listed for

@@ -23,7 +23,7 @@
 
 #include "common/alloc.h"
 #include "store/area.h"
-#include "run/context.h"
+#include "read/feed_run.h"
 #include "common/money.h"
 #include "read/link_input.h"
 #include "read/name.h"
@@ -148,7 +148,7 @@ int am_mapper_person(am_row_mapper *st, const am_text_row *row, am_record *rec, 
     am_reject why;
     if (!am_id_normalise(text, len, id, &why))
         return reject(out, why, col, am_id_expected(why));
-    am_token_person(&feed->ctx->key, id, rec->person);
+    am_token_person(feed->run->key, id, rec->person);
     am_area_set(rec, id); /* the six-digit area code only (area.h) */
     sodium_memzero(id, sizeof id);
     remember(&st->last_person, text, len, rec->person);
@@ -175,7 +175,7 @@ int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
     if (len == 0)
         return 1;
     if (feed->ids_tokenised ? !am_token_parse(text, len, token)
-                            : !am_token_household(&feed->ctx->key, text, len, token))
+                            : !am_token_household(feed->run->key, text, len, token))
         return reject(out, AM_REJECT_BAD_HOUSEHOLD, col,
                       feed->ids_tokenised ? "expected a 32-hex-digit token"
                                           : "longer than 64 bytes");
@@ -197,7 +197,7 @@ int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
 #endif
 
 struct ingest_sink {
-    am_ctx *ctx;
+    const am_feed_run *run;
     pthread_mutex_t *lock;  /* NULL when reading alone */
     am_record *records;     /* BATCH of them once allocated; household =
                              * index into tokens + 1 */
@@ -446,7 +446,7 @@ static int parse_value(const am_row_mapper *st, const am_text_row *row, am_recor
                        row_outcome *out)
 {
     const am_feed *feed = st->feed;
-    const am_catalogue *cat = &feed->ctx->catalogue;
+    const am_catalogue *cat = feed->run->catalogue;
     rec->value = 0;
     if (am_code_is_item(cat, rec->code))
         return 1;
@@ -502,7 +502,7 @@ static void unlock(const ingest_sink *sink)
  * their cache misses, so the lock is held for as short a time as can be. */
 static am_status flush_locked(ingest_sink *sink)
 {
-    am_store *global = &sink->ctx->store;
+    am_store *global = sink->run->store;
     if (sink->ntokens) {
         if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
             return AM_ERR_NOMEM;
@@ -513,7 +513,7 @@ static am_status flush_locked(ingest_sink *sink)
     /* The batch is left as it was until the move cannot fail: a failed
      * move is tried again, once, when the reading ends. */
     if (am_store_reserve(global, sink->nrecords) != AM_OK ||
-        am_link_input_move(&sink->ctx->links, &sink->links, sink->refs) != AM_OK)
+        am_link_input_move(sink->run->links, &sink->links, sink->refs) != AM_OK)
         return AM_ERR_NOMEM;
     for (size_t i = 0; i < sink->nrecords; i++) {
         am_record *r = &global->records[global->count++];
@@ -525,7 +525,7 @@ static am_status flush_locked(ingest_sink *sink)
     sink->ntokens = 0;
     sink->last_index = 0;
     /* A failed move leaves the rejects here for the retry. */
-    return am_reject_list_move(&sink->ctx->rejects, &sink->rejects);
+    return am_reject_list_move(sink->run->rejects, &sink->rejects);
 }
 
 static am_status flush(ingest_sink *sink)
@@ -558,10 +558,10 @@ static void sink_release(ingest_sink *sink)
 /* Calls the progress callback, one reader at a time. */
 static int progress_row(ingest_sink *sink, am_feed *feed, const am_text_row *row)
 {
-    if (!sink->ctx->progress.fn)
+    if (!sink->run->progress->fn)
         return 0;
     lock(sink);
-    const int stop = am_progress_row(sink->ctx, feed, row);
+    const int stop = am_progress_row(feed, row);
     unlock(sink);
     return stop;
 }
@@ -581,7 +581,7 @@ static void name_evidence(const am_row_mapper *st, const am_text_row *row, am_na
 {
     const char *text;
     const size_t len = column_text(st, row, AM_COL_NAME, &text);
-    am_name_evidence_make(&st->feed->ctx->key, text, len, ev);
+    am_name_evidence_make(st->feed->run->key, text, len, ev);
 }
 
 static void link_gather(am_row_mapper *st, const am_text_row *row, const am_record *rec)
@@ -617,7 +617,7 @@ static void link_hold(am_row_mapper *st, const am_text_row *row, const am_record
     am_link_candidate candidates[AM_ID_REPAIRS_MAX];
     for (size_t i = 0; i < n; i++) {
         am_record area = {0};
-        am_token_person(&st->feed->ctx->key, ids[i], candidates[i].person);
+        am_token_person(st->feed->run->key, ids[i], candidates[i].person);
         am_area_set(&area, ids[i]);
         candidates[i].area = am_area_of(&area);
     }
@@ -712,13 +712,13 @@ static am_status finish(am_row_mapper *st, am_status read_status, const am_read_
 am_status am_mapper_prepare(am_feed *feed, const char *path)
 {
     if (feed->ingested)
-        return am_fail(&feed->ctx->err, AM_ERR_INVALID, "feed %s: already ingested", feed->name);
+        return am_fail(feed->run->err, AM_ERR_INVALID, "feed %s: already ingested", feed->name);
     const am_status st = am_feed_validate(feed);
     if (st != AM_OK)
         return st;
     char *copy = am_strdup(path);
     if (!copy)
-        return am_fail(&feed->ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(feed->run->err, AM_ERR_NOMEM, "out of memory");
     am_free(feed->path_for_stats);
     feed->path_for_stats = copy;
     return AM_OK;
@@ -728,7 +728,7 @@ am_status am_mapper_prepare(am_feed *feed, const char *path)
  * candidates: a registry feed of the catalogue's HUKOU fact. */
 static int is_hukou_registry(const am_feed *feed)
 {
-    const am_catalogue *cat = &feed->ctx->catalogue;
+    const am_catalogue *cat = feed->run->catalogue;
     const int fact = am_catalogue_fact(cat, "HUKOU", 5);
     return feed->kind == AM_FEED_REGISTRY && fact >= 0 &&
            feed->code_constant == (int)am_code_of_fact(cat, (unsigned)fact);
@@ -742,7 +742,7 @@ static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, s
         state.link_role = is_hukou_registry(feed) ? AM_LINK_REGISTRY : AM_LINK_HOLD;
     am_read_result result = {0};
     lock(sink);
-    am_progress_begin(sink->ctx, feed, data ? NULL : feed->file, data, len);
+    am_progress_begin(feed, data ? NULL : feed->file, data, len);
     unlock(sink);
     am_status st = data || !feed->file
                        ? am_read_csv_buffer(data, len, feed->name, &feed->reader, on_row, &state,
@@ -759,17 +759,17 @@ static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, s
     if (st != AM_OK)
         return st;
     lock(sink);
-    const int stop = sink->ctx->progress.fn && am_progress_end(sink->ctx, feed);
+    const int stop = sink->run->progress->fn && am_progress_end(feed);
     unlock(sink);
     return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;
 }
 
 /* Records in the store that the findings do not account for: the run is
  * ingested again, whatever it was (a snapshot's context ignores them). */
-static void mark_ingested(am_ctx *ctx)
+static void mark_ingested(const am_feed_run *run)
 {
-    if (ctx->stage != AM_STAGE_SNAPSHOT)
-        ctx->stage = AM_STAGE_INGESTED;
+    if (*run->stage != AM_STAGE_SNAPSHOT)
+        *run->stage = AM_STAGE_INGESTED;
 }
 
 am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
@@ -777,18 +777,18 @@ am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
     if (!feed)
         return AM_ERR_INVALID;
     if ((!data && len))
-        return am_fail(&feed->ctx->err, AM_ERR_INVALID, "am_feed_ingest_buffer: data is NULL");
+        return am_fail(feed->run->err, AM_ERR_INVALID, "am_feed_ingest_buffer: data is NULL");
     am_status st = am_mapper_prepare(feed, feed->name);
     if (st != AM_OK)
         return st;
-    ingest_sink sink = {.ctx = feed->ctx};
+    ingest_sink sink = {.run = feed->run};
     st = read_feed(feed, &sink, data ? data : "", len);
     if (feed->ingested)
-        mark_ingested(feed->ctx);
+        mark_ingested(feed->run);
     if (st != AM_OK)
-        memcpy(&feed->ctx->err, &sink.err, sizeof sink.err);
+        memcpy(feed->run->err, &sink.err, sizeof sink.err);
     sink_release(&sink);
-    am_reject_list_sort(&feed->ctx->rejects);
+    am_reject_list_sort(feed->run->rejects);
     return st;
 }
 
@@ -819,7 +819,7 @@ static uint64_t text_size(const char *path, uint64_t stored)
 static am_status prepare_file(am_feed *feed)
 {
     if (!feed->file)
-        return am_fail(&feed->ctx->err, AM_ERR_FORMAT,
+        return am_fail(feed->run->err, AM_ERR_FORMAT,
                        "feed %s has no file: every declared feed must be read", feed->name);
     am_status st = am_mapper_prepare(feed, feed->file);
     if (st != AM_OK)
@@ -827,17 +827,17 @@ static am_status prepare_file(am_feed *feed)
     struct stat sb;
     const int e = stat(feed->file, &sb) != 0 ? errno : S_ISDIR(sb.st_mode) ? EISDIR : 0;
     if (e)
-        return am_fail(&feed->ctx->err, AM_ERR_IO, "%s: %s (feed %s)", feed->file, strerror(e),
+        return am_fail(feed->run->err, AM_ERR_IO, "%s: %s (feed %s)", feed->file, strerror(e),
                        feed->name);
     if (!S_ISREG(sb.st_mode))
-        return am_fail(&feed->ctx->err, AM_ERR_IO, "%s: not a regular file (feed %s)", feed->file,
+        return am_fail(feed->run->err, AM_ERR_IO, "%s: not a regular file (feed %s)", feed->file,
                        feed->name);
     feed->text_size = text_size(feed->file, (uint64_t)sb.st_size);
     return AM_OK;
 }
 
 typedef struct ingest_pool {
-    am_ctx *ctx;
+    const am_feed_run *run;
     pthread_mutex_t lock;
     am_feed **queue; /* most text first, so the last feed read is a short one */
     size_t nqueue, next;
@@ -895,28 +895,28 @@ static int more_text_first(const void *pa, const void *pb)
     return a->index < b->index ? -1 : 1;
 }
 
-am_status am_ingest(am_ctx *ctx)
+am_status am_ingest_all(const am_feed_run *run)
 {
-    if (!ctx)
-        return AM_ERR_INVALID;
-    if (ctx->nfeeds == 0)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "no feeds declared");
-    ingest_pool pool = {.ctx = ctx, .first_failed = SIZE_MAX};
-    pool.queue = am_malloc(ctx->nfeeds * sizeof *pool.queue);
+    const size_t nfeeds = *run->nfeeds;
+    am_feed *const *feeds = *run->feeds;
+    if (nfeeds == 0)
+        return am_fail(run->err, AM_ERR_INVALID, "no feeds declared");
+    ingest_pool pool = {.run = run, .first_failed = SIZE_MAX};
+    pool.queue = am_malloc(nfeeds * sizeof *pool.queue);
     if (!pool.queue)
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < ctx->nfeeds; i++) {
-        if (ctx->feeds[i]->ingested)
+        return am_fail(run->err, AM_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < nfeeds; i++) {
+        if (feeds[i]->ingested)
             continue;
-        const am_status st = prepare_file(ctx->feeds[i]);
+        const am_status st = prepare_file(feeds[i]);
         if (st != AM_OK) {
             am_free(pool.queue);
             return st;
         }
-        pool.queue[pool.nqueue++] = ctx->feeds[i];
+        pool.queue[pool.nqueue++] = feeds[i];
     }
     qsort(pool.queue, pool.nqueue, sizeof *pool.queue, more_text_first);
-    unsigned threads = ctx->threads < pool.nqueue ? ctx->threads : (unsigned)pool.nqueue;
+    unsigned threads = *run->threads < pool.nqueue ? *run->threads : (unsigned)pool.nqueue;
     if (threads < 1)
         threads = 1;
     ingest_worker *workers = am_calloc(threads, sizeof *workers);
@@ -925,11 +925,11 @@ am_status am_ingest(am_ctx *ctx)
         am_free(workers);
         am_free(ids);
         am_free(pool.queue);
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+        return am_fail(run->err, AM_ERR_NOMEM, "out of memory");
     }
     for (unsigned t = 0; t < threads; t++)
         workers[t] = (ingest_worker){.pool = &pool, .status = AM_OK,
-                                     .sink = {.ctx = ctx, .lock = threads > 1 ? &pool.lock : NULL}};
+                                     .sink = {.run = run, .lock = threads > 1 ? &pool.lock : NULL}};
     /* Worker 0 reads on this thread; if a thread cannot start, the others
      * read its share. */
     unsigned started = 1;
@@ -946,17 +946,17 @@ am_status am_ingest(am_ctx *ctx)
         if (workers[t].status != AM_OK && workers[t].failed_feed < failed) {
             failed = workers[t].failed_feed;
             st = workers[t].status;
-            memcpy(&ctx->err, &workers[t].error, sizeof ctx->err);
+            memcpy(run->err, &workers[t].error, sizeof *run->err);
         }
         sink_release(&workers[t].sink);
     }
     pthread_mutex_destroy(&pool.lock);
     for (size_t i = 0; i < pool.nqueue; i++)
         if (pool.queue[i]->ingested)
-            mark_ingested(ctx);
+            mark_ingested(run);
     am_free(workers);
     am_free(ids);
     am_free(pool.queue);
-    am_reject_list_sort(&ctx->rejects);
+    am_reject_list_sort(run->rejects);
     return st;
 }

@@ -14,16 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "run/context.h"
-
-am_status am_set_progress_fn(am_ctx *ctx, am_progress_fn fn, void *user)
-{
-    if (!ctx)
-        return AM_ERR_INVALID;
-    ctx->progress.fn = fn;
-    ctx->progress.user = user;
-    return AM_OK;
-}
+#include "read/feed_run.h"
 
 static uint64_t le32(const unsigned char *b)
 {
@@ -48,11 +39,10 @@ static uint64_t expected_text(const am_feed *feed, uint64_t stored, const unsign
     return stored;
 }
 
-void am_progress_begin(am_ctx *ctx, am_feed *feed, const char *path, const void *data,
-                       size_t len)
+void am_progress_begin(am_feed *feed, const char *path, const void *data, size_t len)
 {
     feed->progress_stored = feed->progress_text_total = feed->progress_text_done = 0;
-    if (!ctx->progress.fn)
+    if (!feed->run->progress->fn)
         return;
     unsigned char head[2] = {0, 0}, tail[4] = {0, 0, 0, 0};
     if (path) {
@@ -78,13 +68,13 @@ void am_progress_begin(am_ctx *ctx, am_feed *feed, const char *path, const void 
     feed->progress_text_total = expected_text(feed, feed->progress_stored, head, tail);
 }
 
-static int report(am_ctx *ctx, const am_feed *feed, int done)
+static int report(const am_feed *feed, int done)
 {
-    am_progress_state *p = &ctx->progress;
+    const am_progress_state *p = feed->run->progress;
     am_progress info = {
         .feed = feed->name,
         .feed_index = feed->index,
-        .feed_count = ctx->nfeeds,
+        .feed_count = *feed->run->nfeeds,
         .rows = feed->rows_read,
         .bytes_total = feed->progress_stored,
         .done = done,
@@ -102,9 +92,9 @@ static int report(am_ctx *ctx, const am_feed *feed, int done)
     return p->fn(p->user, &info);
 }
 
-int am_progress_row(am_ctx *ctx, am_feed *feed, const am_text_row *row)
+int am_progress_row(am_feed *feed, const am_text_row *row)
 {
-    if (!ctx->progress.fn)
+    if (!feed->run->progress->fn)
         return 0;
     uint64_t bytes = row->nfields; /* delimiters and the line end */
     for (size_t i = 0; i < row->nfields; i++)
@@ -112,12 +102,12 @@ int am_progress_row(am_ctx *ctx, am_feed *feed, const am_text_row *row)
     feed->progress_text_done += bytes;
     if (feed->rows_read == 0 || feed->rows_read % AM_PROGRESS_EVERY != 0)
         return 0;
-    return report(ctx, feed, 0);
+    return report(feed, 0);
 }
 
-int am_progress_end(am_ctx *ctx, const am_feed *feed)
+int am_progress_end(const am_feed *feed)
 {
-    if (!ctx->progress.fn)
+    if (!feed->run->progress->fn)
         return 0;
-    return report(ctx, feed, 1);
+    return report(feed, 1);
 }

@@ -21,16 +21,16 @@ typedef struct am_progress_state {
     void *user;
 } am_progress_state;
 
-/* A feed starts: path is its file, or NULL with data, len its buffer. */
-void am_progress_begin(am_ctx *ctx, am_feed *feed, const char *path, const void *data,
-                       size_t len);
+/* The hooks read the callback from the feed's run (feed_run.h).  A feed
+ * starts: path is its file, or NULL with data, len its buffer. */
+void am_progress_begin(am_feed *feed, const char *path, const void *data, size_t len);
 
 /* Counts a row (header included); calls the callback every
  * AM_PROGRESS_EVERY data rows.  Returns non-zero when it asks to stop. */
-int am_progress_row(am_ctx *ctx, am_feed *feed, const am_text_row *row);
+int am_progress_row(am_feed *feed, const am_text_row *row);
 
 /* A feed ended (successfully or not).  Returns non-zero when the callback
  * asks to stop. */
-int am_progress_end(am_ctx *ctx, const am_feed *feed);
+int am_progress_end(const am_feed *feed);
 
 #endif

@@ -279,7 +279,7 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
         if (!ctx->have_catalogue)
             return fail_line(r, AM_ERR_FORMAT,
                              "no catalogue loaded: set catalogue in [centre] before any feed");
-        if ((st = am_feed_append(ctx, feed_name, &feed)) != AM_OK)
+        if ((st = am_feed_append(&ctx->feed_run, feed_name, &feed)) != AM_OK)
             return loader_failed(r, st);
         if (am_name_map_add(&r->feeds, feed_name, feed) < 0)
             return fail_line(r, AM_ERR_NOMEM, "out of memory");

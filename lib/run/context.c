@@ -37,6 +37,19 @@ am_status am_ctx_new(am_ctx **out)
     ctx->csv_bom = 1;
     ctx->linked.link_threshold = AM_LINK_THRESHOLD_DEFAULT;
     ctx->linked.review_threshold = AM_REVIEW_THRESHOLD_DEFAULT;
+    ctx->feed_run = (am_feed_run){.err = &ctx->err,
+                                  .catalogue = &ctx->catalogue,
+                                  .base_dir = &ctx->base_dir,
+                                  .key = &ctx->key,
+                                  .feeds = &ctx->feeds,
+                                  .nfeeds = &ctx->nfeeds,
+                                  .capfeeds = &ctx->capfeeds,
+                                  .threads = &ctx->threads,
+                                  .store = &ctx->store,
+                                  .rejects = &ctx->rejects,
+                                  .links = &ctx->links,
+                                  .progress = &ctx->progress,
+                                  .stage = &ctx->stage};
     *out = ctx;
     return AM_OK;
 }

@@ -12,6 +12,7 @@
 #include "common/error.h"
 #include "common/stage.h"
 #include "read/feed.h"
+#include "read/feed_run.h"
 #include "read/link_input.h"
 #include "match/finding.h"
 #include "match/input.h"
@@ -46,7 +47,8 @@ struct am_ctx {
     unsigned threads;        /* for matching; results do not depend on it */
     am_run_window window;
     am_feed **feeds;
-    size_t nfeeds;
+    size_t nfeeds, capfeeds;
+    am_feed_run feed_run;    /* what its feeds see of it (feed_run.h), set by am_ctx_new */
     am_store store;
     am_reject_list rejects;
     am_link_input links;     /* gathered while reading, used up by linking (link/) */

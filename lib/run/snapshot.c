@@ -50,7 +50,7 @@ static void reset_ctx(am_ctx *ctx)
     }
     am_free(ctx->feeds);
     ctx->feeds = NULL;
-    ctx->nfeeds = 0;
+    ctx->nfeeds = ctx->capfeeds = 0;
     am_catalogue_free(&ctx->catalogue);
     ctx->have_catalogue = 0;
 }
@@ -59,10 +59,10 @@ static void reset_ctx(am_ctx *ctx)
  * given twice is refused. */
 static am_status add_feed(void *run, const char *name, am_feed **out)
 {
-    am_ctx *ctx = run;
-    if (am_feed_find(ctx, name))
+    const am_feed_run *feeds = run;
+    if (am_feed_named(feeds, name))
         return AM_ERR_INVALID;
-    return am_feed_append(ctx, name, out);
+    return am_feed_append(feeds, name, out);
 }
 
 am_status am_snapshot_open(am_ctx *ctx, const char *path)
@@ -88,7 +88,7 @@ am_status am_snapshot_open(am_ctx *ctx, const char *path)
     const am_snapshot_into into = {.catalogue = &ctx->catalogue,
                                    .rules = &ctx->rules,
                                    .add_feed = add_feed,
-                                   .run = ctx,
+                                   .run = &ctx->feed_run,
                                    .key = &ctx->key};
     am_status st = am_snapshot_load(snap, &into, &m, &ctx->err);
     char *centre = NULL;

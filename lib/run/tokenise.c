@@ -72,9 +72,9 @@ static int on_row(void *user, const am_text_row *row)
     row_outcome out;
     if (!am_mapper_shape(m, row, &out) || !am_mapper_person(m, row, &rec, &out) ||
         !am_mapper_household_token(m, row, household, &has_household, &out)) {
-        m->status = am_reject_add(&feed->ctx->rejects, feed, row->line, out.reason, out.detail);
+        m->status = am_reject_add(feed->run->rejects, feed, row->line, out.reason, out.detail);
         if (m->status != AM_OK)
-            am_fail(&feed->ctx->err, m->status, "out of memory recording rejects");
+            am_fail(feed->run->err, m->status, "out of memory recording rejects");
         return m->status != AM_OK;
     }
     char hex[AM_TOKEN_HEX + 1];
@@ -103,22 +103,22 @@ am_status am_tokenise_feed(am_feed *feed, const char *out_path, int keep_name)
     if (!feed)
         return AM_ERR_INVALID;
     if (!out_path)
-        return am_fail(&feed->ctx->err, AM_ERR_INVALID, "am_tokenise_feed: out_path is NULL");
-    am_ctx *ctx = feed->ctx;
+        return am_fail(feed->run->err, AM_ERR_INVALID, "am_tokenise_feed: out_path is NULL");
+    am_err *err = feed->run->err;
     if (feed->ids_tokenised)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "feed %s already holds tokens (ids = token)",
+        return am_fail(err, AM_ERR_INVALID, "feed %s already holds tokens (ids = token)",
                        feed->name);
     if (!feed->file)
-        return am_fail(&ctx->err, AM_ERR_INVALID, "feed %s has no file", feed->name);
+        return am_fail(err, AM_ERR_INVALID, "feed %s has no file", feed->name);
     am_status st = am_mapper_prepare(feed, feed->file);
     if (st != AM_OK)
         return st;
     am_atomic_file af;
-    if ((st = am_atomic_open(&af, out_path, &ctx->err)) != AM_OK)
+    if ((st = am_atomic_open(&af, out_path, err)) != AM_OK)
         return st;
-    tokeniser t = {.mapper = {.feed = feed, .err = &ctx->err}, .out = af.out, .keep_name = keep_name};
+    tokeniser t = {.mapper = {.feed = feed, .err = err}, .out = af.out, .keep_name = keep_name};
     am_read_result result = {0};
-    st = am_read_csv_file(feed->file, &feed->reader, on_row, &t, &result, &ctx->err);
+    st = am_read_csv_file(feed->file, &feed->reader, on_row, &t, &result, err);
     am_mapper_wipe(&t.mapper);
     feed->ingested = 1;
     feed->encoding_used = result.encoding;
@@ -127,10 +127,10 @@ am_status am_tokenise_feed(am_feed *feed, const char *out_path, int keep_name)
     if (st == AM_ERR_ABORTED)
         st = t.mapper.status;
     if (st == AM_OK && !t.mapper.header_seen)
-        st = am_fail(&ctx->err, AM_ERR_FORMAT, "%s:1: empty file, expected a header", feed->file);
+        st = am_fail(err, AM_ERR_FORMAT, "%s:1: empty file, expected a header", feed->file);
     if (st != AM_OK) {
         am_atomic_abort(&af);
         return st;
     }
-    return am_atomic_commit(&af, &ctx->err);
+    return am_atomic_commit(&af, err);
 }
