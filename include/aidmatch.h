@@ -17,9 +17,11 @@
  *    ("file:line: what was expected") that am_errmsg() returns until the
  *    next call that fails.  Every failure sets it, those of accessors given
  *    a const context included; misuse names the call ("am_finding_get: no
- *    finding 7: there are 3").  Only a NULL context or feed, which has
- *    nowhere to keep a message, fails with none (and the experimental
- *    am_check accessors).  The library never prints, exits or aborts.
+ *    finding 7: there are 3"); an am_check's accessors leave theirs in
+ *    am_check_errmsg() alike.  Only a NULL context, feed, window or check
+ *    has nowhere to keep a message: a call given one returns
+ *    AM_ERR_INVALID (a count 0, a string "", a handle NULL) and sets no
+ *    message.  The library never prints, exits or aborts.
  *  - Strings are UTF-8.  Pointers passed in are borrowed for the duration of
  *    the call only; the library copies what it keeps.  Pointers handed out
  *    are owned by the library and stay valid for the lifetime stated.
@@ -932,8 +934,9 @@ AM_API am_status am_window_grant_json(am_window *window, const char *json, size_
 /* Frees a check.  NULL is accepted. */
 AM_API void am_check_free(am_check *check);
 
-/* The failure message of the check, "" when it succeeded.  Owned by the
- * check. */
+/* The failure message of the check, "" when it succeeded, or of the last
+ * accessor call on it that failed ("am_check_holding_get: no holding 9:
+ * there are 4").  Owned by the check. */
 AM_API const char *am_check_errmsg(const am_check *check);
 
 /* The person's token, 32 hex digits.  Owned by the check. */

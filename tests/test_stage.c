@@ -260,6 +260,47 @@ START_TEST(settings_out_of_range_say_so)
 }
 END_TEST
 
+/* A NULL context has nowhere to keep a message: every call of the table,
+ * and the counts, strings and handles, answer AM_ERR_INVALID, 0, "" or
+ * NULL (aidmatch.h's conventions). */
+START_TEST(a_null_context_fails_with_nothing_to_say)
+{
+    for (size_t i = 0; i < NCASES; i++)
+        if (cases[i].fn != call_finding_get && cases[i].fn != call_reject_get) /* ask a count */
+            ck_assert_msg(cases[i].fn(NULL) == AM_ERR_INVALID, "%s(NULL)", cases[i].call);
+    am_finding f;
+    ck_assert_int_eq(am_finding_get(NULL, 0, &f), AM_ERR_INVALID);
+    am_reject_row rr;
+    ck_assert_int_eq(am_reject_get(NULL, 0, &rr), AM_ERR_INVALID);
+    ck_assert_int_eq(am_ingest(NULL), AM_ERR_INVALID);
+    am_feed *feed = (am_feed *)1;
+    ck_assert_int_eq(am_feed_new(NULL, "x", &feed), AM_ERR_INVALID);
+    ck_assert_ptr_null(am_feed_find(NULL, "x"));
+    ck_assert_int_eq(am_feed_set(NULL, "file", "x.csv"), AM_ERR_INVALID);
+    ck_assert_int_eq(am_feed_ingest_buffer(NULL, "", 0), AM_ERR_INVALID);
+    ck_assert_str_eq(am_errmsg(NULL), "");
+    ck_assert_uint_eq(am_finding_count(NULL), 0);
+    ck_assert_uint_eq(am_reject_count(NULL), 0);
+    ck_assert_uint_eq(am_feed_count(NULL), 0);
+    ck_assert_uint_eq(am_delta_count(NULL), 0);
+    ck_assert_uint_eq(am_outcome_skipped_count(NULL), 0);
+    ck_assert_uint_eq(am_result_count(NULL), 0);
+    ck_assert_uint_eq(am_person_record_count(NULL), 0);
+    ck_assert_str_eq(am_person_token(NULL), "");
+    ck_assert_str_eq(am_key_fingerprint(NULL), "");
+    ck_assert_ptr_null(am_previous_missing(NULL));
+    am_delta_row d;
+    ck_assert_int_eq(am_delta_get(NULL, 0, &d), AM_ERR_INVALID);
+    am_rule_info ri;
+    ck_assert_int_eq(am_rule_get(NULL, "DUP", &ri), AM_ERR_INVALID);
+    am_feed_drift dr;
+    ck_assert_int_eq(am_feed_drift_get(NULL, 0, &dr), AM_ERR_INVALID);
+    ck_assert_int_eq(am_set_csv_bom(NULL, 1), AM_ERR_INVALID);
+    ck_assert_int_eq(am_load_previous(NULL, "x"), AM_ERR_INVALID);
+    ck_assert_int_eq(am_load_outcomes(NULL, "x"), AM_ERR_INVALID);
+}
+END_TEST
+
 /* Misuse — a NULL argument, an index past the end — fails with a message
  * naming the call, also in accessors given a const context, and never
  * leaves an older message in am_errmsg() (each case follows a failure of
@@ -397,6 +438,7 @@ int main(void)
     tcase_add_test(tc, messages_name_the_call_to_make_first);
     tcase_add_test(tc, settings_out_of_range_say_so);
     tcase_add_test(tc, misuse_names_the_call);
+    tcase_add_test(tc, a_null_context_fails_with_nothing_to_say);
     tcase_add_test(tc, changes_send_the_run_back);
     tcase_add_test(tc, ingesting_after_reconcile_needs_reconcile_again);
     suite_add_tcase(s, tc);

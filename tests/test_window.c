@@ -553,6 +553,58 @@ START_TEST(the_menu_lists_what_an_entitlement_gives)
 }
 END_TEST
 
+/* A check's accessors, misused, say so in am_check_errmsg() word for
+ * word; given no check they fail with nothing to say. */
+START_TEST(check_accessors_name_their_misuse)
+{
+    fresh_snapshot();
+    char id[19], item[32], start[11], end[11];
+    first_allowance(id, item, start, end);
+    opened o = open_window();
+    am_check *c;
+    const am_check_request q = {.person = id, .date = "2026-02-01"};
+    ck_assert_msg(am_window_check(o.w, &q, &c) == AM_OK, "%s", am_check_errmsg(c));
+    ck_assert_str_eq(am_check_errmsg(c), "");
+    const size_t nh = am_check_holding_count(c), nf = am_check_finding_count(c),
+                 nm = am_check_menu_count(c);
+    char want[128];
+    am_record_info r;
+    ck_assert_int_eq(am_check_holding_get(c, nh, &r), AM_ERR_INVALID);
+    snprintf(want, sizeof want, "am_check_holding_get: no holding %zu: there are %zu", nh, nh);
+    ck_assert_str_eq(am_check_errmsg(c), want);
+    ck_assert_int_eq(am_check_holding_get(c, 0, NULL), AM_ERR_INVALID);
+    ck_assert_str_eq(am_check_errmsg(c), "am_check_holding_get: out is NULL");
+    am_finding f;
+    ck_assert_int_eq(am_check_finding_get(c, nf + 7, &f), AM_ERR_INVALID);
+    snprintf(want, sizeof want, "am_check_finding_get: no finding %zu: there are %zu", nf + 7,
+             nf);
+    ck_assert_str_eq(am_check_errmsg(c), want);
+    am_menu_item m;
+    ck_assert_int_eq(am_check_menu_get(c, nm, &m), AM_ERR_INVALID);
+    snprintf(want, sizeof want, "am_check_menu_get: no menu item %zu: there are %zu", nm, nm);
+    ck_assert_str_eq(am_check_errmsg(c), want);
+    ck_assert_int_eq(am_check_menu_get(c, 0, NULL), AM_ERR_INVALID);
+    ck_assert_str_eq(am_check_errmsg(c), "am_check_menu_get: out is NULL");
+    /* The answer itself is untouched by the misuse. */
+    ck_assert_uint_eq(am_check_holding_count(c), nh);
+    ck_assert_uint_gt(nh, 0);
+    ck_assert_int_eq(am_check_holding_get(c, 0, &r), AM_OK);
+    am_check_free(c);
+
+    ck_assert_int_eq(am_check_holding_get(NULL, 0, &r), AM_ERR_INVALID);
+    ck_assert_int_eq(am_check_finding_get(NULL, 0, &f), AM_ERR_INVALID);
+    ck_assert_int_eq(am_check_menu_get(NULL, 0, &m), AM_ERR_INVALID);
+    ck_assert_uint_eq(am_check_holding_count(NULL), 0);
+    ck_assert_uint_eq(am_check_finding_count(NULL), 0);
+    ck_assert_uint_eq(am_check_menu_count(NULL), 0);
+    ck_assert_str_eq(am_check_errmsg(NULL), "");
+    ck_assert_str_eq(am_check_person(NULL), "");
+    ck_assert_int_eq(am_window_check(NULL, &q, &c), AM_ERR_INVALID);
+    ck_assert_ptr_null(c);
+    close_window(&o);
+}
+END_TEST
+
 START_TEST(bad_requests_are_refused_clearly)
 {
     fresh_snapshot();
@@ -850,6 +902,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, a_second_payment_is_a_duplicate);
     tcase_add_test(tc, the_menu_lists_what_an_entitlement_gives);
+    tcase_add_test(tc, check_accessors_name_their_misuse);
     tcase_add_test(tc, bad_requests_are_refused_clearly);
     tcase_add_test(tc, proposals_match_the_nightly_run);
     tcase_add_test(tc, a_grant_is_seen_by_the_next_check);

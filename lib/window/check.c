@@ -32,6 +32,9 @@ typedef struct menu_entry {
 
 struct am_check {
     am_err err;
+    /* &err: an accessor, given a const check, leaves its failure's
+     * message through it, as am_ctx's errmsg_slot does. */
+    am_err *errmsg_slot;
     const am_window *window;
     char person[AM_TOKEN_HEX + 1];
     uint64_t journal_ignored;
@@ -466,8 +469,10 @@ static am_status run_check(am_window *w, am_check *c, const am_check_request *q)
 static am_check *new_check(const am_window *w)
 {
     am_check *c = am_calloc(1, sizeof *c);
-    if (c)
+    if (c) {
         c->window = w;
+        c->errmsg_slot = &c->err;
+    }
     return c;
 }
 
@@ -557,8 +562,10 @@ size_t am_check_holding_count(const am_check *c) { return c ? c->nrows : 0; }
 
 am_status am_check_holding_get(const am_check *c, size_t i, am_record_info *out)
 {
-    if (!c || !out || i >= c->nrows)
+    if (!c)
         return AM_ERR_INVALID;
+    if (!out || i >= c->nrows)
+        return am_fail_index(c->errmsg_slot, "am_check_holding_get", out, "holding", i, c->nrows);
     am_record_row_info(&c->rows[i], out);
     return AM_OK;
 }
@@ -567,8 +574,11 @@ size_t am_check_finding_count(const am_check *c) { return c ? c->findings.count 
 
 am_status am_check_finding_get(const am_check *c, size_t i, am_finding *out)
 {
-    if (!c || !out || i >= c->findings.count)
+    if (!c)
         return AM_ERR_INVALID;
+    if (!out || i >= c->findings.count)
+        return am_fail_index(c->errmsg_slot, "am_check_finding_get", out, "finding", i,
+                             c->findings.count);
     *out = c->findings.v[i].pub;
     return AM_OK;
 }
@@ -577,8 +587,10 @@ size_t am_check_menu_count(const am_check *c) { return c ? c->nmenu : 0; }
 
 am_status am_check_menu_get(const am_check *c, size_t i, am_menu_item *out)
 {
-    if (!c || !out || i >= c->nmenu)
+    if (!c)
         return AM_ERR_INVALID;
+    if (!out || i >= c->nmenu)
+        return am_fail_index(c->errmsg_slot, "am_check_menu_get", out, "menu item", i, c->nmenu);
     const am_catalogue *cat = c->window->env.cat;
     const am_item *item = &cat->items[c->menu[i].item];
     *out = (am_menu_item){
