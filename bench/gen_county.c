@@ -709,23 +709,29 @@ static void w_id(writer *w, uint32_t i, const id_style *st)
     w_n(w, id, 18);
 }
 
-static void w_name(writer *w, uint32_t i)
+/* Person i's name, written into out (room for 64 bytes). */
+static void name_of(uint32_t i, char out[64])
 {
+    out[0] = '\0';
     if (hr(i, 11, 1000) < 6) {
         const unsigned k = hr(i, 12, 8);
-        w_s(w, MIN_FIRST[k]);
-        w_s(w, "\xC2\xB7");
-        w_s(w, k == 7 ? (hr(i, 13, 2) ? "多吉" : "次仁") : MIN_SECOND[hr(i, 13, 7)]);
+        snprintf(out, 64, "%s\xC2\xB7%s", MIN_FIRST[k],
+                 k == 7 ? (hr(i, 13, 2) ? "多吉" : "次仁") : MIN_SECOND[hr(i, 13, 7)]);
         return;
     }
     /* Children and the head carry the household's surname. */
     const int kin = P[i].rel == R_HEAD || P[i].rel == R_SON || P[i].rel == R_DAUGHTER ||
                     P[i].rel == R_GRANDSON || P[i].rel == R_GRANDDAUGHTER;
-    w_s(w, SURNAMES[kin ? hr(P[i].hh, 14, NSURNAMES) : hr(i, 14, NSURNAMES)]);
     const char *const *given = is_male(i) ? GIVEN_M : GIVEN_F;
-    w_s(w, given[hr(i, 15, NGIVEN)]);
-    if (hr(i, 16, 10) < 7)
-        w_s(w, given[hr(i, 17, NGIVEN)]);
+    snprintf(out, 64, "%s%s%s", SURNAMES[kin ? hr(P[i].hh, 14, NSURNAMES) : hr(i, 14, NSURNAMES)],
+             given[hr(i, 15, NGIVEN)], hr(i, 16, 10) < 7 ? given[hr(i, 17, NGIVEN)] : "");
+}
+
+static void w_name(writer *w, uint32_t i)
+{
+    char name[64];
+    name_of(i, name);
+    w_s(w, name);
 }
 
 /* "3202810" + 9 digits: the county code, a 0, the town and a serial. */
@@ -3323,6 +3329,310 @@ static void feed_util(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* Damaged IDs (--damaged-ids N)                                       */
+/* ------------------------------------------------------------------ */
+
+/* N one-off medical-aid rows of a feed of their own, each with its
+ * person's ID damaged as hand typing and Excel damage it, for the linking
+ * of damaged IDs to the hukou registry.  MED_AID may repeat and no rule
+ * names it, and every host lives all year in the registry: whether a row
+ * is linked, rightly or wrongly, or stays a reject, truth.csv holds.  What
+ * linking should find is in links_truth.csv.  Some rows get a decoy: a
+ * registry person (added to the hukou feed, in a household of its own)
+ * whose ID is another repair of the damaged one, named differently or
+ * the same. */
+enum { DMG_SUBST, DMG_SWAP, DMG_CHECK, DMG_BIRTH, DMG_EXCEL, DMG_SHORT, DMG_LONG, DMG__COUNT };
+static const char *const DMG_NAMES[] = {"substitution", "swap", "check", "birth_date",
+                                        "excel_tail", "short", "long"};
+enum { DECOY_NONE, DECOY_OTHER_NAME, DECOY_SAME_NAME };
+static const char *const DECOY_NAMES[] = {"none", "other_name", "same_name"};
+
+typedef struct damage {
+    uint32_t host;
+    uint8_t kind, named, household, decoy;
+    char id[20]; /* the damaged ID as written, NUL-terminated */
+    char decoy_id[19];
+    uint32_t decoy_name; /* the person whose name the decoy carries */
+} damage;
+
+static damage *g_damage;
+static uint32_t g_ndamage;
+
+static void write_text(const char *name, const char *text, size_t len, mode_t mode);
+static uint64_t *g_real_ids; /* every person's first 17 digits, sorted */
+
+static uint64_t id17_value(const char *id)
+{
+    uint64_t v = 0;
+    for (int k = 0; k < 17; k++)
+        v = v * 10 + (uint64_t)(id[k] - '0');
+    return v;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int is_real_id(const char *id)
+{
+    const uint64_t v = id17_value(id);
+    return bsearch(&v, g_real_ids, g_n, sizeof v, cmp_u64) != NULL;
+}
+
+/* A valid 18-character ID: digits, its check character, a real birth
+ * date from 1900 to 2025. */
+static int id_valid(const char *id)
+{
+    for (int k = 0; k < 17; k++)
+        if (id[k] < '0' || id[k] > '9')
+            return 0;
+    if (check_char(id) != id[17])
+        return 0;
+    const int y = (id[6] - '0') * 1000 + (id[7] - '0') * 100 + (id[8] - '0') * 10 + (id[9] - '0');
+    const int m = (id[10] - '0') * 10 + (id[11] - '0'), d = (id[12] - '0') * 10 + (id[13] - '0');
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1900 || y > 2025 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return 0;
+    return m != 2 || d < 29 || is_leap(y);
+}
+
+/* A decoy for a damaged ID: a valid ID one repair away that is no one's
+ * yet and not the host's.  The repairs tried are those the damage calls
+ * for (the tail filled for Excel's, a digit inserted or deleted for a
+ * wrong length, else a character substituted or two swapped).  Returns 1
+ * with out set, or 0. */
+static int find_decoy(const damage *dm, const char *host_id, char out[19])
+{
+    const size_t len = strlen(dm->id);
+    char c[20];
+    /* Tried from a hash-chosen start, so that decoys fall anywhere. */
+    const unsigned start = hr(dm->host, 3110, 400);
+    for (unsigned t = 0; t < 400; t++) {
+        const unsigned x = (start + t) % 400;
+        if (dm->kind == DMG_EXCEL) {
+            if (x >= 100)
+                continue;
+            memcpy(c, dm->id, 18);
+            c[15] = (char)('0' + x / 10);
+            c[16] = (char)('0' + x % 10);
+            c[17] = check_char(c);
+        } else if (len == 17) { /* insert digit x % 10 at x / 10 */
+            const unsigned at = x / 10;
+            if (at > 17)
+                continue;
+            memcpy(c, dm->id, at);
+            c[at] = (char)('0' + x % 10);
+            memcpy(c + at + 1, dm->id + at, 17 - at);
+        } else if (len == 19) { /* delete the character at x */
+            if (x > 18)
+                continue;
+            memcpy(c, dm->id, x);
+            memcpy(c + x, dm->id + x + 1, 18 - x);
+        } else if (x < 18 * 11) { /* substitute */
+            const unsigned at = x / 11, v = x % 11;
+            if (v == 10 && at != 17)
+                continue;
+            memcpy(c, dm->id, 18);
+            c[at] = v == 10 ? 'X' : (char)('0' + v);
+        } else if (x < 18 * 11 + 17) { /* swap at and at + 1 */
+            const unsigned at = x - 18 * 11;
+            memcpy(c, dm->id, 18);
+            const char k = c[at];
+            c[at] = c[at + 1];
+            c[at + 1] = k;
+        } else {
+            continue;
+        }
+        c[18] = '\0';
+        if (id_valid(c) && memcmp(c, host_id, 18) != 0 && !is_real_id(c)) {
+            memcpy(out, c, 19);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Damages host's ID as kind says; returns 0 when that damage cannot be
+ * told from a valid ID, or would be read as another kind of damage. */
+static int damage_id(damage *dm, const char *id)
+{
+    char *o = dm->id;
+    const uint32_t i = dm->host;
+    memcpy(o, id, 18);
+    o[18] = '\0';
+    switch (dm->kind) {
+    case DMG_SUBST: { /* one digit of 0..16 typed wrong */
+        const unsigned at = hr(i, 3111, 17);
+        o[at] = (char)('0' + (o[at] - '0' + 1 + hr(i, 3112, 9)) % 10);
+        break;
+    }
+    case DMG_SWAP: {
+        const unsigned at = hr(i, 3111, 17);
+        if (o[at] == o[at + 1])
+            return 0;
+        const char k = o[at];
+        o[at] = o[at + 1];
+        o[at + 1] = k;
+        break;
+    }
+    case DMG_CHECK: {
+        const char *cc = "10X98765432";
+        o[17] = cc[(strchr(cc, o[17]) - cc + 1 + hr(i, 3112, 10)) % 11];
+        break;
+    }
+    case DMG_BIRTH: /* a day of the month that no month has */
+        o[12] = (char)('4' + hr(i, 3112, 6));
+        break;
+    case DMG_EXCEL: /* a numeric cell kept 15 significant digits */
+        o[15] = o[16] = o[17] = '0';
+        break;
+    case DMG_SHORT: {
+        const unsigned at = hr(i, 3111, 18);
+        memmove(o + at, o + at + 1, 18 - at);
+        break;
+    }
+    case DMG_LONG: {
+        const unsigned at = hr(i, 3111, 18);
+        memmove(o + at + 1, o + at, 19 - at);
+        o[at] = (char)('0' + hr(i, 3112, 10));
+        break;
+    }
+    }
+    const size_t len = strlen(o);
+    if (len == 18 && id_valid(o))
+        return 0;
+    /* Zeros at the end read as Excel's damage whatever caused them. */
+    const int zero_tail = len == 18 && memcmp(o + 15, "000", 3) == 0;
+    return zero_tail == (dm->kind == DMG_EXCEL);
+}
+
+static void plan_damage(uint32_t n)
+{
+    if (!n)
+        return;
+    g_real_ids = xmalloc((size_t)g_n * sizeof *g_real_ids);
+    for (uint32_t i = 0; i < g_n; i++) {
+        char id[18];
+        id18(i, id);
+        g_real_ids[i] = id17_value(id);
+    }
+    qsort(g_real_ids, g_n, sizeof *g_real_ids, cmp_u64);
+    g_damage = xcalloc(n, sizeof *g_damage);
+    uint8_t *used = xcalloc(g_n, 1);
+    uint32_t i = (uint32_t)(hv(0, 3100) % g_n), looked = 0;
+    for (uint32_t k = 0; k < n && looked < g_n; k++) {
+        damage *dm = &g_damage[g_ndamage];
+        for (; looked < g_n; looked++, i = (i + 1) % g_n) {
+            if (used[i] || P[i].hh >= g_nh_nat || P[i].plant || !alive_all(i))
+                continue;
+            memset(dm, 0, sizeof *dm);
+            dm->host = i;
+            dm->kind = (uint8_t)(k % DMG__COUNT);
+            dm->named = hr(i, 3101, 4) != 0;
+            dm->household = hr(i, 3102, 2) != 0;
+            dm->decoy = (uint8_t)hr(i, 3103, 3);
+            char id[18];
+            id18(i, id);
+            if (!damage_id(dm, id))
+                continue;
+            if (dm->decoy != DECOY_NONE) {
+                if (!find_decoy(dm, id, dm->decoy_id))
+                    dm->decoy = DECOY_NONE;
+                char a[64], b[64];
+                name_of(i, a);
+                dm->decoy_name = i;
+                for (uint32_t j = i + 1; dm->decoy == DECOY_OTHER_NAME; j++) {
+                    name_of(j % g_n, b);
+                    if (strcmp(a, b) != 0) {
+                        dm->decoy_name = j % g_n;
+                        break;
+                    }
+                }
+            }
+            used[i] = 1;
+            g_ndamage++;
+            break;
+        }
+    }
+    free(used);
+}
+
+static const char *const DAMAGED_FEED = "hsa_medical_aid_typed";
+
+static void feed_damaged_ids(void)
+{
+    if (!g_ndamage)
+        return;
+    writer w;
+    feed_begin(&w, DAMAGED_FEED, "hsa_medical_aid_typed.csv", 0, ',', "HSA", "payments",
+               "one-off medical aid, IDs typed by hand: every one damaged (--damaged-ids)");
+    ini("person_id = 身份证号\nname = 姓名\nhousehold_id = 户号\nitem = MED_AID\n"
+        "date = 结算日期\namount = 救助金额\n");
+    w_header(&w, "结算日期,身份证号,姓名,户号,救助金额");
+    for (uint32_t k = 0; k < g_ndamage; k++) {
+        const damage *dm = &g_damage[k];
+        w_day(&w, day_in_2025(dm->host, 3104), DF_ISO);
+        w_c(&w, ',');
+        w_s(&w, dm->id);
+        w_c(&w, ',');
+        if (dm->named)
+            w_name(&w, dm->host);
+        w_c(&w, ',');
+        if (dm->household)
+            w_hh(&w, P[dm->host].hh);
+        w_c(&w, ',');
+        w_amt(&w, 20000 + 100 * (int64_t)hr(dm->host, 3105, 3000));
+        w_end(&w);
+    }
+    feed_end(&w);
+}
+
+/* The decoys, as registry rows, each the head of a household of its own
+ * ("320281999" and seven digits: no town has the number 99). */
+static void hukou_decoys(writer *w)
+{
+    for (uint32_t k = 0; k < g_ndamage; k++) {
+        const damage *dm = &g_damage[k];
+        if (dm->decoy == DECOY_NONE)
+            continue;
+        char hh[24];
+        snprintf(hh, sizeof hh, "320281999%07u", k % 10000000u);
+        w_s(w, hh);
+        w_s(w, ",城镇家庭户,户主,");
+        w_name(w, dm->decoy_name);
+        w_c(w, ',');
+        w_n(w, dm->decoy_id, 18);
+        w_s(w, (dm->decoy_id[16] - '0') % 2 ? ",男," : ",女,");
+        w_n(w, dm->decoy_id + 6, 8);
+        w_s(w, ",,,江苏省江阴市澄江街道1号");
+        w_end(w);
+    }
+}
+
+/* links_truth.csv: each damaged row's line, damage, evidence, decoy and
+ * the token of the person it is. */
+static void write_links_truth(void)
+{
+    if (!g_ndamage)
+        return;
+    const size_t cap = 64 + (size_t)g_ndamage * 128;
+    char *text = xmalloc(cap);
+    size_t at = (size_t)snprintf(text, cap, "feed,line,damage,named,household,decoy,person\n");
+    for (uint32_t k = 0; k < g_ndamage; k++) {
+        const damage *dm = &g_damage[k];
+        char token[33];
+        person_token(dm->host, token);
+        at += (size_t)snprintf(text + at, cap - at, "%s,%u,%s,%d,%d,%s,%s\n", DAMAGED_FEED, k + 2,
+                               DMG_NAMES[dm->kind], dm->named, dm->household,
+                               DECOY_NAMES[dm->decoy], token);
+    }
+    write_text("links_truth.csv", text, at, 0644);
+    free(text);
+}
+
+/* ------------------------------------------------------------------ */
 /* PSB, SAMR, NRA registries                                           */
 /* ------------------------------------------------------------------ */
 
@@ -3393,6 +3703,7 @@ static void feed_psb_hukou(void)
             }
         }
     }
+    hukou_decoys(&w);
     feed_end(&w);
 }
 
@@ -3712,9 +4023,10 @@ static void write_truth(void)
 static void usage(void)
 {
     fputs("usage: gen_county --persons N --seed S --out DIR [--key KEYFILE] [--bad-rows]\n"
-          "                  [--catalogue PATH_FROM_DIR] [--rules PATH_FROM_DIR]\n"
+          "                  [--damaged-ids N] [--catalogue PATH_FROM_DIR] [--rules PATH_FROM_DIR]\n"
           "Writes a synthetic county into DIR: agency feeds, centre.ini, county.key\n"
-          "(unless --key) and truth.csv, the findings the planted anomalies must produce.\n",
+          "(unless --key) and truth.csv, the findings the planted anomalies must produce;\n"
+          "with --damaged-ids, a feed of N rows whose IDs are damaged and links_truth.csv.\n",
           stderr);
     exit(2);
 }
@@ -3738,7 +4050,7 @@ static double now_s(void)
 
 int main(int argc, char **argv)
 {
-    uint64_t n = 0, seed = 0;
+    uint64_t n = 0, seed = 0, damaged = 0;
     int have_n = 0, have_seed = 0;
     const char *out = NULL, *keyfile = NULL, *catalogue = "../catalogue", *rules = NULL;
     for (int a = 1; a < argc; a++) {
@@ -3760,6 +4072,8 @@ int main(int argc, char **argv)
             rules = argv[++a];
         } else if (strcmp(arg, "--bad-rows") == 0) {
             g_bad_rows = 1;
+        } else if (strcmp(arg, "--damaged-ids") == 0 && more) {
+            damaged = parse_u64(argv[++a], "--damaged-ids");
         } else {
             usage();
         }
@@ -3823,6 +4137,9 @@ int main(int argc, char **argv)
     gen_programmes();
     plant_all();
     gen_assets();
+    if (damaged > n / 4)
+        die("--damaged-ids: expected at most a quarter of --persons");
+    plan_damage((uint32_t)damaged);
 
     feed_mca_dibao();
     feed_mca_allowances();
@@ -3851,6 +4168,7 @@ int main(int argc, char **argv)
     feed_court();
     feed_emb();
     feed_util();
+    feed_damaged_ids();
     feed_psb_hukou();
     feed_psb_deaths();
     feed_psb_vehicles();
@@ -3876,6 +4194,7 @@ int main(int argc, char **argv)
     write_text("centre.ini", centre, (size_t)hl + g_ini_len, 0644);
     free(centre);
     write_truth();
+    write_links_truth();
     const double t1 = now_s();
 
     check_catalogue(catalogue);
