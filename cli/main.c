@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common/size.h"
 
 static const char main_help[] =
     "Usage: aidmatch COMMAND [OPTIONS]\n"
@@ -58,7 +59,7 @@ static const char main_help[] =
 
 static const char reconcile_help[] =
     "Usage: aidmatch reconcile CENTRE.ini -o DIR [-p DIR] [--run-date DATE]\n"
-    "                          [-j N] [-s FILE] [-q]\n"
+    "                          [-j N] [-s FILE] [--memory-limit SIZE] [-q]\n"
     "\n"
     "Reads every feed the centre file declares, matches them, and writes\n"
     "DIR/findings.csv, DIR/rejects.csv, DIR/summary.json, DIR/suppressed.csv\n"
@@ -75,6 +76,11 @@ static const char reconcile_help[] =
     "                       the findings are the same for any N\n"
     "  -s, --snapshot FILE  also save the run as a snapshot for match, person and\n"
     "                       explain (aidmatch help snapshot)\n"
+    "      --memory-limit SIZE  keep under SIZE (bytes, or 512M, 2G; at least\n"
+    "                       128M) by reconciling in partitions on disk; the\n"
+    "                       outputs are the same (docs/partitions.md)\n"
+    "      --partitions N   partition on disk into at least N partitions\n"
+    "      --temp-dir DIR   where partition files go (default /var/tmp)\n"
     "  -q, --quiet          print nothing on success, and no progress\n";
 
 static const char check_help[] =
@@ -302,6 +308,7 @@ static int cmd_check(int argc, char **argv)
 typedef struct reconcile_args {
     const centre_arg *centre;
     const char *out, *previous, *run_date, *threads, *snapshot;
+    const char *memory_limit, *partitions, *temp_dir;
     int quiet;
 } reconcile_args;
 
@@ -314,11 +321,17 @@ static int cmd_reconcile(int argc, char **argv)
         return EXIT_OK;
     }
     const char *centre = NULL, *out = NULL, *previous = NULL, *run_date = NULL, *threads = NULL;
-    const char *snapshot = NULL;
+    const char *snapshot = NULL, *memory_limit = NULL, *partitions = NULL, *temp_dir = NULL;
     int quiet = 0;
-    const value_option options[] = {{"--out", &out},           {"--previous", &previous},
-                                    {"--run-date", &run_date}, {"--threads", &threads},
-                                    {"--snapshot", &snapshot}, {NULL, NULL}};
+    const value_option options[] = {{"--out", &out},
+                                    {"--previous", &previous},
+                                    {"--run-date", &run_date},
+                                    {"--threads", &threads},
+                                    {"--snapshot", &snapshot},
+                                    {"--memory-limit", &memory_limit},
+                                    {"--partitions", &partitions},
+                                    {"--temp-dir", &temp_dir},
+                                    {NULL, NULL}};
     const int rc = parse_args(argc, argv, options, "--quiet", &quiet, &centre);
     if (rc != EXIT_OK)
         return rc;
@@ -327,10 +340,37 @@ static int cmd_reconcile(int argc, char **argv)
     centre_arg c;
     if (!centre_arg_read(&c, centre))
         return EXIT_RUN_FAILED;
-    const reconcile_args a = {&c, out, previous, run_date, threads, snapshot, quiet};
+    const reconcile_args a = {&c,           out,        previous, run_date, threads, snapshot,
+                              memory_limit, partitions, temp_dir, quiet};
     const int result = reconcile(&a);
     centre_arg_free(&c);
     return result;
+}
+
+/* --memory-limit, --partitions and --temp-dir, on ctx.  Returns EXIT_OK
+ * or a usage error's exit code (printed). */
+static int set_partitioning(am_ctx *ctx, const reconcile_args *a)
+{
+    if (a->memory_limit) {
+        uint64_t bytes;
+        if (!am_size_parse(a->memory_limit, &bytes) || am_set_memory_limit(ctx, bytes) != AM_OK)
+            return usage_error("--memory-limit needs a size of at least 128M (bytes, or with "
+                               "K, M or G), got",
+                               a->memory_limit);
+    }
+    if (a->partitions) {
+        char *end;
+        const long n = strtol(a->partitions, &end, 10);
+        if (*end || end == a->partitions || n < 1 || n > 4096 ||
+            am_set_partitions(ctx, (unsigned)n) != AM_OK)
+            return usage_error("--partitions needs a number from 1 to 4096, got", a->partitions);
+    }
+    if (a->temp_dir && am_set_temp_dir(ctx, a->temp_dir) != AM_OK)
+        return usage_error("--temp-dir needs a directory, got", a->temp_dir);
+    if (a->snapshot && (a->memory_limit || a->partitions))
+        return usage_error("--snapshot cannot be written from a partitioned run yet; "
+                           "leave out --snapshot or", a->memory_limit ? "--memory-limit" : "--partitions");
+    return EXIT_OK;
 }
 
 /* Checks, reads and reconciles every feed, and writes the outputs. */
@@ -365,6 +405,11 @@ static int reconcile(const reconcile_args *a)
         }
     }
     am_set_threads(ctx, (unsigned)(nthreads < 1 ? 1 : nthreads > 64 ? 64 : nthreads));
+    const int usage = set_partitioning(ctx, a);
+    if (usage != EXIT_OK) {
+        am_ctx_free(ctx);
+        return usage;
+    }
     progress_view view = {.feed_start = start, .last_draw = start};
     const int show_progress = !quiet && isatty(STDERR_FILENO);
     if (show_progress)

@@ -418,6 +418,28 @@ AM_API am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user);
  * threads out of range: "threads: expected 1 to 64, got 0"). */
 AM_API am_status am_set_threads(am_ctx *ctx, unsigned threads);
 
+/* Reconciles a run larger than memory: ingestion writes records to
+ * partition files instead of memory, and am_reconcile() matches them a
+ * partition at a time, as many partitions as keep this process under
+ * about bytes (docs/partitions.md); the findings, rejects and outputs are
+ * those of the run in memory.  Call before any feed is ingested.  A
+ * partitioned run is reconciled once and cannot write a snapshot yet.
+ * Returns AM_OK or AM_ERR_INVALID (ctx NULL, bytes below 128M, or a feed
+ * already ingested). */
+AM_API am_status am_set_memory_limit(am_ctx *ctx, uint64_t bytes);
+
+/* Partitions the run as am_set_memory_limit() does, into at least n
+ * partitions (1 to 4096), whatever the memory: for tests and for spreading
+ * partitions over machines.  Returns as am_set_memory_limit(). */
+AM_API am_status am_set_partitions(am_ctx *ctx, unsigned n);
+
+/* The directory a partitioned run makes its own directory of partition
+ * files in (default /var/tmp); ctx copies dir.  The files are removed when
+ * the run ends, or by the next run after a crash.  Returns AM_OK,
+ * AM_ERR_INVALID (dir NULL or empty, or records already spilled) or
+ * AM_ERR_NOMEM. */
+AM_API am_status am_set_temp_dir(am_ctx *ctx, const char *dir);
+
 /* Returns the number of findings of the last am_reconcile(). */
 AM_API size_t am_finding_count(const am_ctx *ctx);
 

@@ -132,11 +132,18 @@ am_status am_review_run(const am_cycle *c, am_review_state *rv, am_err *err)
 
     am_evidence_index ix;
     am_facts_scratch scratch = {0};
-    am_status st = am_evidence_index_build(&c->match, c->findings, NULL, 0, &ix);
+    /* A partitioned run's findings come with their facts: its records are
+     * no longer in memory. */
+    const int known = n && c->findings->v[0].facts_known;
+    am_status st = known ? (memset(&ix, 0, sizeof ix), AM_OK)
+                         : am_evidence_index_build(&c->match, c->findings, NULL, 0, &ix);
     for (size_t i = 0; st == AM_OK && i < n; i++) {
-        uint32_t area;
-        st = am_facts_of(&c->match, &ix, &c->findings->v[i].pub, &scratch, rv->v[i].facts,
-                         &area);
+        uint32_t area = c->findings->v[i].area;
+        if (known)
+            memcpy(rv->v[i].facts, c->findings->v[i].facts, sizeof rv->v[i].facts);
+        else
+            st = am_facts_of(&c->match, &ix, &c->findings->v[i].pub, &scratch, rv->v[i].facts,
+                             &area);
         if (st == AM_OK && area)
             snprintf(rv->v[i].area, sizeof rv->v[i].area, "%06u", (unsigned)(area % 1000000));
     }

@@ -22,6 +22,12 @@ typedef struct am_finding_rec {
     char subject[AM_TOKEN_HEX + 1];
     char period_start[11], period_end[11];
     char *items, *agencies, *evidence;
+    /* A partitioned run reckons the facts fingerprint and area (facts.h)
+     * while the finding's partition is in memory; the review takes them
+     * from here when facts_known is set. */
+    char facts[33];
+    uint32_t area;
+    uint8_t facts_known;
 } am_finding_rec;
 
 typedef struct am_finding_list {

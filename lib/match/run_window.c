@@ -15,13 +15,16 @@ void am_run_window_of(const am_run_window *w, const am_catalogue *cat, const am_
     }
     *start = AM_DAY_OPEN;
     *end = AM_DAY_EVER;
-    for (size_t i = 0; i < store->count; i++) {
-        const am_record *r = &store->records[i];
-        if (!am_code_is_item(cat, r->code) || !cat->items[r->code].periodic)
-            continue;
-        if (r->start < *start)
-            *start = r->start;
-        if (r->end > *end)
-            *end = r->end;
-    }
+    for (size_t i = 0; i < store->count; i++)
+        am_run_window_add(cat, &store->records[i], start, end);
+}
+
+void am_run_window_add(const am_catalogue *cat, const am_record *r, int32_t *start, int32_t *end)
+{
+    if (!am_code_is_item(cat, r->code) || !cat->items[r->code].periodic)
+        return;
+    if (r->start < *start)
+        *start = r->start;
+    if (r->end > *end)
+        *end = r->end;
 }

@@ -22,4 +22,9 @@ typedef struct am_run_window {
 void am_run_window_of(const am_run_window *w, const am_catalogue *cat, const am_store *store,
                       int32_t *start, int32_t *end);
 
+/* Widens [*start, *end] to r's days when r pays a periodic item: the
+ * window of a run is this over all its records, from AM_DAY_OPEN and
+ * AM_DAY_EVER (a run partitioned on disk sees them a partition at a time). */
+void am_run_window_add(const am_catalogue *cat, const am_record *r, int32_t *start, int32_t *end);
+
 #endif

@@ -20,6 +20,7 @@
 #include "read/link_input.h"
 #include "read/progress.h"
 #include "read/reject.h"
+#include "store/spill.h"
 #include "store/store.h"
 
 struct am_feed_run {
@@ -31,6 +32,7 @@ struct am_feed_run {
     size_t *nfeeds, *capfeeds;
     const unsigned *threads;        /* readers at once for am_ingest_all */
     am_store *store;                /* where ingested records go */
+    const am_record_spill *spill;   /* instead, when put is set: a partitioned run */
     am_reject_list *rejects;
     am_link_input *links;           /* rows for linking damaged IDs (link_input.h) */
     const am_progress_state *progress;

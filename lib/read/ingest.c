@@ -502,6 +502,32 @@ static void unlock(const ingest_sink *sink)
  * their cache misses, so the lock is held for as short a time as can be. */
 static am_status flush_locked(ingest_sink *sink)
 {
+    const am_record_spill *spill = sink->run->spill;
+    if (spill && spill->put) {
+        /* A partitioned run: the records go to disk with their tokens.
+         * Linking's rows stay in memory (link_input.h), their households
+         * numbered in the context's table as in a run in memory. */
+        const am_link_input *l = &sink->links;
+        const int linking = l->held.n || l->registry.n || l->sample.n;
+        am_status st = AM_OK;
+        if (linking && sink->ntokens) {
+            if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
+                return AM_ERR_NOMEM;
+            st = am_store_households(sink->run->store, sink->tokens[0], sink->ntokens,
+                                     sink->refs);
+        }
+        if (st == AM_OK)
+            st = spill->put(spill->user, sink->records, sink->nrecords,
+                            (const unsigned char(*)[AM_TOKEN_BYTES])sink->tokens, &sink->err);
+        if (st != AM_OK)
+            return st;
+        if (linking && am_link_input_move(sink->run->links, &sink->links, sink->refs) != AM_OK)
+            return AM_ERR_NOMEM;
+        sink->nrecords = 0;
+        sink->ntokens = 0;
+        sink->last_index = 0;
+        return am_reject_list_move(sink->run->rejects, &sink->rejects);
+    }
     am_store *global = sink->run->store;
     if (sink->ntokens) {
         if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
@@ -535,6 +561,8 @@ static am_status flush(ingest_sink *sink)
     unlock(sink);
     if (st == AM_ERR_LIMIT)
         return am_fail(&sink->err, st, "more than %u households", UINT32_MAX - 1);
+    if (st == AM_ERR_IO)
+        return st; /* a partition file's failure, told in sink->err */
     return st == AM_OK ? AM_OK : am_fail(&sink->err, st, "out of memory storing records");
 }
 

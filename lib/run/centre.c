@@ -19,6 +19,8 @@
 #include "common/alloc.h"
 #include "common/name_map.h"
 #include "run/context.h"
+#include "run/partition.h"
+#include "common/size.h"
 #include "common/text_file.h"
 #include "cycle/drift.h"
 #include "link/link.h"
@@ -245,10 +247,31 @@ static am_status centre_key(centre_reader *r, const char *key, const char *value
         ctx->csv_bom = value[0] == 'y';
         return AM_OK;
     }
-    char what[320];
+    if (strcmp(key, "memory_limit") == 0) {
+        uint64_t bytes;
+        if (!am_size_parse(value, &bytes) || bytes < AM_MEMORY_LIMIT_MIN)
+            return fail_line(r, AM_ERR_FORMAT,
+                             "memory_limit: expected a size of at least 128M, such as 2G");
+        if (ctx->memory_limit)
+            return AM_OK; /* the embedder's own choice wins */
+        const am_status st = am_set_memory_limit(ctx, bytes);
+        return st == AM_OK ? AM_OK : fail_line(r, st, "memory_limit: set before any feed is read");
+    }
+    if (strcmp(key, "temp_dir") == 0) {
+        if (ctx->temp_dir)
+            return AM_OK;
+        char *path = resolve(ctx, value);
+        if (!path)
+            return fail_line(r, AM_ERR_NOMEM, "out of memory");
+        const am_status st = am_set_temp_dir(ctx, path);
+        am_free(path);
+        return st == AM_OK ? AM_OK : fail_line(r, st, "temp_dir: set before any feed is read");
+    }
+    char what[384];
     snprintf(what, sizeof what, "unknown key '%.60s' in [centre] (expected name, catalogue, key, "
                                 "rules, window_start, window_end, death_lag_days, outcomes, "
-                                "drift_share, link_threshold, review_threshold or csv_bom)",
+                                "drift_share, link_threshold, review_threshold, csv_bom, "
+                                "memory_limit or temp_dir)",
              key);
     return fail_line(r, AM_ERR_FORMAT, what);
 }

@@ -322,7 +322,8 @@ static const char *nearest_code(const am_ctx *scratch, const char *code)
 /* The keys a centre file may use, for the nearest to an unknown one. */
 static const char *const known_keys[] = {
     "name", "catalogue", "key", "rules", "window_start", "window_end", "death_lag_days",
-    "outcomes", "drift_share", "link_threshold", "review_threshold", "csv_bom", "agency", "kind", "file", "encoding", "delimiter",
+    "outcomes", "drift_share", "link_threshold", "review_threshold", "csv_bom", "memory_limit",
+    "temp_dir", "agency", "kind", "file", "encoding", "delimiter",
     "ids", "key_fingerprint", "person_id", "household_id", "item", "item_column", "item_map",
     "fact", "fact_column", "fact_map", "amount", "start", "end", "date", "month", "value",
     "date_format", "amount_unit", "thousands", "max_amount", "max_field", "max_line",

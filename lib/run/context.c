@@ -3,6 +3,7 @@
  * its key and catalogue, and the accessors the public API promises.
  */
 #include "run/context.h"
+#include "run/partition.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ am_status am_ctx_new(am_ctx **out)
                                   .capfeeds = &ctx->capfeeds,
                                   .threads = &ctx->threads,
                                   .store = &ctx->store,
+                                  .spill = &ctx->spill,
                                   .rejects = &ctx->rejects,
                                   .links = &ctx->links,
                                   .progress = &ctx->progress,
@@ -69,6 +71,8 @@ void am_ctx_free(am_ctx *ctx)
     }
     am_free(ctx->feeds);
     am_store_free(&ctx->store);
+    am_partitioner_free(ctx);
+    am_free(ctx->temp_dir);
     am_reject_list_free(&ctx->rejects);
     am_link_input_free(&ctx->links);
     am_links_free(&ctx->linked);

@@ -24,6 +24,7 @@
 #include "cycle/review.h"
 #include "match/rules.h"
 #include "match/run_window.h"
+#include "store/spill.h"
 #include "store/store.h"
 #include "common/token.h"
 
@@ -50,6 +51,15 @@ struct am_ctx {
     size_t nfeeds, capfeeds;
     am_feed_run feed_run;    /* what its feeds see of it (feed_run.h), set by am_ctx_new */
     am_store store;
+    /* A run larger than memory (partition.c): the limit and partition
+     * count asked for (0: none), the directory for partition files, and,
+     * once ingestion spills, where records go instead of store. */
+    uint64_t memory_limit;
+    unsigned partitions;
+    char *temp_dir;
+    am_record_spill spill;
+    struct am_partitioner *partitioner;
+    int partitions_used;     /* reconciled: the partition files are gone */
     am_reject_list rejects;
     am_link_input links;     /* gathered while reading, used up by linking (link/) */
     am_links linked;         /* what linking decided, for links.csv */

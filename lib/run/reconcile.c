@@ -3,7 +3,8 @@
  * whose damaged IDs were held (link/), sorts the store,
  * builds the household index and runs the matchers (match/reconcile.c)
  * over the window, moving the run from ingested to reconciled
- * (common/stage.h).
+ * (common/stage.h); a run partitioned on disk goes a partition at a time
+ * (partition.c).
  */
 #include "run/context.h"
 
@@ -13,6 +14,7 @@
 #include "match/match.h"
 #include "match/run_window.h"
 #include "read/reject.h"
+#include "run/partition.h"
 
 /* Links the rows held for their damaged IDs (link/link.h).  Each was
  * counted a reject as it was read; a linked one is ingested instead, its
@@ -34,6 +36,32 @@ static am_status link_held_rows(am_ctx *ctx)
     return AM_OK;
 }
 
+/* Hands every finding to fn, which may stop it. */
+static am_status report_findings(am_ctx *ctx, am_finding_fn fn, void *user)
+{
+    for (size_t i = 0; fn && i < ctx->findings.count; i++)
+        if (fn(user, &ctx->findings.v[i].pub) != 0)
+            return am_fail(&ctx->err, AM_ERR_ABORTED, "stopped by the findings callback");
+    return AM_OK;
+}
+
+/* A partitioned run: the rows linking joined to the run (appended to the
+ * store, which holds nothing else) go to the partition files like every
+ * other record, then every partition is matched. */
+static am_status reconcile_partitioned(am_ctx *ctx)
+{
+    am_store *linked = &ctx->store;
+    if (linked->count) {
+        const am_status st =
+            ctx->spill.put(ctx->spill.user, linked->records, linked->count,
+                           (const unsigned char(*)[AM_TOKEN_BYTES])linked->households, &ctx->err);
+        if (st != AM_OK)
+            return st;
+        linked->count = 0;
+    }
+    return am_partition_reconcile(ctx);
+}
+
 am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
 {
     if (!ctx)
@@ -44,6 +72,9 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
         ctx->stage, AM_IN(AM_STAGE_INGESTED) | AM_FINDINGS_CURRENT, "am_reconcile", &ctx->err);
     if (ready != AM_OK)
         return ready;
+    if (ctx->spill.put && ctx->partitions_used)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "a partitioned run is reconciled once: its partitions are gone");
     am_answer_forget(&ctx->answer); /* its indexes describe the store about to change */
     am_findings_free(&ctx->findings);
     am_review_free(&ctx->review);
@@ -52,6 +83,12 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
     am_status st = link_held_rows(ctx);
     if (st != AM_OK)
         return st;
+    if (ctx->spill.put) {
+        if ((st = reconcile_partitioned(ctx)) != AM_OK)
+            return st;
+        ctx->stage = AM_STAGE_RECONCILED;
+        return report_findings(ctx, fn, user);
+    }
     st = am_store_sort(&ctx->store, ctx->threads);
     if (st == AM_OK)
         st = am_households_build(&ctx->store, &ctx->catalogue, &ctx->rules, &index,
@@ -70,8 +107,5 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
                    : am_fail(&ctx->err, st, "out of memory while matching");
     }
     ctx->stage = AM_STAGE_RECONCILED;
-    for (size_t i = 0; fn && i < ctx->findings.count; i++)
-        if (fn(user, &ctx->findings.v[i].pub) != 0)
-            return am_fail(&ctx->err, AM_ERR_ABORTED, "stopped by the findings callback");
-    return AM_OK;
+    return report_findings(ctx, fn, user);
 }

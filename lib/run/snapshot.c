@@ -20,6 +20,9 @@ am_status am_snapshot_write(am_ctx *ctx, const char *path)
         am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_snapshot_write", &ctx->err);
     if (ready != AM_OK)
         return ready;
+    if (ctx->spill.put)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "a run partitioned on disk (a memory limit) cannot write a snapshot yet");
     const am_snapshot_run run = {.match = am_ctx_match_input(ctx),
                                  .window = &ctx->window,
                                  .findings = &ctx->findings,

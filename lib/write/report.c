@@ -448,6 +448,18 @@ static int historic(const am_area_name *a)
     return strncmp(a->status, "historic", 8) == 0;
 }
 
+size_t am_report_pick_top(const am_finding_list *findings, const am_review_state *rv,
+                          size_t *top)
+{
+    /* Findings are in money order already. */
+    size_t n = 0;
+    for (int p = 0; p < PRIORITIES; p++)
+        for (size_t i = 0; i < rv->n && n < AM_REPORT_TOP; i++)
+            if (!rv->v[i].suppressed && priority_rank(findings->v[i].pub.priority) == p)
+                top[n++] = i;
+    return n;
+}
+
 static am_status gather(page *pg)
 {
     const am_cycle *cycle = pg->cycle;
@@ -493,12 +505,7 @@ static am_status gather(page *pg)
         pg->priority_count[p]++;
         pg->priority_amount[p] = am_money_add(pg->priority_amount[p], f->amount_fen);
     }
-    /* The findings shown in full: the highest priority first, and within
-     * a priority the most money (findings are in that order already). */
-    for (int p = 0; p < PRIORITIES; p++)
-        for (size_t i = 0; i < rv->n && pg->ntop < AM_REPORT_TOP; i++)
-            if (!rv->v[i].suppressed && priority_rank(cycle->findings->v[i].pub.priority) == p)
-                pg->top[pg->ntop++] = i;
+    pg->ntop = am_report_pick_top(cycle->findings, rv, pg->top);
     for (size_t k = 0; k < pg->ntop; k++) {
         pg->by_money[k] = 0;
         for (size_t j = 0; j < pg->ntop; j++)

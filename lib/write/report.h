@@ -9,11 +9,20 @@
 #include "aidmatch.h"
 #include "common/error.h"
 #include "cycle/cycle.h"
+#include "cycle/review.h"
+#include "match/finding.h"
 
 /* How many findings the report shows in full, and how many evidence
  * records of each. */
 #define AM_REPORT_TOP 50
 #define AM_REPORT_EVIDENCE 20
+
+/* The findings the report shows in full, as indexes into findings, into
+ * top (room for AM_REPORT_TOP): the highest priority first and, within a
+ * priority, the most money, leaving out suppressed ones.  Returns how
+ * many. */
+size_t am_report_pick_top(const am_finding_list *findings, const am_review_state *rv,
+                          size_t *top);
 
 /* Writes report.html at path from a reviewed cycle.  Returns AM_OK,
  * AM_ERR_IO or AM_ERR_NOMEM with err's message set. */

@@ -1,0 +1,591 @@
+/*
+ * partition.c — reconciling a run a partition at a time (see partition.h
+ * and docs/partitions.md for why every rule sees what it would in memory).
+ */
+#include "run/partition.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "common/alloc.h"
+#include "common/day.h"
+#include "match/facts.h"
+#include "match/household.h"
+#include "match/match.h"
+#include "run/partition_dir.h"
+#include "store/components.h"
+#include "store/spill.h"
+
+/* Bucket files, by a person token's first byte: the labels of one bucket's
+ * persons are what distribution holds in memory at once. */
+#define BUCKETS 256
+#define BUCKET_BUFFER (64u * 1024)
+#define WRITE_BUFFER (256u * 1024)
+/* What a partition costs in memory for each of its records while it is
+ * matched: the record, its share of the household table and index, the
+ * evidence index and findings (measured in bench/RESULTS.md). */
+#define LOADED_BYTES_PER_RECORD 160
+/* The most partitions a run makes: each has a file open while records
+ * are distributed. */
+#define MAX_PARTITIONS 4096
+
+struct am_partitioner {
+    am_partition_dir dir;
+    am_spill_writer bucket[BUCKETS];
+    uint64_t records;
+    int32_t window_start, window_end;
+    uint64_t used;             /* resident bytes when the graph was made */
+    unsigned passes;           /* of the components' propagation */
+    unsigned n;                /* partitions distributed */
+    uint64_t *part_records;    /* records of each */
+};
+
+static const char *temp_dir_of(const am_ctx *ctx)
+{
+    return ctx->temp_dir ? ctx->temp_dir : "/var/tmp";
+}
+
+/* The process's resident set in bytes, 0 if unknown. */
+static uint64_t resident_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "re");
+    unsigned long long size = 0, resident = 0;
+    if (!f)
+        return 0;
+    const int got = fscanf(f, "%llu %llu", &size, &resident);
+    fclose(f);
+    return got == 2 ? (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+/* The run's file "stem" or "stem-NNNN" (i's digits when digits > 0). */
+static char *file_name(const struct am_partitioner *p, const char *stem, int digits, unsigned i)
+{
+    char name[32];
+    if (digits)
+        snprintf(name, sizeof name, "%s-%0*u", stem, digits, i);
+    else
+        snprintf(name, sizeof name, "%s", stem);
+    return am_partition_dir_file(&p->dir, name);
+}
+
+static am_status open_buckets(am_ctx *ctx, am_err *err)
+{
+    struct am_partitioner *p = am_calloc(1, sizeof *p);
+    if (!p)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory starting partition files");
+    for (unsigned b = 0; b < BUCKETS; b++)
+        p->bucket[b].fd = -1;
+    p->dir.lock_fd = -1;
+    ctx->partitioner = p;
+    am_status st = am_partition_dir_open(&p->dir, temp_dir_of(ctx), err);
+    for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
+        char *name = file_name(p, "bucket", 3, b);
+        st = name ? am_spill_create(&p->bucket[b], name, sizeof(am_spilled), BUCKET_BUFFER, err)
+                  : am_fail(err, AM_ERR_NOMEM, "out of memory starting partition files");
+        am_free(name);
+    }
+    return st;
+}
+
+static am_status spill_put(void *user, const am_record *records, size_t n,
+                           const unsigned char (*tokens)[AM_TOKEN_BYTES], am_err *err)
+{
+    am_ctx *ctx = user;
+    if (ctx->partitions_used)
+        return am_fail(err, AM_ERR_INVALID, "a partitioned run takes no records after it is "
+                       "reconciled: its partitions are gone");
+    if (!ctx->partitioner) {
+        const am_status st = open_buckets(ctx, err);
+        if (st != AM_OK)
+            return st;
+    }
+    struct am_partitioner *p = ctx->partitioner;
+    for (size_t i = 0; i < n; i++) {
+        am_spilled s;
+        memset(&s, 0, sizeof s);
+        s.rec = records[i];
+        if (s.rec.household) {
+            memcpy(s.household, tokens[s.rec.household - 1], AM_TOKEN_BYTES);
+            s.rec.household = 1;
+        }
+        const am_status st = am_spill_write(&p->bucket[s.rec.person[0]], &s, 1, err);
+        if (st != AM_OK)
+            return st;
+    }
+    p->records += n;
+    return AM_OK;
+}
+
+am_status am_partition_enable(am_ctx *ctx)
+{
+    if (ctx->store.count || ctx->stage != AM_STAGE_SETUP)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "a run is partitioned before any feed is ingested");
+    ctx->spill = (am_record_spill){spill_put, ctx};
+    return AM_OK;
+}
+
+/* Reads the spilled records of a file, calling fn for each batch. */
+typedef am_status (*spilled_fn)(void *user, const am_spilled *s, size_t n, am_err *err);
+
+static am_status each_spilled(const char *path, spilled_fn fn, void *user, am_err *err)
+{
+    am_spill_reader r;
+    am_status st = am_spill_open(&r, path, sizeof(am_spilled), err);
+    for (;;) {
+        const void *items;
+        size_t n;
+        if (st != AM_OK || (st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
+            break;
+        st = fn(user, items, n, err);
+    }
+    if (r.fd >= 0 || r.buf)
+        am_spill_close(&r);
+    return st;
+}
+
+typedef struct edge_pass {
+    const am_catalogue *cat;
+    am_spill_writer edges;
+    int32_t start, end;
+} edge_pass;
+
+static am_status add_edges(void *user, const am_spilled *s, size_t n, am_err *err)
+{
+    edge_pass *e = user;
+    for (size_t i = 0; i < n; i++) {
+        am_run_window_add(e->cat, &s[i].rec, &e->start, &e->end);
+        if (!s[i].rec.household)
+            continue;
+        const uint64_t person = am_token_key(s[i].rec.person);
+        const am_edge edge = {am_token_key(s[i].household), person, person, person};
+        const am_status st = am_spill_write(&e->edges, &edge, 1, err);
+        if (st != AM_OK)
+            return st;
+    }
+    return AM_OK;
+}
+
+/* Memory the sorts of the graph may use. */
+static size_t sort_memory(const am_ctx *ctx, const struct am_partitioner *p)
+{
+    uint64_t avail = 256u << 20;
+    if (ctx->memory_limit)
+        avail = ctx->memory_limit > p->used ? (ctx->memory_limit - p->used) / 4 : 0;
+    return avail < (16u << 20) ? 16u << 20 : (size_t)avail;
+}
+
+am_status am_partition_graph(am_ctx *ctx)
+{
+    struct am_partitioner *p = ctx->partitioner;
+    am_err *err = &ctx->err;
+    p->used = resident_bytes();
+    am_status st = AM_OK;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        const am_status done = am_spill_finish(&p->bucket[b], err);
+        if (st == AM_OK)
+            st = done;
+    }
+    edge_pass e = {.cat = &ctx->catalogue, .edges = {.fd = -1}, .start = AM_DAY_OPEN,
+                   .end = AM_DAY_EVER};
+    char *edges = file_name(p, "edges", 0, 0), *labels = file_name(p, "labels", 0, 0);
+    if (st == AM_OK && (!edges || !labels))
+        st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+    if (st == AM_OK)
+        st = am_spill_create(&e.edges, edges, sizeof(am_edge), WRITE_BUFFER, err);
+    for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
+        char *name = file_name(p, "bucket", 3, b);
+        st = name ? each_spilled(name, add_edges, &e, err)
+                  : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+        am_free(name);
+    }
+    if (st == AM_OK)
+        st = am_spill_finish(&e.edges, err);
+    else
+        am_spill_discard(&e.edges);
+    if (st == AM_OK)
+        st = am_components(edges, labels, sort_memory(ctx, p), &p->passes, err);
+    if (ctx->window.set) {
+        p->window_start = ctx->window.start;
+        p->window_end = ctx->window.end;
+    } else {
+        p->window_start = e.start;
+        p->window_end = e.end;
+    }
+    am_free(edges);
+    am_free(labels);
+    return st;
+}
+
+unsigned am_partition_count(const am_ctx *ctx)
+{
+    const struct am_partitioner *p = ctx->partitioner;
+    uint64_t n = ctx->partitions ? ctx->partitions : 1;
+    if (ctx->memory_limit && p) {
+        /* Half of what the limit leaves for the partition in memory, the
+         * rest for the findings gathered and the allocator's slack. */
+        const uint64_t avail = ctx->memory_limit > p->used ? (ctx->memory_limit - p->used) / 2 : 1;
+        const uint64_t need = p->records * LOADED_BYTES_PER_RECORD;
+        const uint64_t wanted = (need + avail - 1) / avail;
+        if (wanted > n)
+            n = wanted;
+    }
+    return n > MAX_PARTITIONS ? MAX_PARTITIONS : (unsigned)n;
+}
+
+/* Distribution: the labels of one bucket in memory, the bucket's records
+ * sent to the partitions of their components. */
+typedef struct distributor {
+    am_spill_reader labels;
+    const am_label *at, *end;   /* labels read but not yet taken */
+    am_label *held;             /* this bucket's */
+    size_t nheld, cap;
+    am_spill_writer *parts;
+    uint64_t *counts;
+    unsigned n;
+} distributor;
+
+/* Takes the labels of persons whose key starts with byte b. */
+static am_status hold_labels(distributor *d, unsigned b, am_err *err)
+{
+    d->nheld = 0;
+    for (;;) {
+        if (d->at == d->end) {
+            const void *items;
+            size_t n;
+            const am_status st = am_spill_next(&d->labels, &items, &n, err);
+            if (st != AM_OK)
+                return st;
+            if (n == 0)
+                return AM_OK;
+            d->at = items;
+            d->end = d->at + n;
+        }
+        if (d->at->person >> 56 != b)
+            return AM_OK;
+        if (!am_reserve_array((void **)&d->held, &d->cap, d->nheld + 1, sizeof *d->held))
+            return am_fail(err, AM_ERR_NOMEM, "out of memory distributing records");
+        d->held[d->nheld++] = *d->at++;
+    }
+}
+
+static uint64_t label_of(const distributor *d, uint64_t person)
+{
+    size_t lo = 0, hi = d->nheld;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (d->held[mid].person < person)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* A person in no household is a component alone. */
+    return lo < d->nheld && d->held[lo].person == person ? d->held[lo].label : person;
+}
+
+static am_status send_records(void *user, const am_spilled *s, size_t n, am_err *err)
+{
+    distributor *d = user;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t label = label_of(d, am_token_key(s[i].rec.person));
+        const unsigned part = (unsigned)(XXH3_64bits(&label, sizeof label) % d->n);
+        const am_status st = am_spill_write(&d->parts[part], &s[i], 1, err);
+        if (st != AM_OK)
+            return st;
+        d->counts[part]++;
+    }
+    return AM_OK;
+}
+
+am_status am_partition_distribute(am_ctx *ctx, unsigned n)
+{
+    struct am_partitioner *p = ctx->partitioner;
+    am_err *err = &ctx->err;
+    distributor d = {.n = n ? n : 1};
+    d.parts = am_calloc(d.n, sizeof *d.parts);
+    d.counts = am_calloc(d.n, sizeof *d.counts);
+    char *labels = file_name(p, "labels", 0, 0);
+    am_status st = d.parts && d.counts && labels
+                       ? AM_OK
+                       : am_fail(err, AM_ERR_NOMEM, "out of memory distributing records");
+    if (st == AM_OK)
+        st = am_spill_open(&d.labels, labels, sizeof(am_label), err);
+    /* The partitions' buffers share what a quarter of the limit allows. */
+    size_t buffer = WRITE_BUFFER;
+    if (ctx->memory_limit && ctx->memory_limit / 4 / d.n < buffer)
+        buffer = (size_t)(ctx->memory_limit / 4 / d.n);
+    unsigned made = 0;
+    for (; st == AM_OK && made < d.n; made++) {
+        char *name = file_name(p, "part", 4, made);
+        st = name ? am_spill_create(&d.parts[made], name, sizeof(am_spilled), buffer, err)
+                  : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+        am_free(name);
+        if (st != AM_OK)
+            break;
+    }
+    for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
+        st = hold_labels(&d, b, err);
+        char *name = st == AM_OK ? file_name(p, "bucket", 3, b) : NULL;
+        if (st == AM_OK && !name)
+            st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+        if (st == AM_OK)
+            st = each_spilled(name, send_records, &d, err);
+        if (name)
+            unlink(name);
+        am_free(name);
+    }
+    for (unsigned i = 0; i < made; i++) {
+        if (st == AM_OK)
+            st = am_spill_finish(&d.parts[i], err);
+        else
+            am_spill_discard(&d.parts[i]);
+    }
+    if (d.labels.buf)
+        am_spill_close(&d.labels);
+    if (labels)
+        unlink(labels);
+    am_free(labels);
+    am_free(d.held);
+    am_free(d.parts);
+    if (st == AM_OK) {
+        am_free(p->part_records);
+        p->part_records = d.counts;
+        p->n = d.n;
+    } else {
+        am_free(d.counts);
+    }
+    return st;
+}
+
+/* Loading a partition: each record's household token interned into the
+ * partition's own store. */
+static am_status load_records(void *user, const am_spilled *s, size_t n, am_err *err)
+{
+    am_store *store = user;
+    if (am_store_reserve(store, n) != AM_OK)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
+    for (size_t i = 0; i < n; i++) {
+        am_record r = s[i].rec;
+        if (r.household) {
+            const am_status st = am_store_household(store, s[i].household, &r.household);
+            if (st != AM_OK)
+                return am_fail(err, st, st == AM_ERR_LIMIT ? "more than %u households in a "
+                                                             "partition"
+                                                           : "out of memory loading a partition",
+                               UINT32_MAX - 1);
+        }
+        store->records[store->count++] = r;
+    }
+    return AM_OK;
+}
+
+/* The facts of every finding of list, from store (facts.h). */
+static am_status add_facts(const am_match_input *in, am_finding_list *list)
+{
+    am_evidence_index ix;
+    am_facts_scratch scratch = {0};
+    am_findings_sort(list); /* points the public views at their strings */
+    const am_status built = am_evidence_index_build(in, list, NULL, 0, &ix);
+    am_status st = built;
+    for (size_t i = 0; st == AM_OK && i < list->count; i++) {
+        am_finding_rec *f = &list->v[i];
+        st = am_facts_of(in, &ix, &f->pub, &scratch, f->facts, &f->area);
+        f->facts_known = 1;
+    }
+    am_facts_scratch_free(&scratch);
+    if (built == AM_OK)
+        am_evidence_index_free(&ix);
+    return st;
+}
+
+am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out)
+{
+    struct am_partitioner *p = ctx->partitioner;
+    am_err *err = &ctx->err;
+    am_store store = {0};
+    char *name = file_name(p, "part", 4, i);
+    if (!name)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+    am_status st = am_store_reserve(&store, p->part_records[i]) == AM_OK
+                       ? each_spilled(name, load_records, &store, err)
+                       : am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
+    am_free(name);
+    am_household_index index;
+    if (st == AM_OK)
+        st = am_store_sort(&store, ctx->threads);
+    if (st == AM_OK) {
+        st = am_households_build(&store, &ctx->catalogue, &ctx->rules, &index, ctx->threads);
+        if (st != AM_OK)
+            st = am_fail(err, st, "out of memory matching a partition");
+    }
+    if (st == AM_OK) {
+        am_match_input in = am_ctx_match_input(ctx);
+        in.store = &store;
+        am_finding_list found = {0};
+        st = am_match_all(&in, &index, p->window_start, p->window_end, ctx->threads, &found);
+        if (st == AM_OK)
+            st = add_facts(&in, &found);
+        if (st == AM_OK)
+            st = am_findings_move(out, &found);
+        am_findings_free(&found);
+        am_households_free(&index);
+        if (st != AM_OK)
+            st = am_fail(err, st, "out of memory matching a partition");
+    }
+    am_store_free(&store);
+    return st;
+}
+
+am_status am_partition_reconcile(am_ctx *ctx)
+{
+    ctx->partitions_used = 1;
+    if (!ctx->partitioner)
+        return AM_OK; /* nothing was ingested */
+    am_status st = am_partition_graph(ctx);
+    struct am_partitioner *p = ctx->partitioner;
+    if (st == AM_OK && ctx->memory_limit && ctx->memory_limit <= p->used + (p->used >> 1))
+        st = am_fail(&ctx->err, AM_ERR_LIMIT,
+                     "the run holds %llu MB before matching (catalogue, rejects, buffers): a "
+                     "memory limit of %llu MB leaves too little for partitions",
+                     (unsigned long long)(p->used >> 20),
+                     (unsigned long long)(ctx->memory_limit >> 20));
+    if (st == AM_OK)
+        st = am_partition_distribute(ctx, am_partition_count(ctx));
+    for (unsigned i = 0; st == AM_OK && i < p->n; i++)
+        st = am_partition_match(ctx, i, &ctx->findings);
+    if (st == AM_OK)
+        am_findings_sort(&ctx->findings);
+    else
+        am_findings_free(&ctx->findings);
+    return st;
+}
+
+/* The (feed, line) pairs wanted, in an open-addressing set. */
+typedef struct wanted {
+    uint64_t *keys; /* feed << 32 | line, + 1; 0 = empty */
+    size_t mask;
+    am_store *store;
+} wanted;
+
+static size_t wanted_slot(const wanted *w, uint64_t key)
+{
+    size_t s = (size_t)XXH3_64bits(&key, sizeof key) & w->mask;
+    while (w->keys[s] && w->keys[s] != key)
+        s = (s + 1) & w->mask;
+    return s;
+}
+
+static am_status load_wanted(void *user, const am_spilled *s, size_t n, am_err *err)
+{
+    wanted *w = user;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t key = ((uint64_t)s[i].rec.feed << 32 | s[i].rec.line) + 1;
+        if (w->keys[wanted_slot(w, key)] == key) {
+            const am_status st = load_records(w->store, &s[i], 1, err);
+            if (st != AM_OK)
+                return st;
+        }
+    }
+    return AM_OK;
+}
+
+am_status am_partition_evidence(am_ctx *ctx, const size_t *which, size_t n)
+{
+    struct am_partitioner *p = ctx->partitioner;
+    if (!p || ctx->store.count)
+        return AM_OK; /* nothing partitioned, or already loaded */
+    const am_match_input in = am_ctx_match_input(ctx);
+    size_t count = 0;
+    for (size_t k = 0; k < n; k++)
+        for (const char *c = ctx->findings.v[which[k]].pub.evidence; *c; c++)
+            count += *c == ':';
+    size_t slots = 16;
+    while (slots < 2 * count)
+        slots *= 2;
+    wanted w = {.keys = am_calloc(slots, sizeof *w.keys), .mask = slots - 1,
+                .store = &ctx->store};
+    if (!w.keys)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory finding evidence");
+    for (size_t k = 0; k < n; k++) {
+        const char *cursor = ctx->findings.v[which[k]].pub.evidence;
+        uint16_t feed;
+        uint32_t line;
+        while (am_evidence_next(&in, &cursor, &feed, &line)) {
+            const uint64_t key = ((uint64_t)feed << 32 | line) + 1;
+            w.keys[wanted_slot(&w, key)] = key;
+        }
+    }
+    am_status st = AM_OK;
+    for (unsigned i = 0; st == AM_OK && i < p->n; i++) {
+        char *name = file_name(p, "part", 4, i);
+        st = name ? each_spilled(name, load_wanted, &w, &ctx->err)
+                  : am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
+        am_free(name);
+    }
+    am_free(w.keys);
+    if (st == AM_OK)
+        st = am_store_sort(&ctx->store, 1);
+    if (st != AM_OK)
+        am_store_free(&ctx->store);
+    return st;
+}
+
+void am_partitioner_free(am_ctx *ctx)
+{
+    struct am_partitioner *p = ctx->partitioner;
+    if (!p)
+        return;
+    for (unsigned b = 0; b < BUCKETS; b++)
+        am_spill_discard(&p->bucket[b]);
+    am_partition_dir_close(&p->dir);
+    am_free(p->part_records);
+    am_free(p);
+    ctx->partitioner = NULL;
+}
+
+am_status am_set_memory_limit(am_ctx *ctx, uint64_t bytes)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (bytes < AM_MEMORY_LIMIT_MIN)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "memory limit: expected at least %lluM, got "
+                       "%llu bytes", (unsigned long long)(AM_MEMORY_LIMIT_MIN >> 20),
+                       (unsigned long long)bytes);
+    const am_status st = am_partition_enable(ctx);
+    if (st == AM_OK)
+        ctx->memory_limit = bytes;
+    return st;
+}
+
+am_status am_set_partitions(am_ctx *ctx, unsigned n)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (n < 1 || n > MAX_PARTITIONS)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "partitions: expected 1 to %u, got %u",
+                       MAX_PARTITIONS, n);
+    const am_status st = am_partition_enable(ctx);
+    if (st == AM_OK)
+        ctx->partitions = n;
+    return st;
+}
+
+am_status am_set_temp_dir(am_ctx *ctx, const char *dir)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (!dir || !*dir)
+        return am_fail(&ctx->err, AM_ERR_INVALID, "am_set_temp_dir: dir is NULL or empty");
+    if (ctx->partitioner)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "the temporary directory is set before any feed is ingested");
+    char *copy = am_strdup(dir);
+    if (!copy)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    am_free(ctx->temp_dir);
+    ctx->temp_dir = copy;
+    return AM_OK;
+}

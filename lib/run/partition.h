@@ -1,0 +1,65 @@
+/*
+ * partition.h — a run larger than memory, reconciled a partition at a
+ * time (docs/partitions.md).
+ *
+ * Ingestion spills every record, with its household token, to 256 bucket
+ * files by the person's token.  Then, each step on its own so that a
+ * distributed run can give them to different workers:
+ *   am_partition_graph      the household graph's components, on disk,
+ *                           and the run window;
+ *   am_partition_distribute every record to one of n partition files by
+ *                           its component, so that a partition holds
+ *                           whole components;
+ *   am_partition_match      one partition loaded into a store of its own
+ *                           and matched as a whole run would be;
+ *   am_partition_evidence   the few records the report shows, once the
+ *                           run is reviewed;
+ *   am_reconcile            (run/reconcile.c) all of them, the findings
+ *                           joined and sorted as in memory.
+ */
+#ifndef AM_PARTITION_H
+#define AM_PARTITION_H
+
+#include "run/context.h"
+
+/* The least --memory-limit a run accepts: what a run holds besides the
+ * partition in memory (catalogue, readers' buffers, bucket files'
+ * buffers) and a partition worth having. */
+#define AM_MEMORY_LIMIT_MIN ((uint64_t)128 << 20)
+
+/* Makes ctx's ingestion spill to partition files.  Returns AM_OK, or
+ * AM_ERR_INVALID once records are in memory. */
+am_status am_partition_enable(am_ctx *ctx);
+
+/* Edges of the household graph from the buckets, their components, and
+ * the run window.  Returns AM_OK, AM_ERR_NOMEM or AM_ERR_IO (message in
+ * ctx). */
+am_status am_partition_graph(am_ctx *ctx);
+
+/* How many partitions the memory limit calls for (at least the count
+ * asked for, at least 1). */
+unsigned am_partition_count(const am_ctx *ctx);
+
+/* Moves every record into one of n partition files by its component;
+ * the buckets and labels are removed.  Returns as am_partition_graph. */
+am_status am_partition_distribute(am_ctx *ctx, unsigned n);
+
+/* Matches partition i into out, each finding with its facts (facts.h).  Returns as am_partition_graph. */
+am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out);
+
+/* Graph, distribution and every partition matched, the findings into
+ * ctx->findings in output order.  The partition files stay for
+ * am_partition_evidence until am_partitioner_free.  Returns as
+ * am_partition_graph. */
+am_status am_partition_reconcile(am_ctx *ctx);
+
+/* Loads into ctx's store, from the partition files, the evidence records
+ * of findings which[0, n): what the report shows of the findings it shows
+ * in full (a partitioned run keeps no other record in memory).  Returns
+ * as am_partition_graph. */
+am_status am_partition_evidence(am_ctx *ctx, const size_t *which, size_t n);
+
+/* Removes the run's partition files and frees what it holds. */
+void am_partitioner_free(am_ctx *ctx);
+
+#endif

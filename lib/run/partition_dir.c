@@ -1,0 +1,163 @@
+/*
+ * partition_dir.c — the partitioned run's own directory (see
+ * partition_dir.h).
+ */
+#define _GNU_SOURCE /* mkdtemp */
+#include "run/partition_dir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+
+#define PREFIX "aidmatch-partitions-"
+#define LOCK_NAME "lock"
+
+char *am_partition_dir_file(const am_partition_dir *d, const char *name)
+{
+    const size_t n = strlen(d->path) + strlen(name) + 2;
+    char *s = am_malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", d->path, name);
+    return s;
+}
+
+/* A name a partitioned run writes in its directory (partition.c,
+ * components.c, extsort.c name them so). */
+static int ours(const char *name)
+{
+    static const char *const prefixes[] = {"bucket-", "edges", "labels", "part-"};
+    if (strcmp(name, LOCK_NAME) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    return 0;
+}
+
+/* Removes our files from the directory dir_fd and, if that empties it,
+ * the directory name in parent_fd. */
+static void remove_ours(int parent_fd, const char *name, int dir_fd)
+{
+    DIR *dir = fdopendir(dup(dir_fd));
+    if (!dir)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dir)))
+        if (ours(e->d_name))
+            unlinkat(dir_fd, e->d_name, 0);
+    closedir(dir);
+    unlinkat(parent_fd, name, AT_REMOVEDIR); /* fails, harmlessly, if anything else is left */
+}
+
+/* Removes what runs that died left under temp_dir. */
+static void clean_stale(const char *temp_dir)
+{
+    const int parent = open(temp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (parent < 0)
+        return;
+    DIR *dir = fdopendir(dup(parent));
+    if (!dir) {
+        close(parent);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (strncmp(e->d_name, PREFIX, strlen(PREFIX)) != 0 ||
+            strlen(e->d_name) != strlen(PREFIX) + 6)
+            continue;
+        const int fd = openat(parent, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        const int lock = openat(fd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        /* No lock file: a run that died before making it, or one making
+         * it now; only an empty directory is removed, so either is safe. */
+        if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) == 0)
+            remove_ours(parent, e->d_name, fd);
+        if (lock >= 0)
+            close(lock);
+        close(fd);
+    }
+    closedir(dir);
+    close(parent);
+}
+
+am_status am_partition_dir_open(am_partition_dir *d, const char *temp_dir, am_err *err)
+{
+    d->path = NULL;
+    d->lock_fd = -1;
+    struct stat sb;
+    if (stat(temp_dir, &sb) != 0)
+        return am_fail(err, AM_ERR_IO, "temporary directory %s: %s", temp_dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return am_fail(err, AM_ERR_IO, "temporary directory %s: not a directory", temp_dir);
+    clean_stale(temp_dir);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        const size_t n = strlen(temp_dir) + strlen(PREFIX) + 8;
+        char *path = am_malloc(n);
+        if (!path)
+            return am_fail(err, AM_ERR_NOMEM, "out of memory");
+        snprintf(path, n, "%s/%sXXXXXX", temp_dir, PREFIX);
+        if (!mkdtemp(path)) {
+            const am_status st = am_fail(err, AM_ERR_IO, "temporary directory %s: cannot make "
+                                         "a directory for partition files: %s", temp_dir,
+                                         strerror(errno));
+            am_free(path);
+            return st;
+        }
+        d->path = path;
+        char *lock = am_partition_dir_file(d, LOCK_NAME);
+        if (!lock) {
+            am_partition_dir_close(d);
+            return am_fail(err, AM_ERR_NOMEM, "out of memory");
+        }
+        d->lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        const int e = errno;
+        am_free(lock);
+        if (d->lock_fd >= 0 && flock(d->lock_fd, LOCK_EX | LOCK_NB) == 0)
+            return AM_OK;
+        /* Another run's cleaning removed the new directory before its
+         * lock was made: make another. */
+        if (d->lock_fd < 0 && e == ENOENT) {
+            am_free(d->path);
+            d->path = NULL;
+            continue;
+        }
+        am_partition_dir_close(d);
+        return am_fail(err, AM_ERR_IO, "temporary directory %s: cannot lock a directory for "
+                       "partition files: %s", temp_dir, strerror(e));
+    }
+    return am_fail(err, AM_ERR_IO, "temporary directory %s: its directories for partition "
+                   "files keep being removed", temp_dir);
+}
+
+void am_partition_dir_close(am_partition_dir *d)
+{
+    if (d->path) {
+        const int fd = open(d->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            /* The lock goes last, with the directory. */
+            char *slash = strrchr(d->path, '/');
+            *slash = '\0';
+            const int parent = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            *slash = '/';
+            if (parent >= 0) {
+                remove_ours(parent, slash + 1, fd);
+                close(parent);
+            }
+            close(fd);
+        }
+    }
+    if (d->lock_fd >= 0)
+        close(d->lock_fd);
+    am_free(d->path);
+    d->path = NULL;
+    d->lock_fd = -1;
+}

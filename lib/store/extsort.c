@@ -1,0 +1,241 @@
+/*
+ * extsort.c — external merge sort of spill files (see extsort.h).
+ */
+#include "store/extsort.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "store/spill.h"
+
+/* Runs merged at once: each holds a reader's block in memory. */
+#define FAN_IN 64
+#define WRITE_BUFFER (256u * 1024)
+
+static char *run_name(const char *out, size_t i)
+{
+    const size_t n = strlen(out) + 32;
+    char *s = am_malloc(n);
+    if (s)
+        snprintf(s, n, "%s.run%zu", out, i);
+    return s;
+}
+
+typedef struct cursor {
+    am_spill_reader r;
+    const unsigned char *at, *end;
+} cursor;
+
+typedef struct merger {
+    cursor *c;
+    size_t *heap, n; /* indexes of cursors with an item, smallest first */
+    size_t item_size;
+    int (*cmp)(const void *, const void *);
+} merger;
+
+static int less(const merger *m, size_t a, size_t b)
+{
+    return m->cmp(m->c[a].at, m->c[b].at) < 0;
+}
+
+static void sift_down(merger *m, size_t i)
+{
+    for (;;) {
+        size_t s = i;
+        const size_t l = 2 * i + 1, r = l + 1;
+        if (l < m->n && less(m, m->heap[l], m->heap[s]))
+            s = l;
+        if (r < m->n && less(m, m->heap[r], m->heap[s]))
+            s = r;
+        if (s == i)
+            return;
+        const size_t t = m->heap[i];
+        m->heap[i] = m->heap[s];
+        m->heap[s] = t;
+        i = s;
+    }
+}
+
+/* Reads cursor k's next block when its items are used up; *more = 0 at
+ * its end. */
+static am_status refill(merger *m, size_t k, int *more, am_err *err)
+{
+    cursor *c = &m->c[k];
+    while (c->at == c->end) {
+        const void *items;
+        size_t n;
+        const am_status st = am_spill_next(&c->r, &items, &n, err);
+        if (st != AM_OK)
+            return st;
+        if (n == 0) {
+            *more = 0;
+            return AM_OK;
+        }
+        c->at = items;
+        c->end = c->at + n * m->item_size;
+    }
+    *more = 1;
+    return AM_OK;
+}
+
+/* Moves cursor k to its next item. */
+static am_status advance(merger *m, size_t k, int *more, am_err *err)
+{
+    m->c[k].at += m->item_size;
+    return refill(m, k, more, err);
+}
+
+/* Merges the sorted files names[0, n) into out and removes them. */
+static am_status merge(char **names, size_t n, const char *out, size_t item_size,
+                       int (*cmp)(const void *, const void *), am_err *err)
+{
+    merger m = {.item_size = item_size, .cmp = cmp};
+    m.c = am_calloc(n, sizeof *m.c);
+    m.heap = am_calloc(n, sizeof *m.heap);
+    am_spill_writer w = {.fd = -1};
+    am_status st = m.c && m.heap ? AM_OK : am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+    size_t opened = 0;
+    for (; st == AM_OK && opened < n; opened++) {
+        st = am_spill_open(&m.c[opened].r, names[opened], item_size, err);
+        if (st != AM_OK)
+            break;
+        int more;
+        st = refill(&m, opened, &more, err);
+        if (st == AM_OK && more)
+            m.heap[m.n++] = opened;
+    }
+    if (st == AM_OK)
+        st = am_spill_create(&w, out, item_size, WRITE_BUFFER, err);
+    if (st == AM_OK) {
+        for (size_t i = m.n; i-- > 0;)
+            sift_down(&m, i);
+        while (st == AM_OK && m.n) {
+            const size_t k = m.heap[0];
+            st = am_spill_write(&w, m.c[k].at, 1, err);
+            int more = 0;
+            if (st == AM_OK)
+                st = advance(&m, k, &more, err);
+            if (!more)
+                m.heap[0] = m.heap[--m.n];
+            sift_down(&m, 0);
+        }
+        st = st == AM_OK ? am_spill_finish(&w, err) : (am_spill_discard(&w), st);
+    }
+    for (size_t i = 0; i < opened && m.c; i++)
+        am_spill_close(&m.c[i].r);
+    for (size_t i = 0; i < n; i++)
+        unlink(names[i]);
+    am_free(m.c);
+    am_free(m.heap);
+    return st;
+}
+
+/* Reads in, in pieces of about memory bytes, each sorted into a run
+ * file; *names receives the runs' names. */
+static am_status make_runs(const char *in, const char *out, size_t item_size,
+                           int (*cmp)(const void *, const void *), size_t memory, char ***names,
+                           size_t *nruns, size_t *names_cap, am_err *err)
+{
+    /* No more than the file holds: a small file is not given the whole
+     * budget. */
+    struct stat sb;
+    size_t cap_items = memory / item_size;
+    if (stat(in, &sb) == 0 && (uint64_t)sb.st_size / item_size + 1 < cap_items)
+        cap_items = (size_t)((uint64_t)sb.st_size / item_size + 1);
+    if (cap_items < 1024)
+        cap_items = 1024;
+    unsigned char *buf = am_malloc(cap_items * item_size);
+    am_spill_reader r;
+    if (!buf)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+    am_status st = am_spill_open(&r, in, item_size, err);
+    if (st != AM_OK) {
+        am_free(buf);
+        return st;
+    }
+    size_t have = 0;
+    for (int done = 0; st == AM_OK && !done;) {
+        const void *items;
+        size_t n;
+        st = am_spill_next(&r, &items, &n, err);
+        if (st != AM_OK)
+            break;
+        done = n == 0;
+        const unsigned char *p = items;
+        while (n || (done && have)) {
+            const size_t take = n < cap_items - have ? n : cap_items - have;
+            memcpy(buf + have * item_size, p, take * item_size);
+            have += take;
+            p += take * item_size;
+            n -= take;
+            if (have < cap_items && !done)
+                break;
+            qsort(buf, have, item_size, cmp);
+            char *name = run_name(out, *nruns);
+            am_spill_writer w;
+            if (!name || !am_reserve_array((void **)names, names_cap, *nruns + 1, sizeof **names)) {
+                am_free(name);
+                st = am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+                break;
+            }
+            (*names)[(*nruns)++] = name;
+            st = am_spill_create(&w, name, item_size, WRITE_BUFFER, err);
+            if (st == AM_OK) {
+                st = am_spill_write(&w, buf, have, err);
+                st = st == AM_OK ? am_spill_finish(&w, err) : (am_spill_discard(&w), st);
+            }
+            have = 0;
+            if (st != AM_OK)
+                break;
+        }
+    }
+    am_spill_close(&r);
+    am_free(buf);
+    if (st == AM_OK)
+        unlink(in);
+    return st;
+}
+
+am_status am_extsort(const char *in, const char *out, size_t item_size,
+                     int (*cmp)(const void *, const void *), size_t memory, am_err *err)
+{
+    char **names = NULL;
+    size_t nruns = 0, names_cap = 0;
+    am_status st = make_runs(in, out, item_size, cmp, memory, &names, &nruns, &names_cap, err);
+    /* Merged FAN_IN at a time into a new run at the end, until one merge
+     * writes out. */
+    size_t first = 0;
+    while (st == AM_OK && nruns - first > FAN_IN) {
+        char *name = run_name(out, nruns);
+        if (!name || !am_reserve_array((void **)&names, &names_cap, nruns + 1, sizeof *names)) {
+            am_free(name);
+            st = am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+            break;
+        }
+        st = merge(names + first, FAN_IN, name, item_size, cmp, err);
+        names[nruns++] = name;
+        first += FAN_IN;
+    }
+    if (st == AM_OK && nruns - first == 0) {
+        am_spill_writer w;
+        st = am_spill_create(&w, out, item_size, 0, err);
+        if (st == AM_OK)
+            st = am_spill_finish(&w, err);
+    } else if (st == AM_OK && nruns - first == 1) {
+        if (rename(names[first], out) != 0)
+            st = am_fail(err, AM_ERR_IO, "%s: cannot rename a sorted run", out);
+    } else if (st == AM_OK) {
+        st = merge(names + first, nruns - first, out, item_size, cmp, err);
+    }
+    for (size_t i = 0; i < nruns; i++) {
+        if (st != AM_OK)
+            unlink(names[i]);
+        am_free(names[i]);
+    }
+    am_free(names);
+    return st;
+}

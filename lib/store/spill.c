@@ -1,0 +1,254 @@
+/*
+ * spill.c — checksummed temporary files of fixed-size items (see spill.h).
+ */
+#include "store/spill.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "common/alloc.h"
+
+#define HEADER 16
+#define BLOCK_MAGIC 0x50534d41u   /* "AMSP" */
+#define TRAILER_MAGIC 0x45534d41u /* "AMSE" */
+/* The largest payload a block holds: what a reader must have room for. */
+#define MAX_PAYLOAD (256u * 1024)
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    memcpy(p, &v, 8);
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static uint64_t get64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static am_status write_failed(const char *path, int e, am_err *err)
+{
+    if (e == ENOSPC || e == EDQUOT)
+        return am_fail(err, AM_ERR_IO,
+                       "%s: the disk is full: partition files need free space about twice "
+                       "the feeds' records (64 bytes a row); free some or set another "
+                       "temporary directory (--temp-dir, temp_dir)",
+                       path);
+    return am_fail(err, AM_ERR_IO, "%s: cannot write: %s", path, strerror(e));
+}
+
+static am_status write_all(am_spill_writer *w, const unsigned char *p, size_t n, am_err *err)
+{
+    while (n) {
+        const ssize_t k = write(w->fd, p, n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return write_failed(w->path, k < 0 ? errno : ENOSPC, err);
+        p += k;
+        n -= (size_t)k;
+    }
+    return AM_OK;
+}
+
+am_status am_spill_create(am_spill_writer *w, const char *path, size_t item_size,
+                          size_t buffer_bytes, am_err *err)
+{
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+    if (buffer_bytes > MAX_PAYLOAD)
+        buffer_bytes = MAX_PAYLOAD;
+    w->item_size = item_size;
+    w->payload_cap = buffer_bytes / item_size * item_size;
+    if (w->payload_cap == 0)
+        w->payload_cap = item_size;
+    w->path = am_strdup(path);
+    w->buf = am_malloc(HEADER + w->payload_cap);
+    if (!w->path || !w->buf) {
+        am_spill_discard(w);
+        return am_fail(err, AM_ERR_NOMEM, "out of memory opening a partition file");
+    }
+    w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (w->fd < 0) {
+        const am_status st = am_fail(err, AM_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        am_free(w->path);
+        am_free(w->buf);
+        memset(w, 0, sizeof *w);
+        w->fd = -1;
+        return st;
+    }
+    return AM_OK;
+}
+
+static am_status flush_block(am_spill_writer *w, am_err *err)
+{
+    if (!w->used)
+        return AM_OK;
+    put32(w->buf, BLOCK_MAGIC);
+    put32(w->buf + 4, (uint32_t)w->used);
+    put64(w->buf + 8, XXH3_64bits(w->buf + HEADER, w->used));
+    const am_status st = write_all(w, w->buf, HEADER + w->used, err);
+    w->used = 0;
+    return st;
+}
+
+am_status am_spill_write(am_spill_writer *w, const void *items, size_t n, am_err *err)
+{
+    const unsigned char *p = items;
+    size_t bytes = n * w->item_size;
+    while (bytes) {
+        size_t room = w->payload_cap - w->used;
+        if (room == 0) {
+            const am_status st = flush_block(w, err);
+            if (st != AM_OK)
+                return st;
+            room = w->payload_cap;
+        }
+        const size_t take = bytes < room ? bytes : room;
+        memcpy(w->buf + HEADER + w->used, p, take);
+        w->used += take;
+        p += take;
+        bytes -= take;
+    }
+    w->items += n;
+    return AM_OK;
+}
+
+am_status am_spill_finish(am_spill_writer *w, am_err *err)
+{
+    am_status st = flush_block(w, err);
+    if (st == AM_OK) {
+        unsigned char trailer[HEADER];
+        put32(trailer, TRAILER_MAGIC);
+        put32(trailer + 4, 0);
+        put64(trailer + 8, w->items);
+        st = write_all(w, trailer, sizeof trailer, err);
+    }
+    if (st == AM_OK && close(w->fd) != 0)
+        st = write_failed(w->path, errno, err);
+    else if (st != AM_OK) {
+        close(w->fd);
+        unlink(w->path);
+    }
+    w->fd = -1;
+    am_free(w->path);
+    am_free(w->buf);
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+    return st;
+}
+
+void am_spill_discard(am_spill_writer *w)
+{
+    if (w->fd >= 0) {
+        close(w->fd);
+        unlink(w->path);
+    }
+    am_free(w->path);
+    am_free(w->buf);
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+}
+
+am_status am_spill_open(am_spill_reader *r, const char *path, size_t item_size, am_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+    r->item_size = item_size;
+    r->cap = MAX_PAYLOAD;
+    r->path = am_strdup(path);
+    r->buf = am_malloc(r->cap);
+    if (!r->path || !r->buf) {
+        am_spill_close(r);
+        return am_fail(err, AM_ERR_NOMEM, "out of memory opening a partition file");
+    }
+    r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (r->fd < 0) {
+        const am_status st = am_fail(err, AM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+        am_spill_close(r);
+        return st;
+    }
+    return AM_OK;
+}
+
+/* Reads exactly n bytes; returns n, fewer at the end of the file, or -1. */
+static ssize_t read_full(int fd, unsigned char *p, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        const ssize_t k = read(fd, p + got, n - got);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    return (ssize_t)got;
+}
+
+static am_status damaged(am_spill_reader *r, const char *what, am_err *err)
+{
+    return am_fail(err, AM_ERR_IO, "%s: partition file damaged (%s): the run cannot go on",
+                   r->path, what);
+}
+
+am_status am_spill_next(am_spill_reader *r, const void **items, size_t *n, am_err *err)
+{
+    *items = NULL;
+    *n = 0;
+    if (r->ended)
+        return AM_OK;
+    unsigned char header[HEADER];
+    const ssize_t got = read_full(r->fd, header, HEADER);
+    if (got < 0)
+        return am_fail(err, AM_ERR_IO, "%s: cannot read: %s", r->path, strerror(errno));
+    if (got < HEADER)
+        return damaged(r, "cut short", err);
+    const uint32_t magic = get32(header), len = get32(header + 4);
+    if (magic == TRAILER_MAGIC && len == 0) {
+        if (get64(header + 8) != r->items)
+            return damaged(r, "item count", err);
+        r->ended = 1;
+        return AM_OK;
+    }
+    if (magic != BLOCK_MAGIC || len == 0 || len > r->cap || len % r->item_size)
+        return damaged(r, "block header", err);
+    const ssize_t body = read_full(r->fd, r->buf, len);
+    if (body < 0)
+        return am_fail(err, AM_ERR_IO, "%s: cannot read: %s", r->path, strerror(errno));
+    if ((size_t)body < len)
+        return damaged(r, "cut short", err);
+    if (XXH3_64bits(r->buf, len) != get64(header + 8))
+        return damaged(r, "checksum", err);
+    *items = r->buf;
+    *n = len / r->item_size;
+    r->items += *n;
+    return AM_OK;
+}
+
+void am_spill_close(am_spill_reader *r)
+{
+    if (r->fd >= 0)
+        close(r->fd);
+    am_free(r->path);
+    am_free(r->buf);
+    memset(r, 0, sizeof *r);
+    r->fd = -1;
+}

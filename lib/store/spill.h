@@ -1,0 +1,95 @@
+/*
+ * spill.h — the run's own temporary files of fixed-size items, for a run
+ * larger than memory (partition files, sorted runs, edges and labels).
+ *
+ * A file is a sequence of blocks, each a 16-byte header (magic, payload
+ * length, XXH3-64 of the payload) and whole items, and ends with a trailer
+ * block giving the number of items: a reader checks every block and
+ * knows a file cut short.  Items hold tokens, never raw IDs or names.
+ */
+#ifndef AM_SPILL_H
+#define AM_SPILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/token.h"
+#include "store/store.h"
+
+/* A record as it is spilled: its household is the token itself (a store's
+ * household reference means nothing outside that store).  rec.household
+ * is 1 when household holds a token, 0 when the record has none. */
+typedef struct am_spilled {
+    am_record rec;
+    unsigned char household[AM_TOKEN_BYTES];
+} am_spilled;
+
+_Static_assert(sizeof(am_spilled) == 64, "a spilled record is 64 bytes");
+
+/* Where ingestion sends records when the run is partitioned: put() takes
+ * n records whose household refs (1-based) index tokens, and returns
+ * AM_OK or a failure with its message in err. */
+typedef struct am_record_spill {
+    am_status (*put)(void *user, const am_record *records, size_t n,
+                     const unsigned char (*tokens)[AM_TOKEN_BYTES], am_err *err);
+    void *user;
+} am_record_spill;
+
+typedef struct am_spill_writer {
+    int fd;                /* -1 when closed */
+    char *path;            /* owned */
+    unsigned char *buf;    /* header room + payload */
+    size_t item_size, payload_cap, used;
+    uint64_t items;
+} am_spill_writer;
+
+/* Creates path (which must not exist) for items of item_size bytes,
+ * buffering about buffer_bytes.  Returns AM_OK, AM_ERR_NOMEM or AM_ERR_IO
+ * with the reason in err; on failure w holds nothing to release. */
+am_status am_spill_create(am_spill_writer *w, const char *path, size_t item_size,
+                          size_t buffer_bytes, am_err *err);
+
+/* Appends n items.  Returns AM_OK or AM_ERR_IO (a full disk named as such). */
+am_status am_spill_write(am_spill_writer *w, const void *items, size_t n, am_err *err);
+
+/* Writes what is buffered and the trailer, and closes the file, which
+ * stays.  Returns AM_OK or AM_ERR_IO; w is released either way. */
+am_status am_spill_finish(am_spill_writer *w, am_err *err);
+
+/* Closes and removes an unfinished file and releases w (idle w is fine). */
+void am_spill_discard(am_spill_writer *w);
+
+typedef struct am_spill_reader {
+    int fd;
+    char *path;
+    unsigned char *buf;
+    size_t item_size, cap;
+    uint64_t items; /* read so far */
+    int ended;                       /* the trailer was read */
+} am_spill_reader;
+
+/* Opens a finished spill file of item_size items.  Returns AM_OK,
+ * AM_ERR_NOMEM or AM_ERR_IO; on failure r holds nothing to release. */
+am_status am_spill_open(am_spill_reader *r, const char *path, size_t item_size, am_err *err);
+
+/* The next items: *items points at *n of them (valid until the next
+ * call), *n = 0 at the end.  Returns AM_OK, or AM_ERR_IO for a damaged or
+ * truncated file (a checksum or count that does not match). */
+am_status am_spill_next(am_spill_reader *r, const void **items, size_t *n, am_err *err);
+
+void am_spill_close(am_spill_reader *r);
+
+/* The 64-bit key of a token that partitioning works with: its first eight
+ * bytes, big-endian, so that keys sort as the tokens do.  Tokens are
+ * keyed hashes; two tokens with one key only put two components in one
+ * partition. */
+static inline uint64_t am_token_key(const unsigned char t[AM_TOKEN_BYTES])
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++)
+        k = k << 8 | t[i];
+    return k;
+}
+
+#endif

@@ -1,0 +1,139 @@
+#!/bin/sh
+# A run partitioned on disk (--memory-limit, --partitions) gives the
+# outputs of the run in memory byte for byte: the sample county and
+# generated counties, at 1, 2, 7 and 64 partitions, on 1 and 2 threads,
+# with a previous run (delta.csv); its temporary directory is left empty,
+# the next run removes what a killed run left (and nothing else), and a
+# full disk under the partition files fails with a clear message.
+# Usage: e2e_partitions.sh AIDMATCH GEN_COUNTY
+set -eu
+aidmatch=$1
+gen=$2
+root=${AM_SOURCE_ROOT:?}
+. "$(dirname "$0")/e2e_common.sh"
+
+cp -r "$root/data/sample" "$work/sample"
+cp -r "$root/data/catalogue" "$root/data/rules" "$work/"
+chmod 600 "$work/sample/sample.key"
+for seed in 4 5; do
+    "$gen" --persons 3000 --seed "$seed" --bad-rows --out "$work/county$seed" \
+        --catalogue "$work/catalogue" --rules "$work/rules/default.rules" >/dev/null
+done
+mkdir "$work/tmp"
+
+# Every output file the same, summary.json but for its wall time.
+same_outputs() { # EXPECTED ACTUAL WHAT
+    for f in $(ls "$1"); do
+        case $f in
+        summary.json)
+            grep -v '"wall_seconds"' "$1/$f" >"$work/a.json"
+            grep -v '"wall_seconds"' "$2/$f" >"$work/b.json"
+            cmp -s "$work/a.json" "$work/b.json" || fail "$3: summary.json differs"
+            ;;
+        *) cmp -s "$1/$f" "$2/$f" || fail "$3: $f differs" ;;
+        esac
+    done
+    [ -s "$2/findings.csv" ] || fail "$3: no findings.csv"
+}
+
+compared=0
+for county in sample county4 county5; do
+    matrix="1 2 7 64"
+    [ "$county" = county5 ] && matrix=7
+    ini=$work/$county/centre.ini
+    "$aidmatch" reconcile "$ini" --out "$work/$county.night1" --quiet --run-date 2026-01-01
+    "$aidmatch" reconcile "$ini" --out "$work/$county.mem" -p "$work/$county.night1" \
+        --quiet --run-date 2026-01-02
+    [ -f "$work/$county.mem/delta.csv" ] || fail "$county: the run in memory wrote no delta.csv"
+    for parts in $matrix; do
+        for threads in 1 2; do
+            out=$work/$county.p$parts.t$threads
+            "$aidmatch" reconcile "$ini" --out "$out" -p "$work/$county.night1" --quiet \
+                --run-date 2026-01-02 --partitions "$parts" --threads "$threads" \
+                --temp-dir "$work/tmp"
+            same_outputs "$work/$county.mem" "$out" "$county, $parts partitions, $threads threads"
+            compared=$((compared + 1))
+        done
+    done
+    out=$work/$county.limit
+    "$aidmatch" reconcile "$ini" --out "$out" -p "$work/$county.night1" --quiet \
+        --run-date 2026-01-02 --memory-limit 128M --temp-dir "$work/tmp"
+    same_outputs "$work/$county.mem" "$out" "$county, --memory-limit 128M"
+    compared=$((compared + 1))
+done
+echo "identical outputs: $compared partitioned runs against the run in memory"
+
+# The temporary directory is left as it was found.
+left=$(ls -A "$work/tmp")
+[ -z "$left" ] || fail "partition files left behind: $left"
+
+# The centre's memory_limit and temp_dir do the same.
+sed 's/^\[centre\]$/[centre]\nmemory_limit = 128M\ntemp_dir = ..\/tmp/' "$work/sample/centre.ini" \
+    >"$work/sample/limited.ini"
+"$aidmatch" reconcile "$work/sample/limited.ini" --out "$work/sample.centre" --quiet \
+    -p "$work/sample.night1" --run-date 2026-01-02
+same_outputs "$work/sample.mem" "$work/sample.centre" "sample, memory_limit in the centre file"
+
+# A run killed while partitioning leaves its directory; the next run
+# removes it, and keeps whatever it did not write.
+mkdir "$work/tmp/aidmatch-partitions-AAAAAA" "$work/tmp/aidmatch-partitions-BBBBBB"
+for d in AAAAAA BBBBBB; do
+    : >"$work/tmp/aidmatch-partitions-$d/lock"
+    : >"$work/tmp/aidmatch-partitions-$d/part-0003"
+    : >"$work/tmp/aidmatch-partitions-$d/bucket-017"
+done
+echo mine >"$work/tmp/aidmatch-partitions-BBBBBB/notes.txt"
+echo mine >"$work/tmp/other.txt"
+"$aidmatch" reconcile "$work/county4/centre.ini" --out "$work/county4.again" --quiet \
+    --run-date 2026-01-02 --partitions 3 --temp-dir "$work/tmp"
+[ ! -e "$work/tmp/aidmatch-partitions-AAAAAA" ] || fail "a dead run's partition files were left"
+[ "$(ls -A "$work/tmp/aidmatch-partitions-BBBBBB")" = notes.txt ] ||
+    fail "a dead run's directory: expected only notes.txt left, got $(ls -A "$work/tmp/aidmatch-partitions-BBBBBB")"
+[ -f "$work/tmp/other.txt" ] || fail "a file aidmatch did not write was removed"
+
+# kill -9 in the middle of a partitioned run: the next run cleans up.
+"$gen" --persons 60000 --seed 6 --out "$work/big" --catalogue "$work/catalogue" \
+    --rules "$work/rules/default.rules" >/dev/null
+mkdir "$work/tmp2" "$work/disk"
+"$aidmatch" reconcile "$work/big/centre.ini" --out "$work/big.out" --quiet \
+    --run-date 2026-01-02 --partitions 5 --temp-dir "$work/tmp2" &
+pid=$!
+i=0
+while [ -z "$(ls "$work/tmp2"/aidmatch-partitions-*/part-0000 2>/dev/null)" ] && [ $i -lt 600 ]; do
+    sleep 0.01
+    i=$((i + 1))
+done
+kill -9 $pid 2>/dev/null || true
+wait $pid 2>/dev/null || true
+[ -n "$(ls -A "$work/tmp2")" ] || echo "kill -9: the run ended before it was killed"
+"$aidmatch" reconcile "$work/sample/centre.ini" --out "$work/sample.after" --quiet \
+    --run-date 2026-01-02 --partitions 2 --temp-dir "$work/tmp2"
+[ -z "$(ls -A "$work/tmp2")" ] || fail "kill -9: the next run left $(ls -A "$work/tmp2")"
+
+# A full disk under the partition files: a small tmpfs of its own.
+if unshare -m true 2>/dev/null && [ "$(id -u)" -eq 0 ]; then
+    set +e
+    unshare -m sh -c '
+        mount -t tmpfs -o size=300k tmpfs "$1"
+        "$2" reconcile "$3/county4/centre.ini" --out "$3/full.out" --quiet \
+            --run-date 2026-01-02 --partitions 2 --temp-dir "$1" 2>"$3/enospc.err" && exit 10
+        [ -z "$(ls -A "$1")" ] || exit 11
+    ' sh "$work/disk" "$aidmatch" "$work"
+    code=$?
+    set -e
+    case $code in
+    0) grep -q "the disk is full: partition files need free space" "$work/enospc.err" ||
+        fail "the full-disk error does not say so: $(cat "$work/enospc.err")"
+        echo "full disk: $(cat "$work/enospc.err")" ;;
+    10) fail "a partitioned run on a full disk succeeded" ;;
+    11) fail "a partitioned run on a full disk left its files" ;;
+    *) fail "the full-disk check could not run (exit $code)" ;;
+    esac
+else
+    echo "full disk: skipped (needs root and mount namespaces)"
+fi
+
+if [ "$failures" -ne 0 ]; then
+    echo "$failures check(s) failed" >&2
+    exit 1
+fi

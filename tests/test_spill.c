@@ -1,0 +1,277 @@
+/* Spill files (checksums, truncation), the external sort against qsort
+ * over many runs, components on graphs whose answer is known, and
+ * am_size_parse with its INT64/UINT64 edges. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/size.h"
+#include "store/components.h"
+#include "store/extsort.h"
+#include "store/spill.h"
+
+static char dir[64];
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/am-spill-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void remove_dir(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *path_in(const char *name)
+{
+    static char p[4][128];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(p[k], sizeof p[k], "%s/%s", dir, name);
+    return p[k];
+}
+
+static void write_u64s(const char *path, const uint64_t *v, size_t n, size_t buffer)
+{
+    am_spill_writer w;
+    am_err err;
+    ck_assert_int_eq(am_spill_create(&w, path, sizeof *v, buffer, &err), AM_OK);
+    ck_assert_int_eq(am_spill_write(&w, v, n, &err), AM_OK);
+    ck_assert_int_eq(am_spill_finish(&w, &err), AM_OK);
+}
+
+/* Reads every item; returns the status of the reading. */
+static am_status read_u64s(const char *path, uint64_t *v, size_t *n, am_err *err)
+{
+    am_spill_reader r;
+    am_status st = am_spill_open(&r, path, sizeof *v, err);
+    *n = 0;
+    while (st == AM_OK) {
+        const void *items;
+        size_t k;
+        if ((st = am_spill_next(&r, &items, &k, err)) != AM_OK || k == 0)
+            break;
+        memcpy(v + *n, items, k * sizeof *v);
+        *n += k;
+    }
+    if (r.buf)
+        am_spill_close(&r);
+    return st;
+}
+
+START_TEST(spill_round_trip_and_damage)
+{
+    make_dir();
+    enum { N = 10000 };
+    uint64_t *v = malloc(N * sizeof *v), *back = malloc(N * sizeof *back);
+    for (size_t i = 0; i < N; i++)
+        v[i] = i * 2654435761u;
+    write_u64s(path_in("a"), v, N, 4096);
+    size_t n;
+    am_err err;
+    ck_assert_int_eq(read_u64s(path_in("a"), back, &n, &err), AM_OK);
+    ck_assert_uint_eq(n, N);
+    ck_assert(memcmp(v, back, sizeof *v * N) == 0);
+
+    /* A flipped byte in a block's payload. */
+    int fd = open(path_in("a"), O_RDWR);
+    unsigned char b;
+    ck_assert_int_eq(pread(fd, &b, 1, 5000), 1);
+    b ^= 1;
+    ck_assert_int_eq(pwrite(fd, &b, 1, 5000), 1);
+    close(fd);
+    ck_assert_int_eq(read_u64s(path_in("a"), back, &n, &err), AM_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "partition file damaged (checksum)"));
+
+    /* A file cut at a block boundary: its trailer is missing. */
+    write_u64s(path_in("b"), v, N, 4096);
+    ck_assert_int_eq(truncate(path_in("b"), 16 + 4096), 0);
+    ck_assert_int_eq(read_u64s(path_in("b"), back, &n, &err), AM_ERR_IO);
+    ck_assert_ptr_nonnull(strstr(err.msg, "partition file damaged (cut short)"));
+
+    /* An empty file still has its trailer. */
+    write_u64s(path_in("c"), v, 0, 4096);
+    ck_assert_int_eq(read_u64s(path_in("c"), back, &n, &err), AM_OK);
+    ck_assert_uint_eq(n, 0);
+
+    /* A file that exists is never overwritten. */
+    am_spill_writer w;
+    ck_assert_int_eq(am_spill_create(&w, path_in("c"), 8, 4096, &err), AM_ERR_IO);
+    free(v);
+    free(back);
+    remove_dir();
+}
+END_TEST
+
+static int by_value(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* n items sorted in memory for about `memory` bytes: 0, 1 or many runs,
+ * more than one merge's fan-in among them. */
+static void check_extsort(size_t n, size_t memory)
+{
+    make_dir();
+    uint64_t *v = malloc((n ? n : 1) * sizeof *v), *back = malloc((n ? n : 1) * sizeof *back);
+    uint64_t state = 88172645463325252ull;
+    for (size_t i = 0; i < n; i++) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        v[i] = state % (n / 3 + 1); /* repeats too */
+    }
+    write_u64s(path_in("in"), v, n, 8192);
+    am_err err;
+    ck_assert_int_eq(am_extsort(path_in("in"), path_in("out"), sizeof *v, by_value, memory, &err),
+                     AM_OK);
+    ck_assert_int_ne(access(path_in("in"), F_OK), 0);
+    size_t got;
+    ck_assert_int_eq(read_u64s(path_in("out"), back, &got, &err), AM_OK);
+    qsort(v, n, sizeof *v, by_value);
+    ck_assert_uint_eq(got, n);
+    ck_assert(n == 0 || memcmp(v, back, n * sizeof *v) == 0);
+    /* Nothing but the output is left. */
+    ck_assert_int_ne(access(path_in("out.run0"), F_OK), 0);
+    free(v);
+    free(back);
+    remove_dir();
+}
+
+START_TEST(extsort_matches_qsort)
+{
+    check_extsort(0, 1 << 20);
+    check_extsort(1, 1 << 20);
+    check_extsort(5000, 1 << 20);    /* one run */
+    check_extsort(30000, 8192);      /* 30 runs of 1024 */
+    check_extsort(200000, 8192);     /* 196 runs: merged 64 at a time, then the rest */
+}
+END_TEST
+
+/* Components of edges (household, person): labels[person] as found. */
+static void components_of(uint64_t (*edges)[2], size_t n, am_label *out, size_t *nout,
+                          unsigned *passes)
+{
+    make_dir();
+    am_spill_writer w;
+    am_err err;
+    ck_assert_int_eq(am_spill_create(&w, path_in("edges"), sizeof(am_edge), 4096, &err), AM_OK);
+    for (size_t i = 0; i < n; i++) {
+        const am_edge e = {edges[i][0], edges[i][1], edges[i][1], edges[i][1]};
+        ck_assert_int_eq(am_spill_write(&w, &e, 1, &err), AM_OK);
+    }
+    ck_assert_int_eq(am_spill_finish(&w, &err), AM_OK);
+    ck_assert_int_eq(am_components(path_in("edges"), path_in("labels"), 4096, passes, &err),
+                     AM_OK);
+    am_spill_reader r;
+    ck_assert_int_eq(am_spill_open(&r, path_in("labels"), sizeof(am_label), &err), AM_OK);
+    *nout = 0;
+    for (;;) {
+        const void *items;
+        size_t k;
+        ck_assert_int_eq(am_spill_next(&r, &items, &k, &err), AM_OK);
+        if (!k)
+            break;
+        memcpy(out + *nout, items, k * sizeof *out);
+        *nout += k;
+    }
+    am_spill_close(&r);
+    remove_dir();
+}
+
+START_TEST(components_known_answers)
+{
+    /* Households 100, 200, 300; persons 1..7.  1 and 2 share 100; 2 moved
+     * to 200, where 3 lives; 4 and 5 share 300; 6 is alone in 400 (twice,
+     * a repeated edge); 7 claims through 300 and 500. */
+    static uint64_t edges[][2] = {{100, 2}, {100, 1}, {200, 2}, {200, 3}, {300, 4},
+                                        {300, 5}, {400, 6}, {400, 6}, {300, 7}, {500, 7}};
+    static const am_label want[] = {{1, 1}, {2, 1}, {3, 1}, {4, 4}, {5, 4}, {6, 6}, {7, 4}};
+    am_label got[16];
+    size_t n;
+    unsigned passes;
+    components_of(edges, sizeof edges / sizeof *edges, got, &n, &passes);
+    ck_assert_uint_eq(n, sizeof want / sizeof *want);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_uint_eq(got[i].person, want[i].person);
+        ck_assert_uint_eq(got[i].label, want[i].label);
+    }
+
+    /* A chain 1-h-2-h-3-...-400, its least person at the far end: every
+     * person gets label 1, in a pass for every two steps or so. */
+    enum { CHAIN = 400 };
+    static uint64_t chain[2 * CHAIN][2];
+    size_t k = 0;
+    for (uint64_t p = 1; p < CHAIN; p++) {
+        chain[k][0] = 100000 + p;
+        chain[k++][1] = CHAIN + 1 - p;
+        chain[k][0] = 100000 + p;
+        chain[k++][1] = CHAIN - p;
+    }
+    static am_label many[CHAIN + 1];
+    components_of(chain, k, many, &n, &passes);
+    ck_assert_uint_eq(n, CHAIN);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(many[i].label, 1);
+    ck_assert_uint_ge(passes, CHAIN / 2);
+}
+END_TEST
+
+START_TEST(size_parse_edges)
+{
+    static const struct {
+        const char *text;
+        int ok;
+        uint64_t bytes;
+    } cases[] = {
+        {"0", 1, 0},
+        {"1048576", 1, 1048576},
+        {"128M", 1, 128ull << 20},
+        {"2G", 1, 2ull << 30},
+        {"2g", 1, 2ull << 30},
+        {"512k", 1, 512ull << 10},
+        {"18446744073709551615", 1, UINT64_MAX},
+        {"18446744073709551616", 0, 0},
+        {"9223372036854775807", 1, INT64_MAX},
+        {"17179869183G", 1, 17179869183ull << 30},
+        {"17179869184G", 0, 0},
+        {"", 0, 0},
+        {"G", 0, 0},
+        {"-1", 0, 0},
+        {"+1", 0, 0},
+        {"1.5G", 0, 0},
+        {"2GB", 0, 0},
+        {"2T", 0, 0},
+        {" 2G", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint64_t bytes = 7;
+        ck_assert_msg(am_size_parse(cases[i].text, &bytes) == cases[i].ok, "%s", cases[i].text);
+        ck_assert_uint_eq(bytes, cases[i].ok ? cases[i].bytes : 7);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("spill");
+    TCase *tc = tcase_create("spill");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, spill_round_trip_and_damage);
+    tcase_add_test(tc, extsort_matches_qsort);
+    tcase_add_test(tc, components_known_answers);
+    tcase_add_test(tc, size_parse_edges);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
