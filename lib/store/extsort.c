@@ -168,9 +168,11 @@ static am_status make_runs(const char *in, const char *out, size_t item_size,
         const unsigned char *p = items;
         while (n || (done && have)) {
             const size_t take = n < cap_items - have ? n : cap_items - have;
-            memcpy(buf + have * item_size, p, take * item_size);
+            if (take) {
+                memcpy(buf + have * item_size, p, take * item_size);
+                p += take * item_size;
+            }
             have += take;
-            p += take * item_size;
             n -= take;
             if (have < cap_items && !done)
                 break;
