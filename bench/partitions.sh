@@ -55,10 +55,14 @@ measure() { # NAME ARGS...
     local name=$1
     shift
     /usr/bin/time -v "$build/aidmatch" reconcile "$county/centre.ini" --quiet \
-        --run-date 2026-01-01 "$@" 2>"$dir/$name.time"
+        --run-date 2026-01-01 "$@" 2>"$dir/$name.time" || {
+        echo "$name run failed: $(grep -m1 '^aidmatch:' "$dir/$name.time")" >&2
+        grep -E 'Maximum resident|Elapsed' "$dir/$name.time" >&2
+        exit 1
+    }
     wall=$(grep 'Elapsed (wall clock)' "$dir/$name.time" | awk '{ print $NF }' |
         awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')
-    rss=$(grep 'Maximum resident set size' "$dir/$name.time" | awk '{ print $NF * 1024 }')
+    rss=$(grep 'Maximum resident set size' "$dir/$name.time" | awk '{ printf "%.0f\n", $NF * 1024 }')
 }
 
 status=0
@@ -80,9 +84,9 @@ under=yes
 printf '%s persons, %s rows, load %s\n' "$n" "$rows" "$load"
 if [ $memory_run = 1 ]; then
     printf '  in memory:             %8.1f s  %6.0f ns/row  peak %6.0f MB\n' "$mem_wall" \
-        "$(echo "$mem_wall * 1e9 / $rows" | bc -l)" "$(echo "$mem_rss / 1048576" | bc -l)"
+        "$(echo "$mem_wall * 1000000000 / $rows" | bc -l)" "$(echo "$mem_rss / 1048576" | bc -l)"
 fi
 printf '  --memory-limit %-6s %8.1f s  %6.0f ns/row  peak %6.0f MB  under the limit: %s\n' \
-    "$limit" "$wall" "$(echo "$wall * 1e9 / $rows" | bc -l)" "$(echo "$rss / 1048576" | bc -l)" "$under"
+    "$limit" "$wall" "$(echo "$wall * 1000000000 / $rows" | bc -l)" "$(echo "$rss / 1048576" | bc -l)" "$under"
 [ $memory_run = 0 ] || [ $status -ne 0 ] || echo "  outputs identical"
 exit $status

@@ -448,8 +448,9 @@ am_status am_partition_reconcile(am_ctx *ctx)
     struct am_partitioner *p = ctx->partitioner;
     if (st == AM_OK && ctx->memory_limit && ctx->memory_limit <= p->used + (p->used >> 1))
         st = am_fail(&ctx->err, AM_ERR_LIMIT,
-                     "the run holds %llu MB before matching (catalogue, rejects, buffers): a "
-                     "memory limit of %llu MB leaves too little for partitions",
+                     "the run holds %llu MB before matching (catalogue, rejects, the hukou "
+                     "registry kept for linking, buffers): a memory limit of %llu MB leaves "
+                     "too little for partitions",
                      (unsigned long long)(p->used >> 20),
                      (unsigned long long)(ctx->memory_limit >> 20));
     if (st == AM_OK)
