@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "common/fault.h"
@@ -36,10 +37,11 @@ static am_status set_all(am_feed *feed, const char *const (*keys)[2])
     return AM_OK;
 }
 
-/* One whole run over the given payments, on this many threads; returns
- * the first failure. */
+/* One whole run over the given payments, on this many threads, in that
+ * many partitions on disk under out_dir-tmp (0: in memory); returns the
+ * first failure. */
 static am_status run_once(const char *out_dir, const char *pay_text, size_t pay_len,
-                          unsigned threads)
+                          unsigned threads, unsigned partitions)
 {
     static const char *const pay_keys[][2] = {
         {"agency", "MCA"}, {"person_id", "身份证号"}, {"household_id", "户号"},
@@ -61,6 +63,12 @@ static am_status run_once(const char *out_dir, const char *pay_text, size_t pay_
     if ((st = am_load_key(ctx, test_key, sizeof test_key)) != AM_OK ||
         (st = am_set_threads(ctx, threads)) != AM_OK)
         goto done;
+    if (partitions) {
+        snprintf(path, sizeof path, "%s-tmp", out_dir);
+        if ((st = am_set_temp_dir(ctx, path)) != AM_OK ||
+            (st = am_set_partitions(ctx, partitions)) != AM_OK)
+            goto done;
+    }
     snprintf(path, sizeof path, "%s/data/rules/default.rules", getenv("AM_SOURCE_ROOT"));
     if ((st = am_load_rules(ctx, path)) != AM_OK)
         goto done;
@@ -86,21 +94,27 @@ done:
 
 /* Fails allocation 1, 2, 3, ... of the run in turn, until a run needs
  * fewer; returns how many runs that took. */
-static unsigned long fail_each_allocation(const char *pay_text, size_t pay_len, unsigned threads)
+static unsigned long fail_each_allocation(const char *pay_text, size_t pay_len, unsigned threads,
+                                          unsigned partitions)
 {
     char dir[] = "/tmp/am_faults_XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
+    char tmp[64], cmd[256];
+    snprintf(tmp, sizeof tmp, "%s-tmp", dir);
+    ck_assert_int_eq(mkdir(tmp, 0700), 0);
     unsigned long n = 1;
     for (;; n++) {
         am_fault_fail_at(n);
-        const am_status st = run_once(dir, pay_text, pay_len, threads);
+        const am_status st = run_once(dir, pay_text, pay_len, threads, partitions);
+        /* A partitioned run removes its files, failed or not. */
+        snprintf(cmd, sizeof cmd, "rmdir '%s' && mkdir '%s'", tmp, tmp);
+        ck_assert_msg(system(cmd) == 0, "allocation %lu: partition files left", n);
         if (st == AM_OK)
             break;
         ck_assert_msg(st == AM_ERR_NOMEM, "allocation %lu: status %s", n, am_strerror(st));
         ck_assert_msg(n < 100000, "no end to allocations");
     }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, tmp);
     ck_assert_int_eq(system(cmd), 0);
     return n;
 }
@@ -109,7 +123,7 @@ START_TEST(every_allocation_can_fail)
 {
     /* The loop ended because allocation n was never reached: the run was
      * complete, so every earlier failure point was exercised. */
-    ck_assert_uint_gt(fail_each_allocation(payments, sizeof payments - 1, 1), 50);
+    ck_assert_uint_gt(fail_each_allocation(payments, sizeof payments - 1, 1, 0), 50);
 }
 END_TEST
 
@@ -118,6 +132,14 @@ END_TEST
  * allocations fail in turn like the first's; and enough households that a
  * batch of rows (a few in this build) moved into the store twice would
  * look past the batch's own households. */
+/* The same run partitioned on disk: spilling, the components' sorts,
+ * distribution, each partition's matching and the report's evidence. */
+START_TEST(every_allocation_can_fail_partitioned)
+{
+    ck_assert_uint_gt(fail_each_allocation(payments, sizeof payments - 1, 1, 3), 50);
+}
+END_TEST
+
 START_TEST(every_allocation_can_fail_on_two_threads)
 {
     enum { ROWS = 9000 };
@@ -133,7 +155,7 @@ START_TEST(every_allocation_can_fail_on_two_threads)
                                 day);
     }
     ck_assert_uint_lt(len, cap);
-    ck_assert_uint_gt(fail_each_allocation(text, len, 2), 50);
+    ck_assert_uint_gt(fail_each_allocation(text, len, 2, 0), 50);
     free(text);
 }
 END_TEST
@@ -182,6 +204,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, every_allocation_can_fail);
+    tcase_add_test(tc, every_allocation_can_fail_partitioned);
     tcase_add_test(tc, every_allocation_can_fail_on_two_threads);
     tcase_add_test(tc, growth_doubles_and_a_failure_changes_nothing);
     suite_add_tcase(s, tc);
