@@ -76,9 +76,10 @@ static const char reconcile_help[] =
     "                       the findings are the same for any N\n"
     "  -s, --snapshot FILE  also save the run as a snapshot for match, person and\n"
     "                       explain (aidmatch help snapshot)\n"
-    "      --memory-limit SIZE  keep under SIZE (bytes, or 512M, 2G; at least\n"
-    "                       128M) by reconciling in partitions on disk; the\n"
-    "                       outputs are the same (docs/partitions.md)\n"
+    "      --memory-limit SIZE  reconcile in partitions on disk to stay under\n"
+    "                       SIZE once the feeds are read (bytes, or 512M, 2G;\n"
+    "                       at least 128M); the outputs are the same\n"
+    "                       (docs/partitions.md)\n"
     "      --partitions N   partition on disk into at least N partitions\n"
     "      --temp-dir DIR   where partition files go (default /var/tmp)\n"
     "  -q, --quiet          print nothing on success, and no progress\n";
