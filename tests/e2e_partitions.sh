@@ -76,6 +76,14 @@ sed 's/^\[centre\]$/[centre]\nmemory_limit = 1G\ntemp_dir = ..\/tmp/' "$work/sam
     -p "$work/sample.night1" --run-date 2026-01-02
 same_outputs "$work/sample.mem" "$work/sample.centre" "sample, memory_limit in the centre file"
 
+# Questions need records in memory: a partitioned run refuses them.
+if "$aidmatch" explain 00000000000000000000000000000000 --centre "$work/sample/limited.ini" \
+    >/dev/null 2>"$work/explain.err"; then
+    fail "explain answered from a partitioned run"
+fi
+grep -q "a run partitioned on disk (a memory limit) keeps no records to answer questions from" \
+    "$work/explain.err" || fail "explain on a partitioned run: $(cat "$work/explain.err")"
+
 # A run killed while partitioning leaves its directory; the next run
 # removes it, and keeps whatever it did not write.
 mkdir "$work/tmp/aidmatch-partitions-AAAAAA" "$work/tmp/aidmatch-partitions-BBBBBB"

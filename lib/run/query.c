@@ -24,11 +24,24 @@ static am_question question_of(am_ctx *ctx)
                          .err = &ctx->err};
 }
 
+/* A run partitioned on disk keeps no records in memory to answer from. */
+static am_status answerable(am_ctx *ctx)
+{
+    if (ctx->spill.put && !ctx->snapshot)
+        return am_fail(&ctx->err, AM_ERR_INVALID,
+                       "a run partitioned on disk (a memory limit) keeps no records to answer "
+                       "questions from: ask a snapshot, or a run without a memory limit");
+    return AM_OK;
+}
+
 am_status am_match_rules(am_ctx *ctx, const char *text, size_t len, const char *name,
                          const am_filter *in, unsigned flags)
 {
     if (!ctx)
         return AM_ERR_INVALID;
+    const am_status st = answerable(ctx);
+    if (st != AM_OK)
+        return st;
     const am_question q = question_of(ctx);
     return am_question_rules(&q, text, len, name, in, flags);
 }
@@ -37,6 +50,9 @@ am_status am_person_lookup(am_ctx *ctx, const char *id_or_token, const am_filter
 {
     if (!ctx)
         return AM_ERR_INVALID;
+    const am_status st = answerable(ctx);
+    if (st != AM_OK)
+        return st;
     const am_question q = question_of(ctx);
     return am_question_person(&q, id_or_token, in);
 }
@@ -45,6 +61,9 @@ am_status am_explain(am_ctx *ctx, const char *finding_id)
 {
     if (!ctx)
         return AM_ERR_INVALID;
+    const am_status st = answerable(ctx);
+    if (st != AM_OK)
+        return st;
     const am_question q = question_of(ctx);
     return am_question_explain(&q, finding_id);
 }
