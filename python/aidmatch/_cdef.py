@@ -118,6 +118,9 @@ typedef struct am_finding {
 typedef int (*am_finding_fn)(void *user, const am_finding *finding);
 am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user);
 am_status am_set_threads(am_ctx *ctx, unsigned threads);
+am_status am_set_memory_limit(am_ctx *ctx, uint64_t bytes);
+am_status am_set_partitions(am_ctx *ctx, unsigned n);
+am_status am_set_temp_dir(am_ctx *ctx, const char *dir);
 size_t am_finding_count(const am_ctx *ctx);
 am_status am_finding_get(const am_ctx *ctx, size_t i, am_finding *out);
 am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds);

@@ -259,13 +259,23 @@ class Run(_Context):
     reconcile, then read the findings or write the output directory."""
 
     def __init__(self, centre: Optional[PathLike] = None, *, threads: int = 1,
-                 run_date: Optional[str] = None) -> None:
+                 run_date: Optional[str] = None, memory_limit: Optional[int] = None,
+                 partitions: Optional[int] = None,
+                 temp_dir: Optional[PathLike] = None) -> None:
+        """memory_limit, partitions and temp_dir: as set_memory_limit,
+        set_partitions and set_temp_dir, over what the centre file sets."""
         super().__init__(threads)
         try:
             if run_date is not None:
                 self.set_run_date(run_date)
             if centre is not None:
                 self.load_centre(centre)
+            if temp_dir is not None:
+                self.set_temp_dir(temp_dir)
+            if memory_limit is not None:
+                self.set_memory_limit(memory_limit)
+            if partitions is not None:
+                self.set_partitions(partitions)
         except BaseException:
             self.close()
             raise
@@ -303,6 +313,23 @@ class Run(_Context):
     def set_run_date(self, date: str) -> None:
         """The date of this run, "YYYY-MM-DD" (the library never reads the clock)."""
         self._call(lib.am_set_run_date, _utf8(date))
+
+    def set_memory_limit(self, size: int) -> None:
+        """Reconciles partition by partition on disk to stay under about
+        size bytes (at least 128 MiB), with the outputs of a run in memory
+        (docs/partitions.md).  Before ingest(); such a run writes no
+        snapshot and answers no questions."""
+        self._call(lib.am_set_memory_limit, size)
+
+    def set_partitions(self, n: int) -> None:
+        """Partitions the run into at least n partitions (1 to 4096),
+        whatever the memory.  Before ingest()."""
+        self._call(lib.am_set_partitions, n)
+
+    def set_temp_dir(self, directory: PathLike) -> None:
+        """Where a partitioned run keeps its partition files (default
+        /var/tmp); they are removed when the run ends."""
+        self._call(lib.am_set_temp_dir, _path(directory))
 
     def set_drift_share(self, per_mille: int) -> None:
         """How far a feed's row count may move against the previous run."""

@@ -84,6 +84,37 @@ def test_write_outputs_gives_the_cli_files_byte_for_byte(run, cli_run, tmp_path)
         assert (tmp_path / "out" / name).read_bytes() == (EXPECTED / name).read_bytes()
 
 
+@pytest.mark.parametrize("partitions", [1, 7])
+def test_a_partitioned_run_writes_the_files_of_the_run_in_memory(centre, run, tmp_path,
+                                                                 partitions):
+    run.write_outputs(tmp_path / "memory")
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    with aidmatch.Run(centre, run_date=RUN_DATE, partitions=partitions,
+                      temp_dir=spill) as parted:
+        parted.ingest()
+        parted.reconcile()
+        assert [f.id for f in parted.findings()] == [f.id for f in run.findings()]
+        parted.write_outputs(tmp_path / "parted")
+        with pytest.raises(aidmatch.InvalidUseError, match="keeps no records to answer"):
+            parted.person(next(parted.findings()).subject)
+    for p in (tmp_path / "memory").iterdir():
+        if p.name == "summary.json":
+            assert summary_without_clock(p) == summary_without_clock(tmp_path / "parted" / p.name)
+        else:
+            assert p.read_bytes() == (tmp_path / "parted" / p.name).read_bytes(), p.name
+    # Its partition files went with it.
+    assert list(spill.iterdir()) == []
+
+
+def test_a_memory_limit_below_the_least_is_refused_with_its_reason(centre):
+    with aidmatch.Run(centre) as run:
+        with pytest.raises(aidmatch.InvalidUseError) as e:
+            run.set_memory_limit(1 << 20)
+        assert e.value.status_name == "AM_ERR_INVALID"
+        assert e.value.message == "memory limit: expected at least 128M, got 1048576 bytes"
+
+
 def test_reviews_without_a_previous_run_are_all_new(run):
     reviews = list(run.reviews())
     assert [r.finding_id for r in reviews] == [f.id for f in run.findings()]
