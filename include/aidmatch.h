@@ -679,9 +679,13 @@ AM_API am_status am_set_progress_fn(am_ctx *ctx, am_progress_fn fn, void *user);
 /* A snapshot is a reconciled run saved to one file: its records (as
  * tokens; never raw IDs or names), households, catalogue, feeds and their
  * statistics, rules as written, the run's findings by id and the key's
- * fingerprint (never the key).  Questions asked of it open it by mmap in
+ * fingerprint (never the key).  Questions asked of it open it in
  * milliseconds instead of reading every feed again (docs/reference.md
- * §12).  A context that opened a snapshot answers questions only: it is
+ * §12).  Chunks are read from the open file as questions first need them:
+ * replace a snapshot that may be open by renaming a new file over it (as
+ * am_snapshot_write does); one truncated or copied over in place makes the
+ * next question that reads a new chunk fail (AM_ERR_IO, "cut short while
+ * open", or AM_ERR_FORMAT, a checksum), never crash the process.  A context that opened a snapshot answers questions only: it is
  * not reconciled or written out again, and feeds ingested into it are
  * ignored. */
 
@@ -699,6 +703,7 @@ AM_API am_status am_snapshot_write(am_ctx *ctx, const char *path);
  * verified now; records and households are verified chunk by chunk as
  * questions first read them (am_match_rules verifies all).  A key loaded
  * before must be the snapshot's (by fingerprint).
+ * The file stays open until the context is freed.
  * Returns AM_OK, AM_ERR_IO (missing or unreadable), AM_ERR_FORMAT (not a
  * snapshot, another format version or byte order, truncated, a checksum
  * that does not match, a value out of range: the message names which),
@@ -706,8 +711,9 @@ AM_API am_status am_snapshot_write(am_ctx *ctx, const char *path);
  * or AM_ERR_NOMEM.  Stages: setup; moves to snapshot. */
 AM_API am_status am_snapshot_open(am_ctx *ctx, const char *path);
 
-/* Verifies every chunk of the open snapshot now.  Returns AM_OK,
- * AM_ERR_FORMAT or AM_ERR_STATE (no snapshot open).  Stages: snapshot. */
+/* Verifies every chunk of the open snapshot now, reading all of it.
+ * Returns AM_OK, AM_ERR_FORMAT, AM_ERR_IO (the file cut short since it was
+ * opened) or AM_ERR_STATE (no snapshot open).  Stages: snapshot. */
 AM_API am_status am_snapshot_verify(am_ctx *ctx);
 
 /* Narrows an answer.  Zero or NULL fields do not narrow. */

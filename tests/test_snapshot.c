@@ -553,6 +553,49 @@ START_TEST(truncated_or_foreign_files_are_refused)
 }
 END_TEST
 
+/* A snapshot cut short in place while a context has it open (cp over it,
+ * a partial rsync) gives an error when a question reads past the cut, not
+ * SIGBUS; one renamed over it leaves the open context its own file. */
+START_TEST(cut_short_while_open_is_an_error)
+{
+    size_t len;
+    unsigned char *good = slurp(sample_snapshot(), &len);
+    const char *path = tmp("live.snap");
+    const size_t cuts[] = {0, 4096, len / 2};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+        spill(path, good, len);
+        am_ctx *ctx = open_snapshot(path);
+        spill(path, good, cuts[i]);
+        ck_assert_int_eq(am_snapshot_verify(ctx), AM_ERR_IO);
+        char expected[512];
+        snprintf(expected, sizeof expected, "%s: the file was cut short while open (it ends "
+                 "before byte ", path);
+        ck_assert_msg(strncmp(am_errmsg(ctx), expected, strlen(expected)) == 0, "%s",
+                      am_errmsg(ctx));
+        ck_assert_msg(strstr(am_errmsg(ctx), "): replace a snapshot by renaming a new file over "
+                             "it, never by copying over it in place"), "%s", am_errmsg(ctx));
+        am_ctx_free(ctx);
+        /* A question that reads a few chunks, the first time. */
+        spill(path, good, len);
+        ctx = open_snapshot(path);
+        spill(path, good, cuts[i]);
+        ck_assert_int_eq(am_person_lookup(ctx, "0123456789abcdef0123456789abcdef", NULL),
+                         AM_ERR_IO);
+        ck_assert_msg(strstr(am_errmsg(ctx), "cut short while open"), "%s", am_errmsg(ctx));
+        am_ctx_free(ctx);
+    }
+    /* Renamed over: the open context keeps reading the file it opened. */
+    spill(path, good, len);
+    am_ctx *ctx = open_snapshot(path);
+    const char *other = tmp("other.snap");
+    spill(other, good, len / 2);
+    ck_assert_int_eq(rename(other, path), 0);
+    ck_assert_msg(am_snapshot_verify(ctx) == AM_OK, "%s", am_errmsg(ctx));
+    am_ctx_free(ctx);
+    free(good);
+}
+END_TEST
+
 /* Alters one record behind a valid checksum and expects verify to say why. */
 static void altered_record(void (*alter)(am_record *r, const am_record *all, size_t n),
                            const char *expected)
@@ -725,6 +768,7 @@ int main(void)
     tcase_add_test(tc, pruned_rules_find_what_the_whole_store_does);
     tcase_add_test(tc, a_flipped_byte_in_any_section_is_caught);
     tcase_add_test(tc, truncated_or_foreign_files_are_refused);
+    tcase_add_test(tc, cut_short_while_open_is_an_error);
     tcase_add_test(tc, values_behind_valid_checksums_are_checked);
     tcase_add_test(tc, misuse_is_refused);
     tcase_add_test(tc, every_allocation_can_fail);

@@ -7,11 +7,12 @@
  * order, which the header records (with the record size) so that another
  * host refuses the file instead of misreading it.  Records are the
  * store's 48-byte am_record array as is: sorted, with claim households
- * already assigned by the reconciliation, so opening maps them and never
+ * already assigned by the reconciliation, so opening reads them and never
  * writes to them.  Small sections use a plain encoding (u32 lengths before
  * strings) read with bounds checks; anything out of place is "corrupt
  * snapshot", never a crash.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, MAP_NORESERVE */
 #include "audit/snapshot.h"
 
 #include <errno.h>
@@ -442,6 +443,42 @@ am_status am_snapshot_save(const am_snapshot_run *run, const char *path, am_err 
 /* ------------------------------------------------------------------ */
 /* Verifying                                                            */
 
+/* Reads bytes [offset, offset + len) of the file into the same place of
+ * the snapshot's own memory.  A file cut short since it was opened (copied
+ * over in place, a partial rsync) gives an error here, where a mapping of
+ * the file would have killed the process with SIGBUS on first touch. */
+static am_status load(am_snapshot *snap, uint64_t offset, uint64_t len, am_err *err)
+{
+    if (len == 0)
+        return AM_OK;
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    unsigned char *at = snap->base + offset;
+    unsigned char *lo = (unsigned char *)((uintptr_t)at & ~(page - 1));
+    const size_t span = (size_t)(at + len - lo);
+    /* Writable only while being filled: nothing else ever writes to it. */
+    if (mprotect(lo, span, PROT_READ | PROT_WRITE) != 0)
+        return am_fail(err, errno == ENOMEM ? AM_ERR_NOMEM : AM_ERR_IO, "%s: cannot read: %s",
+                       snap->path, strerror(errno));
+    am_status st = AM_OK;
+    for (uint64_t done = 0; done < len && st == AM_OK;) {
+        const ssize_t n = pread(snap->fd, at + done, (size_t)(len - done), (off_t)(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            st = am_fail(err, AM_ERR_IO, "%s: cannot read: %s", snap->path, strerror(errno));
+        else if (n == 0)
+            st = am_fail(err, AM_ERR_IO,
+                         "%s: the file was cut short while open (it ends before byte %llu of "
+                         "%zu): replace a snapshot by renaming a new file over it, never by "
+                         "copying over it in place",
+                         snap->path, (unsigned long long)(offset + done + 1), snap->size);
+        else
+            done += (uint64_t)n;
+    }
+    mprotect(lo, span, PROT_READ);
+    return st;
+}
+
 static am_status corrupt(am_err *err, const am_snapshot *snap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -527,6 +564,9 @@ am_status am_snapshot_need(am_snapshot *snap, int section, uint64_t offset, uint
         const uint64_t at = (uint64_t)c * AM_SNAPSHOT_CHUNK;
         const uint64_t left = sec->size - at;
         const size_t n = left < AM_SNAPSHOT_CHUNK ? (size_t)left : AM_SNAPSHOT_CHUNK;
+        const am_status got = load(snap, (uint64_t)(sec->data - snap->base) + at, n, err);
+        if (got != AM_OK)
+            return got;
         if (XXH3_64bits(sec->data + at, n) != sec->sums[c])
             return corrupt(err, snap, "section '%s', chunk %zu of %zu: checksum does not match",
                            section_names[section], c + 1, sec->nchunks);
@@ -540,7 +580,7 @@ am_status am_snapshot_need(am_snapshot *snap, int section, uint64_t offset, uint
 
 /* A payment without a claim household whose payee's hukou record gives
  * one at its start would be assigned one by am_households_build() — a
- * write into the read-only mapping.  A snapshot written from a reconciled
+ * write into the read-only memory.  A snapshot written from a reconciled
  * run has every such claim assigned already. */
 static am_status check_claims(am_snapshot *snap, const am_catalogue *cat, am_err *err)
 {
@@ -596,7 +636,7 @@ am_status am_snapshot_verify_all(am_snapshot *snap, const am_catalogue *cat, am_
 /* Opening                                                              */
 
 /* Checks the header and the table, and points the sections into the
- * mapping.  Nothing is allocated but the verified flags. */
+ * snapshot's memory.  Nothing is allocated but the verified flags. */
 static am_status read_layout(am_snapshot *snap, am_err *err)
 {
     const char *path = snap->path;
@@ -604,6 +644,9 @@ static am_status read_layout(am_snapshot *snap, am_err *err)
     if (snap->size < sizeof h)
         return am_fail(err, AM_ERR_FORMAT, "%s: not an aidmatch snapshot (%zu bytes)", path,
                        snap->size);
+    am_status st = load(snap, 0, sizeof h, err);
+    if (st != AM_OK)
+        return st;
     memcpy(&h, snap->base, sizeof h);
     if (memcmp(h.magic, MAGIC, 8) != 0)
         return am_fail(err, AM_ERR_FORMAT, "%s: not an aidmatch snapshot", path);
@@ -632,6 +675,8 @@ static am_status read_layout(am_snapshot *snap, am_err *err)
     if (h.table_size < entries_size || h.table_size > snap->size - sizeof h ||
         (h.table_size - entries_size) % sizeof(uint64_t))
         return corrupt(err, snap, "the section table does not fit");
+    if ((st = load(snap, sizeof h, h.table_size, err)) != AM_OK)
+        return st;
     if (XXH3_64bits(snap->base + sizeof h, (size_t)h.table_size) != h.table_checksum)
         return corrupt(err, snap, "the section table's checksum does not match");
     const snap_entry *entries = (const snap_entry *)(snap->base + sizeof h);
@@ -958,6 +1003,8 @@ void am_snapshot_release(am_snapshot *snap)
         return;
     if (snap->base)
         munmap(snap->base, snap->size);
+    if (snap->fd >= 0)
+        close(snap->fd);
     for (int s = 0; s < AM_SEC__END; s++)
         am_free(snap->sec[s].verified);
     am_free(snap->usable_feed);
@@ -965,7 +1012,9 @@ void am_snapshot_release(am_snapshot *snap)
     am_free(snap);
 }
 
-static am_status map_file(am_snapshot *snap, am_err *err)
+/* Opens the file and reserves memory of its size; the bytes are read
+ * into it as they are first needed (load()). */
+static am_status open_file(am_snapshot *snap, am_err *err)
 {
     struct stat sb;
     int e = 0;
@@ -974,27 +1023,24 @@ static am_status map_file(am_snapshot *snap, am_err *err)
         return am_fail(err, AM_ERR_IO, "%s: cannot open: %s", snap->path, strerror(e));
     if (fd < 0)
         return am_fail(err, AM_ERR_IO, "%s: not a regular file", snap->path);
-    am_status st = AM_OK;
+    snap->fd = fd;
     if (sb.st_size == 0)
-        st = am_fail(err, AM_ERR_FORMAT, "%s: not an aidmatch snapshot (empty)", snap->path);
-    if (st == AM_OK) {
-        void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p == MAP_FAILED) {
-            st = am_fail(err, errno == ENOMEM ? AM_ERR_NOMEM : AM_ERR_IO, "%s: cannot map: %s",
-                         snap->path, strerror(errno));
-        } else {
-            snap->base = p;
-            snap->size = (size_t)sb.st_size;
-        }
-    }
-    close(fd);
-    return st;
+        return am_fail(err, AM_ERR_FORMAT, "%s: not an aidmatch snapshot (empty)", snap->path);
+    void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return am_fail(err, AM_ERR_NOMEM, "%s: cannot reserve %lld bytes: %s", snap->path,
+                       (long long)sb.st_size, strerror(errno));
+    snap->base = p;
+    snap->size = (size_t)sb.st_size;
+    return AM_OK;
 }
 
 am_status am_snapshot_load(am_snapshot *snap, const am_snapshot_into *into, am_snapshot_meta *m,
                            am_err *err)
 {
-    am_status st = map_file(snap, err);
+    snap->fd = -1; /* until open_file opens it: release then closes nothing */
+    am_status st = open_file(snap, err);
     if (st == AM_OK)
         st = read_layout(snap, err);
     /* The small sections are verified whole, now. */

@@ -1,7 +1,7 @@
 /*
  * snapshot.h — the snapshot file: a reconciled run's store and all that
- * questions about it need, written once and opened by mmap in
- * milliseconds (docs/reference.md §12 gives the layout).
+ * questions about it need, written once and opened in milliseconds
+ * (docs/reference.md §12 gives the layout).
  *
  * A versioned header names the byte order, the record size and the
  * sections; every section is checksummed with XXH3-64 in chunks of
@@ -10,8 +10,10 @@
  * the small sections (catalogue, feeds, rules, findings) at once; the
  * large ones (records, households, records by household) are verified
  * chunk by chunk the first time a question reads them, or all at once by
- * am_snapshot_verify().  Records are read in place and never written: the
- * file is mapped read-only.
+ * am_snapshot_verify().  Each chunk is read (pread) into memory of the
+ * snapshot's own the first time it is needed, so that a file cut short
+ * while open gives an error rather than SIGBUS; that memory is read-only
+ * but while a chunk is read into it.
  */
 #ifndef AM_SNAPSHOT_H
 #define AM_SNAPSHOT_H
@@ -52,8 +54,9 @@ typedef struct am_snap_section {
 } am_snap_section;
 
 typedef struct am_snapshot {
-    unsigned char *base; /* the mapping, PROT_READ */
+    unsigned char *base; /* the file's bytes as read so far, PROT_READ */
     size_t size;
+    int fd;              /* open until released, for reading chunks */
     char *path;
     am_snap_section sec[AM_SEC__END];
     char fingerprint[17];  /* of the key the tokens were made with */
@@ -61,7 +64,7 @@ typedef struct am_snapshot {
     uint8_t *usable_feed;  /* per feed: has an agency, so records may name it */
     int hukou;             /* the HUKOU fact's code, -1 if none */
     int all_verified;
-    am_source src;         /* reads through the mapping */
+    am_source src;         /* reads through base */
 } am_snapshot;
 
 /* Verifies bytes [offset, offset + len) of a section, chunk by chunk, and
@@ -108,12 +111,13 @@ typedef struct am_snapshot_meta {
     uint64_t nrecords, nhouseholds, nentries, nfindings;
 } am_snapshot_meta;
 
-/* Maps snap->path (snap zeroed but for its path), verifies the header,
+/* Opens snap->path (snap zeroed but for its path), verifies the header,
  * the table and the small sections, and reads them into *into and *m;
  * the large sections are verified as they are read (am_snapshot_need).
  * Returns AM_OK, AM_ERR_IO, AM_ERR_FORMAT (a damaged file), AM_ERR_KEY
  * (tokens of another key than into->key) or AM_ERR_NOMEM, with err's
- * message set; on failure, what into holds is the caller's to undo. */
+ * message set; on failure, what into holds is the caller's to undo.  The
+ * file stays open for am_snapshot_need until am_snapshot_release. */
 am_status am_snapshot_load(am_snapshot *snap, const am_snapshot_into *into, am_snapshot_meta *m,
                            am_err *err);
 
