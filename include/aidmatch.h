@@ -174,7 +174,8 @@ AM_API const char *am_errmsg(const am_ctx *ctx);
  * facts.csv (format: docs/reference.md).  Must precede feeds and rules.
  * Returns AM_OK, AM_ERR_IO (a file missing or unreadable), AM_ERR_FORMAT
  * (with file:line: a bad unit, an unknown agency, a duplicate code, ...),
- * AM_ERR_INVALID (a catalogue is already loaded) or AM_ERR_NOMEM. */
+ * AM_ERR_LIMIT (a table of more than 65,535 rows), AM_ERR_INVALID (a
+ * catalogue is already loaded) or AM_ERR_NOMEM. */
 AM_API am_status am_load_catalogue(am_ctx *ctx, const char *dir);
 
 /* Loads the 128-bit tokenisation key from a key file: 32 hex digits, an
@@ -524,8 +525,9 @@ AM_API am_status am_set_drift_share(am_ctx *ctx, unsigned per_mille);
  * (am_set_run_date) not earlier than the previous run's.
  * Returns AM_OK, AM_ERR_IO (a file missing or unreadable), AM_ERR_FORMAT
  * ("file:line: expected ...", or another centre's run), AM_ERR_KEY
- * (another key's run), AM_ERR_INVALID (a previous run is already loaded)
- * or AM_ERR_NOMEM.  The key and centre are checked again by am_review()
+ * (another key's run), AM_ERR_LIMIT (a file of more than 10,000,000
+ * rows), AM_ERR_INVALID (a previous run is already loaded) or
+ * AM_ERR_NOMEM.  The key and centre are checked again by am_review()
  * when they were loaded after the previous run. */
 AM_API am_status am_load_previous(am_ctx *ctx, const char *dir);
 
@@ -555,7 +557,8 @@ AM_API const char *am_outcome_name(am_outcome outcome);
  * anywhere.  A row that cannot be read is skipped and recorded (see
  * am_outcome_skipped_get), never failing the load.
  * Returns AM_OK, AM_ERR_IO, AM_ERR_FORMAT ("file:1: expected a header ...";
- * no row of the file is kept) or AM_ERR_NOMEM. */
+ * no row of the file is kept), AM_ERR_LIMIT (more than 10,000,000 rows; none
+ * kept) or AM_ERR_NOMEM. */
 AM_API am_status am_load_outcomes(am_ctx *ctx, const char *path);
 
 /* How many rows of the outcomes files loaded so far were skipped. */

@@ -203,6 +203,40 @@ START_TEST(missing_file_is_io_error)
 }
 END_TEST
 
+/* A table is bounded by the codes the catalogue can hold: a file named by
+ * mistake (a feed, a bomb) is refused before it is kept whole. */
+START_TEST(tables_are_bounded)
+{
+    put("items.csv", items);
+    put("facts.csv", facts);
+    char path[256];
+    snprintf(path, sizeof path, "%s/agencies.csv", dir);
+    for (unsigned rows = AM_CATALOGUE_MAX_ROWS; rows <= AM_CATALOGUE_MAX_ROWS + 1; rows++) {
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs("code,name_zh,name_en\nMCA,民政局,MCA\n", f);
+        for (unsigned i = 1; i < rows; i++)
+            fprintf(f, "A%u,a,a\n", i);
+        fclose(f);
+        am_catalogue cat = {0};
+        am_err err = {{0}};
+        const am_status st = am_catalogue_load(&cat, dir, &err);
+        if (rows == AM_CATALOGUE_MAX_ROWS) {
+            ck_assert_msg(st == AM_OK, "%s", err.msg);
+            ck_assert_uint_eq(cat.nagencies, AM_CATALOGUE_MAX_ROWS);
+            am_catalogue_free(&cat);
+        } else {
+            ck_assert_int_eq(st, AM_ERR_LIMIT);
+            char want[512];
+            snprintf(want, sizeof want, "%s:65537: more than 65535 rows after the header; "
+                     "a catalogue table holds no more", path);
+            ck_assert_str_eq(err.msg, want);
+            ck_assert_uint_eq(cat.nagencies, 0);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("catalogue");
@@ -213,6 +247,7 @@ int main(void)
     tcase_add_test(tc, errors_name_file_and_line);
     tcase_add_test(tc, area_names_are_optional_and_checked);
     tcase_add_test(tc, missing_file_is_io_error);
+    tcase_add_test(tc, tables_are_bounded);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

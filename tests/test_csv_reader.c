@@ -324,7 +324,7 @@ static const kat kats[] = {
 START_TEST(test_kat)
 {
     const kat *k = &kats[_i];
-    am_reader_opts o = {k->enc, k->delim, k->max_field, k->max_line, k->max_rows, 0, 0, 0};
+    am_reader_opts o = {k->enc, k->delim, k->max_field, k->max_line, k->max_rows, 0, 0, 0, NULL};
     sink s = {0};
     am_read_result res;
     am_err err;
@@ -501,7 +501,7 @@ static int decoder_out_of_descriptors(void)
     lim.rlim_cur = (rlim_t)lowest;
     if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
         return 10;
-    am_reader_opts o = {AM_ENC_GB18030, ',', 0, 0, 0, 0, 0, 0};
+    am_reader_opts o = {AM_ENC_GB18030, ',', 0, 0, 0, 0, 0, 0, NULL};
     am_read_result res;
     am_err err;
     const am_status st = am_read_csv_buffer("a,b\n", 4, "t", &o, NULL, NULL, &res, &err);
@@ -539,7 +539,7 @@ START_TEST(test_null_callback_and_opts)
     ck_assert_int_eq(am_read_csv_buffer("a\nb\n", 4, NULL, NULL, count_only, &n, NULL, NULL),
                      AM_OK);
     ck_assert_uint_eq(n, 2);
-    am_reader_opts bad = {AM_ENC_AUTO, '"', 0, 0, 0, 0, 0, 0};
+    am_reader_opts bad = {AM_ENC_AUTO, '"', 0, 0, 0, 0, 0, 0, NULL};
     ck_assert_int_eq(am_read_csv_buffer("a\n", 2, "x", &bad, NULL, NULL, &res, &err),
                      AM_ERR_INVALID);
 }
@@ -937,7 +937,7 @@ static void run_big(form f, am_encoding enc, am_encoding want_enc, int gz, int a
                         ? sizeof GB_A_TAIL + sizeof GB_B_TAIL - 2 + 12
                         : (sizeof u16_a_tail + sizeof u16_b_tail + 24) / 2;
     buf b = {0}, z = {0};
-    am_reader_opts o = {enc, 0, 0, 0, 0, 0, 0, 0};
+    am_reader_opts o = {enc, 0, 0, 0, 0, 0, 0, 0, NULL};
     char *path = as_file ? temp_path(".csv") : NULL;
 
     for (size_t pad = 0; pad < period; pad++) {
@@ -1068,7 +1068,7 @@ START_TEST(test_long_field_across_chunks)
     sink s = {0};
     am_read_result res;
     am_err err;
-    am_reader_opts o = {AM_ENC_AUTO, 0, 1000000, 0, 0, 0, 0, 0};
+    am_reader_opts o = {AM_ENC_AUTO, 0, 1000000, 0, 0, 0, 0, 0, NULL};
 
     buf_str(&b, "a,\"");
     for (int i = 0; i < 70000; i++)

@@ -17,6 +17,7 @@
 #include "read/feed.h"
 #include "common/json.h"
 #include "cycle/outcomes.h"
+#include "cycle/previous.h"
 
 static const unsigned char test_key[16] = {5, 4, 3, 2, 1, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
 
@@ -753,6 +754,48 @@ START_TEST(staleness_counts_the_days_a_file_stays_the_same)
 }
 END_TEST
 
+/* The outcomes and previous-run readers are bounded in rows (the bounds
+ * are 10,000,000 rows; smaller ones here, through the same code): one more
+ * fails the load with AM_ERR_LIMIT, keeping nothing. */
+START_TEST(outcomes_and_previous_runs_are_bounded)
+{
+    const char *id = "0123456789abcdef0123456789abcdef";
+    char text[1024];
+    snprintf(text, sizeof text, "finding_id,outcome,date\n%s,confirmed,2026-11-28\n"
+             "%s,no_issue,2026-11-29\n%s,junk,2026-11-30\n", id, id, id);
+    write_file(path_in("outcomes.csv"), text);
+    am_outcomes o = {0};
+    am_err err = {{0}};
+    ck_assert_int_eq(am_outcomes_load_max(&o, path_in("outcomes.csv"), 3, &err), AM_OK);
+    ck_assert_uint_eq(o.count, 2);
+    ck_assert_uint_eq(o.nskipped, 1);
+    ck_assert_int_eq(am_outcomes_load_max(&o, path_in("outcomes.csv"), 2, &err), AM_ERR_LIMIT);
+    char want[512];
+    snprintf(want, sizeof want, "%s:4: more than 2 rows after the header; an outcomes file "
+             "holds no more", path_in("outcomes.csv"));
+    ck_assert_str_eq(err.msg, want);
+    ck_assert_uint_eq(o.count, 2); /* the first load's rows, none of the second's */
+    ck_assert_uint_eq(o.nskipped, 1);
+    ck_assert_uint_eq(o.files, 1);
+    am_outcomes_free(&o);
+
+    am_ctx *ctx = run(&(night){MCA_BASE, TOWN_BASE, "2026-11-27", NULL, NULL, "b1"});
+    am_ctx_free(ctx);
+    am_previous prev;
+    ck_assert_msg(am_previous_load_max(&prev, path_in("b1"), 1000, &err) == AM_OK, "%s", err.msg);
+    const size_t findings = prev.count;
+    ck_assert_uint_gt(findings, 1);
+    am_previous_free(&prev);
+    ck_assert_int_eq(am_previous_load_max(&prev, path_in("b1"), findings, &err), AM_OK);
+    am_previous_free(&prev);
+    ck_assert_int_eq(am_previous_load_max(&prev, path_in("b1"), findings - 1, &err), AM_ERR_LIMIT);
+    snprintf(want, sizeof want, "%s:%zu: more than %zu rows after the header; a previous run's "
+             "file holds no more", path_in("b1/findings.csv"), findings + 1, findings - 1);
+    ck_assert_str_eq(err.msg, want);
+    ck_assert_uint_eq(prev.count, 0);
+}
+END_TEST
+
 START_TEST(previous_runs_are_checked)
 {
     am_ctx *ctx = run(&(night){MCA_BASE, TOWN_BASE, "2026-11-27", NULL, NULL, "n1"});
@@ -1011,6 +1054,7 @@ int main(void)
     tcase_add_test(tc, drift_flags_shrinking_growing_and_stale_feeds);
     tcase_add_test(tc, staleness_counts_the_days_a_file_stays_the_same);
     tcase_add_test(tc, previous_runs_are_checked);
+    tcase_add_test(tc, outcomes_and_previous_runs_are_bounded);
     tcase_add_test(tc, progress_is_reported_and_can_stop);
     tcase_add_test(tc, json_reader);
     tcase_add_test(tc, report_is_self_contained_and_escaped);

@@ -199,9 +199,17 @@ static int on_row(void *user, const am_text_row *row)
 
 am_status am_outcomes_load(am_outcomes *o, const char *path, am_err *err)
 {
+    return am_outcomes_load_max(o, path, AM_OUTCOMES_MAX_ROWS, err);
+}
+
+am_status am_outcomes_load_max(am_outcomes *o, const char *path, uint64_t max_rows, am_err *err)
+{
     const size_t before = o->count, skipped_before = o->nskipped;
     loader l = {.o = o, .path = path, .err = err, .st = AM_OK};
-    am_reader_opts opts = {.encoding = AM_ENC_AUTO, .delimiter = ','};
+    am_reader_opts opts = {.encoding = AM_ENC_AUTO,
+                           .delimiter = ',',
+                           .max_rows = max_rows + 1,
+                           .max_rows_advice = "an outcomes file holds no more"};
     am_read_result result;
     am_status st = am_read_csv_file(path, &opts, on_row, &l, &result, err);
     if (st == AM_ERR_ABORTED)

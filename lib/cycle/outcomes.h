@@ -37,12 +37,18 @@ typedef struct am_outcomes {
     int sorted;
 } am_outcomes;
 
+/* Most data rows of one outcomes file: more fail its load (AM_ERR_LIMIT). */
+#define AM_OUTCOMES_MAX_ROWS 10000000
+
 /* Reads an outcomes file and adds its rows.  A row that cannot be read is
  * skipped and recorded in o->skipped (path, line, what was expected), so
  * one mistyped row never holds up a county's run.  Returns AM_OK, AM_ERR_IO,
  * AM_ERR_FORMAT (no header naming the columns: "path:1: ..."; no row of
- * the file is kept) or AM_ERR_NOMEM. */
+ * the file is kept), AM_ERR_LIMIT (AM_OUTCOMES_MAX_ROWS; none kept) or
+ * AM_ERR_NOMEM. */
 am_status am_outcomes_load(am_outcomes *o, const char *path, am_err *err);
+/* As am_outcomes_load, with at most max_rows data rows (tests). */
+am_status am_outcomes_load_max(am_outcomes *o, const char *path, uint64_t max_rows, am_err *err);
 
 /* Parses an outcome as caseworkers write it: the English name (trimmed,
  * any case, '_' or a space between words) or the report's Chinese label

@@ -36,6 +36,7 @@ typedef struct table {
     am_status st;
     int (*row)(struct table *t, const am_text_row *row);
     int suppressed; /* reading suppressed.csv */
+    uint64_t max_rows;
 } table;
 
 static int fail_row(table *t, const am_text_row *row, am_status st, const char *what)
@@ -130,7 +131,10 @@ static am_status read_table(table *t, const char *dir, const char *file, int opt
     t->path = path;
     t->st = AM_OK;
     t->header_seen = 0;
-    am_reader_opts opts = {.encoding = AM_ENC_UTF8, .delimiter = ','};
+    am_reader_opts opts = {.encoding = AM_ENC_UTF8,
+                           .delimiter = ',',
+                           .max_rows = t->max_rows + 1,
+                           .max_rows_advice = "a previous run's file holds no more"};
     am_read_result result;
     am_status st = am_read_csv_file(path, &opts, on_row, t, &result, t->err);
     if (st == AM_ERR_ABORTED)
@@ -351,9 +355,15 @@ static am_status read_summary(am_previous *prev, const char *dir, am_err *err)
 
 am_status am_previous_load(am_previous *prev, const char *dir, am_err *err)
 {
+    return am_previous_load_max(prev, dir, AM_PREVIOUS_MAX_ROWS, err);
+}
+
+am_status am_previous_load_max(am_previous *prev, const char *dir, uint64_t max_rows,
+                               am_err *err)
+{
     memset(prev, 0, sizeof *prev);
     table t = {.prev = prev, .err = err, .names = finding_columns, .required = 1,
-               .row = finding_row};
+               .row = finding_row, .max_rows = max_rows};
     am_status st = read_table(&t, dir, "findings.csv", 0, NULL);
     if (st == AM_OK) {
         t.suppressed = 1;
@@ -372,7 +382,7 @@ am_status am_previous_load(am_previous *prev, const char *dir, am_err *err)
     }
     if (st == AM_OK) {
         table d = {.prev = prev, .err = err, .names = delta_columns, .required = 0xF,
-                   .row = delta_row};
+                   .row = delta_row, .max_rows = max_rows};
         st = read_table(&d, dir, "delta.csv", 1, NULL);
     }
     if (st == AM_OK)

@@ -64,11 +64,19 @@ typedef struct am_previous {
     size_t nfeeds;
 } am_previous;
 
+/* Most data rows of each of the previous run's CSV files: more fail the
+ * load (AM_ERR_LIMIT). */
+#define AM_PREVIOUS_MAX_ROWS 10000000
+
 /* Reads dir/findings.csv and dir/summary.json (both required), and
  * dir/suppressed.csv and dir/delta.csv when present.  Returns AM_OK,
- * AM_ERR_IO, AM_ERR_FORMAT ("file:line: expected ...") or AM_ERR_NOMEM;
+ * AM_ERR_IO, AM_ERR_FORMAT ("file:line: expected ..."), AM_ERR_LIMIT or
+ * AM_ERR_NOMEM;
  * on failure *prev is left empty. */
 am_status am_previous_load(am_previous *prev, const char *dir, am_err *err);
+/* As am_previous_load, with at most max_rows data rows per file (tests). */
+am_status am_previous_load_max(am_previous *prev, const char *dir, uint64_t max_rows,
+                               am_err *err);
 
 /* The previous run's finding with this id, or NULL. */
 const am_prev_finding *am_previous_find(const am_previous *prev, const char *id);

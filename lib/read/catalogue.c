@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "common/alloc.h"
+#include "common/name_map.h"
 #include "read/csv_reader.h"
 
 enum { MAX_COLUMNS = 8 };
@@ -33,6 +34,10 @@ struct table_reader {
     row_loader load;
     am_status status;
     am_err *err;
+    /* Codes loaded so far, so that each row's checks take constant time:
+     * every code (duplicates across tables), and agencies by code (value:
+     * index + 1, for items' agency column). */
+    am_name_map *codes, *agencies;
 };
 
 static int on_row(void *user, const am_text_row *row)
@@ -77,7 +82,11 @@ static am_status read_table(table_reader *t, const char *dir, const char *file)
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
         return am_fail(t->err, AM_ERR_IO, "%s: path too long", dir);
     t->path = path;
-    am_reader_opts opts = {.encoding = AM_ENC_UTF8};
+    /* As many rows as the catalogue can hold codes: a bound on what a file
+     * named by mistake (a feed, a gzip bomb) costs before it is refused. */
+    am_reader_opts opts = {.encoding = AM_ENC_UTF8,
+                           .max_rows = AM_CATALOGUE_MAX_ROWS + 1,
+                           .max_rows_advice = "a catalogue table holds no more"};
     am_read_result result;
     am_status st = am_read_csv_file(path, &opts, on_row, t, &result, t->err);
     if (st == AM_ERR_ABORTED)
@@ -125,17 +134,28 @@ static am_status copy_names(table_reader *t, char *const *value, const size_t *l
     return AM_OK;
 }
 
-static int code_taken(const am_catalogue *cat, const char *code, size_t len)
+/* What map holds under the field value (len bytes), NULL if nothing; a
+ * value with a NUL inside is no code. */
+static void *lookup(const am_name_map *map, const char *value, size_t len)
 {
-    return am_catalogue_agency(cat, code, len) >= 0 || am_catalogue_item(cat, code, len) >= 0 ||
-           am_catalogue_fact(cat, code, len) >= 0;
+    return strlen(value) == len ? am_name_map_get(map, value) : NULL;
+}
+
+/* Records a new code (and, for an agency, its index).  Returns AM_OK or
+ * AM_ERR_NOMEM. */
+static am_status remember(table_reader *t, const char *code, am_name_map *map, size_t index)
+{
+    if (am_name_map_add(t->codes, code, t->codes) < 0 ||
+        (map && am_name_map_add(map, code, (void *)(uintptr_t)(index + 1)) < 0))
+        return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
+    return AM_OK;
 }
 
 static am_status load_agency(table_reader *t, char *const *value, const size_t *len,
                              uint64_t line)
 {
     am_catalogue *cat = t->cat;
-    if (am_catalogue_agency(cat, value[0], len[0]) >= 0)
+    if (lookup(t->codes, value[0], len[0]))
         return fail_at(t, line, "duplicate agency code '%s'", value[0]);
     if (!AM_RESERVE(cat->agencies, cat->capagencies, cat->nagencies + 1))
         return am_fail(t->err, AM_ERR_NOMEM, "%s: out of memory", t->path);
@@ -143,7 +163,7 @@ static am_status load_agency(table_reader *t, char *const *value, const size_t *
     am_status st = copy_names(t, value, len, line, &a->code, &a->name_zh, &a->name_en);
     if (st != AM_OK)
         cat->nagencies--;
-    return st;
+    return st == AM_OK ? remember(t, a->code, t->agencies, cat->nagencies - 1) : st;
 }
 
 static int parse_small_int(const char *s, size_t len, int lo, int hi, int *out)
@@ -166,9 +186,9 @@ static am_status load_item(table_reader *t, char *const *value, const size_t *le
                            uint64_t line)
 {
     am_catalogue *cat = t->cat;
-    if (code_taken(cat, value[0], len[0]))
+    if (lookup(t->codes, value[0], len[0]))
         return fail_at(t, line, "duplicate code '%s'", value[0]);
-    const int agency = am_catalogue_agency(cat, value[3], len[3]);
+    const int agency = (int)(uintptr_t)lookup(t->agencies, value[3], len[3]) - 1;
     if (agency < 0)
         return fail_at(t, line, "unknown agency '%s' (not in agencies.csv)", value[3]);
     am_unit unit;
@@ -204,14 +224,14 @@ static am_status load_item(table_reader *t, char *const *value, const size_t *le
     am_status st = copy_names(t, value, len, line, &it->code, &it->name_zh, &it->name_en);
     if (st != AM_OK)
         cat->nitems--;
-    return st;
+    return st == AM_OK ? remember(t, it->code, NULL, 0) : st;
 }
 
 static am_status load_fact(table_reader *t, char *const *value, const size_t *len,
                            uint64_t line)
 {
     am_catalogue *cat = t->cat;
-    if (code_taken(cat, value[0], len[0]))
+    if (lookup(t->codes, value[0], len[0]))
         return fail_at(t, line, "duplicate code '%s'", value[0]);
     int lo = 0, hi = 0;
     if (len[3] || len[4]) {
@@ -227,7 +247,7 @@ static am_status load_fact(table_reader *t, char *const *value, const size_t *le
     am_status st = copy_names(t, value, len, line, &f->code, &f->name_zh, &f->name_en);
     if (st != AM_OK)
         cat->nfacts--;
-    return st;
+    return st == AM_OK ? remember(t, f->code, NULL, 0) : st;
 }
 
 static am_status load_area(table_reader *t, char *const *value, const size_t *len,
@@ -298,16 +318,22 @@ am_status am_catalogue_load(am_catalogue *cat, const char *dir, am_err *err)
                                             "periodicity", "?duplicate_window_days", NULL};
     static const char *const fact_cols[] = {"code", "name_zh", "name_en", "?value_min",
                                             "?value_max", NULL};
-    table_reader t = {.cat = cat, .err = err, .wanted = agency_cols, .load = load_agency};
+    am_name_map codes = {0}, agencies = {0};
+    table_reader t = {.cat = cat, .err = err, .wanted = agency_cols, .load = load_agency,
+                      .codes = &codes, .agencies = &agencies};
     am_status st = read_table(&t, dir, "agencies.csv");
     if (st == AM_OK) {
-        t = (table_reader){.cat = cat, .err = err, .wanted = item_cols, .load = load_item};
+        t = (table_reader){.cat = cat, .err = err, .wanted = item_cols, .load = load_item,
+                           .codes = &codes, .agencies = &agencies};
         st = read_table(&t, dir, "items.csv");
     }
     if (st == AM_OK) {
-        t = (table_reader){.cat = cat, .err = err, .wanted = fact_cols, .load = load_fact};
+        t = (table_reader){.cat = cat, .err = err, .wanted = fact_cols, .load = load_fact,
+                           .codes = &codes, .agencies = &agencies};
         st = read_table(&t, dir, "facts.csv");
     }
+    am_name_map_free(&codes);
+    am_name_map_free(&agencies);
     if (st == AM_OK)
         st = load_areas(cat, dir, err);
     if (st == AM_OK && cat->nitems + cat->nfacts > UINT16_MAX)

@@ -61,9 +61,14 @@ typedef struct am_catalogue {
     size_t capagencies, capitems, capfacts, capareas;
 } am_catalogue;
 
+/* Most data rows of one catalogue table (items and facts together are
+ * bounded by the same number, as codes are 16-bit). */
+#define AM_CATALOGUE_MAX_ROWS 65535
+
 /* Loads agencies.csv, items.csv and facts.csv from dir into cat (zeroed by
  * the caller), and areas.csv when dir has one.  On failure cat is left
- * empty.  Errors name file:line. */
+ * empty.  Errors name file:line; a table of more than
+ * AM_CATALOGUE_MAX_ROWS data rows is AM_ERR_LIMIT. */
 am_status am_catalogue_load(am_catalogue *cat, const char *dir, am_err *err);
 
 void am_catalogue_free(am_catalogue *cat);

@@ -92,6 +92,7 @@ typedef struct reader {
     void *user;
     size_t max_field, max_line;
     uint64_t max_rows;
+    const char *max_rows_advice;
     unsigned max_inflate_ratio;
     unsigned char delim;
     am_separator_scan_fn scan; /* NULL: libcsv splits every line */
@@ -304,9 +305,10 @@ static void on_row(int c, void *user)
     if (r->st == AM_OK) {
         if (r->max_rows && r->records >= r->max_rows) {
             r->st = am_fail(r->err, AM_ERR_LIMIT,
-                            "%s:%llu: more than %llu rows after the header; raise max_rows if "
-                            "the feed is really this long", r->name, (ull)ri->line,
-                            (ull)r->max_rows - 1);
+                            "%s:%llu: more than %llu rows after the header; %s", r->name,
+                            (ull)ri->line, (ull)r->max_rows - 1,
+                            r->max_rows_advice ? r->max_rows_advice
+                                               : "raise max_rows if the feed is really this long");
         } else {
             for (size_t i = 0; i < r->nf; i++)
                 r->fptr[i] = r->arena + r->foff[i];
@@ -673,6 +675,7 @@ static am_status setup(reader *r, const char *name, const am_reader_opts *opts, 
     r->max_field = opts->max_field ? opts->max_field : DEFAULT_MAX_FIELD;
     r->max_line = opts->max_line ? opts->max_line : DEFAULT_MAX_LINE;
     r->max_rows = opts->max_rows;
+    r->max_rows_advice = opts->max_rows_advice;
     r->max_inflate_ratio = opts->max_inflate_ratio ? opts->max_inflate_ratio
                                                    : DEFAULT_MAX_INFLATE_RATIO;
     r->delim = delim;

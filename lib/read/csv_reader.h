@@ -40,6 +40,8 @@ typedef struct am_reader_opts {
     am_scan_kind scan;       /* the scanner that splits lines without quotes (0: the fastest) */
     int libcsv_only;         /* 1: libcsv splits every line, as the reference the scanner is
                                 checked against; records and failures are the same either way */
+    const char *max_rows_advice; /* what the max_rows message tells the reader to do
+                                    (NULL: a feed's "raise max_rows if ...") */
 } am_reader_opts;
 
 /* One CSV record, valid during the callback only.  Fields are UTF-8 and
