@@ -312,7 +312,8 @@ static int open_for_question(const audit_args *a, int needs_key, am_ctx **out)
     if (a->threads) {
         char *end;
         nthreads = strtol(a->threads, &end, 10);
-        if (*end || end == a->threads || nthreads < 1 || nthreads > 64) {
+        if (*end || end == a->threads || *a->threads < '0' || *a->threads > '9' ||
+            nthreads < 1 || nthreads > 64) {
             am_ctx_free(ctx);
             return usage_error("--threads needs a number from 1 to 64, got", a->threads);
         }

@@ -269,7 +269,8 @@ static int cmd_check(int argc, char **argv)
         char *end;
         errno = 0;
         rows = strtoull(rows_text, &end, 10);
-        if (*end || end == rows_text || rows == 0 || errno || rows_text[0] == '-')
+        if (*end || end == rows_text || rows == 0 || errno || rows_text[0] < '0' ||
+            rows_text[0] > '9')
             return usage_error("--rows needs a number of rows from 1, got", rows_text);
     }
     char date[11];
@@ -400,7 +401,8 @@ static int reconcile(const reconcile_args *a)
     if (threads) {
         char *end;
         nthreads = strtol(threads, &end, 10);
-        if (*end || end == threads || nthreads < 1 || nthreads > 64) {
+        if (*end || end == threads || *threads < '0' || *threads > '9' || nthreads < 1 ||
+            nthreads > 64) {
             am_ctx_free(ctx);
             return usage_error("--threads needs a number from 1 to 64, got", threads);
         }

@@ -427,7 +427,7 @@ static int count_of(const char *text, const char *what, unsigned long max, unsig
     const unsigned long v = text ? strtoul(text, &end, 10) : 0;
     if (!text)
         return 1;
-    if (errno || end == text || *end || *text == '-' || v == 0 || v > max) {
+    if (errno || end == text || *end || *text < '0' || *text > '9' || v == 0 || v > max) {
         fprintf(stderr, "%s: %s takes a whole number from 1 to %lu, got '%.40s'\n", program, what,
                 max, text);
         return 0;
@@ -451,7 +451,8 @@ static int listen_address(const char *text, struct sockaddr_in *addr)
         errno = 0;
         port = strtoul(colon + 1, &end, 10);
     }
-    if (!colon || !end || *end || end == colon + 1 || errno || port > 65535 ||
+    if (!colon || !end || *end || end == colon + 1 || colon[1] < '0' || colon[1] > '9' || errno ||
+        port > 65535 ||
         inet_pton(AF_INET, host, &addr->sin_addr) != 1) {
         fprintf(stderr, "%s: --listen takes an IPv4 ADDRESS:PORT such as 127.0.0.1:8080, got "
                         "'%.60s'\n", program, text);

@@ -2,6 +2,7 @@
  * mistake produces. */
 #include <aidmatch.h>
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,95 @@ START_TEST(mistakes_give_file_line_and_expectation)
 }
 END_TEST
 
+/* Every number the centre file holds, at the INT64 and UINT64 edges and
+ * either side of its range: accepted exactly when it is digits only and in
+ * range, otherwise refused with the key's expectation, word for word. */
+START_TEST(numbers_at_their_edges)
+{
+    static const struct {
+        const char *text;
+        uint64_t value;
+        int number; /* 1: digits only, and value is what they say */
+    } values[] = {
+        {"0", 0, 1},
+        {"1", 1, 1},
+        {"2", 2, 1},
+        {"15", 15, 1},
+        {"16", 16, 1},
+        {"3650", 3650, 1},
+        {"3651", 3651, 1},
+        {"100000", 100000, 1},
+        {"100001", 100001, 1},
+        {"1073741824", 1073741824, 1},
+        {"1073741825", 1073741825, 1},
+        {"2147483647", 2147483647, 1},
+        {"2147483648", 2147483648u, 1},
+        {"4294967294", 4294967294u, 1},
+        {"4294967295", 4294967295u, 1},
+        {"4294967296", 4294967296u, 1},
+        {"9223372036854775807", 9223372036854775807u, 1},
+        {"9223372036854775808", 9223372036854775808u, 1},
+        {"18446744073709551615", 18446744073709551615u, 0}, /* refused: past the parser's room */
+        {"18446744073709551616", 0, 0},
+        {"99999999999999999999999", 0, 0},
+        {"0000000000000000000000000001", 1, 1},
+        {"-1", 0, 0},
+        {"-0", 0, 0},
+        {"-9223372036854775808", 0, 0},
+        {"+1", 0, 0},
+        {"1 2", 0, 0},
+        {"0x10", 0, 0},
+        {"1e3", 0, 0},
+        {"1.0", 0, 0},
+        {"１", 0, 0}, /* a full-width digit */
+    };
+    static const struct {
+        const char *key;
+        uint64_t lo, hi;
+        const char *expected; /* after "test.ini:LINE: " */
+        int centre;           /* 1: a [centre] key, else a feed's */
+    } keys[] = {
+        {"death_lag_days", 0, 3650, "death_lag_days: expected 0 to 3650 days", 1},
+        {"max_rows", 1, 4294967294u, "feed x: max_rows: expected a row count from 1 to 4294967294", 0},
+        {"max_rejects", 0, 4294967295u,
+         "feed x: max_rejects: expected a row count from 0 to 4294967295", 0},
+        {"max_gzip_ratio", 2, 100000, "feed x: max_gzip_ratio: expected a ratio from 2 to 100000", 0},
+        {"stale_days", 0, 3650,
+         "feed x: stale_days: expected a number of days from 0 (never stale) to 3650", 0},
+        {"max_field", 16, 1073741824,
+         "feed x: max_field: expected a byte count from 16 to 1073741824", 0},
+        {"max_line", 16, 1073741824,
+         "feed x: max_line: expected a byte count from 16 to 1073741824", 0},
+    };
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        for (size_t v = 0; v < sizeof values / sizeof *values; v++) {
+            char rest[256];
+            if (keys[k].centre)
+                snprintf(rest, sizeof rest, "%s = %s\n", keys[k].key, values[v].text);
+            else
+                snprintf(rest, sizeof rest, "[feed x]\n%s = %s\n", keys[k].key, values[v].text);
+            am_ctx *ctx;
+            const am_status st = load(&ctx, centre(rest));
+            const int accept = values[v].number && values[v].value >= keys[k].lo &&
+                               values[v].value <= keys[k].hi;
+            if (accept) {
+                ck_assert_msg(st == AM_OK, "%s = %s: %s", keys[k].key, values[v].text,
+                              am_errmsg(ctx));
+            } else {
+                char want[256];
+                snprintf(want, sizeof want, "test.ini:%d: %s", keys[k].centre ? 5 : 6,
+                         keys[k].expected);
+                ck_assert_msg(st == AM_ERR_FORMAT, "%s = %s: accepted", keys[k].key,
+                              values[v].text);
+                ck_assert_msg(strcmp(am_errmsg(ctx), want) == 0, "%s = %s: got '%s'",
+                              keys[k].key, values[v].text, am_errmsg(ctx));
+            }
+            am_ctx_free(ctx);
+        }
+    }
+}
+END_TEST
+
 /* Feeds and repeated keys are found through a hash map: a section may be
  * reopened to add keys, a feed declared through the API before the file
  * is the one the file's section configures, and every feed of a large
@@ -384,6 +474,7 @@ int main(void)
     tcase_add_test(tc, centre_needs_catalogue_and_key);
     tcase_add_test(tc, check_reports_every_mistake_and_data_dir_fills_in);
     tcase_add_test(tc, check_from_memory_names_the_text_and_its_base);
+    tcase_add_test(tc, numbers_at_their_edges);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -68,6 +68,33 @@ START_TEST(date_parsing)
         {"61", AM_DATE_EXCEL, 1, "1900-03-01"},
         {"60", AM_DATE_EXCEL, 0, NULL},
         {"2025-01-01", AM_DATE_EXCEL, 0, NULL},
+        /* The year range's edges, and numbers at the INT32 and INT64 edges
+         * in every place a date has a number: refused, never wrapped. */
+        {"1800-01-01", AM_DATE_AUTO, 1, "1800-01-01"},
+        {"1799-12-31", AM_DATE_AUTO, 0, NULL},
+        {"2200-12-31", AM_DATE_AUTO, 1, "2200-12-31"},
+        {"2201-01-01", AM_DATE_AUTO, 0, NULL},
+        {"22001231", AM_DATE_AUTO, 1, "2200-12-31"},
+        {"99991231", AM_DATE_AUTO, 0, NULL},
+        {"00000101", AM_DATE_AUTO, 0, NULL},
+        {"2147483647-01-01", AM_DATE_AUTO, 0, NULL},
+        {"4294967297-01-01", AM_DATE_AUTO, 0, NULL},
+        {"99999999999999999999-01-01", AM_DATE_AUTO, 0, NULL},
+        {"2025-4294967297-01", AM_DATE_AUTO, 0, NULL},
+        {"2025-01-2147483648", AM_DATE_AUTO, 0, NULL},
+        {"2025-01-18446744073709551617", AM_DATE_AUTO, 0, NULL},
+        {"-2025-01-01", AM_DATE_AUTO, 0, NULL},
+        {"+2025-01-01", AM_DATE_AUTO, 0, NULL},
+        {"0", AM_DATE_EXCEL, 0, NULL},
+        {"-1", AM_DATE_EXCEL, 0, NULL},
+        {"120000", AM_DATE_EXCEL, 1, "2228-07-18"},
+        {"120001", AM_DATE_EXCEL, 0, NULL},
+        {"2147483647", AM_DATE_EXCEL, 0, NULL},
+        {"2147483648", AM_DATE_EXCEL, 0, NULL},
+        {"4294967357", AM_DATE_EXCEL, 0, NULL}, /* 61 + 2^32 */
+        {"9223372036854775807", AM_DATE_EXCEL, 0, NULL},
+        {"9223372036854775808", AM_DATE_EXCEL, 0, NULL},
+        {"18446744073709551677", AM_DATE_EXCEL, 0, NULL}, /* 61 + 2^64 */
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         int32_t day = 0;
@@ -97,6 +124,15 @@ START_TEST(month_parsing)
     ck_assert(!am_month_parse("202513", 6, &first, &last));
     ck_assert(!am_month_parse("20251", 5, &first, &last));
     ck_assert(!am_month_parse("2025-1x", 7, &first, &last));
+    /* INT32 and INT64 edges in the year and the month. */
+    static const char *const edges[] = {"220101", "179912", "214748364701", "429496729701",
+                                        "922337203685477580701", "2025-4294967297",
+                                        "2025-18446744073709551617", "4294967297-01", "-20251"};
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+        ck_assert_msg(!am_month_parse(edges[i], strlen(edges[i]), &first, &last), "%s", edges[i]);
+    ck_assert(am_month_parse("220012", 6, &first, &last));
+    am_day_format(last, b);
+    ck_assert_str_eq(b, "2200-12-31");
     char open[11];
     am_day_format(AM_DAY_OPEN, open);
     ck_assert_str_eq(open, "");

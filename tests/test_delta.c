@@ -929,6 +929,36 @@ START_TEST(json_reader)
     ck_assert_str_eq(am_json_string(j, "d"), "");
     ck_assert_ptr_null(am_json_string(j, "a"));
     am_json_free(j);
+    /* Counts (a previous run's rows_read, a request's amount_fen) at the
+     * UINT64 and INT64 edges: a number that does not fit is no count. */
+    static const struct {
+        const char *text;
+        int ok;
+        unsigned long long value;
+    } counts[] = {
+        {"0", 1, 0},
+        {"9223372036854775807", 1, 9223372036854775807ull},
+        {"9223372036854775808", 1, 9223372036854775808ull},
+        {"18446744073709551615", 1, 18446744073709551615ull},
+        {"18446744073709551616", 0, 0},
+        {"99999999999999999999999999", 0, 0},
+        {"-0", 0, 0},
+        {"-1", 0, 0},
+        {"-9223372036854775808", 0, 0},
+        {"1.0", 0, 0},
+        {"1e3", 0, 0},
+        {"\"1\"", 0, 0},
+        {"true", 0, 0},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        char doc[128];
+        snprintf(doc, sizeof doc, "{\"n\": %s}", counts[i].text);
+        ck_assert_int_eq(am_json_parse(doc, strlen(doc), "t.json", &j, &err), AM_OK);
+        v = 12345;
+        ck_assert_msg(am_json_uint(j, "n", &v) == counts[i].ok, "%s", counts[i].text);
+        ck_assert_msg(v == (counts[i].ok ? counts[i].value : 12345), "%s: %llu", counts[i].text, v);
+        am_json_free(j);
+    }
     static const char *const bad[] = {"", "{", "[1,]", "{\"a\" 1}", "\"\\x\"", "tru", "{} x",
                                       "\"a\nb\"", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
                                       "[[[[[[[[[[[[[[[[[[[[[[[[[[]]"};

@@ -7,6 +7,7 @@
  * (injection is off unless armed). */
 #include <aidmatch.h>
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -650,6 +651,78 @@ static void unassigned_claim(am_record *r, const am_record *all, size_t n)
     ck_abort_msg("no claim household to drop");
 }
 
+/* The meta section's numbers at their INT32 and UINT64 edges, behind a
+ * valid checksum: each is refused by name, none wraps into a count that
+ * matches its section's size. */
+START_TEST(meta_numbers_at_their_edges)
+{
+    size_t len;
+    unsigned char *good = slurp(sample_snapshot(), &len);
+    uint64_t offset[AM_SEC__END], size[AM_SEC__END];
+    sections(offset, size);
+    /* The meta section ends with death_lag, window_start, window_end
+     * (int32) and records, households, entries, findings (uint64). */
+    const uint64_t i32_at = offset[AM_SEC_META] + size[AM_SEC_META] - 44;
+    const uint64_t u64_at = offset[AM_SEC_META] + size[AM_SEC_META] - 32;
+    uint64_t counts[4];
+    memcpy(counts, good + u64_at, sizeof counts);
+    static const struct {
+        int field;      /* 0-2: an int32, 3-6: a uint64 */
+        int64_t value;  /* for the uint64s: added to the real count when add is set */
+        int add;
+        const char *expected; /* NULL: opens */
+    } kat[] = {
+        {0, 0, 0, NULL},
+        {0, 3650, 0, NULL},
+        {0, 3651, 0, "meta: a value out of range"},
+        {0, -1, 0, "meta: a value out of range"},
+        {0, INT32_MIN, 0, "meta: a value out of range"},
+        {0, INT32_MAX, 0, "meta: a value out of range"},
+        {1, INT32_MIN, 0, "meta: a value out of range"},
+        {2, INT32_MIN, 0, "meta: a value out of range"},
+        {3, 0, 1, NULL},
+        {3, 1, 1, "section 'records' is"},
+        {3, (int64_t)UINT32_MAX + 1, 0, "meta: counts out of range"},
+        {3, INT64_MAX, 0, "meta: counts out of range"},
+        {3, -1, 0, "meta: counts out of range"}, /* UINT64_MAX */
+        {4, (int64_t)UINT32_MAX, 0, "meta: counts out of range"},
+        {4, -2, 0, "meta: counts out of range"}, /* + 2 would wrap to 0 */
+        {5, 1, 1, "section 'records by household' is"},
+        {5, -1, 0, "meta: counts out of range"},
+        {6, (int64_t)1 << 61, 1, "meta: counts out of range"}, /* * 40 wraps to the size */
+        {6, -1, 0, "meta: counts out of range"},
+        {6, (int64_t)UINT32_MAX + 1, 0, "meta: counts out of range"},
+    };
+    const char *path = tmp("meta.snap");
+    unsigned char *data = malloc(len);
+    ck_assert_ptr_nonnull(data);
+    for (size_t i = 0; i < sizeof kat / sizeof *kat; i++) {
+        memcpy(data, good, len);
+        if (kat[i].field < 3) {
+            const int32_t v = (int32_t)kat[i].value;
+            memcpy(data + i32_at + 4 * (uint64_t)kat[i].field, &v, sizeof v);
+        } else {
+            const int k = kat[i].field - 3;
+            const uint64_t v = kat[i].add ? counts[k] + (uint64_t)kat[i].value
+                                          : (uint64_t)kat[i].value;
+            memcpy(data + u64_at + 8 * (uint64_t)k, &v, sizeof v);
+        }
+        ck_assert_int_eq(am_snapshot_reseal(data, len), 0);
+        spill(path, data, len);
+        char msg[512];
+        const am_status st = try_open(path, msg, sizeof msg);
+        if (!kat[i].expected) {
+            ck_assert_msg(st == AM_OK, "case %zu: %s", i, msg);
+        } else {
+            ck_assert_msg(st == AM_ERR_FORMAT, "case %zu: status %d", i, (int)st);
+            ck_assert_msg(strstr(msg, kat[i].expected), "case %zu: %s", i, msg);
+        }
+    }
+    free(data);
+    free(good);
+}
+END_TEST
+
 START_TEST(values_behind_valid_checksums_are_checked)
 {
     altered_record(bad_feed, "a feed out of range");
@@ -770,6 +843,7 @@ int main(void)
     tcase_add_test(tc, truncated_or_foreign_files_are_refused);
     tcase_add_test(tc, cut_short_while_open_is_an_error);
     tcase_add_test(tc, values_behind_valid_checksums_are_checked);
+    tcase_add_test(tc, meta_numbers_at_their_edges);
     tcase_add_test(tc, misuse_is_refused);
     tcase_add_test(tc, every_allocation_can_fail);
     suite_add_tcase(s, tc);

@@ -962,7 +962,10 @@ static am_status read_meta(am_snapshot *snap, am_snapshot_meta *m, am_err *err)
         m->death_lag < 0 || m->death_lag > 3650 || m->window_start < AM_DAY_EVER ||
         m->window_end < AM_DAY_EVER)
         return corrupt(err, snap, "meta: a value out of range");
-    if (m->nrecords > UINT32_MAX || m->nhouseholds >= UINT32_MAX || m->nentries > m->nrecords)
+    /* Each count times its element size below must not wrap: a count of
+     * findings 2^61 too high would otherwise match the section's size. */
+    if (m->nrecords > UINT32_MAX || m->nhouseholds >= UINT32_MAX || m->nentries > m->nrecords ||
+        m->nfindings > UINT32_MAX)
         return corrupt(err, snap, "meta: counts out of range");
     const struct {
         int section;

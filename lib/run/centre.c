@@ -200,7 +200,8 @@ static am_status centre_key(centre_reader *r, const char *key, const char *value
         char *end;
         errno = 0;
         const long days = strtol(value, &end, 10);
-        if (errno || *end || end == value || days < 0 || days > 3650)
+        /* Digits only, as every count in the file: no sign, no spaces. */
+        if (errno || *end || end == value || *value < '0' || *value > '9' || days > 3650)
             return fail_line(r, AM_ERR_FORMAT, "death_lag_days: expected 0 to 3650 days");
         ctx->death_lag_days = (int32_t)days;
         return AM_OK;
