@@ -252,10 +252,26 @@ static const char style[] =
 
 #define BAR_WIDTH 180
 
+/* value * width / max, truncated, for 0 <= value <= max: the length of a
+ * bar.  Amounts near INT64_MAX (saturated totals) would overflow the
+ * product, so both are first divided down until it fits; below that the
+ * result is exact. */
+static int64_t bar_length(int64_t value, int64_t max, int width)
+{
+    if (max <= 0 || value <= 0)
+        return 0;
+    if (max > INT64_MAX / width) {
+        const int64_t divisor = max / (INT64_MAX / width) + 1;
+        value /= divisor;
+        max /= divisor;
+    }
+    return value * width / max;
+}
+
 /* A bar of value/max in a table cell. */
 static void bar(FILE *out, int64_t value, int64_t max, const char *colour)
 {
-    int64_t w = max > 0 ? value * BAR_WIDTH / max : 0;
+    int64_t w = bar_length(value, max, BAR_WIDTH);
     if (value > 0 && w < 1)
         w = 1;
     fprintf(out,
@@ -653,7 +669,7 @@ static void write_kinds(page *pg)
             width, row * AM_KIND__COUNT + 6, width);
     for (int k = 0; k < AM_KIND__COUNT; k++) {
         const int y = 3 + k * row;
-        int64_t w = max > 0 ? pg->kind_amount[k] * bars / max : 0;
+        int64_t w = bar_length(pg->kind_amount[k], max, bars);
         if (pg->kind_amount[k] > 0 && w < 2)
             w = 2;
         char money[48];
