@@ -35,6 +35,24 @@ const char *fuzz_scratch_dir(void);
 
 #define FUZZ_KEY_HEX "000102030405060708090a0b0c0d0e0f"
 
+/* A directory of named files that every input fills: the input's texts,
+ * separated by form feeds (\f), are the files in names' order, and a file
+ * whose text is not given is absent.  For readers that take a directory
+ * of several files (a catalogue, a previous run). */
+typedef struct fuzz_file_set {
+    char dir[4200];
+    const char *const *names;
+    size_t n;
+} fuzz_file_set;
+
+/* Makes set's directory, PREFIX-XXXXXX in the scratch directory, removed
+ * with its files at exit.  names must outlive the set. */
+void fuzz_file_set_init(fuzz_file_set *set, const char *prefix, const char *const *names,
+                        size_t n);
+
+/* Writes the input's texts into the set's files and removes the others. */
+void fuzz_file_set_fill(const fuzz_file_set *set, const uint8_t *data, size_t size);
+
 /* Reads a whole file into a new buffer (free it), with the library's
  * am_read_text_file.  Returns 0 on success. */
 int fuzz_read_file(const char *path, unsigned char **data, size_t *len);

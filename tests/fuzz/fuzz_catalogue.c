@@ -12,48 +12,20 @@
  * their own index, items name an agency that exists, and facts' value
  * ranges are ordered.
  */
-#define _XOPEN_SOURCE 700 /* mkdtemp */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 #include "read/catalogue.h"
 
-static char dir[4200];
-
 static const char *const tables[] = {"agencies.csv", "items.csv", "facts.csv", "areas.csv"};
-#define NTABLES (sizeof tables / sizeof *tables)
-
-static void remove_dir(void)
-{
-    char path[4300];
-    for (size_t i = 0; i < NTABLES; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, tables[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-}
+static fuzz_file_set set;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    snprintf(dir, sizeof dir, "%s/catalogue-XXXXXX", fuzz_scratch_dir());
-    FUZZ_CHECK(mkdtemp(dir) != NULL);
-    atexit(remove_dir);
+    fuzz_file_set_init(&set, "catalogue", tables, sizeof tables / sizeof *tables);
     return 0;
-}
-
-static void write_table(const char *name, const uint8_t *data, size_t size)
-{
-    char path[4300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    FUZZ_CHECK(f != NULL);
-    FUZZ_CHECK(fwrite(data, 1, size, f) == size);
-    FUZZ_CHECK(fclose(f) == 0);
 }
 
 static void check_loaded(const am_catalogue *cat)
@@ -82,27 +54,10 @@ static void check_loaded(const am_catalogue *cat)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t start = 0, t = 0;
-    for (; t < NTABLES; t++) {
-        const uint8_t *ff = start < size ? memchr(data + start, '\f', size - start) : NULL;
-        const size_t end = ff ? (size_t)(ff - data) : size;
-        if (start > size)
-            break;
-        write_table(tables[t], data + start, end - start);
-        start = end + 1;
-        if (!ff) {
-            t++;
-            break;
-        }
-    }
-    char path[4300];
-    for (; t < NTABLES; t++) {
-        snprintf(path, sizeof path, "%s/%s", dir, tables[t]);
-        unlink(path);
-    }
+    fuzz_file_set_fill(&set, data, size);
     am_catalogue cat = {0};
     am_err err = {0};
-    const am_status st = am_catalogue_load(&cat, dir, &err);
+    const am_status st = am_catalogue_load(&cat, set.dir, &err);
     if (st == AM_OK)
         check_loaded(&cat);
     else

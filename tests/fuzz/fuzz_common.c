@@ -1,7 +1,7 @@
 /*
  * fuzz_common.c — helpers shared by the fuzz targets (see fuzz.h).
  */
-#define _XOPEN_SOURCE 700 /* realpath */
+#define _XOPEN_SOURCE 700 /* realpath, mkdtemp */
 #include "fuzz.h"
 
 #include <stdio.h>
@@ -100,6 +100,63 @@ const char *fuzz_scratch_dir(void)
     FUZZ_CHECK(fclose(f) == 0);
     FUZZ_CHECK(chmod(link_path, 0600) == 0);
     return scratch;
+}
+
+/* The file sets made, removed at exit: a target has one. */
+static const fuzz_file_set *file_sets[4];
+static size_t nfile_sets;
+
+static void remove_file_set_files(const fuzz_file_set *set, size_t from)
+{
+    char path[4300];
+    for (size_t i = from; i < set->n; i++) {
+        snprintf(path, sizeof path, "%s/%s", set->dir, set->names[i]);
+        unlink(path);
+    }
+}
+
+static void remove_file_sets(void)
+{
+    for (size_t i = 0; i < nfile_sets; i++) {
+        remove_file_set_files(file_sets[i], 0);
+        rmdir(file_sets[i]->dir);
+    }
+}
+
+void fuzz_file_set_init(fuzz_file_set *set, const char *prefix, const char *const *names,
+                        size_t n)
+{
+    FUZZ_CHECK(nfile_sets < sizeof file_sets / sizeof *file_sets);
+    snprintf(set->dir, sizeof set->dir, "%s/%s-XXXXXX", fuzz_scratch_dir(), prefix);
+    FUZZ_CHECK(mkdtemp(set->dir) != NULL);
+    set->names = names;
+    set->n = n;
+    if (nfile_sets == 0)
+        atexit(remove_file_sets); /* after fuzz_scratch_dir's: runs first */
+    file_sets[nfile_sets++] = set;
+}
+
+void fuzz_file_set_fill(const fuzz_file_set *set, const uint8_t *data, size_t size)
+{
+    size_t start = 0, i = 0;
+    char path[4300];
+    for (; i < set->n; i++) {
+        const uint8_t *ff = start < size ? memchr(data + start, '\f', size - start) : NULL;
+        const size_t end = ff ? (size_t)(ff - data) : size;
+        if (start > size)
+            break;
+        snprintf(path, sizeof path, "%s/%s", set->dir, set->names[i]);
+        FILE *f = fopen(path, "wb");
+        FUZZ_CHECK(f != NULL);
+        FUZZ_CHECK(fwrite(data + start, 1, end - start, f) == end - start);
+        FUZZ_CHECK(fclose(f) == 0);
+        start = end + 1;
+        if (!ff) {
+            i++;
+            break;
+        }
+    }
+    remove_file_set_files(set, i);
 }
 
 int fuzz_read_file(const char *path, unsigned char **data, size_t *len)

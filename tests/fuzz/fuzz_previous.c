@@ -15,50 +15,23 @@
  * outcome kept is found again by its id and date; a suppression names
  * 32 hex digits.
  */
-#define _XOPEN_SOURCE 700 /* mkdtemp */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "fuzz.h"
 #include "cycle/outcomes.h"
 #include "cycle/previous.h"
 
-static char dir[4200];
-
 static const char *const files[] = {"findings.csv", "summary.json", "suppressed.csv", "delta.csv",
                                     "outcomes.csv"};
-#define NFILES (sizeof files / sizeof *files)
-
-static void remove_dir(void)
-{
-    char path[4300];
-    for (size_t i = 0; i < NFILES; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        unlink(path);
-    }
-    rmdir(dir);
-}
+static fuzz_file_set set;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    snprintf(dir, sizeof dir, "%s/previous-XXXXXX", fuzz_scratch_dir());
-    FUZZ_CHECK(mkdtemp(dir) != NULL);
-    atexit(remove_dir);
+    fuzz_file_set_init(&set, "previous", files, sizeof files / sizeof *files);
     return 0;
-}
-
-static void write_file(const char *name, const uint8_t *data, size_t size)
-{
-    char path[4300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    FUZZ_CHECK(f != NULL);
-    FUZZ_CHECK(fwrite(data, 1, size, f) == size);
-    FUZZ_CHECK(fclose(f) == 0);
 }
 
 static int is_hex32(const char *s)
@@ -103,25 +76,10 @@ static void check_outcomes(am_outcomes *o, const am_previous *prev)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t start = 0, f = 0;
-    for (; f < NFILES; f++) {
-        const uint8_t *ff = start < size ? memchr(data + start, '\f', size - start) : NULL;
-        const size_t end = ff ? (size_t)(ff - data) : size;
-        write_file(files[f], data + start, end - start);
-        start = end + 1;
-        if (!ff) {
-            f++;
-            break;
-        }
-    }
-    char path[4300];
-    for (; f < NFILES; f++) {
-        snprintf(path, sizeof path, "%s/%s", dir, files[f]);
-        unlink(path);
-    }
+    fuzz_file_set_fill(&set, data, size);
     am_previous prev = {0};
     am_err err = {0};
-    am_status st = am_previous_load(&prev, dir, &err);
+    am_status st = am_previous_load(&prev, set.dir, &err);
     if (st == AM_OK) {
         check_previous(&prev);
     } else {
@@ -129,7 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(prev.count == 0 && prev.nfeeds == 0);
     }
     am_outcomes o = {0};
-    snprintf(path, sizeof path, "%s/outcomes.csv", dir);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/outcomes.csv", set.dir);
     st = am_outcomes_load(&o, path, &err);
     if (st == AM_OK)
         check_outcomes(&o, &prev);
