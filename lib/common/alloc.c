@@ -9,6 +9,7 @@
 #include "common/alloc.h"
 
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,23 @@ char *am_strndup(const char *s, size_t len)
 }
 
 char *am_strdup(const char *s) { return am_strndup(s, strlen(s)); }
+
+char *am_strdup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = am_malloc((size_t)n + 1);
+    if (s) {
+        va_start(ap, fmt);
+        vsnprintf(s, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    return s;
+}
 
 int am_reserve_array(void *array_ptr, size_t *capacity, size_t need, size_t size)
 {

@@ -17,6 +17,10 @@ void am_free(void *ptr);
 /* Copies len bytes of s and a terminating NUL; NULL on failure. */
 char *am_strndup(const char *s, size_t len);
 char *am_strdup(const char *s);
+/* Formats into a new string of just the size it needs (free it with
+ * am_free): for paths made of a directory and a name.  NULL when out of
+ * memory. */
+char *am_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Memory for raw feed text (read buffers, the decoder's output, the CSV
  * parser's field buffers, the inflater's window), which holds resident

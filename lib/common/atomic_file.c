@@ -16,14 +16,12 @@
 am_status am_atomic_open(am_atomic_file *f, const char *path, am_err *err)
 {
     memset(f, 0, sizeof *f);
-    const size_t n = strlen(path) + 16;
     f->final_path = am_strdup(path);
-    f->temp_path = am_malloc(n);
+    f->temp_path = am_strdup_printf("%s.tmpXXXXXX", path);
     if (!f->final_path || !f->temp_path) {
         am_atomic_abort(f);
         return am_fail(err, AM_ERR_NOMEM, "out of memory");
     }
-    snprintf(f->temp_path, n, "%s.tmpXXXXXX", path);
     const int fd = mkstemp(f->temp_path);
     if (fd < 0) {
         const int e = errno;

@@ -116,11 +116,9 @@ static int on_row(void *user, const am_text_row *row)
 static am_status read_table(table *t, const char *dir, const char *file, int optional,
                             int *found)
 {
-    const size_t n = strlen(dir) + strlen(file) + 2;
-    char *path = am_malloc(n);
+    char *path = am_strdup_printf("%s/%s", dir, file);
     if (!path)
         return am_fail(t->err, AM_ERR_NOMEM, "out of memory");
-    snprintf(path, n, "%s/%s", dir, file);
     if (found)
         *found = 0;
     struct stat sb;
@@ -282,11 +280,9 @@ static int delta_row(table *t, const am_text_row *row)
 
 static am_status read_summary(am_previous *prev, const char *dir, am_err *err)
 {
-    const size_t n = strlen(dir) + 16;
-    char *path = am_malloc(n);
+    char *path = am_strdup_printf("%s/summary.json", dir);
     if (!path)
         return am_fail(err, AM_ERR_NOMEM, "out of memory");
-    snprintf(path, n, "%s/summary.json", dir);
     char *text = NULL;
     size_t len = 0;
     am_json *root = NULL;

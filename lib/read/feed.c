@@ -165,11 +165,9 @@ static am_status set_path(am_feed *feed, const char *value)
     const char *base = *feed->run->base_dir;
     if (value[0] == '/' || !base)
         return replace_string(feed, &feed->file, value);
-    const size_t n = strlen(base) + strlen(value) + 2;
-    char *path = am_malloc(n);
+    char *path = am_strdup_printf("%s/%s", base, value);
     if (!path)
         return am_fail(feed->run->err, AM_ERR_NOMEM, "out of memory");
-    snprintf(path, n, "%s/%s", base, value);
     am_free(feed->file);
     feed->file = path;
     return AM_OK;

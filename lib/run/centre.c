@@ -101,11 +101,7 @@ static char *resolve(const am_ctx *ctx, const char *value)
 {
     if (value[0] == '/' || !ctx->base_dir)
         return am_strdup(value);
-    const size_t n = strlen(ctx->base_dir) + strlen(value) + 2;
-    char *path = am_malloc(n);
-    if (path)
-        snprintf(path, n, "%s/%s", ctx->base_dir, value);
-    return path;
+    return am_strdup_printf("%s/%s", ctx->base_dir, value);
 }
 
 /* Wraps a loader failure message with the centre file's line. */
@@ -313,11 +309,9 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
         if (!is_map || !feed->code_map_text)
             return fail_line(r, AM_ERR_FORMAT, "only item_map and fact_map continue on "
                                                "indented lines");
-        const size_t n = strlen(feed->code_map_text) + strlen(value) + 2;
-        char *joined = am_malloc(n);
+        char *joined = am_strdup_printf("%s|%s", feed->code_map_text, value);
         if (!joined)
             return fail_line(r, AM_ERR_NOMEM, "out of memory");
-        snprintf(joined, n, "%s|%s", feed->code_map_text, value);
         const am_status st = am_feed_set(feed, key, joined);
         am_free(joined);
         return st == AM_OK ? AM_OK : loader_failed(r, st);

@@ -22,11 +22,7 @@
 
 char *am_partition_dir_file(const am_partition_dir *d, const char *name)
 {
-    const size_t n = strlen(d->path) + strlen(name) + 2;
-    char *s = am_malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", d->path, name);
-    return s;
+    return am_strdup_printf("%s/%s", d->path, name);
 }
 
 /* A name a partitioned run writes in its directory (partition.c,
@@ -100,11 +96,9 @@ am_status am_partition_dir_open(am_partition_dir *d, const char *temp_dir, am_er
         return am_fail(err, AM_ERR_IO, "temporary directory %s: not a directory", temp_dir);
     clean_stale(temp_dir);
     for (int attempt = 0; attempt < 3; attempt++) {
-        const size_t n = strlen(temp_dir) + strlen(PREFIX) + 8;
-        char *path = am_malloc(n);
+        char *path = am_strdup_printf("%s/%sXXXXXX", temp_dir, PREFIX);
         if (!path)
             return am_fail(err, AM_ERR_NOMEM, "out of memory");
-        snprintf(path, n, "%s/%sXXXXXX", temp_dir, PREFIX);
         if (!mkdtemp(path)) {
             const am_status st = am_fail(err, AM_ERR_IO, "temporary directory %s: cannot make "
                                          "a directory for partition files: %s", temp_dir,

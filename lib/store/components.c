@@ -11,9 +11,7 @@
  */
 #include "store/components.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -32,11 +30,7 @@ static int by_a_then_b(const void *pa, const void *pb)
 
 static char *work_name(const char *labels, const char *suffix)
 {
-    const size_t n = strlen(labels) + strlen(suffix) + 1;
-    char *s = am_malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s", labels, suffix);
-    return s;
+    return am_strdup_printf("%s%s", labels, suffix);
 }
 
 /* The edges of one a, read from a sorted file. */

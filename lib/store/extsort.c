@@ -18,11 +18,7 @@
 
 static char *run_name(const char *out, size_t i)
 {
-    const size_t n = strlen(out) + 32;
-    char *s = am_malloc(n);
-    if (s)
-        snprintf(s, n, "%s.run%zu", out, i);
-    return s;
+    return am_strdup_printf("%s.run%zu", out, i);
 }
 
 typedef struct cursor {
