@@ -369,9 +369,6 @@ static int set_partitioning(am_ctx *ctx, const reconcile_args *a)
     }
     if (a->temp_dir && am_set_temp_dir(ctx, a->temp_dir) != AM_OK)
         return usage_error("--temp-dir needs a directory, got", a->temp_dir);
-    if (a->snapshot && (a->memory_limit || a->partitions))
-        return usage_error("--snapshot cannot be written from a partitioned run yet; "
-                           "leave out --snapshot or", a->memory_limit ? "--memory-limit" : "--partitions");
     return EXIT_OK;
 }
 

@@ -694,7 +694,9 @@ AM_API am_status am_set_progress_fn(am_ctx *ctx, am_progress_fn fn, void *user);
 
 /* Writes ctx's run to path as a snapshot, atomically (a temporary file
  * beside it, synced, then renamed; mode 0600).  Needs am_reconcile() to
- * have run, with nothing ingested since.
+ * have run, with nothing ingested since.  A run partitioned on disk
+ * writes it from its partition files, in the memory its limit allows,
+ * with the same bytes as in memory (docs/partitions.md).
  * Returns AM_OK, AM_ERR_IO, AM_ERR_STATE, AM_ERR_INVALID, AM_ERR_LIMIT
  * (2^32 records or more) or AM_ERR_NOMEM.  Stages: reconciled, reviewed. */
 AM_API am_status am_snapshot_write(am_ctx *ctx, const char *path);

@@ -1,8 +1,8 @@
 #!/bin/sh
 # A run partitioned on disk (--memory-limit, --partitions) gives the
-# outputs of the run in memory byte for byte: the sample county and
-# generated counties, at 1, 2, 7 and 64 partitions, on 1 and 2 threads,
-# with a previous run (delta.csv); its temporary directory is left empty,
+# outputs and the snapshot of the run in memory byte for byte: the sample
+# county and generated counties, at 1, 2, 7 and 64 partitions, on 1 and 2
+# threads, with a previous run (delta.csv); its temporary directory is left empty,
 # the next run removes what a killed run left (and nothing else), and a
 # full disk under the partition files fails with a clear message.
 # Usage: e2e_partitions.sh AIDMATCH GEN_COUNTY
@@ -43,15 +43,17 @@ for county in sample county4 county5; do
     ini=$work/$county/centre.ini
     "$aidmatch" reconcile "$ini" --out "$work/$county.night1" --quiet --run-date 2026-01-01
     "$aidmatch" reconcile "$ini" --out "$work/$county.mem" -p "$work/$county.night1" \
-        --quiet --run-date 2026-01-02
+        --quiet --run-date 2026-01-02 --snapshot "$work/$county.mem.snap"
     [ -f "$work/$county.mem/delta.csv" ] || fail "$county: the run in memory wrote no delta.csv"
     for parts in $matrix; do
         for threads in 1 2; do
             out=$work/$county.p$parts.t$threads
             "$aidmatch" reconcile "$ini" --out "$out" -p "$work/$county.night1" --quiet \
                 --run-date 2026-01-02 --partitions "$parts" --threads "$threads" \
-                --temp-dir "$work/tmp"
+                --temp-dir "$work/tmp" --snapshot "$out.snap"
             same_outputs "$work/$county.mem" "$out" "$county, $parts partitions, $threads threads"
+            cmp -s "$work/$county.mem.snap" "$out.snap" ||
+                fail "$county, $parts partitions, $threads threads: the snapshot differs"
             compared=$((compared + 1))
         done
     done
@@ -59,11 +61,12 @@ for county in sample county4 county5; do
     # 128M before matching, and is refused.
     out=$work/$county.limit
     "$aidmatch" reconcile "$ini" --out "$out" -p "$work/$county.night1" --quiet \
-        --run-date 2026-01-02 --memory-limit 1G --temp-dir "$work/tmp"
+        --run-date 2026-01-02 --memory-limit 1G --temp-dir "$work/tmp" --snapshot "$out.snap"
     same_outputs "$work/$county.mem" "$out" "$county, --memory-limit 1G"
+    cmp -s "$work/$county.mem.snap" "$out.snap" || fail "$county, --memory-limit 1G: the snapshot differs"
     compared=$((compared + 1))
 done
-echo "identical outputs: $compared partitioned runs against the run in memory"
+echo "identical outputs and snapshots: $compared partitioned runs against the run in memory"
 
 # The temporary directory is left as it was found.
 left=$(ls -A "$work/tmp")

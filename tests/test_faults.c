@@ -37,9 +37,9 @@ static am_status set_all(am_feed *feed, const char *const (*keys)[2])
     return AM_OK;
 }
 
-/* One whole run over the given payments, on this many threads, in that
- * many partitions on disk under out_dir-tmp (0: in memory); returns the
- * first failure. */
+/* One whole run over the given payments, its outputs and its snapshot, on
+ * this many threads, in that many partitions on disk under out_dir-tmp
+ * (0: in memory); returns the first failure. */
 static am_status run_once(const char *out_dir, const char *pay_text, size_t pay_len,
                           unsigned threads, unsigned partitions)
 {
@@ -81,8 +81,11 @@ static am_status run_once(const char *out_dir, const char *pay_text, size_t pay_
     if ((st = am_reconcile(ctx, NULL, NULL)) != AM_OK)
         goto done;
     st = am_write_outputs(ctx, out_dir, -1);
-    if (st == AM_OK)
+    if (st == AM_OK) {
         ck_assert_uint_ge(am_finding_count(ctx), 3);
+        snprintf(path, sizeof path, "%s.snap", out_dir);
+        st = am_snapshot_write(ctx, path);
+    }
 done:
     am_fault_fail_at(0);
     /* No call before the failing one failed, so a message is the failure's. */
@@ -114,7 +117,7 @@ static unsigned long fail_each_allocation(const char *pay_text, size_t pay_len, 
         ck_assert_msg(st == AM_ERR_NOMEM, "allocation %lu: status %s", n, am_strerror(st));
         ck_assert_msg(n < 100000, "no end to allocations");
     }
-    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", dir, tmp);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s' '%s.snap'", dir, tmp, dir);
     ck_assert_int_eq(system(cmd), 0);
     return n;
 }
@@ -133,7 +136,8 @@ END_TEST
  * batch of rows (a few in this build) moved into the store twice would
  * look past the batch's own households. */
 /* The same run partitioned on disk: spilling, the components' sorts,
- * distribution, each partition's matching and the report's evidence. */
+ * distribution, each partition's matching, the report's evidence and the
+ * snapshot's sorts. */
 START_TEST(every_allocation_can_fail_partitioned)
 {
     ck_assert_uint_gt(fail_each_allocation(payments, sizeof payments - 1, 1, 3), 50);

@@ -155,6 +155,56 @@ START_TEST(extsort_matches_qsort)
 }
 END_TEST
 
+/* k sorted files of the same n values dealt round-robin, merged: the
+ * values in order, the inputs removed.  k above the merge's fan-in of 64
+ * merges in two rounds. */
+static void check_merge(size_t n, size_t k)
+{
+    make_dir();
+    uint64_t *v = malloc((n ? n : 1) * sizeof *v), *back = malloc((n ? n : 1) * sizeof *back);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (i * 2654435761u) % (n / 2 + 1);
+    qsort(v, n, sizeof *v, by_value);
+    char **names = malloc(k * sizeof *names);
+    uint64_t *part = malloc((n / k + 1) * sizeof *part);
+    for (size_t f = 0; f < k; f++) {
+        size_t m = 0;
+        for (size_t i = f; i < n; i += k)
+            part[m++] = v[i];
+        char name[32];
+        snprintf(name, sizeof name, "sorted-%zu", f);
+        names[f] = strdup(path_in(name));
+        write_u64s(names[f], part, m, 4096);
+    }
+    am_err err;
+    ck_assert_int_eq(am_extsort_merge((const char *const *)names, k, path_in("merged"), sizeof *v,
+                                      by_value, &err),
+                     AM_OK);
+    size_t got;
+    ck_assert_int_eq(read_u64s(path_in("merged"), back, &got, &err), AM_OK);
+    ck_assert_uint_eq(got, n);
+    ck_assert(n == 0 || memcmp(v, back, n * sizeof *v) == 0);
+    for (size_t f = 0; f < k; f++) {
+        ck_assert_int_ne(access(names[f], F_OK), 0);
+        free(names[f]);
+    }
+    free(names);
+    free(part);
+    free(v);
+    free(back);
+    remove_dir();
+}
+
+START_TEST(extsort_merge_of_sorted_files)
+{
+    check_merge(0, 1);
+    check_merge(0, 3);      /* empty files */
+    check_merge(1, 1);      /* one file: renamed */
+    check_merge(1000, 7);
+    check_merge(20000, 130); /* 64, 64, then those two and the last 2 */
+}
+END_TEST
+
 /* Components of edges (household, person): labels[person] as found. */
 static void components_of(uint64_t (*edges)[2], size_t n, am_label *out, size_t *nout,
                           unsigned *passes)
@@ -266,6 +316,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, spill_round_trip_and_damage);
     tcase_add_test(tc, extsort_matches_qsort);
+    tcase_add_test(tc, extsort_merge_of_sorted_files);
     tcase_add_test(tc, components_known_answers);
     tcase_add_test(tc, size_parse_edges);
     suite_add_tcase(s, tc);

@@ -178,18 +178,18 @@ static char *get_str(rbuf *b, int *nomem)
 /* ------------------------------------------------------------------ */
 /* Writing                                                              */
 
-static void encode_meta(const am_snapshot_run *run, const am_source *src, wbuf *b)
+static void encode_meta(const am_snapshot_run *run, const am_snap_body *body, wbuf *b)
 {
     put_str(b, AIDMATCH_VERSION_STRING);
     put_str(b, run->key_fingerprint);
     put_str(b, run->centre_name ? run->centre_name : "");
     put_i32(b, run->match.death_lag_days);
-    put_i32(b, src->window_start);
-    put_i32(b, src->window_end);
-    put_u64(b, src->nrecords);
-    put_u64(b, src->nhouseholds);
-    put_u64(b, src->nentries);
-    put_u64(b, src->nfindings);
+    put_i32(b, body->window_start);
+    put_i32(b, body->window_end);
+    put_u64(b, body->nrecords);
+    put_u64(b, body->nhouseholds);
+    put_u64(b, body->nentries);
+    put_u64(b, body->nfindings);
 }
 
 static void encode_catalogue(const am_catalogue *cat, wbuf *b)
@@ -255,12 +255,6 @@ static void encode_rules(const am_rules *rules, wbuf *b)
     }
 }
 
-typedef struct out_section {
-    const void *data;
-    uint64_t size;
-    const uint32_t *remap; /* records: household refs, old -> new */
-} out_section;
-
 static int write_zeros(FILE *out, uint64_t n)
 {
     static const unsigned char zeros[ALIGN];
@@ -274,34 +268,40 @@ static int write_zeros(FILE *out, uint64_t n)
 }
 
 /* Writes a section chunk by chunk, checksumming what is written; records
- * are renumbered into buf on the way. */
-static int write_section(FILE *out, const out_section *sec, unsigned char *sums,
-                         unsigned char *buf)
+ * given whole are renumbered into buf on the way, and a section given by
+ * a fill function is made in buf a chunk at a time. */
+static am_status write_section(FILE *out, const am_snap_bytes *sec, unsigned char *sums,
+                               unsigned char *buf, am_err *err)
 {
     const unsigned char *data = sec->data;
     for (uint64_t at = 0; at < sec->size; at += AM_SNAPSHOT_CHUNK) {
         const uint64_t left = sec->size - at;
         const size_t n = left < AM_SNAPSHOT_CHUNK ? (size_t)left : AM_SNAPSHOT_CHUNK;
-        const unsigned char *chunk = data + at;
-        if (sec->remap) {
-            memcpy(buf, chunk, n);
+        const unsigned char *chunk = buf;
+        if (sec->fill) {
+            const am_status st = sec->fill(sec->user, buf, n, err);
+            if (st != AM_OK)
+                return st;
+        } else if (sec->remap) {
+            memcpy(buf, data + at, n);
             am_record *r = (am_record *)buf;
             for (size_t i = 0; i < n / sizeof *r; i++)
                 r[i].household = sec->remap[r[i].household];
-            chunk = buf;
+        } else {
+            chunk = data + at;
         }
         const uint64_t sum = XXH3_64bits(chunk, n);
         memcpy(sums, &sum, sizeof sum);
         sums += sizeof sum;
         if (fwrite(chunk, 1, n, out) != n)
-            return 0;
+            return AM_ERR_IO;
     }
-    return 1;
+    return AM_OK;
 }
 
-/* The sections go first, each checksummed as it is written; the header
+/* The sections go first, each checksumming as it is written; the header
  * and the table of checksums are written last, at the start. */
-static am_status write_file(const char *path, const out_section *sec, am_err *err)
+static am_status write_file(const char *path, const am_snap_bytes *sec, am_err *err)
 {
     size_t total_sums = 0;
     for (int s = 1; s < AM_SEC__END; s++)
@@ -332,11 +332,13 @@ static am_status write_file(const char *path, const out_section *sec, am_err *er
         am_free(buf);
         return st;
     }
-    int ok = write_zeros(f.out, sizeof(snap_header) + table_size);
+    st = write_zeros(f.out, sizeof(snap_header) + table_size) ? AM_OK : AM_ERR_IO;
     uint64_t at = sizeof(snap_header) + table_size;
-    for (int s = 1; ok && s < AM_SEC__END; s++) {
-        ok = write_zeros(f.out, entries[s - 1].offset - at) &&
-             write_section(f.out, &sec[s], sums + entries[s - 1].first_sum * sizeof(uint64_t), buf);
+    for (int s = 1; st == AM_OK && s < AM_SEC__END; s++) {
+        st = write_zeros(f.out, entries[s - 1].offset - at) ? AM_OK : AM_ERR_IO;
+        if (st == AM_OK)
+            st = write_section(f.out, &sec[s], sums + entries[s - 1].first_sum * sizeof(uint64_t),
+                               buf, err);
         at = entries[s - 1].offset + sec[s].size;
     }
     snap_header h;
@@ -353,16 +355,52 @@ static am_status write_file(const char *path, const out_section *sec, am_err *er
     h.table_checksum = XXH3_64bits(table, table_size);
     snprintf(h.library, sizeof h.library, "%s", AIDMATCH_VERSION_STRING);
     h.header_checksum = header_sum(&h);
-    ok = ok && fseek(f.out, 0, SEEK_SET) == 0 && fwrite(&h, sizeof h, 1, f.out) == 1 &&
-         fwrite(table, table_size, 1, f.out) == 1;
+    if (st == AM_OK && (fseek(f.out, 0, SEEK_SET) != 0 || fwrite(&h, sizeof h, 1, f.out) != 1 ||
+                        fwrite(table, table_size, 1, f.out) != 1))
+        st = AM_ERR_IO;
     am_free(table);
     am_free(buf);
-    if (!ok) {
+    if (st != AM_OK) {
         const int e = errno;
         am_atomic_abort(&f);
-        return am_fail(err, AM_ERR_IO, "%s: write failed: %s", path, strerror(e));
+        /* A fill function's failure has its own message. */
+        return st == AM_ERR_IO ? am_fail(err, AM_ERR_IO, "%s: write failed: %s", path, strerror(e))
+                               : st;
     }
     return am_atomic_commit(&f, err);
+}
+
+am_status am_snapshot_write_body(const am_snapshot_run *run, const am_snap_body *body,
+                                 const char *path, am_err *err)
+{
+    wbuf meta = {0}, cat = {0}, feeds = {0}, rules = {0};
+    encode_meta(run, body, &meta);
+    encode_catalogue(run->match.catalogue, &cat);
+    encode_feeds(&run->match, &feeds);
+    encode_rules(run->match.rules, &rules);
+    am_status st;
+    if (meta.failed || cat.failed || feeds.failed || rules.failed) {
+        st = am_fail(err, AM_ERR_NOMEM, "out of memory writing %s", path);
+    } else {
+        const am_snap_bytes sec[AM_SEC__END] = {
+            [AM_SEC_META] = {.data = meta.p, .size = meta.n},
+            [AM_SEC_CATALOGUE] = {.data = cat.p, .size = cat.n},
+            [AM_SEC_FEEDS] = {.data = feeds.p, .size = feeds.n},
+            [AM_SEC_RULES] = {.data = rules.p, .size = rules.n},
+            [AM_SEC_FINDINGS] = {.data = body->findings,
+                                 .size = body->nfindings * sizeof *body->findings},
+            [AM_SEC_RECORDS] = body->records,
+            [AM_SEC_HOUSEHOLDS] = body->households,
+            [AM_SEC_HH_FIRST] = body->hh_first,
+            [AM_SEC_HH_RECORDS] = body->hh_records,
+        };
+        st = write_file(path, sec, err);
+    }
+    am_free(meta.p);
+    am_free(cat.p);
+    am_free(feeds.p);
+    am_free(rules.p);
+    return st;
 }
 
 /* Household refs are numbered in the order records first name them, not
@@ -404,39 +442,26 @@ am_status am_snapshot_save(const am_snapshot_run *run, const char *path, am_err 
     int32_t start, end;
     am_run_window_of(run->window, run->match.catalogue, store, &start, &end);
     am_status st = am_source_build(store, run->findings, start, end, remap, nh, &src, err);
-    if (st != AM_OK) {
-        am_free(remap);
-        am_free(tokens);
-        return st;
-    }
-    wbuf meta = {0}, cat = {0}, feeds = {0}, rules = {0};
-    encode_meta(run, &src, &meta);
-    encode_catalogue(run->match.catalogue, &cat);
-    encode_feeds(&run->match, &feeds);
-    encode_rules(run->match.rules, &rules);
-    if (meta.failed || cat.failed || feeds.failed || rules.failed) {
-        st = am_fail(err, AM_ERR_NOMEM, "out of memory writing %s", path);
-    } else {
-        const out_section sec[AM_SEC__END] = {
-            [AM_SEC_META] = {meta.p, meta.n, NULL},
-            [AM_SEC_CATALOGUE] = {cat.p, cat.n, NULL},
-            [AM_SEC_FEEDS] = {feeds.p, feeds.n, NULL},
-            [AM_SEC_RULES] = {rules.p, rules.n, NULL},
-            [AM_SEC_FINDINGS] = {src.findings, src.nfindings * sizeof *src.findings, NULL},
-            [AM_SEC_RECORDS] = {src.records, src.nrecords * sizeof(am_record), remap},
-            [AM_SEC_HOUSEHOLDS] = {tokens, nh * AM_TOKEN_BYTES, NULL},
-            [AM_SEC_HH_FIRST] = {src.hh_first, (nh + 2) * sizeof(uint64_t), NULL},
-            [AM_SEC_HH_RECORDS] = {src.hh_records, src.nentries * sizeof(uint32_t), NULL},
+    if (st == AM_OK) {
+        const am_snap_body body = {
+            .window_start = start,
+            .window_end = end,
+            .nrecords = src.nrecords,
+            .nhouseholds = nh,
+            .nentries = src.nentries,
+            .findings = src.findings,
+            .nfindings = src.nfindings,
+            .records = {.data = src.records, .size = src.nrecords * sizeof(am_record),
+                        .remap = remap},
+            .households = {.data = tokens, .size = nh * AM_TOKEN_BYTES},
+            .hh_first = {.data = src.hh_first, .size = (nh + 2) * sizeof(uint64_t)},
+            .hh_records = {.data = src.hh_records, .size = src.nentries * sizeof(uint32_t)},
         };
-        st = write_file(path, sec, err);
+        st = am_snapshot_write_body(run, &body, path, err);
+        am_source_free(&src);
     }
-    am_free(meta.p);
-    am_free(cat.p);
-    am_free(feeds.p);
-    am_free(rules.p);
     am_free(remap);
     am_free(tokens);
-    am_source_free(&src);
     return st;
 }
 

@@ -92,6 +92,33 @@ typedef struct am_snapshot_run {
  * AM_ERR_NOMEM with err's message set. */
 am_status am_snapshot_save(const am_snapshot_run *run, const char *path, am_err *err);
 
+/* A large section's bytes: data, whole, or made in order by fill, which
+ * writes the section's next n bytes (a whole number of its elements) into
+ * buf and returns AM_OK or a failure with its message in err. */
+typedef struct am_snap_bytes {
+    const void *data;
+    uint64_t size;
+    const uint32_t *remap; /* records given whole: household refs, old -> new */
+    am_status (*fill)(void *user, unsigned char *buf, size_t n, am_err *err);
+    void *user;
+} am_snap_bytes;
+
+/* What a snapshot holds besides the run's catalogue, feeds and rules:
+ * the sections am_source lays out (source.h), however they were made. */
+typedef struct am_snap_body {
+    int32_t window_start, window_end;
+    uint64_t nrecords, nhouseholds, nentries;
+    const am_finding_key *findings; /* sorted by id */
+    size_t nfindings;
+    am_snap_bytes records, households, hh_first, hh_records;
+} am_snap_body;
+
+/* Writes the snapshot of run with body at path, atomically.  Returns
+ * AM_OK, AM_ERR_IO or AM_ERR_NOMEM, or a fill function's failure, with
+ * err's message set; on failure nothing is left at path. */
+am_status am_snapshot_write_body(const am_snapshot_run *run, const am_snap_body *body,
+                                 const char *path, am_err *err);
+
 /* Where opening a snapshot puts the catalogue, feeds and rules it holds. */
 typedef struct am_snapshot_into {
     am_catalogue *catalogue; /* empty; filled */

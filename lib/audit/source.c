@@ -62,6 +62,24 @@ static am_status resolve_households(const am_store *store, am_finding_key *keys,
     return AM_OK;
 }
 
+void am_finding_keys_fill(const am_finding_list *findings, am_finding_key *keys)
+{
+    for (size_t i = 0; i < findings->count; i++) {
+        const am_finding *f = &findings->v[i].pub;
+        am_finding_key *k = &keys[i];
+        memset(k, 0, sizeof *k);
+        am_token_parse(f->id, strlen(f->id), k->id);
+        am_token_parse(f->subject, strlen(f->subject), k->subject);
+        k->kind = (uint8_t)f->kind;
+        k->unit = strcmp(f->unit, "household") == 0;
+    }
+}
+
+void am_finding_keys_sort(am_finding_key *keys, size_t n)
+{
+    qsort(keys, n, sizeof *keys, compare_keys);
+}
+
 am_status am_source_build(const am_store *store, const am_finding_list *findings,
                           int32_t window_start, int32_t window_end, const uint32_t *remap,
                           size_t nhouseholds, am_source *src, am_err *err)
@@ -100,14 +118,7 @@ am_status am_source_build(const am_store *store, const am_finding_list *findings
     for (size_t h = nh + 1; h > 0; h--)
         first[h] = first[h - 1];
     first[0] = 0;
-    for (size_t i = 0; i < nf; i++) {
-        const am_finding *f = &findings->v[i].pub;
-        am_finding_key *k = &src->own_findings[i];
-        am_token_parse(f->id, strlen(f->id), k->id);
-        am_token_parse(f->subject, strlen(f->subject), k->subject);
-        k->kind = (uint8_t)f->kind;
-        k->unit = strcmp(f->unit, "household") == 0;
-    }
+    am_finding_keys_fill(findings, src->own_findings);
     if (resolve_households(store, src->own_findings, nf) != AM_OK) {
         am_source_free(src);
         return am_fail(err, AM_ERR_NOMEM, "out of memory indexing findings");
@@ -115,7 +126,7 @@ am_status am_source_build(const am_store *store, const am_finding_list *findings
     for (size_t i = 0; remap && i < nf; i++)
         src->own_findings[i].household = NEW_REF(src->own_findings[i].household);
 #undef NEW_REF
-    qsort(src->own_findings, nf, sizeof *src->own_findings, compare_keys);
+    am_finding_keys_sort(src->own_findings, nf);
     src->records = store->records;
     src->nrecords = store->count;
     src->households = remap ? NULL : (const unsigned char *)store->households;

@@ -54,6 +54,13 @@ typedef struct am_source {
     am_finding_key *own_findings;
 } am_source;
 
+/* The key of each of findings' findings into keys[0, findings->count),
+ * in the list's order, household refs left 0 for the caller. */
+void am_finding_keys_fill(const am_finding_list *findings, am_finding_key *keys);
+
+/* Sorts n finding keys by id, the order of am_source.findings. */
+void am_finding_keys_sort(am_finding_key *keys, size_t n);
+
 /* Builds the indexes of a reconciled run, its store, findings and window
  * [window_start, window_end]: records by household (one counting pass) and
  * findings by id.  The caller checks that the findings are current

@@ -15,8 +15,10 @@
 #include "match/facts.h"
 #include "match/household.h"
 #include "match/match.h"
+#include "audit/snapshot_spilled.h"
 #include "run/partition_dir.h"
 #include "store/components.h"
+#include "store/extsort.h"
 #include "store/spill.h"
 
 /* Bucket files, by a person token's first byte: the labels of one bucket's
@@ -401,41 +403,129 @@ static am_status add_facts(const am_match_input *in, am_finding_list *list)
     return st;
 }
 
-am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out)
+/* Partition i in store, sorted, claim households assigned, with the
+ * index rules read in *index.  On failure store and index hold nothing. */
+static am_status load_partition(am_ctx *ctx, unsigned i, am_store *store,
+                                am_household_index *index)
 {
     struct am_partitioner *p = ctx->partitioner;
     am_err *err = &ctx->err;
-    am_store store = {0};
+    memset(store, 0, sizeof *store);
     char *name = file_name(p, "part", 4, i);
     if (!name)
         return am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
-    am_status st = am_store_reserve(&store, p->part_records[i]) == AM_OK
-                       ? each_spilled(name, load_records, &store, err)
+    am_status st = am_store_reserve(store, p->part_records[i]) == AM_OK
+                       ? each_spilled(name, load_records, store, err)
                        : am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
     am_free(name);
-    am_household_index index;
     if (st == AM_OK)
-        st = am_store_sort(&store, ctx->threads);
+        st = am_store_sort(store, ctx->threads);
     if (st == AM_OK) {
-        st = am_households_build(&store, &ctx->catalogue, &ctx->rules, &index, ctx->threads);
+        st = am_households_build(store, &ctx->catalogue, &ctx->rules, index, ctx->threads);
         if (st != AM_OK)
             st = am_fail(err, st, "out of memory matching a partition");
     }
-    if (st == AM_OK) {
-        am_match_input in = am_ctx_match_input(ctx);
-        in.store = &store;
-        am_finding_list found = {0};
-        st = am_match_all(&in, &index, p->window_start, p->window_end, ctx->threads, &found);
-        if (st == AM_OK)
-            st = add_facts(&in, &found);
-        if (st == AM_OK)
-            st = am_findings_move(out, &found);
-        am_findings_free(&found);
-        am_households_free(&index);
-        if (st != AM_OK)
-            st = am_fail(err, st, "out of memory matching a partition");
-    }
+    if (st != AM_OK)
+        am_store_free(store);
+    return st;
+}
+
+am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out)
+{
+    struct am_partitioner *p = ctx->partitioner;
+    am_store store;
+    am_household_index index;
+    am_status st = load_partition(ctx, i, &store, &index);
+    if (st != AM_OK)
+        return st;
+    am_match_input in = am_ctx_match_input(ctx);
+    in.store = &store;
+    am_finding_list found = {0};
+    st = am_match_all(&in, &index, p->window_start, p->window_end, ctx->threads, &found);
+    if (st == AM_OK)
+        st = add_facts(&in, &found);
+    if (st == AM_OK)
+        st = am_findings_move(out, &found);
+    am_findings_free(&found);
+    am_households_free(&index);
+    if (st != AM_OK)
+        st = am_fail(&ctx->err, st, "out of memory matching a partition");
     am_store_free(&store);
+    return st;
+}
+
+/* Partition i's records, sorted and with their claim households, into a
+ * spill file of their own. */
+static am_status write_sorted(am_ctx *ctx, unsigned i, const char *path)
+{
+    am_store store;
+    am_household_index index;
+    am_status st = load_partition(ctx, i, &store, &index);
+    if (st != AM_OK)
+        return st;
+    am_households_free(&index);
+    am_spill_writer w;
+    st = am_spill_create(&w, path, sizeof(am_spilled), WRITE_BUFFER, &ctx->err);
+    for (size_t k = 0; st == AM_OK && k < store.count; k++) {
+        am_spilled s;
+        memset(&s, 0, sizeof s);
+        s.rec = store.records[k];
+        if (s.rec.household) {
+            memcpy(s.household, store.households[s.rec.household - 1], AM_TOKEN_BYTES);
+            s.rec.household = 1;
+        }
+        st = am_spill_write(&w, &s, 1, &ctx->err);
+    }
+    if (st == AM_OK)
+        st = am_spill_finish(&w, &ctx->err);
+    else
+        am_spill_discard(&w);
+    am_store_free(&store);
+    return st;
+}
+
+am_status am_partition_snapshot(am_ctx *ctx, const char *path)
+{
+    struct am_partitioner *p = ctx->partitioner;
+    am_err *err = &ctx->err;
+    char **sorted = am_calloc(p->n ? p->n : 1, sizeof *sorted);
+    char *records = file_name(p, "sorted", 0, 0), *scratch = file_name(p, "snapshot", 0, 0);
+    am_status st = sorted && records && scratch
+                       ? AM_OK
+                       : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+    unsigned made = 0;
+    for (; st == AM_OK && made < p->n; made++) {
+        if (!(sorted[made] = file_name(p, "sorted", 4, made)))
+            st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+        else
+            st = write_sorted(ctx, made, sorted[made]);
+    }
+    if (st == AM_OK)
+        st = am_extsort_merge((const char *const *)sorted, made, records, sizeof(am_spilled),
+                              am_record_compare, err);
+    else
+        for (unsigned i = 0; i < made; i++)
+            if (sorted[i])
+                unlink(sorted[i]);
+    if (st == AM_OK) {
+        const am_snapshot_run run = {.match = am_ctx_match_input(ctx),
+                                     .window = &ctx->window,
+                                     .findings = &ctx->findings,
+                                     .key_fingerprint = ctx->key.bytes ? ctx->key.fingerprint : "",
+                                     .centre_name = ctx->centre_name};
+        const am_snapshot_spilled sp = {.records = records,
+                                        .window_start = p->window_start,
+                                        .window_end = p->window_end,
+                                        .scratch = scratch,
+                                        .memory = sort_memory(ctx, p)};
+        st = am_snapshot_save_spilled(&run, &sp, path, err);
+        unlink(records);
+    }
+    for (unsigned i = 0; sorted && i < made; i++)
+        am_free(sorted[i]);
+    am_free(sorted);
+    am_free(records);
+    am_free(scratch);
     return st;
 }
 

@@ -14,6 +14,8 @@
  *                           and matched as a whole run would be;
  *   am_partition_evidence   the few records the report shows, once the
  *                           run is reviewed;
+ *   am_partition_snapshot   the snapshot, from every partition's records
+ *                           sorted and merged on disk;
  *   am_reconcile            (run/reconcile.c) all of them, the findings
  *                           joined and sorted as in memory.
  */
@@ -58,6 +60,11 @@ am_status am_partition_reconcile(am_ctx *ctx);
  * in full (a partitioned run keeps no other record in memory).  Returns
  * as am_partition_graph. */
 am_status am_partition_evidence(am_ctx *ctx, const size_t *which, size_t n);
+
+/* Writes the reconciled run's snapshot at path from the partition files,
+ * byte for byte what the run in memory would write, in the memory the
+ * limit allows.  Returns as am_partition_graph. */
+am_status am_partition_snapshot(am_ctx *ctx, const char *path);
 
 /* Removes the run's partition files and frees what it holds. */
 void am_partitioner_free(am_ctx *ctx);

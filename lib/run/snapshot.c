@@ -9,6 +9,7 @@
 #include "audit/snapshot.h"
 #include "common/alloc.h"
 #include "run/context.h"
+#include "run/partition.h"
 
 am_status am_snapshot_write(am_ctx *ctx, const char *path)
 {
@@ -20,9 +21,10 @@ am_status am_snapshot_write(am_ctx *ctx, const char *path)
         am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_snapshot_write", &ctx->err);
     if (ready != AM_OK)
         return ready;
-    if (ctx->spill.put)
-        return am_fail(&ctx->err, AM_ERR_INVALID,
-                       "a run partitioned on disk (a memory limit) cannot write a snapshot yet");
+    /* A partitioned run holds no records in memory, or only the report's
+     * evidence once outputs are written. */
+    if (ctx->partitioner)
+        return am_partition_snapshot(ctx, path);
     const am_snapshot_run run = {.match = am_ctx_match_input(ctx),
                                  .window = &ctx->window,
                                  .findings = &ctx->findings,

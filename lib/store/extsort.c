@@ -198,42 +198,73 @@ static am_status make_runs(const char *in, const char *out, size_t item_size,
     return st;
 }
 
-am_status am_extsort(const char *in, const char *out, size_t item_size,
-                     int (*cmp)(const void *, const void *), size_t memory, am_err *err)
+/* Merges runs names[first, *nruns) into out, FAN_IN at a time into new
+ * runs appended to names until one merge writes out. */
+static am_status merge_runs(char ***names, size_t *nruns, size_t *names_cap, size_t first,
+                            const char *out, size_t item_size,
+                            int (*cmp)(const void *, const void *), am_err *err)
 {
-    char **names = NULL;
-    size_t nruns = 0, names_cap = 0;
-    am_status st = make_runs(in, out, item_size, cmp, memory, &names, &nruns, &names_cap, err);
-    /* Merged FAN_IN at a time into a new run at the end, until one merge
-     * writes out. */
-    size_t first = 0;
-    while (st == AM_OK && nruns - first > FAN_IN) {
-        char *name = run_name(out, nruns);
-        if (!name || !am_reserve_array((void **)&names, &names_cap, nruns + 1, sizeof *names)) {
+    am_status st = AM_OK;
+    while (st == AM_OK && *nruns - first > FAN_IN) {
+        char *name = run_name(out, *nruns);
+        if (!name || !am_reserve_array((void **)names, names_cap, *nruns + 1, sizeof **names)) {
             am_free(name);
-            st = am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
-            break;
+            return am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
         }
-        st = merge(names + first, FAN_IN, name, item_size, cmp, err);
-        names[nruns++] = name;
+        st = merge(*names + first, FAN_IN, name, item_size, cmp, err);
+        (*names)[(*nruns)++] = name;
         first += FAN_IN;
     }
-    if (st == AM_OK && nruns - first == 0) {
+    if (st == AM_OK && *nruns - first == 0) {
         am_spill_writer w;
         st = am_spill_create(&w, out, item_size, 0, err);
         if (st == AM_OK)
             st = am_spill_finish(&w, err);
-    } else if (st == AM_OK && nruns - first == 1) {
-        if (rename(names[first], out) != 0)
+    } else if (st == AM_OK && *nruns - first == 1) {
+        if (rename((*names)[first], out) != 0)
             st = am_fail(err, AM_ERR_IO, "%s: cannot rename a sorted run", out);
     } else if (st == AM_OK) {
-        st = merge(names + first, nruns - first, out, item_size, cmp, err);
+        st = merge(*names + first, *nruns - first, out, item_size, cmp, err);
     }
+    return st;
+}
+
+static void forget_runs(char **names, size_t nruns, am_status st)
+{
     for (size_t i = 0; i < nruns; i++) {
         if (st != AM_OK)
             unlink(names[i]);
         am_free(names[i]);
     }
     am_free(names);
+}
+
+am_status am_extsort(const char *in, const char *out, size_t item_size,
+                     int (*cmp)(const void *, const void *), size_t memory, am_err *err)
+{
+    char **names = NULL;
+    size_t nruns = 0, names_cap = 0;
+    am_status st = make_runs(in, out, item_size, cmp, memory, &names, &nruns, &names_cap, err);
+    if (st == AM_OK)
+        st = merge_runs(&names, &nruns, &names_cap, 0, out, item_size, cmp, err);
+    forget_runs(names, nruns, st);
+    return st;
+}
+
+am_status am_extsort_merge(const char *const *sorted, size_t n, const char *out,
+                           size_t item_size, int (*cmp)(const void *, const void *), am_err *err)
+{
+    char **names = am_calloc(n ? n : 1, sizeof *names);
+    size_t nruns = 0, names_cap = n ? n : 1;
+    am_status st = names ? AM_OK : am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+    for (; st == AM_OK && nruns < n; nruns++)
+        if (!(names[nruns] = am_strdup(sorted[nruns])))
+            st = am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+    if (st == AM_OK)
+        st = merge_runs(&names, &nruns, &names_cap, 0, out, item_size, cmp, err);
+    else
+        for (size_t i = 0; i < n; i++)
+            unlink(sorted[i]);
+    forget_runs(names, nruns, st);
     return st;
 }

@@ -18,4 +18,10 @@
 am_status am_extsort(const char *in, const char *out, size_t item_size,
                      int (*cmp)(const void *, const void *), size_t memory, am_err *err);
 
+/* Merges the n spill files sorted[] (each sorted in cmp's order) into a
+ * new spill file out, and removes them (also on failure).  Returns as
+ * am_extsort. */
+am_status am_extsort_merge(const char *const *sorted, size_t n, const char *out,
+                           size_t item_size, int (*cmp)(const void *, const void *), am_err *err);
+
 #endif

@@ -134,7 +134,7 @@ am_status am_store_households(am_store *store, const unsigned char *tokens, size
     return AM_OK;
 }
 
-static int compare_records(const void *pa, const void *pb)
+int am_record_compare(const void *pa, const void *pb)
 {
     const am_record *a = pa, *b = pb;
     const int c = am_token_cmp(a->person, b->person);
@@ -216,7 +216,7 @@ static void insertion_sort(am_record *r, size_t n)
     for (size_t i = 1; i < n; i++) {
         const am_record x = r[i];
         size_t j = i;
-        for (; j > 0 && compare_records(&r[j - 1], &x) > 0; j--)
+        for (; j > 0 && am_record_compare(&r[j - 1], &x) > 0; j--)
             r[j] = r[j - 1];
         r[j] = x;
     }
@@ -231,7 +231,7 @@ static void sort_run(am_record *r, size_t n, unsigned depth)
         return;
     }
     if (depth >= RADIX_DEPTH) {
-        qsort(r, n, sizeof *r, compare_records);
+        qsort(r, n, sizeof *r, am_record_compare);
         return;
     }
     size_t end[BUCKETS];

@@ -81,6 +81,10 @@ static inline size_t am_person_boundary(const am_record *records, size_t n, size
     return at;
 }
 
+/* The order of am_store_sort, as qsort's comparison of two am_record (or
+ * of two structs that begin with one): for merging sorted runs on disk. */
+int am_record_compare(const void *a, const void *b);
+
 /* Sorts records by person, code, start, end, feed, line: the order every
  * matcher walks; with threads > 1, on two threads.  Sorts in place and
  * allocates nothing; returns AM_OK. */

@@ -317,8 +317,8 @@ class Run(_Context):
     def set_memory_limit(self, size: int) -> None:
         """Reconciles partition by partition on disk to stay under about
         size bytes (at least 128 MiB), with the outputs of a run in memory
-        (docs/partitions.md).  Before ingest(); such a run writes no
-        snapshot and answers no questions."""
+        (docs/partitions.md).  Before ingest(); such a run writes the same
+        outputs and snapshot, and answers no questions."""
         self._call(lib.am_set_memory_limit, size)
 
     def set_partitions(self, n: int) -> None:
