@@ -115,9 +115,28 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static uint64_t value_key(const void *a)
+{
+    return *(const uint64_t *)a;
+}
+
+/* The high half of a value: items of one key are left to by_value. */
+static uint64_t high_key(const void *a)
+{
+    return *(const uint64_t *)a >> 32;
+}
+
+/* A key that never tells items apart: all left to by_value. */
+static uint64_t no_key(const void *a)
+{
+    (void)a;
+    return 0;
+}
+
 /* n items sorted in memory for about `memory` bytes: 0, 1 or many runs,
- * more than one merge's fan-in among them. */
-static void check_extsort(size_t n, size_t memory)
+ * more than one merge's fan-in among them; by comparison alone, by the
+ * whole value as a key, by a key that ties, and by one that always ties. */
+static void check_extsort_by(size_t n, size_t memory, const am_order *order)
 {
     make_dir();
     uint64_t *v = malloc((n ? n : 1) * sizeof *v), *back = malloc((n ? n : 1) * sizeof *back);
@@ -126,11 +145,12 @@ static void check_extsort(size_t n, size_t memory)
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        v[i] = state % (n / 3 + 1); /* repeats too */
+        /* repeats too, and keys over all eight bytes */
+        v[i] = (state % (n / 3 + 1)) * 0x9E3779B97F4A7C15ull;
     }
     write_u64s(path_in("in"), v, n, 8192);
     am_err err;
-    ck_assert_int_eq(am_extsort(path_in("in"), path_in("out"), sizeof *v, by_value, memory, &err),
+    ck_assert_int_eq(am_extsort(path_in("in"), path_in("out"), sizeof *v, order, memory, &err),
                      AM_OK);
     ck_assert_int_ne(access(path_in("in"), F_OK), 0);
     size_t got;
@@ -143,6 +163,14 @@ static void check_extsort(size_t n, size_t memory)
     free(v);
     free(back);
     remove_dir();
+}
+
+static void check_extsort(size_t n, size_t memory)
+{
+    const am_order orders[] = {
+        {by_value, NULL}, {by_value, value_key}, {by_value, high_key}, {by_value, no_key}};
+    for (size_t i = 0; i < sizeof orders / sizeof *orders; i++)
+        check_extsort_by(n, memory, &orders[i]);
 }
 
 START_TEST(extsort_matches_qsort)

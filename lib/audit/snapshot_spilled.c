@@ -62,6 +62,26 @@ static int by_both(const void *pa, const void *pb)
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
+static uint64_t token_key(const void *p)
+{
+    return am_token_key(((const token_pair *)p)->token);
+}
+
+static uint64_t index_key(const void *p)
+{
+    return ((const token_pair *)p)->index;
+}
+
+static uint64_t both_key(const void *p)
+{
+    const ref_pair *r = p;
+    return (uint64_t)r->a << 32 | r->b;
+}
+
+static const am_order token_order = {by_token_then_index, token_key};
+static const am_order index_order = {by_index, index_key};
+static const am_order ref_order = {by_both, both_key};
+
 /* A spill file read one item at a time. */
 typedef struct stream {
     am_spill_reader r;
@@ -166,7 +186,7 @@ static am_status list_firsts(writer *w)
     if (!sorted)
         return nomem(w);
     /* named is sorted in place: sorted is renamed back over it. */
-    am_status st = am_extsort(w->named, sorted, sizeof(token_pair), by_token_then_index,
+    am_status st = am_extsort(w->named, sorted, sizeof(token_pair), &token_order,
                               w->sp->memory, w->err);
     if (st == AM_OK && rename(sorted, w->named) != 0)
         st = am_fail(w->err, AM_ERR_IO, "%s: cannot rename a sorted file", w->named);
@@ -200,7 +220,8 @@ static am_status list_firsts(writer *w)
     char *by_first = am_strdup_printf("%s.sorted", w->firsts);
     if (!by_first)
         return nomem(w);
-    st = am_extsort(w->firsts, by_first, sizeof(token_pair), by_index, w->sp->memory, w->err);
+    st = am_extsort(w->firsts, by_first, sizeof(token_pair), &index_order, w->sp->memory,
+                    w->err);
     if (st == AM_OK && rename(by_first, w->firsts) != 0)
         st = am_fail(w->err, AM_ERR_IO, "%s: cannot rename a sorted file", w->firsts);
     am_free(by_first);
@@ -249,8 +270,8 @@ static am_status number_households(writer *w)
     if (st == AM_OK && !sorted)
         st = nomem(w);
     if (st == AM_OK)
-        st = am_extsort(w->numbered, sorted, sizeof(token_pair), by_token_then_index,
-                        w->sp->memory, w->err);
+        st = am_extsort(w->numbered, sorted, sizeof(token_pair), &token_order, w->sp->memory,
+                        w->err);
     if (st == AM_OK && rename(sorted, w->numbered) != 0)
         st = am_fail(w->err, AM_ERR_IO, "%s: cannot rename a sorted file", w->numbered);
     am_free(sorted);
@@ -337,7 +358,7 @@ static am_status join_refs(writer *w)
         char *sorted = am_strdup_printf("%s.sorted", path);
         if (!sorted)
             return nomem(w);
-        st = am_extsort(path, sorted, sizeof(ref_pair), by_both, w->sp->memory, w->err);
+        st = am_extsort(path, sorted, sizeof(ref_pair), &ref_order, w->sp->memory, w->err);
         if (st == AM_OK && rename(sorted, path) != 0)
             st = am_fail(w->err, AM_ERR_IO, "%s: cannot rename a sorted file", path);
         am_free(sorted);

@@ -28,6 +28,13 @@ static int by_a_then_b(const void *pa, const void *pb)
     return x->b < y->b ? -1 : x->b > y->b;
 }
 
+static uint64_t a_of(const void *e)
+{
+    return ((const am_edge *)e)->a;
+}
+
+static const am_order by_a = {by_a_then_b, a_of};
+
 static char *work_name(const char *labels, const char *suffix)
 {
     return am_strdup_printf("%s%s", labels, suffix);
@@ -128,11 +135,11 @@ am_status am_components(const char *edges, const char *labels, size_t memory, un
     for (int changed = 1; st == AM_OK && changed;) {
         changed = 0;
         ++*passes;
-        st = am_extsort(current, by_h, sizeof(am_edge), by_a_then_b, memory, err);
+        st = am_extsort(current, by_h, sizeof(am_edge), &by_a, memory, err);
         if (st == AM_OK)
             st = relabel(by_h, turned, 0, NULL, &changed, err);
         if (st == AM_OK)
-            st = am_extsort(turned, by_p, sizeof(am_edge), by_a_then_b, memory, err);
+            st = am_extsort(turned, by_p, sizeof(am_edge), &by_a, memory, err);
         if (st == AM_OK)
             st = relabel(by_p, next, 1, labels, &changed, err);
         current = next;

@@ -6,17 +6,26 @@
 #define AM_EXTSORT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
+/* The order of a sort: cmp, as qsort's; and key, or NULL: a 64-bit key
+ * of an item that orders items as cmp does wherever keys differ
+ * (key(a) < key(b) implies cmp(a, b) < 0), so that what fits in memory is
+ * sorted by the key's bytes and cmp only orders items of one key. */
+typedef struct am_order {
+    int (*cmp)(const void *, const void *);
+    uint64_t (*key)(const void *);
+} am_order;
+
 /* Sorts the items (item_size bytes each) of spill file in into a new
- * spill file out, in cmp's order (as qsort's; items cmp finds equal come
- * in no set order), using about memory bytes.  in is removed once read;
- * the runs are files out.runN, removed as they are merged.  Returns AM_OK,
- * AM_ERR_NOMEM or AM_ERR_IO (message in err); on failure neither out nor
- * a run is left. */
-am_status am_extsort(const char *in, const char *out, size_t item_size,
-                     int (*cmp)(const void *, const void *), size_t memory, am_err *err);
+ * spill file out, in order (items cmp finds equal come in no set order),
+ * using about memory bytes.  in is removed once read; the runs are files
+ * out.runN, removed as they are merged.  Returns AM_OK, AM_ERR_NOMEM or
+ * AM_ERR_IO (message in err); on failure neither out nor a run is left. */
+am_status am_extsort(const char *in, const char *out, size_t item_size, const am_order *order,
+                     size_t memory, am_err *err);
 
 /* Merges the n spill files sorted[] (each sorted in cmp's order) into a
  * new spill file out, and removes them (also on failure).  Returns as
