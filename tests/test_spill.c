@@ -103,6 +103,16 @@ START_TEST(spill_round_trip_and_damage)
     /* A file that exists is never overwritten. */
     am_spill_writer w;
     ck_assert_int_eq(am_spill_create(&w, path_in("c"), 8, 4096, &err), AM_ERR_IO);
+
+    /* Closing a reader whose open failed, or closing one twice, closes
+     * no descriptor of the process's. */
+    if (fcntl(0, F_GETFD) == -1)
+        ck_assert_int_eq(open("/dev/null", O_RDONLY), 0);
+    am_spill_reader r;
+    ck_assert_int_eq(am_spill_open(&r, path_in("missing"), 8, &err), AM_ERR_IO);
+    am_spill_close(&r);
+    am_spill_close(&r);
+    ck_assert_int_ne(fcntl(0, F_GETFD), -1);
     free(v);
     free(back);
     remove_dir();

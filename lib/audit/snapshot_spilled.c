@@ -82,51 +82,6 @@ static const am_order token_order = {by_token_then_index, token_key};
 static const am_order index_order = {by_index, index_key};
 static const am_order ref_order = {by_both, both_key};
 
-/* A spill file read one item at a time. */
-typedef struct stream {
-    am_spill_reader r;
-    const unsigned char *at, *end;
-    size_t item_size;
-    int open;
-} stream;
-
-static am_status stream_open(stream *s, const char *path, size_t item_size, am_err *err)
-{
-    memset(s, 0, sizeof *s);
-    s->item_size = item_size;
-    const am_status st = am_spill_open(&s->r, path, item_size, err);
-    s->open = st == AM_OK;
-    return st;
-}
-
-/* The next item in *item, or NULL at the end. */
-static am_status stream_next(stream *s, const void **item, am_err *err)
-{
-    while (s->at == s->end) {
-        const void *items;
-        size_t n;
-        const am_status st = am_spill_next(&s->r, &items, &n, err);
-        if (st != AM_OK)
-            return st;
-        if (n == 0) {
-            *item = NULL;
-            return AM_OK;
-        }
-        s->at = items;
-        s->end = s->at + n * s->item_size;
-    }
-    *item = s->at;
-    s->at += s->item_size;
-    return AM_OK;
-}
-
-static void stream_close(stream *s)
-{
-    if (s->open)
-        am_spill_close(&s->r);
-    s->open = 0;
-}
-
 typedef struct writer {
     const am_snapshot_spilled *sp;
     am_err *err;
@@ -135,7 +90,7 @@ typedef struct writer {
     am_finding_key *keys;
     size_t nkeys;
     /* the fill functions' state */
-    stream records_in, refs_in, households_in, members_counted, members_in;
+    am_spill_reader records_in, refs_in, households_in, members_counted, members_in;
     uint32_t record_index; /* of the next record filled */
     uint64_t written;      /* hh_first entries so far */
     const ref_pair *next_member; /* read from members_counted, not yet counted */
@@ -147,17 +102,32 @@ static am_status nomem(writer *w)
     return am_fail(w->err, AM_ERR_NOMEM, "out of memory writing a snapshot");
 }
 
+/* Sorts the spill file at path into order, under the same name. */
+static am_status sort_file(writer *w, const char *path, size_t item_size, const am_order *order)
+{
+    char *sorted = am_strdup_printf("%s.sorted", path);
+    if (!sorted)
+        return nomem(w);
+    am_status st = am_extsort(path, sorted, item_size, order, w->sp->memory, w->err);
+    if (st == AM_OK && rename(sorted, path) != 0)
+        st = am_fail(w->err, AM_ERR_IO, "%s: cannot rename a sorted file", path);
+    if (st != AM_OK)
+        unlink(sorted);
+    am_free(sorted);
+    return st;
+}
+
 /* named: a pair for every record that names a household. */
 static am_status list_named(writer *w)
 {
-    stream in;
+    am_spill_reader in = {.fd = -1};
     am_spill_writer out = {.fd = -1};
-    am_status st = stream_open(&in, w->sp->records, sizeof(am_spilled), w->err);
+    am_status st = am_spill_open(&in, w->sp->records, sizeof(am_spilled), w->err);
     if (st == AM_OK)
         st = am_spill_create(&out, w->named, sizeof(token_pair), BUFFER, w->err);
     for (uint64_t i = 0; st == AM_OK; i++) {
         const void *item;
-        if ((st = stream_next(&in, &item, w->err)) != AM_OK || !item)
+        if ((st = am_spill_next_item(&in, &item, w->err)) != AM_OK || !item)
             break;
         if (i >= UINT32_MAX) {
             st = am_fail(w->err, AM_ERR_LIMIT, "a snapshot holds fewer than 2^32 records");
@@ -172,60 +142,34 @@ static am_status list_named(writer *w)
         st = am_spill_write(&out, &p, 1, w->err);
         w->nentries++;
     }
-    stream_close(&in);
-    if (st == AM_OK)
-        return am_spill_finish(&out, w->err);
-    am_spill_discard(&out);
-    return st;
+    am_spill_close(&in);
+    return am_spill_end(&out, st, w->err);
 }
 
 /* firsts: each household's first record, in the order of those records. */
 static am_status list_firsts(writer *w)
 {
-    char *sorted = am_strdup_printf("%s.sorted", w->named);
-    if (!sorted)
-        return nomem(w);
-    /* named is sorted in place: sorted is renamed back over it. */
-    am_status st = am_extsort(w->named, sorted, sizeof(token_pair), &token_order,
-                              w->sp->memory, w->err);
-    if (st == AM_OK && rename(sorted, w->named) != 0)
-        st = am_fail(w->err, AM_ERR_IO, "%s: cannot rename a sorted file", w->named);
-    am_free(sorted);
-    stream in;
+    am_status st = sort_file(w, w->named, sizeof(token_pair), &token_order);
+    am_spill_reader in = {.fd = -1};
     am_spill_writer out = {.fd = -1};
     if (st == AM_OK)
-        st = stream_open(&in, w->named, sizeof(token_pair), w->err);
+        st = am_spill_open(&in, w->named, sizeof(token_pair), w->err);
     if (st == AM_OK)
         st = am_spill_create(&out, w->firsts, sizeof(token_pair), BUFFER, w->err);
-    const token_pair *last = NULL;
-    token_pair held;
-    while (st == AM_OK) {
+    token_pair last;
+    for (int any = 0; st == AM_OK; any = 1) {
         const void *item;
-        if ((st = stream_next(&in, &item, w->err)) != AM_OK || !item)
+        if ((st = am_spill_next_item(&in, &item, w->err)) != AM_OK || !item)
             break;
         const token_pair *p = item;
-        if (!last || memcmp(held.token, p->token, AM_TOKEN_BYTES) != 0) {
-            held = *p;
-            last = &held;
+        if (!any || memcmp(last.token, p->token, AM_TOKEN_BYTES) != 0) {
+            last = *p;
             st = am_spill_write(&out, p, 1, w->err);
         }
     }
-    stream_close(&in);
-    if (st != AM_OK) {
-        am_spill_discard(&out);
-        return st;
-    }
-    if ((st = am_spill_finish(&out, w->err)) != AM_OK)
-        return st;
-    char *by_first = am_strdup_printf("%s.sorted", w->firsts);
-    if (!by_first)
-        return nomem(w);
-    st = am_extsort(w->firsts, by_first, sizeof(token_pair), &index_order, w->sp->memory,
-                    w->err);
-    if (st == AM_OK && rename(by_first, w->firsts) != 0)
-        st = am_fail(w->err, AM_ERR_IO, "%s: cannot rename a sorted file", w->firsts);
-    am_free(by_first);
-    return st;
+    am_spill_close(&in);
+    st = am_spill_end(&out, st, w->err);
+    return st == AM_OK ? sort_file(w, w->firsts, sizeof(token_pair), &index_order) : st;
 }
 
 static int compare_key_subjects(const void *a, const void *b)
@@ -239,16 +183,16 @@ static int compare_key_subjects(const void *a, const void *b)
  * findings take their subject's ref on the way. */
 static am_status number_households(writer *w)
 {
-    stream in;
+    am_spill_reader in = {.fd = -1};
     am_spill_writer out = {.fd = -1}, tokens = {.fd = -1};
-    am_status st = stream_open(&in, w->firsts, sizeof(token_pair), w->err);
+    am_status st = am_spill_open(&in, w->firsts, sizeof(token_pair), w->err);
     if (st == AM_OK)
         st = am_spill_create(&out, w->numbered, sizeof(token_pair), BUFFER, w->err);
     if (st == AM_OK)
         st = am_spill_create(&tokens, w->households, AM_TOKEN_BYTES, BUFFER, w->err);
     while (st == AM_OK) {
         const void *item;
-        if ((st = stream_next(&in, &item, w->err)) != AM_OK || !item)
+        if ((st = am_spill_next_item(&in, &item, w->err)) != AM_OK || !item)
             break;
         token_pair p = *(const token_pair *)item;
         p.ref = (uint32_t)++w->nhouseholds;
@@ -256,26 +200,11 @@ static am_status number_households(writer *w)
         if (st == AM_OK)
             st = am_spill_write(&tokens, p.token, 1, w->err);
     }
-    stream_close(&in);
+    am_spill_close(&in);
     unlink(w->firsts);
-    if (st == AM_OK)
-        st = am_spill_finish(&tokens, w->err);
-    else
-        am_spill_discard(&tokens);
-    if (st == AM_OK)
-        st = am_spill_finish(&out, w->err);
-    else
-        am_spill_discard(&out);
-    char *sorted = st == AM_OK ? am_strdup_printf("%s.sorted", w->numbered) : NULL;
-    if (st == AM_OK && !sorted)
-        st = nomem(w);
-    if (st == AM_OK)
-        st = am_extsort(w->numbered, sorted, sizeof(token_pair), &token_order, w->sp->memory,
-                        w->err);
-    if (st == AM_OK && rename(sorted, w->numbered) != 0)
-        st = am_fail(w->err, AM_ERR_IO, "%s: cannot rename a sorted file", w->numbered);
-    am_free(sorted);
-    return st;
+    st = am_spill_end(&tokens, st, w->err);
+    st = am_spill_end(&out, st, w->err);
+    return st == AM_OK ? sort_file(w, w->numbered, sizeof(token_pair), &token_order) : st;
 }
 
 /* refs and members from named joined with numbered, both by token; the
@@ -295,13 +224,11 @@ static am_status join_refs(writer *w)
     qsort(wanted, nwanted, sizeof *wanted, compare_key_subjects);
     size_t next_wanted = 0;
 
-    stream named, numbered;
+    am_spill_reader named, numbered = {.fd = -1};
     am_spill_writer refs = {.fd = -1}, members = {.fd = -1};
-    am_status st = stream_open(&named, w->named, sizeof(token_pair), w->err);
+    am_status st = am_spill_open(&named, w->named, sizeof(token_pair), w->err);
     if (st == AM_OK)
-        st = stream_open(&numbered, w->numbered, sizeof(token_pair), w->err);
-    else
-        numbered.open = 0;
+        st = am_spill_open(&numbered, w->numbered, sizeof(token_pair), w->err);
     if (st == AM_OK)
         st = am_spill_create(&refs, w->refs, sizeof(ref_pair), BUFFER, w->err);
     if (st == AM_OK)
@@ -309,13 +236,13 @@ static am_status join_refs(writer *w)
     const token_pair *house = NULL;
     while (st == AM_OK) {
         const void *item;
-        if ((st = stream_next(&named, &item, w->err)) != AM_OK || !item)
+        if ((st = am_spill_next_item(&named, &item, w->err)) != AM_OK || !item)
             break;
         const token_pair *p = item;
         /* Every named token is numbered, in the same order. */
         while (st == AM_OK && (!house || memcmp(house->token, p->token, AM_TOKEN_BYTES) != 0)) {
             const void *h;
-            if ((st = stream_next(&numbered, &h, w->err)) != AM_OK)
+            if ((st = am_spill_next_item(&numbered, &h, w->err)) != AM_OK)
                 break;
             if (!h) {
                 st = am_fail(w->err, AM_ERR_IO, "%s: a household missing from its numbering",
@@ -340,30 +267,16 @@ static am_status join_refs(writer *w)
     }
     /* Households named by no record in the run (none, today) leave their
      * findings with no ref, as in memory. */
-    stream_close(&named);
-    stream_close(&numbered);
+    am_spill_close(&named);
+    am_spill_close(&numbered);
     am_free(wanted);
     unlink(w->named);
     unlink(w->numbered);
+    st = am_spill_end(&refs, st, w->err);
+    st = am_spill_end(&members, st, w->err);
     if (st == AM_OK)
-        st = am_spill_finish(&refs, w->err);
-    else
-        am_spill_discard(&refs);
-    if (st == AM_OK)
-        st = am_spill_finish(&members, w->err);
-    else
-        am_spill_discard(&members);
-    for (int k = 0; st == AM_OK && k < 2; k++) {
-        char *path = k ? w->members : w->refs;
-        char *sorted = am_strdup_printf("%s.sorted", path);
-        if (!sorted)
-            return nomem(w);
-        st = am_extsort(path, sorted, sizeof(ref_pair), &ref_order, w->sp->memory, w->err);
-        if (st == AM_OK && rename(sorted, path) != 0)
-            st = am_fail(w->err, AM_ERR_IO, "%s: cannot rename a sorted file", path);
-        am_free(sorted);
-    }
-    return st;
+        st = sort_file(w, w->refs, sizeof(ref_pair), &ref_order);
+    return st == AM_OK ? sort_file(w, w->members, sizeof(ref_pair), &ref_order) : st;
 }
 
 /* The records section: each record with its household's ref. */
@@ -373,7 +286,7 @@ static am_status fill_records(void *user, unsigned char *buf, size_t n, am_err *
     am_record *out = (am_record *)buf;
     for (size_t i = 0; i < n / sizeof *out; i++) {
         const void *item;
-        am_status st = stream_next(&w->records_in, &item, err);
+        am_status st = am_spill_next_item(&w->records_in, &item, err);
         if (st != AM_OK)
             return st;
         if (!item)
@@ -385,7 +298,7 @@ static am_status fill_records(void *user, unsigned char *buf, size_t n, am_err *
         if (!s->rec.household)
             continue;
         const void *r;
-        if ((st = stream_next(&w->refs_in, &r, err)) != AM_OK)
+        if ((st = am_spill_next_item(&w->refs_in, &r, err)) != AM_OK)
             return st;
         if (!r || ((const ref_pair *)r)->a != index)
             return am_fail(err, AM_ERR_IO, "%s: a record without its household ref", w->refs);
@@ -399,7 +312,7 @@ static am_status fill_households(void *user, unsigned char *buf, size_t n, am_er
     writer *w = user;
     for (size_t at = 0; at < n; at += AM_TOKEN_BYTES) {
         const void *item;
-        const am_status st = stream_next(&w->households_in, &item, err);
+        const am_status st = am_spill_next_item(&w->households_in, &item, err);
         if (st != AM_OK)
             return st;
         if (!item)
@@ -419,7 +332,7 @@ static am_status fill_hh_first(void *user, unsigned char *buf, size_t n, am_err 
         for (;;) {
             if (!w->next_member) {
                 const void *m;
-                const am_status st = stream_next(&w->members_counted, &m, err);
+                const am_status st = am_spill_next_item(&w->members_counted, &m, err);
                 if (st != AM_OK)
                     return st;
                 if (!m)
@@ -441,7 +354,7 @@ static am_status fill_hh_records(void *user, unsigned char *buf, size_t n, am_er
     writer *w = user;
     for (size_t at = 0; at < n; at += sizeof(uint32_t)) {
         const void *item;
-        const am_status st = stream_next(&w->members_in, &item, err);
+        const am_status st = am_spill_next_item(&w->members_in, &item, err);
         if (st != AM_OK)
             return st;
         if (!item)
@@ -456,15 +369,15 @@ static am_status fill_hh_records(void *user, unsigned char *buf, size_t n, am_er
  * the records by household each read members from its start. */
 static am_status write_sections(writer *w, const am_snapshot_run *run, const char *path)
 {
-    am_status st = stream_open(&w->records_in, w->sp->records, sizeof(am_spilled), w->err);
+    am_status st = am_spill_open(&w->records_in, w->sp->records, sizeof(am_spilled), w->err);
     if (st == AM_OK)
-        st = stream_open(&w->refs_in, w->refs, sizeof(ref_pair), w->err);
+        st = am_spill_open(&w->refs_in, w->refs, sizeof(ref_pair), w->err);
     if (st == AM_OK)
-        st = stream_open(&w->households_in, w->households, AM_TOKEN_BYTES, w->err);
+        st = am_spill_open(&w->households_in, w->households, AM_TOKEN_BYTES, w->err);
     if (st == AM_OK)
-        st = stream_open(&w->members_counted, w->members, sizeof(ref_pair), w->err);
+        st = am_spill_open(&w->members_counted, w->members, sizeof(ref_pair), w->err);
     if (st == AM_OK)
-        st = stream_open(&w->members_in, w->members, sizeof(ref_pair), w->err);
+        st = am_spill_open(&w->members_in, w->members, sizeof(ref_pair), w->err);
     if (st == AM_OK) {
         const am_snap_body body = {
             .window_start = w->sp->window_start,
@@ -490,7 +403,13 @@ static am_status write_sections(writer *w, const am_snapshot_run *run, const cha
 am_status am_snapshot_save_spilled(const am_snapshot_run *run, const am_snapshot_spilled *sp,
                                    const char *path, am_err *err)
 {
-    writer w = {.sp = sp, .err = err};
+    writer w = {.sp = sp,
+                .err = err,
+                .records_in = {.fd = -1},
+                .refs_in = {.fd = -1},
+                .households_in = {.fd = -1},
+                .members_counted = {.fd = -1},
+                .members_in = {.fd = -1}};
     w.named = am_strdup_printf("%s.named", sp->scratch);
     w.firsts = am_strdup_printf("%s.firsts", sp->scratch);
     w.numbered = am_strdup_printf("%s.numbered", sp->scratch);
@@ -517,11 +436,11 @@ am_status am_snapshot_save_spilled(const am_snapshot_run *run, const am_snapshot
         am_finding_keys_sort(w.keys, w.nkeys);
         st = write_sections(&w, run, path);
     }
-    stream_close(&w.records_in);
-    stream_close(&w.refs_in);
-    stream_close(&w.households_in);
-    stream_close(&w.members_counted);
-    stream_close(&w.members_in);
+    am_spill_close(&w.records_in);
+    am_spill_close(&w.refs_in);
+    am_spill_close(&w.households_in);
+    am_spill_close(&w.members_counted);
+    am_spill_close(&w.members_in);
     char *files[] = {w.named, w.firsts, w.numbered, w.refs, w.members, w.households};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         if (files[i])

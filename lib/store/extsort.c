@@ -21,21 +21,16 @@ static char *run_name(const char *out, size_t i)
     return am_strdup_printf("%s.run%zu", out, i);
 }
 
-typedef struct cursor {
-    am_spill_reader r;
-    const unsigned char *at, *end;
-} cursor;
-
 typedef struct merger {
-    cursor *c;
-    size_t *heap, n; /* indexes of cursors with an item, smallest first */
-    size_t item_size;
+    am_spill_reader *r;
+    const void **item; /* each reader's current item */
+    size_t *heap, n;   /* indexes of readers with an item, smallest first */
     int (*cmp)(const void *, const void *);
 } merger;
 
 static int less(const merger *m, size_t a, size_t b)
 {
-    return m->cmp(m->c[a].at, m->c[b].at) < 0;
+    return m->cmp(m->item[a], m->item[b]) < 0;
 }
 
 static void sift_down(merger *m, size_t i)
@@ -56,52 +51,24 @@ static void sift_down(merger *m, size_t i)
     }
 }
 
-/* Reads cursor k's next block when its items are used up; *more = 0 at
- * its end. */
-static am_status refill(merger *m, size_t k, int *more, am_err *err)
-{
-    cursor *c = &m->c[k];
-    while (c->at == c->end) {
-        const void *items;
-        size_t n;
-        const am_status st = am_spill_next(&c->r, &items, &n, err);
-        if (st != AM_OK)
-            return st;
-        if (n == 0) {
-            *more = 0;
-            return AM_OK;
-        }
-        c->at = items;
-        c->end = c->at + n * m->item_size;
-    }
-    *more = 1;
-    return AM_OK;
-}
-
-/* Moves cursor k to its next item. */
-static am_status advance(merger *m, size_t k, int *more, am_err *err)
-{
-    m->c[k].at += m->item_size;
-    return refill(m, k, more, err);
-}
-
 /* Merges the sorted files names[0, n) into out and removes them. */
 static am_status merge(char **names, size_t n, const char *out, size_t item_size,
                        int (*cmp)(const void *, const void *), am_err *err)
 {
-    merger m = {.item_size = item_size, .cmp = cmp};
-    m.c = am_calloc(n, sizeof *m.c);
+    merger m = {.cmp = cmp};
+    m.r = am_calloc(n, sizeof *m.r);
+    m.item = am_calloc(n, sizeof *m.item);
     m.heap = am_calloc(n, sizeof *m.heap);
     am_spill_writer w = {.fd = -1};
-    am_status st = m.c && m.heap ? AM_OK : am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+    am_status st = m.r && m.item && m.heap ? AM_OK
+                                           : am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
     size_t opened = 0;
     for (; st == AM_OK && opened < n; opened++) {
-        st = am_spill_open(&m.c[opened].r, names[opened], item_size, err);
+        st = am_spill_open(&m.r[opened], names[opened], item_size, err);
         if (st != AM_OK)
             break;
-        int more;
-        st = refill(&m, opened, &more, err);
-        if (st == AM_OK && more)
+        st = am_spill_next_item(&m.r[opened], &m.item[opened], err);
+        if (st == AM_OK && m.item[opened])
             m.heap[m.n++] = opened;
     }
     if (st == AM_OK)
@@ -111,21 +78,21 @@ static am_status merge(char **names, size_t n, const char *out, size_t item_size
             sift_down(&m, i);
         while (st == AM_OK && m.n) {
             const size_t k = m.heap[0];
-            st = am_spill_write(&w, m.c[k].at, 1, err);
-            int more = 0;
+            st = am_spill_write(&w, m.item[k], 1, err);
             if (st == AM_OK)
-                st = advance(&m, k, &more, err);
-            if (!more)
+                st = am_spill_next_item(&m.r[k], &m.item[k], err);
+            if (!m.item[k])
                 m.heap[0] = m.heap[--m.n];
             sift_down(&m, 0);
         }
-        st = st == AM_OK ? am_spill_finish(&w, err) : (am_spill_discard(&w), st);
+        st = am_spill_end(&w, st, err);
     }
-    for (size_t i = 0; i < opened && m.c; i++)
-        am_spill_close(&m.c[i].r);
+    for (size_t i = 0; i < opened && m.r; i++)
+        am_spill_close(&m.r[i]);
     for (size_t i = 0; i < n; i++)
         unlink(names[i]);
-    am_free(m.c);
+    am_free(m.r);
+    am_free(m.item);
     am_free(m.heap);
     return st;
 }
@@ -276,7 +243,7 @@ static am_status make_runs(const char *in, const char *out, size_t item_size,
             st = am_spill_create(&w, name, item_size, WRITE_BUFFER, err);
             if (st == AM_OK) {
                 st = am_spill_write(&w, buf, have, err);
-                st = st == AM_OK ? am_spill_finish(&w, err) : (am_spill_discard(&w), st);
+                st = am_spill_end(&w, st, err);
             }
             have = 0;
             if (st != AM_OK)

@@ -165,6 +165,14 @@ void am_spill_discard(am_spill_writer *w)
     w->fd = -1;
 }
 
+am_status am_spill_end(am_spill_writer *w, am_status st, am_err *err)
+{
+    if (st == AM_OK)
+        return am_spill_finish(w, err);
+    am_spill_discard(w);
+    return st;
+}
+
 am_status am_spill_open(am_spill_reader *r, const char *path, size_t item_size, am_err *err)
 {
     memset(r, 0, sizeof *r);
@@ -240,6 +248,24 @@ am_status am_spill_next(am_spill_reader *r, const void **items, size_t *n, am_er
     *items = r->buf;
     *n = len / r->item_size;
     r->items += *n;
+    return AM_OK;
+}
+
+am_status am_spill_next_item(am_spill_reader *r, const void **item, am_err *err)
+{
+    while (r->at == r->end) {
+        const void *items;
+        size_t n;
+        const am_status st = am_spill_next(r, &items, &n, err);
+        if (st != AM_OK || n == 0) {
+            *item = NULL;
+            return st;
+        }
+        r->at = items;
+        r->end = r->at + n * r->item_size;
+    }
+    *item = r->at;
+    r->at += r->item_size;
     return AM_OK;
 }
 

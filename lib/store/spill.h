@@ -60,6 +60,10 @@ am_status am_spill_finish(am_spill_writer *w, am_err *err);
 /* Closes and removes an unfinished file and releases w (idle w is fine). */
 void am_spill_discard(am_spill_writer *w);
 
+/* Finishes w when st, the status of writing it, is AM_OK, and discards it
+ * otherwise; returns the first failure. */
+am_status am_spill_end(am_spill_writer *w, am_status st, am_err *err);
+
 typedef struct am_spill_reader {
     int fd;
     char *path;
@@ -67,6 +71,7 @@ typedef struct am_spill_reader {
     size_t item_size, cap;
     uint64_t items; /* read so far */
     int ended;                       /* the trailer was read */
+    const unsigned char *at, *end;   /* items of the block am_spill_next_item is in */
 } am_spill_reader;
 
 /* Opens a finished spill file of item_size items.  Returns AM_OK,
@@ -78,6 +83,13 @@ am_status am_spill_open(am_spill_reader *r, const char *path, size_t item_size, 
  * truncated file (a checksum or count that does not match). */
 am_status am_spill_next(am_spill_reader *r, const void **items, size_t *n, am_err *err);
 
+/* The next item, one at a time: *item points at it (valid until the
+ * next call), or is NULL at the end.  Returns as am_spill_next; a reader
+ * is read with one of the two, not both. */
+am_status am_spill_next_item(am_spill_reader *r, const void **item, am_err *err);
+
+/* Closes r and frees what it holds; closing again, or a reader whose open
+ * failed, does nothing. */
 void am_spill_close(am_spill_reader *r);
 
 /* The 64-bit key of a token that partitioning works with: its first eight
