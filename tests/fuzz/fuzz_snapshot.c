@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run/context.h"
 #include "fuzz.h"
@@ -100,5 +101,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (am_snapshot_reseal(copy, size) == 0)
         run(copy, size);
     free(copy);
+    unlink(path); /* so that the scratch directory can go at exit */
     return 0;
 }
