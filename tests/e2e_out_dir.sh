@@ -165,6 +165,21 @@ state "$d/fsize" | cmp -s - "$work/fsize.before" ||
 [ -e "$d/fsize.snap" ] && fail "a snapshot that failed was left behind"
 ls "$d" | grep -q "fsize.snap.tmp" && fail "a snapshot's temporary file was left behind"
 
+# --- 8. A write that fails names the file where the operator will look ---
+# findings.csv is written first: a limit just under its size stops it.
+size=$(wc -c <"$d/fsize/findings.csv")
+code=0
+(
+    ulimit -f $((size / unit - 1))
+    exec "$aidmatch" reconcile "$d/big/centre.ini" --out "$d/fsize" --quiet \
+        --run-date 2026-11-29
+) 2>"$work/err" || code=$?
+[ "$code" -eq 1 ] || fail "findings.csv past the file size limit: exit $code, expected 1"
+[ "$(cat "$work/err")" = "aidmatch: $d/fsize/findings.csv: write failed: File too large" ] ||
+    fail "a failed write is not named as the output file: $(cat "$work/err")"
+state "$d/fsize" | cmp -s - "$work/fsize.before" ||
+    fail "a run whose findings.csv failed changed the output directory"
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed" >&2
     exit 1

@@ -447,6 +447,27 @@ am_status am_out_dir_commit(am_out_dir *d, am_err *err)
     return AM_OK;
 }
 
+void am_out_dir_restate(const am_out_dir *d, am_err *err)
+{
+    if (!err || !d->staging)
+        return;
+    char msg[AM_ERRMSG_MAX];
+    size_t used = 0;
+    const char *from = err->msg, *at;
+    const size_t len = strlen(d->staging);
+    while ((at = strstr(from, d->staging)) != NULL) {
+        used += (size_t)snprintf(msg + used, sizeof msg - used, "%.*s%s", (int)(at - from), from,
+                                 d->shown);
+        if (used >= sizeof msg)
+            return; /* a message that would not fit stays as it was */
+        from = at + len;
+    }
+    if (from == err->msg)
+        return;
+    if ((size_t)snprintf(msg + used, sizeof msg - used, "%s", from) < sizeof msg - used)
+        memcpy(err->msg, msg, sizeof msg);
+}
+
 void am_out_dir_close(am_out_dir *d)
 {
     if (d->staging && d->target)

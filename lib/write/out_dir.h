@@ -52,6 +52,11 @@ am_status am_out_dir_open(am_out_dir *d, const char *dir, const char *const *nam
  * run).  Call am_out_dir_close afterwards in either case. */
 am_status am_out_dir_commit(am_out_dir *d, am_err *err);
 
+/* Rewrites err's message to name the run's files as DIR/NAME, where the
+ * operator will look for them, instead of in the staging directory, which
+ * is gone once the run fails. */
+void am_out_dir_restate(const am_out_dir *d, am_err *err);
+
 /* Removes the staging directory unless committed, releases the lock and
  * frees d's memory. */
 void am_out_dir_close(am_out_dir *d);

@@ -240,6 +240,8 @@ am_status am_output_write(const am_output_run *run, const char *dir, am_err *err
     if (st != AM_OK)
         return st;
     st = write_all(run, out.staging, err);
+    if (st != AM_OK)
+        am_out_dir_restate(&out, err);
     if (st == AM_OK)
         st = am_out_dir_commit(&out, err);
     am_out_dir_close(&out);
