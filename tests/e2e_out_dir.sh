@@ -180,6 +180,35 @@ code=0
 state "$d/fsize" | cmp -s - "$work/fsize.before" ||
     fail "a run whose findings.csv failed changed the output directory"
 
+# --- 9. A snapshot's temporary left by a killed run goes; nothing else ---
+# The centre keeps its snapshot in the output directory.  A run killed
+# while writing it leaves x.snap.tmpXXXXXX there, which the next run would
+# carry over night after night.  The next snapshot removes it when no one
+# holds it and it is a minute old; a live writer's (locked), a young one
+# and look-alikes stay.
+"$aidmatch" reconcile "$d/big/centre.ini" --out "$d/keeps" --quiet --run-date 2026-11-27 ||
+    fail "the first night exited $?"
+"$aidmatch" reconcile "$d/big/centre.ini" --out "$d/keeps" --quiet --run-date 2026-11-28 \
+    --snapshot "$d/keeps/x.snap" || fail "the run with its snapshot inside exited $?"
+for t in x.snap.tmpDead01 x.snap.tmpLive01 x.snap.tmpYoung1 x.snap.tmp-notes y.snap.tmpDead02; do
+    echo partial >"$d/keeps/$t"
+done
+touch -d '2 hours ago' "$d/keeps/x.snap.tmpDead01" "$d/keeps/x.snap.tmpLive01" \
+    "$d/keeps/x.snap.tmp-notes" "$d/keeps/y.snap.tmpDead02"
+rm -f "$work/holder"
+flock -x "$d/keeps/x.snap.tmpLive01" sh -c 'echo $$ >"$1"; exec sleep 30' sh "$work/holder" &
+while [ ! -s "$work/holder" ]; do sleep 0.1; done
+"$aidmatch" reconcile "$d/big/centre.ini" --out "$d/keeps" --quiet --run-date 2026-11-29 \
+    --snapshot "$d/keeps/x.snap" || fail "the second run with its snapshot inside exited $?"
+kill "$(cat "$work/holder")"
+wait
+[ -e "$d/keeps/x.snap.tmpDead01" ] && fail "a dead writer's temporary snapshot was carried over"
+for t in x.snap.tmpLive01 x.snap.tmpYoung1 x.snap.tmp-notes y.snap.tmpDead02; do
+    [ "$(cat "$d/keeps/$t" 2>/dev/null)" = partial ] || fail "$t was not kept"
+done
+"$aidmatch" match --snapshot "$d/keeps/x.snap" --rules "$root/data/rules/default.rules" \
+    >/dev/null || fail "the new snapshot does not answer"
+
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed" >&2
     exit 1

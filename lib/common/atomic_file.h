@@ -15,8 +15,11 @@ typedef struct am_atomic_file {
     char *temp_path;
 } am_atomic_file;
 
-/* Opens a temporary file beside path.  Returns AM_OK, AM_ERR_IO or
- * AM_ERR_NOMEM. */
+/* Opens a temporary file beside path, path.tmpXXXXXX, locked (flock)
+ * until it is committed or abandoned.  Temporaries of path left by
+ * writers that died (no lock held, untouched for a minute) are removed
+ * first; nothing else beside path is touched.  Returns AM_OK, AM_ERR_IO
+ * or AM_ERR_NOMEM. */
 am_status am_atomic_open(am_atomic_file *f, const char *path, am_err *err);
 
 /* Flushes, syncs and renames the temporary file over the final path, then
