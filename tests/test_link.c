@@ -1,6 +1,7 @@
 /*
- * test_link.c — known-answer tests for keyed name evidence (read/name.c)
- * and the scoring of registry candidates (link/link.c).
+ * test_link.c — known-answer tests for keyed name evidence (read/name.c),
+ * the scoring of registry candidates (link/link.c), and a finding's
+ * `linked` field (write/links.c).
  *
  * The link tables are worked by hand from the method in docs/linking.md:
  * Laplace-smoothed m from the sampled exact matches, u from registry
@@ -13,7 +14,9 @@
 
 #include "common/token.h"
 #include "link/link.h"
+#include "read/feed.h"
 #include "read/name.h"
+#include "write/links.h"
 
 static am_key key;
 
@@ -306,6 +309,45 @@ START_TEST(test_link_status_names)
 }
 END_TEST
 
+/* A finding's `linked` field: the lowest probability of the linked rows
+ * its evidence names; review and unlinked rows, and rows of no link, do
+ * not count.  Results are in feed, line order, as linking leaves them. */
+static const struct {
+    const char *evidence, *linked;
+} linked_kats[] = {
+    {"", ""},
+    {"mca:4;psb:7", ""},
+    {"mca:5", "0.997"},
+    {"mca:5;psb:3", "0.997"},   /* the lower of 0.997 and 1.000 */
+    {"psb:3", "1.000"},
+    {"mca:9", ""},              /* review */
+    {"psb:8", ""},              /* unlinked */
+    {"mca:9;psb:3;psb:8", "1.000"},
+    {"nosuch:5;mca:x;psb:3", "1.000"}, /* entries of no feed are skipped */
+    {"psb:4294967299", ""},     /* past UINT32_MAX: no line */
+};
+
+START_TEST(test_linked_field)
+{
+    am_feed mca = {.name = (char *)"mca"}, psb = {.name = (char *)"psb"};
+    am_feed *feeds[] = {&mca, &psb};
+    const am_match_input in = {.feeds = feeds, .nfeeds = 2};
+    am_link_result v[] = {
+        {.feed = 0, .line = 5, .probability = 997, .status = AM_LINKED},
+        {.feed = 0, .line = 9, .probability = 450, .status = AM_LINK_REVIEW},
+        {.feed = 1, .line = 3, .probability = 1000, .status = AM_LINKED},
+        {.feed = 1, .line = 8, .probability = 120, .status = AM_UNLINKED},
+    };
+    const am_links links = {.v = v, .n = sizeof v / sizeof *v};
+    char out[8];
+    am_links_of_evidence(&links, &in, linked_kats[_i].evidence, out);
+    ck_assert_str_eq(out, linked_kats[_i].linked);
+    const am_links none = {0};
+    am_links_of_evidence(&none, &in, linked_kats[_i].evidence, out);
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
 static Suite *link_suite(void)
 {
     Suite *s = suite_create("link");
@@ -323,6 +365,9 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_link_kat_lower_threshold);
     tcase_add_test(tc, test_link_status_names);
     tcase_add_test(tc, test_link_probability_parse);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("findings");
+    tcase_add_loop_test(tc, test_linked_field, 0, (int)(sizeof linked_kats / sizeof *linked_kats));
     suite_add_tcase(s, tc);
     return s;
 }

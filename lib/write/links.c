@@ -9,6 +9,41 @@
 
 #include "common/atomic_file.h"
 #include "common/csv_out.h"
+#include "match/facts.h"
+
+/* The linked result of (feed, line), or NULL: results are in feed, line
+ * order. */
+static const am_link_result *linked_row(const am_links *links, uint16_t feed, uint32_t line)
+{
+    size_t lo = 0, hi = links->n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        const am_link_result *r = &links->v[mid];
+        if (r->feed < feed || (r->feed == feed && r->line < line))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const am_link_result *r = lo < links->n ? &links->v[lo] : NULL;
+    return r && r->feed == feed && r->line == line && r->status == AM_LINKED ? r : NULL;
+}
+
+void am_links_of_evidence(const am_links *links, const am_match_input *in, const char *evidence,
+                          char out[8])
+{
+    unsigned lowest = 1001;
+    uint16_t feed;
+    uint32_t line;
+    for (const char *cursor = evidence; links->n && am_evidence_next(in, &cursor, &feed, &line);) {
+        const am_link_result *r = linked_row(links, feed, line);
+        if (r && r->probability < lowest)
+            lowest = r->probability;
+    }
+    if (lowest > 1000)
+        out[0] = '\0';
+    else
+        snprintf(out, 8, "%u.%03u", lowest / 1000u, lowest % 1000u);
+}
 
 static void agreeing_text(unsigned bits, char *out, size_t cap)
 {

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "link/link.h"
+#include "match/input.h"
 #include "read/feed.h"
 
 /* Writes links.csv at path, naming each row's feed from feeds (indexed by
@@ -16,6 +17,13 @@
  * AM_OK, or AM_ERR_IO with the message in err. */
 am_status am_links_write(const am_links *links, const am_feed *const *feeds, int bom,
                          const char *path, am_err *err);
+
+/* The `linked` field of a finding whose evidence (its "feed:line" list)
+ * names rows that linking joined to the run: the lowest of their
+ * probabilities as "0.995", so that a caseworker checks those IDs first;
+ * "" when it names none.  out holds at least 8 bytes. */
+void am_links_of_evidence(const am_links *links, const am_match_input *in, const char *evidence,
+                          char out[8]);
 
 /* Writes ",\n  \"links\": {...}" to out: counts by status and damage kind,
  * rows without a registry candidate, thresholds, and the estimated m- and

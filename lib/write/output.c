@@ -47,7 +47,7 @@ static am_status write_findings(const am_output_run *run, const char *path, int 
     if (run->csv_bom)
         fputs(AM_CSV_BOM, f.out);
     fputs("finding_id,kind,rule_id,unit,subject,items,agencies,period_start,period_end,"
-          "overlap_days,amount_at_stake,evidence,policy_source,priority,facts",
+          "overlap_days,amount_at_stake,evidence,policy_source,priority,facts,linked",
           f.out);
     fputs(suppressed ? ",outcome_date,reviewed_facts\n" : "\n", f.out);
     for (size_t i = 0; i < cycle->findings->count; i++) {
@@ -55,15 +55,16 @@ static am_status write_findings(const am_output_run *run, const char *path, int 
         if (r->suppressed != suppressed)
             continue;
         const am_finding *p = &cycle->findings->v[i].pub;
-        char days[24], amount[32];
+        char days[24], amount[32], linked[8];
         snprintf(days, sizeof days, "%" PRId64, p->overlap_days);
         am_money_format(p->amount_fen, amount);
+        am_links_of_evidence(run->links, &cycle->match, p->evidence, linked);
         const char *fields[] = {p->id,          am_kind_name(p->kind), p->rule_id,
                                 p->unit,        p->subject,            p->items,
                                 p->agencies,    p->period_start,       p->period_end,
                                 days,           amount,                p->evidence,
                                 p->policy_source, p->priority,         r->facts,
-                                r->outcome_date, r->reviewed};
+                                linked,          r->outcome_date,      r->reviewed};
         am_csv_row(f.out, fields, sizeof fields / sizeof *fields - (suppressed ? 0 : 2));
     }
     return am_atomic_commit(&f, err);
@@ -178,7 +179,7 @@ static am_status write_report_file(const am_output_run *run, const char *path, a
 
 static am_status write_workbook_file(const am_output_run *run, const char *path, am_err *err)
 {
-    return am_workbook_write(&run->cycle, run->rejects, path, err);
+    return am_workbook_write(&run->cycle, run->rejects, run->links, path, err);
 }
 
 static am_status write_links_file(const am_output_run *run, const char *path, am_err *err)

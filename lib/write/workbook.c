@@ -26,6 +26,7 @@
 #include "common/csv_out.h"
 #include "cycle/cycle.h"
 #include "cycle/review.h"
+#include "write/links.h"
 
 typedef struct column {
     const char *zh, *en;
@@ -40,6 +41,7 @@ typedef struct sheet {
     lxw_error error;
     const am_cycle *cycle;
     const am_reject_list *rejects;
+    const am_links *links;
     char *scratch; /* a cell's text with its apostrophe, or cut to Excel's limit */
     size_t scratch_size;
 } sheet;
@@ -166,7 +168,7 @@ static const column finding_columns[] = {
     {"结束日期", "period_end", 12},     {"天数", "overlap_days", 10},
     {"涉及金额（元）", "amount_at_stake", 16}, {"证据（数据源:行号）", "evidence", 40},
     {"政策依据", "policy_source", 40},  {"优先级", "priority", 9},
-    {"事实指纹", "facts", 34},
+    {"事实指纹", "facts", 34},          {"关联概率", "linked", 10},
 };
 
 static void write_findings(sheet *s)
@@ -192,6 +194,9 @@ static void write_findings(sheet *s)
         text_cell(s, 12, p->policy_source);
         text_cell(s, 13, p->priority);
         text_cell(s, 14, cycle->review->v[i].facts);
+        char linked[8];
+        am_links_of_evidence(s->links, &cycle->match, p->evidence, linked);
+        text_cell(s, 15, linked);
         s->row++;
     }
 }
@@ -252,7 +257,7 @@ static void write_feeds(sheet *s)
 static pthread_mutex_t workbook_close_lock = PTHREAD_MUTEX_INITIALIZER;
 
 am_status am_workbook_write(const am_cycle *cycle, const am_reject_list *rejects,
-                            const char *path, am_err *err)
+                            const am_links *links, const char *path, am_err *err)
 {
     am_atomic_file f;
     am_status st = am_atomic_open(&f, path, err);
@@ -286,7 +291,7 @@ am_status am_workbook_write(const am_cycle *cycle, const am_reject_list *rejects
     format_set_bold(header);
     format_set_text_wrap(header);
     format_set_bg_color(header, 0xDCE6F1);
-    sheet s = {.cycle = cycle, .rejects = rejects, .text = NULL};
+    sheet s = {.cycle = cycle, .rejects = rejects, .links = links, .text = NULL};
     s.money = workbook_add_format(wb);
     format_set_num_format(s.money, "#,##0.00");
     s.count = workbook_add_format(wb);
