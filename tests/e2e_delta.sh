@@ -31,8 +31,8 @@ sed -i 's|^\[feed mca_tekun\]$|&\nstale_days = 1|' "$centre"
 [ ! -e "$out/delta.csv" ] || fail "delta.csv written without --previous"
 [ -s "$out/report.html" ] || fail "no report.html"
 [ "$(wc -l <"$out/suppressed.csv")" -eq 1 ] || fail "suppressed.csv is not just a header"
-head -n 1 "$out/findings.csv" | grep -q ',priority,facts,linked$' ||
-    fail "findings.csv does not end with its facts and linked columns"
+head -n 1 "$out/findings.csv" | grep -q ',priority,facts,linked,possible_id_error$' ||
+    fail "findings.csv does not end with its facts, linked and possible_id_error columns"
 cp "$out/findings.csv" "$work/night1.csv"
 dup_p1=$(finding_id "$work/night1.csv" DUPLICATE 'town_tekun:2')
 dup_p4=$(finding_id "$work/night1.csv" DUPLICATE 'town_tekun:3')

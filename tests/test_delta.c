@@ -284,9 +284,9 @@ START_TEST(facts_ignore_line_numbers_but_not_amounts)
                        ",700.00,2025-02-01,2025-04-30\n",
                        NULL, NULL, NULL, "c"});
     ck_assert_str_ne(review_by_stake(ctx, STAKE_P4).facts, facts);
-    /* findings.csv ends with the facts and linked columns. */
+    /* findings.csv ends with the facts, linked and possible_id_error columns. */
     const char *csv = read_text(path_in("c/findings.csv"));
-    ck_assert_ptr_nonnull(strstr(csv, ",policy_source,priority,facts,linked\n"));
+    ck_assert_ptr_nonnull(strstr(csv, ",policy_source,priority,facts,linked,possible_id_error\n"));
     am_ctx_free(ctx);
 }
 END_TEST
@@ -314,7 +314,7 @@ START_TEST(suppression_follows_the_facts)
     ck_assert_str_eq(r.outcome_date, "2026-11-27");
     ck_assert_ptr_null(strstr(read_text(path_in("n2/findings.csv")), id4));
     const char *sup = read_text(path_in("n2/suppressed.csv"));
-    ck_assert_ptr_nonnull(strstr(sup, ",facts,linked,outcome_date,reviewed_facts\n"));
+    ck_assert_ptr_nonnull(strstr(sup, ",facts,linked,possible_id_error,outcome_date,reviewed_facts\n"));
     ck_assert_ptr_nonnull(strstr(sup, id4));
     ck_assert_ptr_null(strstr(sup, "两笔均核实")); /* notes are never written */
     const char *summary = read_text(path_in("n2/summary.json"));

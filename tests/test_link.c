@@ -348,6 +348,54 @@ START_TEST(test_linked_field)
 }
 END_TEST
 
+/* A finding's `possible_id_error` field: for a MISSING finding, the
+ * review rows of one of its items that point at its subject. */
+START_TEST(test_possible_id_error)
+{
+    am_item items[] = {{.code = (char *)"DIBAO_URBAN"}, {.code = (char *)"DIBAO_RURAL"},
+                       {.code = (char *)"TEKUN_HOME"}};
+    const am_catalogue cat = {.items = items, .nitems = 3};
+    am_feed mca = {.name = (char *)"mca"}, dpf = {.name = (char *)"dpf"};
+    am_feed *feeds[] = {&mca, &dpf};
+    const am_match_input in = {.catalogue = &cat, .feeds = feeds, .nfeeds = 2};
+    const char *const s = "00112233445566778899aabbccddeeff", *const t =
+        "ffeeddccbbaa99887766554433221100";
+    am_link_result v[] = {
+        {.feed = 0, .line = 12, .code = 0, .probability = 450, .status = AM_LINK_REVIEW},
+        {.feed = 0, .line = 13, .code = 0, .probability = 990, .status = AM_LINKED},
+        {.feed = 0, .line = 14, .code = 2, .probability = 400, .status = AM_LINK_REVIEW},
+        {.feed = 1, .line = 3, .code = 0, .probability = 320, .status = AM_LINK_REVIEW},
+        {.feed = 1, .line = 4, .code = 0, .probability = 200, .status = AM_UNLINKED},
+        {.feed = 1, .line = 9, .code = 1, .probability = 500, .status = AM_LINK_REVIEW},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        ck_assert(am_token_parse(i == 5 ? t : s, 32, v[i].person));
+    const am_links links = {.v = v, .n = sizeof v / sizeof *v};
+    am_review_rows rows;
+    ck_assert_int_eq(am_review_rows_build(&links, &rows), AM_OK);
+    ck_assert_uint_eq(rows.n, 4);
+    char out[AM_ID_ERROR_FIELD_MAX], small[20];
+    am_finding f = {.kind = AM_KIND_MISSING, .subject = s, .items = "DIBAO_URBAN"};
+    am_possible_id_error(&rows, &in, &f, out, sizeof out);
+    ck_assert_str_eq(out, "mca:12;dpf:3"); /* the linked and unlinked rows are not */
+    f.items = "DIBAO_URBAN;TEKUN_HOME";
+    am_possible_id_error(&rows, &in, &f, out, sizeof out);
+    ck_assert_str_eq(out, "mca:12;mca:14;dpf:3");
+    am_possible_id_error(&rows, &in, &f, small, sizeof small);
+    ck_assert_str_eq(small, "mca:12;mca:14…");
+    f.items = "DIBAO_RURAL"; /* a review row of that item, but for another person */
+    am_possible_id_error(&rows, &in, &f, out, sizeof out);
+    ck_assert_str_eq(out, "");
+    f.subject = t;
+    am_possible_id_error(&rows, &in, &f, out, sizeof out);
+    ck_assert_str_eq(out, "dpf:9");
+    f.kind = AM_KIND_DUPLICATE; /* only MISSING findings */
+    am_possible_id_error(&rows, &in, &f, out, sizeof out);
+    ck_assert_str_eq(out, "");
+    am_review_rows_free(&rows);
+}
+END_TEST
+
 static Suite *link_suite(void)
 {
     Suite *s = suite_create("link");
@@ -368,6 +416,7 @@ static Suite *link_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("findings");
     tcase_add_loop_test(tc, test_linked_field, 0, (int)(sizeof linked_kats / sizeof *linked_kats));
+    tcase_add_test(tc, test_possible_id_error);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -251,7 +251,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
             status = AM_LINK_REVIEW;
         am_link_result *r = &out->v[out->n++];
         *r = (am_link_result){.line = row->rec.line, .feed = row->rec.feed,
-                              .probability = (uint16_t)thousandths, .reason = row->reason,
+                              .code = row->rec.code, .probability = (uint16_t)thousandths, .reason = row->reason,
                               .status = (uint8_t)status, .agreeing = agreeing_bits(s[0].a),
                               .candidates = (uint8_t)k};
         memcpy(r->person, s[0].candidate->person, AM_TOKEN_BYTES);

@@ -35,6 +35,7 @@ typedef struct am_link_result {
     unsigned char person[AM_TOKEN_BYTES]; /* the best candidate */
     uint32_t line;
     uint16_t feed;
+    uint16_t code;        /* the row's item or fact (catalogue numbering) */
     uint16_t probability; /* thousandths */
     uint8_t reason;       /* the ID's reject reason */
     uint8_t status;       /* am_link_status */

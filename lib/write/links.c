@@ -7,9 +7,14 @@
 
 #include <inttypes.h>
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
 #include "common/atomic_file.h"
 #include "common/csv_out.h"
 #include "match/facts.h"
+#include "read/catalogue.h"
 
 /* The linked result of (feed, line), or NULL: results are in feed, line
  * order. */
@@ -26,6 +31,92 @@ static const am_link_result *linked_row(const am_links *links, uint16_t feed, ui
     }
     const am_link_result *r = lo < links->n ? &links->v[lo] : NULL;
     return r && r->feed == feed && r->line == line && r->status == AM_LINKED ? r : NULL;
+}
+
+static int by_person(const void *a, const void *b)
+{
+    const am_link_result *x = *(const am_link_result *const *)a,
+                         *y = *(const am_link_result *const *)b;
+    const int c = am_token_cmp(x->person, y->person);
+    if (c)
+        return c;
+    if (x->feed != y->feed)
+        return x->feed < y->feed ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+am_status am_review_rows_build(const am_links *links, am_review_rows *rows)
+{
+    rows->n = 0;
+    rows->v = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < links->n; i++)
+        n += links->v[i].status == AM_LINK_REVIEW;
+    if (!n)
+        return AM_OK;
+    if (!(rows->v = am_malloc(n * sizeof *rows->v)))
+        return AM_ERR_NOMEM;
+    for (size_t i = 0; i < links->n; i++)
+        if (links->v[i].status == AM_LINK_REVIEW)
+            rows->v[rows->n++] = &links->v[i];
+    qsort(rows->v, rows->n, sizeof *rows->v, by_person);
+    return AM_OK;
+}
+
+void am_review_rows_free(am_review_rows *rows)
+{
+    am_free(rows->v);
+    rows->v = NULL;
+    rows->n = 0;
+}
+
+/* Whether code's name is one of items, a ';'-separated list. */
+static int among(const char *items, const char *name)
+{
+    const size_t len = strlen(name);
+    for (const char *p = items; *p;) {
+        const char *end = strchr(p, ';');
+        const size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == len && memcmp(p, name, len) == 0)
+            return 1;
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return 0;
+}
+
+void am_possible_id_error(const am_review_rows *rows, const am_match_input *in,
+                          const am_finding *f, char *out, size_t cap)
+{
+    out[0] = '\0';
+    unsigned char subject[AM_TOKEN_BYTES];
+    if (f->kind != AM_KIND_MISSING || !rows->n ||
+        !am_token_parse(f->subject, strlen(f->subject), subject))
+        return;
+    size_t lo = 0, hi = rows->n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (am_token_cmp(rows->v[mid]->person, subject) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t used = 0;
+    for (; lo < rows->n && am_token_eq(rows->v[lo]->person, subject); lo++) {
+        const am_link_result *r = rows->v[lo];
+        if (!among(f->items, am_code_name(in->catalogue, r->code)))
+            continue;
+        char entry[96];
+        const int n = snprintf(entry, sizeof entry, "%s%s:%" PRIu32, used ? ";" : "",
+                               in->feeds[r->feed]->name, r->line);
+        if (n < 0 || used + (size_t)n + sizeof "…" > cap) {
+            snprintf(out + used, cap - used, "%s", "…");
+            return;
+        }
+        memcpy(out + used, entry, (size_t)n + 1);
+        used += (size_t)n;
+    }
 }
 
 void am_links_of_evidence(const am_links *links, const am_match_input *in, const char *evidence,

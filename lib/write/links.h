@@ -25,6 +25,30 @@ am_status am_links_write(const am_links *links, const am_feed *const *feeds, int
 void am_links_of_evidence(const am_links *links, const am_match_input *in, const char *evidence,
                           char out[8]);
 
+/* The rows linking left for review, by the person each points at: what
+ * a MISSING finding's `possible_id_error` field is looked up in. */
+typedef struct am_review_rows {
+    const am_link_result **v;
+    size_t n;
+} am_review_rows;
+
+/* Indexes links' review rows into rows.  Returns AM_OK or AM_ERR_NOMEM
+ * (rows empty); rows points into links, which must outlive it. */
+am_status am_review_rows_build(const am_links *links, am_review_rows *rows);
+
+void am_review_rows_free(am_review_rows *rows);
+
+/* The `possible_id_error` field of finding f: for a MISSING finding, the
+ * review rows of one of its items that point at its subject, as
+ * "feed:line;…" in feed, line order — the person may be paid under a
+ * mistyped ID; "" for any other finding or none.  Written into out (cap
+ * bytes); rows that do not fit end the list with "…". */
+/* Room for a possible_id_error field: a few dozen rows. */
+#define AM_ID_ERROR_FIELD_MAX 512
+
+void am_possible_id_error(const am_review_rows *rows, const am_match_input *in,
+                          const am_finding *f, char *out, size_t cap);
+
 /* Writes ",\n  \"links\": {...}" to out: counts by status and damage kind,
  * rows without a registry candidate, thresholds, and the estimated m- and
  * u-probabilities with the counts they rest on. */

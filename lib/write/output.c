@@ -40,14 +40,20 @@ static am_status write_findings(const am_output_run *run, const char *path, int 
                                 am_err *err)
 {
     const am_cycle *cycle = &run->cycle;
+    am_review_rows review_rows;
+    if (am_review_rows_build(run->links, &review_rows) != AM_OK)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory writing %s", path);
     am_atomic_file f;
     am_status st = am_atomic_open(&f, path, err);
-    if (st != AM_OK)
+    if (st != AM_OK) {
+        am_review_rows_free(&review_rows);
         return st;
+    }
     if (run->csv_bom)
         fputs(AM_CSV_BOM, f.out);
     fputs("finding_id,kind,rule_id,unit,subject,items,agencies,period_start,period_end,"
-          "overlap_days,amount_at_stake,evidence,policy_source,priority,facts,linked",
+          "overlap_days,amount_at_stake,evidence,policy_source,priority,facts,linked,"
+          "possible_id_error",
           f.out);
     fputs(suppressed ? ",outcome_date,reviewed_facts\n" : "\n", f.out);
     for (size_t i = 0; i < cycle->findings->count; i++) {
@@ -55,18 +61,21 @@ static am_status write_findings(const am_output_run *run, const char *path, int 
         if (r->suppressed != suppressed)
             continue;
         const am_finding *p = &cycle->findings->v[i].pub;
-        char days[24], amount[32], linked[8];
+        char days[24], amount[32], linked[8], id_error[AM_ID_ERROR_FIELD_MAX];
         snprintf(days, sizeof days, "%" PRId64, p->overlap_days);
         am_money_format(p->amount_fen, amount);
         am_links_of_evidence(run->links, &cycle->match, p->evidence, linked);
+        am_possible_id_error(&review_rows, &cycle->match, p, id_error, sizeof id_error);
         const char *fields[] = {p->id,          am_kind_name(p->kind), p->rule_id,
                                 p->unit,        p->subject,            p->items,
                                 p->agencies,    p->period_start,       p->period_end,
                                 days,           amount,                p->evidence,
                                 p->policy_source, p->priority,         r->facts,
-                                linked,          r->outcome_date,      r->reviewed};
+                                linked,          id_error,             r->outcome_date,
+                                r->reviewed};
         am_csv_row(f.out, fields, sizeof fields / sizeof *fields - (suppressed ? 0 : 2));
     }
+    am_review_rows_free(&review_rows);
     return am_atomic_commit(&f, err);
 }
 

@@ -42,6 +42,7 @@ typedef struct sheet {
     const am_cycle *cycle;
     const am_reject_list *rejects;
     const am_links *links;
+    am_review_rows review_rows;
     char *scratch; /* a cell's text with its apostrophe, or cut to Excel's limit */
     size_t scratch_size;
 } sheet;
@@ -169,6 +170,7 @@ static const column finding_columns[] = {
     {"涉及金额（元）", "amount_at_stake", 16}, {"证据（数据源:行号）", "evidence", 40},
     {"政策依据", "policy_source", 40},  {"优先级", "priority", 9},
     {"事实指纹", "facts", 34},          {"关联概率", "linked", 10},
+    {"可能的身份证号错误", "possible_id_error", 24},
 };
 
 static void write_findings(sheet *s)
@@ -197,6 +199,9 @@ static void write_findings(sheet *s)
         char linked[8];
         am_links_of_evidence(s->links, &cycle->match, p->evidence, linked);
         text_cell(s, 15, linked);
+        char id_error[AM_ID_ERROR_FIELD_MAX];
+        am_possible_id_error(&s->review_rows, &cycle->match, p, id_error, sizeof id_error);
+        text_cell(s, 16, id_error);
         s->row++;
     }
 }
@@ -292,6 +297,8 @@ am_status am_workbook_write(const am_cycle *cycle, const am_reject_list *rejects
     format_set_text_wrap(header);
     format_set_bg_color(header, 0xDCE6F1);
     sheet s = {.cycle = cycle, .rejects = rejects, .links = links, .text = NULL};
+    if (am_review_rows_build(links, &s.review_rows) != AM_OK)
+        s.error = LXW_ERROR_MEMORY_MALLOC_FAILED;
     s.money = workbook_add_format(wb);
     format_set_num_format(s.money, "#,##0.00");
     s.count = workbook_add_format(wb);
@@ -314,6 +321,7 @@ am_status am_workbook_write(const am_cycle *cycle, const am_reject_list *rejects
     pthread_mutex_unlock(&workbook_close_lock);
     am_free(s.scratch);
     am_free(tmpdir);
+    am_review_rows_free(&s.review_rows);
     if (s.error == LXW_NO_ERROR)
         s.error = closed;
     if (s.error != LXW_NO_ERROR) {
