@@ -122,6 +122,9 @@ if [ "$county" = sample ]; then
         fail "an item's Chinese name does not come before its code"
     grep -q '依据 <span class="en">policy</span> 《社会救助暂行办法》第十三条、第十八条' "$work/dom.html" ||
         fail "no policy source in Chinese"
+    # The sample's MISSING finding rests on dpf_certificates:26, linked at 0.997.
+    grep -qF '身份证号经关联 ID linked</span> 证据中有身份证号有误、经户籍关联的行（最低概率 0.997）' \
+        "$work/dom.html" || fail "a finding resting on a linked row does not say so"
 fi
 grep -q 'id="terms"' "$work/dom.html" || fail "no section explaining the terms used"
 sed 's/<[^>]*>//g' "$work/dom.html" >"$work/text"

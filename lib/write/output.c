@@ -183,7 +183,7 @@ static am_status write_delta_file(const am_output_run *run, const char *path, am
 
 static am_status write_report_file(const am_output_run *run, const char *path, am_err *err)
 {
-    return am_report_write(&run->cycle, path, err);
+    return am_report_write(&run->cycle, run->links, path, err);
 }
 
 static am_status write_workbook_file(const am_output_run *run, const char *path, am_err *err)

@@ -30,6 +30,7 @@
 #include "read/catalogue.h"
 #include "common/money.h"
 #include "cycle/review.h"
+#include "write/links.h"
 
 /* ------------------------------------------------------------------ */
 /* Text                                                                 */
@@ -408,6 +409,8 @@ static void tally_table(FILE *out, const tally *t, size_t n, const char *colour,
 
 typedef struct page {
     const am_cycle *cycle;
+    const am_links *links;
+    am_review_rows review_rows;
     FILE *out;
     tally *agencies, *codes, *areas;
     size_t nareas;
@@ -572,6 +575,7 @@ static am_status gather(page *pg)
 
 static void release(page *pg)
 {
+    am_review_rows_free(&pg->review_rows);
     am_free(pg->agencies);
     am_free(pg->codes);
     am_free(pg->areas);
@@ -1049,6 +1053,32 @@ static void write_evidence(page *pg, const am_finding *f)
                 total - shown, total - shown);
 }
 
+/* What a caseworker checks before acting: a finding that rests on rows
+ * whose damaged ID was linked, or a MISSING one while rows of its item,
+ * left for review, point at the person. */
+static void write_id_check(page *pg, const am_finding *f)
+{
+    char linked[8], rows[AM_ID_ERROR_FIELD_MAX];
+    am_links_of_evidence(pg->links, &pg->cycle->match, f->evidence, linked);
+    am_possible_id_error(&pg->review_rows, &pg->cycle->match, f, rows, sizeof rows);
+    if (linked[0])
+        fprintf(pg->out,
+                "<div><span class=\"badge warn\">身份证号经关联 ID linked</span> 证据中有身份证号"
+                "有误、经户籍关联的行（最低概率 %s），请先核对身份证号 <span class=\"en\">the "
+                "evidence holds rows whose damaged ID was linked to the registry (lowest "
+                "probability %s): check the ID first</span></div>",
+                linked, linked);
+    if (rows[0]) {
+        fputs("<div><span class=\"badge warn\">可能是身份证号错误 possible ID error</span> "
+              "该项目有待核对的行指向此人，可能只是身份证号填错 <span class=\"en\">rows of this "
+              "item left for review point at this person: it may be paid under a mistyped "
+              "ID</span> <code>",
+              pg->out);
+        esc(pg->out, rows);
+        fputs("</code></div>", pg->out);
+    }
+}
+
 /* The policy a finding cites in Chinese, when its rule gives it, or NULL. */
 static const char *policy_zh(const am_cycle *cycle, const am_finding *f)
 {
@@ -1172,6 +1202,7 @@ static void write_top(page *pg)
             esc(out, f->policy_source);
         }
         fputs("</div>", out);
+        write_id_check(pg, f);
         write_evidence(pg, f);
         fputs("</div>", out);
     }
@@ -1218,10 +1249,11 @@ static void write_terms(FILE *out)
     fputs("</dl></section>\n", out);
 }
 
-am_status am_report_write(const am_cycle *cycle, const char *path, am_err *err)
+am_status am_report_write(const am_cycle *cycle, const am_links *links, const char *path,
+                          am_err *err)
 {
-    page pg = {.cycle = cycle};
-    if (gather(&pg) != AM_OK) {
+    page pg = {.cycle = cycle, .links = links};
+    if (am_review_rows_build(links, &pg.review_rows) != AM_OK || gather(&pg) != AM_OK) {
         release(&pg);
         return am_fail(err, AM_ERR_NOMEM, "out of memory writing the report");
     }

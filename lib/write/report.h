@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "cycle/cycle.h"
 #include "cycle/review.h"
+#include "link/link.h"
 #include "match/finding.h"
 
 /* How many findings the report shows in full, and how many evidence
@@ -24,8 +25,11 @@
 size_t am_report_pick_top(const am_finding_list *findings, const am_review_state *rv,
                           size_t *top);
 
-/* Writes report.html at path from a reviewed cycle.  Returns AM_OK,
- * AM_ERR_IO or AM_ERR_NOMEM with err's message set. */
-am_status am_report_write(const am_cycle *cycle, const char *path, am_err *err);
+/* Writes report.html at path from a reviewed cycle and what linking
+ * decided (a finding shown in full says when it rests on a linked row or
+ * may be a mistyped ID).  Returns AM_OK, AM_ERR_IO or AM_ERR_NOMEM with
+ * err's message set. */
+am_status am_report_write(const am_cycle *cycle, const am_links *links, const char *path,
+                          am_err *err);
 
 #endif
