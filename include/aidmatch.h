@@ -693,8 +693,11 @@ AM_API am_status am_set_progress_fn(am_ctx *ctx, am_progress_fn fn, void *user);
  * ignored. */
 
 /* Writes ctx's run to path as a snapshot, atomically (a temporary file
- * beside it, synced, then renamed; mode 0600).  Needs am_reconcile() to
- * have run, with nothing ingested since.  A run partitioned on disk
+ * beside it, synced, then renamed; mode 0600), making the directories
+ * above path that are missing.  Needs am_reconcile() to have run, with
+ * nothing ingested since.  A later am_write_outputs() into the directory
+ * holding it counts that directory as new if the snapshot is all it
+ * holds.  A run partitioned on disk
  * writes it from its partition files, in the memory its limit allows,
  * with the same bytes as in memory (docs/partitions.md).
  * Returns AM_OK, AM_ERR_IO, AM_ERR_STATE, AM_ERR_INVALID, AM_ERR_LIMIT

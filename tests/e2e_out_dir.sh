@@ -186,10 +186,24 @@ state "$d/fsize" | cmp -s - "$work/fsize.before" ||
 # carry over night after night.  The next snapshot removes it when no one
 # holds it and it is a minute old; a live writer's (locked), a young one
 # and look-alikes stay.
-"$aidmatch" reconcile "$d/big/centre.ini" --out "$d/keeps" --quiet --run-date 2026-11-27 ||
-    fail "the first night exited $?"
+# The first night makes the directory for the snapshot, and a directory
+# holding nothing but this run's own snapshot counts as new.
 "$aidmatch" reconcile "$d/big/centre.ini" --out "$d/keeps" --quiet --run-date 2026-11-28 \
-    --snapshot "$d/keeps/x.snap" || fail "the run with its snapshot inside exited $?"
+    --snapshot "$d/keeps/x.snap" || fail "the first night with its snapshot inside exited $?"
+[ -f "$d/keeps/x.snap" ] && [ -f "$d/keeps/findings.csv" ] ||
+    fail "the first night did not leave its snapshot and outputs in the directory"
+mkdir "$d/empty2"
+"$aidmatch" reconcile "$d/big/centre.ini" --out "$d/empty2" --quiet --run-date 2026-11-28 \
+    --snapshot "$d/empty2/x.snap" || fail "an empty directory with the snapshot inside exited $?"
+# Another file, not this run's, still makes a directory not aidmatch's.
+mkdir "$d/notes2"
+echo mine >"$d/notes2/notes.txt"
+code=0
+run "$d/notes2" --snapshot "$d/notes2/x.snap" 2>"$work/err" || code=$?
+[ "$code" -eq 1 ] || fail "a snapshot into a directory that is not a run: exit $code, expected 1"
+[ "$(cat "$work/err")" = "aidmatch: $d/notes2: not empty and not an aidmatch output directory (it has no .aidmatch-run); name a new or empty directory" ] ||
+    fail "a snapshot into a directory that is not a run: $(cat "$work/err")"
+[ "$(cat "$d/notes2/notes.txt")" = mine ] || fail "a refused directory lost its file"
 for t in x.snap.tmpDead01 x.snap.tmpLive01 x.snap.tmpYoung1 x.snap.tmp-notes y.snap.tmpDead02; do
     echo partial >"$d/keeps/$t"
 done

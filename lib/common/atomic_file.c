@@ -106,6 +106,15 @@ am_status am_atomic_open(am_atomic_file *f, const char *path, am_err *err)
     return AM_OK;
 }
 
+void am_make_parents(char *path)
+{
+    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0755); /* an existing one is fine */
+        *slash = '/';
+    }
+}
+
 static void sync_directory(const char *path)
 {
     char *dir = am_strdup(path);

@@ -15,6 +15,11 @@ typedef struct am_atomic_file {
     char *temp_path;
 } am_atomic_file;
 
+/* Creates the directories above path that are missing (mkdir -p of its
+ * parent), mode 0755.  path is restored before it returns; a directory
+ * that cannot be made shows when path itself is created. */
+void am_make_parents(char *path);
+
 /* Opens a temporary file beside path, path.tmpXXXXXX, locked (flock)
  * until it is committed or abandoned.  Temporaries of path left by
  * writers that died (no lock held, untouched for a minute) are removed

@@ -27,6 +27,7 @@
 #include "store/spill.h"
 #include "store/store.h"
 #include "common/token.h"
+#include "write/out_dir.h"
 
 struct am_ctx {
     am_err err;
@@ -80,6 +81,10 @@ struct am_ctx {
      * NULL when it reads its own ingested run) and the last question's
      * answer with what it caches (query.h). */
     struct am_snapshot *snapshot;
+    /* The snapshot this run wrote (am_snapshot_write), which may be in the
+     * output directory: it does not make a new one "not empty". */
+    am_file_id snapshot_written;
+    int snapshot_written_set;
     struct am_answer *answer;
 };
 

@@ -4,10 +4,13 @@
  * rules become the snapshot's), and verifying it whole.  The file itself
  * is audit/snapshot.c's.
  */
+#include <sys/stat.h>
+
 #include "aidmatch.h"
 #include "audit/query.h"
 #include "audit/snapshot.h"
 #include "common/alloc.h"
+#include "common/atomic_file.h"
 #include "run/context.h"
 #include "run/partition.h"
 
@@ -21,16 +24,32 @@ am_status am_snapshot_write(am_ctx *ctx, const char *path)
         am_stage_check(ctx->stage, AM_FINDINGS_CURRENT, "am_snapshot_write", &ctx->err);
     if (ready != AM_OK)
         return ready;
+    /* A snapshot in an output directory not made yet (the first night of
+     * --snapshot OUT/county.snap): the directory is made for it. */
+    char *parents = am_strdup(path);
+    if (!parents)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
+    am_make_parents(parents);
+    am_free(parents);
+    am_status st;
     /* A partitioned run holds no records in memory, or only the report's
      * evidence once outputs are written. */
-    if (ctx->partitioner)
-        return am_partition_snapshot(ctx, path);
-    const am_snapshot_run run = {.match = am_ctx_match_input(ctx),
-                                 .window = &ctx->window,
-                                 .findings = &ctx->findings,
-                                 .key_fingerprint = ctx->key.bytes ? ctx->key.fingerprint : "",
-                                 .centre_name = ctx->centre_name};
-    return am_snapshot_save(&run, path, &ctx->err);
+    if (ctx->partitioner) {
+        st = am_partition_snapshot(ctx, path);
+    } else {
+        const am_snapshot_run run = {.match = am_ctx_match_input(ctx),
+                                     .window = &ctx->window,
+                                     .findings = &ctx->findings,
+                                     .key_fingerprint = ctx->key.bytes ? ctx->key.fingerprint : "",
+                                     .centre_name = ctx->centre_name};
+        st = am_snapshot_save(&run, path, &ctx->err);
+    }
+    struct stat sb;
+    ctx->snapshot_written_set = st == AM_OK && stat(path, &sb) == 0;
+    if (ctx->snapshot_written_set)
+        ctx->snapshot_written = (am_file_id){(unsigned long long)sb.st_dev,
+                                             (unsigned long long)sb.st_ino};
+    return st;
 }
 
 am_status am_snapshot_verify(am_ctx *ctx)

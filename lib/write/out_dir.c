@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/atomic_file.h"
 
 #define STAGING_SUFFIX_LEN 11 /* ".new-XXXXXX" and ".old-XXXXXX" */
 
@@ -110,17 +111,6 @@ static void remove_run_dir(const am_out_dir *d, const char *path)
     rmdir(path); /* fails, and keeps the directory, when anything is left */
 }
 
-/* Creates the directories above path that are missing (mkdir -p of its
- * parent), so that --out reports/2026/11/28 works on a fresh machine. */
-static void make_parents(char *path)
-{
-    for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        mkdir(path, 0755); /* an existing one is fine; a real failure shows below */
-        *slash = '/';
-    }
-}
-
 /* Sets d->target: the real path of an existing directory (a symbolic link
  * followed here, once; every later step uses the result), or the real
  * path of an absent one's parent and its own name. */
@@ -139,7 +129,7 @@ static am_status resolve(am_out_dir *d, am_err *err)
         }
         d->target = am_strdup(real);
     } else if (errno == ENOENT) {
-        make_parents(d->shown);
+        am_make_parents(d->shown); /* --out reports/2026/11/28 on a fresh machine */
         char *slash = strrchr(d->shown, '/');
         const char *base = slash ? slash + 1 : d->shown;
         if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
@@ -168,6 +158,15 @@ static am_status resolve(am_out_dir *d, am_err *err)
     return AM_OK;
 }
 
+static int written_by_this_run(const am_out_dir *d, const struct stat *st)
+{
+    for (size_t i = 0; i < d->nown; i++)
+        if (d->own[i].dev == (unsigned long long)st->st_dev &&
+            d->own[i].ino == (unsigned long long)st->st_ino && S_ISREG(st->st_mode))
+            return 1;
+    return 0;
+}
+
 /* Refuses a target that is neither absent, empty nor marked, or that holds
  * something which cannot be carried over as a hard link. */
 static am_status check_target(const am_out_dir *d, am_err *err)
@@ -183,14 +182,17 @@ static am_status check_target(const am_out_dir *d, am_err *err)
     for (struct dirent *e; (e = readdir(dir));) {
         if (is_dot(e->d_name))
             continue;
-        entries++;
         if (ours(d, e->d_name)) {
+            entries++;
             marked |= strcmp(e->d_name, AM_OUT_MARKER) == 0;
             continue;
         }
         struct stat st;
-        if (!odd[0] && (fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-                        !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))))
+        const int stated = fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        if (stated && written_by_this_run(d, &st))
+            continue;
+        entries++;
+        if (!odd[0] && (!stated || !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))))
             snprintf(odd, sizeof odd, "%.200s", e->d_name);
     }
     closedir(dir);
@@ -318,12 +320,14 @@ static am_status make_staging(am_out_dir *d, am_err *err)
 }
 
 am_status am_out_dir_open(am_out_dir *d, const char *dir, const char *const *names,
-                          size_t nnames, am_err *err)
+                          size_t nnames, const am_file_id *own, size_t nown, am_err *err)
 {
     memset(d, 0, sizeof *d);
     d->lock_fd = -1;
     d->names = names;
     d->nnames = nnames;
+    d->own = own;
+    d->nown = nown;
     size_t len = strlen(dir);
     while (len > 1 && dir[len - 1] == '/')
         len--;

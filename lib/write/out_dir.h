@@ -24,6 +24,12 @@
  * use it to exercise that path on a local disk. */
 #define AM_OUT_FORCE_RENAME_ENV "AIDMATCH_TEST_NO_RENAME_EXCHANGE"
 
+/* A file by identity: what this run itself wrote into the directory (its
+ * snapshot), which does not make a new directory "not empty". */
+typedef struct am_file_id {
+    unsigned long long dev, ino;
+} am_file_id;
+
 typedef struct am_out_dir {
     char *shown;   /* the directory as the caller named it, for messages */
     char *target;  /* the directory itself: absolute, symbolic link resolved */
@@ -31,6 +37,8 @@ typedef struct am_out_dir {
     int lock_fd;
     const char *const *names; /* the files a run writes; borrowed */
     size_t nnames;
+    const am_file_id *own; /* files this run wrote there before; borrowed */
+    size_t nown;
 } am_out_dir;
 
 /* Prepares to replace dir: resolves it (a symbolic link once, to the
@@ -39,12 +47,15 @@ typedef struct am_out_dir {
  * takes the lock, removes dead runs' staging directories and creates a new
  * one holding the marker, whose path is then d->staging.  names (borrowed
  * until am_out_dir_close) lists the files a run writes: in an old run
- * they are aidmatch's to delete.
+ * they are aidmatch's to delete.  own[0, nown) (borrowed likewise) are
+ * files this run has already written into dir, its snapshot: they do not
+ * count against an empty directory, and are carried over as the
+ * centre's files are.
  * Returns AM_OK, AM_ERR_IO (refused, locked by another run, or a file
  * system error; the message says which and names the directory) or
  * AM_ERR_NOMEM.  On failure nothing is left to close. */
 am_status am_out_dir_open(am_out_dir *d, const char *dir, const char *const *names,
-                          size_t nnames, am_err *err);
+                          size_t nnames, const am_file_id *own, size_t nown, am_err *err);
 
 /* Carries the files aidmatch did not write over into the staging directory,
  * syncs it and puts it in the target's place, then removes the previous

@@ -246,7 +246,8 @@ am_status am_output_write(const am_output_run *run, const char *dir, am_err *err
     for (size_t i = 0; i < NOUTPUT_FILES; i++)
         names[i] = output_files[i].name;
     am_out_dir out;
-    am_status st = am_out_dir_open(&out, dir, names, NOUTPUT_FILES, err);
+    am_status st =
+        am_out_dir_open(&out, dir, names, NOUTPUT_FILES, run->written, run->nwritten, err);
     if (st != AM_OK)
         return st;
     st = write_all(run, out.staging, err);

@@ -9,6 +9,7 @@
 #include "cycle/cycle.h"
 #include "link/link.h"
 #include "read/reject.h"
+#include "write/out_dir.h"
 
 /* What a run's files are written from: the reviewed cycle (findings,
  * review, previous run, feeds, catalogue), the rejected rows, what linking
@@ -19,6 +20,8 @@ typedef struct am_output_run {
     const am_links *links;
     int csv_bom;         /* CSV files open with a UTF-8 BOM (common/csv_out.h) */
     double wall_seconds; /* for summary.json; < 0: not recorded */
+    const am_file_id *written; /* files the run wrote into dir already (its snapshot) */
+    size_t nwritten;
 } am_output_run;
 
 /* Writes the files of run (output.c's table) into a new directory beside
