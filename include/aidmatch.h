@@ -1029,6 +1029,51 @@ typedef struct am_feed_age {
  * AM_ERR_INVALID (NULL arguments, i out of range, feeds not read yet). */
 AM_API am_status am_feed_age_get(const am_ctx *ctx, size_t i, am_feed_age *out);
 
+/* ------------------------------------------------------------------ */
+/* A run across machines: partitions matched by other processes         */
+
+/* A partitioned run (am_set_partitions or am_set_memory_limit before
+ * ingesting) whose partitions are matched by worker processes, on other
+ * machines that share its temporary directory (am_set_temp_dir); the
+ * aidmatch.dask Python module drives it (docs/dask.md).  The steps: the
+ * run's own context ingests, then am_dist_prepare; each worker opens a
+ * context of its own from the same centre file (the same key) and calls
+ * am_dist_match for some partitions; then the run's context calls
+ * am_dist_merge, and writes its outputs as after am_reconcile.  Workers
+ * get paths only: never the key, never a raw ID. */
+
+/* Links held rows, builds the household graph and distributes the records
+ * to at least partitions partition files (more when the memory limit asks
+ * for them), then writes the run state that workers read (a random run
+ * id, the key's fingerprint, the run window, the partitions' sizes).
+ * *run_dir receives the run's directory, borrowed from ctx until it is
+ * freed (which removes the directory and every file in it), and *count
+ * the number of partitions, numbered 0 to *count - 1.  Returns AM_OK,
+ * AM_ERR_INVALID (NULL arguments, a run not partitioned, nothing
+ * ingested), AM_ERR_STATE (not ingested), AM_ERR_NOMEM or AM_ERR_IO.
+ * Stages: ingested; it stays there until am_dist_merge. */
+AM_API am_status am_dist_prepare(am_ctx *ctx, unsigned partitions, const char **run_dir,
+                                 unsigned *count);
+
+/* Matches partition i of the run in run_dir and writes its findings, with
+ * their facts, to run_dir/found-NNNN (atomically: a call made again, after
+ * a worker died, writes the same file again).  ctx is the worker's own,
+ * with the run's centre file loaded; it is not changed beyond its error
+ * message, so one context may match any number of partitions.  Returns
+ * AM_OK, AM_ERR_INVALID (NULL arguments, no catalogue, i out of range),
+ * AM_ERR_KEY (ctx's key is not the run's), AM_ERR_FORMAT (a run state or
+ * partition file cut short, corrupt or of another run), AM_ERR_IO or
+ * AM_ERR_NOMEM. */
+AM_API am_status am_dist_match(am_ctx *ctx, const char *run_dir, unsigned partition);
+
+/* Joins every partition's findings into ctx's, in output order, as
+ * am_reconcile would have found them.  Returns AM_OK, AM_ERR_STATE (no
+ * am_dist_prepare, or merged already), AM_ERR_IO (a partition's findings
+ * file is missing: not every am_dist_match succeeded), AM_ERR_FORMAT (one
+ * is corrupt or of another run) or AM_ERR_NOMEM.  Stages: ingested after
+ * am_dist_prepare; moves to reconciled. */
+AM_API am_status am_dist_merge(am_ctx *ctx);
+
 #ifdef __cplusplus
 }
 #endif

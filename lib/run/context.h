@@ -61,6 +61,9 @@ struct am_ctx {
     am_record_spill spill;
     struct am_partitioner *partitioner;
     int partitions_used;     /* reconciled: the partition files are gone */
+    /* A distributed run (dist.c): its id, in every file it shares. */
+    unsigned char dist_run_id[16];
+    int dist_prepared;
     am_reject_list rejects;
     am_link_input links;     /* gathered while reading, used up by linking (link/) */
     am_links linked;         /* what linking decided, for links.csv */

@@ -403,21 +403,20 @@ static am_status add_facts(const am_match_input *in, am_finding_list *list)
     return st;
 }
 
-/* Partition i in store, sorted, claim households assigned, with the
- * index rules read in *index.  On failure store and index hold nothing. */
-static am_status load_partition(am_ctx *ctx, unsigned i, am_store *store,
-                                am_household_index *index)
+/* The partition file at path, of records records, in store, sorted,
+ * claim households assigned, with the index rules read in *index.  On
+ * failure store and index hold nothing. */
+static am_status load_partition(am_ctx *ctx, const char *path, uint64_t records,
+                                am_store *store, am_household_index *index)
 {
-    struct am_partitioner *p = ctx->partitioner;
     am_err *err = &ctx->err;
     memset(store, 0, sizeof *store);
-    char *name = file_name(p, "part", 4, i);
-    if (!name)
-        return am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
-    am_status st = am_store_reserve(store, p->part_records[i]) == AM_OK
-                       ? each_spilled(name, load_records, store, err)
+    am_status st = am_store_reserve(store, records) == AM_OK
+                       ? each_spilled(path, load_records, store, err)
                        : am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
-    am_free(name);
+    if (st == AM_OK && store->count != records)
+        st = am_fail(err, AM_ERR_FORMAT, "%s: %zu records where the run counted %llu", path,
+                     store->count, (unsigned long long)records);
     if (st == AM_OK)
         st = am_store_sort(store, ctx->threads);
     if (st == AM_OK) {
@@ -433,15 +432,27 @@ static am_status load_partition(am_ctx *ctx, unsigned i, am_store *store,
 am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out)
 {
     struct am_partitioner *p = ctx->partitioner;
+    char *name = file_name(p, "part", 4, i);
+    if (!name)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
+    const am_status st = am_partition_match_file(ctx, name, p->part_records[i], p->window_start,
+                                                 p->window_end, out);
+    am_free(name);
+    return st;
+}
+
+am_status am_partition_match_file(am_ctx *ctx, const char *path, uint64_t records,
+                                  int32_t window_start, int32_t window_end, am_finding_list *out)
+{
     am_store store;
     am_household_index index;
-    am_status st = load_partition(ctx, i, &store, &index);
+    am_status st = load_partition(ctx, path, records, &store, &index);
     if (st != AM_OK)
         return st;
     am_match_input in = am_ctx_match_input(ctx);
     in.store = &store;
     am_finding_list found = {0};
-    st = am_match_all(&in, &index, p->window_start, p->window_end, ctx->threads, &found);
+    st = am_match_all(&in, &index, window_start, window_end, ctx->threads, &found);
     if (st == AM_OK)
         st = add_facts(&in, &found);
     if (st == AM_OK)
@@ -458,9 +469,14 @@ am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out)
  * spill file of their own. */
 static am_status write_sorted(am_ctx *ctx, unsigned i, const char *path)
 {
+    struct am_partitioner *p = ctx->partitioner;
+    char *name = file_name(p, "part", 4, i);
+    if (!name)
+        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
     am_store store;
     am_household_index index;
-    am_status st = load_partition(ctx, i, &store, &index);
+    am_status st = load_partition(ctx, name, p->part_records[i], &store, &index);
+    am_free(name);
     if (st != AM_OK)
         return st;
     am_households_free(&index);
@@ -678,5 +694,18 @@ am_status am_set_temp_dir(am_ctx *ctx, const char *dir)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory");
     am_free(ctx->temp_dir);
     ctx->temp_dir = copy;
+    return AM_OK;
+}
+
+am_status am_partition_layout_of(const am_ctx *ctx, am_partition_layout *out)
+{
+    const struct am_partitioner *p = ctx->partitioner;
+    if (!p || !p->n)
+        return AM_ERR_STATE;
+    *out = (am_partition_layout){.dir = p->dir.path,
+                                 .n = p->n,
+                                 .records = p->part_records,
+                                 .window_start = p->window_start,
+                                 .window_end = p->window_end};
     return AM_OK;
 }

@@ -49,6 +49,26 @@ am_status am_partition_distribute(am_ctx *ctx, unsigned n);
 /* Matches partition i into out, each finding with its facts (facts.h).  Returns as am_partition_graph. */
 am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out);
 
+/* Matches the partition file at path, of records records, over the run
+ * window [window_start, window_end], into out as am_partition_match does:
+ * what a worker of a distributed run does without the partitioner that
+ * wrote the file.  Returns as am_partition_graph. */
+am_status am_partition_match_file(am_ctx *ctx, const char *path, uint64_t records,
+                                  int32_t window_start, int32_t window_end, am_finding_list *out);
+
+/* Where a distributed partitioned run's partitions are, borrowed from the
+ * partitioner until am_partitioner_free. */
+typedef struct am_partition_layout {
+    const char *dir;          /* the run's directory; partition i is "part-%04u" */
+    unsigned n;
+    const uint64_t *records;  /* of each partition */
+    int32_t window_start, window_end;
+} am_partition_layout;
+
+/* Fills *out once am_partition_distribute has run.  Returns AM_OK or
+ * AM_ERR_STATE (no partitions yet), with no message. */
+am_status am_partition_layout_of(const am_ctx *ctx, am_partition_layout *out);
+
 /* Graph, distribution and every partition matched, the findings into
  * ctx->findings in output order.  The partition files stay for
  * am_partition_evidence until am_partitioner_free.  Returns as

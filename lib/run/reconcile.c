@@ -15,6 +15,7 @@
 #include "match/run_window.h"
 #include "read/reject.h"
 #include "run/partition.h"
+#include "run/reconcile.h"
 
 /* Links the rows held for their damaged IDs (link/link.h).  Each was
  * counted a reject as it was read; a linked one is ingested instead, its
@@ -47,8 +48,8 @@ static am_status report_findings(am_ctx *ctx, am_finding_fn fn, void *user)
 
 /* A partitioned run: the rows linking joined to the run (appended to the
  * store, which holds nothing else) go to the partition files like every
- * other record, then every partition is matched. */
-static am_status reconcile_partitioned(am_ctx *ctx)
+ * other record. */
+static am_status spill_linked(am_ctx *ctx)
 {
     am_store *linked = &ctx->store;
     if (linked->count) {
@@ -59,17 +60,17 @@ static am_status reconcile_partitioned(am_ctx *ctx)
             return st;
         linked->count = 0;
     }
-    return am_partition_reconcile(ctx);
+    return AM_OK;
 }
 
-am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
+am_status am_reconcile_begin(am_ctx *ctx, const char *call)
 {
     if (!ctx)
         return AM_ERR_INVALID;
     if (!ctx->have_catalogue)
         return am_fail(&ctx->err, AM_ERR_INVALID, "no catalogue loaded");
     const am_status ready = am_stage_check(
-        ctx->stage, AM_IN(AM_STAGE_INGESTED) | AM_FINDINGS_CURRENT, "am_reconcile", &ctx->err);
+        ctx->stage, AM_IN(AM_STAGE_INGESTED) | AM_FINDINGS_CURRENT, call, &ctx->err);
     if (ready != AM_OK)
         return ready;
     if (ctx->spill.put && ctx->partitions_used)
@@ -79,12 +80,20 @@ am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
     am_findings_free(&ctx->findings);
     am_review_free(&ctx->review);
     ctx->stage = AM_STAGE_INGESTED;
-    am_household_index index;
     am_status st = link_held_rows(ctx);
+    if (st == AM_OK && ctx->spill.put)
+        st = spill_linked(ctx);
+    return st;
+}
+
+am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user)
+{
+    am_status st = am_reconcile_begin(ctx, "am_reconcile");
     if (st != AM_OK)
         return st;
+    am_household_index index;
     if (ctx->spill.put) {
-        if ((st = reconcile_partitioned(ctx)) != AM_OK)
+        if ((st = am_partition_reconcile(ctx)) != AM_OK)
             return st;
         ctx->stage = AM_STAGE_RECONCILED;
         return report_findings(ctx, fn, user);

@@ -284,4 +284,8 @@ typedef struct am_menu_item {
 } am_menu_item;
 size_t am_check_menu_count(const am_check *check);
 am_status am_check_menu_get(const am_check *check, size_t i, am_menu_item *out);
+am_status am_dist_prepare(am_ctx *ctx, unsigned partitions, const char **run_dir,
+                          unsigned *count);
+am_status am_dist_match(am_ctx *ctx, const char *run_dir, unsigned partition);
+am_status am_dist_merge(am_ctx *ctx);
 """

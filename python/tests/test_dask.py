@@ -1,0 +1,186 @@
+"""aidmatch.dask on a real Dask cluster: a `dask scheduler` and two
+`dask worker` processes on 127.0.0.1, and a LocalCluster.  Every output
+of the sample county and of a generated county is byte for byte the
+single-process `aidmatch reconcile`'s (summary.json less wall_seconds),
+also when one worker is killed (SIGKILL) mid-run; and the key never
+enters the task graph or the cluster's logs."""
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import RUN_DATE, run_cli
+
+distributed = pytest.importorskip(
+    "distributed", reason="Dask distributed is not installed (Debian: python3-distributed)")
+cloudpickle = pytest.importorskip("cloudpickle")
+
+import aidmatch.dask  # noqa: E402  (after the skip)
+
+
+
+def start(args, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", *args], stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A scheduler and two single-thread workers without nannies (so that a
+    worker killed is gone), as processes of their own; yields the
+    scheduler file, the worker processes and the log directory."""
+    root = tmp_path_factory.mktemp("cluster")
+    scheduler_file = root / "scheduler.json"
+    procs = [start(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
+                    "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                   root / "scheduler.log")]
+    deadline = time.monotonic() + 60
+    while not scheduler_file.exists():
+        assert time.monotonic() < deadline, (root / "scheduler.log").read_text()
+        time.sleep(0.1)
+    workers = [start(["distributed.cli.dask_worker", "--scheduler-file", str(scheduler_file),
+                      "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", f"w{i}"],
+                     root / f"worker{i}.log") for i in range(2)]
+    procs += workers
+    client = distributed.Client(scheduler_file=str(scheduler_file), timeout=60)
+    client.wait_for_workers(2, timeout=60)
+    try:
+        yield client, workers, root
+    finally:
+        client.close()
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory, data) -> Path:
+    out = tmp_path_factory.mktemp("county") / "c"
+    subprocess.run([os.environ["GEN_COUNTY"], "--persons", "4000", "--seed", "7", "--bad-rows",
+                    "--out", str(out), "--catalogue", str(data / "catalogue"),
+                    "--rules", str(data / "rules" / "default.rules")],
+                   check=True, capture_output=True)
+    return out / "centre.ini"
+
+
+def single_process(centre: Path, out: Path) -> Path:
+    run_cli("reconcile", str(centre), "--out", str(out), "--run-date", RUN_DATE, "--quiet")
+    return out
+
+
+def assert_same_outputs(expected: Path, actual: Path) -> None:
+    names = sorted(p.name for p in expected.iterdir())
+    assert names == sorted(p.name for p in actual.iterdir())
+    assert (expected / "findings.csv").stat().st_size > 0
+    for name in names:
+        a, b = (expected / name).read_bytes(), (actual / name).read_bytes()
+        if name == "summary.json":
+            a, b = (b"\n".join(l for l in x.split(b"\n") if b'"wall_seconds"' not in l)
+                    for x in (a, b))
+        assert a == b, f"{name} differs from the single-process run's"
+
+
+def leftovers(work: Path) -> list:
+    return [str(p) for p in work.rglob("*")]
+
+
+@pytest.mark.parametrize("which", ["sample", "generated"])
+def test_two_workers_give_the_single_process_outputs(cluster, which, centre, county, tmp_path):
+    client = cluster[0]
+    source = centre if which == "sample" else county
+    expected = single_process(source, tmp_path / "expected")
+    work = tmp_path / "work"
+    work.mkdir()
+    found = aidmatch.dask.reconcile(source, tmp_path / "out", client, work_dir=work,
+                                    partitions=7, run_date=RUN_DATE)
+    assert found > 0
+    assert_same_outputs(expected, tmp_path / "out")
+    assert leftovers(work) == []  # the run's directory went with the run
+    # Both workers took part.
+    assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_local_cluster(centre, tmp_path):
+    expected = single_process(centre, tmp_path / "expected")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as local, \
+            distributed.Client(local) as client:
+        aidmatch.dask.reconcile(centre, tmp_path / "out", client, work_dir=tmp_path,
+                                partitions=3, run_date=RUN_DATE)
+    assert_same_outputs(expected, tmp_path / "out")
+
+
+def test_a_worker_killed_mid_run_changes_nothing(cluster, county, tmp_path):
+    """Many partitions, so that the run is still going when the first
+    partition's findings appear; then one worker is killed outright and
+    the scheduler gives its tasks to the other."""
+    client, workers, _ = cluster
+    expected = single_process(county, tmp_path / "expected")
+    work = tmp_path / "work"
+    work.mkdir()
+    killed = []
+
+    def kill_after_first_result():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            done = len(list(work.glob("*/found-*")))
+            if done:
+                workers[1].send_signal(signal.SIGKILL)
+                workers[1].wait()
+                killed.append(done)
+                return
+            time.sleep(0.005)
+
+    watcher = threading.Thread(target=kill_after_first_result)
+    watcher.start()
+    aidmatch.dask.reconcile(county, tmp_path / "out", client, work_dir=work, partitions=96,
+                            run_date=RUN_DATE)
+    watcher.join()
+    assert killed, "the run ended before a partition's findings appeared"
+    assert killed[0] < 96, "every partition was matched before the kill"
+    assert workers[1].returncode == -signal.SIGKILL
+    assert_same_outputs(expected, tmp_path / "out")
+    assert leftovers(work) == []
+
+
+def test_the_key_is_not_in_the_graph_nor_the_logs(cluster, centre):
+    """Tasks carry paths and numbers: the key's hex and its bytes appear
+    neither in the pickled task graph nor in what the scheduler and the
+    workers logged (this test runs after the runs above)."""
+    hex_key = (centre.parent / "sample.key").read_text().strip()
+    assert len(hex_key) == 32
+    graph, keys = aidmatch.dask.task_graph(str(centre), "/shared/run", 7)
+    assert len(keys) == 7
+    for pickled in (cloudpickle.dumps(graph), pickle.dumps(graph)):
+        for needle in (hex_key.lower().encode(), hex_key.upper().encode(),
+                       bytes.fromhex(hex_key)):
+            assert needle not in pickled
+    for log in cluster[2].glob("*.log"):
+        text = log.read_bytes()
+        assert hex_key.lower().encode() not in text and bytes.fromhex(hex_key) not in text
+
+
+def test_the_command(cluster, centre, tmp_path):
+    """python3 -m aidmatch.dask, given the scheduler's file."""
+    expected = single_process(centre, tmp_path / "expected")
+    scheduler_file = cluster[2] / "scheduler.json"
+    done = subprocess.run([sys.executable, "-m", "aidmatch.dask", str(centre),
+                           "--scheduler-file", str(scheduler_file), "--out", str(tmp_path / "out"),
+                           "--work-dir", str(tmp_path), "--partitions", "4",
+                           "--run-date", RUN_DATE], capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().endswith(f" findings in {tmp_path / 'out'}\n")
+    assert_same_outputs(expected, tmp_path / "out")
