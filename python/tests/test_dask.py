@@ -184,3 +184,50 @@ def test_the_command(cluster, centre, tmp_path):
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode().endswith(f" findings in {tmp_path / 'out'}\n")
     assert_same_outputs(expected, tmp_path / "out")
+
+
+def test_a_worker_refuses_another_key_and_damaged_files(data, centre, tmp_path):
+    """The steps without a cluster: a worker whose centre names another
+    key, a run state cut short and a partition out of range are refused
+    with the library's message; merging before every partition is matched
+    fails; a task run twice gives the same findings file."""
+    import shutil
+    from aidmatch import FormatError, InputOutputError, InvalidUseError, KeyMaterialError
+
+    other = data / "other-key"
+    if not other.exists():
+        other.mkdir()
+        shutil.copy(centre, other / "centre.ini")
+        aidmatch.generate_key_file(other / "sample.key")
+    other_centre = other / "centre.ini"
+    with aidmatch.Run(centre, run_date=RUN_DATE, temp_dir=tmp_path, partitions=3) as run:
+        run.ingest()
+        run_dir, count = aidmatch.dask._prepare(run, 3)
+        assert count == 3
+        fingerprint = run.key_fingerprint
+        with aidmatch.Run(other_centre) as stranger:
+            theirs = stranger.key_fingerprint
+        with pytest.raises(KeyMaterialError) as e:
+            aidmatch.dask.match_partition(str(other_centre), run_dir, 0)
+        assert str(e.value).endswith(f"{run_dir}: the run was partitioned under key "
+                                     f"{fingerprint}, this centre's key is {theirs}")
+        with pytest.raises(InvalidUseError) as e:
+            aidmatch.dask.match_partition(str(centre), run_dir, 3)
+        assert str(e.value).endswith("am_dist_match: partition 3 of a run of 3")
+        aidmatch.dask.match_partition(str(centre), run_dir, 0)
+        first = (Path(run_dir) / "found-0000").read_bytes()
+        aidmatch.dask.match_partition(str(centre), run_dir, 0)
+        assert (Path(run_dir) / "found-0000").read_bytes() == first
+        with pytest.raises(InputOutputError):  # partitions 1 and 2 not matched yet
+            run._call(aidmatch.dask.lib.am_dist_merge)
+        state = Path(run_dir) / "run.state"
+        whole = state.read_bytes()
+        state.write_bytes(whole[:-1])
+        with pytest.raises(FormatError) as e:
+            aidmatch.dask.match_partition(str(centre), run_dir, 1)
+        assert str(e.value).endswith(f"{state}: not a whole run state (cut short or corrupt)")
+        state.write_bytes(whole)
+        for i in (1, 2):
+            aidmatch.dask.match_partition(str(centre), run_dir, i)
+        run._call(aidmatch.dask.lib.am_dist_merge)
+        assert sum(1 for _ in run.findings()) > 0
