@@ -153,8 +153,13 @@ void am_findings_sort(am_finding_list *list)
 {
     if (list->count > 1)
         qsort(list->v, list->count, sizeof *list->v, compare_findings);
-    /* Point the public views at their own strings only now: sorting moved
-     * the records, and with them the arrays those pointers must name. */
+    /* Only now: sorting moved the records, and with them the arrays the
+     * public views must name. */
+    am_findings_point_views(list);
+}
+
+void am_findings_point_views(am_finding_list *list)
+{
     for (size_t i = 0; i < list->count; i++) {
         am_finding_rec *f = &list->v[i];
         f->pub.id = f->id;

@@ -66,6 +66,10 @@ am_status am_findings_move(am_finding_list *into, am_finding_list *from);
 /* Puts findings in output order: amount at stake descending, then id. */
 void am_findings_sort(am_finding_list *list);
 
+/* Points each finding's public view (am_finding) at the record's own
+ * strings, once the records have moved (sorted, or read back). */
+void am_findings_point_views(am_finding_list *list);
+
 void am_findings_free(am_finding_list *list);
 
 #endif

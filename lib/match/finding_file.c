@@ -264,16 +264,6 @@ am_status am_finding_file_read(const char *path, const unsigned char run_id[AM_R
     if (st != AM_OK)
         return am_fail(err, st, "%s: a finding is malformed or names a rule this centre lacks",
                        path);
-    /* The public views point at the strings where they now are. */
-    for (size_t i = 0; i < out->count; i++) {
-        am_finding_rec *f = &out->v[i];
-        f->pub.id = f->id;
-        f->pub.subject = f->subject;
-        f->pub.period_start = f->period_start;
-        f->pub.period_end = f->period_end;
-        f->pub.items = f->items;
-        f->pub.agencies = f->agencies;
-        f->pub.evidence = f->evidence;
-    }
+    am_findings_point_views(out);
     return AM_OK;
 }
