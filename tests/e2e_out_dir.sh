@@ -111,6 +111,10 @@ wait
 mkdir "$d/out.new-Dead01" "$d/out.new-Dead02" "$d/out.new-Users1"
 cp "$d/out/.aidmatch-run" "$d/out/findings.csv" "$d/out.new-Dead01/"
 echo half >"$d/out.new-Dead01/report.html.tmpAbCdEf"
+: >"$d/out.new-Dead01/tmp.Wb7Scratch" # the workbook library's, killed before its unlink
+mkdir "$d/out.new-Dead03"
+cp "$d/out/.aidmatch-run" "$d/out.new-Dead03/"
+echo "not empty" >"$d/out.new-Dead03/tmp.NotScratch"
 ln "$d/out/outcomes.csv" "$d/out.new-Dead01/outcomes.csv" # a carried-over link
 echo "the centre's own" >"$d/out.new-Users1/findings.csv"
 run "$d/out" || fail "a run after dead ones exited $?"
@@ -120,7 +124,9 @@ run "$d/out" || fail "a run after dead ones exited $?"
     fail "an unmarked directory that looks like staging lost a file"
 [ "$(cat "$d/out/outcomes.csv")" = "finding_id,outcome" ] ||
     fail "removing a dead run's carried-over link lost the file"
-rm -r "$d/out.new-Users1"
+[ "$(cat "$d/out.new-Dead03/tmp.NotScratch" 2>/dev/null)" = "not empty" ] ||
+    fail "a file shaped like the workbook's scratch but not empty was removed"
+rm -r "$d/out.new-Users1" "$d/out.new-Dead03"
 
 # --- 6. The two-rename fallback of file systems without RENAME_EXCHANGE ---
 cp "$d/out/findings.csv" "$work/findings.before"

@@ -53,6 +53,22 @@ static int ours(const am_out_dir *d, const char *name)
     return 0;
 }
 
+/* The workbook library's scratch file: it creates "tmp." and ten random
+ * characters in the workbook's directory, the staging directory, and
+ * unlinks it at once, so a run killed between the two leaves it empty.
+ * Only such an empty regular file counts as aidmatch's. */
+static int workbook_scratch(int dir_fd, const char *name)
+{
+    struct stat st;
+    if (strncmp(name, "tmp.", 4) != 0 || strlen(name) != 14)
+        return 0;
+    for (const char *c = name + 4; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z')))
+            return 0;
+    return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+           st.st_size == 0;
+}
+
 static int is_dot(const char *name)
 {
     return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
@@ -95,7 +111,8 @@ static void remove_run_dir(const am_out_dir *d, const char *path)
         for (struct dirent *e; dir && (e = readdir(dir));) {
             if (is_dot(e->d_name) || strcmp(e->d_name, AM_OUT_MARKER) == 0)
                 continue;
-            if (ours(d, e->d_name) || same_file(fd, live, e->d_name))
+            if (ours(d, e->d_name) || workbook_scratch(fd, e->d_name) ||
+                same_file(fd, live, e->d_name))
                 kept |= unlinkat(fd, e->d_name, 0) != 0;
             else
                 kept = 1;
