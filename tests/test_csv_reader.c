@@ -274,6 +274,11 @@ static const kat kats[] = {
      AM_ENC_UTF8, "1:a\n2B:" FFFD "\n", NULL},
     {"bad gbk lead before a comma", IN(GB_ZS "\x81,x\n" GB_ZS ",y\n"), AM_ENC_GB18030, 0, 0, 0,
      0, AM_OK, AM_ENC_GB18030, "1B:" U8_ZS FFFD "|x\n2:" U8_ZS "|y\n", NULL},
+    /* Cut short by the end of the file, a four-byte character's first two
+     * bytes are invalid like any other: the 0 and the line end after them
+     * stay (they were once swallowed into one U+FFFD). */
+    {"gb18030 cut short at the end", IN("a,b\n1,\x81\x30\n"), AM_ENC_GB18030, 0, 0, 0, 0,
+     AM_OK, AM_ENC_GB18030, "1:a|b\n2B:1|" FFFD "0\n", NULL},
     {"bom in the middle", IN("a,b\n" U8_BOM "c,d\ne,f\n"), AM_ENC_UTF8, 0, 0, 0, 0, AM_OK,
      AM_ENC_UTF8, "1:a|b\n2B:" U8_BOM "c|d\n3:e|f\n", NULL},
     {"bom in the middle under auto", IN(U8_BOM "a\n" U8_BOM "b\n"), AM_ENC_AUTO, 0, 0, 0, 0,

@@ -375,7 +375,10 @@ static am_status iconv_span(am_text_decoder *d, const unsigned char *in, size_t 
         }
         if (e == EINVAL && !final)
             break; /* the rest of the character is in the next chunk */
-        size_t skip = e == EINVAL ? il : (il < d->unit ? il : d->unit);
+        /* A character cut short by the end of the text is invalid like any
+         * other: its lead goes, and what follows (an LF: "\x81\x30\n") is
+         * read as it would be in mid-file. */
+        const size_t skip = il < d->unit ? il : d->unit;
         if ((st = put_replacement(d)) != AM_OK)
             return st;
         ip += skip;
