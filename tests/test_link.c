@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/token.h"
 #include "link/link.h"
 #include "read/feed.h"
@@ -147,6 +148,15 @@ static void add_person(am_link_people *people, int p, uint32_t household)
     ck_assert_int_eq(am_link_push_person(people, &person), AM_OK);
 }
 
+static void add_sampled(am_link_samples *samples, int p, uint32_t household, uint16_t feed,
+                        uint32_t line)
+{
+    am_link_sampled row = {.p = {.household = household, .name = registry_name(p)},
+                           .line = line, .feed = feed};
+    token_of(p, row.p.person);
+    ck_assert_int_eq(am_link_push_sampled(samples, &row), AM_OK);
+}
+
 /* A held row of line `line` whose repairs name persons cands[0..n). */
 static void hold(am_link_input *in, uint32_t line, const int *cands, size_t n,
                  am_name_evidence name, uint32_t household)
@@ -192,7 +202,7 @@ static void build_run(am_link_input *in)
     for (int p = 1; p <= 22; p++)
         add_person(&in->registry, p, p <= 20 ? (uint32_t)p : 0);
     for (int p = 1; p <= 10; p++)
-        add_person(&in->sample, p, (uint32_t)p);
+        add_sampled(&in->sample, p, (uint32_t)p, 0, (uint32_t)p + 1);
     char fuzzy[16] = "";
     memcpy(fuzzy, pool + 9 * 8, 6);
     memcpy(fuzzy + 6, "唐", 3);
@@ -272,6 +282,30 @@ static void check_results(unsigned link_threshold, int fuzzy_linked)
     am_store_free(&store);
     am_link_input_free(&in);
 }
+
+/* A feed read in parts samples each part's first rows, in any order: the
+ * trim keeps each feed's first AM_LINK_SAMPLE_PER_FEED by line. */
+START_TEST(test_samples_trim)
+{
+    am_link_samples s = {0};
+    const uint32_t parts[] = {7000, 2, 4000, 1502}; /* first lines of four parts */
+    for (size_t k = 0; k < 4; k++)
+        for (uint32_t i = 0; i < 1500; i++)
+            add_sampled(&s, 1, 0, 3, parts[k] + i);
+    add_sampled(&s, 2, 0, 1, 9);
+    add_sampled(&s, 2, 0, 1, 4);
+    am_link_samples_trim(&s);
+    ck_assert_uint_eq(s.n, 2 + AM_LINK_SAMPLE_PER_FEED);
+    ck_assert_uint_eq(s.v[0].feed, 1);
+    ck_assert_uint_eq(s.v[0].line, 4);
+    ck_assert_uint_eq(s.v[1].line, 9);
+    for (size_t i = 0; i < AM_LINK_SAMPLE_PER_FEED; i++) {
+        ck_assert_uint_eq(s.v[2 + i].feed, 3);
+        ck_assert_uint_eq(s.v[2 + i].line, 2 + i); /* lines 2..2001 of parts 2 and 4 */
+    }
+    am_free(s.v);
+}
+END_TEST
 
 START_TEST(test_link_kat_default_threshold) { check_results(0, 0); }
 END_TEST
@@ -409,6 +443,7 @@ static Suite *link_suite(void)
     tc = tcase_create("scoring");
     tcase_add_checked_fixture(tc, key_setup, key_teardown);
     tcase_add_test(tc, test_link_estimates);
+    tcase_add_test(tc, test_samples_trim);
     tcase_add_test(tc, test_link_kat_default_threshold);
     tcase_add_test(tc, test_link_kat_lower_threshold);
     tcase_add_test(tc, test_link_status_names);

@@ -129,7 +129,7 @@ static void tally_run(const am_link_input *in, tally *m, tally *u)
     memset(u, 0, sizeof *u);
     const am_link_people *reg = &in->registry;
     for (size_t i = 0; i < in->sample.n; i++) {
-        const am_link_person *s = &in->sample.v[i];
+        const am_link_person *s = &in->sample.v[i].p;
         size_t b, e;
         person_range(reg, s->person, &b, &e);
         if (b < e)
@@ -216,6 +216,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
     }
     if (in->registry.n > 1)
         qsort(in->registry.v, in->registry.n, sizeof *in->registry.v, cmp_person);
+    am_link_samples_trim(&in->sample);
     tally m, u;
     tally_run(in, &m, &u);
     estimate(out, &m, &u);

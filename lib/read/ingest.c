@@ -623,8 +623,10 @@ static void link_gather(am_row_mapper *st, const am_text_row *row, const am_reco
     if (!registry && !p.name.nchars)
         return;
     st->sampled += !registry;
-    am_link_people *people = registry ? &st->sink->links.registry : &st->sink->links.sample;
-    if (am_link_push_person(people, &p) != AM_OK)
+    am_link_input *links = &st->sink->links;
+    const am_link_sampled sampled = {.p = p, .line = rec->line, .feed = rec->feed};
+    if ((registry ? am_link_push_person(&links->registry, &p)
+                  : am_link_push_sampled(&links->sample, &sampled)) != AM_OK)
         st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory gathering evidence");
 }
 

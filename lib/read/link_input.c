@@ -24,6 +24,36 @@ am_status am_link_push_person(am_link_people *people, const am_link_person *pers
     return AM_OK;
 }
 
+am_status am_link_push_sampled(am_link_samples *samples, const am_link_sampled *row)
+{
+    if (!AM_RESERVE(samples->v, samples->cap, samples->n + 1))
+        return AM_ERR_NOMEM;
+    samples->v[samples->n++] = *row;
+    return AM_OK;
+}
+
+static int by_feed_line(const void *pa, const void *pb)
+{
+    const am_link_sampled *a = pa, *b = pb;
+    if (a->feed != b->feed)
+        return a->feed < b->feed ? -1 : 1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+void am_link_samples_trim(am_link_samples *samples)
+{
+    if (samples->n > 1)
+        qsort(samples->v, samples->n, sizeof *samples->v, by_feed_line);
+    size_t kept = 0, of_feed = 0;
+    for (size_t i = 0; i < samples->n; i++) {
+        of_feed = i && samples->v[i].feed == samples->v[i - 1].feed ? of_feed + 1 : 0;
+        if (of_feed < AM_LINK_SAMPLE_PER_FEED)
+            samples->v[kept++] = samples->v[i];
+    }
+    sodium_memzero(samples->v + kept, (samples->n - kept) * sizeof *samples->v);
+    samples->n = kept;
+}
+
 am_status am_link_push_candidates(am_link_input *in, const am_link_candidate *c, size_t n)
 {
     if (!AM_RESERVE(in->candidates, in->candidates_cap, in->ncandidates + n))
@@ -40,6 +70,17 @@ static void move_people(am_link_people *dst, am_link_people *src, const uint32_t
         *p = src->v[i];
         if (p->household)
             p->household = refs[p->household - 1];
+    }
+    src->n = 0;
+}
+
+static void move_samples(am_link_samples *dst, am_link_samples *src, const uint32_t *refs)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        am_link_sampled *s = &dst->v[dst->n++];
+        *s = src->v[i];
+        if (s->p.household)
+            s->p.household = refs[s->p.household - 1];
     }
     src->n = 0;
 }
@@ -71,7 +112,7 @@ am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint3
     src->ncandidates = 0;
     move_list(&dst->held, &src->held, refs, offset);
     move_people(&dst->registry, &src->registry, refs);
-    move_people(&dst->sample, &src->sample, refs);
+    move_samples(&dst->sample, &src->sample, refs);
     return AM_OK;
 }
 

@@ -39,6 +39,15 @@ typedef struct am_link_person {
     am_name_evidence name;
 } am_link_person;
 
+/* A sampled valid row: the person as the row shows them, and where the
+ * row is, so that a feed read in parts on several threads (ingest.c)
+ * still gives its first rows as the sample. */
+typedef struct am_link_sampled {
+    am_link_person p;
+    uint32_t line;
+    uint16_t feed;
+} am_link_sampled;
+
 typedef struct am_link_list {
     am_link_row *v;
     size_t n, cap;
@@ -49,9 +58,15 @@ typedef struct am_link_people {
     size_t n, cap;
 } am_link_people;
 
+typedef struct am_link_samples {
+    am_link_sampled *v;
+    size_t n, cap;
+} am_link_samples;
+
 typedef struct am_link_input {
     am_link_list held;
-    am_link_people registry, sample;
+    am_link_people registry;
+    am_link_samples sample;
     am_link_candidate *candidates;
     size_t ncandidates, candidates_cap;
 } am_link_input;
@@ -59,6 +74,12 @@ typedef struct am_link_input {
 /* Each appends one; returns AM_OK or AM_ERR_NOMEM with the list unchanged. */
 am_status am_link_push(am_link_list *list, const am_link_row *row);
 am_status am_link_push_person(am_link_people *people, const am_link_person *person);
+am_status am_link_push_sampled(am_link_samples *samples, const am_link_sampled *row);
+
+/* Keeps each feed's first AM_LINK_SAMPLE_PER_FEED sampled rows by line
+ * and drops the rest: the parts of one feed each sample their own first
+ * rows, of which only the feed's first count. */
+void am_link_samples_trim(am_link_samples *samples);
 
 /* Appends n candidates; returns AM_OK or AM_ERR_NOMEM with nothing added. */
 am_status am_link_push_candidates(am_link_input *in, const am_link_candidate *c, size_t n);
