@@ -1868,6 +1868,7 @@ typedef struct feed_info {
 static feed_info g_feeds[48];
 static int g_nfeeds;
 static int g_bad_rows;
+static int g_plain_registry; /* --plain-registry: the hukou register as plain CRLF text */
 
 static void feed_begin(writer *w, const char *name, const char *file, int flags, char delim,
                        const char *agency, const char *kind, const char *notes)
@@ -3664,8 +3665,14 @@ static void hukou_row(writer *w, uint32_t h, uint32_t i, int rel, int32_t start,
 static void feed_psb_hukou(void)
 {
     writer w;
-    feed_begin(&w, "psb_hukou", "psb_hukou.csv.gz", W_GZ, ',', "PSB", "registry",
-               "gzip, HUKOU membership with household column, YYYYMMDD, empty start = since ever");
+    if (g_plain_registry)
+        feed_begin(&w, "psb_hukou", "psb_hukou.csv", W_CRLF, ',', "PSB", "registry",
+                   "plain CRLF (--plain-registry), HUKOU membership with household column, "
+                   "YYYYMMDD, empty start = since ever");
+    else
+        feed_begin(&w, "psb_hukou", "psb_hukou.csv.gz", W_GZ, ',', "PSB", "registry",
+                   "gzip, HUKOU membership with household column, YYYYMMDD, empty start = since "
+                   "ever");
     ini("person_id = 公民身份号码\nname = 姓名\nhousehold_id = 户号\nfact = HUKOU\nstart = 迁入日期\n"
         "end = 迁出日期\n");
     w_header(&w, "户号,户别,与户主关系,姓名,公民身份号码,性别,出生日期,迁入日期,迁出日期,住址");
@@ -4023,10 +4030,13 @@ static void write_truth(void)
 static void usage(void)
 {
     fputs("usage: gen_county --persons N --seed S --out DIR [--key KEYFILE] [--bad-rows]\n"
-          "                  [--damaged-ids N] [--catalogue PATH_FROM_DIR] [--rules PATH_FROM_DIR]\n"
+          "                  [--damaged-ids N] [--plain-registry]\n"
+          "                  [--catalogue PATH_FROM_DIR] [--rules PATH_FROM_DIR]\n"
           "Writes a synthetic county into DIR: agency feeds, centre.ini, county.key\n"
           "(unless --key) and truth.csv, the findings the planted anomalies must produce;\n"
-          "with --damaged-ids, a feed of N rows whose IDs are damaged and links_truth.csv.\n",
+          "with --damaged-ids, a feed of N rows whose IDs are damaged and links_truth.csv.\n"
+          "With --plain-registry, the hukou register uncompressed, as a county's is:\n"
+          "by far its biggest feed.\n",
           stderr);
     exit(2);
 }
@@ -4070,6 +4080,8 @@ int main(int argc, char **argv)
             catalogue = argv[++a];
         } else if (strcmp(arg, "--rules") == 0 && more) {
             rules = argv[++a];
+        } else if (strcmp(arg, "--plain-registry") == 0) {
+            g_plain_registry = 1;
         } else if (strcmp(arg, "--bad-rows") == 0) {
             g_bad_rows = 1;
         } else if (strcmp(arg, "--damaged-ids") == 0 && more) {
