@@ -15,6 +15,7 @@
 #include "common/blanks.h"
 #include "read/feed_run.h"
 #include "common/money.h"
+#include "common/size.h"
 
 static const char *const column_keys[AM_COL__COUNT] = {
     [AM_COL_PERSON] = "person_id", [AM_COL_NAME] = "name",
@@ -29,6 +30,9 @@ static const char *const column_keys[AM_COL__COUNT] = {
  * 2^32 lines a feed may have: a runaway export fails in minutes, not
  * after filling memory. */
 #define DEFAULT_MAX_ROWS 100000000ull
+/* Big enough that a county's payment feeds are read whole, two threads
+ * taking whole feeds; its hukou register, by far the biggest, in parts. */
+#define DEFAULT_SPLIT_ABOVE ((uint64_t)64 << 20)
 /* Enough rows of one mistake to see its pattern and fix the export. */
 #define DEFAULT_MAX_REJECTS 1000
 
@@ -50,6 +54,7 @@ am_status am_feed_append(const am_feed_run *run, const char *name, am_feed **out
     feed->code_constant = -1;
     feed->max_amount_fen = DEFAULT_MAX_AMOUNT_FEN;
     feed->max_rejects = DEFAULT_MAX_REJECTS;
+    feed->split_above = DEFAULT_SPLIT_ABOVE;
     feed->reader.max_rows = DEFAULT_MAX_ROWS + 1; /* the reader counts the header */
     feed->stale_days = -1;
     strcpy(feed->thousands, ",");
@@ -285,6 +290,13 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
         if (!parse_count(value, &count) || count > UINT32_MAX)
             return bad_value(feed, key, "a row count from 0 to 4294967295");
         feed->max_rejects = count;
+        return AM_OK;
+    }
+    if (strcmp(key, "split_above") == 0) {
+        uint64_t bytes;
+        if (!am_size_parse(value, &bytes))
+            return bad_value(feed, key, "a size such as 64M, or 0 never to split");
+        feed->split_above = bytes;
         return AM_OK;
     }
     if (strcmp(key, "max_gzip_ratio") == 0) {

@@ -69,11 +69,14 @@ struct am_feed {
     size_t ncode_map, capcode_map;
     int64_t max_amount_fen;
     uint64_t max_rejects;        /* rejects listed per reason; more are only counted */
+    uint64_t split_above;        /* split_above = : a larger plain feed is read in parts
+                                  * on several threads (feed_split.h); 0 never */
     int32_t stale_days;          /* stale_days = ; -1: the kind's default (am_feed_stale_days) */
     int ingested;
     uint64_t text_size;          /* as told before reading (ingest.c), to read the largest first */
     /* progress while this feed is read (progress.c) */
     uint64_t progress_stored, progress_text_total, progress_text_done;
+    uint64_t progress_rows; /* rows told so far: all parts' when read in parts */
     /* statistics */
     char *path_for_stats;
     char xxh3[33];

@@ -24,6 +24,7 @@
 #include "common/alloc.h"
 #include "store/area.h"
 #include "read/feed_run.h"
+#include "read/feed_split.h"
 #include "common/money.h"
 #include "read/link_input.h"
 #include "read/name.h"
@@ -680,7 +681,7 @@ static int on_row(void *user, const am_text_row *row)
         return 1;
     }
     feed->rows_read++;
-    if (progress_row(st->sink, feed, row)) {
+    if (progress_row(st->sink, st->progress_feed ? st->progress_feed : feed, row)) {
         st->status = am_fail(st->err, AM_ERR_ABORTED, "stopped by the progress callback");
         return 1;
     }
@@ -866,17 +867,52 @@ static am_status prepare_file(am_feed *feed)
     return AM_OK;
 }
 
+/* A feed read in parts (feed_split.h): the plan the parts share, the
+ * header the later parts take from the first, and each part's own copy
+ * of the feed, whose counts are added into the feed when the last part
+ * ends, in file order. */
+typedef struct split_part {
+    am_feed counts;
+    am_status status;
+    am_err err;
+} split_part;
+
+typedef struct split_feed {
+    am_feed_plan plan;
+    int columns[AM_COL__COUNT];
+    size_t header_fields;
+    size_t remaining; /* parts not yet read, under the pool's lock */
+    split_part part[AM_SPLIT_MAX_PARTS];
+} split_feed;
+
+typedef struct ingest_job {
+    am_feed *feed;
+    split_feed *split; /* NULL: the feed whole, or its parts not planned yet */
+    size_t part;
+} ingest_job;
+
 typedef struct ingest_pool {
     const am_feed_run *run;
     pthread_mutex_t lock;
-    am_feed **queue; /* most text first, so the last feed read is a short one */
-    size_t nqueue, next;
+    ingest_job *queue; /* most text first, so the last feed read is a short one */
+    size_t nqueue, next, capqueue;
+    unsigned threads;
     /* The lowest declaration index that failed so far, SIZE_MAX for none.
      * Feeds declared after it are skipped; those declared before it are
      * still read, so that the error reported is the first declared feed's
      * whatever the reading order and thread count. */
     size_t first_failed;
 } ingest_pool;
+
+/* The header row of a feed about to be read in parts: its columns, and
+ * nothing more read. */
+static int take_header(void *user, const am_text_row *row)
+{
+    am_row_mapper *st = user;
+    st->header_seen = 1;
+    st->status = am_mapper_header(st, row);
+    return 1;
+}
 
 typedef struct ingest_worker {
     ingest_pool *pool;
@@ -886,32 +922,181 @@ typedef struct ingest_worker {
     am_err error;       /* its message: the sink's is overwritten by later feeds */
 } ingest_worker;
 
+/* Reads the header of a feed about to be read in parts, for the parts
+ * after the first: 1 with its columns in split, 0 to read it whole (the
+ * whole read then says what is wrong with it). */
+static int header_of(am_feed *feed, split_feed *split)
+{
+    am_err scratch;
+    am_row_mapper header = {.feed = feed, .err = &scratch};
+    am_reader_opts opts = feed->reader;
+    opts.encoding = split->plan.encoding;
+    const am_status st = am_read_csv_part(split->plan.fd, feed->file, 0, split->plan.offset[1], 1,
+                                          &opts, take_header, &header, NULL, &scratch);
+    am_mapper_wipe(&header);
+    if (st != AM_ERR_ABORTED || header.status != AM_OK || !header.header_seen)
+        return 0;
+    memcpy(split->columns, header.column_index, sizeof split->columns);
+    split->header_fields = header.header_fields;
+    return 1;
+}
+
+/* Plans job's feed in parts when it is large enough and more than one
+ * thread reads: the survey, the header, and the later parts queued first
+ * for the other threads.  Leaves job whole when the feed is not cut. */
+static void plan_parts(ingest_pool *pool, ingest_job *job)
+{
+    am_feed *feed = job->feed;
+    const size_t want = am_feed_split_parts(feed->text_size, feed->split_above, pool->threads);
+    if (want < 2)
+        return;
+    split_feed *split = am_calloc(1, sizeof *split);
+    if (!split)
+        return; /* read whole: the same records, only slower */
+    if (!am_feed_plan_make(feed->file, &feed->reader, want, &split->plan) ||
+        !header_of(feed, split)) {
+        am_feed_plan_close(&split->plan);
+        am_free(split);
+        return;
+    }
+    const size_t later = split->plan.nparts - 1;
+    pthread_mutex_lock(&pool->lock);
+    /* Copied under the lock: other feeds' parts may be telling progress. */
+    for (size_t k = 0; k <= later; k++) {
+        am_feed *counts = &split->part[k].counts;
+        *counts = *feed;
+        counts->rows_read = counts->rows_ingested = counts->rows_rejected = 0;
+        memset(counts->by_reason, 0, sizeof counts->by_reason);
+        memset(counts->held_by_reason, 0, sizeof counts->held_by_reason);
+    }
+    if (!AM_RESERVE(pool->queue, pool->capqueue, pool->nqueue + later)) {
+        pthread_mutex_unlock(&pool->lock);
+        am_feed_plan_close(&split->plan);
+        am_free(split);
+        return;
+    }
+    memmove(pool->queue + pool->next + later, pool->queue + pool->next,
+            (pool->nqueue - pool->next) * sizeof *pool->queue);
+    for (size_t k = 1; k <= later; k++)
+        pool->queue[pool->next + k - 1] = (ingest_job){.feed = feed, .split = split, .part = k};
+    pool->nqueue += later;
+    split->remaining = split->plan.nparts;
+    am_progress_begin(feed, feed->file, NULL, 0);
+    pthread_mutex_unlock(&pool->lock);
+    job->split = split;
+    job->part = 0;
+}
+
+/* Adds a part's counts into its feed. */
+static void add_counts(am_feed *feed, const am_feed *part)
+{
+    feed->rows_read += part->rows_read;
+    feed->rows_ingested += part->rows_ingested;
+    feed->rows_rejected += part->rows_rejected;
+    for (size_t r = 0; r < AM_REJECT__COUNT; r++) {
+        feed->by_reason[r] += part->by_reason[r];
+        feed->held_by_reason[r] += part->held_by_reason[r];
+    }
+}
+
+/* Ends a feed read in parts, once its last part is read: its counts, its
+ * hash, and the first part's failure in file order, which is the failure
+ * a whole read would have met first. */
+static am_status merge_parts(am_feed *feed, split_feed *split, ingest_sink *sink)
+{
+    am_status st = AM_OK;
+    for (size_t k = 0; k < split->plan.nparts; k++) {
+        add_counts(feed, &split->part[k].counts);
+        if (st == AM_OK && split->part[k].status != AM_OK) {
+            st = split->part[k].status;
+            memcpy(&sink->err, &split->part[k].err, sizeof sink->err);
+        }
+    }
+    feed->ingested = 1;
+    feed->encoding_used = split->plan.encoding;
+    feed->bytes_read = split->plan.bytes;
+    memcpy(feed->xxh3, st == AM_OK ? split->plan.xxh3 : "", st == AM_OK ? sizeof feed->xxh3 : 1);
+    am_feed_plan_close(&split->plan);
+    am_free(split);
+    if (st != AM_OK)
+        return st;
+    lock(sink);
+    const int stop = sink->run->progress->fn && am_progress_end(feed);
+    unlock(sink);
+    return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;
+}
+
+/* Reads one part of a feed into sink with a copy of the feed for its
+ * counts.  Returns the feed's status once its last part is read, else
+ * AM_OK: a part's failure is the feed's, told by the merge. */
+static am_status read_part(ingest_pool *pool, const ingest_job *job, ingest_sink *sink)
+{
+    am_feed *feed = job->feed;
+    split_feed *split = job->split;
+    split_part *part = &split->part[job->part];
+    am_feed *counts = &part->counts;
+    am_row_mapper state = {.feed = counts, .progress_feed = feed, .err = &sink->err, .sink = sink};
+    if (!feed->ids_tokenised)
+        state.link_role = is_hukou_registry(feed) ? AM_LINK_REGISTRY : AM_LINK_HOLD;
+    /* Every part in the encoding the survey decided on the whole text:
+     * the first part alone might decide otherwise, on fewer bytes. */
+    am_reader_opts opts = feed->reader;
+    opts.encoding = split->plan.encoding;
+    if (job->part > 0) {
+        state.header_seen = 1;
+        memcpy(state.column_index, split->columns, sizeof state.column_index);
+        state.header_fields = split->header_fields;
+    }
+    const am_feed_plan *plan = &split->plan;
+    am_read_result result = {0};
+    am_status st = am_read_csv_part(plan->fd, feed->file, plan->offset[job->part],
+                                    plan->offset[job->part + 1] - plan->offset[job->part],
+                                    plan->first_line[job->part], &opts, on_row, &state, &result,
+                                    &sink->err);
+    am_mapper_wipe(&state);
+    st = finish(&state, st, &result);
+    const am_status flushed = flush(sink);
+    if (st == AM_OK)
+        st = flushed;
+    part->status = st;
+    if (st != AM_OK)
+        memcpy(&part->err, &sink->err, sizeof part->err);
+    pthread_mutex_lock(&pool->lock);
+    const int last = --split->remaining == 0;
+    pthread_mutex_unlock(&pool->lock);
+    return last ? merge_parts(feed, split, sink) : AM_OK;
+}
+
 static void *ingest_work(void *arg)
 {
     ingest_worker *w = arg;
     ingest_pool *pool = w->pool;
     for (;;) {
-        am_feed *feed = NULL;
+        ingest_job job = {0};
         pthread_mutex_lock(&pool->lock);
-        while (!feed && pool->next < pool->nqueue) {
-            feed = pool->queue[pool->next++];
-            if (feed->index > pool->first_failed)
-                feed = NULL;
+        while (!job.feed && pool->next < pool->nqueue) {
+            job = pool->queue[pool->next++];
+            /* A part is read whatever failed: its feed ends with its last. */
+            if (!job.split && job.feed->index > pool->first_failed)
+                job.feed = NULL;
         }
         pthread_mutex_unlock(&pool->lock);
-        if (!feed)
+        if (!job.feed)
             return NULL;
-        const am_status st = read_feed(feed, &w->sink, NULL, 0);
+        if (!job.split)
+            plan_parts(pool, &job);
+        const am_status st =
+            job.split ? read_part(pool, &job, &w->sink) : read_feed(job.feed, &w->sink, NULL, 0);
         if (st != AM_OK) {
             /* A worker keeps the error of its lowest failed feed. */
-            if (w->status == AM_OK || feed->index < w->failed_feed) {
+            if (w->status == AM_OK || job.feed->index < w->failed_feed) {
                 w->status = st;
-                w->failed_feed = feed->index;
+                w->failed_feed = job.feed->index;
                 memcpy(&w->error, &w->sink.err, sizeof w->error);
             }
             pthread_mutex_lock(&pool->lock);
-            if (feed->index < pool->first_failed)
-                pool->first_failed = feed->index;
+            if (job.feed->index < pool->first_failed)
+                pool->first_failed = job.feed->index;
             pthread_mutex_unlock(&pool->lock);
         }
     }
@@ -919,7 +1104,7 @@ static void *ingest_work(void *arg)
 
 static int more_text_first(const void *pa, const void *pb)
 {
-    const am_feed *a = *(am_feed *const *)pa, *b = *(am_feed *const *)pb;
+    const am_feed *a = ((const ingest_job *)pa)->feed, *b = ((const ingest_job *)pb)->feed;
     if (a->text_size != b->text_size)
         return a->text_size > b->text_size ? -1 : 1;
     return a->index < b->index ? -1 : 1;
@@ -931,10 +1116,11 @@ am_status am_ingest_all(const am_feed_run *run)
     am_feed *const *feeds = *run->feeds;
     if (nfeeds == 0)
         return am_fail(run->err, AM_ERR_INVALID, "no feeds declared");
-    ingest_pool pool = {.run = run, .first_failed = SIZE_MAX};
+    ingest_pool pool = {.run = run, .first_failed = SIZE_MAX, .capqueue = nfeeds};
     pool.queue = am_malloc(nfeeds * sizeof *pool.queue);
     if (!pool.queue)
         return am_fail(run->err, AM_ERR_NOMEM, "out of memory");
+    int may_split = 0;
     for (size_t i = 0; i < nfeeds; i++) {
         if (feeds[i]->ingested)
             continue;
@@ -943,12 +1129,17 @@ am_status am_ingest_all(const am_feed_run *run)
             am_free(pool.queue);
             return st;
         }
-        pool.queue[pool.nqueue++] = feeds[i];
+        pool.queue[pool.nqueue++] = (ingest_job){.feed = feeds[i]};
+        may_split |= am_feed_split_parts(feeds[i]->text_size, feeds[i]->split_above,
+                                         *run->threads) > 1;
     }
     qsort(pool.queue, pool.nqueue, sizeof *pool.queue, more_text_first);
-    unsigned threads = *run->threads < pool.nqueue ? *run->threads : (unsigned)pool.nqueue;
+    /* As many threads as feeds, unless a feed is read in parts. */
+    unsigned threads = *run->threads < pool.nqueue || may_split ? *run->threads
+                                                                : (unsigned)pool.nqueue;
     if (threads < 1)
         threads = 1;
+    pool.threads = threads;
     ingest_worker *workers = am_calloc(threads, sizeof *workers);
     pthread_t *ids = am_calloc(threads, sizeof *ids);
     if (!workers || !ids || pthread_mutex_init(&pool.lock, NULL) != 0) {
@@ -982,7 +1173,7 @@ am_status am_ingest_all(const am_feed_run *run)
     }
     pthread_mutex_destroy(&pool.lock);
     for (size_t i = 0; i < pool.nqueue; i++)
-        if (pool.queue[i]->ingested)
+        if (pool.queue[i].feed->ingested)
             mark_ingested(run);
     am_free(workers);
     am_free(ids);

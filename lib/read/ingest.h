@@ -21,7 +21,8 @@ typedef struct am_last_id {
 typedef struct ingest_sink ingest_sink;
 
 typedef struct am_row_mapper {
-    am_feed *feed;
+    am_feed *feed;     /* whose counts the rows go to: a part's own when read in parts */
+    am_feed *progress_feed; /* the feed progress is told for; NULL: feed */
     am_err *err;       /* where this reading's failure message goes */
     ingest_sink *sink; /* where ingested rows go (ingest.c); unused by the tokeniser */
     int column_index[AM_COL__COUNT]; /* header position of each mapped column, or -1 */

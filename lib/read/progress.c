@@ -42,6 +42,7 @@ static uint64_t expected_text(const am_feed *feed, uint64_t stored, const unsign
 void am_progress_begin(am_feed *feed, const char *path, const void *data, size_t len)
 {
     feed->progress_stored = feed->progress_text_total = feed->progress_text_done = 0;
+    feed->progress_rows = 0;
     if (!feed->run->progress->fn)
         return;
     unsigned char head[2] = {0, 0}, tail[4] = {0, 0, 0, 0};
@@ -75,7 +76,7 @@ static int report(const am_feed *feed, int done)
         .feed = feed->name,
         .feed_index = feed->index,
         .feed_count = *feed->run->nfeeds,
-        .rows = feed->rows_read,
+        .rows = done ? feed->rows_read : feed->progress_rows,
         .bytes_total = feed->progress_stored,
         .done = done,
     };
@@ -100,7 +101,7 @@ int am_progress_row(am_feed *feed, const am_text_row *row)
     for (size_t i = 0; i < row->nfields; i++)
         bytes += row->len[i];
     feed->progress_text_done += bytes;
-    if (feed->rows_read == 0 || feed->rows_read % AM_PROGRESS_EVERY != 0)
+    if (++feed->progress_rows % AM_PROGRESS_EVERY != 0)
         return 0;
     return report(feed, 0);
 }
