@@ -117,19 +117,19 @@ static const struct {
     unsigned threads;
     size_t parts;
 } parts_kats[] = {
-    {100, 0, 2, 0},                         /* 0: never */
-    {100, 64, 1, 0},                        /* one thread */
-    {64, 64, 2, 0},                         /* not above */
-    {65, 64, 2, 2},                         /* 65 / 32 */
-    {(uint64_t)1 << 30, (uint64_t)64 << 20, 2, 8},   /* 4 per thread */
+    {100, 0, 2, 0},                                  /* 0: never */
+    {100, 64, 1, 0},                                 /* one thread */
+    {64, 64, 2, 0},                                  /* not above */
+    {65, 64, 2, 8},                                  /* four per thread */
+    {(uint64_t)1 << 30, (uint64_t)64 << 20, 3, 12},
+    {(uint64_t)1 << 30, (uint64_t)64 << 20, 4, 16},
     {(uint64_t)1 << 30, (uint64_t)64 << 20, 8, 16},  /* AM_SPLIT_MAX_PARTS */
-    {(uint64_t)100 << 20, (uint64_t)64 << 20, 2, 3}, /* parts of at least 32 MiB */
-    {10, 1, 2, 8},                          /* split_above 1: parts of a byte at least */
+    {10, 1, 2, 8},
     {UINT64_MAX, 1, 2, 8},
     {UINT64_MAX, UINT64_MAX, 2, 0},
-    {UINT64_MAX, UINT64_MAX - 1, 2, 2},
-    {UINT64_MAX, (uint64_t)INT64_MAX, 4, 4},
-    {1000, 100, UINT32_MAX, 16},            /* 4 * threads does not wrap */
+    {UINT64_MAX, UINT64_MAX - 1, 2, 8},
+    {(uint64_t)INT64_MAX, (uint64_t)INT64_MAX - 1, 2, 8},
+    {1000, 100, UINT32_MAX, 16},                     /* 4 * threads does not wrap */
 };
 
 START_TEST(test_split_parts)

@@ -28,11 +28,7 @@ size_t am_feed_split_parts(uint64_t size, uint64_t split_above, unsigned threads
 {
     if (!split_above || threads < 2 || size <= split_above)
         return 0;
-    const uint64_t min_part = split_above / 2 ? split_above / 2 : 1;
-    uint64_t n = size / min_part;
-    if (n > 4 * (uint64_t)threads)
-        n = 4 * (uint64_t)threads;
-    return n > AM_SPLIT_MAX_PARTS ? AM_SPLIT_MAX_PARTS : (size_t)n;
+    return threads >= AM_SPLIT_MAX_PARTS / 4 ? AM_SPLIT_MAX_PARTS : 4 * (size_t)threads;
 }
 
 typedef struct survey {

@@ -29,8 +29,10 @@ typedef struct am_feed_plan {
 } am_feed_plan;
 
 /* How many parts a feed of size bytes is read in on threads threads when
- * feeds above split_above bytes are split (0: never): at most 4 per thread
- * and AM_SPLIT_MAX_PARTS, each at least split_above / 2.  0 or 1: whole. */
+ * feeds above split_above bytes are split (0: never): 4 per thread, so
+ * that the thread with the last part does not read long alone, and at
+ * most AM_SPLIT_MAX_PARTS (each then more than split_above / 16).  0:
+ * whole. */
 size_t am_feed_split_parts(uint64_t size, uint64_t split_above, unsigned threads);
 
 /* Surveys the file at path in one pass (hashing it, counting its line ends
