@@ -1,7 +1,8 @@
-/* Spill files (checksums, truncation), the external sort against qsort
+/* Spill files (checksums, truncation), the external sort and the key sort against qsort
  * over many runs, components on graphs whose answer is known, and
  * am_size_parse with its INT64/UINT64 edges. */
 #include <check.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "common/size.h"
 #include "store/components.h"
 #include "store/extsort.h"
+#include "store/key_sort.h"
 #include "store/spill.h"
 
 static char dir[64];
@@ -193,6 +195,56 @@ START_TEST(extsort_matches_qsort)
 }
 END_TEST
 
+/* Items of an odd size (swapped through the scratch, not a word at a
+ * time) whose keys repeat: ordered by key, then by cmp within a key, as
+ * qsort orders them.  Linking's registry entries are 44 bytes. */
+typedef struct odd_item {
+    unsigned char word[8]; /* the key, big-endian */
+    unsigned char tie[4];
+    unsigned char pad[8];
+} odd_item;
+
+static uint64_t odd_key(const void *p)
+{
+    const unsigned char *w = ((const odd_item *)p)->word;
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++)
+        k = k << 8 | w[i];
+    return k;
+}
+
+static int odd_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, offsetof(odd_item, pad));
+}
+
+START_TEST(key_sort_odd_size_with_ties)
+{
+    const size_t n = 50000;
+    odd_item *v = malloc(n * sizeof *v), *ref = malloc(n * sizeof *ref), tmp;
+    ck_assert(sizeof *v % 8 != 0);
+    uint64_t state = 0x2545F4914F6CDD1Dull;
+    for (size_t i = 0; i < n; i++) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        const uint64_t key = (state % 3000) * 0x9E3779B97F4A7C15ull; /* ~17 per key */
+        for (int b = 0; b < 8; b++)
+            v[i].word[b] = (unsigned char)(key >> (56 - 8 * b));
+        memcpy(v[i].tie, &state, sizeof v[i].tie);
+        memset(v[i].pad, (int)(i & 0xFF), sizeof v[i].pad);
+    }
+    memcpy(ref, v, n * sizeof *v);
+    const am_order order = {odd_cmp, odd_key};
+    am_key_sort(v, n, sizeof *v, &order, &tmp);
+    qsort(ref, n, sizeof *ref, odd_cmp);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(odd_cmp(&v[i], &ref[i]), 0);
+    free(v);
+    free(ref);
+}
+END_TEST
+
 /* k sorted files of the same n values dealt round-robin, merged: the
  * values in order, the inputs removed.  k above the merge's fan-in of 64
  * merges in two rounds. */
@@ -355,6 +407,7 @@ int main(void)
     tcase_add_test(tc, spill_round_trip_and_damage);
     tcase_add_test(tc, extsort_matches_qsort);
     tcase_add_test(tc, extsort_merge_of_sorted_files);
+    tcase_add_test(tc, key_sort_odd_size_with_ties);
     tcase_add_test(tc, components_known_answers);
     tcase_add_test(tc, size_parse_edges);
     suite_add_tcase(s, tc);

@@ -24,6 +24,7 @@
 #include "common/alloc.h"
 #include "read/resident_id.h"
 #include "store/area.h"
+#include "store/key_sort.h"
 
 /* Character tokens in common, in Dice thousandths, for a fuzzy agreement. */
 #define FUZZY_DICE 500
@@ -46,6 +47,13 @@ static int cmp_person(const void *pa, const void *pb)
     if (a->household != b->household)
         return a->household < b->household ? -1 : 1;
     return memcmp(&a->name, &b->name, sizeof a->name);
+}
+
+/* The first word of a person's token: the registry is sorted by its
+ * bytes first, cmp_person ordering only entries of one word. */
+static uint64_t person_key(const void *p)
+{
+    return am_token_word(((const am_link_person *)p)->person);
 }
 
 /* The registry entries of a person: [*begin, *end) of the sorted list. */
@@ -214,8 +222,11 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
         out->link_threshold = AM_LINK_THRESHOLD_DEFAULT;
         out->review_threshold = AM_REVIEW_THRESHOLD_DEFAULT;
     }
-    if (in->registry.n > 1)
-        qsort(in->registry.v, in->registry.n, sizeof *in->registry.v, cmp_person);
+    if (in->registry.n > 1) {
+        am_link_person tmp;
+        const am_order order = {cmp_person, person_key};
+        am_key_sort(in->registry.v, in->registry.n, sizeof *in->registry.v, &order, &tmp);
+    }
     am_link_samples_trim(&in->sample);
     tally m, u;
     tally_run(in, &m, &u);

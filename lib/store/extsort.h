@@ -9,15 +9,8 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "store/key_sort.h"
 
-/* The order of a sort: cmp, as qsort's; and key, or NULL: a 64-bit key
- * of an item that orders items as cmp does wherever keys differ
- * (key(a) < key(b) implies cmp(a, b) < 0), so that what fits in memory is
- * sorted by the key's bytes and cmp only orders items of one key. */
-typedef struct am_order {
-    int (*cmp)(const void *, const void *);
-    uint64_t (*key)(const void *);
-} am_order;
 
 /* Sorts the items (item_size bytes each) of spill file in into a new
  * spill file out, in order (items cmp finds equal come in no set order),

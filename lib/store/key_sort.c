@@ -1,0 +1,95 @@
+/*
+ * key_sort.c — sorting items in memory by a 64-bit key (see key_sort.h).
+ */
+#include "store/key_sort.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Below this many items a range is sorted by insertion. */
+#define SMALL_RANGE 24
+
+static void insertion_sort(unsigned char *v, size_t n, size_t size,
+                           int (*cmp)(const void *, const void *), unsigned char *tmp)
+{
+    for (size_t i = 1; i < n; i++) {
+        size_t j = i;
+        if (cmp(v + (j - 1) * size, v + i * size) <= 0)
+            continue;
+        memcpy(tmp, v + i * size, size);
+        for (; j > 0 && cmp(v + (j - 1) * size, tmp) > 0; j--)
+            memcpy(v + j * size, v + (j - 1) * size, size);
+        memcpy(v + j * size, tmp, size);
+    }
+}
+
+/* Items are a few words long: swapped a word at a time, where a memcpy
+ * of a size known only at run time is a call. */
+static inline void swap_items(unsigned char *a, unsigned char *b, size_t size, unsigned char *tmp)
+{
+    if (size % sizeof(uint64_t) == 0) {
+        for (size_t k = 0; k < size; k += sizeof(uint64_t)) {
+            uint64_t x, y;
+            memcpy(&x, a + k, sizeof x);
+            memcpy(&y, b + k, sizeof y);
+            memcpy(a + k, &y, sizeof y);
+            memcpy(b + k, &x, sizeof x);
+        }
+        return;
+    }
+    memcpy(tmp, a, size);
+    memcpy(a, b, size);
+    memcpy(b, tmp, size);
+}
+
+/* Sorts n items by byte `shift / 8` of their keys and the bytes below it,
+ * in place: each item is swapped straight into its byte's bucket (an
+ * "American flag" sort, as the store's), then each bucket is sorted on
+ * the next byte.  Items of one key are left to cmp.  Keys are keyed
+ * hashes or counts, so buckets fill evenly or the ranges are short. */
+static void radix_sort(unsigned char *v, size_t n, size_t size, const am_order *order, int shift,
+                       unsigned char *tmp)
+{
+    if (n < SMALL_RANGE) {
+        insertion_sort(v, n, size, order->cmp, tmp);
+        return;
+    }
+    if (shift < 0) {
+        qsort(v, n, size, order->cmp);
+        return;
+    }
+    size_t count[256] = {0}, next[256], end[256];
+    for (size_t i = 0; i < n; i++)
+        count[(order->key(v + i * size) >> shift) & 0xFF]++;
+    size_t at = 0;
+    for (int b = 0; b < 256; b++) {
+        next[b] = at;
+        at += count[b];
+        end[b] = at;
+    }
+    for (int b = 0; b < 256; b++) {
+        while (next[b] < end[b]) {
+            unsigned char *item = v + next[b] * size;
+            const unsigned d = (unsigned)(order->key(item) >> shift) & 0xFF;
+            if (d == (unsigned)b) {
+                next[b]++;
+                continue;
+            }
+            swap_items(v + next[d]++ * size, item, size, tmp);
+        }
+    }
+    at = 0;
+    for (int b = 0; b < 256; b++) {
+        radix_sort(v + at * size, count[b], size, order, shift - 8, tmp);
+        at += count[b];
+    }
+}
+
+void am_key_sort(void *items, size_t n, size_t size, const am_order *order, void *tmp)
+{
+    if (order->key)
+        radix_sort(items, n, size, order, 56, tmp);
+    else
+        qsort(items, n, size, order->cmp);
+}
+
