@@ -78,14 +78,16 @@ def _worker_threads(client: Any) -> int:
 def reconcile(centre: PathLike, out: PathLike, client: Any = None, *,
               work_dir: Optional[PathLike] = None, partitions: Optional[int] = None,
               run_date: Optional[str] = None, previous: Optional[PathLike] = None,
-              key: Optional[PathLike] = None, threads: int = 1,
-              worker_threads: int = 1) -> int:
+              key: Optional[PathLike] = None, snapshot: Optional[PathLike] = None,
+              threads: int = 1, worker_threads: int = 1) -> int:
     """Reconciles the centre's feeds with the partitions matched on client's
     workers (a distributed.Client; None: the current default client) and
     writes the outputs to out, as `aidmatch reconcile` would.  work_dir
     must be a directory every worker sees at the same path (default: out's
     parent).  partitions: at least this many (default: four per worker
-    thread).  Returns the number of findings."""
+    thread).  snapshot: also save the run there, as `aidmatch reconcile
+    --snapshot` does, from the partition files.  Returns the number of
+    findings."""
     start = time.monotonic()
     if client is None:
         client = _distributed().default_client()
@@ -105,6 +107,10 @@ def reconcile(centre: PathLike, out: PathLike, client: Any = None, *,
         graph, keys = task_graph(centre_path, run_dir, count, worker_threads, key_path)
         client.get(graph, keys, sync=True)
         run._call(lib.am_dist_merge)
+        # First, as the command does: a snapshot inside the output
+        # directory is then known as the run's own.
+        if snapshot is not None:
+            run.write_snapshot(os.path.abspath(os.fspath(snapshot)))
         run.write_outputs(out_path, time.monotonic() - start)
         return int(lib.am_finding_count(run._live()))
 
@@ -126,6 +132,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--run-date", help="the run's date, YYYY-MM-DD (default: today)")
     parser.add_argument("--previous", help="the previous run's output directory")
     parser.add_argument("--key", help="the key file's path on every machine, over the centre's")
+    parser.add_argument("--snapshot", help="also save the run to this file (docs/reference.md "
+                        "§12.1), as `aidmatch reconcile --snapshot` does")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads of this process's steps (default 1)")
     args = parser.parse_args(argv)
@@ -140,7 +148,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         found = reconcile(args.centre, args.out, client, work_dir=args.work_dir,
                           partitions=args.partitions, run_date=run_date, previous=args.previous,
-                          key=args.key, threads=args.threads)
+                          key=args.key, snapshot=args.snapshot, threads=args.threads)
     except Exception as e:  # the library's message is what the person acts on
         print(f"aidmatch.dask: {e}", file=sys.stderr)
         return 1

@@ -76,8 +76,9 @@ def county(tmp_path_factory, data) -> Path:
     return out / "centre.ini"
 
 
-def single_process(centre: Path, out: Path) -> Path:
-    run_cli("reconcile", str(centre), "--out", str(out), "--run-date", RUN_DATE, "--quiet")
+def single_process(centre: Path, out: Path, *options: str) -> Path:
+    run_cli("reconcile", str(centre), "--out", str(out), "--run-date", RUN_DATE, "--quiet",
+            *options)
     return out
 
 
@@ -101,13 +102,17 @@ def leftovers(work: Path) -> list:
 def test_two_workers_give_the_single_process_outputs(cluster, which, centre, county, tmp_path):
     client = cluster[0]
     source = centre if which == "sample" else county
-    expected = single_process(source, tmp_path / "expected")
+    expected = single_process(source, tmp_path / "expected", "--snapshot",
+                              str(tmp_path / "expected.snap"))
     work = tmp_path / "work"
     work.mkdir()
     found = aidmatch.dask.reconcile(source, tmp_path / "out", client, work_dir=work,
-                                    partitions=7, run_date=RUN_DATE)
+                                    partitions=7, run_date=RUN_DATE,
+                                    snapshot=tmp_path / "out.snap")
     assert found > 0
     assert_same_outputs(expected, tmp_path / "out")
+    # The snapshot from the partition files is the single process's.
+    assert (tmp_path / "out.snap").read_bytes() == (tmp_path / "expected.snap").read_bytes()
     assert leftovers(work) == []  # the run's directory went with the run
     # Both workers took part.
     assert len(client.scheduler_info()["workers"]) == 2
@@ -175,14 +180,18 @@ def test_the_key_is_not_in_the_graph_nor_the_logs(cluster, centre):
 
 def test_the_command(cluster, centre, tmp_path):
     """python3 -m aidmatch.dask, given the scheduler's file."""
-    expected = single_process(centre, tmp_path / "expected")
+    expected = single_process(centre, tmp_path / "expected", "--snapshot",
+                              str(tmp_path / "expected" / "county.snap"))
     scheduler_file = cluster[2] / "scheduler.json"
     done = subprocess.run([sys.executable, "-m", "aidmatch.dask", str(centre),
                            "--scheduler-file", str(scheduler_file), "--out", str(tmp_path / "out"),
                            "--work-dir", str(tmp_path), "--partitions", "4",
+                           "--snapshot", str(tmp_path / "out" / "county.snap"),
                            "--run-date", RUN_DATE], capture_output=True)
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode().endswith(f" findings in {tmp_path / 'out'}\n")
+    # The snapshot inside the output directory, as the command keeps it:
+    # the same bytes, and the outputs beside it written.
     assert_same_outputs(expected, tmp_path / "out")
 
 
