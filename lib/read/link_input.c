@@ -42,6 +42,8 @@ static int by_feed_line(const void *pa, const void *pb)
 
 void am_link_samples_trim(am_link_samples *samples)
 {
+    if (samples->n == 0)
+        return;
     if (samples->n > 1)
         qsort(samples->v, samples->n, sizeof *samples->v, by_feed_line);
     size_t kept = 0, of_feed = 0;
