@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "link/link.h"
+#include "run/context.h"
+
 static const unsigned char test_key[16] = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
 
 static am_ctx *new_ctx(void)
@@ -434,6 +437,10 @@ START_TEST(linked_rows_leave_the_capped_reject_list)
                  "%s,H%u,%s,urban,%s,2025-01-01,2025-01-31\n", id, damaged[d].household, name,
                  damaged[d].amount);
     }
+    /* Line 30: two digits short, which no one edit repairs: a reject as
+     * read, counted in the summary's no_repair. */
+    snprintf(pay_csv + strlen(pay_csv), sizeof pay_csv - strlen(pay_csv),
+             "1101051949123100,H1,某某,urban,1.00,2025-01-01,2025-01-31\n");
     ck_assert_msg(am_feed_ingest_buffer(reg, reg_csv, strlen(reg_csv)) == AM_OK, "%s",
                   am_errmsg(ctx));
     ck_assert_msg(am_feed_ingest_buffer(pay, pay_csv, strlen(pay_csv)) == AM_OK, "%s",
@@ -441,20 +448,33 @@ START_TEST(linked_rows_leave_the_capped_reject_list)
     am_feed_stats s;
     /* As read: every damaged row a reject, the held ones all listed. */
     ck_assert_int_eq(am_feed_stats_get(ctx, 1, &s), AM_OK);
-    ck_assert_uint_eq(s.rows_read, PAID + 4);
-    ck_assert_uint_eq(s.rows_rejected, 4);
+    ck_assert_uint_eq(s.rows_read, PAID + 5);
+    ck_assert_uint_eq(s.rows_rejected, 5);
     ck_assert_uint_eq(am_feed_rejected(ctx, 1, AM_REJECT_BAD_CHECK_DIGIT), 4);
     ck_assert_msg(am_reconcile(ctx, NULL, NULL) == AM_OK, "%s", am_errmsg(ctx));
     ck_assert_int_eq(am_feed_stats_get(ctx, 1, &s), AM_OK);
-    ck_assert_uint_eq(s.rows_read, PAID + 4);
+    ck_assert_uint_eq(s.rows_read, PAID + 5);
     ck_assert_uint_eq(s.rows_ingested, PAID + 2);
-    ck_assert_uint_eq(s.rows_rejected, 2);
+    ck_assert_uint_eq(s.rows_rejected, 3);
     ck_assert_uint_eq(am_feed_rejected(ctx, 1, AM_REJECT_BAD_CHECK_DIGIT), 2);
-    ck_assert_uint_eq(am_reject_count(ctx), 1);
+    ck_assert_uint_eq(am_reject_count(ctx), 2);
     am_reject_row r;
     ck_assert_int_eq(am_reject_get(ctx, 0, &r), AM_OK);
     ck_assert_uint_eq(r.line, 27);
     ck_assert_int_eq(r.reason, AM_REJECT_BAD_CHECK_DIGIT);
+    ck_assert_int_eq(am_reject_get(ctx, 1, &r), AM_OK);
+    ck_assert_uint_eq(r.line, 30);
+    ck_assert_int_eq(r.reason, AM_REJECT_BAD_LENGTH);
+    /* Every damaged row is in one of the summary's link counts: held ones
+     * by status (and no_candidate), the unrepairable one in no_repair;
+     * the one whose row failed anyway (line 27) in none. */
+    const am_links *links = &ctx->linked;
+    uint64_t held = 0;
+    for (int st = 0; st < AM_LINK__COUNT; st++)
+        held += links->count[st][AM_REJECT_BAD_CHECK_DIGIT];
+    ck_assert_uint_eq(held + links->no_candidate[AM_REJECT_BAD_CHECK_DIGIT], 3);
+    ck_assert_uint_eq(links->no_repair[AM_REJECT_BAD_LENGTH], 1);
+    ck_assert_uint_eq(links->no_repair[AM_REJECT_BAD_CHECK_DIGIT], 0);
     /* The linked rows are person 26's and 27's own. */
     valid_id(26, id);
     ck_assert_msg(am_person_lookup(ctx, id, NULL) == AM_OK, "%s", am_errmsg(ctx));

@@ -228,6 +228,10 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
         am_key_sort(in->registry.v, in->registry.n, sizeof *in->registry.v, &order, &tmp);
     }
     am_link_samples_trim(&in->sample);
+    for (size_t r = 0; r < AM_REJECT__COUNT; r++) {
+        out->no_repair[r] += in->no_repair[r];
+        in->no_repair[r] = 0;
+    }
     tally m, u;
     tally_run(in, &m, &u);
     estimate(out, &m, &u);

@@ -59,6 +59,7 @@ typedef struct am_links {
     unsigned link_threshold, review_threshold;
     uint64_t count[AM_LINK__COUNT][AM_REJECT__COUNT]; /* rows by status and reason */
     uint64_t no_candidate[AM_REJECT__COUNT]; /* held rows the registry knew no repair of */
+    uint64_t no_repair[AM_REJECT__COUNT];    /* damaged IDs with no valid repair at all */
 } am_links;
 
 /* Links every row in->held (each was rejected as it was read, and stays

@@ -509,7 +509,9 @@ static am_status flush_locked(ingest_sink *sink)
          * Linking's rows stay in memory (link_input.h), their households
          * numbered in the context's table as in a run in memory. */
         const am_link_input *l = &sink->links;
-        const int linking = l->held.n || l->registry.n || l->sample.n;
+        int linking = l->held.n || l->registry.n || l->sample.n;
+        for (size_t r = 0; r < AM_REJECT__COUNT; r++)
+            linking |= l->no_repair[r] != 0;
         am_status st = AM_OK;
         if (linking && sink->ntokens) {
             if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
@@ -642,6 +644,7 @@ static void link_hold(am_row_mapper *st, const am_text_row *row, const am_record
     char ids[AM_ID_REPAIRS_MAX][AM_ID_LEN];
     const size_t n = am_id_repairs(text, len, out->reason, ids);
     if (!n) {
+        st->sink->links.no_repair[out->reason]++;
         st->status = sink_reject(st->sink, st->feed, row->line, out->reason, out->detail);
         return;
     }

@@ -115,6 +115,10 @@ am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint3
     move_list(&dst->held, &src->held, refs, offset);
     move_people(&dst->registry, &src->registry, refs);
     move_samples(&dst->sample, &src->sample, refs);
+    for (size_t r = 0; r < AM_REJECT__COUNT; r++) {
+        dst->no_repair[r] += src->no_repair[r];
+        src->no_repair[r] = 0;
+    }
     return AM_OK;
 }
 

@@ -69,6 +69,9 @@ typedef struct am_link_input {
     am_link_samples sample;
     am_link_candidate *candidates;
     size_t ncandidates, candidates_cap;
+    /* Rows whose ID failed with a repairable reason but has no valid
+     * repair at all: rejected as read, counted here for the summary. */
+    uint64_t no_repair[AM_REJECT__COUNT];
 } am_link_input;
 
 /* Each appends one; returns AM_OK or AM_ERR_NOMEM with the list unchanged. */

@@ -190,13 +190,17 @@ void am_links_summary_json(const am_links *l, FILE *out)
     fprintf(out, ",\n  \"links\": {\n    \"link_threshold\": %u.%03u, \"review_threshold\": %u.%03u,",
             l->link_threshold / 1000, l->link_threshold % 1000, l->review_threshold / 1000,
             l->review_threshold % 1000);
-    for (int s = 0; s <= AM_LINK__COUNT; s++) {
-        const uint64_t *counts = s < AM_LINK__COUNT ? l->count[s] : l->no_candidate;
+    static const char *const unheld[] = {"no_candidate", "no_repair"};
+    for (int s = 0; s < AM_LINK__COUNT + 2; s++) {
+        const uint64_t *counts = s < AM_LINK__COUNT       ? l->count[s]
+                                 : s == AM_LINK__COUNT ? l->no_candidate
+                                                       : l->no_repair;
         uint64_t total = 0;
         for (int r = 0; r < AM_REJECT__COUNT; r++)
             total += counts[r];
         fprintf(out, "\n    \"%s\": {\"rows\": %" PRIu64 ", \"by_reason\": {",
-                s < AM_LINK__COUNT ? am_link_status_name((am_link_status)s) : "no_candidate",
+                s < AM_LINK__COUNT ? am_link_status_name((am_link_status)s)
+                                   : unheld[s - AM_LINK__COUNT],
                 total);
         int first = 1;
         for (int r = 0; r < AM_REJECT__COUNT; r++) {
