@@ -768,6 +768,27 @@ static int is_hukou_registry(const am_feed *feed)
            feed->code_constant == (int)am_code_of_fact(cat, (unsigned)fact);
 }
 
+/* Ends a reading (a feed's or a part's): its raw IDs wiped, its counts
+ * set, its last batch moved.  Even a reading that failed half-way keeps
+ * the rows it counted, so that its statistics and the rejects agree. */
+static am_status end_reading(am_row_mapper *state, am_status read_status,
+                             const am_read_result *result, ingest_sink *sink)
+{
+    am_mapper_wipe(state);
+    const am_status st = finish(state, read_status, result);
+    const am_status flushed = flush(sink);
+    return st == AM_OK ? flushed : st;
+}
+
+/* Tells the progress callback that feed is done. */
+static am_status tell_done(const am_feed *feed, ingest_sink *sink)
+{
+    lock(sink);
+    const int stop = sink->run->progress->fn && am_progress_end(feed);
+    unlock(sink);
+    return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;
+}
+
 /* Reads one prepared feed, from its file or from data, into sink. */
 static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, size_t len)
 {
@@ -783,19 +804,8 @@ static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, s
                                             &result, &sink->err)
                        : am_read_csv_file(feed->file, &feed->reader, on_row, &state, &result,
                                           &sink->err);
-    am_mapper_wipe(&state);
-    st = finish(&state, st, &result);
-    /* Even a feed that failed half-way keeps the rows it counted, so that
-     * its statistics and the rejects still agree. */
-    const am_status flushed = flush(sink);
-    if (st == AM_OK)
-        st = flushed;
-    if (st != AM_OK)
-        return st;
-    lock(sink);
-    const int stop = sink->run->progress->fn && am_progress_end(feed);
-    unlock(sink);
-    return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;
+    st = end_reading(&state, st, &result, sink);
+    return st == AM_OK ? tell_done(feed, sink) : st;
 }
 
 /* Records in the store that the findings do not account for: the run is
@@ -1023,10 +1033,7 @@ static am_status merge_parts(am_feed *feed, split_feed *split, ingest_sink *sink
     am_free(split);
     if (st != AM_OK)
         return st;
-    lock(sink);
-    const int stop = sink->run->progress->fn && am_progress_end(feed);
-    unlock(sink);
-    return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;
+    return tell_done(feed, sink);
 }
 
 /* Reads one part of a feed into sink with a copy of the feed for its
@@ -1056,11 +1063,7 @@ static am_status read_part(ingest_pool *pool, const ingest_job *job, ingest_sink
                                     plan->offset[job->part + 1] - plan->offset[job->part],
                                     plan->first_line[job->part], &opts, on_row, &state, &result,
                                     &sink->err);
-    am_mapper_wipe(&state);
-    st = finish(&state, st, &result);
-    const am_status flushed = flush(sink);
-    if (st == AM_OK)
-        st = flushed;
+    st = end_reading(&state, st, &result, sink);
     part->status = st;
     if (st != AM_OK)
         memcpy(&part->err, &sink->err, sizeof part->err);
