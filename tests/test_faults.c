@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/fault.h"
@@ -41,7 +42,7 @@ static am_status set_all(am_feed *feed, const char *const (*keys)[2])
  * this many threads, in that many partitions on disk under out_dir-tmp
  * (0: in memory); returns the first failure. */
 static am_status run_once(const char *out_dir, const char *pay_text, size_t pay_len,
-                          unsigned threads, unsigned partitions)
+                          unsigned threads, unsigned partitions, const char *pay_file)
 {
     static const char *const pay_keys[][2] = {
         {"agency", "MCA"}, {"person_id", "身份证号"}, {"household_id", "户号"},
@@ -75,8 +76,12 @@ static am_status run_once(const char *out_dir, const char *pay_text, size_t pay_
     if ((st = am_feed_new(ctx, "mca", &pay)) != AM_OK || (st = set_all(pay, pay_keys)) != AM_OK ||
         (st = am_feed_new(ctx, "psb", &reg)) != AM_OK || (st = set_all(reg, reg_keys)) != AM_OK)
         goto done;
-    if ((st = am_feed_ingest_buffer(pay, pay_text, pay_len)) != AM_OK ||
-        (st = am_feed_ingest_buffer(reg, registry, sizeof registry - 1)) != AM_OK)
+    /* From a file, the payments are read in parts on the run's threads. */
+    if (pay_file && ((st = am_feed_set(pay, "file", pay_file)) != AM_OK ||
+                     (st = am_feed_set(pay, "split_above", "4K")) != AM_OK))
+        goto done;
+    if ((st = am_feed_ingest_buffer(reg, registry, sizeof registry - 1)) != AM_OK ||
+        (st = pay_file ? am_ingest(ctx) : am_feed_ingest_buffer(pay, pay_text, pay_len)) != AM_OK)
         goto done;
     if ((st = am_reconcile(ctx, NULL, NULL)) != AM_OK)
         goto done;
@@ -98,7 +103,7 @@ done:
 /* Fails allocation 1, 2, 3, ... of the run in turn, until a run needs
  * fewer; returns how many runs that took. */
 static unsigned long fail_each_allocation(const char *pay_text, size_t pay_len, unsigned threads,
-                                          unsigned partitions)
+                                          unsigned partitions, const char *pay_file)
 {
     char dir[] = "/tmp/am_faults_XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -108,7 +113,7 @@ static unsigned long fail_each_allocation(const char *pay_text, size_t pay_len, 
     unsigned long n = 1;
     for (;; n++) {
         am_fault_fail_at(n);
-        const am_status st = run_once(dir, pay_text, pay_len, threads, partitions);
+        const am_status st = run_once(dir, pay_text, pay_len, threads, partitions, pay_file);
         /* A partitioned run removes its files, failed or not. */
         snprintf(cmd, sizeof cmd, "rmdir '%s' && mkdir '%s'", tmp, tmp);
         ck_assert_msg(system(cmd) == 0, "allocation %lu: partition files left", n);
@@ -127,7 +132,7 @@ START_TEST(every_allocation_can_fail)
 {
     /* The loop ended because allocation n was never reached: the run was
      * complete, so every earlier failure point was exercised. */
-    ck_assert_uint_gt(fail_each_allocation(payments, sizeof payments - 1, 1, 0), 50);
+    ck_assert_uint_gt(fail_each_allocation(payments, sizeof payments - 1, 1, 0, NULL), 50);
 }
 END_TEST
 
@@ -141,7 +146,7 @@ END_TEST
  * snapshot's sorts. */
 START_TEST(every_allocation_can_fail_partitioned)
 {
-    ck_assert_uint_gt(fail_each_allocation(payments, sizeof payments - 1, 1, 3), 50);
+    ck_assert_uint_gt(fail_each_allocation(payments, sizeof payments - 1, 1, 3, NULL), 50);
 }
 END_TEST
 
@@ -160,8 +165,30 @@ START_TEST(every_allocation_can_fail_on_two_threads)
                                 day);
     }
     ck_assert_uint_lt(len, cap);
-    ck_assert_uint_gt(fail_each_allocation(text, len, 2, 0), 50);
+    ck_assert_uint_gt(fail_each_allocation(text, len, 2, 0, NULL), 50);
     free(text);
+}
+END_TEST
+
+/* The payments from a file above split_above, read in eight parts on two
+ * threads: the survey, the header, the queue, each part's reading and
+ * the merge of their counts fail in turn like the rest. */
+START_TEST(every_allocation_can_fail_in_parts)
+{
+    enum { ROWS = 600 };
+    char path[] = "/tmp/am_faults_feed_XXXXXX";
+    const int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(payments, f);
+    for (int i = 0; i < ROWS; i++)
+        fprintf(f, "%s,H%d,%s,%d.00,2024-%02d-01,2024-%02d-28\n",
+                i % 2 ? "441900890101221" : "11010519491231002X", 2 + i / 3,
+                i % 3 ? "城市低保" : "特困", 100 + i % 50, 1 + i % 12, 1 + i % 12);
+    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_uint_gt(fail_each_allocation(NULL, 0, 2, 0, path), 50);
+    ck_assert_int_eq(unlink(path), 0);
 }
 END_TEST
 
@@ -211,6 +238,7 @@ int main(void)
     tcase_add_test(tc, every_allocation_can_fail);
     tcase_add_test(tc, every_allocation_can_fail_partitioned);
     tcase_add_test(tc, every_allocation_can_fail_on_two_threads);
+    tcase_add_test(tc, every_allocation_can_fail_in_parts);
     tcase_add_test(tc, growth_doubles_and_a_failure_changes_nothing);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

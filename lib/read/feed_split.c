@@ -86,6 +86,7 @@ static void take(survey *s, const unsigned char *p, size_t n, uint64_t at)
     count_ends(s, p + done, n - done);
 }
 
+/* 1: cut; 0: read whole; -1: out of memory. */
 static int survey_file(survey *s, const am_reader_opts *opts, unsigned char *buf,
                        XXH3_state_t *hash)
 {
@@ -104,8 +105,9 @@ static int survey_file(survey *s, const am_reader_opts *opts, unsigned char *buf
         if (memchr(buf, '"', (size_t)n))
             return 0;
         if (s->deciding) {
-            if (am_text_decoder_feed(&s->dec, buf, (size_t)n, 0) != AM_OK)
-                return 0;
+            const am_status st = am_text_decoder_feed(&s->dec, buf, (size_t)n, 0);
+            if (st != AM_OK)
+                return st == AM_ERR_NOMEM ? -1 : 0;
             s->deciding = s->dec.enc == AM_ENC_AUTO;
         }
         XXH3_128bits_update(hash, buf, (size_t)n);
@@ -114,8 +116,11 @@ static int survey_file(survey *s, const am_reader_opts *opts, unsigned char *buf
     }
     if (s->cr_pending)
         s->ends++;
-    if (s->deciding && am_text_decoder_feed(&s->dec, NULL, 0, 1) != AM_OK)
-        return 0;
+    if (s->deciding) {
+        const am_status st = am_text_decoder_feed(&s->dec, NULL, 0, 1);
+        if (st != AM_OK)
+            return st == AM_ERR_NOMEM ? -1 : 0;
+    }
     /* Records (the header too) are at most the lines, which are the line
      * ends and perhaps a last line without one. */
     if (opts->max_rows && s->ends + 1 > opts->max_rows)
@@ -143,16 +148,22 @@ int am_feed_plan_make(const char *path, const am_reader_opts *opts, size_t npart
      * out of core dumps as the reader keeps its own. */
     unsigned char *buf = am_secret_malloc(SURVEY_CHUNK);
     XXH3_state_t *hash = am_secret_malloc(sizeof *hash);
-    int ok = buf && hash && am_text_decoder_init(&s.dec, opts->encoding) == AM_OK;
-    if (ok) {
+    int ok = buf && hash ? 1 : -1;
+    const int dec_tried = ok == 1;
+    if (dec_tried) {
+        const am_status st = am_text_decoder_init(&s.dec, opts->encoding);
+        ok = st == AM_OK ? 1 : st == AM_ERR_NOMEM ? -1 : 0;
+    }
+    if (ok == 1) {
         XXH3_INITSTATE(hash);
         XXH3_128bits_reset(hash);
         ok = survey_file(&s, opts, buf, hash);
         /* Undecided at the end: nothing but ASCII, which the reader calls UTF-8. */
         plan->encoding = s.dec.enc == AM_ENC_AUTO ? AM_ENC_UTF8 : s.dec.enc;
-        am_text_decoder_free(&s.dec);
     }
-    if (ok) {
+    if (dec_tried)
+        am_text_decoder_free(&s.dec);
+    if (ok == 1) {
         const XXH128_hash_t h = XXH3_128bits_digest(hash);
         snprintf(plan->xxh3, sizeof plan->xxh3, "%016llx%016llx", (unsigned long long)h.high64,
                  (unsigned long long)h.low64);
@@ -163,7 +174,7 @@ int am_feed_plan_make(const char *path, const am_reader_opts *opts, size_t npart
     }
     am_secret_free(buf);
     am_secret_free(hash);
-    if (!ok)
+    if (ok != 1)
         am_feed_plan_close(plan);
     return ok;
 }

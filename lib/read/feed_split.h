@@ -37,11 +37,11 @@ size_t am_feed_split_parts(uint64_t size, uint64_t split_above, unsigned threads
 
 /* Surveys the file at path in one pass (hashing it, counting its line ends
  * and finding a line end at or after each of nparts - 1 even cut points)
- * and returns 1 with *plan ready and plan->fd open, or 0 when the file is
- * to be read whole: it cannot be opened or read (the whole reader then
- * says why), or it is gzip, UTF-16, holds a quote, has more lines than
- * opts->max_rows, or has too few line ends to cut.  Never fails: a whole
- * read is always correct. */
+ * and returns 1 with *plan ready and plan->fd open; 0 when the file is to
+ * be read whole: it cannot be opened or read (the whole reader then says
+ * why), or it is gzip, UTF-16, holds a quote, has more lines than
+ * opts->max_rows, or has too few line ends to cut; or -1 when memory ran
+ * out (not read whole: a run out of memory fails, as everywhere else). */
 int am_feed_plan_make(const char *path, const am_reader_opts *opts, size_t nparts,
                       am_feed_plan *plan);
 

@@ -937,7 +937,7 @@ typedef struct ingest_worker {
 
 /* Reads the header of a feed about to be read in parts, for the parts
  * after the first: 1 with its columns in split, 0 to read it whole (the
- * whole read then says what is wrong with it). */
+ * whole read then says what is wrong with it), -1 out of memory. */
 static int header_of(am_feed *feed, split_feed *split)
 {
     am_err scratch;
@@ -947,6 +947,8 @@ static int header_of(am_feed *feed, split_feed *split)
     const am_status st = am_read_csv_part(split->plan.fd, feed->file, 0, split->plan.offset[1], 1,
                                           &opts, take_header, &header, NULL, &scratch);
     am_mapper_wipe(&header);
+    if (st == AM_ERR_NOMEM || header.status == AM_ERR_NOMEM)
+        return -1;
     if (st != AM_ERR_ABORTED || header.status != AM_OK || !header.header_seen)
         return 0;
     memcpy(split->columns, header.column_index, sizeof split->columns);
@@ -956,21 +958,25 @@ static int header_of(am_feed *feed, split_feed *split)
 
 /* Plans job's feed in parts when it is large enough and more than one
  * thread reads: the survey, the header, and the later parts queued first
- * for the other threads.  Leaves job whole when the feed is not cut. */
-static void plan_parts(ingest_pool *pool, ingest_job *job)
+ * for the other threads.  Leaves job whole when the feed is not cut;
+ * returns AM_ERR_NOMEM, with sink's message, when memory ran out. */
+static am_status plan_parts(ingest_pool *pool, ingest_job *job, ingest_sink *sink)
 {
     am_feed *feed = job->feed;
     const size_t want = am_feed_split_parts(feed->text_size, feed->split_above, pool->threads);
     if (want < 2)
-        return;
+        return AM_OK;
     split_feed *split = am_calloc(1, sizeof *split);
-    if (!split)
-        return; /* read whole: the same records, only slower */
-    if (!am_feed_plan_make(feed->file, &feed->reader, want, &split->plan) ||
-        !header_of(feed, split)) {
-        am_feed_plan_close(&split->plan);
+    int planned = split ? am_feed_plan_make(feed->file, &feed->reader, want, &split->plan) : -1;
+    if (planned == 1)
+        planned = header_of(feed, split);
+    if (planned != 1) {
+        if (split)
+            am_feed_plan_close(&split->plan);
         am_free(split);
-        return;
+        return planned < 0 ? am_fail(&sink->err, AM_ERR_NOMEM, "out of memory planning %s in parts",
+                                     feed->name)
+                           : AM_OK;
     }
     const size_t later = split->plan.nparts - 1;
     pthread_mutex_lock(&pool->lock);
@@ -986,7 +992,8 @@ static void plan_parts(ingest_pool *pool, ingest_job *job)
         pthread_mutex_unlock(&pool->lock);
         am_feed_plan_close(&split->plan);
         am_free(split);
-        return;
+        return am_fail(&sink->err, AM_ERR_NOMEM, "out of memory planning %s in parts",
+                       feed->name);
     }
     memmove(pool->queue + pool->next + later, pool->queue + pool->next,
             (pool->nqueue - pool->next) * sizeof *pool->queue);
@@ -998,6 +1005,7 @@ static void plan_parts(ingest_pool *pool, ingest_job *job)
     pthread_mutex_unlock(&pool->lock);
     job->split = split;
     job->part = 0;
+    return AM_OK;
 }
 
 /* Adds a part's counts into its feed. */
@@ -1089,10 +1097,9 @@ static void *ingest_work(void *arg)
         pthread_mutex_unlock(&pool->lock);
         if (!job.feed)
             return NULL;
-        if (!job.split)
-            plan_parts(pool, &job);
-        const am_status st =
-            job.split ? read_part(pool, &job, &w->sink) : read_feed(job.feed, &w->sink, NULL, 0);
+        am_status st = job.split ? AM_OK : plan_parts(pool, &job, &w->sink);
+        if (st == AM_OK)
+            st = job.split ? read_part(pool, &job, &w->sink) : read_feed(job.feed, &w->sink, NULL, 0);
         if (st != AM_OK) {
             /* A worker keeps the error of its lowest failed feed. */
             if (w->status == AM_OK || job.feed->index < w->failed_feed) {
