@@ -56,6 +56,50 @@ static uint64_t person_key(const void *p)
     return am_token_word(((const am_link_person *)p)->person);
 }
 
+/* A household's token, which orders households whatever order the
+ * threads reading them interned them in; NULL for none (or a reference
+ * the store does not hold). */
+static const unsigned char *household_token(const am_store *store, uint32_t household)
+{
+    return household && household <= store->nhouseholds ? store->households[household - 1]
+                                                          : NULL;
+}
+
+static int entry_before(const am_link_person *a, const am_link_person *b, const am_store *store)
+{
+    const int c = memcmp(&a->name, &b->name, sizeof a->name);
+    if (c)
+        return c < 0;
+    const unsigned char *ha = household_token(store, a->household),
+                        *hb = household_token(store, b->household);
+    if (ha && hb)
+        return am_token_cmp(ha, hb) < 0;
+    if (ha || hb)
+        return hb != NULL;
+    return a->household < b->household;
+}
+
+/* Puts each person's registry entries in the order of their names and
+ * household tokens.  cmp_person breaks ties on household references,
+ * which are numbered as the readers' batches reach the household table:
+ * by the threads' timing when a feed is read in parts.  u's pairs take a
+ * person's last entry, so that order must not depend on timing.  A person
+ * has a few entries: insertion sort. */
+static void order_entries(am_link_people *reg, const am_store *store)
+{
+    for (size_t b = 0, e; b < reg->n; b = e) {
+        for (e = b + 1; e < reg->n && am_token_eq(reg->v[e].person, reg->v[b].person); e++)
+            ;
+        for (size_t i = b + 1; i < e; i++) {
+            const am_link_person x = reg->v[i];
+            size_t j = i;
+            for (; j > b && entry_before(&x, &reg->v[j - 1], store); j--)
+                reg->v[j] = reg->v[j - 1];
+            reg->v[j] = x;
+        }
+    }
+}
+
 /* The registry entries of a person: [*begin, *end) of the sorted list. */
 static void person_range(const am_link_people *reg, const unsigned char *token, size_t *begin,
                          size_t *end)
@@ -226,6 +270,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
         am_link_person tmp;
         const am_order order = {cmp_person, person_key};
         am_key_sort(in->registry.v, in->registry.n, sizeof *in->registry.v, &order, &tmp);
+        order_entries(&in->registry, store);
     }
     am_link_samples_trim(&in->sample);
     for (size_t r = 0; r < AM_REJECT__COUNT; r++) {

@@ -894,7 +894,9 @@ typedef struct split_feed {
     am_feed_plan plan;
     int columns[AM_COL__COUNT];
     size_t header_fields;
-    size_t remaining; /* parts not yet read, under the pool's lock */
+    size_t remaining;   /* parts not yet read, under the pool's lock */
+    size_t first_failed; /* the first part in file order that failed so far,
+                          * SIZE_MAX for none, under the pool's lock */
     split_part part[AM_SPLIT_MAX_PARTS];
 } split_feed;
 
@@ -910,6 +912,10 @@ typedef struct ingest_pool {
     ingest_job *queue; /* most text first, so the last feed read is a short one */
     size_t nqueue, next, capqueue;
     unsigned threads;
+    /* Feeds being surveyed for parts: while any is, a worker with nothing
+     * to take waits on planned for the parts instead of ending. */
+    size_t planning;
+    pthread_cond_t planned;
     /* The lowest declaration index that failed so far, SIZE_MAX for none.
      * Feeds declared after it are skipped; those declared before it are
      * still read, so that the error reported is the first declared feed's
@@ -956,16 +962,20 @@ static int header_of(am_feed *feed, split_feed *split)
     return 1;
 }
 
-/* Plans job's feed in parts when it is large enough and more than one
- * thread reads: the survey, the header, and the later parts queued first
- * for the other threads.  Leaves job whole when the feed is not cut;
- * returns AM_ERR_NOMEM, with sink's message, when memory ran out. */
+/* Whether a feed taken whole is surveyed for parts first. */
+static int may_split(const ingest_pool *pool, const am_feed *feed)
+{
+    return am_feed_split_parts(feed->text_size, feed->split_above, pool->threads) >= 2;
+}
+
+/* Plans job's feed in parts (may_split): the survey, the header, and the
+ * later parts queued first for the other threads.  Leaves job whole when
+ * the feed is not cut; returns AM_ERR_NOMEM, with sink's message, when
+ * memory ran out.  Holds the pool's lock only to queue the parts. */
 static am_status plan_parts(ingest_pool *pool, ingest_job *job, ingest_sink *sink)
 {
     am_feed *feed = job->feed;
     const size_t want = am_feed_split_parts(feed->text_size, feed->split_above, pool->threads);
-    if (want < 2)
-        return AM_OK;
     split_feed *split = am_calloc(1, sizeof *split);
     int planned = split ? am_feed_plan_make(feed->file, &feed->reader, want, &split->plan) : -1;
     if (planned == 1)
@@ -1001,6 +1011,7 @@ static am_status plan_parts(ingest_pool *pool, ingest_job *job, ingest_sink *sin
         pool->queue[pool->next + k - 1] = (ingest_job){.feed = feed, .split = split, .part = k};
     pool->nqueue += later;
     split->remaining = split->plan.nparts;
+    split->first_failed = SIZE_MAX;
     am_progress_begin(feed, feed->file, NULL, 0);
     pthread_mutex_unlock(&pool->lock);
     job->split = split;
@@ -1065,17 +1076,33 @@ static am_status read_part(ingest_pool *pool, const ingest_job *job, ingest_sink
         memcpy(state.column_index, split->columns, sizeof state.column_index);
         state.header_fields = split->header_fields;
     }
-    const am_feed_plan *plan = &split->plan;
-    am_read_result result = {0};
-    am_status st = am_read_csv_part(plan->fd, feed->file, plan->offset[job->part],
-                                    plan->offset[job->part + 1] - plan->offset[job->part],
-                                    plan->first_line[job->part], &opts, on_row, &state, &result,
-                                    &sink->err);
-    st = end_reading(&state, st, &result, sink);
+    /* After a part fails, the parts after it are not read (a whole read
+     * would have stopped); those before it are, as a whole read would have
+     * met their failures first. */
+    pthread_mutex_lock(&pool->lock);
+    const int skip = job->part > split->first_failed;
+    pthread_mutex_unlock(&pool->lock);
+    am_status st = AM_OK;
+    if (!skip) {
+        const am_feed_plan *plan = &split->plan;
+        am_read_result result = {0};
+        st = am_read_csv_part(plan->fd, feed->file, plan->offset[job->part],
+                              plan->offset[job->part + 1] - plan->offset[job->part],
+                              plan->first_line[job->part], &opts, on_row, &state, &result,
+                              &sink->err);
+        st = end_reading(&state, st, &result, sink);
+    }
     part->status = st;
     if (st != AM_OK)
         memcpy(&part->err, &sink->err, sizeof part->err);
     pthread_mutex_lock(&pool->lock);
+    if (st != AM_OK) {
+        /* Feeds declared after this one are not started from now on. */
+        if (job->part < split->first_failed)
+            split->first_failed = job->part;
+        if (feed->index < pool->first_failed)
+            pool->first_failed = feed->index;
+    }
     const int last = --split->remaining == 0;
     pthread_mutex_unlock(&pool->lock);
     return last ? merge_parts(feed, split, sink) : AM_OK;
@@ -1087,17 +1114,34 @@ static void *ingest_work(void *arg)
     ingest_pool *pool = w->pool;
     for (;;) {
         ingest_job job = {0};
+        int planning = 0;
         pthread_mutex_lock(&pool->lock);
-        while (!job.feed && pool->next < pool->nqueue) {
-            job = pool->queue[pool->next++];
-            /* A part is read whatever failed: its feed ends with its last. */
-            if (!job.split && job.feed->index > pool->first_failed)
-                job.feed = NULL;
+        for (;;) {
+            while (!job.feed && pool->next < pool->nqueue) {
+                job = pool->queue[pool->next++];
+                /* A part is read whatever failed: its feed ends with its last. */
+                if (!job.split && job.feed->index > pool->first_failed)
+                    job.feed = NULL;
+            }
+            if (job.feed || !pool->planning)
+                break;
+            pthread_cond_wait(&pool->planned, &pool->lock);
+        }
+        if (job.feed && !job.split && may_split(pool, job.feed)) {
+            planning = 1;
+            pool->planning++;
         }
         pthread_mutex_unlock(&pool->lock);
         if (!job.feed)
             return NULL;
-        am_status st = job.split ? AM_OK : plan_parts(pool, &job, &w->sink);
+        am_status st = AM_OK;
+        if (planning) {
+            st = plan_parts(pool, &job, &w->sink);
+            pthread_mutex_lock(&pool->lock);
+            pool->planning--;
+            pthread_cond_broadcast(&pool->planned);
+            pthread_mutex_unlock(&pool->lock);
+        }
         if (st == AM_OK)
             st = job.split ? read_part(pool, &job, &w->sink) : read_feed(job.feed, &w->sink, NULL, 0);
         if (st != AM_OK) {
@@ -1133,7 +1177,7 @@ am_status am_ingest_all(const am_feed_run *run)
     pool.queue = am_malloc(nfeeds * sizeof *pool.queue);
     if (!pool.queue)
         return am_fail(run->err, AM_ERR_NOMEM, "out of memory");
-    int may_split = 0;
+    int some_split = 0;
     for (size_t i = 0; i < nfeeds; i++) {
         if (feeds[i]->ingested)
             continue;
@@ -1143,12 +1187,12 @@ am_status am_ingest_all(const am_feed_run *run)
             return st;
         }
         pool.queue[pool.nqueue++] = (ingest_job){.feed = feeds[i]};
-        may_split |= am_feed_split_parts(feeds[i]->text_size, feeds[i]->split_above,
+        some_split |= am_feed_split_parts(feeds[i]->text_size, feeds[i]->split_above,
                                          *run->threads) > 1;
     }
     qsort(pool.queue, pool.nqueue, sizeof *pool.queue, more_text_first);
     /* As many threads as feeds, unless a feed is read in parts. */
-    unsigned threads = *run->threads < pool.nqueue || may_split ? *run->threads
+    unsigned threads = *run->threads < pool.nqueue || some_split ? *run->threads
                                                                 : (unsigned)pool.nqueue;
     if (threads < 1)
         threads = 1;
@@ -1156,6 +1200,13 @@ am_status am_ingest_all(const am_feed_run *run)
     ingest_worker *workers = am_calloc(threads, sizeof *workers);
     pthread_t *ids = am_calloc(threads, sizeof *ids);
     if (!workers || !ids || pthread_mutex_init(&pool.lock, NULL) != 0) {
+        am_free(workers);
+        am_free(ids);
+        am_free(pool.queue);
+        return am_fail(run->err, AM_ERR_NOMEM, "out of memory");
+    }
+    if (pthread_cond_init(&pool.planned, NULL) != 0) {
+        pthread_mutex_destroy(&pool.lock);
         am_free(workers);
         am_free(ids);
         am_free(pool.queue);
@@ -1184,6 +1235,7 @@ am_status am_ingest_all(const am_feed_run *run)
         }
         sink_release(&workers[t].sink);
     }
+    pthread_cond_destroy(&pool.planned);
     pthread_mutex_destroy(&pool.lock);
     for (size_t i = 0; i < pool.nqueue; i++)
         if (pool.queue[i].feed->ingested)
