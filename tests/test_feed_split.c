@@ -104,6 +104,7 @@ static void read_parts(const am_feed_plan *plan, const am_reader_opts *opts, tra
                                        plan->first_line[k], &o, record, t, &result,
                                        &err) == AM_OK,
                       "%s", err.msg);
+        ck_assert_str_eq(result.xxh3, ""); /* the survey hashed the file */
         if (k == 0)
             *first_encoding = result.encoding;
     }

@@ -98,7 +98,8 @@ typedef struct reader {
     am_separator_scan_fn scan; /* NULL: libcsv splits every line */
 
     /* The bytes as stored. */
-    XXH3_state_t *hash; /* secret memory: it buffers the last stored bytes */
+    XXH3_state_t *hash; /* secret memory: it buffers the last stored bytes;
+                         * NULL for a part, whose file the survey hashed */
     uint64_t bytes;
     int sniffed;     /* gzip magic looked for */
     int gz;          /* the stored bytes are gzip */
@@ -609,7 +610,8 @@ static am_status inflate_some(reader *r, const unsigned char *p, size_t n)
  * two bytes unless the whole input is shorter). */
 static am_status pump(reader *r, const unsigned char *p, size_t n)
 {
-    XXH3_128bits_update(r->hash, p, n);
+    if (r->hash)
+        XXH3_128bits_update(r->hash, p, n);
     r->bytes += n;
     if (!r->sniffed) {
         r->sniffed = 1;
@@ -718,7 +720,7 @@ static void teardown(reader *r, am_status st, am_read_result *result)
         result->encoding = r->dec_ready && r->dec.enc != AM_ENC_AUTO ? r->dec.enc : AM_ENC_UTF8;
         result->bytes_read = r->bytes;
         result->records = r->records;
-        if (st == AM_OK) {
+        if (st == AM_OK && r->hash) {
             XXH128_hash_t h = XXH3_128bits_digest(r->hash);
             snprintf(result->xxh3, sizeof result->xxh3, "%016llx%016llx", (ull)h.high64,
                      (ull)h.low64);
@@ -791,6 +793,8 @@ am_status am_read_csv_part(int fd, const char *name, uint64_t offset, uint64_t l
     if (st == AM_OK) {
         r.line = r.field_line = first_line;
         r.sniffed = 1; /* a plain file: the caller looked */
+        am_secret_free(r.hash); /* the survey hashed the whole file once */
+        r.hash = NULL;
         if (offset > 0)
             r.dec.at_start = 0;
     }

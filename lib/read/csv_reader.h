@@ -90,7 +90,8 @@ am_status am_read_csv_buffer(const void *data, size_t len, const char *name,
  * numbered from first_line.  A part after the first is not the start of
  * the text (a U+FEFF there is not a BOM) and must be read in the encoding
  * the first part decided, never AM_ENC_AUTO.  fd is read with pread and
- * left open; name is used in messages; result->xxh3 covers the part. */
+ * left open; name is used in messages.  The part is not hashed (the
+ * survey hashed the file once): result->xxh3 is "". */
 am_status am_read_csv_part(int fd, const char *name, uint64_t offset, uint64_t len,
                            uint64_t first_line, const am_reader_opts *opts, am_row_fn fn,
                            void *user, am_read_result *result, am_err *err);
