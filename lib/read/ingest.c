@@ -768,6 +768,15 @@ static int is_hukou_registry(const am_feed *feed)
            feed->code_constant == (int)am_code_of_fact(cat, (unsigned)fact);
 }
 
+/* What a feed's rows give linking (AM_LINK_*): none when its IDs are
+ * tokens already. */
+static int link_role_of(const am_feed *feed)
+{
+    if (feed->ids_tokenised)
+        return AM_LINK_NONE;
+    return is_hukou_registry(feed) ? AM_LINK_REGISTRY : AM_LINK_HOLD;
+}
+
 /* Ends a reading (a feed's or a part's): its raw IDs wiped, its counts
  * set, its last batch moved.  Even a reading that failed half-way keeps
  * the rows it counted, so that its statistics and the rejects agree. */
@@ -792,9 +801,8 @@ static am_status tell_done(const am_feed *feed, ingest_sink *sink)
 /* Reads one prepared feed, from its file or from data, into sink. */
 static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, size_t len)
 {
-    am_row_mapper state = {.feed = feed, .err = &sink->err, .sink = sink};
-    if (!feed->ids_tokenised)
-        state.link_role = is_hukou_registry(feed) ? AM_LINK_REGISTRY : AM_LINK_HOLD;
+    am_row_mapper state = {.feed = feed, .err = &sink->err, .sink = sink,
+                           .link_role = link_role_of(feed)};
     am_read_result result = {0};
     lock(sink);
     am_progress_begin(feed, data ? NULL : feed->file, data, len);
@@ -1064,9 +1072,8 @@ static am_status read_part(ingest_pool *pool, const ingest_job *job, ingest_sink
     split_feed *split = job->split;
     split_part *part = &split->part[job->part];
     am_feed *counts = &part->counts;
-    am_row_mapper state = {.feed = counts, .progress_feed = feed, .err = &sink->err, .sink = sink};
-    if (!feed->ids_tokenised)
-        state.link_role = is_hukou_registry(feed) ? AM_LINK_REGISTRY : AM_LINK_HOLD;
+    am_row_mapper state = {.feed = counts, .progress_feed = feed, .err = &sink->err, .sink = sink,
+                           .link_role = link_role_of(feed)};
     /* Every part in the encoding the survey decided on the whole text:
      * the first part alone might decide otherwise, on fewer bytes. */
     am_reader_opts opts = feed->reader;
