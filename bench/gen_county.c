@@ -2661,8 +2661,8 @@ static void feed_hrss_unemployed(void)
     writer w;
     feed_begin(&w, "hrss_unemployed", "hrss_unemployed.csv", 0, ',', "HRSS", "registry",
                "UNEMPLOYED, YYYY-MM-DD, open end");
-    ini("person_id = 身份证号码\nname = 姓名\nfact = UNEMPLOYED\nstart = 失业登记日期\n"
-        "end = 失业登记注销日期\n");
+    ini("person_id = 身份证号码\nname = 姓名\nsex = 性别\nfact = UNEMPLOYED\n"
+        "start = 失业登记日期\nend = 失业登记注销日期\n");
     w_header(&w, "身份证号码,姓名,性别,失业登记日期,失业登记注销日期,就业困难人员");
     for (uint32_t i = 0; i < g_n; i++) {
         if (!(P[i].flags & PF_UNEMP) || P[i].death < D0)
@@ -3350,7 +3350,7 @@ static const char *const DECOY_NAMES[] = {"none", "other_name", "same_name"};
 
 typedef struct damage {
     uint32_t host;
-    uint8_t kind, named, household, decoy;
+    uint8_t kind, named, household, birth, sex, decoy;
     char id[20]; /* the damaged ID as written, NUL-terminated */
     char decoy_id[19];
     uint32_t decoy_name; /* the person whose name the decoy carries */
@@ -3533,6 +3533,8 @@ static void plan_damage(uint32_t n)
             dm->kind = (uint8_t)(k % DMG__COUNT);
             dm->named = hr(i, 3101, 4) != 0;
             dm->household = hr(i, 3102, 2) != 0;
+            dm->birth = hr(i, 3106, 2) != 0;
+            dm->sex = hr(i, 3107, 2) != 0;
             dm->decoy = (uint8_t)hr(i, 3103, 3);
             char id[18];
             id18(i, id);
@@ -3562,30 +3564,63 @@ static void plan_damage(uint32_t n)
 
 static const char *const DAMAGED_FEED = "hsa_medical_aid_typed";
 
+/* Valid rows after the damaged ones, so that the feed's own rows show
+ * linking how often a stated birth date and sex agree with an ID. */
+#define TYPED_VALID_MAX 2000
+
+/* One row of the typed feed for person i, its ID as written in id and
+ * the evidence stated as the flags say. */
+static void typed_row(writer *w, uint32_t i, const char *id, int named, int household,
+                      int birth, int sex)
+{
+    char real[18];
+    id18(i, real);
+    w_day(w, day_in_2025(i, 3104), DF_ISO);
+    w_c(w, ',');
+    w_s(w, id);
+    w_c(w, ',');
+    if (named)
+        w_name(w, i);
+    w_c(w, ',');
+    if (sex)
+        w_s(w, is_male(i) ? "男" : "女");
+    w_c(w, ',');
+    if (birth)
+        w_n(w, real + 6, 8);
+    w_c(w, ',');
+    if (household)
+        w_hh(w, P[i].hh);
+    w_c(w, ',');
+    w_amt(w, 20000 + 100 * (int64_t)hr(i, 3105, 3000));
+    w_end(w);
+}
+
 static void feed_damaged_ids(void)
 {
     if (!g_ndamage)
         return;
     writer w;
     feed_begin(&w, DAMAGED_FEED, "hsa_medical_aid_typed.csv", 0, ',', "HSA", "payments",
-               "one-off medical aid, IDs typed by hand: every one damaged (--damaged-ids)");
-    ini("person_id = 身份证号\nname = 姓名\nhousehold_id = 户号\nitem = MED_AID\n"
-        "date = 结算日期\namount = 救助金额\n");
-    w_header(&w, "结算日期,身份证号,姓名,户号,救助金额");
+               "one-off medical aid, IDs typed by hand: damaged, then a few valid rows "
+               "(--damaged-ids)");
+    ini("person_id = 身份证号\nname = 姓名\nsex = 性别\nbirth_date = 出生日期\n"
+        "household_id = 户号\nitem = MED_AID\ndate = 结算日期\namount = 救助金额\n");
+    w_header(&w, "结算日期,身份证号,姓名,性别,出生日期,户号,救助金额");
     for (uint32_t k = 0; k < g_ndamage; k++) {
         const damage *dm = &g_damage[k];
-        w_day(&w, day_in_2025(dm->host, 3104), DF_ISO);
-        w_c(&w, ',');
-        w_s(&w, dm->id);
-        w_c(&w, ',');
-        if (dm->named)
-            w_name(&w, dm->host);
-        w_c(&w, ',');
-        if (dm->household)
-            w_hh(&w, P[dm->host].hh);
-        w_c(&w, ',');
-        w_amt(&w, 20000 + 100 * (int64_t)hr(dm->host, 3105, 3000));
-        w_end(&w);
+        typed_row(&w, dm->host, dm->id, dm->named, dm->household, dm->birth, dm->sex);
+    }
+    const uint32_t valid = g_ndamage < TYPED_VALID_MAX ? g_ndamage : TYPED_VALID_MAX;
+    uint32_t i = (uint32_t)(hv(0, 3120) % g_n);
+    for (uint32_t k = 0, looked = 0; k < valid && looked < g_n; looked++, i = (i + 1) % g_n) {
+        if (P[i].hh >= g_nh_nat || !alive_all(i))
+            continue;
+        char id[19];
+        id18(i, id);
+        id[18] = '\0';
+        typed_row(&w, i, id, hr(i, 3101, 4) != 0, hr(i, 3102, 2) != 0, hr(i, 3106, 2) != 0,
+                  hr(i, 3107, 2) != 0);
+        k++;
     }
     feed_end(&w);
 }
@@ -3612,22 +3647,48 @@ static void hukou_decoys(writer *w)
     }
 }
 
-/* links_truth.csv: each damaged row's line, damage, evidence, decoy and
- * the token of the person it is. */
+/* What tells a damaged row's person from its decoy among the evidence
+ * the row states, as a links.csv `agreeing` list: the name when the decoy
+ * has another, the household (a decoy heads one of its own), the birth
+ * date and the sex where the decoy's ID gives others. */
+static void told_by(const damage *dm, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (dm->decoy == DECOY_NONE)
+        return;
+    char host[18];
+    id18(dm->host, host);
+    const int told[] = {dm->named && dm->decoy == DECOY_OTHER_NAME, dm->household,
+                        dm->birth && memcmp(host + 6, dm->decoy_id + 6, 8) != 0,
+                        dm->sex && (host[16] - '0') % 2 != (dm->decoy_id[16] - '0') % 2};
+    static const char *const names[] = {"name", "household", "birth_date", "sex"};
+    size_t at = 0;
+    for (size_t e = 0; e < sizeof told / sizeof *told; e++)
+        if (told[e])
+            at += (size_t)snprintf(out + at, cap - at, "%s%s", at ? ";" : "", names[e]);
+}
+
+/* links_truth.csv: each damaged row's line, damage, the evidence it
+ * states, its decoy and what tells the decoy apart, and the token of the
+ * person it is. */
 static void write_links_truth(void)
 {
     if (!g_ndamage)
         return;
-    const size_t cap = 64 + (size_t)g_ndamage * 128;
+    const size_t cap = 128 + (size_t)g_ndamage * 192;
     char *text = xmalloc(cap);
-    size_t at = (size_t)snprintf(text, cap, "feed,line,damage,named,household,decoy,person\n");
+    size_t at = (size_t)snprintf(text, cap,
+                                 "feed,line,damage,named,household,birth_date,sex,decoy,told_by,"
+                                 "person\n");
     for (uint32_t k = 0; k < g_ndamage; k++) {
         const damage *dm = &g_damage[k];
-        char token[33];
+        char token[33], told[64];
         person_token(dm->host, token);
-        at += (size_t)snprintf(text + at, cap - at, "%s,%u,%s,%d,%d,%s,%s\n", DAMAGED_FEED, k + 2,
-                               DMG_NAMES[dm->kind], dm->named, dm->household,
-                               DECOY_NAMES[dm->decoy], token);
+        told_by(dm, told, sizeof told);
+        at += (size_t)snprintf(text + at, cap - at, "%s,%u,%s,%d,%d,%d,%d,%s,%s,%s\n",
+                               DAMAGED_FEED, k + 2, DMG_NAMES[dm->kind], dm->named,
+                               dm->household, dm->birth, dm->sex, DECOY_NAMES[dm->decoy], told,
+                               token);
     }
     write_text("links_truth.csv", text, at, 0644);
     free(text);

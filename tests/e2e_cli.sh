@@ -222,6 +222,10 @@ grep -q '^dpf_certificates,26,excel_mangled,' "$work/strict/rejects.csv" \
     || fail "a review row is not a reject"
 grep -q '"link_threshold": 0.999, "review_threshold": 0.500,' "$work/strict/summary.json" \
     || fail "summary.json does not give the thresholds set"
+# The sample's hrss_unemployed maps its 性别 column: its seven sampled rows
+# all state the sex their IDs give, and each is paired with the next person.
+grep -q '"sex": {"m": 0.888889, "u": 0.444444, "m_agree": 7, "m_pairs": 7, "u_agree": 3, "u_pairs": 7}' \
+    "$work/strict/summary.json" || fail "summary.json does not estimate the sex from the sample"
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures e2e check(s) failed" >&2

@@ -6,8 +6,9 @@
 # The county also holds a feed of rows whose IDs are damaged (one in ten
 # persons, gen_county --damaged-ids): links.csv must link them with a
 # precision of at least 0.99 and a recall of at least 0.95 among the rows
-# the evidence can decide (with a name or a household, and not a decoy of
-# the same name where there is no household), and never link the others.
+# the evidence can decide (with a name, a household or a birth date, and
+# where the row has a decoy, some stated evidence that tells the two
+# apart), and never link the others.
 # Usage: quality.sh AIDMATCH GEN_COUNTY [PERSONS] [SEEDS...]
 set -eu
 aidmatch=$1
@@ -53,19 +54,19 @@ for seed in $seeds; do
     done
     # Linking: links.csv (feed,line,reason,person,probability,agreeing,
     # candidates,status) against links_truth.csv (feed,line,damage,named,
-    # household,decoy,person).
+    # household,birth_date,sex,decoy,told_by,person).
     tail -n +2 "$county/links_truth.csv" >"$county/links.truth"
     tail -n +2 "$county/out/links.csv" >"$county/links.found"
     awk -F, '
         NR == FNR { status[$1 "," $2] = $8; person[$1 "," $2] = $4; next }
         {
             k = $1 "," $2; s = (k in status) ? status[k] : "none"
-            decidable = ($4 || $5) && !($6 == "same_name" && !$5)
+            decidable = ($4 || $5 || $6) && ($8 == "none" || $9 != "")
             d[$3]++
-            if (s == "linked" && person[k] == $7) { right[$3]++; r++ }
+            if (s == "linked" && person[k] == $10) { right[$3]++; r++ }
             else if (s == "linked") { wrong[$3]++; w++ }
             else other[$3 "," s]++
-            if (decidable) { n++; if (s == "linked" && person[k] == $7) dr++ }
+            if (decidable) { n++; if (s == "linked" && person[k] == $10) dr++ }
             else if (s == "linked") undecidable_linked++
         }
         END {

@@ -17,6 +17,7 @@
 #include "link/link.h"
 #include "read/feed.h"
 #include "read/name.h"
+#include "read/person_facts.h"
 #include "write/links.h"
 
 static am_key key;
@@ -164,7 +165,7 @@ static void hold(am_link_input *in, uint32_t line, const int *cands, size_t n,
     am_link_candidate c[4];
     for (size_t i = 0; i < n; i++) {
         token_of(cands[i], c[i].person);
-        c[i].area = 110101;
+        c[i].id = (am_person_facts){.area = 110101};
     }
     am_link_row row = {.rec = {.line = line, .household = household}, .name = name,
                        .first = (uint32_t)in->ncandidates, .ncandidates = (uint8_t)n,
@@ -343,6 +344,171 @@ START_TEST(test_u_pairs_whatever_the_household_numbers)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Birth date, sex and area (read/person_facts.c)                       */
+
+START_TEST(test_sex_parse)
+{
+    static const struct {
+        const char *text;
+        int sex;
+    } cases[] = {{"男", AM_SEX_MALE},      {"女", AM_SEX_FEMALE},   {"M", AM_SEX_MALE},
+                 {"f", AM_SEX_FEMALE},     {"Male", AM_SEX_MALE},   {"FEMALE", AM_SEX_FEMALE},
+                 {"1", AM_SEX_MALE},       {"2", AM_SEX_FEMALE},    {"0", AM_SEX_UNKNOWN},
+                 {"9", AM_SEX_UNKNOWN},    {"", AM_SEX_UNKNOWN},    {"男性", AM_SEX_UNKNOWN},
+                 {"males", AM_SEX_UNKNOWN}, {"12", AM_SEX_UNKNOWN}, {"\xE7\x94", AM_SEX_UNKNOWN}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ck_assert_msg(am_sex_parse(cases[i].text, strlen(cases[i].text)) == cases[i].sex, "'%s'",
+                      cases[i].text);
+}
+END_TEST
+
+START_TEST(test_area_parse)
+{
+    static const struct {
+        const char *text;
+        uint32_t area;
+    } cases[] = {{"320281", 320281},
+                 {"320281102000", 320281},        /* a town's code begins with its county's */
+                 {"3202810120000001", 320281},    /* as does a household number */
+                 {"99999999999999999999999", 999999}, /* past UINT64_MAX: the first six */
+                 {"000000", 0},
+                 {"32028", 0},
+                 {"", 0},
+                 {"320281A", 0},
+                 {"-320281", 0},
+                 {"320 281", 0},
+                 {"江阴市", 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        ck_assert_msg(am_area_parse(cases[i].text, strlen(cases[i].text)) == cases[i].area,
+                      "'%s'", cases[i].text);
+}
+END_TEST
+
+/* A stated birth date gives the token its ID's digits give, whatever the
+ * form; a date that does not exist, or is not a date, gives none. */
+START_TEST(test_birth_token)
+{
+    const am_date_formats automatic = {0};
+    am_date_formats chinese;
+    char why[128];
+    ck_assert(am_date_formats_parse("%Y年%m月%d日", &chinese, why, sizeof why));
+    am_person_facts id;
+    am_person_facts_of_id(&key, "32028119631104027X", &id);
+    ck_assert_uint_ne(id.birth, 0);
+    ck_assert_uint_eq(id.area, 320281);
+    ck_assert_int_eq(id.sex, AM_SEX_MALE); /* the 17th digit, 7, is odd */
+    am_person_facts_of_id(&key, "320281196311040281", &id);
+    ck_assert_int_eq(id.sex, AM_SEX_FEMALE);
+    static const char *const same[] = {"19631104", "1963-11-04", "1963/11/4", "1963.11.04"};
+    for (size_t i = 0; i < sizeof same / sizeof *same; i++)
+        ck_assert_uint_eq(am_birth_token(&key, &automatic, same[i], strlen(same[i])), id.birth);
+    ck_assert_uint_eq(am_birth_token(&key, &chinese, "1963年11月4日", strlen("1963年11月4日")),
+                      id.birth);
+    /* Not the feed's format, but a common form: still read. */
+    ck_assert_uint_eq(am_birth_token(&key, &chinese, "19631104", 8), id.birth);
+    static const char *const none[] = {"", "19630231", "1963-13-01", "1963", "196311",
+                                       "99999999999999999999", "-19631104", "出生"};
+    for (size_t i = 0; i < sizeof none / sizeof *none; i++)
+        ck_assert_msg(am_birth_token(&key, &automatic, none[i], strlen(none[i])) == 0, "'%s'",
+                      none[i]);
+    ck_assert_uint_ne(am_birth_token(&key, &automatic, "19631105", 8), id.birth);
+    /* Another centre's key, another token. */
+    am_key other = {0};
+    unsigned char bytes[AM_KEY_BYTES] = {1};
+    am_err err;
+    ck_assert_int_eq(am_key_set(&other, bytes, sizeof bytes, &err), AM_OK);
+    ck_assert_uint_ne(am_birth_token(&other, &automatic, "19631104", 8), id.birth);
+    am_key_clear(&other);
+}
+END_TEST
+
+/* Facts as evidence, worked by hand.  Registry P1..P4 in households
+ * 1..4; one sampled valid row each, in token order, stating its birth
+ * date, sex and area as its ID gives them.  m: 4 of 4 agree on each fact,
+ * 5/6 smoothed; name 5/7 (three outcomes), household 5/6.  u: the three
+ * pairs of a row against the next person's ID: birth 0 of 3 (1/5), sex
+ * 1 of 3 (P1 M, P2 F, P3 M, P4 M: 2/5), area 3 of 3 (all 320281: 4/5);
+ * name 0 of 3 registry pairs (1/6), household 0 of 3 (1/5). */
+static const uint8_t facts_sex[] = {0, AM_SEX_MALE, AM_SEX_FEMALE, AM_SEX_MALE, AM_SEX_MALE};
+
+static am_person_facts facts_of(int p)
+{
+    return (am_person_facts){.birth = 100u + (uint32_t)p, .area = 320281, .sex = facts_sex[p]};
+}
+
+static void hold_stated(am_link_input *in, uint32_t line, const int *cands, size_t n,
+                        am_name_evidence name, uint32_t household, am_person_facts stated)
+{
+    hold(in, line, cands, n, name, household);
+    for (size_t i = 0; i < n; i++)
+        in->candidates[in->ncandidates - n + i].id = facts_of(cands[i]);
+    in->held.v[in->held.n - 1].stated = stated;
+}
+
+static const struct {
+    uint32_t line;
+    unsigned probability;
+    am_link_status status;
+    unsigned agreeing;
+    int person;
+} facts_kats[] = {
+    /* The birth date alone chooses P2 over P3: 25/6 against (1/6)/(4/5),
+     * p = 4.1667/5.375 */
+    {1, 775, AM_LINK_REVIEW, AM_AGREE_BIRTH_DATE, 2},
+    /* All three facts, one candidate: 25/6 * 25/12 * 25/24 = 9.0422 */
+    {2, 900, AM_LINK_REVIEW, AM_AGREE_BIRTH_DATE | AM_AGREE_SEX | AM_AGREE_AREA, 2},
+    /* P3 and P4 agree on the sex alike: tied, p = (25/12)/(1 + 2 * 25/12) */
+    {3, 403, AM_LINK_REVIEW, AM_AGREE_SEX, 3},
+    /* Everything agrees: 30/7 * 25/6 * 25/6 * 25/12 * 25/24 = 161.47 */
+    {4, 994, AM_LINKED,
+     AM_AGREE_NAME | AM_AGREE_HOUSEHOLD | AM_AGREE_BIRTH_DATE | AM_AGREE_SEX | AM_AGREE_AREA, 1},
+};
+
+START_TEST(test_link_facts_kat)
+{
+    am_link_input in = {0};
+    for (int p = 1; p <= 4; p++) {
+        add_person(&in.registry, p, (uint32_t)p);
+        add_sampled(&in.sample, p, (uint32_t)p, 0, (uint32_t)(10 - p)); /* lines not in token order */
+        in.sample.v[in.sample.n - 1].stated = in.sample.v[in.sample.n - 1].own = facts_of(p);
+    }
+    const am_name_evidence none = {0};
+    const int c1[] = {2, 3}, c2[] = {2}, c3[] = {3, 4}, c4[] = {1};
+    hold_stated(&in, 1, c1, 2, none, 0, (am_person_facts){.birth = 102});
+    hold_stated(&in, 2, c2, 1, none, 0, facts_of(2));
+    hold_stated(&in, 3, c3, 2, none, 0, (am_person_facts){.sex = AM_SEX_MALE});
+    hold_stated(&in, 4, c4, 1, registry_name(1), 1, facts_of(1));
+    am_store store = {0};
+    am_links out = {0};
+    ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
+    ck_assert_uint_eq(out.birth_date.m_agree, 4);
+    ck_assert_uint_eq(out.birth_date.u_pairs, 3);
+    ck_assert_uint_eq(out.birth_date.u_agree, 0);
+    ck_assert_uint_eq(out.sex.u_agree, 1);
+    ck_assert_uint_eq(out.area.u_agree, 3);
+    ck_assert_double_eq_tol(out.birth_date.m, 5.0 / 6, 1e-12);
+    ck_assert_double_eq_tol(out.sex.u, 2.0 / 5, 1e-12);
+    ck_assert_double_eq_tol(out.area.u, 4.0 / 5, 1e-12);
+    am_links_sort(&out);
+    ck_assert_uint_eq(out.n, sizeof facts_kats / sizeof *facts_kats);
+    for (size_t i = 0; i < out.n; i++) {
+        const am_link_result *r = &out.v[i];
+        unsigned char want[AM_TOKEN_BYTES];
+        token_of(facts_kats[i].person, want);
+        ck_assert_uint_eq(r->line, facts_kats[i].line);
+        ck_assert_uint_eq(r->probability, facts_kats[i].probability);
+        ck_assert_int_eq(r->status, facts_kats[i].status);
+        ck_assert_uint_eq(r->agreeing, facts_kats[i].agreeing);
+        ck_assert_int_eq(memcmp(r->person, want, AM_TOKEN_BYTES), 0);
+    }
+    ck_assert_uint_eq(store.count, 1);
+    am_links_free(&out);
+    am_store_free(&store);
+    am_link_input_free(&in);
+}
+END_TEST
+
 START_TEST(test_link_kat_default_threshold) { check_results(0, 0); }
 END_TEST
 
@@ -476,6 +642,12 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_name_long_and_unterminated);
     tcase_add_test(tc, test_name_other_key);
     suite_add_tcase(s, tc);
+    tc = tcase_create("facts");
+    tcase_add_checked_fixture(tc, key_setup, key_teardown);
+    tcase_add_test(tc, test_sex_parse);
+    tcase_add_test(tc, test_area_parse);
+    tcase_add_test(tc, test_birth_token);
+    suite_add_tcase(s, tc);
     tc = tcase_create("scoring");
     tcase_add_checked_fixture(tc, key_setup, key_teardown);
     tcase_add_test(tc, test_link_estimates);
@@ -483,6 +655,7 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_u_pairs_whatever_the_household_numbers);
     tcase_add_test(tc, test_link_kat_default_threshold);
     tcase_add_test(tc, test_link_kat_lower_threshold);
+    tcase_add_test(tc, test_link_facts_kat);
     tcase_add_test(tc, test_link_status_names);
     tcase_add_test(tc, test_link_probability_parse);
     suite_add_tcase(s, tc);

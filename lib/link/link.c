@@ -5,12 +5,16 @@
  * Evidence is compared field by field between the held row and each
  * registry person its ID's repairs name: the name (the same keyed token,
  * else at least half of the keyed character tokens in common by the Dice
- * coefficient, else different) and the household.  Each level of
- * agreement weighs log2(m/u) in the Fellegi–Sunter manner, where m is how
- * often a row agrees with its own registry person and u how often with
- * another one.  Both are estimated from this run: m from the sampled rows
- * whose ID was valid (exact matches), u from pairs of registry persons
- * adjacent in token order, which the keyed hash makes a random pairing.
+ * coefficient, else different) and the household with the registry's
+ * entries; the birth date, sex and area the row states with what the
+ * repaired ID says.  Each level of agreement weighs log2(m/u) in the
+ * Fellegi–Sunter manner, where m is how often a row agrees with its own
+ * person and u how often with another one.  Both are estimated from this
+ * run: m from the sampled rows whose ID was valid (exact matches); u for
+ * the name and household from pairs of registry persons adjacent in token
+ * order, which the keyed hash makes a random pairing, and for the facts
+ * from sampled rows paired the same way, a row's statements against the
+ * next person's ID.
  * A candidate's probability is 2^w over the sum of every candidate's 2^w
  * plus one, the one standing for "the row's person is none of them",
  * weighed like a candidate with no evidence either way.
@@ -32,10 +36,13 @@
 #define U_PAIRS 100000
 
 enum { NAME_MISSING = 0, NAME_EXACT, NAME_FUZZY, NAME_DIFFERENT };
-enum { HOUSEHOLD_MISSING = 0, HOUSEHOLD_SAME, HOUSEHOLD_DIFFERENT };
+/* The household, birth date, sex and area: missing on either side, same
+ * or different. */
+enum { MISSING = 0, SAME, DIFFERENT };
+enum { FACT_BIRTH, FACT_SEX, FACT_AREA, FACT__COUNT };
 
 typedef struct agreement {
-    int name, household;
+    int name, household, fact[FACT__COUNT];
 } agreement;
 
 static int cmp_person(const void *pa, const void *pb)
@@ -100,6 +107,25 @@ static void order_entries(am_link_people *reg, const am_store *store)
     }
 }
 
+static int cmp_sampled(const void *pa, const void *pb)
+{
+    const am_link_sampled *a = pa, *b = pb;
+    const int c = am_token_cmp(a->p.person, b->p.person);
+    if (c)
+        return c;
+    if (a->feed != b->feed)
+        return a->feed < b->feed ? -1 : 1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Puts the sample in token order, a random order of persons that is the
+ * same every run, for u's pairs of the facts (tally_run). */
+static void sort_sample(am_link_samples *sample)
+{
+    if (sample->n > 1)
+        qsort(sample->v, sample->n, sizeof *sample->v, cmp_sampled);
+}
+
 /* The registry entries of a person: [*begin, *end) of the sorted list. */
 static void person_range(const am_link_people *reg, const unsigned char *token, size_t *begin,
                          size_t *end)
@@ -118,11 +144,24 @@ static void person_range(const am_link_people *reg, const unsigned char *token, 
     *end = lo;
 }
 
+static int level(uint32_t stated, uint32_t known)
+{
+    return !stated || !known ? MISSING : stated == known ? SAME : DIFFERENT;
+}
+
+/* How what a row states of its person agrees with what an ID says. */
+static void compare_facts(const am_person_facts *stated, const am_person_facts *id, agreement *a)
+{
+    a->fact[FACT_BIRTH] = level(stated->birth, id->birth);
+    a->fact[FACT_SEX] = level(stated->sex, id->sex);
+    a->fact[FACT_AREA] = level(stated->area, id->area);
+}
+
 /* How a row's name and household agree with any of a person's entries. */
 static agreement compare(const am_name_evidence *name, uint32_t household,
                          const am_link_person *begin, const am_link_person *end)
 {
-    agreement a = {NAME_MISSING, HOUSEHOLD_MISSING};
+    agreement a = {NAME_MISSING, MISSING, {MISSING, MISSING, MISSING}};
     for (const am_link_person *p = begin; p < end; p++) {
         if (name->nchars && p->name.nchars) {
             int level = NAME_DIFFERENT;
@@ -134,9 +173,9 @@ static agreement compare(const am_name_evidence *name, uint32_t household,
                 a.name = level;
         }
         if (household && p->household) {
-            const int level = household == p->household ? HOUSEHOLD_SAME : HOUSEHOLD_DIFFERENT;
-            if (a.household == HOUSEHOLD_MISSING || level < a.household)
-                a.household = level;
+            const int l = household == p->household ? SAME : DIFFERENT;
+            if (a.household == MISSING || l < a.household)
+                a.household = l;
         }
     }
     return a;
@@ -144,13 +183,19 @@ static agreement compare(const am_name_evidence *name, uint32_t household,
 
 /* Counts of each level over compared pairs. */
 typedef struct tally {
-    uint64_t name[4], household[3];
+    uint64_t name[4], household[3], fact[FACT__COUNT][3];
 } tally;
 
 static void count(tally *t, agreement a)
 {
     t->name[a.name]++;
     t->household[a.household]++;
+}
+
+static void count_facts(tally *t, agreement a)
+{
+    for (int f = 0; f < FACT__COUNT; f++)
+        t->fact[f][a.fact[f]]++;
 }
 
 /* A proportion with one added to each outcome (Laplace), so that a level
@@ -160,19 +205,26 @@ static double smoothed(uint64_t agree, uint64_t pairs, unsigned outcomes)
     return ((double)agree + 1.0) / ((double)pairs + outcomes);
 }
 
+/* Same or different: the estimate of "same". */
+static am_link_estimate two_levels(const uint64_t m[3], const uint64_t u[3])
+{
+    const uint64_t mn = m[SAME] + m[DIFFERENT], un = u[SAME] + u[DIFFERENT];
+    return (am_link_estimate){smoothed(m[SAME], mn, 2), smoothed(u[SAME], un, 2), m[SAME], mn,
+                              u[SAME], un};
+}
+
 static void estimate(am_links *out, const tally *m, const tally *u)
 {
     const uint64_t mn = m->name[1] + m->name[2] + m->name[3];
     const uint64_t un = u->name[1] + u->name[2] + u->name[3];
-    const uint64_t mh = m->household[1] + m->household[2];
-    const uint64_t uh = u->household[1] + u->household[2];
     out->name = (am_link_estimate){smoothed(m->name[1], mn, 3), smoothed(u->name[1], un, 3),
                                    m->name[1], mn, u->name[1], un};
     out->name_fuzzy = (am_link_estimate){smoothed(m->name[2], mn, 3), smoothed(u->name[2], un, 3),
                                          m->name[2], mn, u->name[2], un};
-    out->household = (am_link_estimate){smoothed(m->household[1], mh, 2),
-                                        smoothed(u->household[1], uh, 2), m->household[1], mh,
-                                        u->household[1], uh};
+    out->household = two_levels(m->household, u->household);
+    out->birth_date = two_levels(m->fact[FACT_BIRTH], u->fact[FACT_BIRTH]);
+    out->sex = two_levels(m->fact[FACT_SEX], u->fact[FACT_SEX]);
+    out->area = two_levels(m->fact[FACT_AREA], u->fact[FACT_AREA]);
 }
 
 static void tally_run(const am_link_input *in, tally *m, tally *u)
@@ -180,12 +232,28 @@ static void tally_run(const am_link_input *in, tally *m, tally *u)
     memset(m, 0, sizeof *m);
     memset(u, 0, sizeof *u);
     const am_link_people *reg = &in->registry;
-    for (size_t i = 0; i < in->sample.n; i++) {
-        const am_link_person *s = &in->sample.v[i].p;
+    const am_link_samples *sample = &in->sample;
+    for (size_t i = 0; i < sample->n; i++) {
+        const am_link_sampled *s = &sample->v[i];
         size_t b, e;
-        person_range(reg, s->person, &b, &e);
+        person_range(reg, s->p.person, &b, &e);
         if (b < e)
-            count(m, compare(&s->name, s->household, reg->v + b, reg->v + e));
+            count(m, compare(&s->p.name, s->p.household, reg->v + b, reg->v + e));
+        agreement a;
+        compare_facts(&s->stated, &s->own, &a);
+        count_facts(m, a);
+    }
+    /* The sample is in token order (sort_sample): each row's statements
+     * against the ID of the next person in that order. */
+    for (size_t b = 0, e; b < sample->n; b = e) {
+        for (e = b + 1; e < sample->n && am_token_eq(sample->v[e].p.person, sample->v[b].p.person);
+             e++)
+            ;
+        for (size_t i = b; e < sample->n && i < e; i++) {
+            agreement a;
+            compare_facts(&sample->v[i].stated, &sample->v[e].own, &a);
+            count_facts(u, a);
+        }
     }
     const size_t step = reg->n / U_PAIRS + 1;
     for (size_t i = 0; i + 1 < reg->n; i += step) {
@@ -205,18 +273,31 @@ static double weight(const am_links *l, agreement a)
         w += log2(mf / uf);
     else if (a.name == NAME_DIFFERENT)
         w += log2((1 - me - mf) / (1 - ue - uf));
-    if (a.household == HOUSEHOLD_SAME)
-        w += log2(l->household.m / l->household.u);
-    else if (a.household == HOUSEHOLD_DIFFERENT)
-        w += log2((1 - l->household.m) / (1 - l->household.u));
+    const am_link_estimate *two[] = {&l->household, &l->birth_date, &l->sex, &l->area};
+    const int levels[] = {a.household, a.fact[FACT_BIRTH], a.fact[FACT_SEX], a.fact[FACT_AREA]};
+    for (size_t i = 0; i < sizeof two / sizeof *two; i++) {
+        if (levels[i] == SAME)
+            w += log2(two[i]->m / two[i]->u);
+        else if (levels[i] == DIFFERENT)
+            w += log2((1 - two[i]->m) / (1 - two[i]->u));
+    }
     return w;
+}
+
+static int same_levels(agreement a, agreement b)
+{
+    return a.name == b.name && a.household == b.household &&
+           memcmp(a.fact, b.fact, sizeof a.fact) == 0;
 }
 
 static uint8_t agreeing_bits(agreement a)
 {
     return (uint8_t)((a.name == NAME_EXACT ? AM_AGREE_NAME : 0) |
                      (a.name == NAME_FUZZY ? AM_AGREE_NAME_FUZZY : 0) |
-                     (a.household == HOUSEHOLD_SAME ? AM_AGREE_HOUSEHOLD : 0));
+                     (a.household == SAME ? AM_AGREE_HOUSEHOLD : 0) |
+                     (a.fact[FACT_BIRTH] == SAME ? AM_AGREE_BIRTH_DATE : 0) |
+                     (a.fact[FACT_SEX] == SAME ? AM_AGREE_SEX : 0) |
+                     (a.fact[FACT_AREA] == SAME ? AM_AGREE_AREA : 0));
 }
 
 static int cmp_result(const void *pa, const void *pb)
@@ -248,6 +329,7 @@ static size_t score_row(const am_link_input *in, const am_links *l, const am_lin
             continue;
         s[k].candidate = c;
         s[k].a = compare(&row->name, row->rec.household, in->registry.v + b, in->registry.v + e);
+        compare_facts(&row->stated, &c->id, &s[k].a);
         s[k].w = weight(l, s[k].a);
         if (k && (s[k].w > s[0].w ||
                   (s[k].w == s[0].w && am_token_cmp(c->person, s[0].candidate->person) < 0))) {
@@ -273,6 +355,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
         order_entries(&in->registry, store);
     }
     am_link_samples_trim(&in->sample);
+    sort_sample(&in->sample);
     for (size_t r = 0; r < AM_REJECT__COUNT; r++) {
         out->no_repair[r] += in->no_repair[r];
         in->no_repair[r] = 0;
@@ -301,7 +384,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
         int tied = 0;
         for (size_t j = 0; j < k; j++) {
             sum += exp2(s[j].w);
-            tied |= j > 0 && s[j].a.name == s[0].a.name && s[j].a.household == s[0].a.household;
+            tied |= j > 0 && same_levels(s[j].a, s[0].a);
         }
         const double p = exp2(s[0].w) / sum;
         const unsigned thousandths = (unsigned)lround(p * 1000);
@@ -321,7 +404,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
             am_record *rec = &store->records[store->count++];
             *rec = row->rec;
             memcpy(rec->person, s[0].candidate->person, AM_TOKEN_BYTES);
-            am_area_put(rec, s[0].candidate->area);
+            am_area_put(rec, s[0].candidate->id.area);
         }
     }
     in->held.n = 0;

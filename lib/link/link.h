@@ -22,7 +22,14 @@ typedef enum am_link_status {
 } am_link_status;
 
 /* The evidence a candidate can agree on, as bits of am_link_result.agreeing. */
-enum { AM_AGREE_NAME = 1, AM_AGREE_NAME_FUZZY = 2, AM_AGREE_HOUSEHOLD = 4 };
+enum {
+    AM_AGREE_NAME = 1,
+    AM_AGREE_NAME_FUZZY = 2,
+    AM_AGREE_HOUSEHOLD = 4,
+    AM_AGREE_BIRTH_DATE = 8,
+    AM_AGREE_SEX = 16,
+    AM_AGREE_AREA = 32
+};
 
 /* Thresholds on a candidate's probability, in thousandths.  A link
  * threshold must be above a half (AM_LINK_THRESHOLD_MIN), so that the
@@ -54,7 +61,7 @@ typedef struct am_link_estimate {
 typedef struct am_links {
     am_link_result *v; /* in feed, line order */
     size_t n;
-    am_link_estimate name, name_fuzzy, household;
+    am_link_estimate name, name_fuzzy, household, birth_date, sex, area;
     /* thousandths; link_threshold 0: not set, both take their defaults */
     unsigned link_threshold, review_threshold;
     uint64_t count[AM_LINK__COUNT][AM_REJECT__COUNT]; /* rows by status and reason */

@@ -23,6 +23,8 @@ static const char *const column_keys[AM_COL__COUNT] = {
     [AM_COL_AMOUNT] = "amount", [AM_COL_START] = "start",
     [AM_COL_END] = "end", [AM_COL_DATE] = "date",
     [AM_COL_MONTH] = "month", [AM_COL_VALUE] = "value",
+    [AM_COL_BIRTH_DATE] = "birth_date", [AM_COL_SEX] = "sex",
+    [AM_COL_AREA] = "area",
 };
 
 #define DEFAULT_MAX_AMOUNT_FEN (100000 * 100LL)

@@ -36,6 +36,9 @@ typedef enum am_column {
     AM_COL_DATE,   /* a single day: start = end */
     AM_COL_MONTH,  /* a pay month YYYYMM: its first to last day */
     AM_COL_VALUE,  /* a fact's value, e.g. a disability grade */
+    AM_COL_BIRTH_DATE, /* evidence for linking a damaged ID (person_facts.h) */
+    AM_COL_SEX,
+    AM_COL_AREA,
     AM_COL__COUNT
 } am_column;
 

@@ -615,21 +615,60 @@ static void name_evidence(const am_row_mapper *st, const am_text_row *row, am_na
     am_name_evidence_make(st->feed->run->key, text, len, ev);
 }
 
+/* Whether the feed maps a column that states evidence for linking. */
+static int maps_evidence(const am_row_mapper *st)
+{
+    return st->column_index[AM_COL_NAME] >= 0 || st->column_index[AM_COL_BIRTH_DATE] >= 0 ||
+           st->column_index[AM_COL_SEX] >= 0 || st->column_index[AM_COL_AREA] >= 0;
+}
+
+/* What the row's birth_date, sex and area columns state (person_facts.h). */
+static void stated_facts(const am_row_mapper *st, const am_text_row *row, am_person_facts *out)
+{
+    const am_feed *feed = st->feed;
+    const char *text;
+    size_t len = column_text(st, row, AM_COL_BIRTH_DATE, &text);
+    out->birth = am_birth_token(feed->run->key, &feed->date_formats, text, len);
+    len = column_text(st, row, AM_COL_SEX, &text);
+    out->sex = (uint8_t)am_sex_parse(text, len);
+    len = column_text(st, row, AM_COL_AREA, &text);
+    out->area = am_area_parse(text, len);
+}
+
+/* What a sampled row's valid ID says of its person; read again, as only
+ * the sample needs it. */
+static void own_facts(const am_row_mapper *st, const am_text_row *row, am_person_facts *out)
+{
+    const char *text;
+    const size_t len = column_text(st, row, AM_COL_PERSON, &text);
+    char id[AM_ID_LEN];
+    am_reject why;
+    if (am_id_normalise(text, len, id, &why))
+        am_person_facts_of_id(st->feed->run->key, id, out);
+    sodium_memzero(id, sizeof id);
+}
+
 static void link_gather(am_row_mapper *st, const am_text_row *row, const am_record *rec)
 {
     const int registry = st->link_role == AM_LINK_REGISTRY;
-    if (!registry && (st->sampled >= AM_LINK_SAMPLE_PER_FEED || st->column_index[AM_COL_NAME] < 0))
+    if (!registry && (st->sampled >= AM_LINK_SAMPLE_PER_FEED || !maps_evidence(st)))
         return;
     am_link_person p = {.household = rec->household};
     memcpy(p.person, rec->person, AM_TOKEN_BYTES);
     name_evidence(st, row, &p.name);
-    if (!registry && !p.name.nchars)
-        return;
-    st->sampled += !registry;
     am_link_input *links = &st->sink->links;
-    const am_link_sampled sampled = {.p = p, .line = rec->line, .feed = rec->feed};
-    if ((registry ? am_link_push_person(&links->registry, &p)
-                  : am_link_push_sampled(&links->sample, &sampled)) != AM_OK)
+    if (registry) {
+        if (am_link_push_person(&links->registry, &p) != AM_OK)
+            st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory gathering evidence");
+        return;
+    }
+    am_link_sampled sampled = {.p = p, .line = rec->line, .feed = rec->feed};
+    stated_facts(st, row, &sampled.stated);
+    if (!p.name.nchars && !sampled.stated.birth && !sampled.stated.sex && !sampled.stated.area)
+        return;
+    own_facts(st, row, &sampled.own);
+    st->sampled++;
+    if (am_link_push_sampled(&links->sample, &sampled) != AM_OK)
         st->status = am_fail(st->err, AM_ERR_NOMEM, "out of memory gathering evidence");
 }
 
@@ -650,10 +689,8 @@ static void link_hold(am_row_mapper *st, const am_text_row *row, const am_record
     }
     am_link_candidate candidates[AM_ID_REPAIRS_MAX];
     for (size_t i = 0; i < n; i++) {
-        am_record area = {0};
         am_token_person(st->feed->run->key, ids[i], candidates[i].person);
-        am_area_set(&area, ids[i]);
-        candidates[i].area = am_area_of(&area);
+        am_person_facts_of_id(st->feed->run->key, ids[i], &candidates[i].id);
     }
     sodium_memzero(ids, n * AM_ID_LEN);
     am_link_input *links = &st->sink->links;
@@ -661,6 +698,7 @@ static void link_hold(am_row_mapper *st, const am_text_row *row, const am_record
                         .ncandidates = (uint8_t)n, .reason = (uint8_t)out->reason};
     if (st->column_index[AM_COL_NAME] >= 0)
         name_evidence(st, row, &held.name);
+    stated_facts(st, row, &held.stated);
     /* The reject first: a held row always has its entry to take back. */
     if (am_reject_add_held(&st->sink->rejects, st->feed, row->line, out->reason, out->detail) !=
             AM_OK ||

@@ -13,19 +13,22 @@
 #include <stdint.h>
 
 #include "read/name.h"
+#include "read/person_facts.h"
 #include "store/store.h"
 
-/* Valid rows with a name sampled per feed for the m-probabilities. */
+/* Valid rows stating some evidence (a name, birth date, sex or area)
+ * sampled per feed for the m-probabilities. */
 #define AM_LINK_SAMPLE_PER_FEED 2000
 
 typedef struct am_link_candidate {
     unsigned char person[AM_TOKEN_BYTES]; /* token of one repair of the ID */
-    uint32_t area;                        /* that repair's area code */
+    am_person_facts id;                   /* what that repair says of its holder */
 } am_link_candidate;
 
 typedef struct am_link_row {
     am_record rec;         /* held rows: person zero until linked */
     am_name_evidence name; /* nchars 0: no name */
+    am_person_facts stated; /* by the row's birth_date, sex and area columns */
     uint32_t first;        /* held rows: first candidate in am_link_input.candidates */
     uint8_t ncandidates;
     uint8_t reason;        /* held rows: the ID's reject reason */
@@ -39,11 +42,13 @@ typedef struct am_link_person {
     am_name_evidence name;
 } am_link_person;
 
-/* A sampled valid row: the person as the row shows them, and where the
- * row is, so that a feed read in parts on several threads (ingest.c)
- * still gives its first rows as the sample. */
+/* A sampled valid row: the person as the row shows them, what its columns
+ * and its ID say of them, and where the row is, so that a feed read in
+ * parts on several threads (ingest.c) still gives its first rows as the
+ * sample. */
 typedef struct am_link_sampled {
     am_link_person p;
+    am_person_facts stated, own; /* own: from the row's valid ID */
     uint32_t line;
     uint16_t feed;
 } am_link_sampled;

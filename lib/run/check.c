@@ -446,6 +446,8 @@ static const char *column_key(int c)
         [AM_COL_AMOUNT] = "amount", [AM_COL_START] = "start",
         [AM_COL_END] = "end", [AM_COL_DATE] = "date",
         [AM_COL_MONTH] = "month", [AM_COL_VALUE] = "value",
+        [AM_COL_BIRTH_DATE] = "birth_date", [AM_COL_SEX] = "sex",
+        [AM_COL_AREA] = "area",
     };
     return keys[c];
 }

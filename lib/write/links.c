@@ -138,11 +138,17 @@ void am_links_of_evidence(const am_links *links, const am_match_input *in, const
 
 static void agreeing_text(unsigned bits, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s%s%s%s%s", bits & AM_AGREE_NAME ? "name" : "",
-             bits & AM_AGREE_NAME && bits & (AM_AGREE_NAME_FUZZY | AM_AGREE_HOUSEHOLD) ? ";" : "",
-             bits & AM_AGREE_NAME_FUZZY ? "name_fuzzy" : "",
-             bits & AM_AGREE_NAME_FUZZY && bits & AM_AGREE_HOUSEHOLD ? ";" : "",
-             bits & AM_AGREE_HOUSEHOLD ? "household" : "");
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } evidence[] = {{AM_AGREE_NAME, "name"},         {AM_AGREE_NAME_FUZZY, "name_fuzzy"},
+                    {AM_AGREE_HOUSEHOLD, "household"}, {AM_AGREE_BIRTH_DATE, "birth_date"},
+                    {AM_AGREE_SEX, "sex"},           {AM_AGREE_AREA, "area"}};
+    size_t at = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof evidence / sizeof *evidence; i++)
+        if (bits & evidence[i].bit)
+            at += (size_t)snprintf(out + at, cap - at, "%s%s", at ? ";" : "", evidence[i].name);
 }
 
 am_status am_links_write(const am_links *links, const am_feed *const *feeds, int bom,
@@ -157,7 +163,7 @@ am_status am_links_write(const am_links *links, const am_feed *const *feeds, int
     fputs("feed,line,reason,person,probability,agreeing,candidates,status\n", f.out);
     for (size_t i = 0; i < links->n; i++) {
         const am_link_result *r = &links->v[i];
-        char line[16], person[AM_TOKEN_HEX + 1], probability[8], agreeing[40], candidates[8];
+        char line[16], person[AM_TOKEN_HEX + 1], probability[8], agreeing[64], candidates[8];
         snprintf(line, sizeof line, "%" PRIu32, r->line);
         am_token_hex(r->person, person);
         snprintf(probability, sizeof probability, "%u.%03u", r->probability / 1000u,
@@ -215,6 +221,9 @@ void am_links_summary_json(const am_links *l, FILE *out)
     fputs("\n    \"estimates\": {", out);
     estimate_json(out, "name", &l->name, 0);
     estimate_json(out, "name_fuzzy", &l->name_fuzzy, 0);
-    estimate_json(out, "household", &l->household, 1);
+    estimate_json(out, "household", &l->household, 0);
+    estimate_json(out, "birth_date", &l->birth_date, 0);
+    estimate_json(out, "sex", &l->sex, 0);
+    estimate_json(out, "area", &l->area, 1);
     fputs("\n    }\n  }", out);
 }
