@@ -509,6 +509,73 @@ START_TEST(test_link_facts_kat)
 }
 END_TEST
 
+/* Candidates meet the registry in one walk of both sorted: with 20 000
+ * random persons, some with two entries, every row finds exactly its one
+ * registry candidate among tokens the registry does not hold, one of
+ * them next to it, and the smallest and largest persons are found. */
+static uint64_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005ull + 1442695040888963407ull;
+    return *state ^ (*state >> 29);
+}
+
+static void random_token(uint64_t *state, unsigned char out[AM_TOKEN_BYTES])
+{
+    for (int i = 0; i < AM_TOKEN_BYTES; i += 8) {
+        const uint64_t r = next_random(state);
+        memcpy(out + i, &r, 8);
+    }
+}
+
+START_TEST(test_registry_lookup_uniform_tokens)
+{
+    enum { PERSONS = 20000, ROWS = 3000 };
+    am_link_input in = {0};
+    uint64_t state = 42;
+    unsigned char(*tokens)[AM_TOKEN_BYTES] = malloc(PERSONS * AM_TOKEN_BYTES);
+    ck_assert_ptr_nonnull(tokens);
+    for (size_t i = 0; i < PERSONS; i++) {
+        random_token(&state, tokens[i]);
+        if (i == 0)
+            memset(tokens[i], 0x00, 8); /* the first and last words there are */
+        if (i == 1)
+            memset(tokens[i], 0xFF, 8);
+        am_link_person p = {.household = 0};
+        memcpy(p.person, tokens[i], AM_TOKEN_BYTES);
+        ck_assert_int_eq(am_link_push_person(&in.registry, &p), AM_OK);
+        if (i % 7 == 0)
+            ck_assert_int_eq(am_link_push_person(&in.registry, &p), AM_OK);
+    }
+    for (uint32_t r = 0; r < ROWS; r++) {
+        const size_t want = r < 2 ? r : next_random(&state) % PERSONS;
+        am_link_candidate c[3] = {{.id = {0}}};
+        random_token(&state, c[0].person); /* held by no one: 2^-128 */
+        memcpy(c[1].person, tokens[want], AM_TOKEN_BYTES);
+        memcpy(c[2].person, tokens[want], AM_TOKEN_BYTES);
+        c[2].person[15] ^= 1; /* a neighbour of the wanted token, in no one's hands */
+        const am_link_row row = {.rec = {.line = r + 2}, .first = (uint32_t)in.ncandidates,
+                                 .ncandidates = 3, .reason = AM_REJECT_BAD_CHECK_DIGIT};
+        ck_assert_int_eq(am_link_push_candidates(&in, c, 3), AM_OK);
+        ck_assert_int_eq(am_link_push(&in.held, &row), AM_OK);
+    }
+    am_store store = {0};
+    am_links out = {0};
+    ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
+    ck_assert_uint_eq(out.n, ROWS);
+    am_links_sort(&out);
+    for (uint32_t r = 0; r < ROWS; r++) {
+        ck_assert_uint_eq(out.v[r].line, r + 2);
+        ck_assert_uint_eq(out.v[r].candidates, 1);
+    }
+    ck_assert_int_eq(memcmp(out.v[0].person, tokens[0], AM_TOKEN_BYTES), 0);
+    ck_assert_int_eq(memcmp(out.v[1].person, tokens[1], AM_TOKEN_BYTES), 0);
+    free(tokens);
+    am_links_free(&out);
+    am_store_free(&store);
+    am_link_input_free(&in);
+}
+END_TEST
+
 START_TEST(test_link_kat_default_threshold) { check_results(0, 0); }
 END_TEST
 
@@ -656,6 +723,7 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_link_kat_default_threshold);
     tcase_add_test(tc, test_link_kat_lower_threshold);
     tcase_add_test(tc, test_link_facts_kat);
+    tcase_add_test(tc, test_registry_lookup_uniform_tokens);
     tcase_add_test(tc, test_link_status_names);
     tcase_add_test(tc, test_link_probability_parse);
     suite_add_tcase(s, tc);

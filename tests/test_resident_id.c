@@ -638,6 +638,78 @@ START_TEST(test_generated_damage_repaired)
 }
 END_TEST
 
+static int cmp_id(const void *a, const void *b) { return memcmp(a, b, AM_ID_LEN); }
+
+/* Every ID one substitution or one adjacent swap away from bad (18
+ * characters) that validates, sorted and distinct: the oracle that
+ * am_id_repairs' arithmetic short cut for the check must agree with. */
+static size_t brute_repairs(const char *bad, char out[][AM_ID_LEN], size_t cap)
+{
+    size_t n = 0;
+    char edit[AM_ID_LEN], norm[AM_ID_LEN];
+    am_reject why;
+    for (size_t i = 0; i < AM_ID_LEN + AM_ID_LEN - 1; i++) {
+        for (const char *ch = "0123456789X"; *ch; ch++) {
+            memcpy(edit, bad, AM_ID_LEN);
+            if (i < AM_ID_LEN) {
+                if (edit[i] == *ch)
+                    continue;
+                edit[i] = *ch;
+            } else {
+                if (*ch != '0') /* one swap a position */
+                    continue;
+                const size_t at = i - AM_ID_LEN;
+                edit[at] = bad[at + 1];
+                edit[at + 1] = bad[at];
+            }
+            if (!am_id_normalise(edit, AM_ID_LEN, norm, &why) ||
+                memcmp(norm, edit, AM_ID_LEN) != 0)
+                continue;
+            memcpy(out[n++], edit, AM_ID_LEN);
+            ck_assert_uint_lt(n, cap);
+        }
+    }
+    qsort(out, n, AM_ID_LEN, cmp_id);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!kept || memcmp(out[kept - 1], out[i], AM_ID_LEN) != 0)
+            memmove(out[kept++], out[i], AM_ID_LEN);
+    return kept;
+}
+
+START_TEST(test_repairs_against_brute_force)
+{
+    rng r = {0xB2F7u};
+    char got[AM_ID_REPAIRS_MAX][AM_ID_LEN], want[512][AM_ID_LEN];
+    int compared = 0;
+    for (int k = 0; k < NGENERATED; k++) {
+        char id[19], bad[19];
+        synth_id(&r, 1880, 2100, id);
+        memcpy(bad, id, 19);
+        const size_t pos = (size_t)(rng_next(&r) % 18);
+        if (rng_next(&r) % 2 && pos < 17) {
+            bad[pos] = id[pos + 1];
+            bad[pos + 1] = id[pos];
+        } else {
+            const char *alphabet = pos == 17 ? "0123456789X" : "0123456789";
+            bad[pos] = alphabet[rng_next(&r) % strlen(alphabet)];
+        }
+        char norm[AM_ID_LEN];
+        am_reject why;
+        if (am_id_normalise(bad, AM_ID_LEN, norm, &why) ||
+            (why != AM_REJECT_BAD_CHECK_DIGIT && why != AM_REJECT_BAD_BIRTH_DATE))
+            continue;
+        const size_t n = am_id_repairs(bad, AM_ID_LEN, why, got);
+        const size_t m = brute_repairs(bad, want, sizeof want / sizeof *want);
+        ck_assert_msg(n == m, "%.18s: %zu repairs, brute force %zu", bad, n, m);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_int_eq(memcmp(got[i], want[i], AM_ID_LEN), 0);
+        compared++;
+    }
+    ck_assert_int_gt(compared, NGENERATED / 2);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *resident_id_suite(void)
@@ -650,6 +722,7 @@ static Suite *resident_id_suite(void)
                         (int)(sizeof check_kats / sizeof check_kats[0]));
     tcase_add_test(tc, test_check_char_every_remainder);
     tcase_add_loop_test(tc, test_repair_kat, 0, (int)(sizeof repair_kats / sizeof repair_kats[0]));
+    tcase_add_test(tc, test_repairs_against_brute_force);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("conventions");

@@ -73,6 +73,8 @@ static void move_people(am_link_people *dst, am_link_people *src, const uint32_t
         if (p->household)
             p->household = refs[p->household - 1];
     }
+    if (src->n)
+        sodium_memzero(src->v, src->n * sizeof *src->v);
     src->n = 0;
 }
 
@@ -84,6 +86,8 @@ static void move_samples(am_link_samples *dst, am_link_samples *src, const uint3
         if (s->p.household)
             s->p.household = refs[s->p.household - 1];
     }
+    if (src->n)
+        sodium_memzero(src->v, src->n * sizeof *src->v);
     src->n = 0;
 }
 
@@ -96,6 +100,8 @@ static void move_list(am_link_list *dst, am_link_list *src, const uint32_t *refs
             r->rec.household = refs[r->rec.household - 1];
         r->first += offset;
     }
+    if (src->n)
+        sodium_memzero(src->v, src->n * sizeof *src->v);
     src->n = 0;
 }
 
@@ -131,9 +137,9 @@ static void wipe_free(void *v, size_t bytes)
 
 void am_link_input_free(am_link_input *in)
 {
-    wipe_free(in->held.v, in->held.cap * sizeof *in->held.v);
-    wipe_free(in->registry.v, in->registry.cap * sizeof *in->registry.v);
-    wipe_free(in->sample.v, in->sample.cap * sizeof *in->sample.v);
+    wipe_free(in->held.v, in->held.n * sizeof *in->held.v);
+    wipe_free(in->registry.v, in->registry.n * sizeof *in->registry.v);
+    wipe_free(in->sample.v, in->sample.n * sizeof *in->sample.v);
     am_free(in->candidates);
     *in = (am_link_input){0};
 }

@@ -98,7 +98,10 @@ am_status am_link_push_candidates(am_link_input *in, const am_link_candidate *c,
  * AM_ERR_NOMEM with both unchanged. */
 am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint32_t *refs);
 
-/* Wipes and frees what in holds. */
+/* Wipes and frees what in holds.  Every list wipes the entries it lets
+ * go (a move, a trim, linking's end), so only [0, n) is wiped here: the
+ * rest of a list's capacity was never written, and wiping it would
+ * fault in pages for nothing. */
 void am_link_input_free(am_link_input *in);
 
 #endif

@@ -203,11 +203,16 @@ static int valid_birth_date(int y, int m, int d)
     return d <= max;
 }
 
+/* GB 11643: the check character is CHECK_CHARS[sum % 11] of the first
+ * seventeen digits times these weights. */
+static const unsigned char CHECK_WEIGHTS[AM_ID_LEN - 1] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3,
+                                                           7, 9, 10, 5, 8, 4, 2};
+static const char CHECK_CHARS[] = "10X98765432";
+
 char am_id_check_char(const char *id17)
 {
-    static const unsigned char weights[AM_ID_LEN - 1] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3,
-                                                         7, 9, 10, 5, 8, 4, 2};
-    static const char check[] = "10X98765432";
+    const unsigned char *weights = CHECK_WEIGHTS;
+    const char *check = CHECK_CHARS;
     if (!id17)
         return '\0';
     /* Unsigned arithmetic so that a non-digit, which the caller should never
@@ -375,6 +380,11 @@ static void offer(repair_set *set, const char *text, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!allowed(n, i, text[i]))
             return;
+    /* Most edits of an 18-character ID break its check character: turned
+     * away before validate() and the copies it would need wiped, which is
+     * most of a damaged row's cost. */
+    if (n == AM_ID_LEN && am_id_check_char(text) != text[AM_ID_LEN - 1])
+        return;
     char id[AM_ID_LEN], valid[AM_ID_LEN];
     memcpy(id, text, n);
     if (validate(id, n, valid, NULL)) {
@@ -392,10 +402,51 @@ static void offer(repair_set *set, const char *text, size_t n)
     sodium_memzero(valid, sizeof valid);
 }
 
+/* The weighted sum of an 18-character ID's first seventeen digits modulo
+ * 11, and the sum its check character stands for: 1 with both set, or 0
+ * when the text is not seventeen digits and a check character. */
+static int check_sums(const char *text, unsigned *sum, unsigned *target)
+{
+    *sum = 0;
+    for (size_t i = 0; i < AM_ID_LEN - 1; i++) {
+        if (!is_digit(text[i]))
+            return 0;
+        *sum += (unsigned)(text[i] - '0') * CHECK_WEIGHTS[i];
+    }
+    *sum %= 11;
+    const char *at = memchr(CHECK_CHARS, text[AM_ID_LEN - 1], sizeof CHECK_CHARS - 1);
+    if (!at)
+        return 0;
+    *target = (unsigned)(at - CHECK_CHARS);
+    return 1;
+}
+
+/* The digit that, put at position i (below 17), gives the weighted sum
+ * target: the one substitution there that can pass the check, where
+ * trying all ten would pay a validation for each. */
+static unsigned digit_for_check(unsigned sum, unsigned target, size_t i, unsigned was)
+{
+    /* w * INVERSE[w] = 1 modulo 11 */
+    static const unsigned char INVERSE[11] = {0, 1, 6, 4, 3, 9, 2, 8, 7, 5, 10};
+    const unsigned w = CHECK_WEIGHTS[i];
+    return INVERSE[w] * ((target + 11 - sum + w * was % 11) % 11) % 11;
+}
+
 static void substitute_and_swap(repair_set *set, char *text, size_t n)
 {
+    unsigned sum = 0, target = 0;
+    const int checked = n == AM_ID_LEN && check_sums(text, &sum, &target);
     for (size_t i = 0; i < n; i++) {
         const char was = text[i];
+        if (checked && i < AM_ID_LEN - 1) {
+            const unsigned digit = digit_for_check(sum, target, i, (unsigned)(was - '0'));
+            if (digit <= 9 && digit != (unsigned)(was - '0')) {
+                text[i] = (char)('0' + digit);
+                offer(set, text, n);
+                text[i] = was;
+            }
+            continue;
+        }
         for (const char *ch = "0123456789X"; *ch; ch++) {
             if (*ch == was || !allowed(n, i, *ch))
                 continue;

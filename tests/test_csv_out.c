@@ -1,0 +1,83 @@
+/*
+ * test_csv_out.c — known answers for CSV cells written for spreadsheets
+ * (common/csv_out.c): quoting, doubled quotes, the formula guard, rows.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/csv_out.h"
+
+static const struct {
+    const char *in, *out;
+} field_kats[] = {
+    {"", ""},
+    {"plain", "plain"},
+    {"低保", "低保"},
+    {"a,b", "\"a,b\""},
+    {"\"", "\"\"\"\""},
+    {"say \"hi\"", "\"say \"\"hi\"\"\""},
+    {"\"\"x\"", "\"\"\"\"\"x\"\"\""},  /* quotes at the start, together, at the end */
+    {"line\nbreak", "\"line\nbreak\""},
+    {"cr\rhere", "\"cr\rhere\""},
+    {"=SUM(A1)", "'=SUM(A1)"},
+    {"+86", "'+86"},
+    {"-1", "'-1"},
+    {"@cmd", "'@cmd"},
+    {"\tx", "'\tx"},
+    {"\r", "\"'\r\""},
+    {"=1,2", "\"'=1,2\""},
+    {"=\"x\"", "\"'=\"\"x\"\"\""},
+};
+
+static char *written(void (*write)(FILE *, const void *), const void *arg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(out);
+    write(out, arg);
+    ck_assert_int_eq(fclose(out), 0);
+    return buf;
+}
+
+static void write_field(FILE *out, const void *s) { am_csv_field(out, s); }
+
+START_TEST(test_field_kat)
+{
+    char *got = written(write_field, field_kats[_i].in);
+    ck_assert_str_eq(got, field_kats[_i].out);
+    free(got);
+}
+END_TEST
+
+static void write_row(FILE *out, const void *unused)
+{
+    static const char *const fields[] = {"mca", "", "a,b", "-5", "x\"y"};
+    (void)unused;
+    am_csv_row(out, fields, sizeof fields / sizeof *fields);
+    am_csv_row(out, fields, 0);
+}
+
+START_TEST(test_row)
+{
+    char *got = written(write_row, NULL);
+    ck_assert_str_eq(got, "mca,,\"a,b\",'-5,\"x\"\"y\"\n\n");
+    free(got);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("csv_out");
+    TCase *tc = tcase_create("cells");
+    tcase_add_loop_test(tc, test_field_kat, 0, (int)(sizeof field_kats / sizeof *field_kats));
+    tcase_add_test(tc, test_row);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    const int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
