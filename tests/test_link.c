@@ -223,7 +223,7 @@ START_TEST(test_link_estimates)
     build_run(&in);
     am_store store = {0};
     am_links out = {0};
-    ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
+    ck_assert_int_eq(am_link_run(&in, &store, &out, 1), AM_OK);
     ck_assert_uint_eq(out.name.m_agree, 10);
     ck_assert_uint_eq(out.name.m_pairs, 10);
     ck_assert_uint_eq(out.name.u_agree, 0);
@@ -249,7 +249,7 @@ static void check_results(unsigned link_threshold, int fuzzy_linked)
     /* 0: not set, the defaults */
     am_links out = {.link_threshold = link_threshold,
                     .review_threshold = link_threshold ? AM_REVIEW_THRESHOLD_DEFAULT : 0};
-    ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
+    ck_assert_int_eq(am_link_run(&in, &store, &out, 1), AM_OK);
     am_links_sort(&out);
     ck_assert_uint_eq(in.held.n, 0);
     ck_assert_uint_eq(out.n, sizeof link_kats / sizeof *link_kats);
@@ -329,7 +329,7 @@ static am_link_estimate household_estimate(int x_first)
     add_person(&in.registry, 1, ref_x);
     add_person(&in.registry, 2, ref_x);
     am_links out = {0};
-    ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
+    ck_assert_int_eq(am_link_run(&in, &store, &out, 1), AM_OK);
     am_link_input_free(&in);
     return out.household;
 }
@@ -398,6 +398,21 @@ START_TEST(test_birth_token)
     ck_assert_uint_ne(id.birth, 0);
     ck_assert_uint_eq(id.area, 320281);
     ck_assert_int_eq(id.sex, AM_SEX_MALE); /* the 17th digit, 7, is odd */
+    /* The next of a run of IDs takes its birth token from the one before
+     * it when their birth dates agree, and gives what the ID alone gives. */
+    am_person_facts next, alone;
+    am_person_facts_next(&key, "320281196311040281", "32028119631104027X", &id, &next);
+    am_person_facts_of_id(&key, "320281196311040281", &alone);
+    ck_assert_uint_eq(next.birth, id.birth);
+    ck_assert_uint_eq(next.area, alone.area);
+    ck_assert_int_eq(next.sex, alone.sex);
+    am_person_facts_next(&key, "110105196311050280", "32028119631104027X", &id, &next);
+    am_person_facts_of_id(&key, "110105196311050280", &alone);
+    ck_assert_uint_ne(next.birth, id.birth);
+    ck_assert_uint_eq(next.birth, alone.birth);
+    ck_assert_uint_eq(next.area, 110105);
+    am_person_facts_next(&key, "320281196311040281", NULL, NULL, &next);
+    ck_assert_uint_eq(next.birth, id.birth);
     am_person_facts_of_id(&key, "320281196311040281", &id);
     ck_assert_int_eq(id.sex, AM_SEX_FEMALE);
     static const char *const same[] = {"19631104", "1963-11-04", "1963/11/4", "1963.11.04"};
@@ -481,7 +496,7 @@ START_TEST(test_link_facts_kat)
     hold_stated(&in, 4, c4, 1, registry_name(1), 1, facts_of(1));
     am_store store = {0};
     am_links out = {0};
-    ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
+    ck_assert_int_eq(am_link_run(&in, &store, &out, 1), AM_OK);
     ck_assert_uint_eq(out.birth_date.m_agree, 4);
     ck_assert_uint_eq(out.birth_date.u_pairs, 3);
     ck_assert_uint_eq(out.birth_date.u_agree, 0);
@@ -509,10 +524,8 @@ START_TEST(test_link_facts_kat)
 }
 END_TEST
 
-/* Candidates meet the registry in one walk of both sorted: with 20 000
- * random persons, some with two entries, every row finds exactly its one
- * registry candidate among tokens the registry does not hold, one of
- * them next to it, and the smallest and largest persons are found. */
+/* Candidates meet the registry in walks of both sorted.  Random tokens
+ * for them come from a small generator of fixed seed. */
 static uint64_t next_random(uint64_t *state)
 {
     *state = *state * 6364136223846793005ull + 1442695040888963407ull;
@@ -527,52 +540,77 @@ static void random_token(uint64_t *state, unsigned char out[AM_TOKEN_BYTES])
     }
 }
 
-START_TEST(test_registry_lookup_uniform_tokens)
+/* The run's input: PERSONS random registry persons, every seventh with
+ * two entries, the first with the smallest first word there is and the
+ * second with the largest; ROWS held rows, each with one of them among
+ * two tokens no one holds.  Rebuilt alike from the same seed. */
+enum { LOOKUP_PERSONS = 20000, LOOKUP_ROWS = 5000 };
+
+static void lookup_run(am_link_input *in, unsigned char (*tokens)[AM_TOKEN_BYTES])
 {
-    enum { PERSONS = 20000, ROWS = 3000 };
-    am_link_input in = {0};
     uint64_t state = 42;
-    unsigned char(*tokens)[AM_TOKEN_BYTES] = malloc(PERSONS * AM_TOKEN_BYTES);
-    ck_assert_ptr_nonnull(tokens);
-    for (size_t i = 0; i < PERSONS; i++) {
+    memset(in, 0, sizeof *in);
+    for (size_t i = 0; i < LOOKUP_PERSONS; i++) {
         random_token(&state, tokens[i]);
         if (i == 0)
-            memset(tokens[i], 0x00, 8); /* the first and last words there are */
+            memset(tokens[i], 0x00, 8);
         if (i == 1)
             memset(tokens[i], 0xFF, 8);
         am_link_person p = {.household = 0};
         memcpy(p.person, tokens[i], AM_TOKEN_BYTES);
-        ck_assert_int_eq(am_link_push_person(&in.registry, &p), AM_OK);
+        ck_assert_int_eq(am_link_push_person(&in->registry, &p), AM_OK);
         if (i % 7 == 0)
-            ck_assert_int_eq(am_link_push_person(&in.registry, &p), AM_OK);
+            ck_assert_int_eq(am_link_push_person(&in->registry, &p), AM_OK);
     }
-    for (uint32_t r = 0; r < ROWS; r++) {
-        const size_t want = r < 2 ? r : next_random(&state) % PERSONS;
+    for (uint32_t r = 0; r < LOOKUP_ROWS; r++) {
+        const size_t want = r < 2 ? r : next_random(&state) % LOOKUP_PERSONS;
         am_link_candidate c[3] = {{.id = {0}}};
         random_token(&state, c[0].person); /* held by no one: 2^-128 */
         memcpy(c[1].person, tokens[want], AM_TOKEN_BYTES);
         memcpy(c[2].person, tokens[want], AM_TOKEN_BYTES);
         c[2].person[15] ^= 1; /* a neighbour of the wanted token, in no one's hands */
-        const am_link_row row = {.rec = {.line = r + 2}, .first = (uint32_t)in.ncandidates,
+        const am_link_row row = {.rec = {.line = r + 2}, .first = (uint32_t)in->ncandidates,
                                  .ncandidates = 3, .reason = AM_REJECT_BAD_CHECK_DIGIT};
-        ck_assert_int_eq(am_link_push_candidates(&in, c, 3), AM_OK);
-        ck_assert_int_eq(am_link_push(&in.held, &row), AM_OK);
+        ck_assert_int_eq(am_link_push_candidates(in, c, 3), AM_OK);
+        ck_assert_int_eq(am_link_push(&in->held, &row), AM_OK);
     }
-    am_store store = {0};
-    am_links out = {0};
-    ck_assert_int_eq(am_link_run(&in, &store, &out), AM_OK);
-    ck_assert_uint_eq(out.n, ROWS);
-    am_links_sort(&out);
-    for (uint32_t r = 0; r < ROWS; r++) {
-        ck_assert_uint_eq(out.v[r].line, r + 2);
-        ck_assert_uint_eq(out.v[r].candidates, 1);
+}
+
+/* Run on one thread and on two (the sorts, the walk and the scoring each
+ * split in halves), the results are the same, and each row finds exactly
+ * its one registry candidate. */
+START_TEST(test_registry_lookup_uniform_tokens)
+{
+    unsigned char(*tokens)[AM_TOKEN_BYTES] = malloc(LOOKUP_PERSONS * AM_TOKEN_BYTES);
+    ck_assert_ptr_nonnull(tokens);
+    am_links out[2] = {{0}, {0}};
+    for (unsigned threads = 1; threads <= 2; threads++) {
+        am_link_input in;
+        lookup_run(&in, tokens);
+        am_store store = {0};
+        ck_assert_int_eq(am_link_run(&in, &store, &out[threads - 1], threads), AM_OK);
+        am_links_sort(&out[threads - 1]);
+        am_store_free(&store);
+        am_link_input_free(&in);
     }
-    ck_assert_int_eq(memcmp(out.v[0].person, tokens[0], AM_TOKEN_BYTES), 0);
-    ck_assert_int_eq(memcmp(out.v[1].person, tokens[1], AM_TOKEN_BYTES), 0);
+    ck_assert_uint_eq(out[0].n, LOOKUP_ROWS);
+    ck_assert_uint_eq(out[1].n, LOOKUP_ROWS);
+    for (uint32_t r = 0; r < LOOKUP_ROWS; r++) {
+        const am_link_result *a = &out[0].v[r], *b = &out[1].v[r];
+        ck_assert_int_eq(memcmp(a->person, b->person, AM_TOKEN_BYTES), 0);
+        ck_assert_uint_eq(a->line, b->line);
+        ck_assert_uint_eq(a->probability, b->probability);
+        ck_assert_uint_eq(a->status, b->status);
+        ck_assert_uint_eq(a->agreeing, b->agreeing);
+        ck_assert_uint_eq(a->candidates, b->candidates);
+        ck_assert_uint_eq(out[0].v[r].line, r + 2);
+        ck_assert_uint_eq(out[0].v[r].candidates, 1);
+    }
+    ck_assert_int_eq(memcmp(out[0].v[0].person, tokens[0], AM_TOKEN_BYTES), 0);
+    ck_assert_int_eq(memcmp(out[0].v[1].person, tokens[1], AM_TOKEN_BYTES), 0);
     free(tokens);
-    am_links_free(&out);
-    am_store_free(&store);
-    am_link_input_free(&in);
+    am_links_free(&out[0]);
+    am_links_free(&out[1]);
 }
 END_TEST
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/thread_pair.h"
 #include "read/resident_id.h"
 #include "store/area.h"
 #include "store/key_sort.h"
@@ -165,12 +166,50 @@ static int cmp_ref(const void *pa, const void *pb)
 
 static uint64_t ref_key(const void *p) { return am_token_word(((const candidate_ref *)p)->person); }
 
+/* One of two walks of sorted candidates against the sorted registry:
+ * tokens whose top bit is clear, or set. */
+typedef struct locate_walk {
+    const candidate_ref *refs;
+    size_t nrefs;
+    const am_link_people *reg;
+    size_t reg_from, reg_to;
+    size_t *where;
+} locate_walk;
+
+static void *walk_registry(void *p)
+{
+    const locate_walk *w = p;
+    const am_link_person *v = w->reg->v;
+    for (size_t i = 0, r = w->reg_from; i < w->nrefs; i++) {
+        const unsigned char *token = w->refs[i].person;
+        while (r < w->reg_to && am_token_cmp(v[r].person, token) < 0)
+            r++;
+        w->where[w->refs[i].index] = r < w->reg_to && am_token_eq(v[r].person, token) ? r : SIZE_MAX;
+    }
+    return NULL;
+}
+
+/* The first registry entry whose token's top bit is set. */
+static size_t registry_split(const am_link_people *reg)
+{
+    size_t lo = 0, hi = reg->n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (reg->v[mid].person[0] & 0x80)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}
+
 /* Each candidate's first registry entry, SIZE_MAX where the registry does
  * not hold its token; NULL when out of memory.  The candidates, a score
  * for each damaged row, are sorted and met with the sorted registry in
- * one walk: searching a county's registry for each would cost a few
- * cache misses a candidate, most of linking's time.  The caller frees. */
-static size_t *locate_candidates(const am_link_input *in)
+ * one walk (two, on two threads): searching a county's registry for each
+ * would cost a few cache misses a candidate, most of linking's time.
+ * The caller frees. */
+static size_t *locate_candidates(const am_link_input *in, unsigned threads)
 {
     const size_t n = in->ncandidates;
     candidate_ref *refs = am_malloc(n * sizeof *refs);
@@ -184,16 +223,14 @@ static size_t *locate_candidates(const am_link_input *in)
         memcpy(refs[i].person, in->candidates[i].person, AM_TOKEN_BYTES);
         refs[i].index = (uint32_t)i;
     }
-    candidate_ref tmp;
+    candidate_ref tmp[2];
     const am_order order = {cmp_ref, ref_key};
-    am_key_sort(refs, n, sizeof *refs, &order, &tmp);
-    const am_link_people *reg = &in->registry;
-    for (size_t i = 0, r = 0; i < n; i++) {
-        while (r < reg->n && am_token_cmp(reg->v[r].person, refs[i].person) < 0)
-            r++;
-        where[refs[i].index] =
-            r < reg->n && am_token_eq(reg->v[r].person, refs[i].person) ? r : SIZE_MAX;
-    }
+    const size_t refs_split = am_key_sort_pair(refs, n, sizeof *refs, &order, tmp, threads);
+    const size_t reg_split = registry_split(&in->registry);
+    locate_walk walks[2] = {{refs, refs_split, &in->registry, 0, reg_split, where},
+                            {refs + refs_split, n - refs_split, &in->registry, reg_split,
+                             in->registry.n, where}};
+    am_run_pair(walk_registry, &walks[0], &walks[1], threads, n);
     am_free(refs);
     return where;
 }
@@ -405,16 +442,71 @@ static size_t score_row(const am_link_input *in, const size_t *where, const am_l
     return k;
 }
 
-am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
+/* A held row's result (candidates 0: none in the registry), and the area
+ * its record takes if linked. */
+typedef struct row_score {
+    am_link_result r;
+    uint32_t area;
+} row_score;
+
+/* Held rows [from, to) scored into scores, on one of two threads: each
+ * row reads only its own candidates and writes only its own score. */
+typedef struct score_half {
+    const am_link_input *in;
+    const size_t *where;
+    const am_links *l;
+    row_score *scores;
+    size_t from, to;
+} score_half;
+
+static void *score_rows(void *arg)
+{
+    const score_half *h = arg;
+    const am_link_input *in = h->in;
+    scored s[AM_ID_REPAIRS_MAX];
+    for (size_t i = h->from; i < h->to; i++) {
+        const am_link_row *row = &in->held.v[i];
+        if (i + 1 < h->to)
+            prefetch_candidates(in, h->where, row + 1);
+        row_score *sc = &h->scores[i];
+        const size_t k = score_row(in, h->where, h->l, row, s);
+        sc->r.candidates = 0;
+        if (!k)
+            continue;
+        double sum = 1;
+        int tied = 0;
+        for (size_t j = 0; j < k; j++) {
+            sum += exp2(s[j].w);
+            tied |= j > 0 && same_levels(s[j].a, s[0].a);
+        }
+        const double p = exp2(s[0].w) / sum;
+        const unsigned thousandths = (unsigned)lround(p * 1000);
+        am_link_status status = AM_UNLINKED;
+        if (!tied && thousandths >= h->l->link_threshold)
+            status = AM_LINKED;
+        else if (thousandths >= h->l->review_threshold)
+            status = AM_LINK_REVIEW;
+        sc->r = (am_link_result){.line = row->rec.line, .feed = row->rec.feed,
+                                 .code = row->rec.code, .probability = (uint16_t)thousandths,
+                                 .reason = row->reason, .status = (uint8_t)status,
+                                 .agreeing = agreeing_bits(s[0].a), .candidates = (uint8_t)k};
+        memcpy(sc->r.person, s[0].candidate->person, AM_TOKEN_BYTES);
+        sc->area = s[0].candidate->id.area;
+    }
+    return NULL;
+}
+
+am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigned threads)
 {
     if (!out->link_threshold) {
         out->link_threshold = AM_LINK_THRESHOLD_DEFAULT;
         out->review_threshold = AM_REVIEW_THRESHOLD_DEFAULT;
     }
     if (in->registry.n > 1) {
-        am_link_person tmp;
+        am_link_person tmp[2];
         const am_order order = {cmp_person, person_key};
-        am_key_sort(in->registry.v, in->registry.n, sizeof *in->registry.v, &order, &tmp);
+        am_key_sort_pair(in->registry.v, in->registry.n, sizeof *in->registry.v, &order, tmp,
+                         threads);
         order_entries(&in->registry, store);
     }
     am_link_samples_trim(&in->sample);
@@ -435,46 +527,32 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out)
         return AM_ERR_NOMEM;
     }
     out->v = grown;
-    size_t *where = locate_candidates(in);
-    if (!where)
+    size_t *where = locate_candidates(in, threads);
+    row_score *scores = where ? am_malloc(in->held.n * sizeof *scores) : NULL;
+    if (!scores) {
+        am_free(where);
         return AM_ERR_NOMEM;
-    scored s[AM_ID_REPAIRS_MAX];
+    }
+    score_half halves[2] = {{in, where, out, scores, 0, in->held.n / 2},
+                            {in, where, out, scores, in->held.n / 2, in->held.n}};
+    am_run_pair(score_rows, &halves[0], &halves[1], threads, in->held.n);
     for (size_t i = 0; i < in->held.n; i++) {
-        am_link_row *row = &in->held.v[i];
-        if (i + 1 < in->held.n)
-            prefetch_candidates(in, where, row + 1);
-        const size_t k = score_row(in, where, out, row, s);
-        if (!k) {
+        const am_link_row *row = &in->held.v[i];
+        const row_score *sc = &scores[i];
+        if (!sc->r.candidates) {
             out->no_candidate[row->reason]++;
             continue;
         }
-        double sum = 1;
-        int tied = 0;
-        for (size_t j = 0; j < k; j++) {
-            sum += exp2(s[j].w);
-            tied |= j > 0 && same_levels(s[j].a, s[0].a);
-        }
-        const double p = exp2(s[0].w) / sum;
-        const unsigned thousandths = (unsigned)lround(p * 1000);
-        am_link_status status = AM_UNLINKED;
-        if (!tied && thousandths >= out->link_threshold)
-            status = AM_LINKED;
-        else if (thousandths >= out->review_threshold)
-            status = AM_LINK_REVIEW;
-        am_link_result *r = &out->v[out->n++];
-        *r = (am_link_result){.line = row->rec.line, .feed = row->rec.feed,
-                              .code = row->rec.code, .probability = (uint16_t)thousandths, .reason = row->reason,
-                              .status = (uint8_t)status, .agreeing = agreeing_bits(s[0].a),
-                              .candidates = (uint8_t)k};
-        memcpy(r->person, s[0].candidate->person, AM_TOKEN_BYTES);
-        out->count[status][row->reason]++;
-        if (status == AM_LINKED) {
+        out->v[out->n++] = sc->r;
+        out->count[sc->r.status][row->reason]++;
+        if (sc->r.status == AM_LINKED) {
             am_record *rec = &store->records[store->count++];
             *rec = row->rec;
-            memcpy(rec->person, s[0].candidate->person, AM_TOKEN_BYTES);
-            am_area_put(rec, s[0].candidate->id.area);
+            memcpy(rec->person, sc->r.person, AM_TOKEN_BYTES);
+            am_area_put(rec, sc->area);
         }
     }
+    am_free(scores);
     am_free(where);
     sodium_memzero(in->held.v, in->held.n * sizeof *in->held.v);
     in->held.n = 0;

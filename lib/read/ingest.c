@@ -690,7 +690,8 @@ static void link_hold(am_row_mapper *st, const am_text_row *row, const am_record
     am_link_candidate candidates[AM_ID_REPAIRS_MAX];
     for (size_t i = 0; i < n; i++) {
         am_token_person(st->feed->run->key, ids[i], candidates[i].person);
-        am_person_facts_of_id(st->feed->run->key, ids[i], &candidates[i].id);
+        am_person_facts_next(st->feed->run->key, ids[i], i ? ids[i - 1] : NULL,
+                             i ? &candidates[i - 1].id : NULL, &candidates[i].id);
     }
     sodium_memzero(ids, n * AM_ID_LEN);
     am_link_input *links = &st->sink->links;

@@ -28,11 +28,24 @@ static uint32_t birth_token_of(const am_key *key, const char ymd[8])
     return t ? t : 1; /* 0 means "not known" */
 }
 
+static void area_and_sex(const char *id18, am_person_facts *out)
+{
+    out->area = am_area_parse(id18, 6);
+    out->sex = (uint8_t)((id18[16] - '0') % 2 ? AM_SEX_MALE : AM_SEX_FEMALE);
+}
+
 void am_person_facts_of_id(const am_key *key, const char *id18, am_person_facts *out)
 {
     out->birth = birth_token_of(key, id18 + 6);
-    out->area = am_area_parse(id18, 6);
-    out->sex = (uint8_t)((id18[16] - '0') % 2 ? AM_SEX_MALE : AM_SEX_FEMALE);
+    area_and_sex(id18, out);
+}
+
+void am_person_facts_next(const am_key *key, const char *id18, const char *prev_id18,
+                          const am_person_facts *prev, am_person_facts *out)
+{
+    const int same_birth = prev_id18 && memcmp(id18 + 6, prev_id18 + 6, 8) == 0;
+    out->birth = same_birth ? prev->birth : birth_token_of(key, id18 + 6);
+    area_and_sex(id18, out);
 }
 
 uint32_t am_birth_token(const am_key *key, const am_date_formats *formats, const char *s,

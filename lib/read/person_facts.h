@@ -28,6 +28,14 @@ typedef struct am_person_facts {
 /* The facts an 18-character normalised ID gives its holder. */
 void am_person_facts_of_id(const am_key *key, const char *id18, am_person_facts *out);
 
+/* The same, taking the birth date's token from prev, the facts of
+ * prev_id18, when that ID has the same birth date (prev_id18 NULL: none):
+ * the repairs of one damaged ID, Excel's hundred fillings of a zeroed
+ * tail above all, mostly share it, and a keyed hash each would cost more
+ * than the rest of their facts. */
+void am_person_facts_next(const am_key *key, const char *id18, const char *prev_id18,
+                          const am_person_facts *prev, am_person_facts *out);
+
 /* The keyed token of a birth date field (len bytes, trimmed): read with
  * the feed's date formats when they give a whole day, else as
  * am_day_parse() reads any common form (YYYYMMDD, YYYY-MM-DD, ...).

@@ -24,7 +24,7 @@
 static am_status link_held_rows(am_ctx *ctx)
 {
     const size_t before = ctx->linked.n;
-    if (am_link_run(&ctx->links, &ctx->store, &ctx->linked) != AM_OK)
+    if (am_link_run(&ctx->links, &ctx->store, &ctx->linked, ctx->threads) != AM_OK)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory linking damaged IDs");
     am_reject_list_sort(&ctx->rejects);
     for (size_t i = before; i < ctx->linked.n; i++) {

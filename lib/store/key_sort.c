@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/thread_pair.h"
+
 /* Below this many items a range is sorted by insertion. */
 #define SMALL_RANGE 24
 
@@ -42,23 +44,18 @@ static inline void swap_items(unsigned char *a, unsigned char *b, size_t size, u
     memcpy(b, tmp, size);
 }
 
-/* Sorts n items by byte `shift / 8` of their keys and the bytes below it,
- * in place: each item is swapped straight into its byte's bucket (an
- * "American flag" sort, as the store's), then each bucket is sorted on
- * the next byte.  Items of one key are left to cmp.  Keys are keyed
- * hashes or counts, so buckets fill evenly or the ranges are short. */
 static void radix_sort(unsigned char *v, size_t n, size_t size, const am_order *order, int shift,
-                       unsigned char *tmp)
+                       unsigned char *tmp);
+
+/* Puts n items (at least SMALL_RANGE) into 256 buckets by byte
+ * `shift / 8` of their keys, in place: each item is swapped straight
+ * into its byte's bucket (an "American flag" sort, as the store's).
+ * count[b] is then bucket b's size. */
+static void distribute(unsigned char *v, size_t n, size_t size, const am_order *order, int shift,
+                       unsigned char *tmp, size_t count[256])
 {
-    if (n < SMALL_RANGE) {
-        insertion_sort(v, n, size, order->cmp, tmp);
-        return;
-    }
-    if (shift < 0) {
-        qsort(v, n, size, order->cmp);
-        return;
-    }
-    size_t count[256] = {0}, next[256], end[256];
+    size_t next[256], end[256];
+    memset(count, 0, 256 * sizeof *count);
     for (size_t i = 0; i < n; i++)
         count[(order->key(v + i * size) >> shift) & 0xFF]++;
     size_t at = 0;
@@ -78,11 +75,39 @@ static void radix_sort(unsigned char *v, size_t n, size_t size, const am_order *
             swap_items(v + next[d]++ * size, item, size, tmp);
         }
     }
-    at = 0;
-    for (int b = 0; b < 256; b++) {
+}
+
+/* Sorts buckets [from, to) of a distribution on the next byte. */
+static void sort_buckets(unsigned char *v, const size_t count[256], int from, int to, size_t size,
+                         const am_order *order, int shift, unsigned char *tmp)
+{
+    size_t at = 0;
+    for (int b = 0; b < from; b++)
+        at += count[b];
+    for (int b = from; b < to; b++) {
         radix_sort(v + at * size, count[b], size, order, shift - 8, tmp);
         at += count[b];
     }
+}
+
+/* Sorts n items by byte `shift / 8` of their keys and the bytes below it,
+ * in place, bucket by bucket.  Items of one key are left to cmp.  Keys
+ * are keyed hashes or counts, so buckets fill evenly or the ranges are
+ * short. */
+static void radix_sort(unsigned char *v, size_t n, size_t size, const am_order *order, int shift,
+                       unsigned char *tmp)
+{
+    if (n < SMALL_RANGE) {
+        insertion_sort(v, n, size, order->cmp, tmp);
+        return;
+    }
+    if (shift < 0) {
+        qsort(v, n, size, order->cmp);
+        return;
+    }
+    size_t count[256];
+    distribute(v, n, size, order, shift, tmp, count);
+    sort_buckets(v, count, 0, 256, size, order, shift, tmp);
 }
 
 void am_key_sort(void *items, size_t n, size_t size, const am_order *order, void *tmp)
@@ -93,3 +118,41 @@ void am_key_sort(void *items, size_t n, size_t size, const am_order *order, void
         qsort(items, n, size, order->cmp);
 }
 
+typedef struct half_sort {
+    unsigned char *v, *tmp;
+    const size_t *count;
+    int from, to;
+    size_t size;
+    const am_order *order;
+} half_sort;
+
+static void *sort_half(void *p)
+{
+    const half_sort *h = p;
+    sort_buckets(h->v, h->count, h->from, h->to, h->size, h->order, 56, h->tmp);
+    return NULL;
+}
+
+size_t am_key_sort_pair(void *items, size_t n, size_t size, const am_order *order, void *tmp,
+                        unsigned threads)
+{
+    unsigned char *v = items, *scratch = tmp;
+    if (n < SMALL_RANGE) {
+        insertion_sort(v, n, size, order->cmp, scratch);
+    } else {
+        size_t count[256];
+        distribute(v, n, size, order, 56, scratch, count);
+        half_sort halves[2] = {{v, scratch, count, 0, 128, size, order},
+                               {v, scratch + size, count, 128, 256, size, order}};
+        am_run_pair(sort_half, &halves[0], &halves[1], threads, n);
+    }
+    size_t lo = 0, hi = n; /* the first item whose key's top bit is set */
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (order->key(v + mid * size) >> 63)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo;
+}

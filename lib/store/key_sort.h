@@ -24,4 +24,13 @@ typedef struct am_order {
  * size bytes of scratch.  Cannot fail. */
 void am_key_sort(void *items, size_t n, size_t size, const am_order *order, void *tmp);
 
+/* The same, with a key (order->key not NULL), sorting the items whose
+ * keys' top bit is clear and those whose top bit is set on two threads
+ * when threads > 1 (and the items are many: thread_pair.h).  tmp is 2 *
+ * size bytes of scratch.  Returns the index of the first item whose key's
+ * top bit is set (n when none), where two walks of the sorted items may
+ * split.  Cannot fail. */
+size_t am_key_sort_pair(void *items, size_t n, size_t size, const am_order *order, void *tmp,
+                        unsigned threads);
+
 #endif
