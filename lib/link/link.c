@@ -189,27 +189,14 @@ static void *walk_registry(void *p)
     return NULL;
 }
 
-/* The first registry entry whose token's top bit is set. */
-static size_t registry_split(const am_link_people *reg)
-{
-    size_t lo = 0, hi = reg->n;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (reg->v[mid].person[0] & 0x80)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    return lo;
-}
-
 /* Each candidate's first registry entry, SIZE_MAX where the registry does
  * not hold its token; NULL when out of memory.  The candidates, a score
  * for each damaged row, are sorted and met with the sorted registry in
  * one walk (two, on two threads): searching a county's registry for each
  * would cost a few cache misses a candidate, most of linking's time.
- * The caller frees. */
-static size_t *locate_candidates(const am_link_input *in, unsigned threads)
+ * reg_split is the first registry entry whose token's top bit is set,
+ * where the walk splits.  The caller frees. */
+static size_t *locate_candidates(const am_link_input *in, size_t reg_split, unsigned threads)
 {
     const size_t n = in->ncandidates;
     candidate_ref *refs = am_malloc(n * sizeof *refs);
@@ -226,7 +213,6 @@ static size_t *locate_candidates(const am_link_input *in, unsigned threads)
     candidate_ref tmp[2];
     const am_order order = {cmp_ref, ref_key};
     const size_t refs_split = am_key_sort_pair(refs, n, sizeof *refs, &order, tmp, threads);
-    const size_t reg_split = registry_split(&in->registry);
     locate_walk walks[2] = {{refs, refs_split, &in->registry, 0, reg_split, where},
                             {refs + refs_split, n - refs_split, &in->registry, reg_split,
                              in->registry.n, where}};
@@ -502,13 +488,11 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
         out->link_threshold = AM_LINK_THRESHOLD_DEFAULT;
         out->review_threshold = AM_REVIEW_THRESHOLD_DEFAULT;
     }
-    if (in->registry.n > 1) {
-        am_link_person tmp[2];
-        const am_order order = {cmp_person, person_key};
-        am_key_sort_pair(in->registry.v, in->registry.n, sizeof *in->registry.v, &order, tmp,
-                         threads);
-        order_entries(&in->registry, store);
-    }
+    am_link_person tmp[2];
+    const am_order order = {cmp_person, person_key};
+    const size_t reg_split = am_key_sort_pair(in->registry.v, in->registry.n,
+                                              sizeof *in->registry.v, &order, tmp, threads);
+    order_entries(&in->registry, store);
     am_link_samples_trim(&in->sample);
     sort_sample(&in->sample);
     for (size_t r = 0; r < AM_REJECT__COUNT; r++) {
@@ -527,7 +511,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
         return AM_ERR_NOMEM;
     }
     out->v = grown;
-    size_t *where = locate_candidates(in, threads);
+    size_t *where = locate_candidates(in, reg_split, threads);
     row_score *scores = where ? am_malloc(in->held.n * sizeof *scores) : NULL;
     if (!scores) {
         am_free(where);
