@@ -211,8 +211,6 @@ static const char CHECK_CHARS[] = "10X98765432";
 
 char am_id_check_char(const char *id17)
 {
-    const unsigned char *weights = CHECK_WEIGHTS;
-    const char *check = CHECK_CHARS;
     if (!id17)
         return '\0';
     /* Unsigned arithmetic so that a non-digit, which the caller should never
@@ -221,8 +219,8 @@ char am_id_check_char(const char *id17)
     /* Unrolled, the weights become immediates: this runs for most rows. */
 #pragma GCC unroll 17
     for (size_t i = 0; i < AM_ID_LEN - 1; i++)
-        sum += (unsigned)((unsigned char)id17[i] - '0') * weights[i];
-    return check[sum % 11];
+        sum += (unsigned)((unsigned char)id17[i] - '0') * CHECK_WEIGHTS[i];
+    return CHECK_CHARS[sum % 11];
 }
 
 static int reject(am_reject *why, am_reject reason)
@@ -404,20 +402,18 @@ static void offer(repair_set *set, const char *text, size_t n)
 
 /* The weighted sum of an 18-character ID's first seventeen digits modulo
  * 11, and the sum its check character stands for: 1 with both set, or 0
- * when the text is not seventeen digits and a check character. */
+ * when the text is not seventeen digits and a check character.  A check
+ * character is CHECK_CHARS[sum], so a sum is its place there. */
 static int check_sums(const char *text, unsigned *sum, unsigned *target)
 {
-    *sum = 0;
-    for (size_t i = 0; i < AM_ID_LEN - 1; i++) {
+    for (size_t i = 0; i < AM_ID_LEN - 1; i++)
         if (!is_digit(text[i]))
             return 0;
-        *sum += (unsigned)(text[i] - '0') * CHECK_WEIGHTS[i];
-    }
-    *sum %= 11;
     const char *at = memchr(CHECK_CHARS, text[AM_ID_LEN - 1], sizeof CHECK_CHARS - 1);
     if (!at)
         return 0;
     *target = (unsigned)(at - CHECK_CHARS);
+    *sum = (unsigned)(strchr(CHECK_CHARS, am_id_check_char(text)) - CHECK_CHARS);
     return 1;
 }
 
