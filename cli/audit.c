@@ -203,25 +203,37 @@ static int make_filter(const audit_args *a, am_filter *f)
 
 static const char finding_columns[] =
     "finding_id,kind,rule_id,unit,subject,items,agencies,period_start,period_end,"
-    "overlap_days,amount_at_stake,evidence,policy_source,priority,facts\n";
+    "overlap_days,amount_at_stake,evidence,policy_source,priority,facts,linked,"
+    "possible_id_error\n";
 
-static void finding_csv(FILE *out, const am_result *r)
+/* What linking says of result i of the last question. */
+static am_result_links links_of(const am_ctx *ctx, size_t i)
+{
+    am_result_links l = {"", ""};
+    am_result_links_get(ctx, i, &l);
+    return l;
+}
+
+static void finding_csv(FILE *out, const am_ctx *ctx, size_t i, const am_result *r)
 {
     const am_finding *f = &r->finding;
+    const am_result_links l = links_of(ctx, i);
     char days[24], amount[32];
     snprintf(days, sizeof days, "%" PRId64, f->overlap_days);
     format_money(f->amount_fen, amount, sizeof amount);
     const char *fields[] = {f->id,       am_kind_name(f->kind), f->rule_id,      f->unit,
                             f->subject,  f->items,              f->agencies,     f->period_start,
                             f->period_end, days,                amount,          f->evidence,
-                            f->policy_source, f->priority,      r->facts};
+                            f->policy_source, f->priority,      r->facts,        l.linked,
+                            l.possible_id_error};
     am_csv_row(out, fields, sizeof fields / sizeof *fields);
 }
 
 /* The finding's members of a JSON object (the object is left open). */
-static void finding_json(FILE *out, int *first, const am_result *r)
+static void finding_json(FILE *out, int *first, const am_ctx *ctx, size_t i, const am_result *r)
 {
     const am_finding *f = &r->finding;
+    const am_result_links l = links_of(ctx, i);
     char amount[32];
     format_money(f->amount_fen, amount, sizeof amount);
     json_pair(out, first, "finding_id", f->id);
@@ -239,10 +251,13 @@ static void finding_json(FILE *out, int *first, const am_result *r)
     json_pair(out, first, "policy_source", f->policy_source);
     json_pair(out, first, "priority", f->priority);
     json_pair(out, first, "facts", r->facts);
+    json_pair(out, first, "linked", l.linked);
+    json_pair(out, first, "possible_id_error", l.possible_id_error);
     json_pair(out, first, "area", r->area);
 }
 
-static void record_json(FILE *out, int *first, const am_record_info *x)
+/* linked: am_person_record_linked() or am_result_evidence_linked() of x. */
+static void record_json(FILE *out, int *first, const am_record_info *x, const char *linked)
 {
     char amount[32];
     format_money(x->amount_fen, amount, sizeof amount);
@@ -259,6 +274,7 @@ static void record_json(FILE *out, int *first, const am_record_info *x)
     json_pair(out, first, "amount", amount);
     json_number(out, first, "value", x->value);
     json_pair(out, first, "area", x->area);
+    json_pair(out, first, "linked", linked ? linked : "");
 }
 
 static void period_text(const char *start, const char *end, char *out, size_t size)
@@ -266,7 +282,8 @@ static void period_text(const char *start, const char *end, char *out, size_t si
     snprintf(out, size, "%s..%s", *start ? start : "(ever)", *end ? end : "(open)");
 }
 
-static void record_cells(table *t, const am_record_info *x, int with_relation, int with_person)
+static void record_cells(table *t, const am_record_info *x, int with_relation, int with_person,
+                         const char *linked)
 {
     char line[24], amount[32], value[8], period[32];
     snprintf(line, sizeof line, "%" PRIu64, x->line);
@@ -294,6 +311,7 @@ static void record_cells(table *t, const am_record_info *x, int with_relation, i
     cells[n++] = value;
     cells[n++] = x->household;
     cells[n++] = x->area;
+    cells[n++] = linked ? linked : "";
     table_add(t, cells, n);
 }
 
@@ -465,10 +483,10 @@ int cmd_match(int argc, char **argv)
             am_result_get(ctx, i, &r);
             if (jsonl) {
                 int first = 1;
-                finding_json(o.f, &first, &r);
+                finding_json(o.f, &first, ctx, i, &r);
                 fputs("}\n", o.f);
             } else {
-                finding_csv(o.f, &r);
+                finding_csv(o.f, ctx, i, &r);
             }
         }
         if (!output_close(&o, 1))
@@ -487,7 +505,8 @@ static int looks_like_token(const char *s)
 
 static const char person_columns[] =
     "row,relation,person,household,agency,feed,line,code,start,end,amount,value,area,"
-    "finding_id,kind,rule_id,unit,overlap_days,priority,evidence,policy_source,facts\n";
+    "finding_id,kind,rule_id,unit,overlap_days,priority,evidence,policy_source,facts,linked,"
+    "possible_id_error\n";
 
 static void person_csv(FILE *out, am_ctx *ctx)
 {
@@ -501,20 +520,23 @@ static void person_csv(FILE *out, am_ctx *ctx)
         snprintf(value, sizeof value, "%d", x.value);
         const char *fields[] = {"record", x.relation, x.person, x.household, x.agency, x.feed,
                                 line, x.code, x.start, x.end, amount, x.value ? value : "",
-                                x.area, "", "", "", "", "", "", "", "", ""};
+                                x.area, "", "", "", "", "", "", "", "", "",
+                                am_person_record_linked(ctx, i), ""};
         am_csv_row(out, fields, sizeof fields / sizeof *fields);
     }
     for (size_t i = 0; i < am_result_count(ctx); i++) {
         am_result r;
         am_result_get(ctx, i, &r);
         const am_finding *f = &r.finding;
+        const am_result_links l = links_of(ctx, i);
         char days[24], amount[32];
         snprintf(days, sizeof days, "%" PRId64, f->overlap_days);
         format_money(f->amount_fen, amount, sizeof amount);
         const char *fields[] = {"finding", r.concerns, f->subject, "", f->agencies, "", "",
                                 f->items, f->period_start, f->period_end, amount, "", r.area,
                                 f->id, am_kind_name(f->kind), f->rule_id, f->unit, days,
-                                f->priority, f->evidence, f->policy_source, r.facts};
+                                f->priority, f->evidence, f->policy_source, r.facts,
+                                l.linked, l.possible_id_error};
         am_csv_row(out, fields, sizeof fields / sizeof *fields);
     }
 }
@@ -526,7 +548,7 @@ static void person_jsonl(FILE *out, am_ctx *ctx)
         am_person_record_get(ctx, i, &x);
         int first = 1;
         json_pair(out, &first, "row", "record");
-        record_json(out, &first, &x);
+        record_json(out, &first, &x, am_person_record_linked(ctx, i));
         fputs("}\n", out);
     }
     for (size_t i = 0; i < am_result_count(ctx); i++) {
@@ -535,7 +557,7 @@ static void person_jsonl(FILE *out, am_ctx *ctx)
         int first = 1;
         json_pair(out, &first, "row", "finding");
         json_pair(out, &first, "concerns", r.concerns);
-        finding_json(out, &first, &r);
+        finding_json(out, &first, ctx, i, &r);
         fputs("}\n", out);
     }
 }
@@ -555,7 +577,7 @@ static void person_table(FILE *out, am_ctx *ctx)
             am_person_token(ctx), self, members, am_result_count(ctx));
     table t = {0};
     static const char *const head[] = {"relation", "agency", "feed",      "line", "code", "period",
-                                       "amount",   "value",  "household", "area"};
+                                       "amount",   "value",  "household", "area", "linked"};
     if (am_person_record_count(ctx)) {
         fputs("\nrecords\n", out);
         table_add(&t, head, sizeof head / sizeof *head);
@@ -563,27 +585,29 @@ static void person_table(FILE *out, am_ctx *ctx)
             am_record_info x;
             am_person_record_get(ctx, i, &x);
             if (strcmp(x.relation, "self") == 0)
-                record_cells(&t, &x, 1, 0);
+                record_cells(&t, &x, 1, 0, am_person_record_linked(ctx, i));
         }
         table_print(&t, out, "  ");
     }
     if (members) {
         fputs("\nhousehold members' items\n", out);
-        static const char *const mhead[] = {"relation", "person", "agency", "feed",   "line", "code",
-                                            "period",   "amount", "value",  "household", "area"};
+        static const char *const mhead[] = {"relation", "person",    "agency", "feed",
+                                            "line",     "code",      "period", "amount",
+                                            "value",    "household", "area",   "linked"};
         table_add(&t, mhead, sizeof mhead / sizeof *mhead);
         for (size_t i = 0; i < am_person_record_count(ctx); i++) {
             am_record_info x;
             am_person_record_get(ctx, i, &x);
             if (strcmp(x.relation, "self") != 0)
-                record_cells(&t, &x, 1, 1);
+                record_cells(&t, &x, 1, 1, am_person_record_linked(ctx, i));
         }
         table_print(&t, out, "  ");
     }
     if (am_result_count(ctx)) {
         fputs("\nfindings\n", out);
-        static const char *const fhead[] = {"finding_id", "kind",  "rule", "concerns", "items",
-                                            "period",     "days",  "at stake", "priority"};
+        static const char *const fhead[] = {"finding_id", "kind",     "rule",     "concerns",
+                                            "items",      "period",   "days",     "at stake",
+                                            "priority",   "linked"};
         table_add(&t, fhead, sizeof fhead / sizeof *fhead);
         for (size_t i = 0; i < am_result_count(ctx); i++) {
             am_result r;
@@ -593,8 +617,9 @@ static void person_table(FILE *out, am_ctx *ctx)
             period_text(f->period_start, f->period_end, period, sizeof period);
             snprintf(days, sizeof days, "%" PRId64, f->overlap_days);
             format_money(f->amount_fen, amount, sizeof amount);
-            const char *cells[] = {f->id,  am_kind_name(f->kind), f->rule_id, r.concerns,
-                                   f->items, period, days, amount, f->priority};
+            const char *cells[] = {f->id,    am_kind_name(f->kind), f->rule_id, r.concerns,
+                                   f->items, period, days, amount, f->priority,
+                                   links_of(ctx, i).linked};
             table_add(&t, cells, sizeof cells / sizeof *cells);
         }
         table_print(&t, out, "  ");
@@ -687,6 +712,18 @@ static void explain_text(FILE *out, am_ctx *ctx, const am_result *r, const am_ru
     const char *p[] = {"period", period}, *s[] = {"at stake", stake};
     table_add(&t, p, 2);
     table_add(&t, s, 2);
+    /* A caseworker checks a linked ID before acting on the finding. */
+    const am_result_links l = links_of(ctx, 0);
+    char linked[96], id_error[640];
+    snprintf(linked, sizeof linked, "%s (an evidence record's damaged ID was linked: check it first)",
+             l.linked);
+    snprintf(id_error, sizeof id_error, "%s (left for review: paid under a mistyped ID?)",
+             l.possible_id_error);
+    const char *lk[] = {"linked", linked}, *pe[] = {"possible ID error", id_error};
+    if (*l.linked)
+        table_add(&t, lk, 2);
+    if (*l.possible_id_error)
+        table_add(&t, pe, 2);
     table_print(&t, out, "  ");
     if (*rule->origin)
         fprintf(out, "\nrule %s (%s), %s:%" PRIu64 ", as written:\n", rule->id, rule->kind,
@@ -700,8 +737,8 @@ static void explain_text(FILE *out, am_ctx *ctx, const am_result *r, const am_ru
     }
     fprintf(out, "policy source: %s\n", f->policy_source);
     fprintf(out, "\nevidence: %zu records\n", r->evidence_count);
-    static const char *const head[] = {"agency", "feed",  "line",      "code", "period",
-                                       "amount", "value", "household", "area", "person"};
+    static const char *const head[] = {"agency", "feed",      "line", "code",   "period", "amount",
+                                       "value",  "household", "area", "person", "linked"};
     table_add(&t, head, sizeof head / sizeof *head);
     for (size_t k = 0; k < r->evidence_count; k++) {
         am_record_info x;
@@ -717,8 +754,9 @@ static void explain_text(FILE *out, am_ctx *ctx, const am_result *r, const am_ru
         else
             value[0] = '\0';
         period_text(x.start, x.end, per, sizeof per);
-        const char *cells[] = {x.agency, x.feed, line, x.code, per, amt, value, x.household,
-                               x.area, x.person};
+        const char *linked_k = am_result_evidence_linked(ctx, 0, k);
+        const char *cells[] = {x.agency, x.feed,   line, x.code, per, amt, value, x.household,
+                               x.area,   x.person, linked_k ? linked_k : ""};
         table_add(&t, cells, sizeof cells / sizeof *cells);
     }
     table_print(&t, out, "  ");
@@ -728,7 +766,7 @@ static void explain_jsonl(FILE *out, am_ctx *ctx, const am_result *r, const am_r
 {
     int first = 1;
     json_pair(out, &first, "row", "finding");
-    finding_json(out, &first, r);
+    finding_json(out, &first, ctx, 0, r);
     fputs("}\n", out);
     first = 1;
     json_pair(out, &first, "row", "rule");
@@ -744,7 +782,7 @@ static void explain_jsonl(FILE *out, am_ctx *ctx, const am_result *r, const am_r
         am_result_evidence_get(ctx, 0, k, &x);
         first = 1;
         json_pair(out, &first, "row", "evidence");
-        record_json(out, &first, &x);
+        record_json(out, &first, &x, am_result_evidence_linked(ctx, 0, k));
         fputs("}\n", out);
     }
 }

@@ -863,6 +863,39 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
+/* Damaged IDs in the auditor's answers                                 */
+
+/* A row whose resident ID was damaged (a typo, Excel's zeroed tail) and
+ * that linking joined to a registry person (docs/linking.md) is a record
+ * like any other; these calls say which records came in that way, so that
+ * a caseworker checks the ID first.  They read the answer of the last
+ * question on ctx (am_match_rules, am_person_lookup, am_explain), asked
+ * of a snapshot or of ctx's own reconciled run. */
+
+/* Result i's columns of findings.csv of the same names: linked, the
+ * lowest link probability ("0.995") among its evidence records that came
+ * in through a link, "" when none did; possible_id_error, for a MISSING
+ * finding, the rows left for review of one of its items that point at its
+ * subject ("feed:line;..."), "" otherwise.  Strings owned by ctx, valid
+ * until the next question.  Returns AM_OK or AM_ERR_INVALID (no such
+ * result, out NULL). */
+typedef struct am_result_links {
+    const char *linked;
+    const char *possible_id_error;
+} am_result_links;
+
+AM_API am_status am_result_links_get(const am_ctx *ctx, size_t i, am_result_links *out);
+
+/* The probability ("0.995") of the link that brought record i of the last
+ * am_person_lookup() into the run; "" when its ID was read as written;
+ * NULL when there is no record i.  Owned by ctx, valid until the next
+ * question. */
+AM_API const char *am_person_record_linked(const am_ctx *ctx, size_t i);
+
+/* The same of evidence record k of result i (am_result_evidence_get()). */
+AM_API const char *am_result_evidence_linked(const am_ctx *ctx, size_t i, size_t k);
+
+/* ------------------------------------------------------------------ */
 /* The window: checking one applicant at once, from a snapshot          */
 
 /* A window answers a caseworker's question about one applicant — what

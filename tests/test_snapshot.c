@@ -651,6 +651,71 @@ static void unassigned_claim(am_record *r, const am_record *all, size_t n)
     ck_abort_msg("no claim household to drop");
 }
 
+/* The links section's values at their edges, behind a valid checksum:
+ * the sample links two rows (28 bytes each after a u32 count: token,
+ * line u32, feed u16, code u16, probability u16, reason u8, status u8). */
+START_TEST(links_values_at_their_edges)
+{
+    size_t len;
+    unsigned char *good = slurp(sample_snapshot(), &len);
+    uint64_t offset[AM_SEC__END], size[AM_SEC__END];
+    sections(offset, size);
+    ck_assert_uint_eq(size[AM_SEC_LINKS], 4 + 2 * 28);
+    const uint64_t at = offset[AM_SEC_LINKS];
+    static const struct {
+        uint64_t where; /* from the section's start */
+        int width;      /* bytes */
+        uint32_t value;
+        const char *expected; /* NULL: opens */
+    } kat[] = {
+        {0, 4, 2, NULL},
+        {0, 4, 1, "links: their count"},
+        {0, 4, 3, "links: their count"},
+        {0, 4, UINT32_MAX, "links: their count"},
+        {4 + 16, 4, 0, NULL},
+        {4 + 16, 4, UINT32_MAX, NULL}, /* the rows are of different feeds */
+        {4 + 20, 2, UINT16_MAX, "link 0: a value out of range"},
+        {4 + 22, 2, UINT16_MAX, "link 0: a value out of range"},
+        {4 + 24, 2, 0, NULL},
+        {4 + 24, 2, 1000, NULL},
+        {4 + 24, 2, 1001, "link 0: a value out of range"},
+        {4 + 24, 2, UINT16_MAX, "link 0: a value out of range"},
+        {4 + 26, 1, AM_REJECT__COUNT, "link 0: a value out of range"},
+        {4 + 27, 1, 1, NULL}, /* review */
+        {4 + 27, 1, 2, "link 0: a value out of range"}, /* unlinked rows are not kept */
+        {4 + 28 + 27, 1, UINT8_MAX, "link 1: a value out of range"},
+        {4 + 28 + 20, 2, 0, "links out of order"}, /* the second row's feed before the first's */
+    };
+    const char *path = tmp("links.snap");
+    unsigned char *data = malloc(len);
+    ck_assert_ptr_nonnull(data);
+    for (size_t i = 0; i < sizeof kat / sizeof *kat; i++) {
+        memcpy(data, good, len);
+        const uint32_t v32 = kat[i].value;
+        const uint16_t v16 = (uint16_t)kat[i].value;
+        const uint8_t v8 = (uint8_t)kat[i].value;
+        memcpy(data + at + kat[i].where, kat[i].width == 4 ? (const void *)&v32
+                                         : kat[i].width == 2 ? (const void *)&v16
+                                                             : (const void *)&v8,
+               (size_t)kat[i].width);
+        ck_assert_int_eq(am_snapshot_reseal(data, len), 0);
+        spill(path, data, len);
+        char msg[512];
+        const am_status st = try_open(path, msg, sizeof msg);
+        if (!kat[i].expected) {
+            ck_assert_msg(st == AM_OK, "case %zu: %s", i, msg);
+        } else {
+            ck_assert_msg(st == AM_ERR_FORMAT, "case %zu: status %d", i, (int)st);
+            char want[600];
+            snprintf(want, sizeof want, "%s: corrupt snapshot: %s", path, kat[i].expected);
+            ck_assert_msg(strstr(msg, want), "case %zu: %s", i, msg);
+        }
+    }
+    free(data);
+    free(good);
+}
+END_TEST
+
 /* The meta section's numbers at their INT32 and UINT64 edges, behind a
  * valid checksum: each is refused by name, none wraps into a count that
  * matches its section's size. */
@@ -844,6 +909,7 @@ int main(void)
     tcase_add_test(tc, cut_short_while_open_is_an_error);
     tcase_add_test(tc, values_behind_valid_checksums_are_checked);
     tcase_add_test(tc, meta_numbers_at_their_edges);
+    tcase_add_test(tc, links_values_at_their_edges);
     tcase_add_test(tc, misuse_is_refused);
     tcase_add_test(tc, every_allocation_can_fail);
     suite_add_tcase(s, tc);

@@ -26,6 +26,7 @@
 #include "audit/neighbourhood.h"
 #include "read/resident_id.h"
 #include "audit/snapshot.h"
+#include "write/links.h"
 
 /* ------------------------------------------------------------------ */
 /* The answer                                                           */
@@ -39,6 +40,7 @@ static void clear_results(am_answer *a)
     am_free(a->rows);
     a->rows = NULL;
     a->nrows = a->caprows = a->nperson = 0;
+    a->id_errors_len = 0;
     a->token[0] = '\0';
 }
 
@@ -47,6 +49,7 @@ void am_answer_free(am_answer *answer)
     if (!answer)
         return;
     clear_results(answer);
+    am_free(answer->id_errors);
     am_source_free(&answer->memory);
     am_free(answer);
 }
@@ -264,8 +267,10 @@ static int add_row(const am_question *q, const am_store *store, am_answer *a, co
                    const char *relation)
 {
     am_record_row *row = new_row(a);
-    if (row)
+    if (row) {
         am_record_row_fill(row, q->match.catalogue, q->match.feeds[r->feed], store, r, relation);
+        am_links_row_text(q->links, r->feed, r->line, row->linked);
+    }
     return row != NULL;
 }
 
@@ -278,9 +283,26 @@ static am_match_input input_over(const am_question *q, const am_store *store)
     return in;
 }
 
-/* Fills the extras of every finding (facts, area, concerns[i] when given)
- * and, with rows, lists its evidence records; then drops those outside the
- * town. */
+/* Keeps finding p's possible_id_error text in the answer, for x. */
+static int keep_id_error(am_answer *a, am_answer_extra *x, const am_review_rows *rows,
+                         const am_match_input *view, const am_finding *p)
+{
+    char text[AM_ID_ERROR_FIELD_MAX];
+    am_possible_id_error(rows, view, p, text, sizeof text);
+    const size_t len = strlen(text);
+    if (!len)
+        return 1;
+    if (!AM_RESERVE(a->id_errors, a->id_errors_cap, a->id_errors_len + len + 1))
+        return 0;
+    memcpy(a->id_errors + a->id_errors_len, text, len + 1);
+    x->id_error = a->id_errors_len + 1;
+    a->id_errors_len += len + 1;
+    return 1;
+}
+
+/* Fills the extras of every finding (facts, area, what linking says of
+ * it, concerns[i] when given) and, with rows, lists its evidence records;
+ * then drops those outside the town. */
 static am_status finish(const am_question *q, const am_store *store, am_answer *a, const filter *f,
                         int with_rows, const char *const *concerns)
 {
@@ -295,14 +317,20 @@ static am_status finish(const am_question *q, const am_store *store, am_answer *
     if (am_evidence_index_build(&view, &a->findings, NULL, 0, &ix) != AM_OK)
         return am_fail(q->err, AM_ERR_NOMEM, "out of memory");
     am_facts_scratch scratch = {0};
+    am_review_rows review_rows = {0};
     uint8_t *keep = am_malloc(n);
-    am_status st = keep ? AM_OK : AM_ERR_NOMEM;
+    am_status st = keep ? am_review_rows_build(q->links, &review_rows) : AM_ERR_NOMEM;
     for (size_t i = 0; st == AM_OK && i < n; i++) {
         am_answer_extra *x = &a->extra[i];
         uint32_t area;
         const am_finding *p = &a->findings.v[i].pub;
         if ((st = am_facts_of(&view, &ix, p, &scratch, x->facts, &area)) != AM_OK)
             break;
+        am_links_of_evidence(q->links, &view, p->evidence, x->linked);
+        if (!keep_id_error(a, x, &review_rows, &view, p)) {
+            st = AM_ERR_NOMEM;
+            break;
+        }
         if (area)
             snprintf(x->area, sizeof x->area, "%06u", (unsigned)(area % 1000000));
         x->concerns = concerns ? concerns[i] : "";
@@ -320,6 +348,7 @@ static am_status finish(const am_question *q, const am_store *store, am_answer *
         }
         x->nrows = a->nrows - x->first_row;
     }
+    am_review_rows_free(&review_rows);
     am_facts_scratch_free(&scratch);
     am_evidence_index_free(&ix);
     if (st == AM_OK)

@@ -21,6 +21,7 @@
 #include "match/run_window.h"
 #include "match/rules.h"
 #include "audit/record_row.h"
+#include "link/link.h"
 #include "audit/source.h"
 
 
@@ -28,6 +29,8 @@
 typedef struct am_answer_extra {
     char facts[33];
     char area[7];
+    char linked[8];          /* findings.csv's `linked` */
+    size_t id_error;         /* its `possible_id_error` at id_errors + id_error - 1; 0: "" */
     const char *concerns; /* static */
     size_t first_row, nrows; /* its evidence records among the rows */
 } am_answer_extra;
@@ -38,6 +41,8 @@ typedef struct am_answer {
     am_answer_extra *extra;    /* one per finding */
     am_record_row *rows;       /* the person's records [0, nperson), then evidence */
     size_t nrows, caprows, nperson;
+    char *id_errors;           /* the findings' possible_id_error texts, each ended by NUL */
+    size_t id_errors_len, id_errors_cap;
     char token[AM_TOKEN_HEX + 1]; /* the person looked up */
     am_source memory;          /* indexes of the context's own run, once built */
     int have_memory;
@@ -56,6 +61,7 @@ typedef struct am_question {
     int have_catalogue;
     const am_run_window *window;
     const am_finding_list *findings; /* of the run's own reconciliation */
+    const am_links *links;           /* what linking decided in the run asked */
     const am_key *key;               /* key->bytes NULL: no key loaded */
     struct am_snapshot *snapshot;    /* the snapshot asked, or NULL: the run's own records */
     am_stage stage;

@@ -19,6 +19,7 @@ typedef struct am_record_row {
     const char *feed, *agency, *code, *code_name; /* owned by the feed and catalogue */
     char person[AM_TOKEN_HEX + 1], household[AM_TOKEN_HEX + 1];
     char start[11], end[11], area[7];
+    char linked[8]; /* the probability of the link that joined its damaged ID, or "" */
     uint64_t line;
     int64_t amount_fen;
     int is_fact, value;

@@ -85,7 +85,7 @@ static const char *const section_names[AM_SEC__END] = {
     [AM_SEC_FEEDS] = "feeds",         [AM_SEC_RULES] = "rules",
     [AM_SEC_FINDINGS] = "findings",   [AM_SEC_RECORDS] = "records",
     [AM_SEC_HOUSEHOLDS] = "households", [AM_SEC_HH_FIRST] = "household offsets",
-    [AM_SEC_HH_RECORDS] = "records by household",
+    [AM_SEC_HH_RECORDS] = "records by household", [AM_SEC_LINKS] = "links",
 };
 
 static size_t nchunks_of(uint64_t size)
@@ -255,6 +255,28 @@ static void encode_rules(const am_rules *rules, wbuf *b)
     }
 }
 
+/* The rows a question shows as linked or as a possible ID error: those
+ * linked and those left for review, in feed, line order. */
+static void encode_links(const am_links *links, wbuf *b)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; links && i < links->n; i++)
+        n += links->v[i].status != AM_UNLINKED;
+    put_u32(b, n);
+    for (size_t i = 0; links && i < links->n; i++) {
+        const am_link_result *r = &links->v[i];
+        if (r->status == AM_UNLINKED)
+            continue;
+        put(b, r->person, AM_TOKEN_BYTES);
+        put_u32(b, r->line);
+        put_u16(b, r->feed);
+        put_u16(b, r->code);
+        put_u16(b, r->probability);
+        put_u8(b, r->reason);
+        put_u8(b, r->status);
+    }
+}
+
 static int write_zeros(FILE *out, uint64_t n)
 {
     static const unsigned char zeros[ALIGN];
@@ -373,13 +395,14 @@ static am_status write_file(const char *path, const am_snap_bytes *sec, am_err *
 am_status am_snapshot_write_body(const am_snapshot_run *run, const am_snap_body *body,
                                  const char *path, am_err *err)
 {
-    wbuf meta = {0}, cat = {0}, feeds = {0}, rules = {0};
+    wbuf meta = {0}, cat = {0}, feeds = {0}, rules = {0}, links = {0};
     encode_meta(run, body, &meta);
     encode_catalogue(run->match.catalogue, &cat);
     encode_feeds(&run->match, &feeds);
     encode_rules(run->match.rules, &rules);
+    encode_links(run->links, &links);
     am_status st;
-    if (meta.failed || cat.failed || feeds.failed || rules.failed) {
+    if (meta.failed || cat.failed || feeds.failed || rules.failed || links.failed) {
         st = am_fail(err, AM_ERR_NOMEM, "out of memory writing %s", path);
     } else {
         const am_snap_bytes sec[AM_SEC__END] = {
@@ -393,6 +416,7 @@ am_status am_snapshot_write_body(const am_snapshot_run *run, const am_snap_body 
             [AM_SEC_HOUSEHOLDS] = body->households,
             [AM_SEC_HH_FIRST] = body->hh_first,
             [AM_SEC_HH_RECORDS] = body->hh_records,
+            [AM_SEC_LINKS] = {.data = links.p, .size = links.n},
         };
         st = write_file(path, sec, err);
     }
@@ -400,6 +424,7 @@ am_status am_snapshot_write_body(const am_snapshot_run *run, const am_snap_body 
     am_free(cat.p);
     am_free(feeds.p);
     am_free(rules.p);
+    am_free(links.p);
     return st;
 }
 
@@ -962,6 +987,39 @@ static am_status read_rules(am_snapshot *snap, const am_snapshot_into *into, am_
     return AM_OK;
 }
 
+/* After the catalogue and feeds, whose numbering the links use. */
+static am_status read_links(am_snapshot *snap, am_err *err)
+{
+    enum { ENTRY = AM_TOKEN_BYTES + 12 };
+    const am_snap_section *sec = &snap->sec[AM_SEC_LINKS];
+    rbuf b = {sec->data, sec->data + sec->size, 0};
+    const uint32_t n = get_u32(&b);
+    if (b.bad || sec->size != 4 + (uint64_t)n * ENTRY)
+        return corrupt(err, snap, "links: their count");
+    if (n && !(snap->links.v = am_malloc((size_t)n * sizeof *snap->links.v)))
+        return am_fail(err, AM_ERR_NOMEM, "out of memory opening %s", snap->path);
+    for (uint32_t i = 0; i < n; i++) {
+        am_link_result *r = &snap->links.v[i];
+        memset(r, 0, sizeof *r);
+        get(&b, r->person, AM_TOKEN_BYTES);
+        r->line = get_u32(&b);
+        r->feed = get_u16(&b);
+        r->code = get_u16(&b);
+        r->probability = get_u16(&b);
+        r->reason = get_u8(&b);
+        r->status = get_u8(&b);
+        snap->links.n = i + 1;
+        if (r->feed >= snap->nfeeds || r->code >= snap->ncodes || r->probability > 1000 ||
+            r->reason >= AM_REJECT__COUNT ||
+            (r->status != AM_LINKED && r->status != AM_LINK_REVIEW))
+            return corrupt(err, snap, "link %u: a value out of range", (unsigned)i);
+        const am_link_result *prev = i ? r - 1 : NULL;
+        if (prev && (prev->feed > r->feed || (prev->feed == r->feed && prev->line >= r->line)))
+            return corrupt(err, snap, "links out of order");
+    }
+    return AM_OK;
+}
+
 static am_status read_meta(am_snapshot *snap, am_snapshot_meta *m, am_err *err)
 {
     const am_snap_section *sec = &snap->sec[AM_SEC_META];
@@ -1036,6 +1094,7 @@ void am_snapshot_release(am_snapshot *snap)
     for (int s = 0; s < AM_SEC__END; s++)
         am_free(snap->sec[s].verified);
     am_free(snap->usable_feed);
+    am_links_free(&snap->links);
     am_free(snap->path);
     am_free(snap);
 }
@@ -1073,7 +1132,7 @@ am_status am_snapshot_load(am_snapshot *snap, const am_snapshot_into *into, am_s
         st = read_layout(snap, err);
     /* The small sections are verified whole, now. */
     static const int eager[] = {AM_SEC_META, AM_SEC_CATALOGUE, AM_SEC_FEEDS, AM_SEC_RULES,
-                                AM_SEC_FINDINGS};
+                                AM_SEC_FINDINGS, AM_SEC_LINKS};
     for (size_t i = 0; st == AM_OK && i < sizeof eager / sizeof *eager; i++)
         st = am_snapshot_need(snap, eager[i], 0, snap->sec[eager[i]].size, err);
     if (st == AM_OK)
@@ -1101,6 +1160,8 @@ am_status am_snapshot_load(am_snapshot *snap, const am_snapshot_into *into, am_s
     src->snap = snap;
     snap->ncodes = into->catalogue->nitems + into->catalogue->nfacts;
     snap->hukou = am_hukou_code(into->catalogue);
+    if ((st = read_links(snap, err)) != AM_OK)
+        return st;
     memcpy(snap->fingerprint, m->fingerprint, strlen(m->fingerprint) + 1);
     if ((st = check_findings(snap, err)) != AM_OK)
         return st;

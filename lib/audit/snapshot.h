@@ -7,7 +7,7 @@
  * sections; every section is checksummed with XXH3-64 in chunks of
  * AM_SNAPSHOT_CHUNK bytes, and the table of checksums is itself
  * checksummed in the header.  Opening verifies the header, the table and
- * the small sections (catalogue, feeds, rules, findings) at once; the
+ * the small sections (catalogue, feeds, rules, findings, links) at once; the
  * large ones (records, households, records by household) are verified
  * chunk by chunk the first time a question reads them, or all at once by
  * am_snapshot_verify().  Each chunk is read (pread) into memory of the
@@ -24,11 +24,12 @@
 #include "common/error.h"
 #include "common/token.h"
 #include "audit/source.h"
+#include "link/link.h"
 #include "match/finding.h"
 #include "match/input.h"
 #include "match/run_window.h"
 
-#define AM_SNAPSHOT_VERSION 1
+#define AM_SNAPSHOT_VERSION 2
 /* 4096 records; divisible by every element size a section holds. */
 #define AM_SNAPSHOT_CHUNK (4096u * 48u)
 
@@ -42,6 +43,7 @@ typedef enum am_snap_section_id {
     AM_SEC_HOUSEHOLDS,
     AM_SEC_HH_FIRST,
     AM_SEC_HH_RECORDS,
+    AM_SEC_LINKS,
     AM_SEC__END
 } am_snap_section_id;
 
@@ -65,6 +67,8 @@ typedef struct am_snapshot {
     int hukou;             /* the HUKOU fact's code, -1 if none */
     int all_verified;
     am_source src;         /* reads through base */
+    am_links links;        /* the rows linking joined to the run or left for
+                              review, in feed, line order; no counts */
 } am_snapshot;
 
 /* Verifies bytes [offset, offset + len) of a section, chunk by chunk, and
@@ -84,6 +88,7 @@ typedef struct am_snapshot_run {
     am_match_input match;            /* catalogue, sorted store, rules, feeds, death lag */
     const am_run_window *window;
     const am_finding_list *findings;
+    const am_links *links;           /* what linking decided; NULL: nothing */
     const char *key_fingerprint;     /* of the key the tokens were made with; "" unknown */
     const char *centre_name;         /* NULL when the centre has none */
 } am_snapshot_run;

@@ -527,6 +527,7 @@ am_status am_partition_snapshot(am_ctx *ctx, const char *path)
         const am_snapshot_run run = {.match = am_ctx_match_input(ctx),
                                      .window = &ctx->window,
                                      .findings = &ctx->findings,
+                                     .links = &ctx->linked,
                                      .key_fingerprint = ctx->key.bytes ? ctx->key.fingerprint : "",
                                      .centre_name = ctx->centre_name};
         const am_snapshot_spilled sp = {.records = records,

@@ -8,6 +8,7 @@
 #include "aidmatch.h"
 #include "audit/query.h"
 #include "audit/record_row.h"
+#include "audit/snapshot.h"
 #include "match/duplicate.h"
 #include "run/context.h"
 
@@ -17,6 +18,7 @@ static am_question question_of(am_ctx *ctx)
                          .have_catalogue = ctx->have_catalogue,
                          .window = &ctx->window,
                          .findings = &ctx->findings,
+                         .links = ctx->snapshot ? &ctx->snapshot->links : &ctx->linked,
                          .key = &ctx->key,
                          .snapshot = ctx->snapshot,
                          .stage = ctx->stage,
@@ -127,6 +129,34 @@ am_status am_result_evidence_get(const am_ctx *ctx, size_t i, size_t k, am_recor
                              k, ctx->answer->extra[i].nrows);
     am_record_row_info(&ctx->answer->rows[ctx->answer->extra[i].first_row + k], out);
     return AM_OK;
+}
+
+am_status am_result_links_get(const am_ctx *ctx, size_t i, am_result_links *out)
+{
+    if (!ctx)
+        return AM_ERR_INVALID;
+    if (!out || i >= am_result_count(ctx))
+        return am_fail_index(ctx->errmsg_slot, "am_result_links_get", out, "result", i,
+                             am_result_count(ctx));
+    const am_answer *a = ctx->answer;
+    const am_answer_extra *x = &a->extra[i];
+    *out = (am_result_links){
+        .linked = x->linked,
+        .possible_id_error = x->id_error ? a->id_errors + x->id_error - 1 : "",
+    };
+    return AM_OK;
+}
+
+const char *am_person_record_linked(const am_ctx *ctx, size_t i)
+{
+    return i < am_person_record_count(ctx) ? ctx->answer->rows[i].linked : NULL;
+}
+
+const char *am_result_evidence_linked(const am_ctx *ctx, size_t i, size_t k)
+{
+    if (i >= am_result_count(ctx) || k >= ctx->answer->extra[i].nrows)
+        return NULL;
+    return ctx->answer->rows[ctx->answer->extra[i].first_row + k].linked;
 }
 
 static const char *rule_kind_name(am_rule_kind kind)

@@ -40,6 +40,7 @@ am_status am_snapshot_write(am_ctx *ctx, const char *path)
         const am_snapshot_run run = {.match = am_ctx_match_input(ctx),
                                      .window = &ctx->window,
                                      .findings = &ctx->findings,
+                                     .links = &ctx->linked,
                                      .key_fingerprint = ctx->key.bytes ? ctx->key.fingerprint : "",
                                      .centre_name = ctx->centre_name};
         st = am_snapshot_save(&run, path, &ctx->err);

@@ -119,6 +119,21 @@ void am_possible_id_error(const am_review_rows *rows, const am_match_input *in,
     }
 }
 
+/* uint16_t: the compiler then knows "65.535" is the longest. */
+static void probability_text(uint16_t thousandths, char out[8])
+{
+    snprintf(out, 8, "%u.%03u", thousandths / 1000u, thousandths % 1000u);
+}
+
+void am_links_row_text(const am_links *links, uint16_t feed, uint32_t line, char out[8])
+{
+    const am_link_result *r = linked_row(links, feed, line);
+    if (r)
+        probability_text(r->probability, out);
+    else
+        out[0] = '\0';
+}
+
 void am_links_of_evidence(const am_links *links, const am_match_input *in, const char *evidence,
                           char out[8])
 {
@@ -133,7 +148,7 @@ void am_links_of_evidence(const am_links *links, const am_match_input *in, const
     if (lowest > 1000)
         out[0] = '\0';
     else
-        snprintf(out, 8, "%u.%03u", lowest / 1000u, lowest % 1000u);
+        probability_text((uint16_t)lowest, out);
 }
 
 static void agreeing_text(unsigned bits, char *out, size_t cap)
@@ -166,8 +181,7 @@ am_status am_links_write(const am_links *links, const am_feed *const *feeds, int
         char line[16], person[AM_TOKEN_HEX + 1], probability[8], agreeing[64], candidates[8];
         snprintf(line, sizeof line, "%" PRIu32, r->line);
         am_token_hex(r->person, person);
-        snprintf(probability, sizeof probability, "%u.%03u", r->probability / 1000u,
-                 r->probability % 1000u);
+        probability_text(r->probability, probability);
         agreeing_text(r->agreeing, agreeing, sizeof agreeing);
         snprintf(candidates, sizeof candidates, "%u", (unsigned)r->candidates);
         const char *fields[] = {feeds[r->feed]->name,

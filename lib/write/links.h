@@ -25,6 +25,11 @@ am_status am_links_write(const am_links *links, const am_feed *const *feeds, int
 void am_links_of_evidence(const am_links *links, const am_match_input *in, const char *evidence,
                           char out[8]);
 
+/* The probability of the link that joined row line of feed to the run, as
+ * "0.995"; "" when the row's ID was read as written (or never linked).
+ * out holds at least 8 bytes. */
+void am_links_row_text(const am_links *links, uint16_t feed, uint32_t line, char out[8]);
+
 /* The rows linking left for review, by the person each points at: what
  * a MISSING finding's `possible_id_error` field is looked up in. */
 typedef struct am_review_rows {

@@ -244,6 +244,13 @@ typedef struct am_rule_info {
     const char *source;
 } am_rule_info;
 am_status am_rule_get(const am_ctx *ctx, const char *rule_id, am_rule_info *out);
+typedef struct am_result_links {
+    const char *linked;
+    const char *possible_id_error;
+} am_result_links;
+am_status am_result_links_get(const am_ctx *ctx, size_t i, am_result_links *out);
+const char *am_person_record_linked(const am_ctx *ctx, size_t i);
+const char *am_result_evidence_linked(const am_ctx *ctx, size_t i, size_t k);
 typedef struct am_window am_window;
 am_status am_window_open(am_ctx *ctx, const char *journal, am_window **out);
 void am_window_close(am_window *window);

@@ -178,13 +178,17 @@ class Record:
     amount_fen: int
     value: int         # a fact's value (a grade), 0 when none
     area: str
+    linked: str = ""   # person(), explain(): the probability ("0.995") of the link
+                       # that joined the row's damaged ID to the person; "" when
+                       # its ID was read as written
 
     @classmethod
-    def _from_c(cls, r: Any) -> "Record":
+    def _from_c(cls, r: Any, linked: Any = None) -> "Record":
         return cls(relation=text(r.relation), person=text(r.person), household=text(r.household),
                    feed=text(r.feed), agency=text(r.agency), line=r.line, code=text(r.code),
                    code_name=text(r.code_name), is_fact=bool(r.is_fact), start=_date(r.start),
-                   end=_date(r.end), amount_fen=r.amount_fen, value=r.value, area=text(r.area))
+                   end=_date(r.end), amount_fen=r.amount_fen, value=r.value, area=text(r.area),
+                   linked=text(linked) if linked else "")
 
 
 @dataclass(frozen=True)
@@ -195,6 +199,10 @@ class Result:
     area: str                  # six-digit area code, "" when unknown
     concerns: str              # person(): "subject", "household" or "evidence"; else ""
     evidence: Tuple[Record, ...]  # person() and explain(): its evidence records in full
+    linked: str = ""           # the lowest link probability among its evidence records
+                               # that came in through a link from a damaged ID, or ""
+    possible_id_error: str = ""  # MISSING: review rows of its items pointing at its
+                                 # subject, "feed:line;..."; else ""
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,7 @@ class _Context:
             records = []
             for i in range(lib.am_person_record_count(ctx)):
                 raise_for(lib.am_person_record_get(ctx, i, out), ctx)
-                records.append(Record._from_c(out))
+                records.append(Record._from_c(out, lib.am_person_record_linked(ctx, i)))
             return Person(token=text(lib.am_person_token(ctx)), records=tuple(records),
                           findings=tuple(self._results(ctx)))
 
@@ -183,16 +183,20 @@ class _Context:
     def _results(self, ctx: Any) -> List[Result]:
         result = new_struct("am_result")
         record = new_struct("am_record_info")
+        links = new_struct("am_result_links")
         answers = []
         for i in range(lib.am_result_count(ctx)):
             raise_for(lib.am_result_get(ctx, i, result), ctx)
+            raise_for(lib.am_result_links_get(ctx, i, links), ctx)
             evidence = []
             for k in range(result.evidence_count):
                 raise_for(lib.am_result_evidence_get(ctx, i, k, record), ctx)
-                evidence.append(Record._from_c(record))
+                evidence.append(Record._from_c(record, lib.am_result_evidence_linked(ctx, i, k)))
             answers.append(Result(finding=Finding._from_c(result.finding),
                                   facts=text(result.facts), area=text(result.area),
-                                  concerns=text(result.concerns), evidence=tuple(evidence)))
+                                  concerns=text(result.concerns), evidence=tuple(evidence),
+                                  linked=text(links.linked),
+                                  possible_id_error=text(links.possible_id_error)))
         return answers
 
 

@@ -26,7 +26,8 @@ def finding_row(result):
             "period_start": iso(f.period_start), "period_end": iso(f.period_end),
             "overlap_days": f.overlap_days, "amount_at_stake": yuan(f.amount_fen),
             "evidence": ";".join(f.evidence), "policy_source": f.policy_source,
-            "priority": f.priority, "facts": result.facts, "area": result.area}
+            "priority": f.priority, "facts": result.facts, "linked": result.linked,
+            "possible_id_error": result.possible_id_error, "area": result.area}
 
 
 def record_row(row, r):
@@ -34,7 +35,7 @@ def record_row(row, r):
             "agency": r.agency, "feed": r.feed, "line": r.line,
             "fact" if r.is_fact else "item": r.code,
             "name": r.code_name, "start": iso(r.start), "end": iso(r.end),
-            "amount": yuan(r.amount_fen), "value": r.value, "area": r.area}
+            "amount": yuan(r.amount_fen), "value": r.value, "area": r.area, "linked": r.linked}
 
 
 def cli_jsonl(*args):
@@ -56,6 +57,26 @@ def snapshot(snapshot_path, data):
 def findings(cli_run):
     with open(cli_run / "findings.csv", newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))
+
+
+def test_linked_rows_are_marked_as_findings_csv_and_links_csv_mark_them(snapshot, cli_run,
+                                                                        findings):
+    with open(cli_run / "links.csv", newline="", encoding="utf-8-sig") as f:
+        linked = {(r["feed"], int(r["line"])): r for r in csv.DictReader(f)
+                  if r["status"] == "linked"}
+    resting = [row for row in findings if row["linked"]]
+    assert linked and resting, "the sample must link a row some finding rests on"
+    for row in resting:
+        result = snapshot.explain(row["finding_id"]).result
+        assert (result.linked, result.possible_id_error) == (row["linked"],
+                                                            row["possible_id_error"])
+        marked = {(r.feed, r.line): r.linked for r in result.evidence if r.linked}
+        assert marked and all(linked[k]["probability"] == p for k, p in marked.items())
+    for (feed, line), link in linked.items():
+        person = snapshot.person(link["person"])
+        mine = [r for r in person.records if (r.feed, r.line) == (feed, line)]
+        assert [r.linked for r in mine] == [link["probability"]]
+        assert all(not r.linked for r in person.records if (r.feed, r.line) not in linked)
 
 
 def test_explain_answers_as_the_cli(snapshot, snapshot_path, findings):
