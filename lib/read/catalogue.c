@@ -296,7 +296,9 @@ static am_status load_areas(am_catalogue *cat, const char *dir, am_err *err)
     am_status st = read_table(&t, dir, "areas.csv");
     if (st != AM_OK)
         return st;
-    qsort(cat->areas, cat->nareas, sizeof *cat->areas, compare_areas);
+    /* An areas.csv of a header only leaves no array to hand qsort. */
+    if (cat->nareas > 1)
+        qsort(cat->areas, cat->nareas, sizeof *cat->areas, compare_areas);
     for (size_t i = 1; i < cat->nareas; i++)
         if (cat->areas[i].code == cat->areas[i - 1].code)
             return am_fail(err, AM_ERR_FORMAT, "%s: area code %06u is listed twice", path,
