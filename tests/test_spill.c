@@ -195,18 +195,16 @@ START_TEST(extsort_matches_qsort)
 }
 END_TEST
 
-/* Items of an odd size (swapped through the scratch, not a word at a
- * time) whose keys repeat: ordered by key, then by cmp within a key, as
- * qsort orders them.  Linking's registry entries are 44 bytes. */
-typedef struct odd_item {
-    unsigned char word[8]; /* the key, big-endian */
-    unsigned char tie[4];
-    unsigned char pad[8];
-} odd_item;
+/* Items of sizes not a multiple of 8 whose keys repeat: ordered by key,
+ * then by cmp within a key, as qsort orders them.  Linking's registry
+ * entries are 44 bytes, its candidates 20.
+ * An item: a big-endian key in its first 8 bytes, 4 bytes that break
+ * ties, then padding whose bytes the sort must carry along. */
+#define ODD_ORDERED 12
 
 static uint64_t odd_key(const void *p)
 {
-    const unsigned char *w = ((const odd_item *)p)->word;
+    const unsigned char *w = p;
     uint64_t k = 0;
     for (int i = 0; i < 8; i++)
         k = k << 8 | w[i];
@@ -215,33 +213,41 @@ static uint64_t odd_key(const void *p)
 
 static int odd_cmp(const void *a, const void *b)
 {
-    return memcmp(a, b, offsetof(odd_item, pad));
+    return memcmp(a, b, ODD_ORDERED);
 }
 
 START_TEST(key_sort_odd_size_with_ties)
 {
+    /* 20 and 44 bytes are swapped a 32-bit word at a time, 21 and 45 by
+     * memcpy: every item whole, its padding included, where qsort puts it. */
+    static const size_t sizes[] = {20, 21, 44, 45};
     const size_t n = 50000;
-    odd_item *v = malloc(n * sizeof *v), *ref = malloc(n * sizeof *ref), tmp;
-    ck_assert(sizeof *v % 8 != 0);
-    uint64_t state = 0x2545F4914F6CDD1Dull;
-    for (size_t i = 0; i < n; i++) {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        const uint64_t key = (state % 3000) * 0x9E3779B97F4A7C15ull; /* ~17 per key */
-        for (int b = 0; b < 8; b++)
-            v[i].word[b] = (unsigned char)(key >> (56 - 8 * b));
-        memcpy(v[i].tie, &state, sizeof v[i].tie);
-        memset(v[i].pad, (int)(i & 0xFF), sizeof v[i].pad);
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        const size_t size = sizes[s];
+        unsigned char *v = malloc(n * size), *ref = malloc(n * size), tmp[64];
+        uint64_t state = 0x2545F4914F6CDD1Dull;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char *item = v + i * size;
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            const uint64_t key = (state % 3000) * 0x9E3779B97F4A7C15ull; /* ~17 per key */
+            for (int b = 0; b < 8; b++)
+                item[b] = (unsigned char)(key >> (56 - 8 * b));
+            memcpy(item + 8, &state, 4);
+            for (size_t b = ODD_ORDERED; b < size; b++)
+                item[b] = (unsigned char)(i * 31 + b);
+        }
+        memcpy(ref, v, n * size);
+        const am_order order = {odd_cmp, odd_key};
+        am_key_sort(v, n, size, &order, tmp);
+        qsort(ref, n, size, odd_cmp);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_msg(memcmp(v + i * size, ref + i * size, size) == 0,
+                          "size %zu: item %zu differs", size, i);
+        free(v);
+        free(ref);
     }
-    memcpy(ref, v, n * sizeof *v);
-    const am_order order = {odd_cmp, odd_key};
-    am_key_sort(v, n, sizeof *v, &order, &tmp);
-    qsort(ref, n, sizeof *ref, odd_cmp);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_int_eq(odd_cmp(&v[i], &ref[i]), 0);
-    free(v);
-    free(ref);
 }
 END_TEST
 
