@@ -542,8 +542,11 @@ static void random_token(uint64_t *state, unsigned char out[AM_TOKEN_BYTES])
 
 /* The run's input: PERSONS random registry persons, every seventh with
  * two entries, the first with the smallest first word there is and the
- * second with the largest; ROWS held rows, each with one of them among
- * two tokens no one holds.  Rebuilt alike from the same seed. */
+ * second with the largest, and every eleventh sharing its first 8 bytes
+ * with the person before (the walk meets tokens by their first word);
+ * ROWS held rows, each with one of them among two tokens no one holds,
+ * one of which shares its first 8 bytes.  Rebuilt alike from the same
+ * seed. */
 enum { LOOKUP_PERSONS = 20000, LOOKUP_ROWS = 5000 };
 
 static void lookup_run(am_link_input *in, unsigned char (*tokens)[AM_TOKEN_BYTES])
@@ -556,6 +559,10 @@ static void lookup_run(am_link_input *in, unsigned char (*tokens)[AM_TOKEN_BYTES
             memset(tokens[i], 0x00, 8);
         if (i == 1)
             memset(tokens[i], 0xFF, 8);
+        if (i % 11 == 5) {
+            memcpy(tokens[i], tokens[i - 1], AM_TOKEN_BYTES);
+            tokens[i][15] ^= 2;
+        }
         am_link_person p = {.household = 0};
         memcpy(p.person, tokens[i], AM_TOKEN_BYTES);
         ck_assert_int_eq(am_link_push_person(&in->registry, &p), AM_OK);

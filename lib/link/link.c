@@ -151,26 +151,35 @@ static int level(uint32_t stated, uint32_t known)
     return !stated || !known ? MISSING : stated == known ? SAME : DIFFERENT;
 }
 
-/* A candidate's token and its place in am_link_input.candidates. */
+/* A candidate's place in am_link_input.candidates and the first 8 bytes
+ * of its token (as am_token_word reads them, in two halves so that a ref
+ * is 12 bytes): what the walk below needs of it, in little memory. */
 typedef struct candidate_ref {
-    unsigned char person[AM_TOKEN_BYTES];
+    uint32_t word_hi, word_lo;
     uint32_t index;
 } candidate_ref;
+
+static uint64_t ref_key(const void *p)
+{
+    const candidate_ref *r = p;
+    return (uint64_t)r->word_hi << 32 | r->word_lo;
+}
 
 static int cmp_ref(const void *pa, const void *pb)
 {
     const candidate_ref *a = pa, *b = pb;
-    const int c = am_token_cmp(a->person, b->person);
-    return c ? c : (a->index > b->index) - (a->index < b->index);
+    const uint64_t ka = ref_key(a), kb = ref_key(b);
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
 }
-
-static uint64_t ref_key(const void *p) { return am_token_word(((const candidate_ref *)p)->person); }
 
 /* One of two walks of sorted candidates against the sorted registry:
  * tokens whose top bit is clear, or set. */
 typedef struct locate_walk {
     const candidate_ref *refs;
     size_t nrefs;
+    const am_link_candidate *candidates;
     const am_link_people *reg;
     size_t reg_from, reg_to;
     size_t *where;
@@ -181,10 +190,18 @@ static void *walk_registry(void *p)
     const locate_walk *w = p;
     const am_link_person *v = w->reg->v;
     for (size_t i = 0, r = w->reg_from; i < w->nrefs; i++) {
-        const unsigned char *token = w->refs[i].person;
-        while (r < w->reg_to && am_token_cmp(v[r].person, token) < 0)
+        const uint64_t word = ref_key(&w->refs[i]);
+        while (r < w->reg_to && am_token_word(v[r].person) < word)
             r++;
-        w->where[w->refs[i].index] = r < w->reg_to && am_token_eq(v[r].person, token) ? r : SIZE_MAX;
+        /* Tokens that share their first 8 bytes are told apart whole. */
+        const unsigned char *token = w->candidates[w->refs[i].index].person;
+        size_t found = SIZE_MAX;
+        for (size_t k = r; k < w->reg_to && am_token_word(v[k].person) == word; k++)
+            if (am_token_eq(v[k].person, token)) {
+                found = k;
+                break;
+            }
+        w->where[w->refs[i].index] = found;
     }
     return NULL;
 }
@@ -207,15 +224,16 @@ static size_t *locate_candidates(const am_link_input *in, size_t reg_split, unsi
         return NULL;
     }
     for (size_t i = 0; i < n; i++) {
-        memcpy(refs[i].person, in->candidates[i].person, AM_TOKEN_BYTES);
-        refs[i].index = (uint32_t)i;
+        const uint64_t word = am_token_word(in->candidates[i].person);
+        refs[i] = (candidate_ref){(uint32_t)(word >> 32), (uint32_t)word, (uint32_t)i};
     }
     candidate_ref tmp[2];
     const am_order order = {cmp_ref, ref_key};
     const size_t refs_split = am_key_sort_pair(refs, n, sizeof *refs, &order, tmp, threads);
-    locate_walk walks[2] = {{refs, refs_split, &in->registry, 0, reg_split, where},
-                            {refs + refs_split, n - refs_split, &in->registry, reg_split,
-                             in->registry.n, where}};
+    locate_walk walks[2] = {
+        {refs, refs_split, in->candidates, &in->registry, 0, reg_split, where},
+        {refs + refs_split, n - refs_split, in->candidates, &in->registry, reg_split,
+         in->registry.n, where}};
     am_run_pair(walk_registry, &walks[0], &walks[1], threads, n);
     am_free(refs);
     return where;
