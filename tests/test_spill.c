@@ -197,7 +197,7 @@ END_TEST
 
 /* Items of sizes not a multiple of 8 whose keys repeat: ordered by key,
  * then by cmp within a key, as qsort orders them.  Linking's registry
- * entries are 44 bytes, its candidates 20.
+ * entries are 44 bytes, its candidate refs 12.
  * An item: a big-endian key in its first 8 bytes, 4 bytes that break
  * ties, then padding whose bytes the sort must carry along. */
 #define ODD_ORDERED 12

@@ -25,34 +25,30 @@ static void insertion_sort(unsigned char *v, size_t n, size_t size,
     }
 }
 
+/* Swaps size bytes (a multiple of the word) a word of type T at a time. */
+#define SWAP_WORDS(T, a, b, size)                                                           \
+    for (size_t k = 0; k < (size); k += sizeof(T)) {                                        \
+        T x, y;                                                                             \
+        memcpy(&x, (a) + k, sizeof x);                                                      \
+        memcpy(&y, (b) + k, sizeof y);                                                      \
+        memcpy((a) + k, &y, sizeof y);                                                      \
+        memcpy((b) + k, &x, sizeof x);                                                      \
+    }
+
 /* Items are a few words long: swapped a word at a time, where a memcpy
  * of a size known only at run time is a call (linking's registry entries
- * are 44 bytes, its candidates 20: whole 32-bit words). */
+ * are 44 bytes, its candidate refs 12: whole 32-bit words). */
 static inline void swap_items(unsigned char *a, unsigned char *b, size_t size, unsigned char *tmp)
 {
     if (size % sizeof(uint64_t) == 0) {
-        for (size_t k = 0; k < size; k += sizeof(uint64_t)) {
-            uint64_t x, y;
-            memcpy(&x, a + k, sizeof x);
-            memcpy(&y, b + k, sizeof y);
-            memcpy(a + k, &y, sizeof y);
-            memcpy(b + k, &x, sizeof x);
-        }
-        return;
+        SWAP_WORDS(uint64_t, a, b, size)
+    } else if (size % sizeof(uint32_t) == 0) {
+        SWAP_WORDS(uint32_t, a, b, size)
+    } else {
+        memcpy(tmp, a, size);
+        memcpy(a, b, size);
+        memcpy(b, tmp, size);
     }
-    if (size % sizeof(uint32_t) == 0) {
-        for (size_t k = 0; k < size; k += sizeof(uint32_t)) {
-            uint32_t x, y;
-            memcpy(&x, a + k, sizeof x);
-            memcpy(&y, b + k, sizeof y);
-            memcpy(a + k, &y, sizeof y);
-            memcpy(b + k, &x, sizeof x);
-        }
-        return;
-    }
-    memcpy(tmp, a, size);
-    memcpy(a, b, size);
-    memcpy(b, tmp, size);
 }
 
 static void radix_sort(unsigned char *v, size_t n, size_t size, const am_order *order, int shift,
