@@ -151,6 +151,10 @@ static int level(uint32_t stated, uint32_t known)
     return !stated || !known ? MISSING : stated == known ? SAME : DIFFERENT;
 }
 
+/* Where a candidate is in the registry: an entry's index, 32 bits as the
+ * registry's entries are counted (am_link_run refuses more). */
+#define NOT_IN_REGISTRY UINT32_MAX
+
 /* A candidate's place in am_link_input.candidates and the first 8 bytes
  * of its token (as am_token_word reads them, in two halves so that a ref
  * is 12 bytes): what the walk below needs of it, in little memory. */
@@ -182,7 +186,7 @@ typedef struct locate_walk {
     const am_link_candidate *candidates;
     const am_link_people *reg;
     size_t reg_from, reg_to;
-    size_t *where;
+    uint32_t *where;
 } locate_walk;
 
 static void *walk_registry(void *p)
@@ -195,10 +199,10 @@ static void *walk_registry(void *p)
             r++;
         /* Tokens that share their first 8 bytes are told apart whole. */
         const unsigned char *token = w->candidates[w->refs[i].index].person;
-        size_t found = SIZE_MAX;
+        uint32_t found = NOT_IN_REGISTRY;
         for (size_t k = r; k < w->reg_to && am_token_word(v[k].person) == word; k++)
             if (am_token_eq(v[k].person, token)) {
-                found = k;
+                found = (uint32_t)k;
                 break;
             }
         w->where[w->refs[i].index] = found;
@@ -206,18 +210,18 @@ static void *walk_registry(void *p)
     return NULL;
 }
 
-/* Each candidate's first registry entry, SIZE_MAX where the registry does
+/* Each candidate's first registry entry, NOT_IN_REGISTRY where it does
  * not hold its token; NULL when out of memory.  The candidates, a score
  * for each damaged row, are sorted and met with the sorted registry in
  * one walk (two, on two threads): searching a county's registry for each
  * would cost a few cache misses a candidate, most of linking's time.
  * reg_split is the first registry entry whose token's top bit is set,
  * where the walk splits.  The caller frees. */
-static size_t *locate_candidates(const am_link_input *in, size_t reg_split, unsigned threads)
+static uint32_t *locate_candidates(const am_link_input *in, size_t reg_split, unsigned threads)
 {
     const size_t n = in->ncandidates;
     candidate_ref *refs = am_malloc(n * sizeof *refs);
-    size_t *where = am_malloc(n * sizeof *where);
+    uint32_t *where = am_malloc(n * sizeof *where);
     if (!refs || !where) {
         am_free(refs);
         am_free(where);
@@ -407,26 +411,26 @@ typedef struct scored {
 /* Asks for the registry entries of a row's candidates ahead of scoring
  * them: each is a cache miss in a registry of millions, and the misses of
  * the next row then overlap the scoring of this one. */
-static void prefetch_candidates(const am_link_input *in, const size_t *where,
+static void prefetch_candidates(const am_link_input *in, const uint32_t *where,
                                 const am_link_row *row)
 {
     for (size_t i = 0; i < row->ncandidates; i++)
-        if (where[row->first + i] != SIZE_MAX)
+        if (where[row->first + i] != NOT_IN_REGISTRY)
             __builtin_prefetch(&in->registry.v[where[row->first + i]]);
 }
 
 /* Scores one held row's registry candidates; returns how many there were
  * and leaves the best first (ties by token, so the choice is the same
  * every run). */
-static size_t score_row(const am_link_input *in, const size_t *where, const am_links *l,
+static size_t score_row(const am_link_input *in, const uint32_t *where, const am_links *l,
                         const am_link_row *row, scored *s)
 {
     const am_link_people *reg = &in->registry;
     size_t k = 0;
     for (size_t i = 0; i < row->ncandidates; i++) {
         const am_link_candidate *c = &in->candidates[row->first + i];
-        const size_t b = where[row->first + i];
-        if (b == SIZE_MAX)
+        const uint32_t b = where[row->first + i];
+        if (b == NOT_IN_REGISTRY)
             continue;
         size_t e = b + 1;
         while (e < reg->n && am_token_eq(reg->v[e].person, c->person))
@@ -457,7 +461,7 @@ typedef struct row_score {
  * row reads only its own candidates and writes only its own score. */
 typedef struct score_half {
     const am_link_input *in;
-    const size_t *where;
+    const uint32_t *where;
     const am_links *l;
     row_score *scores;
     size_t from, to;
@@ -522,6 +526,8 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
     estimate(out, &m, &u);
     if (!in->held.n)
         return AM_OK;
+    if (in->registry.n >= NOT_IN_REGISTRY)
+        return AM_ERR_LIMIT;
     am_link_result *grown = am_realloc(out->v, (out->n + in->held.n) * sizeof *out->v);
     if (!grown || am_store_reserve(store, in->held.n) != AM_OK) {
         if (grown)
@@ -529,7 +535,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
         return AM_ERR_NOMEM;
     }
     out->v = grown;
-    size_t *where = locate_candidates(in, reg_split, threads);
+    uint32_t *where = locate_candidates(in, reg_split, threads);
     row_score *scores = where ? am_malloc(in->held.n * sizeof *scores) : NULL;
     if (!scores) {
         am_free(where);

@@ -75,7 +75,8 @@ typedef struct am_links {
  * out, appended.  Afterwards in->held is empty; the registry and the
  * sample stay for a later call.  The sorts, the registry walk and the
  * scoring run on two threads when threads > 1; the results do not depend
- * on it.  Returns AM_OK or AM_ERR_NOMEM. */
+ * on it.  Returns AM_OK, AM_ERR_LIMIT (rows to link against a registry
+ * of 2^32 - 1 entries or more) or AM_ERR_NOMEM. */
 am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigned threads);
 
 /* Puts out's results in feed, line order. */

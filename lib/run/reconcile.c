@@ -24,7 +24,11 @@
 static am_status link_held_rows(am_ctx *ctx)
 {
     const size_t before = ctx->linked.n;
-    if (am_link_run(&ctx->links, &ctx->store, &ctx->linked, ctx->threads) != AM_OK)
+    const am_status st = am_link_run(&ctx->links, &ctx->store, &ctx->linked, ctx->threads);
+    if (st == AM_ERR_LIMIT)
+        return am_fail(&ctx->err, st, "linking damaged IDs: the hukou registry has %zu "
+                       "entries, more than %u", ctx->links.registry.n, UINT32_MAX - 1);
+    if (st != AM_OK)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory linking damaged IDs");
     am_reject_list_sort(&ctx->rejects);
     for (size_t i = before; i < ctx->linked.n; i++) {
