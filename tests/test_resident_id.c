@@ -535,6 +535,10 @@ static const struct {
      "320281199001011997", "320281199001011233"},
     {" 3202 8119 9001 0110 00 ", AM_REJECT_EXCEL_MANGLED, 100, "320281199001011006",
      "320281199001011997", NULL},
+    /* a zeroed tail whose birth date does not exist, or with an X among
+     * the digits kept: no filling validates */
+    {"320281199002300000", AM_REJECT_EXCEL_MANGLED, 0, NULL, NULL, NULL},
+    {"32028119900101X000", AM_REJECT_EXCEL_MANGLED, 0, NULL, NULL, NULL},
     /* no repair: the digits are gone, or the reason is not damage */
     {"3.20281E+17", AM_REJECT_EXCEL_MANGLED, 0, NULL, NULL, NULL},
     {"320281199001011234.0", AM_REJECT_EXCEL_MANGLED, 0, NULL, NULL, NULL},
@@ -710,6 +714,44 @@ START_TEST(test_repairs_against_brute_force)
 }
 END_TEST
 
+/* Excel's zeroed tails of generated IDs, a birth date in four made
+ * impossible: the repairs are exactly the fillings of the last two
+ * sequence digits that validate, each with its check character. */
+START_TEST(test_excel_tails_against_brute_force)
+{
+    rng r = {0x5E1Fu};
+    char got[AM_ID_REPAIRS_MAX][AM_ID_LEN];
+    size_t none = 0;
+    for (int k = 0; k < NGENERATED; k++) {
+        char bad[19];
+        synth_id(&r, 1880, 2100, bad);
+        if (rng_next(&r) % 4 == 0)
+            memcpy(bad + 10, "0231", 4); /* 31 February */
+        memcpy(bad + 15, "000", 3);
+        char want[100][AM_ID_LEN], norm[AM_ID_LEN];
+        size_t m = 0;
+        for (int seq = 0; seq < 100; seq++) {
+            char edit[AM_ID_LEN];
+            memcpy(edit, bad, AM_ID_LEN);
+            edit[15] = (char)('0' + seq / 10);
+            edit[16] = (char)('0' + seq % 10);
+            edit[17] = am_id_check_char(edit);
+            am_reject why;
+            if (am_id_normalise(edit, AM_ID_LEN, norm, &why) &&
+                memcmp(norm, edit, AM_ID_LEN) == 0)
+                memcpy(want[m++], edit, AM_ID_LEN);
+        }
+        const size_t n = am_id_repairs(bad, AM_ID_LEN, AM_REJECT_EXCEL_MANGLED, got);
+        ck_assert_msg(n == m, "%.18s: %zu repairs, brute force %zu", bad, n, m);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_int_eq(memcmp(got[i], want[i], AM_ID_LEN), 0);
+        none += n == 0;
+    }
+    ck_assert_uint_gt(none, 0);
+    ck_assert_uint_lt(none, NGENERATED / 2);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *resident_id_suite(void)
@@ -723,6 +765,7 @@ static Suite *resident_id_suite(void)
     tcase_add_test(tc, test_check_char_every_remainder);
     tcase_add_loop_test(tc, test_repair_kat, 0, (int)(sizeof repair_kats / sizeof repair_kats[0]));
     tcase_add_test(tc, test_repairs_against_brute_force);
+    tcase_add_test(tc, test_excel_tails_against_brute_force);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("conventions");

@@ -494,13 +494,23 @@ static void insert_or_delete(repair_set *set, const char *text, size_t n)
     sodium_memzero(edit, sizeof edit);
 }
 
+/* The hundred fillings keep characters 1-15 (area and birth date) and
+ * each gets its own check character, so offer() takes all of them or
+ * none: only the first is put through it.  The rest follow it in sorted
+ * order, distinct, as offer() would have placed them. */
 static void fill_zeroed_tail(repair_set *set, char *text)
 {
     for (int seq = 0; seq < 100; seq++) {
         text[AM_ID_LEN - 3] = (char)('0' + seq / 10);
         text[AM_ID_LEN - 2] = (char)('0' + seq % 10);
         text[AM_ID_LEN - 1] = am_id_check_char(text);
-        offer(set, text, AM_ID_LEN);
+        if (seq == 0) {
+            offer(set, text, AM_ID_LEN);
+            if (set->n != 1)
+                return;
+        } else {
+            memcpy(set->out[set->n++], text, AM_ID_LEN);
+        }
     }
 }
 
