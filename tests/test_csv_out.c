@@ -68,12 +68,59 @@ START_TEST(test_row)
 }
 END_TEST
 
+/* Rows about as long as the row buffer: each cell is cut at a length
+ * from 0 to 1100 bytes, the row written whole must equal its cells
+ * written one by one, whichever cell the buffer runs out in. */
+typedef struct long_row {
+    const char *fields[4];
+} long_row;
+
+static void write_long_row(FILE *out, const void *arg)
+{
+    am_csv_row(out, ((const long_row *)arg)->fields, 4);
+}
+
+static void write_cells(FILE *out, const void *arg)
+{
+    const long_row *r = arg;
+    for (size_t i = 0; i < 4; i++) {
+        if (i)
+            fputc(',', out);
+        am_csv_field(out, r->fields[i]);
+    }
+    fputc('\n', out);
+}
+
+START_TEST(test_long_rows)
+{
+    static char cell[1101];
+    for (size_t i = 0; i < sizeof cell - 1; i++)
+        cell[i] = i % 97 == 5 ? '"' : i % 89 == 7 ? ',' : (char)('a' + i % 26);
+    for (size_t len = 0; len < sizeof cell; len += len < 990 ? 90 : 1) {
+        char *text = strndup(cell, len);
+        ck_assert_ptr_nonnull(text);
+        const long_row rows[] = {{{"=x", text, "b", "\"q\""}},
+                                 {{text, "", text, "-1"}},
+                                 {{"a", "b", "c", text}}};
+        for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
+            char *got = written(write_long_row, &rows[r]);
+            char *want = written(write_cells, &rows[r]);
+            ck_assert_msg(strcmp(got, want) == 0, "row %zu with a cell of %zu bytes", r, len);
+            free(got);
+            free(want);
+        }
+        free(text);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("csv_out");
     TCase *tc = tcase_create("cells");
     tcase_add_loop_test(tc, test_field_kat, 0, (int)(sizeof field_kats / sizeof *field_kats));
     tcase_add_test(tc, test_row);
+    tcase_add_test(tc, test_long_rows);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
