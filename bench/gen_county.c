@@ -3358,6 +3358,10 @@ typedef struct damage {
 
 static damage *g_damage;
 static uint32_t g_ndamage;
+/* --intact-ids: the damaged feed's rows (and the registry's decoys) as
+ * they are, but each with its person's ID undamaged: the same run without
+ * the damage, against which linking's cost is measured (bench/). */
+static int g_intact_ids;
 
 static void write_text(const char *name, const char *text, size_t len, mode_t mode);
 static uint64_t *g_real_ids; /* every person's first 17 digits, sorted */
@@ -3608,7 +3612,11 @@ static void feed_damaged_ids(void)
     w_header(&w, "结算日期,身份证号,姓名,性别,出生日期,户号,救助金额");
     for (uint32_t k = 0; k < g_ndamage; k++) {
         const damage *dm = &g_damage[k];
-        typed_row(&w, dm->host, dm->id, dm->named, dm->household, dm->birth, dm->sex);
+        char intact[19];
+        id18(dm->host, intact);
+        intact[18] = '\0';
+        typed_row(&w, dm->host, g_intact_ids ? intact : dm->id, dm->named, dm->household,
+                  dm->birth, dm->sex);
     }
     const uint32_t valid = g_ndamage < TYPED_VALID_MAX ? g_ndamage : TYPED_VALID_MAX;
     uint32_t i = (uint32_t)(hv(0, 3120) % g_n);
@@ -3673,7 +3681,7 @@ static void told_by(const damage *dm, char *out, size_t cap)
  * person it is. */
 static void write_links_truth(void)
 {
-    if (!g_ndamage)
+    if (!g_ndamage || g_intact_ids)
         return;
     const size_t cap = 128 + (size_t)g_ndamage * 192;
     char *text = xmalloc(cap);
@@ -4091,11 +4099,13 @@ static void write_truth(void)
 static void usage(void)
 {
     fputs("usage: gen_county --persons N --seed S --out DIR [--key KEYFILE] [--bad-rows]\n"
-          "                  [--damaged-ids N] [--plain-registry]\n"
+          "                  [--damaged-ids N [--intact-ids]] [--plain-registry]\n"
           "                  [--catalogue PATH_FROM_DIR] [--rules PATH_FROM_DIR]\n"
           "Writes a synthetic county into DIR: agency feeds, centre.ini, county.key\n"
           "(unless --key) and truth.csv, the findings the planted anomalies must produce;\n"
-          "with --damaged-ids, a feed of N rows whose IDs are damaged and links_truth.csv.\n"
+          "with --damaged-ids, a feed of N rows whose IDs are damaged and links_truth.csv;\n"
+          "with --intact-ids too, the same feeds with those IDs undamaged (no links_truth.csv):\n"
+          "the run the damage adds to.\n"
           "With --plain-registry, the hukou register uncompressed, as a county's is:\n"
           "by far its biggest feed.\n",
           stderr);
@@ -4147,11 +4157,13 @@ int main(int argc, char **argv)
             g_bad_rows = 1;
         } else if (strcmp(arg, "--damaged-ids") == 0 && more) {
             damaged = parse_u64(argv[++a], "--damaged-ids");
+        } else if (strcmp(arg, "--intact-ids") == 0) {
+            g_intact_ids = 1;
         } else {
             usage();
         }
     }
-    if (!have_n || !have_seed || !out)
+    if (!have_n || !have_seed || !out || (g_intact_ids && !damaged))
         usage();
     if (n < 100 || n > 100000000)
         die("--persons: expected 100 to 100000000");
