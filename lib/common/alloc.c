@@ -5,7 +5,7 @@
  * together, and fail the one chosen by am_fault_fail_at(); production
  * builds compile the counter away.
  */
-#define _DEFAULT_SOURCE /* MADV_DONTDUMP */
+#define _DEFAULT_SOURCE /* MADV_DONTDUMP, MADV_POPULATE_WRITE */
 #include "common/alloc.h"
 
 #include <sodium.h>
@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #ifdef AM_FAULT_INJECTION
 #include <stdatomic.h>
@@ -53,6 +54,28 @@ void *am_realloc(void *ptr, size_t size)
 }
 
 void am_free(void *ptr) { free(ptr); }
+
+#define PREFAULT_MIN ((size_t)64 * 1024)
+
+void am_prefault(void *p, size_t bytes)
+{
+#ifdef MADV_POPULATE_WRITE
+    if (!p || bytes < PREFAULT_MIN)
+        return;
+    /* The whole pages the range lies in: the first and last may be shared
+     * with other blocks of the same mapping, which populating leaves as
+     * they are. */
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const uintptr_t start = (uintptr_t)p & ~(page - 1);
+    const uintptr_t end = ((uintptr_t)p + bytes + page - 1) & ~(page - 1);
+    /* A refusal (an old kernel, no memory for page tables) only leaves
+     * the pages to fault as they are written. */
+    (void)madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
 
 /* A secret block is whole pages: one for its size, then the caller's. */
 #define SECRET_PAGE ((size_t)4096)
@@ -147,6 +170,9 @@ char *am_strdup_printf(const char *fmt, ...)
     return s;
 }
 
+#define LARGE_FROM ((size_t)1 << 20)
+#define LARGE_BYTES ((size_t)40 << 20)
+
 int am_reserve_array(void *array_ptr, size_t *capacity, size_t need, size_t size)
 {
     if (need <= *capacity)
@@ -159,6 +185,14 @@ int am_reserve_array(void *array_ptr, size_t *capacity, size_t need, size_t size
     }
     if (cap > SIZE_MAX / size)
         return 0;
+    /* An array that grows past LARGE_FROM bytes jumps to LARGE_BYTES of
+     * address space at once: an allocation that large is mapped by the C
+     * library (glibc maps all above 32 MB), its pages resident only once
+     * written, and later growth remaps them; grown by doubling inside the
+     * heap instead, it would be copied into fresh pages at each step, a
+     * page fault a page (am_prefault). */
+    if (cap * size >= LARGE_FROM && cap * size < LARGE_BYTES)
+        cap = LARGE_BYTES / size;
     /* The pointer is copied out and back, not written through a void **,
      * which would alias a T *. */
     void *array;

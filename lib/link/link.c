@@ -227,6 +227,8 @@ static uint32_t *locate_candidates(const am_link_input *in, size_t reg_split, un
         am_free(where);
         return NULL;
     }
+    am_prefault(refs, n * sizeof *refs);
+    am_prefault(where, n * sizeof *where);
     for (size_t i = 0; i < n; i++) {
         const uint64_t word = am_token_word(in->candidates[i].person);
         refs[i] = (candidate_ref){(uint32_t)(word >> 32), (uint32_t)word, (uint32_t)i};

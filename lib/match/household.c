@@ -99,6 +99,7 @@ static am_status bucket(const am_record *records, uint32_t n, const void *filter
         *lists[l].items = NULL;
         if (!(*lists[l].first = am_calloc(nrefs + 1, sizeof **lists[l].first)))
             return AM_ERR_NOMEM;
+        am_prefault(*lists[l].first, (nrefs + 1) * sizeof **lists[l].first);
     }
     for (uint32_t i = 0; i < n; i++)
         for (size_t l = 0; l < nlists; l++)
@@ -113,6 +114,7 @@ static am_status bucket(const am_record *records, uint32_t n, const void *filter
         *lists[l].count = first[nrefs];
         if (!(*lists[l].items = am_malloc((first[nrefs] ? first[nrefs] : 1) * sizeof **lists[l].items)))
             return AM_ERR_NOMEM;
+        am_prefault(*lists[l].items, first[nrefs] * sizeof **lists[l].items);
     }
     for (uint32_t i = n; i-- > 0;)
         for (size_t l = 0; l < nlists; l++)
@@ -210,6 +212,8 @@ static am_status build_shared_and_members(const list_builder *b)
         ix->shared = am_malloc((ix->nshared ? ix->nshared : 1) * sizeof *ix->shared);
         if (!ix->shared)
             st = AM_ERR_NOMEM;
+        else
+            am_prefault(ix->shared, ix->nshared * sizeof *ix->shared);
         for (size_t c = 0; st == AM_OK && c < ix->nshared; c++) {
             const am_record *r = &b->records[shared[c]];
             ix->shared[c] = (am_shared_claim){shared[c], r->code, r->start, r->end};

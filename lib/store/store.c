@@ -24,8 +24,10 @@ am_status am_store_append(am_store *store, const am_record *records, size_t n)
     const am_status st = am_store_reserve(store, n);
     if (st != AM_OK)
         return st;
-    if (n)
+    if (n) {
+        am_prefault(store->records + store->count, n * sizeof *records);
         memcpy(store->records + store->count, records, n * sizeof *records);
+    }
     store->count += n;
     return AM_OK;
 }
@@ -47,6 +49,8 @@ static am_status grow_slots(am_store *store, size_t wanted)
     uint32_t *slots = am_calloc(nslots, sizeof *slots);
     if (!slots)
         return AM_ERR_NOMEM;
+    /* At most half full, the table has a slot written on nearly every page. */
+    am_prefault(slots, nslots * sizeof *slots);
     for (size_t h = 0; h < store->nhouseholds; h++) {
         size_t s = slot_of(store->households[h], nslots);
         while (slots[s])
@@ -70,6 +74,7 @@ static am_status reserve_households(am_store *store, size_t more)
     if (grow_slots(store, store->nhouseholds + more) != AM_OK ||
         !AM_RESERVE(store->households, store->households_capacity, store->nhouseholds + more))
         return AM_ERR_NOMEM;
+    am_prefault(store->households + store->nhouseholds, more * sizeof *store->households);
     return AM_OK;
 }
 
