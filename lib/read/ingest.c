@@ -544,7 +544,8 @@ static am_status flush_locked(ingest_sink *sink)
     if (am_store_reserve(global, sink->nrecords) != AM_OK ||
         am_link_input_move(sink->run->links, &sink->links, sink->refs) != AM_OK)
         return AM_ERR_NOMEM;
-    am_prefault(global->records + global->count, sink->nrecords * sizeof *global->records);
+    if (sink->nrecords)
+        am_prefault(global->records + global->count, sink->nrecords * sizeof *global->records);
     for (size_t i = 0; i < sink->nrecords; i++) {
         am_record *r = &global->records[global->count++];
         *r = sink->records[i];

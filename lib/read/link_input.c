@@ -112,8 +112,10 @@ am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint3
         !AM_RESERVE(dst->sample.v, dst->sample.cap, dst->sample.n + src->sample.n) ||
         !AM_RESERVE(dst->candidates, dst->candidates_cap, dst->ncandidates + src->ncandidates))
         return AM_ERR_NOMEM;
-    am_prefault(dst->registry.v + dst->registry.n, src->registry.n * sizeof *src->registry.v);
-    am_prefault(dst->held.v + dst->held.n, src->held.n * sizeof *src->held.v);
+    if (src->registry.n)
+        am_prefault(dst->registry.v + dst->registry.n, src->registry.n * sizeof *src->registry.v);
+    if (src->held.n)
+        am_prefault(dst->held.v + dst->held.n, src->held.n * sizeof *src->held.v);
     const uint32_t offset = (uint32_t)dst->ncandidates;
     if (src->ncandidates) {
         am_prefault(dst->candidates + dst->ncandidates, src->ncandidates * sizeof *src->candidates);

@@ -74,7 +74,8 @@ static am_status reserve_households(am_store *store, size_t more)
     if (grow_slots(store, store->nhouseholds + more) != AM_OK ||
         !AM_RESERVE(store->households, store->households_capacity, store->nhouseholds + more))
         return AM_ERR_NOMEM;
-    am_prefault(store->households + store->nhouseholds, more * sizeof *store->households);
+    if (more)
+        am_prefault(store->households + store->nhouseholds, more * sizeof *store->households);
     return AM_OK;
 }
 
