@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "check_run.h"
 
 #define MB ((size_t)1 << 20)
 
@@ -145,9 +146,6 @@ int main(void)
     tcase_add_test(tc, test_prefault_makes_pages_resident);
     tcase_add_test(tc, test_prefault_keeps_contents);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

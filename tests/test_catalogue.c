@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "read/catalogue.h"
+#include "check_run.h"
 
 static char dir[] = "/tmp/am_cat_XXXXXX";
 
@@ -249,9 +250,6 @@ int main(void)
     tcase_add_test(tc, missing_file_is_io_error);
     tcase_add_test(tc, tables_are_bounded);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "check_run.h"
 
 static char dir[] = "/tmp/am_centre_XXXXXX";
 
@@ -476,9 +477,6 @@ int main(void)
     tcase_add_test(tc, check_from_memory_names_the_text_and_its_base);
     tcase_add_test(tc, numbers_at_their_edges);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

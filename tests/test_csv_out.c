@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/csv_out.h"
+#include "check_run.h"
 
 static const struct {
     const char *in, *out;
@@ -122,9 +123,6 @@ int main(void)
     tcase_add_test(tc, test_row);
     tcase_add_test(tc, test_long_rows);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

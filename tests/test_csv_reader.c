@@ -29,6 +29,7 @@
 #ifdef AM_FAULT_INJECTION
 #include "common/fault.h"
 #endif
+#include "check_run.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -1200,9 +1201,6 @@ int main(void)
 {
     if (getenv("AM_TEST_DECODER_EMFILE"))
         return decoder_out_of_descriptors();
-    SRunner *sr = srunner_create(csv_reader_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(csv_reader_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

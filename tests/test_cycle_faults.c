@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/fault.h"
+#include "check_run.h"
 
 static const unsigned char test_key[16] = {1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 0, 1, 2};
 
@@ -99,9 +100,6 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, every_allocation_of_a_night_can_fail);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -6,6 +6,7 @@
 #include "common/day.h"
 #include "common/money.h"
 #include "match/stake.h"
+#include "check_run.h"
 
 START_TEST(days_round_trip)
 {
@@ -349,9 +350,6 @@ int main(void)
     tcase_add_test(tc, money_formatting_and_prorating);
     tcase_add_test(tc, money_sums_saturate);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -18,6 +18,7 @@
 #include "common/json.h"
 #include "cycle/outcomes.h"
 #include "cycle/previous.h"
+#include "check_run.h"
 
 static const unsigned char test_key[16] = {5, 4, 3, 2, 1, 0, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
 
@@ -1090,9 +1091,6 @@ int main(void)
     tcase_add_test(tc, report_is_self_contained_and_escaped);
     tcase_add_test(tc, report_names_areas_and_explains_itself);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

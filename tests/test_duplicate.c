@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "read/resident_id.h"
+#include "check_run.h"
 
 static const unsigned char test_key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
@@ -294,9 +295,6 @@ int main(void)
     tcase_add_test(tc, finding_id_is_stable_across_exports);
     tcase_add_test(tc, callback_can_stop);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -12,6 +12,7 @@
 
 #include "common/alloc.h"
 #include "common/fault.h"
+#include "check_run.h"
 
 static const unsigned char test_key[16] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
 
@@ -241,9 +242,6 @@ int main(void)
     tcase_add_test(tc, every_allocation_can_fail_in_parts);
     tcase_add_test(tc, growth_doubles_and_a_failure_changes_nothing);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -16,6 +16,7 @@
 
 #include "read/csv_reader.h"
 #include "read/feed_split.h"
+#include "check_run.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
@@ -367,9 +368,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *r = srunner_create(suite());
-    srunner_run_all(r, CK_NORMAL);
-    const int failed = srunner_ntests_failed(r);
-    srunner_free(r);
+    const int failed = am_check_failures(suite());
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -12,6 +12,7 @@
 #include "common/alloc.h"
 #include "match/duplicate.h"
 #include "match/finding_file.h"
+#include "check_run.h"
 
 static char dir[64], path[128];
 static const unsigned char RUN[AM_RUN_ID_BYTES] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
@@ -205,9 +206,6 @@ int main(void)
     tcase_add_test(tc, round_trip_keeps_every_field);
     tcase_add_test(tc, damage_is_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "common/index_set.h"
+#include "check_run.h"
 
 /* Known answers: added in this order, given back in the sorted one. */
 static const size_t added[] = {63, 0, 64, 1000000 - 1, 127, 128, 5, 64, 63, 999999};
@@ -90,9 +91,6 @@ int main(void)
     tcase_add_test(tc, sparse_answers_as_dense_through_growth);
     tcase_add_test(tc, an_empty_set_has_nothing);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,6 +9,7 @@
 
 #include "link/link.h"
 #include "run/context.h"
+#include "check_run.h"
 
 static const unsigned char test_key[16] = {9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
 
@@ -596,9 +597,6 @@ int main(void)
     tcase_add_test(tc, repeated_ids_keep_their_own_person);
     tcase_add_test(tc, household_repeats_survive_a_batch_move);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

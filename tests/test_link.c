@@ -19,6 +19,7 @@
 #include "read/name.h"
 #include "read/person_facts.h"
 #include "write/links.h"
+#include "check_run.h"
 
 static am_key key;
 
@@ -781,9 +782,6 @@ static Suite *link_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(link_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(link_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

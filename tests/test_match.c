@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "read/resident_id.h"
+#include "check_run.h"
 
 static const unsigned char test_key[16] = {7, 7, 7, 7, 7, 7, 7, 7, 1, 2, 3, 4, 5, 6, 7, 8};
 
@@ -407,9 +408,6 @@ int main(void)
     tcase_add_test(tc, exclusive_within_household);
     tcase_add_test(tc, findings_are_ordered_and_ids_unique);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

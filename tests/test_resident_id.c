@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "read/resident_id.h"
+#include "check_run.h"
 
 #define NGENERATED 300
 
@@ -788,9 +789,6 @@ static Suite *resident_id_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(resident_id_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(resident_id_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -7,6 +7,7 @@
 
 #include "read/catalogue.h"
 #include "match/rules.h"
+#include "check_run.h"
 
 static am_catalogue cat;
 
@@ -229,9 +230,6 @@ int main(void)
     tcase_add_test(tc, mistakes_have_messages);
     tcase_add_test(tc, ad_hoc_short_form);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

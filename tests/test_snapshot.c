@@ -17,6 +17,7 @@
 #include "run/context.h"
 #include "common/fault.h"
 #include "audit/snapshot.h"
+#include "check_run.h"
 
 static char dir[64];
 
@@ -914,10 +915,7 @@ int main(void)
     tcase_add_test(tc, misuse_is_refused);
     tcase_add_test(tc, every_allocation_can_fail);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (dir[0] && system(cmd) != 0)

@@ -14,6 +14,7 @@
 #include "store/extsort.h"
 #include "store/key_sort.h"
 #include "store/spill.h"
+#include "check_run.h"
 
 static char dir[64];
 
@@ -417,9 +418,6 @@ int main(void)
     tcase_add_test(tc, components_known_answers);
     tcase_add_test(tc, size_parse_edges);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

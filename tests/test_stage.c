@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "aidmatch.h"
+#include "check_run.h"
 
 enum { SETUP, INGESTED, RECONCILED, REVIEWED, SNAPSHOT, NSTAGES };
 static const char *const stage_names[NSTAGES] = {"setup", "ingested", "reconciled", "reviewed",
@@ -442,10 +443,7 @@ int main(void)
     tcase_add_test(tc, changes_send_the_run_back);
     tcase_add_test(tc, ingesting_after_reconcile_needs_reconcile_again);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     cleanup();
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

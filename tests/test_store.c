@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/store.h"
+#include "check_run.h"
 
 /* A deterministic generator, so a failure reproduces. */
 static uint64_t next_random(uint64_t *state)
@@ -214,9 +215,6 @@ int main(void)
     tcase_add_test(tc, households_batch_equals_one_at_a_time);
     tcase_add_loop_test(tc, sort_matches_reference, 0, 2);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -9,6 +9,7 @@
 
 #include "common/alloc.h"
 #include "common/text_file.h"
+#include "check_run.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -114,9 +115,6 @@ int main(void)
     tcase_add_test(tc, a_pipe_is_read_to_its_end);
     tcase_add_test(tc, a_read_error_names_the_input);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "check_run.h"
 
 enum { THREADS = 4, ITERATIONS = 3, PEOPLE = 240 };
 
@@ -377,9 +378,6 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, parallel_contexts_agree_with_one_alone);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/token.h"
+#include "check_run.h"
 
 static const unsigned char key_a[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 static const unsigned char key_b[16] = {15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0};
@@ -152,9 +153,6 @@ int main(void)
     tcase_add_test(tc, key_files);
     tcase_add_test(tc, generated_keys);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    const int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
