@@ -411,9 +411,13 @@ static am_status load_partition(am_ctx *ctx, const char *path, uint64_t records,
 {
     am_err *err = &ctx->err;
     memset(store, 0, sizeof *store);
-    am_status st = am_store_reserve(store, records) == AM_OK
-                       ? each_spilled(path, load_records, store, err)
-                       : am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
+    am_status st = am_store_reserve(store, records);
+    if (st == AM_OK && records) {
+        /* Loaded a record at a time: its pages populated at once first. */
+        am_prefault(store->records, (size_t)records * sizeof *store->records);
+    }
+    st = st == AM_OK ? each_spilled(path, load_records, store, err)
+                     : am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
     if (st == AM_OK && store->count != records)
         st = am_fail(err, AM_ERR_FORMAT, "%s: %zu records where the run counted %llu", path,
                      store->count, (unsigned long long)records);

@@ -119,6 +119,9 @@ static am_status make_runs(const char *in, const char *out, size_t item_size,
         am_free(tmp);
         return am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
     }
+    /* Filled whole by every run but perhaps the last, and fresh at every
+     * sort: a partitioned run's components sort once a propagation pass. */
+    am_prefault(buf, cap_items * item_size);
     am_status st = am_spill_open(&r, in, item_size, err);
     if (st != AM_OK) {
         am_free(buf);
