@@ -525,8 +525,9 @@ START_TEST(test_link_facts_kat)
 }
 END_TEST
 
-/* Candidates meet the registry in walks of both sorted.  Random tokens
- * for them come from a small generator of fixed seed. */
+/* Candidates are looked up in the sorted registry through a directory of
+ * its tokens' top bits.  Random tokens for them come from a small
+ * generator of fixed seed. */
 static uint64_t next_random(uint64_t *state)
 {
     *state = *state * 6364136223846793005ull + 1442695040888963407ull;
@@ -544,7 +545,8 @@ static void random_token(uint64_t *state, unsigned char out[AM_TOKEN_BYTES])
 /* The run's input: PERSONS random registry persons, every seventh with
  * two entries, the first with the smallest first word there is and the
  * second with the largest, and every eleventh sharing its first 8 bytes
- * with the person before (the walk meets tokens by their first word);
+ * with the person before (the directory finds tokens by their first
+ * word);
  * ROWS held rows, each with one of them among two tokens no one holds,
  * one of which shares its first 8 bytes.  Rebuilt alike from the same
  * seed. */
@@ -584,9 +586,10 @@ static void lookup_run(am_link_input *in, unsigned char (*tokens)[AM_TOKEN_BYTES
     }
 }
 
-/* Run on one thread and on two (the sorts, the walk and the scoring each
- * split in halves), the results are the same, and each row finds exactly
- * its one registry candidate. */
+/* Run on one thread and on two (the sort, the directory and the scoring
+ * each split in halves), the results are the same, and each row finds
+ * exactly its one registry candidate: the smallest first word there is,
+ * in the directory's first slot, and the largest, in its last, too. */
 START_TEST(test_registry_lookup_uniform_tokens)
 {
     unsigned char(*tokens)[AM_TOKEN_BYTES] = malloc(LOOKUP_PERSONS * AM_TOKEN_BYTES);

@@ -94,19 +94,103 @@ static int entry_before(const am_link_person *a, const am_link_person *b, const 
  * by the threads' timing when a feed is read in parts.  u's pairs take a
  * person's last entry, so that order must not depend on timing.  A person
  * has a few entries: insertion sort. */
-static void order_entries(am_link_people *reg, const am_store *store)
+static void order_entries(am_link_person *v, size_t from, size_t to, const am_store *store)
 {
-    for (size_t b = 0, e; b < reg->n; b = e) {
-        for (e = b + 1; e < reg->n && am_token_eq(reg->v[e].person, reg->v[b].person); e++)
+    for (size_t b = from, e; b < to; b = e) {
+        for (e = b + 1; e < to && am_token_eq(v[e].person, v[b].person); e++)
             ;
         for (size_t i = b + 1; i < e; i++) {
-            const am_link_person x = reg->v[i];
+            const am_link_person x = v[i];
             size_t j = i;
-            for (; j > b && entry_before(&x, &reg->v[j - 1], store); j--)
-                reg->v[j] = reg->v[j - 1];
-            reg->v[j] = x;
+            for (; j > b && entry_before(&x, &v[j - 1], store); j--)
+                v[j] = v[j - 1];
+            v[j] = x;
         }
     }
+}
+
+/* A directory of the sorted registry: first[s] is the first entry whose
+ * token's top `bits` bits are at least s.  Keyed tokens spread evenly, so
+ * a token's entries are found among the four or so of its slot: two cache
+ * misses a look-up, where a binary search of a county's registry costs a
+ * dozen and sorting the candidates to meet the registry in one walk costs
+ * more than both. */
+typedef struct registry_index {
+    const am_link_people *reg;
+    uint32_t *first; /* (1 << bits) + 1 entries */
+    unsigned bits;
+} registry_index;
+
+static size_t slot_of(const registry_index *ix, const unsigned char *token)
+{
+    return ix->bits ? (size_t)(am_token_word(token) >> (64 - ix->bits)) : 0;
+}
+
+/* One half of the registry ordered and indexed, on one of two threads:
+ * entries [from, to) and slots [slot_from, slot_to), which hold exactly
+ * those entries (the halves split where the tokens' top bit turns set). */
+typedef struct index_half {
+    registry_index *ix;
+    const am_store *store;
+    size_t from, to, slot_from, slot_to;
+} index_half;
+
+static void *index_entries(void *arg)
+{
+    const index_half *h = arg;
+    am_link_person *v = (am_link_person *)h->ix->reg->v;
+    order_entries(v, h->from, h->to, h->store);
+    size_t slot = h->slot_from;
+    for (size_t i = h->from; i < h->to; i++)
+        for (const size_t s = slot_of(h->ix, v[i].person); slot <= s; slot++)
+            h->ix->first[slot] = (uint32_t)i;
+    for (; slot < h->slot_to; slot++)
+        h->ix->first[slot] = (uint32_t)h->to;
+    return NULL;
+}
+
+/* Orders each person's entries of the sorted registry and builds its
+ * directory, reg_split being the first entry whose token's top bit is
+ * set.  Returns AM_OK, AM_ERR_LIMIT (more entries than 32 bits count) or
+ * AM_ERR_NOMEM; on AM_OK the caller frees ix->first. */
+static am_status index_registry(registry_index *ix, am_link_people *reg, size_t reg_split,
+                                const am_store *store, unsigned threads)
+{
+    if (reg->n >= UINT32_MAX) /* the directory's last slot holds n */
+        return AM_ERR_LIMIT;
+    ix->reg = reg;
+    ix->bits = 0;
+    while (ix->bits < 30 && (size_t)4 << (ix->bits + 1) <= reg->n)
+        ix->bits++;
+    const size_t slots = (size_t)1 << ix->bits;
+    if (!(ix->first = am_malloc((slots + 1) * sizeof *ix->first)))
+        return AM_ERR_NOMEM;
+    am_prefault(ix->first, (slots + 1) * sizeof *ix->first);
+    const size_t half = ix->bits ? slots / 2 : slots;
+    index_half halves[2] = {{ix, store, 0, reg_split, 0, half},
+                            {ix, store, reg_split, reg->n, half, slots + 1}};
+    am_run_pair(index_entries, &halves[0], &halves[1], threads, reg->n);
+    return AM_OK;
+}
+
+/* The registry entries of a person: [*begin, *end), empty when the
+ * registry does not hold the token. */
+static void person_range(const registry_index *ix, const unsigned char *token, size_t *begin,
+                         size_t *end)
+{
+    const am_link_person *v = ix->reg->v;
+    const uint64_t word = am_token_word(token);
+    const size_t slot = slot_of(ix, token);
+    size_t i = ix->first[slot];
+    for (const size_t last = ix->first[slot + 1]; i < last; i++) {
+        const uint64_t w = am_token_word(v[i].person);
+        if (w > word || (w == word && am_token_cmp(v[i].person, token) >= 0))
+            break;
+    }
+    *begin = i;
+    while (i < ix->reg->n && am_token_eq(v[i].person, token))
+        i++;
+    *end = i;
 }
 
 static int cmp_sampled(const void *pa, const void *pb)
@@ -128,121 +212,9 @@ static void sort_sample(am_link_samples *sample)
         qsort(sample->v, sample->n, sizeof *sample->v, cmp_sampled);
 }
 
-/* The registry entries of a person: [*begin, *end) of the sorted list. */
-static void person_range(const am_link_people *reg, const unsigned char *token, size_t *begin,
-                         size_t *end)
-{
-    size_t lo = 0, hi = reg->n;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (am_token_cmp(reg->v[mid].person, token) < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *begin = lo;
-    while (lo < reg->n && am_token_eq(reg->v[lo].person, token))
-        lo++;
-    *end = lo;
-}
-
 static int level(uint32_t stated, uint32_t known)
 {
     return !stated || !known ? MISSING : stated == known ? SAME : DIFFERENT;
-}
-
-/* Where a candidate is in the registry: an entry's index, 32 bits as the
- * registry's entries are counted (am_link_run refuses more). */
-#define NOT_IN_REGISTRY UINT32_MAX
-
-/* A candidate's place in am_link_input.candidates and the first 8 bytes
- * of its token (as am_token_word reads them, in two halves so that a ref
- * is 12 bytes): what the walk below needs of it, in little memory. */
-typedef struct candidate_ref {
-    uint32_t word_hi, word_lo;
-    uint32_t index;
-} candidate_ref;
-
-static uint64_t ref_key(const void *p)
-{
-    const candidate_ref *r = p;
-    return (uint64_t)r->word_hi << 32 | r->word_lo;
-}
-
-static int cmp_ref(const void *pa, const void *pb)
-{
-    const candidate_ref *a = pa, *b = pb;
-    const uint64_t ka = ref_key(a), kb = ref_key(b);
-    if (ka != kb)
-        return ka < kb ? -1 : 1;
-    return (a->index > b->index) - (a->index < b->index);
-}
-
-/* One of two walks of sorted candidates against the sorted registry:
- * tokens whose top bit is clear, or set. */
-typedef struct locate_walk {
-    const candidate_ref *refs;
-    size_t nrefs;
-    const am_link_candidate *candidates;
-    const am_link_people *reg;
-    size_t reg_from, reg_to;
-    uint32_t *where;
-} locate_walk;
-
-static void *walk_registry(void *p)
-{
-    const locate_walk *w = p;
-    const am_link_person *v = w->reg->v;
-    for (size_t i = 0, r = w->reg_from; i < w->nrefs; i++) {
-        const uint64_t word = ref_key(&w->refs[i]);
-        while (r < w->reg_to && am_token_word(v[r].person) < word)
-            r++;
-        /* Tokens that share their first 8 bytes are told apart whole. */
-        const unsigned char *token = w->candidates[w->refs[i].index].person;
-        uint32_t found = NOT_IN_REGISTRY;
-        for (size_t k = r; k < w->reg_to && am_token_word(v[k].person) == word; k++)
-            if (am_token_eq(v[k].person, token)) {
-                found = (uint32_t)k;
-                break;
-            }
-        w->where[w->refs[i].index] = found;
-    }
-    return NULL;
-}
-
-/* Each candidate's first registry entry, NOT_IN_REGISTRY where it does
- * not hold its token; NULL when out of memory.  The candidates, a score
- * for each damaged row, are sorted and met with the sorted registry in
- * one walk (two, on two threads): searching a county's registry for each
- * would cost a few cache misses a candidate, most of linking's time.
- * reg_split is the first registry entry whose token's top bit is set,
- * where the walk splits.  The caller frees. */
-static uint32_t *locate_candidates(const am_link_input *in, size_t reg_split, unsigned threads)
-{
-    const size_t n = in->ncandidates;
-    candidate_ref *refs = am_malloc(n * sizeof *refs);
-    uint32_t *where = am_malloc(n * sizeof *where);
-    if (!refs || !where) {
-        am_free(refs);
-        am_free(where);
-        return NULL;
-    }
-    am_prefault(refs, n * sizeof *refs);
-    am_prefault(where, n * sizeof *where);
-    for (size_t i = 0; i < n; i++) {
-        const uint64_t word = am_token_word(in->candidates[i].person);
-        refs[i] = (candidate_ref){(uint32_t)(word >> 32), (uint32_t)word, (uint32_t)i};
-    }
-    candidate_ref tmp[2];
-    const am_order order = {cmp_ref, ref_key};
-    const size_t refs_split = am_key_sort_pair(refs, n, sizeof *refs, &order, tmp, threads);
-    locate_walk walks[2] = {
-        {refs, refs_split, in->candidates, &in->registry, 0, reg_split, where},
-        {refs + refs_split, n - refs_split, in->candidates, &in->registry, reg_split,
-         in->registry.n, where}};
-    am_run_pair(walk_registry, &walks[0], &walks[1], threads, n);
-    am_free(refs);
-    return where;
 }
 
 /* How what a row states of its person agrees with what an ID says. */
@@ -323,7 +295,7 @@ static void estimate(am_links *out, const tally *m, const tally *u)
     out->area = two_levels(m->fact[FACT_AREA], u->fact[FACT_AREA]);
 }
 
-static void tally_run(const am_link_input *in, tally *m, tally *u)
+static void tally_run(const am_link_input *in, const registry_index *ix, tally *m, tally *u)
 {
     memset(m, 0, sizeof *m);
     memset(u, 0, sizeof *u);
@@ -332,7 +304,7 @@ static void tally_run(const am_link_input *in, tally *m, tally *u)
     for (size_t i = 0; i < sample->n; i++) {
         const am_link_sampled *s = &sample->v[i];
         size_t b, e;
-        person_range(reg, s->p.person, &b, &e);
+        person_range(ix, s->p.person, &b, &e);
         if (b < e)
             count(m, compare(&s->p.name, s->p.household, reg->v + b, reg->v + e));
         agreement a;
@@ -359,24 +331,35 @@ static void tally_run(const am_link_input *in, tally *m, tally *u)
     }
 }
 
-static double weight(const am_links *l, agreement a)
+/* What each level of agreement weighs, from the run's m and u: missing
+ * evidence weighs nothing.  Reckoned once, as millions of candidates are
+ * weighed. */
+typedef struct weights {
+    double name[4];
+    double two[4][3]; /* household, birth date, sex, area */
+} weights;
+
+static weights weights_of(const am_links *l)
+{
+    const double me = l->name.m, ue = l->name.u, mf = l->name_fuzzy.m, uf = l->name_fuzzy.u;
+    weights t = {.name = {[NAME_EXACT] = log2(me / ue),
+                          [NAME_FUZZY] = log2(mf / uf),
+                          [NAME_DIFFERENT] = log2((1 - me - mf) / (1 - ue - uf))}};
+    const am_link_estimate *two[] = {&l->household, &l->birth_date, &l->sex, &l->area};
+    for (size_t i = 0; i < sizeof two / sizeof *two; i++) {
+        t.two[i][SAME] = log2(two[i]->m / two[i]->u);
+        t.two[i][DIFFERENT] = log2((1 - two[i]->m) / (1 - two[i]->u));
+    }
+    return t;
+}
+
+static double weight(const weights *t, agreement a)
 {
     double w = 0;
-    const double me = l->name.m, ue = l->name.u, mf = l->name_fuzzy.m, uf = l->name_fuzzy.u;
-    if (a.name == NAME_EXACT)
-        w += log2(me / ue);
-    else if (a.name == NAME_FUZZY)
-        w += log2(mf / uf);
-    else if (a.name == NAME_DIFFERENT)
-        w += log2((1 - me - mf) / (1 - ue - uf));
-    const am_link_estimate *two[] = {&l->household, &l->birth_date, &l->sex, &l->area};
+    w += t->name[a.name];
     const int levels[] = {a.household, a.fact[FACT_BIRTH], a.fact[FACT_SEX], a.fact[FACT_AREA]};
-    for (size_t i = 0; i < sizeof two / sizeof *two; i++) {
-        if (levels[i] == SAME)
-            w += log2(two[i]->m / two[i]->u);
-        else if (levels[i] == DIFFERENT)
-            w += log2((1 - two[i]->m) / (1 - two[i]->u));
-    }
+    for (size_t i = 0; i < sizeof levels / sizeof *levels; i++)
+        w += t->two[i][levels[i]];
     return w;
 }
 
@@ -410,42 +393,53 @@ typedef struct scored {
     double w;
 } scored;
 
-/* Asks for the registry entries of a row's candidates ahead of scoring
- * them: each is a cache miss in a registry of millions, and the misses of
- * the next row then overlap the scoring of this one. */
-static void prefetch_candidates(const am_link_input *in, const uint32_t *where,
-                                const am_link_row *row)
+/* Look-ups ahead of scoring, as each is a cache miss: the directory
+ * slots of the row after next, the registry entries (by the slots asked
+ * for a row earlier) of the next row, so that their misses overlap the
+ * scoring of this one. */
+static void prefetch_slots(const am_link_input *in, const registry_index *ix,
+                           const am_link_row *row)
 {
     for (size_t i = 0; i < row->ncandidates; i++)
-        if (where[row->first + i] != NOT_IN_REGISTRY)
-            __builtin_prefetch(&in->registry.v[where[row->first + i]]);
+        __builtin_prefetch(&ix->first[slot_of(ix, in->candidates[row->first + i].person)]);
+}
+
+static void prefetch_entries(const am_link_input *in, const registry_index *ix,
+                             const am_link_row *row)
+{
+    /* A slot holds four or so entries of 44 bytes: its first three lines. */
+    for (size_t i = 0; i < row->ncandidates; i++) {
+        const char *entry = (const char *)&in->registry
+                                .v[ix->first[slot_of(ix, in->candidates[row->first + i].person)]];
+        __builtin_prefetch(entry);
+        __builtin_prefetch(entry + 64);
+        __builtin_prefetch(entry + 128);
+    }
 }
 
 /* Scores one held row's registry candidates; returns how many there were
  * and leaves the best first (ties by token, so the choice is the same
  * every run). */
-static size_t score_row(const am_link_input *in, const uint32_t *where, const am_links *l,
+static size_t score_row(const am_link_input *in, const registry_index *ix, const weights *t,
                         const am_link_row *row, scored *s)
 {
-    const am_link_people *reg = &in->registry;
+    const am_link_candidate *candidates = &in->candidates[row->first];
     size_t k = 0;
     for (size_t i = 0; i < row->ncandidates; i++) {
-        const am_link_candidate *c = &in->candidates[row->first + i];
-        const uint32_t b = where[row->first + i];
-        if (b == NOT_IN_REGISTRY)
+        const am_link_candidate *c = &candidates[i];
+        size_t b, e;
+        person_range(ix, c->person, &b, &e);
+        if (b == e)
             continue;
-        size_t e = b + 1;
-        while (e < reg->n && am_token_eq(reg->v[e].person, c->person))
-            e++;
         s[k].candidate = c;
         s[k].a = compare(&row->name, row->rec.household, in->registry.v + b, in->registry.v + e);
         compare_facts(&row->stated, &c->id, &s[k].a);
-        s[k].w = weight(l, s[k].a);
+        s[k].w = weight(t, s[k].a);
         if (k && (s[k].w > s[0].w ||
                   (s[k].w == s[0].w && am_token_cmp(c->person, s[0].candidate->person) < 0))) {
-            const scored t = s[0];
+            const scored best = s[0];
             s[0] = s[k];
-            s[k] = t;
+            s[k] = best;
         }
         k++;
     }
@@ -463,8 +457,9 @@ typedef struct row_score {
  * row reads only its own candidates and writes only its own score. */
 typedef struct score_half {
     const am_link_input *in;
-    const uint32_t *where;
+    const registry_index *ix;
     const am_links *l;
+    const weights *t;
     row_score *scores;
     size_t from, to;
 } score_half;
@@ -476,10 +471,12 @@ static void *score_rows(void *arg)
     scored s[AM_ID_REPAIRS_MAX];
     for (size_t i = h->from; i < h->to; i++) {
         const am_link_row *row = &in->held.v[i];
+        if (i + 2 < h->to)
+            prefetch_slots(in, h->ix, row + 2);
         if (i + 1 < h->to)
-            prefetch_candidates(in, h->where, row + 1);
+            prefetch_entries(in, h->ix, row + 1);
         row_score *sc = &h->scores[i];
-        const size_t k = score_row(in, h->where, h->l, row, s);
+        const size_t k = score_row(in, h->ix, h->t, row, s);
         sc->r.candidates = 0;
         if (!k)
             continue;
@@ -516,7 +513,10 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
     const am_order order = {cmp_person, person_key};
     const size_t reg_split = am_key_sort_pair(in->registry.v, in->registry.n,
                                               sizeof *in->registry.v, &order, tmp, threads);
-    order_entries(&in->registry, store);
+    registry_index ix;
+    const am_status indexed = index_registry(&ix, &in->registry, reg_split, store, threads);
+    if (indexed != AM_OK)
+        return indexed;
     am_link_samples_trim(&in->sample);
     sort_sample(&in->sample);
     for (size_t r = 0; r < AM_REJECT__COUNT; r++) {
@@ -524,27 +524,25 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
         in->no_repair[r] = 0;
     }
     tally m, u;
-    tally_run(in, &m, &u);
+    tally_run(in, &ix, &m, &u);
     estimate(out, &m, &u);
-    if (!in->held.n)
+    if (!in->held.n) {
+        am_free(ix.first);
         return AM_OK;
-    if (in->registry.n >= NOT_IN_REGISTRY)
-        return AM_ERR_LIMIT;
+    }
     am_link_result *grown = am_realloc(out->v, (out->n + in->held.n) * sizeof *out->v);
-    if (!grown || am_store_reserve(store, in->held.n) != AM_OK) {
-        if (grown)
-            out->v = grown;
-        return AM_ERR_NOMEM;
-    }
-    out->v = grown;
-    uint32_t *where = locate_candidates(in, reg_split, threads);
-    row_score *scores = where ? am_malloc(in->held.n * sizeof *scores) : NULL;
+    if (grown)
+        out->v = grown;
+    row_score *scores = grown && am_store_reserve(store, in->held.n) == AM_OK
+                            ? am_malloc(in->held.n * sizeof *scores)
+                            : NULL;
     if (!scores) {
-        am_free(where);
+        am_free(ix.first);
         return AM_ERR_NOMEM;
     }
-    score_half halves[2] = {{in, where, out, scores, 0, in->held.n / 2},
-                            {in, where, out, scores, in->held.n / 2, in->held.n}};
+    const weights t = weights_of(out);
+    score_half halves[2] = {{in, &ix, out, &t, scores, 0, in->held.n / 2},
+                            {in, &ix, out, &t, scores, in->held.n / 2, in->held.n}};
     am_run_pair(score_rows, &halves[0], &halves[1], threads, in->held.n);
     for (size_t i = 0; i < in->held.n; i++) {
         const am_link_row *row = &in->held.v[i];
@@ -563,7 +561,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
         }
     }
     am_free(scores);
-    am_free(where);
+    am_free(ix.first);
     sodium_memzero(in->held.v, in->held.n * sizeof *in->held.v);
     in->held.n = 0;
     in->ncandidates = 0;

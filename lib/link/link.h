@@ -73,10 +73,10 @@ typedef struct am_links {
  * so unless linked): a linked row is appended to store with its person
  * and area set; every held row with a registry candidate gets a result in
  * out, appended.  Afterwards in->held is empty; the registry and the
- * sample stay for a later call.  The sorts, the registry walk and the
- * scoring run on two threads when threads > 1; the results do not depend
- * on it.  Returns AM_OK, AM_ERR_LIMIT (rows to link against a registry
- * of 2^32 - 1 entries or more) or AM_ERR_NOMEM. */
+ * sample stay for a later call.  The registry's sort and directory and
+ * the scoring run on two threads when threads > 1; the results do not
+ * depend on it.  Returns AM_OK, AM_ERR_LIMIT (a registry of 2^32 - 1
+ * entries or more) or AM_ERR_NOMEM. */
 am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigned threads);
 
 /* Puts out's results in feed, line order. */
