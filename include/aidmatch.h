@@ -413,9 +413,11 @@ typedef int (*am_finding_fn)(void *user, const am_finding *finding);
  * the callback stops the delivery). */
 AM_API am_status am_reconcile(am_ctx *ctx, am_finding_fn fn, void *user);
 
-/* Sets how many threads am_reconcile() may use for matching (1 to 64; the
- * default is 1, so an embedder decides what to spend).  The findings do
- * not depend on it.  Returns AM_OK or AM_ERR_INVALID (ctx NULL, or
+/* Sets how many threads the run may use (1 to 64; the default is 1, so
+ * an embedder decides what to spend): am_ingest() reads feeds on them,
+ * am_reconcile() matches on them, am_write_outputs() writes the workbook
+ * beside the other files when there are two or more.  The findings and
+ * outputs do not depend on it.  Returns AM_OK or AM_ERR_INVALID (ctx NULL, or
  * threads out of range: "threads: expected 1 to 64, got 0"). */
 AM_API am_status am_set_threads(am_ctx *ctx, unsigned threads);
 

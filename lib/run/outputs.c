@@ -43,6 +43,7 @@ am_status am_write_outputs(am_ctx *ctx, const char *dir, double wall_seconds)
                                .rejects = &ctx->rejects,
                                .links = &ctx->linked,
                                .csv_bom = ctx->csv_bom,
+                               .threads = ctx->threads,
                                .wall_seconds = wall_seconds,
                                .written = &ctx->snapshot_written,
                                .nwritten = ctx->snapshot_written_set ? 1 : 0};

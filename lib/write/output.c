@@ -23,6 +23,7 @@
 #include "aidmatch.h"
 #include "common/alloc.h"
 #include "common/json.h"
+#include "common/thread_pair.h"
 #include "common/atomic_file.h"
 #include "common/csv_out.h"
 #include "cycle/delta.h"
@@ -218,22 +219,56 @@ static const struct output_file {
 };
 #define NOUTPUT_FILES (sizeof output_files / sizeof *output_files)
 
-static am_status write_all(const am_output_run *run, const char *dir, am_err *err)
+/* The files of one of two threads: the workbook, which takes as long to
+ * write as all the others together, or all the others.  A part stops at
+ * its first failure; failed is that file's place in the table. */
+typedef struct write_part {
+    const am_output_run *run;
+    const char *dir;
+    int workbook;
+    am_status st;
+    size_t failed;
+    am_err err;
+} write_part;
+
+static void *write_part_files(void *arg)
 {
-    const size_t n = strlen(dir) + 32;
+    write_part *part = arg;
+    const size_t n = strlen(part->dir) + 32;
     char *path = am_malloc(n);
-    if (!path)
-        return am_fail(err, AM_ERR_NOMEM, "out of memory");
-    am_status st = AM_OK;
-    for (size_t i = 0; st == AM_OK && i < NOUTPUT_FILES; i++) {
+    part->st = path ? AM_OK : am_fail(&part->err, AM_ERR_NOMEM, "out of memory");
+    part->failed = 0;
+    for (size_t i = 0; part->st == AM_OK && i < NOUTPUT_FILES; i++) {
         const struct output_file *file = &output_files[i];
-        if (file->wanted && !file->wanted(run))
+        if ((file->write == write_workbook_file) != part->workbook ||
+            (file->wanted && !file->wanted(part->run)))
             continue;
-        snprintf(path, n, "%s/%s", dir, file->name);
-        st = file->write(run, path, err);
+        snprintf(path, n, "%s/%s", part->dir, file->name);
+        part->st = file->write(part->run, path, &part->err);
+        part->failed = i;
     }
     am_free(path);
-    return st;
+    return NULL;
+}
+
+/* Writes the files on two threads when the run has them.  What a failure
+ * says is what writing them one by one in the table's order would say:
+ * the first failed file's message. */
+static am_status write_all(const am_output_run *run, const char *dir, am_err *err)
+{
+    write_part parts[2] = {{.run = run, .dir = dir, .workbook = 0},
+                           {.run = run, .dir = dir, .workbook = 1}};
+    /* Any run is worth the second thread: a workbook takes milliseconds. */
+    am_run_pair(write_part_files, &parts[0], &parts[1], run->threads, AM_PAIR_MIN_ITEMS);
+    const write_part *failed = NULL;
+    for (size_t i = 0; i < 2; i++)
+        if (parts[i].st != AM_OK && (!failed || parts[i].failed < failed->failed))
+            failed = &parts[i];
+    if (!failed)
+        return AM_OK;
+    if (err)
+        *err = failed->err;
+    return failed->st;
 }
 
 /* The run is written whole into a fresh sibling directory, which then

@@ -19,6 +19,7 @@ typedef struct am_output_run {
     const am_reject_list *rejects;
     const am_links *links;
     int csv_bom;         /* CSV files open with a UTF-8 BOM (common/csv_out.h) */
+    unsigned threads;    /* 2 or more: the workbook is written beside the other files */
     double wall_seconds; /* for summary.json; < 0: not recorded */
     const am_file_id *written; /* files the run wrote into dir already (its snapshot) */
     size_t nwritten;
