@@ -9,8 +9,10 @@
  */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/token.h"
@@ -18,6 +20,8 @@
 #include "read/feed.h"
 #include "read/name.h"
 #include "read/person_facts.h"
+#include "store/extsort.h"
+#include "store/spill.h"
 #include "write/links.h"
 #include "check_run.h"
 
@@ -625,6 +629,133 @@ START_TEST(test_registry_lookup_uniform_tokens)
 }
 END_TEST
 
+/* Households 1..99 interned in order, so that reference h is household
+ * h's token, as a spilled registry entry gives it. */
+static void household_token(uint32_t h, unsigned char out[AM_TOKEN_BYTES])
+{
+    token_of(1000 + (int)h, out);
+}
+
+static void intern_households(am_store *store)
+{
+    unsigned char tokens[99][AM_TOKEN_BYTES];
+    uint32_t refs[99];
+    for (uint32_t h = 1; h <= 99; h++)
+        household_token(h, tokens[h - 1]);
+    ck_assert_int_eq(am_store_households(store, tokens[0], 99, refs), AM_OK);
+    for (uint32_t h = 1; h <= 99; h++)
+        ck_assert_uint_eq(refs[h - 1], h);
+}
+
+/* Links in as a partitioned run does: its registry spilled, sorted on
+ * disk (in runs of a few entries, merged) and read back. */
+static void link_spilled(am_link_input *in, am_store *store, am_links *out, unsigned threads)
+{
+    char dir[] = "/tmp/am_link_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[64], sorted[64];
+    snprintf(path, sizeof path, "%s/registry", dir);
+    snprintf(sorted, sizeof sorted, "%s/registry-sorted", dir);
+    am_err err = {{0}};
+    am_spill_writer w;
+    ck_assert_int_eq(am_spill_create(&w, path, sizeof(am_link_spilled_person), 4096, &err),
+                     AM_OK);
+    /* In reverse, so that the sort has something to do. */
+    for (size_t i = in->registry.n; i-- > 0;) {
+        const am_link_person *p = &in->registry.v[i];
+        am_link_spilled_person e;
+        memset(&e, 0, sizeof e);
+        memcpy(e.person, p->person, AM_TOKEN_BYTES);
+        memcpy(&e.name, &p->name, sizeof e.name);
+        if (p->household) {
+            household_token(p->household, e.household);
+            e.has_household = 1;
+        }
+        ck_assert_int_eq(am_spill_write(&w, &e, 1, &err), AM_OK);
+    }
+    const size_t entries = in->registry.n;
+    in->registry.n = 0;
+    ck_assert_int_eq(am_spill_finish(&w, &err), AM_OK);
+    ck_assert_int_eq(am_extsort(path, sorted, sizeof(am_link_spilled_person),
+                                &am_link_spilled_order, 1, &err),
+                     AM_OK);
+    ck_assert_int_eq(am_link_run_spilled(in, sorted, entries, store, out, threads, &err), AM_OK);
+    ck_assert_int_eq(unlink(sorted), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+
+static void check_same_links(const am_links *a, const am_links *b)
+{
+    ck_assert_uint_eq(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++)
+        ck_assert_int_eq(memcmp(&a->v[i], &b->v[i], sizeof a->v[i]), 0);
+    const am_link_estimate *ea[] = {&a->name, &a->name_fuzzy, &a->household,
+                                    &a->birth_date, &a->sex, &a->area};
+    const am_link_estimate *eb[] = {&b->name, &b->name_fuzzy, &b->household,
+                                    &b->birth_date, &b->sex, &b->area};
+    for (size_t i = 0; i < sizeof ea / sizeof *ea; i++) {
+        ck_assert_uint_eq(ea[i]->m_agree, eb[i]->m_agree);
+        ck_assert_uint_eq(ea[i]->m_pairs, eb[i]->m_pairs);
+        ck_assert_uint_eq(ea[i]->u_agree, eb[i]->u_agree);
+        ck_assert_uint_eq(ea[i]->u_pairs, eb[i]->u_pairs);
+    }
+    ck_assert_int_eq(memcmp(a->count, b->count, sizeof a->count), 0);
+    ck_assert_int_eq(memcmp(a->no_candidate, b->no_candidate, sizeof a->no_candidate), 0);
+}
+
+/* A registry spilled to disk and read back gives the results, estimates
+ * and linked records of the same registry in memory: the known-answer
+ * run, and the large one of uniform tokens on two threads. */
+START_TEST(test_spilled_registry_same_links)
+{
+    for (int large = 0; large <= 1; large++) {
+        am_links out[2] = {{0}, {0}};
+        am_store store[2] = {{0}, {0}};
+        unsigned char(*tokens)[AM_TOKEN_BYTES] = malloc(LOOKUP_PERSONS * AM_TOKEN_BYTES);
+        ck_assert_ptr_nonnull(tokens);
+        for (int spilled = 0; spilled <= 1; spilled++) {
+            am_link_input in;
+            if (large)
+                lookup_run(&in, tokens);
+            else
+                build_run(&in);
+            /* Persons with several entries, whose order (names, then
+             * households) decides which begins a pair for u. */
+            if (!large) {
+                add_person(&in.registry, 5, 7);
+                add_person(&in.registry, 5, 0);
+            }
+            for (int p = 11; !large && p <= 20; p++) {
+                add_person(&in.registry, p, 0);
+                add_person(&in.registry, p, (uint32_t)p + 20);
+                am_link_person *named = &in.registry.v[in.registry.n - 2];
+                named[0].name = registry_name(p - 10);
+                named[1].name = registry_name(p - 9);
+            }
+            intern_households(&store[spilled]);
+            if (spilled)
+                link_spilled(&in, &store[spilled], &out[spilled], 2);
+            else
+                ck_assert_int_eq(am_link_run(&in, &store[spilled], &out[spilled], 2), AM_OK);
+            am_links_sort(&out[spilled]);
+            am_link_input_free(&in);
+        }
+        check_same_links(&out[0], &out[1]);
+        ck_assert_uint_eq(out[0].n, large ? LOOKUP_ROWS : sizeof link_kats / sizeof *link_kats);
+        ck_assert_uint_eq(store[0].count, store[1].count);
+        for (size_t i = 0; i < store[0].count; i++)
+            ck_assert_int_eq(memcmp(&store[0].records[i], &store[1].records[i],
+                                    sizeof store[0].records[i]),
+                             0);
+        for (int k = 0; k < 2; k++) {
+            am_links_free(&out[k]);
+            am_store_free(&store[k]);
+        }
+        free(tokens);
+    }
+}
+END_TEST
+
 START_TEST(test_link_kat_default_threshold) { check_results(0, 0); }
 END_TEST
 
@@ -773,6 +904,7 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_link_kat_lower_threshold);
     tcase_add_test(tc, test_link_facts_kat);
     tcase_add_test(tc, test_registry_lookup_uniform_tokens);
+    tcase_add_test(tc, test_spilled_registry_same_links);
     tcase_add_test(tc, test_link_status_names);
     tcase_add_test(tc, test_link_probability_parse);
     suite_add_tcase(s, tc);

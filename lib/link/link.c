@@ -31,6 +31,7 @@
 #include "read/resident_id.h"
 #include "store/area.h"
 #include "store/key_sort.h"
+#include "store/spill.h"
 
 /* Character tokens in common, in Dice thousandths, for a fuzzy agreement. */
 #define FUZZY_DICE 500
@@ -295,24 +296,90 @@ static void estimate(am_links *out, const tally *m, const tally *u)
     out->area = two_levels(m->fact[FACT_AREA], u->fact[FACT_AREA]);
 }
 
-static void tally_run(const am_link_input *in, const registry_index *ix, tally *m, tally *u)
+/* What the registry tells of m and u, taken one person's entries (a
+ * group, in the sorted registry's order) at a time, so that a registry in
+ * memory and one read back from disk are tallied alike: m from the
+ * sampled rows of the group's person, u from entries i and i + 1 of
+ * different persons for every step-th i (the keyed tokens make that a
+ * random pairing).  Within a group i and i + 1 are one person's, so only
+ * a group's last entry can begin a pair, which the next group's first
+ * ends. */
+typedef struct registry_tally {
+    const am_link_samples *sample; /* in token order (sort_sample) */
+    size_t next_sample;            /* the first sampled row not yet passed */
+    size_t entries, step;          /* the registry's entries, and u's stride */
+    size_t at;                     /* the index of the next group's first entry */
+    am_link_person pending;        /* a pair's first entry, its second to come */
+    int has_pending;
+    tally m, u;
+} registry_tally;
+
+static void tally_start(registry_tally *t, const am_link_samples *sample, size_t entries)
 {
-    memset(m, 0, sizeof *m);
-    memset(u, 0, sizeof *u);
-    const am_link_people *reg = &in->registry;
-    const am_link_samples *sample = &in->sample;
+    memset(t, 0, sizeof *t);
+    t->sample = sample;
+    t->entries = entries;
+    t->step = entries / U_PAIRS + 1;
+}
+
+/* Whether the group of n entries of token, the next one, takes part in
+ * the tally (only those are read whole from disk).  Passes the sampled
+ * rows of persons before it. */
+static int tally_wants(registry_tally *t, const unsigned char *token, size_t n)
+{
+    const am_link_samples *sample = t->sample;
+    while (t->next_sample < sample->n &&
+           am_token_cmp(sample->v[t->next_sample].p.person, token) < 0)
+        t->next_sample++;
+    const size_t last = t->at + n - 1;
+    return t->has_pending || (last % t->step == 0 && last + 1 < t->entries) ||
+           (t->next_sample < sample->n && am_token_eq(sample->v[t->next_sample].p.person, token));
+}
+
+/* Tallies the next group, g[0..n) (tally_wants asked first); a group it
+ * does not want may be passed with g NULL. */
+static void tally_group(registry_tally *t, const am_link_person *g, size_t n)
+{
+    const am_link_samples *sample = t->sample;
+    if (g) {
+        for (; t->next_sample < sample->n &&
+               am_token_eq(sample->v[t->next_sample].p.person, g->person);
+             t->next_sample++) {
+            const am_link_sampled *x = &sample->v[t->next_sample];
+            count(&t->m, compare(&x->p.name, x->p.household, g, g + n));
+        }
+        if (t->has_pending)
+            count(&t->u, compare(&t->pending.name, t->pending.household, g, g + 1));
+        t->has_pending = 0;
+        const size_t last = t->at + n - 1;
+        if (last % t->step == 0 && last + 1 < t->entries) {
+            t->pending = g[n - 1];
+            t->has_pending = 1;
+        }
+    }
+    t->at += n;
+}
+
+/* The registry's part of the tally, over a registry in memory. */
+static void tally_registry(registry_tally *t, const am_link_people *reg)
+{
+    for (size_t b = 0, e; b < reg->n; b = e) {
+        for (e = b + 1; e < reg->n && am_token_eq(reg->v[e].person, reg->v[b].person); e++)
+            ;
+        tally_wants(t, reg->v[b].person, e - b);
+        tally_group(t, reg->v + b, e - b);
+    }
+}
+
+/* The sample's own part: m from each row's statements against its own
+ * valid ID, u from them against the next person's ID in token order. */
+static void tally_sample(const am_link_samples *sample, tally *m, tally *u)
+{
     for (size_t i = 0; i < sample->n; i++) {
-        const am_link_sampled *s = &sample->v[i];
-        size_t b, e;
-        person_range(ix, s->p.person, &b, &e);
-        if (b < e)
-            count(m, compare(&s->p.name, s->p.household, reg->v + b, reg->v + e));
         agreement a;
-        compare_facts(&s->stated, &s->own, &a);
+        compare_facts(&sample->v[i].stated, &sample->v[i].own, &a);
         count_facts(m, a);
     }
-    /* The sample is in token order (sort_sample): each row's statements
-     * against the ID of the next person in that order. */
     for (size_t b = 0, e; b < sample->n; b = e) {
         for (e = b + 1; e < sample->n && am_token_eq(sample->v[e].p.person, sample->v[b].p.person);
              e++)
@@ -322,12 +389,6 @@ static void tally_run(const am_link_input *in, const registry_index *ix, tally *
             compare_facts(&sample->v[i].stated, &sample->v[e].own, &a);
             count_facts(u, a);
         }
-    }
-    const size_t step = reg->n / U_PAIRS + 1;
-    for (size_t i = 0; i + 1 < reg->n; i += step) {
-        if (am_token_eq(reg->v[i].person, reg->v[i + 1].person))
-            continue;
-        count(u, compare(&reg->v[i].name, reg->v[i].household, reg->v + i + 1, reg->v + i + 2));
     }
 }
 
@@ -503,31 +564,32 @@ static void *score_rows(void *arg)
     return NULL;
 }
 
-am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigned threads)
+/* What both ways of linking do first: the thresholds' defaults, the
+ * sample trimmed and sorted, the unrepairable counted. */
+static void link_begin(am_link_input *in, am_links *out, registry_tally *t, size_t entries)
 {
     if (!out->link_threshold) {
         out->link_threshold = AM_LINK_THRESHOLD_DEFAULT;
         out->review_threshold = AM_REVIEW_THRESHOLD_DEFAULT;
     }
-    am_link_person tmp[2];
-    const am_order order = {cmp_person, person_key};
-    const size_t reg_split = am_key_sort_pair(in->registry.v, in->registry.n,
-                                              sizeof *in->registry.v, &order, tmp, threads);
-    registry_index ix;
-    const am_status indexed = index_registry(&ix, &in->registry, reg_split, store, threads);
-    if (indexed != AM_OK)
-        return indexed;
     am_link_samples_trim(&in->sample);
     sort_sample(&in->sample);
     for (size_t r = 0; r < AM_REJECT__COUNT; r++) {
         out->no_repair[r] += in->no_repair[r];
         in->no_repair[r] = 0;
     }
-    tally m, u;
-    tally_run(in, &ix, &m, &u);
-    estimate(out, &m, &u);
+    tally_start(t, &in->sample, entries);
+}
+
+/* Estimates m and u from the tally, then scores every held row against
+ * the registry ix indexes and links those that pass; frees ix->first. */
+static am_status link_held(am_link_input *in, registry_index *ix, registry_tally *t,
+                           am_store *store, am_links *out, unsigned threads)
+{
+    tally_sample(&in->sample, &t->m, &t->u);
+    estimate(out, &t->m, &t->u);
     if (!in->held.n) {
-        am_free(ix.first);
+        am_free(ix->first);
         return AM_OK;
     }
     am_link_result *grown = am_realloc(out->v, (out->n + in->held.n) * sizeof *out->v);
@@ -537,12 +599,12 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
                             ? am_malloc(in->held.n * sizeof *scores)
                             : NULL;
     if (!scores) {
-        am_free(ix.first);
+        am_free(ix->first);
         return AM_ERR_NOMEM;
     }
-    const weights t = weights_of(out);
-    score_half halves[2] = {{in, &ix, out, &t, scores, 0, in->held.n / 2},
-                            {in, &ix, out, &t, scores, in->held.n / 2, in->held.n}};
+    const weights w = weights_of(out);
+    score_half halves[2] = {{in, ix, out, &w, scores, 0, in->held.n / 2},
+                            {in, ix, out, &w, scores, in->held.n / 2, in->held.n}};
     am_run_pair(score_rows, &halves[0], &halves[1], threads, in->held.n);
     for (size_t i = 0; i < in->held.n; i++) {
         const am_link_row *row = &in->held.v[i];
@@ -561,11 +623,225 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
         }
     }
     am_free(scores);
-    am_free(ix.first);
+    am_free(ix->first);
     sodium_memzero(in->held.v, in->held.n * sizeof *in->held.v);
     in->held.n = 0;
     in->ncandidates = 0;
     return AM_OK;
+}
+
+am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigned threads)
+{
+    registry_tally t;
+    link_begin(in, out, &t, in->registry.n);
+    am_link_person tmp[2];
+    const am_order order = {cmp_person, person_key};
+    const size_t reg_split = am_key_sort_pair(in->registry.v, in->registry.n,
+                                              sizeof *in->registry.v, &order, tmp, threads);
+    registry_index ix;
+    const am_status indexed = index_registry(&ix, &in->registry, reg_split, store, threads);
+    if (indexed != AM_OK)
+        return indexed;
+    tally_registry(&t, &in->registry);
+    return link_held(in, &ix, &t, store, out, threads);
+}
+
+/* A spilled registry's order: by person token, then one person's
+ * entries as order_entries puts them (name, then no household before a
+ * household, then household token), so that the tally sees the entries
+ * of each person in the order am_link_run gives them. */
+static int cmp_spilled(const void *pa, const void *pb)
+{
+    const am_link_spilled_person *a = pa, *b = pb;
+    int c = am_token_cmp(a->person, b->person);
+    if (c)
+        return c;
+    if ((c = memcmp(&a->name, &b->name, sizeof a->name)) != 0)
+        return c;
+    if (a->has_household != b->has_household)
+        return a->has_household ? 1 : -1;
+    return a->has_household ? am_token_cmp(a->household, b->household) : 0;
+}
+
+static uint64_t spilled_key(const void *p)
+{
+    return am_token_word(((const am_link_spilled_person *)p)->person);
+}
+
+const am_order am_link_spilled_order = {cmp_spilled, spilled_key};
+
+static int cmp_token(const void *a, const void *b) { return am_token_cmp(a, b); }
+
+static uint64_t token_key(const void *p) { return am_token_word(p); }
+
+/* The reading of a spilled registry: the persons held rows' repairs name
+ * (sorted, distinct), and room for one person's entries as read and as
+ * they are kept, their households interned. */
+typedef struct registry_reader {
+    am_link_input *in;
+    am_store *store;
+    registry_tally *tally;
+    unsigned char (*wanted)[AM_TOKEN_BYTES];
+    size_t nwanted, next_wanted;
+    size_t n; /* entries in the person's group */
+    am_link_spilled_person *group;
+    am_link_person *kept;
+    unsigned char (*households)[AM_TOKEN_BYTES];
+    uint32_t *refs, *owner; /* a household's reference, and its entry */
+    size_t group_cap, kept_cap, households_cap, refs_cap, owner_cap;
+} registry_reader;
+
+static am_status wanted_tokens(registry_reader *r)
+{
+    const am_link_input *in = r->in;
+    if (!in->ncandidates)
+        return AM_OK;
+    if (!(r->wanted = am_malloc(in->ncandidates * sizeof *r->wanted)))
+        return AM_ERR_NOMEM;
+    for (size_t i = 0; i < in->ncandidates; i++)
+        memcpy(r->wanted[i], in->candidates[i].person, AM_TOKEN_BYTES);
+    unsigned char tmp[AM_TOKEN_BYTES];
+    const am_order order = {cmp_token, token_key};
+    am_key_sort(r->wanted, in->ncandidates, sizeof *r->wanted, &order, tmp);
+    size_t n = 0;
+    for (size_t i = 0; i < in->ncandidates; i++)
+        if (!n || !am_token_eq(r->wanted[n - 1], r->wanted[i]))
+            memcpy(r->wanted[n++], r->wanted[i], AM_TOKEN_BYTES);
+    r->nwanted = n;
+    return AM_OK;
+}
+
+static am_status group_add(registry_reader *r, const am_link_spilled_person *entry)
+{
+    const size_t need = r->n + 1;
+    if (!AM_RESERVE(r->group, r->group_cap, need) || !AM_RESERVE(r->kept, r->kept_cap, need) ||
+        !AM_RESERVE(r->households, r->households_cap, need) ||
+        !AM_RESERVE(r->refs, r->refs_cap, need) || !AM_RESERVE(r->owner, r->owner_cap, need))
+        return AM_ERR_NOMEM;
+    r->group[r->n++] = *entry;
+    return AM_OK;
+}
+
+/* One person's entries, read: tallied and kept if wanted, else passed. */
+static am_status group_end(registry_reader *r)
+{
+    const size_t n = r->n;
+    if (!n)
+        return AM_OK;
+    r->n = 0;
+    const unsigned char *token = r->group[0].person;
+    const int tallied = tally_wants(r->tally, token, n);
+    while (r->next_wanted < r->nwanted && am_token_cmp(r->wanted[r->next_wanted], token) < 0)
+        r->next_wanted++;
+    const int kept = r->next_wanted < r->nwanted && am_token_eq(r->wanted[r->next_wanted], token);
+    if (!tallied && !kept) {
+        tally_group(r->tally, NULL, n);
+        return AM_OK;
+    }
+    size_t nhouseholds = 0;
+    for (size_t i = 0; i < n; i++) {
+        const am_link_spilled_person *e = &r->group[i];
+        am_link_person *p = &r->kept[i];
+        memset(p, 0, sizeof *p);
+        memcpy(p->person, e->person, AM_TOKEN_BYTES);
+        memcpy(&p->name, &e->name, sizeof p->name);
+        if (e->has_household) {
+            memcpy(r->households[nhouseholds], e->household, AM_TOKEN_BYTES);
+            r->owner[nhouseholds++] = (uint32_t)i;
+        }
+    }
+    if (nhouseholds) {
+        const am_status st = am_store_households(r->store, r->households[0], nhouseholds, r->refs);
+        if (st != AM_OK)
+            return st;
+        for (size_t k = 0; k < nhouseholds; k++)
+            r->kept[r->owner[k]].household = r->refs[k];
+    }
+    tally_group(r->tally, r->kept, n);
+    if (!kept)
+        return AM_OK;
+    am_link_people *reg = &r->in->registry;
+    if (!AM_RESERVE(reg->v, reg->cap, reg->n + n))
+        return AM_ERR_NOMEM;
+    memcpy(reg->v + reg->n, r->kept, n * sizeof *r->kept);
+    reg->n += n;
+    return AM_OK;
+}
+
+/* Reads the sorted file whole through group_end, checking it holds
+ * entries entries. */
+static am_status read_registry(registry_reader *r, const char *sorted, uint64_t entries,
+                               am_err *err)
+{
+    am_spill_reader file;
+    am_status st = am_spill_open(&file, sorted, sizeof(am_link_spilled_person), err);
+    if (st != AM_OK)
+        return st;
+    uint64_t read = 0;
+    for (;;) {
+        const void *item;
+        if ((st = am_spill_next_item(&file, &item, err)) != AM_OK || !item)
+            break;
+        const am_link_spilled_person *e = item;
+        if (r->n && !am_token_eq(r->group[0].person, e->person) && (st = group_end(r)) != AM_OK)
+            break;
+        if ((st = group_add(r, e)) != AM_OK)
+            break;
+        read++;
+    }
+    if (st == AM_OK)
+        st = group_end(r);
+    am_spill_close(&file);
+    if (st == AM_OK && read != entries)
+        st = am_fail(err, AM_ERR_IO, "%s: %llu registry entries, expected %llu", sorted,
+                     (unsigned long long)read, (unsigned long long)entries);
+    return st;
+}
+
+static void registry_reader_free(registry_reader *r)
+{
+    if (r->group)
+        sodium_memzero(r->group, r->group_cap * sizeof *r->group);
+    if (r->kept)
+        sodium_memzero(r->kept, r->kept_cap * sizeof *r->kept);
+    am_free(r->group);
+    am_free(r->kept);
+    am_free(r->households);
+    am_free(r->refs);
+    am_free(r->owner);
+    am_free(r->wanted);
+}
+
+am_status am_link_run_spilled(am_link_input *in, const char *sorted, uint64_t entries,
+                              am_store *store, am_links *out, unsigned threads, am_err *err)
+{
+    if (entries >= UINT32_MAX)
+        return AM_ERR_LIMIT;
+    registry_tally t;
+    link_begin(in, out, &t, (size_t)entries);
+    if (in->registry.n) /* kept by a call that failed */
+        sodium_memzero(in->registry.v, in->registry.n * sizeof *in->registry.v);
+    in->registry.n = 0;
+    registry_reader r = {.in = in, .store = store, .tally = &t};
+    am_status st = wanted_tokens(&r);
+    if (st == AM_OK)
+        st = read_registry(&r, sorted, entries, err);
+    registry_reader_free(&r);
+    if (st != AM_OK)
+        return st;
+    /* Kept in token order: the first entry whose token's top bit is set. */
+    size_t lo = 0, hi = in->registry.n;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (in->registry.v[mid].person[0] < 0x80)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    registry_index ix;
+    if ((st = index_registry(&ix, &in->registry, lo, store, threads)) != AM_OK)
+        return st;
+    return link_held(in, &ix, &t, store, out, threads);
 }
 
 void am_links_sort(am_links *out)

@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/error.h"
 #include "read/link_input.h"
+#include "store/key_sort.h"
 #include "store/store.h"
 
 typedef enum am_link_status {
@@ -78,6 +80,23 @@ typedef struct am_links {
  * depend on it.  Returns AM_OK, AM_ERR_LIMIT (a registry of 2^32 - 1
  * entries or more) or AM_ERR_NOMEM. */
 am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigned threads);
+
+/* The order a spilled registry (am_link_spilled_person) is sorted in for
+ * am_link_run_spilled: by person token, then as am_link_run orders one
+ * person's entries. */
+extern const am_order am_link_spilled_order;
+
+/* am_link_run for a registry too large to hold: its entries were spilled
+ * (link_input.h) instead of gathered into in->registry, and sorted into
+ * the spill file sorted (entries of them) in am_link_spilled_order.  One
+ * pass reads them, tallies m and u exactly as am_link_run would, and
+ * keeps in in->registry only the persons some held row's repair names,
+ * their households interned in store's table; the rows are then scored
+ * as am_link_run scores them, with the same results.  Returns as
+ * am_link_run, or AM_ERR_IO with err's message set (a damaged or short
+ * file). */
+am_status am_link_run_spilled(am_link_input *in, const char *sorted, uint64_t entries,
+                              am_store *store, am_links *out, unsigned threads, am_err *err);
 
 /* Puts out's results in feed, line order. */
 void am_links_sort(am_links *out);

@@ -498,6 +498,38 @@ static void unlock(const ingest_sink *sink)
         pthread_mutex_unlock(sink->lock);
 }
 
+/* A partitioned run's registry entries go to disk, their households as
+ * tokens (link_input.h): linking reads them back sorted, so that a
+ * province's registry is never held in memory. */
+enum { REGISTRY_CHUNK = 256 };
+
+static am_status spill_registry(ingest_sink *sink, const am_record_spill *spill)
+{
+    am_link_people *reg = &sink->links.registry;
+    am_link_spilled_person chunk[REGISTRY_CHUNK];
+    am_status st = AM_OK;
+    for (size_t i = 0; st == AM_OK && i < reg->n;) {
+        size_t k = 0;
+        for (; k < REGISTRY_CHUNK && i < reg->n; k++, i++) {
+            const am_link_person *p = &reg->v[i];
+            am_link_spilled_person *s = &chunk[k];
+            memset(s, 0, sizeof *s);
+            memcpy(s->person, p->person, AM_TOKEN_BYTES);
+            /* Byte for byte, padding too: linking orders entries by it. */
+            memcpy(&s->name, &p->name, sizeof s->name);
+            if (p->household) {
+                memcpy(s->household, sink->tokens[p->household - 1], AM_TOKEN_BYTES);
+                s->has_household = 1;
+            }
+        }
+        st = spill->put_registry(spill->user, chunk, k, sizeof *chunk, &sink->err);
+    }
+    sodium_memzero(chunk, sizeof chunk);
+    sodium_memzero(reg->v, reg->n * sizeof *reg->v);
+    reg->n = 0;
+    return st;
+}
+
 /* Moves the batch into the context, renumbering its households: all of
  * the batch's tokens are interned in one call, whose lookups overlap
  * their cache misses, so the lock is held for as short a time as can be. */
@@ -505,14 +537,17 @@ static am_status flush_locked(ingest_sink *sink)
 {
     const am_record_spill *spill = sink->run->spill;
     if (spill && spill->put) {
-        /* A partitioned run: the records go to disk with their tokens.
-         * Linking's rows stay in memory (link_input.h), their households
+        /* A partitioned run: the records go to disk with their tokens, and
+         * so do the registry's entries when the run takes them.  Linking's
+         * other rows stay in memory (link_input.h), their households
          * numbered in the context's table as in a run in memory. */
         const am_link_input *l = &sink->links;
+        am_status st = AM_OK;
+        if (l->registry.n && spill->put_registry && (st = spill_registry(sink, spill)) != AM_OK)
+            return st;
         int linking = l->held.n || l->registry.n || l->sample.n;
         for (size_t r = 0; r < AM_REJECT__COUNT; r++)
             linking |= l->no_repair[r] != 0;
-        am_status st = AM_OK;
         if (linking && sink->ntokens) {
             if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
                 return AM_ERR_NOMEM;

@@ -42,6 +42,17 @@ typedef struct am_link_person {
     am_name_evidence name;
 } am_link_person;
 
+/* A registry entry as a partitioned run spills it to disk instead of
+ * keeping it (link.h, am_link_run_spilled): its household is the token
+ * itself, as a reference means nothing outside the run's household
+ * table.  Tokens and keyed name evidence only. */
+typedef struct am_link_spilled_person {
+    unsigned char person[AM_TOKEN_BYTES];
+    unsigned char household[AM_TOKEN_BYTES]; /* zero when has_household is 0 */
+    am_name_evidence name;
+    uint32_t has_household;
+} am_link_spilled_person;
+
 /* A sampled valid row: the person as the row shows them, what its columns
  * and its ID say of them, and where the row is, so that a feed read in
  * parts on several threads (ingest.c) still gives its first rows as the

@@ -12,6 +12,7 @@
 
 #include "common/alloc.h"
 #include "common/day.h"
+#include "link/link.h"
 #include "match/facts.h"
 #include "match/household.h"
 #include "match/match.h"
@@ -37,6 +38,9 @@
 struct am_partitioner {
     am_partition_dir dir;
     am_spill_writer bucket[BUCKETS];
+    am_spill_writer registry;  /* linking's registry entries (link_input.h) */
+    uint64_t registry_entries;
+    int registry_sorted;       /* into "registry-sorted", not yet linked */
     uint64_t records;
     int32_t window_start, window_end;
     uint64_t used;             /* resident bytes when the graph was made */
@@ -80,6 +84,7 @@ static am_status open_buckets(am_ctx *ctx, am_err *err)
         return am_fail(err, AM_ERR_NOMEM, "out of memory starting partition files");
     for (unsigned b = 0; b < BUCKETS; b++)
         p->bucket[b].fd = -1;
+    p->registry.fd = -1;
     p->dir.lock_fd = -1;
     ctx->partitioner = p;
     am_status st = am_partition_dir_open(&p->dir, temp_dir_of(ctx), err);
@@ -121,12 +126,42 @@ static am_status spill_put(void *user, const am_record *records, size_t n,
     return AM_OK;
 }
 
+static am_status spill_put_registry(void *user, const void *entries, size_t n, size_t entry_size,
+                                    am_err *err)
+{
+    am_ctx *ctx = user;
+    if (ctx->partitions_used)
+        return am_fail(err, AM_ERR_INVALID, "a partitioned run takes no records after it is "
+                       "reconciled: its partitions are gone");
+    if (!ctx->partitioner) {
+        const am_status st = open_buckets(ctx, err);
+        if (st != AM_OK)
+            return st;
+    }
+    struct am_partitioner *p = ctx->partitioner;
+    if (p->registry.fd < 0) {
+        if (p->registry_entries)
+            return am_fail(err, AM_ERR_INVALID, "the registry's partition file is closed");
+        char *name = file_name(p, "registry", 0, 0);
+        const am_status st =
+            name ? am_spill_create(&p->registry, name, entry_size, WRITE_BUFFER, err)
+                 : am_fail(err, AM_ERR_NOMEM, "out of memory starting partition files");
+        am_free(name);
+        if (st != AM_OK)
+            return st;
+    }
+    const am_status st = am_spill_write(&p->registry, entries, n, err);
+    if (st == AM_OK)
+        p->registry_entries += n;
+    return st;
+}
+
 am_status am_partition_enable(am_ctx *ctx)
 {
     if (ctx->store.count || ctx->stage != AM_STAGE_SETUP)
         return am_fail(&ctx->err, AM_ERR_INVALID,
                        "a run is partitioned before any feed is ingested");
-    ctx->spill = (am_record_spill){spill_put, ctx};
+    ctx->spill = (am_record_spill){spill_put, spill_put_registry, ctx};
     return AM_OK;
 }
 
@@ -178,6 +213,42 @@ static size_t sort_memory(const am_ctx *ctx, const struct am_partitioner *p)
     if (ctx->memory_limit)
         avail = ctx->memory_limit > p->used ? (ctx->memory_limit - p->used) / 4 : 0;
     return avail < (16u << 20) ? 16u << 20 : (size_t)avail;
+}
+
+int am_partition_has_registry(const am_ctx *ctx)
+{
+    return ctx->partitioner && ctx->partitioner->registry_entries > 0;
+}
+
+am_status am_partition_link(am_ctx *ctx)
+{
+    struct am_partitioner *p = ctx->partitioner;
+    am_err *err = &ctx->err;
+    char *name = file_name(p, "registry", 0, 0), *sorted = file_name(p, "registry-sorted", 0, 0);
+    am_status st = name && sorted ? AM_OK
+                                  : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+    /* Sorted once: a call that fails after the sort (out of memory while
+     * linking) leaves the sorted file for the next call. */
+    if (st == AM_OK && p->registry.fd >= 0) {
+        st = am_spill_finish(&p->registry, err);
+        if (st == AM_OK)
+            st = am_extsort(name, sorted, sizeof(am_link_spilled_person), &am_link_spilled_order,
+                            sort_memory(ctx, p), err);
+        p->registry_sorted = st == AM_OK;
+    }
+    if (st == AM_OK && !p->registry_sorted)
+        st = am_fail(err, AM_ERR_IO, "the registry's partition file was lost to an earlier failure");
+    if (st == AM_OK)
+        st = am_link_run_spilled(&ctx->links, sorted, p->registry_entries, &ctx->store,
+                                 &ctx->linked, ctx->threads, err);
+    if (st == AM_OK) {
+        unlink(sorted);
+        p->registry_entries = 0;
+        p->registry_sorted = 0;
+    }
+    am_free(name);
+    am_free(sorted);
+    return st;
 }
 
 am_status am_partition_graph(am_ctx *ctx)
@@ -559,8 +630,8 @@ am_status am_partition_reconcile(am_ctx *ctx)
     struct am_partitioner *p = ctx->partitioner;
     if (st == AM_OK && ctx->memory_limit && ctx->memory_limit <= p->used + (p->used >> 1))
         st = am_fail(&ctx->err, AM_ERR_LIMIT,
-                     "the run holds %llu MB before matching (catalogue, rejects, the hukou "
-                     "registry kept for linking, buffers): a memory limit of %llu MB leaves "
+                     "the run holds %llu MB before matching (catalogue, rejects, rows held "
+                     "for linking, buffers): a memory limit of %llu MB leaves "
                      "too little for partitions",
                      (unsigned long long)(p->used >> 20),
                      (unsigned long long)(ctx->memory_limit >> 20));
@@ -652,6 +723,7 @@ void am_partitioner_free(am_ctx *ctx)
         return;
     for (unsigned b = 0; b < BUCKETS; b++)
         am_spill_discard(&p->bucket[b]);
+    am_spill_discard(&p->registry);
     am_partition_dir_close(&p->dir);
     am_free(p->part_records);
     am_free(p);

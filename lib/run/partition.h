@@ -33,6 +33,16 @@
  * AM_ERR_INVALID once records are in memory. */
 am_status am_partition_enable(am_ctx *ctx);
 
+/* Whether ingestion spilled hukou registry entries for linking. */
+int am_partition_has_registry(const am_ctx *ctx);
+
+/* Links the rows held for their damaged IDs (link/link.h) against the
+ * registry entries ingestion spilled: sorted on disk in the memory the
+ * limit allows, then read once.  Returns AM_OK, AM_ERR_NOMEM,
+ * AM_ERR_LIMIT (both without a message, as am_link_run) or AM_ERR_IO
+ * (message in ctx). */
+am_status am_partition_link(am_ctx *ctx);
+
 /* Edges of the household graph from the buckets, their components, and
  * the run window.  Returns AM_OK, AM_ERR_NOMEM or AM_ERR_IO (message in
  * ctx). */

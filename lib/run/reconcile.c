@@ -24,7 +24,12 @@
 static am_status link_held_rows(am_ctx *ctx)
 {
     const size_t before = ctx->linked.n;
-    const am_status st = am_link_run(&ctx->links, &ctx->store, &ctx->linked, ctx->threads);
+    const am_status st =
+        am_partition_has_registry(ctx)
+            ? am_partition_link(ctx)
+            : am_link_run(&ctx->links, &ctx->store, &ctx->linked, ctx->threads);
+    if (st == AM_ERR_IO)
+        return st; /* a partition file's failure, told in ctx->err */
     if (st == AM_ERR_LIMIT)
         return am_fail(&ctx->err, st, "linking damaged IDs: the hukou registry has %zu "
                        "entries, more than %u", ctx->links.registry.n, UINT32_MAX - 1);

@@ -33,6 +33,11 @@ _Static_assert(sizeof(am_spilled) == 64, "a spilled record is 64 bytes");
 typedef struct am_record_spill {
     am_status (*put)(void *user, const am_record *records, size_t n,
                      const unsigned char (*tokens)[AM_TOKEN_BYTES], am_err *err);
+    /* Takes n of the hukou registry's entries that linking damaged IDs
+     * reads, each entry_size bytes (read/link_input.h), to hand back
+     * sorted when linking begins; NULL: they stay in memory. */
+    am_status (*put_registry)(void *user, const void *entries, size_t n, size_t entry_size,
+                              am_err *err);
     void *user;
 } am_record_spill;
 
