@@ -468,6 +468,8 @@ static void prefetch_slots(const am_link_input *in, const registry_index *ix,
 static void prefetch_entries(const am_link_input *in, const registry_index *ix,
                              const am_link_row *row)
 {
+    if (!in->registry.n)
+        return;
     /* A slot holds four or so entries of 44 bytes: its first three lines. */
     for (size_t i = 0; i < row->ncandidates; i++) {
         const char *entry = (const char *)&in->registry
