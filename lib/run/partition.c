@@ -97,19 +97,27 @@ static am_status open_buckets(am_ctx *ctx, am_err *err)
     return st;
 }
 
-static am_status spill_put(void *user, const am_record *records, size_t n,
-                           const unsigned char (*tokens)[AM_TOKEN_BYTES], am_err *err)
+/* The run's partitioner into *p, its files opened by the first thing
+ * spilled.  Returns AM_OK, AM_ERR_INVALID once the run is reconciled, or
+ * open_buckets' failure. */
+static am_status partitioner_to_fill(am_ctx *ctx, struct am_partitioner **p, am_err *err)
 {
-    am_ctx *ctx = user;
+    *p = NULL;
     if (ctx->partitions_used)
         return am_fail(err, AM_ERR_INVALID, "a partitioned run takes no records after it is "
                        "reconciled: its partitions are gone");
-    if (!ctx->partitioner) {
-        const am_status st = open_buckets(ctx, err);
-        if (st != AM_OK)
-            return st;
-    }
-    struct am_partitioner *p = ctx->partitioner;
+    const am_status st = ctx->partitioner ? AM_OK : open_buckets(ctx, err);
+    *p = ctx->partitioner;
+    return st;
+}
+
+static am_status spill_put(void *user, const am_record *records, size_t n,
+                           const unsigned char (*tokens)[AM_TOKEN_BYTES], am_err *err)
+{
+    struct am_partitioner *p;
+    const am_status opened = partitioner_to_fill(user, &p, err);
+    if (opened != AM_OK)
+        return opened;
     for (size_t i = 0; i < n; i++) {
         am_spilled s;
         memset(&s, 0, sizeof s);
@@ -129,16 +137,10 @@ static am_status spill_put(void *user, const am_record *records, size_t n,
 static am_status spill_put_registry(void *user, const void *entries, size_t n, size_t entry_size,
                                     am_err *err)
 {
-    am_ctx *ctx = user;
-    if (ctx->partitions_used)
-        return am_fail(err, AM_ERR_INVALID, "a partitioned run takes no records after it is "
-                       "reconciled: its partitions are gone");
-    if (!ctx->partitioner) {
-        const am_status st = open_buckets(ctx, err);
-        if (st != AM_OK)
-            return st;
-    }
-    struct am_partitioner *p = ctx->partitioner;
+    struct am_partitioner *p;
+    const am_status opened = partitioner_to_fill(user, &p, err);
+    if (opened != AM_OK)
+        return opened;
     if (p->registry.fd < 0) {
         if (p->registry_entries)
             return am_fail(err, AM_ERR_INVALID, "the registry's partition file is closed");
