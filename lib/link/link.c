@@ -688,9 +688,7 @@ typedef struct registry_reader {
     size_t n; /* entries in the person's group */
     am_link_spilled_person *group;
     am_link_person *kept;
-    unsigned char (*households)[AM_TOKEN_BYTES];
-    uint32_t *refs, *owner; /* a household's reference, and its entry */
-    size_t group_cap, kept_cap, households_cap, refs_cap, owner_cap;
+    size_t group_cap, kept_cap;
 } registry_reader;
 
 static am_status wanted_tokens(registry_reader *r)
@@ -716,9 +714,7 @@ static am_status wanted_tokens(registry_reader *r)
 static am_status group_add(registry_reader *r, const am_link_spilled_person *entry)
 {
     const size_t need = r->n + 1;
-    if (!AM_RESERVE(r->group, r->group_cap, need) || !AM_RESERVE(r->kept, r->kept_cap, need) ||
-        !AM_RESERVE(r->households, r->households_cap, need) ||
-        !AM_RESERVE(r->refs, r->refs_cap, need) || !AM_RESERVE(r->owner, r->owner_cap, need))
+    if (!AM_RESERVE(r->group, r->group_cap, need) || !AM_RESERVE(r->kept, r->kept_cap, need))
         return AM_ERR_NOMEM;
     r->group[r->n++] = *entry;
     return AM_OK;
@@ -740,24 +736,16 @@ static am_status group_end(registry_reader *r)
         tally_group(r->tally, NULL, n);
         return AM_OK;
     }
-    size_t nhouseholds = 0;
     for (size_t i = 0; i < n; i++) {
         const am_link_spilled_person *e = &r->group[i];
         am_link_person *p = &r->kept[i];
         memset(p, 0, sizeof *p);
         memcpy(p->person, e->person, AM_TOKEN_BYTES);
         memcpy(&p->name, &e->name, sizeof p->name);
-        if (e->has_household) {
-            memcpy(r->households[nhouseholds], e->household, AM_TOKEN_BYTES);
-            r->owner[nhouseholds++] = (uint32_t)i;
-        }
-    }
-    if (nhouseholds) {
-        const am_status st = am_store_households(r->store, r->households[0], nhouseholds, r->refs);
+        const am_status st =
+            e->has_household ? am_store_household(r->store, e->household, &p->household) : AM_OK;
         if (st != AM_OK)
             return st;
-        for (size_t k = 0; k < nhouseholds; k++)
-            r->kept[r->owner[k]].household = r->refs[k];
     }
     tally_group(r->tally, r->kept, n);
     if (!kept)
@@ -808,9 +796,6 @@ static void registry_reader_free(registry_reader *r)
         sodium_memzero(r->kept, r->kept_cap * sizeof *r->kept);
     am_free(r->group);
     am_free(r->kept);
-    am_free(r->households);
-    am_free(r->refs);
-    am_free(r->owner);
     am_free(r->wanted);
 }
 
