@@ -1,5 +1,6 @@
 /* Spill files (checksums, truncation), the external sort and the key sort against qsort
- * over many runs, components on graphs whose answer is known, and
+ * over many runs, components on graphs whose answer is known and on
+ * random graphs found both ways, and
  * am_size_parse with its INT64/UINT64 edges. */
 #include <check.h>
 #include <stddef.h>
@@ -302,9 +303,10 @@ START_TEST(extsort_merge_of_sorted_files)
 }
 END_TEST
 
-/* Components of edges (household, person): labels[person] as found. */
-static void components_of(uint64_t (*edges)[2], size_t n, am_label *out, size_t *nout,
-                          unsigned *passes)
+/* Components of edges (household, person) found within memory bytes:
+ * labels[person] as found. */
+static void components_within(uint64_t (*edges)[2], size_t n, size_t memory, am_label *out,
+                              size_t *nout, unsigned *passes)
 {
     make_dir();
     am_spill_writer w;
@@ -315,8 +317,9 @@ static void components_of(uint64_t (*edges)[2], size_t n, am_label *out, size_t 
         ck_assert_int_eq(am_spill_write(&w, &e, 1, &err), AM_OK);
     }
     ck_assert_int_eq(am_spill_finish(&w, &err), AM_OK);
-    ck_assert_int_eq(am_components(path_in("edges"), path_in("labels"), 4096, passes, &err),
+    ck_assert_int_eq(am_components(path_in("edges"), path_in("labels"), memory, passes, &err),
                      AM_OK);
+    ck_assert_int_eq(access(path_in("edges"), F_OK), -1); /* removed once read */
     am_spill_reader r;
     ck_assert_int_eq(am_spill_open(&r, path_in("labels"), sizeof(am_label), &err), AM_OK);
     *nout = 0;
@@ -331,6 +334,13 @@ static void components_of(uint64_t (*edges)[2], size_t n, am_label *out, size_t 
     }
     am_spill_close(&r);
     remove_dir();
+}
+
+/* Too little memory for the union-find: labels propagate. */
+static void components_of(uint64_t (*edges)[2], size_t n, am_label *out, size_t *nout,
+                          unsigned *passes)
+{
+    components_within(edges, n, 4096, out, nout, passes);
 }
 
 START_TEST(components_known_answers)
@@ -368,6 +378,66 @@ START_TEST(components_known_answers)
     for (size_t i = 0; i < n; i++)
         ck_assert_uint_eq(many[i].label, 1);
     ck_assert_uint_ge(passes, CHAIN / 2);
+}
+END_TEST
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return *state >> 11 ^ *state << 29;
+}
+
+static int by_person_top_byte(const void *pa, const void *pb)
+{
+    const uint64_t a = ((const uint64_t *)pa)[1] >> 56, b = ((const uint64_t *)pb)[1] >> 56;
+    return (a > b) - (a < b);
+}
+
+/* Random graphs, their edges grouped by the person key's top byte as
+ * partition buckets write them: the union-find in memory gives the labels
+ * propagation gives, and so does a union-find that runs out of memory
+ * half way (it hands over to propagation), and edges not so grouped. */
+START_TEST(components_in_memory_as_propagated)
+{
+    static const struct {
+        size_t edges, persons, households, memory;
+        int grouped;
+    } cases[] = {
+        {1, 1, 1, 1 << 20, 1},          {5000, 3000, 2000, 1 << 20, 1},
+        {20000, 2000, 20000, 1 << 22, 1}, /* sparse: many small components */
+        {20000, 15000, 600, 1 << 22, 1},  /* dense: one giant component */
+        {20000, 8000, 8000, 120000, 1},   /* memory runs out during the first reading */
+        {5000, 3000, 2000, 1 << 20, 0},   /* not grouped: propagation only */
+    };
+    enum { MAX_EDGES = 20000 };
+    static uint64_t edges[MAX_EDGES][2];
+    static am_label want[MAX_EDGES], got[MAX_EDGES];
+    uint64_t state = 42;
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        /* Keys spread over the whole 64 bits, as keyed tokens are. */
+        for (size_t i = 0; i < cases[c].edges; i++) {
+            edges[i][0] = (next_random(&state) % cases[c].households + 1) * 0x9E3779B97F4A7C15u;
+            edges[i][1] = (next_random(&state) % cases[c].persons + 1) * 0xC2B2AE3D27D4EB4Fu;
+        }
+        if (cases[c].grouped)
+            qsort(edges, cases[c].edges, sizeof *edges, by_person_top_byte);
+        else /* the top bytes of the first two persons in descending order */
+            edges[0][1] |= 0xFF00000000000000u, edges[1][1] &= 0x00FFFFFFFFFFFFFFu;
+        size_t nwant, ngot;
+        unsigned passes_want, passes_got;
+        components_of(edges, cases[c].edges, want, &nwant, &passes_want);
+        ck_assert_uint_gt(passes_want, 0);
+        components_within(edges, cases[c].edges, cases[c].memory, got, &ngot, &passes_got);
+        if (cases[c].grouped && cases[c].memory >= (1 << 20))
+            ck_assert_uint_eq(passes_got, 0);
+        else
+            ck_assert_uint_eq(passes_got, passes_want);
+        ck_assert_uint_eq(ngot, nwant);
+        for (size_t i = 0; i < ngot; i++) {
+            ck_assert_uint_eq(got[i].person, want[i].person);
+            ck_assert_uint_eq(got[i].label, want[i].label);
+        }
+    }
 }
 END_TEST
 
@@ -416,6 +486,7 @@ int main(void)
     tcase_add_test(tc, extsort_merge_of_sorted_files);
     tcase_add_test(tc, key_sort_odd_size_with_ties);
     tcase_add_test(tc, components_known_answers);
+    tcase_add_test(tc, components_in_memory_as_propagated);
     tcase_add_test(tc, size_parse_edges);
     suite_add_tcase(s, tc);
     const int failed = am_check_failures(s);

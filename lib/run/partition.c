@@ -208,7 +208,8 @@ static am_status add_edges(void *user, const am_spilled *s, size_t n, am_err *er
     return AM_OK;
 }
 
-/* Memory the sorts of the graph may use. */
+/* Memory a sort of the partition files may use.  The household graph
+ * may take twice as much: nothing else is held while it is found. */
 static size_t sort_memory(const am_ctx *ctx, const struct am_partitioner *p)
 {
     uint64_t avail = 256u << 20;
@@ -282,7 +283,7 @@ am_status am_partition_graph(am_ctx *ctx)
     else
         am_spill_discard(&e.edges);
     if (st == AM_OK)
-        st = am_components(edges, labels, sort_memory(ctx, p), &p->passes, err);
+        st = am_components(edges, labels, 2 * sort_memory(ctx, p), &p->passes, err);
     if (ctx->window.set) {
         p->window_start = ctx->window.start;
         p->window_end = ctx->window.end;

@@ -1,8 +1,16 @@
 /*
- * components.c — connected components of the household graph by label
- * propagation over sorted spill files (see components.h).
+ * components.c — connected components of the household graph (see
+ * components.h): in memory by union-find over households when they fit,
+ * else by label propagation over sorted spill files.
  *
- * Every pass sorts the edges by household and gives each household the
+ * In memory, the edges are read as the partition buckets wrote them,
+ * grouped by the person key's top byte: one group at a time is sorted by
+ * person, and a person's households are joined.  Only households are
+ * nodes (28 bytes each with the hash table); a person is met within one
+ * group, so needs no node.  A second reading gives each person its set's
+ * least person key.
+ *
+ * Propagation: every pass sorts the edges by household and gives each household the
  * least label of its persons, then sorts them by person and gives each
  * person the least label of its households.  Labels only fall, and each
  * pass carries the least one of a component two steps further, so a
@@ -16,6 +24,7 @@
 
 #include "common/alloc.h"
 #include "store/extsort.h"
+#include "store/key_sort.h"
 #include "store/spill.h"
 
 #define WRITE_BUFFER (256u * 1024)
@@ -122,8 +131,300 @@ static am_status relabel(const char *in, const char *out, int by_person, const c
     return st;
 }
 
-am_status am_components(const char *edges, const char *labels, size_t memory, unsigned *passes,
-                        am_err *err)
+/* ------------------------------------------------------------------ */
+/* In memory                                                            */
+
+typedef struct person_household {
+    uint64_t person, household;
+} person_household;
+
+static int by_person_then_household(const void *pa, const void *pb)
+{
+    const person_household *x = pa, *y = pb;
+    if (x->person != y->person)
+        return x->person < y->person ? -1 : 1;
+    return x->household < y->household ? -1 : x->household > y->household;
+}
+
+static uint64_t person_of(const void *p)
+{
+    return ((const person_household *)p)->person;
+}
+
+static const am_order by_person = {by_person_then_household, person_of};
+
+/* Households as a union-find forest, found by key through an open
+ * addressing table, and the edges of one group of persons. */
+typedef struct forest {
+    uint32_t *slot;  /* node + 1, 0 empty; 1 << bits of them */
+    unsigned bits;
+    uint64_t *key;   /* household key of each node */
+    uint32_t *parent;
+    uint8_t *rank;
+    uint64_t *least; /* a root's least person key */
+    size_t n, cap;
+    person_household *group;
+    size_t ngroup, group_cap;
+    size_t memory; /* what all of it may take */
+} forest;
+
+enum { NODE_BYTES = sizeof(uint64_t) * 2 + sizeof(uint32_t) + sizeof(uint8_t) };
+
+static size_t forest_bytes(const forest *f, unsigned bits, size_t cap, size_t group_cap)
+{
+    return ((size_t)sizeof(uint32_t) << bits) + cap * NODE_BYTES +
+           group_cap * sizeof(person_household);
+}
+
+static void forest_free(forest *f)
+{
+    am_free(f->slot);
+    am_free(f->key);
+    am_free(f->parent);
+    am_free(f->rank);
+    am_free(f->least);
+    am_free(f->group);
+}
+
+static size_t slot_of(const forest *f, uint64_t key)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15u) >> (64 - f->bits));
+}
+
+/* AM_ERR_LIMIT when the doubled table would not fit in f->memory. */
+static am_status grow_slots(forest *f)
+{
+    const unsigned bits = f->bits ? f->bits + 1 : 12;
+    if (forest_bytes(f, bits, f->cap, f->group_cap) > f->memory)
+        return AM_ERR_LIMIT;
+    uint32_t *slot = am_calloc((size_t)1 << bits, sizeof *slot);
+    if (!slot)
+        return AM_ERR_NOMEM;
+    am_free(f->slot);
+    f->slot = slot;
+    f->bits = bits;
+    const size_t mask = ((size_t)1 << bits) - 1;
+    for (size_t i = 0; i < f->n; i++) {
+        size_t s = slot_of(f, f->key[i]);
+        while (slot[s])
+            s = (s + 1) & mask;
+        slot[s] = (uint32_t)(i + 1);
+    }
+    return AM_OK;
+}
+
+static am_status grow_nodes(forest *f)
+{
+    const size_t cap = f->cap ? f->cap * 2 : 1024;
+    if (cap >= UINT32_MAX || forest_bytes(f, f->bits, cap, f->group_cap) > f->memory)
+        return AM_ERR_LIMIT;
+    uint64_t *key = am_realloc(f->key, cap * sizeof *key);
+    if (key)
+        f->key = key;
+    uint32_t *parent = key ? am_realloc(f->parent, cap * sizeof *parent) : NULL;
+    if (parent)
+        f->parent = parent;
+    uint8_t *rank = parent ? am_realloc(f->rank, cap * sizeof *rank) : NULL;
+    if (rank)
+        f->rank = rank;
+    uint64_t *least = rank ? am_realloc(f->least, cap * sizeof *least) : NULL;
+    if (!least)
+        return AM_ERR_NOMEM;
+    f->least = least;
+    f->cap = cap;
+    return AM_OK;
+}
+
+/* The node of household key, made (a set of its own, least person) when
+ * make is set and the household is new; UINT32_MAX when it is not there. */
+static am_status node_of(forest *f, uint64_t key, uint64_t person, int make, uint32_t *node)
+{
+    am_status st;
+    if (!f->bits && (st = grow_slots(f)) != AM_OK)
+        return st;
+    const size_t mask = ((size_t)1 << f->bits) - 1;
+    size_t s = slot_of(f, key);
+    for (; f->slot[s]; s = (s + 1) & mask)
+        if (f->key[f->slot[s] - 1] == key) {
+            *node = f->slot[s] - 1;
+            return AM_OK;
+        }
+    *node = UINT32_MAX;
+    if (!make)
+        return AM_OK;
+    if (f->n == f->cap && (st = grow_nodes(f)) != AM_OK)
+        return st;
+    /* At most half full, so that a miss ends soon. */
+    if (2 * (f->n + 1) > (size_t)1 << f->bits) {
+        if ((st = grow_slots(f)) != AM_OK)
+            return st;
+        return node_of(f, key, person, make, node);
+    }
+    const uint32_t i = (uint32_t)f->n++;
+    f->slot[s] = i + 1;
+    f->key[i] = key;
+    f->parent[i] = i;
+    f->rank[i] = 0;
+    f->least[i] = person;
+    *node = i;
+    return AM_OK;
+}
+
+static uint32_t find_root(forest *f, uint32_t x)
+{
+    while (f->parent[x] != x) {
+        f->parent[x] = f->parent[f->parent[x]]; /* path halving */
+        x = f->parent[x];
+    }
+    return x;
+}
+
+static uint32_t unite(forest *f, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return a;
+    if (f->rank[a] < f->rank[b]) {
+        const uint32_t t = a;
+        a = b;
+        b = t;
+    }
+    f->parent[b] = a;
+    if (f->rank[a] == f->rank[b])
+        f->rank[a]++;
+    if (f->least[b] < f->least[a])
+        f->least[a] = f->least[b];
+    return a;
+}
+
+/* First reading: each person of the group joins their households.
+ * Persons come in ascending order (groups ascend, and each is sorted), so
+ * a household's least person is the one that made its node: unite() only
+ * has to keep the lesser of two sets' least. */
+static am_status join_group(forest *f, am_spill_writer *unused, am_err *err)
+{
+    (void)unused;
+    (void)err;
+    for (size_t b = 0, e; b < f->ngroup; b = e) {
+        const uint64_t person = f->group[b].person;
+        uint32_t root = UINT32_MAX;
+        for (e = b; e < f->ngroup && f->group[e].person == person; e++) {
+            if (e > b && f->group[e].household == f->group[e - 1].household)
+                continue;
+            uint32_t node;
+            const am_status st = node_of(f, f->group[e].household, person, 1, &node);
+            if (st != AM_OK)
+                return st;
+            node = find_root(f, node);
+            root = root == UINT32_MAX ? node : unite(f, root, node);
+        }
+    }
+    return AM_OK;
+}
+
+/* Second reading: each person's label, in person order. */
+static am_status label_group(forest *f, am_spill_writer *labels, am_err *err)
+{
+    for (size_t b = 0, e; b < f->ngroup; b = e) {
+        const uint64_t person = f->group[b].person;
+        for (e = b + 1; e < f->ngroup && f->group[e].person == person; e++)
+            ;
+        uint32_t node;
+        am_status st = node_of(f, f->group[b].household, person, 0, &node);
+        if (st == AM_OK && node == UINT32_MAX) /* the file changed between readings */
+            st = am_fail(err, AM_ERR_IO, "the household graph's edges changed while read");
+        if (st != AM_OK)
+            return st;
+        const am_label l = {person, f->least[find_root(f, node)]};
+        if ((st = am_spill_write(labels, &l, 1, err)) != AM_OK)
+            return st;
+    }
+    return AM_OK;
+}
+
+typedef am_status (*group_fn)(forest *f, am_spill_writer *labels, am_err *err);
+
+static am_status end_group(forest *f, group_fn fn, am_spill_writer *labels, am_err *err)
+{
+    if (!f->ngroup)
+        return AM_OK;
+    person_household tmp;
+    am_key_sort(f->group, f->ngroup, sizeof *f->group, &by_person, &tmp);
+    const am_status st = fn(f, labels, err);
+    f->ngroup = 0;
+    return st;
+}
+
+/* Reads edges a group (a top byte of the person key) at a time through
+ * fn; AM_ERR_LIMIT when a group would not fit or the groups are not in
+ * ascending order (edges not written bucket by bucket). */
+static am_status each_group(forest *f, const char *edges, group_fn fn, am_spill_writer *labels,
+                            am_err *err)
+{
+    am_spill_reader r;
+    am_status st = am_spill_open(&r, edges, sizeof(am_edge), err);
+    int byte = -1;
+    while (st == AM_OK) {
+        const void *items;
+        size_t n;
+        if ((st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
+            break;
+        const am_edge *e = items;
+        for (size_t i = 0; st == AM_OK && i < n; i++) {
+            const int top = (int)(e[i].b >> 56);
+            if (top != byte) {
+                if (top < byte)
+                    st = AM_ERR_LIMIT;
+                else
+                    st = end_group(f, fn, labels, err);
+                byte = top;
+            }
+            if (st == AM_OK && f->ngroup == f->group_cap) {
+                const size_t cap = f->group_cap ? f->group_cap * 2 : 4096;
+                person_household *g;
+                if (forest_bytes(f, f->bits, f->cap, cap) > f->memory)
+                    st = AM_ERR_LIMIT;
+                else if (!(g = am_realloc(f->group, cap * sizeof *g)))
+                    st = AM_ERR_NOMEM;
+                else {
+                    f->group = g;
+                    f->group_cap = cap;
+                }
+            }
+            if (st == AM_OK)
+                f->group[f->ngroup++] = (person_household){e[i].b, e[i].a};
+        }
+    }
+    if (st == AM_OK)
+        st = end_group(f, fn, labels, err);
+    if (r.fd >= 0 || r.buf)
+        am_spill_close(&r);
+    return st;
+}
+
+/* The components in memory, when they fit in memory bytes: AM_OK (edges
+ * removed), AM_ERR_LIMIT or AM_ERR_NOMEM (nothing written: propagation
+ * takes over) or AM_ERR_IO. */
+static am_status in_memory(const char *edges, const char *labels, size_t memory, am_err *err)
+{
+    forest f = {.memory = memory};
+    am_spill_writer w = {.fd = -1};
+    am_status st = each_group(&f, edges, join_group, NULL, err);
+    if (st == AM_OK)
+        st = am_spill_create(&w, labels, sizeof(am_label), WRITE_BUFFER, err);
+    if (st == AM_OK)
+        st = each_group(&f, edges, label_group, &w, err);
+    st = am_spill_end(&w, st, err);
+    forest_free(&f);
+    if (st == AM_OK)
+        unlink(edges);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* By propagation                                                       */
+
+static am_status propagate(const char *edges, const char *labels, size_t memory,
+                           unsigned *passes, am_err *err)
 {
     char *by_h = work_name(labels, ".by-household"), *turned = work_name(labels, ".turned"),
          *by_p = work_name(labels, ".by-person"), *next = work_name(labels, ".edges");
@@ -159,4 +460,14 @@ am_status am_components(const char *edges, const char *labels, size_t memory, un
     am_free(by_p);
     am_free(next);
     return st;
+}
+
+am_status am_components(const char *edges, const char *labels, size_t memory, unsigned *passes,
+                        am_err *err)
+{
+    *passes = 0;
+    const am_status st = in_memory(edges, labels, memory, err);
+    if (st != AM_ERR_LIMIT && st != AM_ERR_NOMEM)
+        return st;
+    return propagate(edges, labels, memory / 2, passes, err);
 }

@@ -1,7 +1,8 @@
 /*
- * components.h — which persons are joined through households, computed
- * out of memory: the connected components of the graph whose edges are
- * (household, person) pairs, by label propagation over sorted files.
+ * components.h — which persons are joined through households: the
+ * connected components of the graph whose edges are (household, person)
+ * pairs, in memory when the households fit, else by label propagation
+ * over sorted files.
  */
 #ifndef AM_COMPONENTS_H
 #define AM_COMPONENTS_H
@@ -25,10 +26,15 @@ typedef struct am_label {
 /* Reads edges, a spill file of am_edge {household key, person key,
  * person key, person key} (repeats allowed; removed once read), and
  * writes labels, a spill file of one am_label for every person of an
- * edge, sorted by person key.  Work files are labels.* beside it; sorting
- * uses about memory bytes.  *passes receives the number of propagation
- * passes (about half the widest component's diameter, plus one).
- * Returns AM_OK, AM_ERR_NOMEM or AM_ERR_IO. */
+ * edge, sorted by person key.  When the edges come grouped by the person
+ * key's top byte, ascending (as partition buckets give them), and the
+ * households' union-find fits in memory bytes (about 28 bytes a
+ * household), the components are found in memory and *passes is 0.
+ * Otherwise labels propagate in passes over sorted files, whose sorts use
+ * about memory / 2 bytes, and *passes receives their number (about half
+ * the widest component's diameter, plus one); work files are labels.*
+ * beside it.  The labels are the same either way.  Returns AM_OK,
+ * AM_ERR_NOMEM or AM_ERR_IO. */
 am_status am_components(const char *edges, const char *labels, size_t memory, unsigned *passes,
                         am_err *err);
 
