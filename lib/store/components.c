@@ -161,7 +161,8 @@ typedef struct forest {
     uint64_t *key;   /* household key of each node */
     uint32_t *parent;
     uint8_t *rank;
-    uint64_t *least; /* a root's least person key */
+    uint64_t *least; /* a root's least person key; every node's once flat */
+    int flat;
     size_t n, cap;
     person_household *group;
     size_t ngroup, group_cap;
@@ -296,6 +297,30 @@ static uint32_t unite(forest *f, uint32_t a, uint32_t b)
     return a;
 }
 
+/* Look-ups ahead, as each is a cache miss or more: the slot of the
+ * household 2 * AHEAD edges on, then the node of the one AHEAD on (its
+ * slot read by then), so that their misses overlap this edge's work.
+ * Only hints: a slot may change before its edge comes. */
+enum { AHEAD = 8 };
+
+static void prefetch_edge(const forest *f, size_t e)
+{
+    if (!f->bits)
+        return;
+    if (e + 2 * AHEAD < f->ngroup)
+        __builtin_prefetch(&f->slot[slot_of(f, f->group[e + 2 * AHEAD].household)]);
+    if (e + AHEAD < f->ngroup) {
+        const uint32_t node = f->slot[slot_of(f, f->group[e + AHEAD].household)];
+        if (node) {
+            __builtin_prefetch(&f->key[node - 1]);
+            if (f->flat)
+                __builtin_prefetch(&f->least[node - 1]);
+            else
+                __builtin_prefetch(&f->parent[node - 1]);
+        }
+    }
+}
+
 /* First reading: each person of the group joins their households.
  * Persons come in ascending order (groups ascend, and each is sorted), so
  * a household's least person is the one that made its node: unite() only
@@ -308,6 +333,7 @@ static am_status join_group(forest *f, am_spill_writer *unused, am_err *err)
         const uint64_t person = f->group[b].person;
         uint32_t root = UINT32_MAX;
         for (e = b; e < f->ngroup && f->group[e].person == person; e++) {
+            prefetch_edge(f, e);
             if (e > b && f->group[e].household == f->group[e - 1].household)
                 continue;
             uint32_t node;
@@ -321,11 +347,22 @@ static am_status join_group(forest *f, am_spill_writer *unused, am_err *err)
     return AM_OK;
 }
 
+/* Between the readings: every node given its set's least person key, so
+ * that the second reading's look-ups need not climb to the root.  A root
+ * keeps its own, so the order of the walk does not matter. */
+static void flatten(forest *f)
+{
+    for (uint32_t i = 0; i < f->n; i++)
+        f->least[i] = f->least[find_root(f, i)];
+    f->flat = 1;
+}
+
 /* Second reading: each person's label, in person order. */
 static am_status label_group(forest *f, am_spill_writer *labels, am_err *err)
 {
     for (size_t b = 0, e; b < f->ngroup; b = e) {
         const uint64_t person = f->group[b].person;
+        prefetch_edge(f, b);
         for (e = b + 1; e < f->ngroup && f->group[e].person == person; e++)
             ;
         uint32_t node;
@@ -334,7 +371,7 @@ static am_status label_group(forest *f, am_spill_writer *labels, am_err *err)
             st = am_fail(err, AM_ERR_IO, "the household graph's edges changed while read");
         if (st != AM_OK)
             return st;
-        const am_label l = {person, f->least[find_root(f, node)]};
+        const am_label l = {person, f->least[node]};
         if ((st = am_spill_write(labels, &l, 1, err)) != AM_OK)
             return st;
     }
@@ -409,8 +446,10 @@ static am_status in_memory(const char *edges, const char *labels, size_t memory,
     forest f = {.memory = memory};
     am_spill_writer w = {.fd = -1};
     am_status st = each_group(&f, edges, join_group, NULL, err);
-    if (st == AM_OK)
+    if (st == AM_OK) {
+        flatten(&f);
         st = am_spill_create(&w, labels, sizeof(am_label), WRITE_BUFFER, err);
+    }
     if (st == AM_OK)
         st = each_group(&f, edges, label_group, &w, err);
     st = am_spill_end(&w, st, err);
