@@ -91,6 +91,45 @@ START_TEST(households_batch_equals_one_at_a_time)
 }
 END_TEST
 
+/* A cleared store keeps its memory and answers as a new one: households
+ * numbered from 1 again, none of the old ones found. */
+START_TEST(clear_keeps_memory_and_forgets)
+{
+    am_store s = {0}, fresh = {0};
+    unsigned char t[3][AM_TOKEN_BYTES];
+    uint64_t state = 11;
+    for (int i = 0; i < 3; i++)
+        random_token(&state, t[i]);
+    uint32_t ref;
+    const am_record r = {.code = 7};
+    ck_assert_int_eq(am_store_append(&s, &r, 1), AM_OK);
+    ck_assert_int_eq(am_store_household(&s, t[0], &ref), AM_OK);
+    ck_assert_int_eq(am_store_household(&s, t[1], &ref), AM_OK);
+    ck_assert_uint_eq(ref, 2);
+    const am_record *records = s.records;
+    const size_t capacity = s.capacity;
+    am_store_clear(&s);
+    ck_assert_uint_eq(s.count, 0);
+    ck_assert_uint_eq(s.nhouseholds, 0);
+    ck_assert_ptr_eq(s.records, records);
+    ck_assert_uint_eq(s.capacity, capacity);
+    /* t[2], then t[1]: numbered 1 and 2, as in a new store (t[1] was 2). */
+    uint32_t again, anew;
+    for (int i = 2; i >= 1; i--) {
+        ck_assert_int_eq(am_store_household(&s, t[i], &again), AM_OK);
+        ck_assert_int_eq(am_store_household(&fresh, t[i], &anew), AM_OK);
+        ck_assert_uint_eq(again, anew);
+    }
+    ck_assert_uint_eq(s.nhouseholds, 2);
+    am_store_clear(&fresh); /* a store that never held records */
+    am_store_free(&s);
+    am_store_free(&fresh);
+    am_store zeroed = {0};
+    am_store_clear(&zeroed);
+    ck_assert_uint_eq(zeroed.count, 0);
+}
+END_TEST
+
 static int reference_order(const void *pa, const void *pb)
 {
     const am_record *a = pa, *b = pb;
@@ -213,6 +252,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, token_order_is_byte_order);
     tcase_add_test(tc, households_batch_equals_one_at_a_time);
+    tcase_add_test(tc, clear_keeps_memory_and_forgets);
     tcase_add_loop_test(tc, sort_matches_reference, 0, 2);
     suite_add_tcase(s, tc);
     const int failed = am_check_failures(s);

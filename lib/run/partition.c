@@ -46,6 +46,7 @@ struct am_partitioner {
     uint64_t used;             /* resident bytes when the graph was made */
     unsigned passes;           /* of the components' propagation */
     unsigned n;                /* partitions distributed */
+    am_store loaded;           /* the partition being matched, its memory kept for the next */
     uint64_t *part_records;    /* records of each */
 };
 
@@ -508,14 +509,14 @@ static am_status add_facts(const am_match_input *in, am_finding_list *list)
     return st;
 }
 
-/* The partition file at path, of records records, in store, sorted,
- * claim households assigned, with the index rules read in *index.  On
- * failure store and index hold nothing. */
+/* The partition file at path, of records records, in store (emptied
+ * first, its memory kept), sorted, claim households assigned, with the
+ * index rules read in *index.  On failure store and index hold nothing. */
 static am_status load_partition(am_ctx *ctx, const char *path, uint64_t records,
                                 am_store *store, am_household_index *index)
 {
     am_err *err = &ctx->err;
-    memset(store, 0, sizeof *store);
+    am_store_clear(store);
     am_status st = am_store_reserve(store, records);
     if (st == AM_OK && records) {
         /* Loaded a record at a time: its pages populated at once first. */
@@ -553,13 +554,16 @@ am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out)
 am_status am_partition_match_file(am_ctx *ctx, const char *path, uint64_t records,
                                   int32_t window_start, int32_t window_end, am_finding_list *out)
 {
-    am_store store;
+    /* A worker's context (am_dist_match) has no partitioner: its store
+     * lasts the call. */
+    am_store own = {0};
+    am_store *store = ctx->partitioner ? &ctx->partitioner->loaded : &own;
     am_household_index index;
-    am_status st = load_partition(ctx, path, records, &store, &index);
+    am_status st = load_partition(ctx, path, records, store, &index);
     if (st != AM_OK)
         return st;
     am_match_input in = am_ctx_match_input(ctx);
-    in.store = &store;
+    in.store = store;
     am_finding_list found = {0};
     st = am_match_all(&in, &index, window_start, window_end, ctx->threads, &found);
     if (st == AM_OK)
@@ -570,7 +574,7 @@ am_status am_partition_match_file(am_ctx *ctx, const char *path, uint64_t record
     am_households_free(&index);
     if (st != AM_OK)
         st = am_fail(&ctx->err, st, "out of memory matching a partition");
-    am_store_free(&store);
+    am_store_free(&own);
     return st;
 }
 
@@ -582,21 +586,21 @@ static am_status write_sorted(am_ctx *ctx, unsigned i, const char *path)
     char *name = file_name(p, "part", 4, i);
     if (!name)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
-    am_store store;
+    const am_store *store = &p->loaded;
     am_household_index index;
-    am_status st = load_partition(ctx, name, p->part_records[i], &store, &index);
+    am_status st = load_partition(ctx, name, p->part_records[i], &p->loaded, &index);
     am_free(name);
     if (st != AM_OK)
         return st;
     am_households_free(&index);
     am_spill_writer w;
     st = am_spill_create(&w, path, sizeof(am_spilled), WRITE_BUFFER, &ctx->err);
-    for (size_t k = 0; st == AM_OK && k < store.count; k++) {
+    for (size_t k = 0; st == AM_OK && k < store->count; k++) {
         am_spilled s;
         memset(&s, 0, sizeof s);
-        s.rec = store.records[k];
+        s.rec = store->records[k];
         if (s.rec.household) {
-            memcpy(s.household, store.households[s.rec.household - 1], AM_TOKEN_BYTES);
+            memcpy(s.household, store->households[s.rec.household - 1], AM_TOKEN_BYTES);
             s.rec.household = 1;
         }
         st = am_spill_write(&w, &s, 1, &ctx->err);
@@ -605,7 +609,6 @@ static am_status write_sorted(am_ctx *ctx, unsigned i, const char *path)
         st = am_spill_finish(&w, &ctx->err);
     else
         am_spill_discard(&w);
-    am_store_free(&store);
     return st;
 }
 
@@ -625,6 +628,7 @@ am_status am_partition_snapshot(am_ctx *ctx, const char *path)
         else
             st = write_sorted(ctx, made, sorted[made]);
     }
+    am_store_free(&p->loaded); /* the merge and the snapshot need its memory */
     if (st == AM_OK)
         st = am_extsort_merge((const char *const *)sorted, made, records, sizeof(am_spilled),
                               am_record_compare, err);
@@ -673,6 +677,7 @@ am_status am_partition_reconcile(am_ctx *ctx)
         st = am_partition_distribute(ctx, am_partition_count(ctx));
     for (unsigned i = 0; st == AM_OK && i < p->n; i++)
         st = am_partition_match(ctx, i, &ctx->findings);
+    am_store_free(&p->loaded); /* writing the outputs needs its memory */
     if (st == AM_OK)
         am_findings_sort(&ctx->findings);
     else
@@ -759,6 +764,7 @@ void am_partitioner_free(am_ctx *ctx)
         am_spill_discard(&p->bucket[b]);
     am_spill_discard(&p->registry);
     am_partition_dir_close(&p->dir);
+    am_store_free(&p->loaded);
     am_free(p->part_records);
     am_free(p);
     ctx->partitioner = NULL;

@@ -409,6 +409,14 @@ am_status am_store_sort(am_store *store, unsigned threads)
     return AM_OK;
 }
 
+void am_store_clear(am_store *store)
+{
+    store->count = 0;
+    store->nhouseholds = 0;
+    if (store->slots)
+        memset(store->slots, 0, store->nslots * sizeof *store->slots);
+}
+
 void am_store_free(am_store *store)
 {
     am_free(store->records);

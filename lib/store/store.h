@@ -90,6 +90,12 @@ int am_record_compare(const void *a, const void *b);
  * allocates nothing; returns AM_OK. */
 am_status am_store_sort(am_store *store, unsigned threads);
 
+/* Empties the store and keeps its memory for the records and households
+ * put in next: on a virtual machine, writing pages the process already
+ * holds costs a thirtieth of writing new ones (bench/RESULTS.md).  A
+ * zeroed store is fine.  Cannot fail. */
+void am_store_clear(am_store *store);
+
 void am_store_free(am_store *store);
 
 #endif
