@@ -439,8 +439,10 @@ static am_status each_group(forest *f, const char *edges, group_fn fn, am_spill_
 }
 
 /* The components in memory, when they fit in memory bytes: AM_OK (edges
- * removed), AM_ERR_LIMIT or AM_ERR_NOMEM (nothing written: propagation
- * takes over) or AM_ERR_IO. */
+ * removed), AM_ERR_LIMIT (nothing written: propagation takes over),
+ * AM_ERR_NOMEM or AM_ERR_IO.  Out of memory within the limit is a
+ * failure like any other, not a reason to propagate: the machine has
+ * less memory than the run was told it may use. */
 static am_status in_memory(const char *edges, const char *labels, size_t memory, am_err *err)
 {
     forest f = {.memory = memory};
@@ -452,6 +454,8 @@ static am_status in_memory(const char *edges, const char *labels, size_t memory,
     }
     if (st == AM_OK)
         st = each_group(&f, edges, label_group, &w, err);
+    if (st == AM_ERR_NOMEM)
+        st = am_fail(err, st, "out of memory joining households");
     st = am_spill_end(&w, st, err);
     forest_free(&f);
     if (st == AM_OK)
@@ -506,7 +510,7 @@ am_status am_components(const char *edges, const char *labels, size_t memory, un
 {
     *passes = 0;
     const am_status st = in_memory(edges, labels, memory, err);
-    if (st != AM_ERR_LIMIT && st != AM_ERR_NOMEM)
+    if (st != AM_ERR_LIMIT)
         return st;
     return propagate(edges, labels, memory / 2, passes, err);
 }
