@@ -35,13 +35,13 @@ void am_csv_field(FILE *out, const char *s)
 static int field_into(char *b, size_t cap, size_t *at, const char *s)
 {
     size_t k = *at;
-    const int quote = strpbrk(s, ",\"\r\n") != NULL;
-    const size_t extra = (size_t)quote * 2 + (size_t)am_cell_is_formula(s);
+    const int quote = strpbrk(s, ",\"\r\n") != NULL, formula = am_cell_is_formula(s);
+    const size_t extra = (size_t)quote * 2 + (size_t)formula;
     if (extra > cap - k)
         return 0;
     if (quote)
         b[k++] = '"';
-    if (am_cell_is_formula(s))
+    if (formula)
         b[k++] = '\'';
     for (; *s; s++) {
         if (cap - k < 2 + (size_t)quote)
