@@ -663,14 +663,11 @@ static void link_spilled(am_link_input *in, am_store *store, am_links *out, unsi
     /* In reverse, so that the sort has something to do. */
     for (size_t i = in->registry.n; i-- > 0;) {
         const am_link_person *p = &in->registry.v[i];
+        unsigned char household[AM_TOKEN_BYTES];
+        if (p->household)
+            household_token(p->household, household);
         am_link_spilled_person e;
-        memset(&e, 0, sizeof e);
-        memcpy(e.person, p->person, AM_TOKEN_BYTES);
-        memcpy(&e.name, &p->name, sizeof e.name);
-        if (p->household) {
-            household_token(p->household, e.household);
-            e.has_household = 1;
-        }
+        am_link_person_spilled(p, p->household ? household : NULL, &e);
         ck_assert_int_eq(am_spill_write(&w, &e, 1, &err), AM_OK);
     }
     const size_t entries = in->registry.n;

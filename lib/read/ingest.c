@@ -512,15 +512,8 @@ static am_status spill_registry(ingest_sink *sink, const am_record_spill *spill)
         size_t k = 0;
         for (; k < REGISTRY_CHUNK && i < reg->n; k++, i++) {
             const am_link_person *p = &reg->v[i];
-            am_link_spilled_person *s = &chunk[k];
-            memset(s, 0, sizeof *s);
-            memcpy(s->person, p->person, AM_TOKEN_BYTES);
-            /* Byte for byte, padding too: linking orders entries by it. */
-            memcpy(&s->name, &p->name, sizeof s->name);
-            if (p->household) {
-                memcpy(s->household, sink->tokens[p->household - 1], AM_TOKEN_BYTES);
-                s->has_household = 1;
-            }
+            am_link_person_spilled(p, p->household ? sink->tokens[p->household - 1] : NULL,
+                                   &chunk[k]);
         }
         st = spill->put_registry(spill->user, chunk, k, sizeof *chunk, &sink->err);
     }

@@ -105,6 +105,18 @@ static void move_list(am_link_list *dst, am_link_list *src, const uint32_t *refs
     src->n = 0;
 }
 
+void am_link_person_spilled(const am_link_person *p, const unsigned char *household,
+                            am_link_spilled_person *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out->person, p->person, AM_TOKEN_BYTES);
+    memcpy(&out->name, &p->name, sizeof out->name);
+    if (household) {
+        memcpy(out->household, household, AM_TOKEN_BYTES);
+        out->has_household = 1;
+    }
+}
+
 am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint32_t *refs)
 {
     if (!AM_RESERVE(dst->held.v, dst->held.cap, dst->held.n + src->held.n) ||

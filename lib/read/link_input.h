@@ -53,6 +53,11 @@ typedef struct am_link_spilled_person {
     uint32_t has_household;
 } am_link_spilled_person;
 
+/* p as it is spilled, household being its household's token (NULL: none).
+ * Every byte of *out is set, padding too: linking orders entries by them. */
+void am_link_person_spilled(const am_link_person *p, const unsigned char *household,
+                            am_link_spilled_person *out);
+
 /* A sampled valid row: the person as the row shows them, what its columns
  * and its ID say of them, and where the row is, so that a feed read in
  * parts on several threads (ingest.c) still gives its first rows as the
