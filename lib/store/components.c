@@ -6,16 +6,17 @@
  * In memory, the edges are read as the partition buckets wrote them,
  * grouped by the person key's top byte: one group at a time is sorted by
  * person, and a person's households are joined.  Only households are
- * nodes (28 bytes each with the hash table); a person is met within one
- * group, so needs no node.  A second reading gives each person its set's
- * least person key.
+ * nodes (30 to 60 bytes each with the hash table, as its arrays double);
+ * a person is met within one group, so needs no node.  A second reading
+ * gives each person its set's least person key.
  *
- * Propagation: every pass sorts the edges by household and gives each household the
- * least label of its persons, then sorts them by person and gives each
- * person the least label of its households.  Labels only fall, and each
- * pass carries the least one of a component two steps further, so a
- * pass that changes no person's label is the last.  Nothing is kept in
- * memory per person or household: a pass holds one group of edges.
+ * Propagation: every pass sorts the edges by household and gives each
+ * household the least label of its persons, then sorts them by person
+ * and gives each person the least label of its households.  Labels only
+ * fall, and each pass carries the least one of a component two steps
+ * further, so a pass that changes no person's label is the last.  Nothing
+ * is kept in memory per person or household: a pass holds one group of
+ * edges.
  */
 #include "store/components.h"
 
