@@ -167,7 +167,8 @@ typedef struct forest {
     size_t n, cap;
     person_household *group;
     size_t ngroup, group_cap;
-    size_t memory; /* what all of it may take */
+    size_t memory;           /* what all of it may take */
+    am_spill_writer *labels; /* the second reading's (once flat) */
 } forest;
 
 enum { NODE_BYTES = sizeof(uint64_t) * 2 + sizeof(uint32_t) + sizeof(uint8_t) };
@@ -326,10 +327,8 @@ static void prefetch_edge(const forest *f, size_t e)
  * Persons come in ascending order (groups ascend, and each is sorted), so
  * a household's least person is the one that made its node: unite() only
  * has to keep the lesser of two sets' least. */
-static am_status join_group(forest *f, am_spill_writer *unused, am_err *err)
+static am_status join_group(forest *f)
 {
-    (void)unused;
-    (void)err;
     for (size_t b = 0, e; b < f->ngroup; b = e) {
         const uint64_t person = f->group[b].person;
         uint32_t root = UINT32_MAX;
@@ -359,7 +358,7 @@ static void flatten(forest *f)
 }
 
 /* Second reading: each person's label, in person order. */
-static am_status label_group(forest *f, am_spill_writer *labels, am_err *err)
+static am_status label_group(forest *f, am_err *err)
 {
     for (size_t b = 0, e; b < f->ngroup; b = e) {
         const uint64_t person = f->group[b].person;
@@ -373,30 +372,29 @@ static am_status label_group(forest *f, am_spill_writer *labels, am_err *err)
         if (st != AM_OK)
             return st;
         const am_label l = {person, f->least[node]};
-        if ((st = am_spill_write(labels, &l, 1, err)) != AM_OK)
+        if ((st = am_spill_write(f->labels, &l, 1, err)) != AM_OK)
             return st;
     }
     return AM_OK;
 }
 
-typedef am_status (*group_fn)(forest *f, am_spill_writer *labels, am_err *err);
-
-static am_status end_group(forest *f, group_fn fn, am_spill_writer *labels, am_err *err)
+/* The group's edges sorted by person and given to the reading's step:
+ * joined in the first, labelled once the forest is flat. */
+static am_status end_group(forest *f, am_err *err)
 {
     if (!f->ngroup)
         return AM_OK;
     person_household tmp;
     am_key_sort(f->group, f->ngroup, sizeof *f->group, &by_person, &tmp);
-    const am_status st = fn(f, labels, err);
+    const am_status st = f->flat ? label_group(f, err) : join_group(f);
     f->ngroup = 0;
     return st;
 }
 
 /* Reads edges a group (a top byte of the person key) at a time through
- * fn; AM_ERR_LIMIT when a group would not fit or the groups are not in
- * ascending order (edges not written bucket by bucket). */
-static am_status each_group(forest *f, const char *edges, group_fn fn, am_spill_writer *labels,
-                            am_err *err)
+ * end_group; AM_ERR_LIMIT when a group would not fit or the groups are
+ * not in ascending order (edges not written bucket by bucket). */
+static am_status each_group(forest *f, const char *edges, am_err *err)
 {
     am_spill_reader r;
     am_status st = am_spill_open(&r, edges, sizeof(am_edge), err);
@@ -413,7 +411,7 @@ static am_status each_group(forest *f, const char *edges, group_fn fn, am_spill_
                 if (top < byte)
                     st = AM_ERR_LIMIT;
                 else
-                    st = end_group(f, fn, labels, err);
+                    st = end_group(f, err);
                 byte = top;
             }
             if (st == AM_OK && f->ngroup == f->group_cap) {
@@ -433,7 +431,7 @@ static am_status each_group(forest *f, const char *edges, group_fn fn, am_spill_
         }
     }
     if (st == AM_OK)
-        st = end_group(f, fn, labels, err);
+        st = end_group(f, err);
     if (r.fd >= 0 || r.buf)
         am_spill_close(&r);
     return st;
@@ -446,15 +444,15 @@ static am_status each_group(forest *f, const char *edges, group_fn fn, am_spill_
  * less memory than the run was told it may use. */
 static am_status in_memory(const char *edges, const char *labels, size_t memory, am_err *err)
 {
-    forest f = {.memory = memory};
     am_spill_writer w = {.fd = -1};
-    am_status st = each_group(&f, edges, join_group, NULL, err);
+    forest f = {.memory = memory, .labels = &w};
+    am_status st = each_group(&f, edges, err);
     if (st == AM_OK) {
         flatten(&f);
         st = am_spill_create(&w, labels, sizeof(am_label), WRITE_BUFFER, err);
     }
     if (st == AM_OK)
-        st = each_group(&f, edges, label_group, &w, err);
+        st = each_group(&f, edges, err);
     if (st == AM_ERR_NOMEM)
         st = am_fail(err, st, "out of memory joining households");
     st = am_spill_end(&w, st, err);
