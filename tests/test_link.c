@@ -647,19 +647,24 @@ static void intern_households(am_store *store)
         ck_assert_uint_eq(refs[h - 1], h);
 }
 
-/* Links in as a partitioned run does: its registry spilled, sorted on
- * disk (in runs of a few entries, merged) and read back. */
-static void link_spilled(am_link_input *in, am_store *store, am_links *out, unsigned threads)
+/* Links in as a partitioned run does: its registry spilled to bucket
+ * files by the tokens' top two bits and read back, each bucket sorted in
+ * memory or, when memory is too small for it, on disk in runs merged. */
+#define TEST_BUCKETS 4
+static void link_spilled(am_link_input *in, am_store *store, am_links *out, unsigned threads,
+                         size_t memory)
 {
     char dir[] = "/tmp/am_link_XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
-    char path[64], sorted[64];
-    snprintf(path, sizeof path, "%s/registry", dir);
-    snprintf(sorted, sizeof sorted, "%s/registry-sorted", dir);
+    char names[TEST_BUCKETS][64], *paths[TEST_BUCKETS];
     am_err err = {{0}};
-    am_spill_writer w;
-    ck_assert_int_eq(am_spill_create(&w, path, sizeof(am_link_spilled_person), 4096, &err),
-                     AM_OK);
+    am_spill_writer w[TEST_BUCKETS];
+    for (int b = 0; b < TEST_BUCKETS; b++) {
+        snprintf(names[b], sizeof names[b], "%s/registry-%d", dir, b);
+        paths[b] = names[b];
+        ck_assert_int_eq(
+            am_spill_create(&w[b], paths[b], sizeof(am_link_spilled_person), 4096, &err), AM_OK);
+    }
     /* In reverse, so that the sort has something to do. */
     for (size_t i = in->registry.n; i-- > 0;) {
         const am_link_person *p = &in->registry.v[i];
@@ -668,16 +673,16 @@ static void link_spilled(am_link_input *in, am_store *store, am_links *out, unsi
             household_token(p->household, household);
         am_link_spilled_person e;
         am_link_person_spilled(p, p->household ? household : NULL, &e);
-        ck_assert_int_eq(am_spill_write(&w, &e, 1, &err), AM_OK);
+        ck_assert_int_eq(am_spill_write(&w[e.person[0] >> 6], &e, 1, &err), AM_OK);
     }
     const size_t entries = in->registry.n;
     in->registry.n = 0;
-    ck_assert_int_eq(am_spill_finish(&w, &err), AM_OK);
-    ck_assert_int_eq(am_extsort(path, sorted, sizeof(am_link_spilled_person),
-                                &am_link_spilled_order, 1, &err),
-                     AM_OK);
-    ck_assert_int_eq(am_link_run_spilled(in, sorted, entries, store, out, threads, &err), AM_OK);
-    ck_assert_int_eq(unlink(sorted), 0);
+    for (int b = 0; b < TEST_BUCKETS; b++)
+        ck_assert_int_eq(am_spill_finish(&w[b], &err), AM_OK);
+    const am_link_registry_files files = {paths, TEST_BUCKETS, memory};
+    ck_assert_int_eq(am_link_run_spilled(in, &files, entries, store, out, threads, &err), AM_OK);
+    for (int b = 0; b < TEST_BUCKETS; b++)
+        ck_assert_int_eq(unlink(paths[b]), 0);
     ck_assert_int_eq(rmdir(dir), 0);
 }
 
@@ -701,16 +706,17 @@ static void check_same_links(const am_links *a, const am_links *b)
 }
 
 /* A registry spilled to disk and read back gives the results, estimates
- * and linked records of the same registry in memory: the known-answer
- * run, and the large one of uniform tokens on two threads. */
+ * and linked records of the same registry in memory, its buckets sorted
+ * in memory (1) or on disk (2): the known-answer run, and the large one
+ * of uniform tokens on two threads. */
 START_TEST(test_spilled_registry_same_links)
 {
     for (int large = 0; large <= 1; large++) {
-        am_links out[2] = {{0}, {0}};
-        am_store store[2] = {{0}, {0}};
+        am_links out[3] = {{0}, {0}, {0}};
+        am_store store[3] = {{0}, {0}, {0}};
         unsigned char(*tokens)[AM_TOKEN_BYTES] = malloc(LOOKUP_PERSONS * AM_TOKEN_BYTES);
         ck_assert_ptr_nonnull(tokens);
-        for (int spilled = 0; spilled <= 1; spilled++) {
+        for (int spilled = 0; spilled <= 2; spilled++) {
             am_link_input in;
             if (large)
                 lookup_run(&in, tokens);
@@ -731,20 +737,23 @@ START_TEST(test_spilled_registry_same_links)
             }
             intern_households(&store[spilled]);
             if (spilled)
-                link_spilled(&in, &store[spilled], &out[spilled], 2);
+                link_spilled(&in, &store[spilled], &out[spilled], 2,
+                             spilled == 1 ? (size_t)1 << 24 : 1);
             else
                 ck_assert_int_eq(am_link_run(&in, &store[spilled], &out[spilled], 2), AM_OK);
             am_links_sort(&out[spilled]);
             am_link_input_free(&in);
         }
-        check_same_links(&out[0], &out[1]);
         ck_assert_uint_eq(out[0].n, large ? LOOKUP_ROWS : sizeof link_kats / sizeof *link_kats);
-        ck_assert_uint_eq(store[0].count, store[1].count);
-        for (size_t i = 0; i < store[0].count; i++)
-            ck_assert_int_eq(memcmp(&store[0].records[i], &store[1].records[i],
-                                    sizeof store[0].records[i]),
-                             0);
-        for (int k = 0; k < 2; k++) {
+        for (int k = 1; k <= 2; k++) {
+            check_same_links(&out[0], &out[k]);
+            ck_assert_uint_eq(store[0].count, store[k].count);
+            for (size_t i = 0; i < store[0].count; i++)
+                ck_assert_int_eq(memcmp(&store[0].records[i], &store[k].records[i],
+                                        sizeof store[0].records[i]),
+                                 0);
+        }
+        for (int k = 0; k < 3; k++) {
             am_links_free(&out[k]);
             am_store_free(&store[k]);
         }

@@ -1,7 +1,7 @@
-/* Spill files (checksums, truncation), the external sort and the key sort against qsort
- * over many runs, components on graphs whose answer is known and on
- * random graphs found both ways, and
- * am_size_parse with its INT64/UINT64 edges. */
+/* Spill files (checksums, truncation), the external sort, its reading of
+ * ordered buckets and the key sort against qsort over many runs,
+ * components on graphs whose answer is known and on random graphs found
+ * both ways, and am_size_parse with its INT64/UINT64 edges. */
 #include <check.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -194,6 +194,79 @@ START_TEST(extsort_matches_qsort)
     check_extsort(5000, 1 << 20);    /* one run */
     check_extsort(30000, 8192);      /* 30 runs of 1024 */
     check_extsort(200000, 8192);     /* 196 runs: merged 64 at a time, then the rest */
+}
+END_TEST
+
+/* What a bucketed reading passed on, and when to stop it. */
+typedef struct taken {
+    uint64_t *v;
+    size_t n, batches, stop_after;
+} taken;
+
+static am_status take_u64s(void *user, const void *items, size_t n, am_err *err)
+{
+    taken *t = user;
+    if (t->stop_after && t->batches == t->stop_after)
+        return am_fail(err, AM_ERR_NOMEM, "stopped");
+    memcpy(t->v + t->n, items, n * sizeof *t->v);
+    t->n += n;
+    t->batches++;
+    return AM_OK;
+}
+
+/* Buckets by the top two bits of the value, of 300, 5000, 0 and 2000
+ * items, read under 8 KB (1024 items): the first sorted in memory, the
+ * second and last on disk in runs, the empty one skipped.  The reading
+ * gives qsort's order, leaves the buckets, gives the same again when
+ * made again, and stops at take's first failure. */
+START_TEST(extsort_buckets_read_in_order)
+{
+    make_dir();
+    static const size_t sizes[4] = {300, 5000, 0, 2000};
+    enum { TOTAL = 7300 };
+    uint64_t *v = malloc(TOTAL * sizeof *v), *bucket = malloc(5000 * sizeof *bucket);
+    char *names[4];
+    size_t k = 0;
+    uint64_t state = 2463534242u;
+    for (unsigned b = 0; b < 4; b++) {
+        for (size_t i = 0; i < sizes[b]; i++) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            /* repeats too, within the bucket's quarter of the values */
+            bucket[i] = (uint64_t)b << 62 | (state % (sizes[b] / 2 + 1)) << 20;
+            v[k++] = bucket[i];
+        }
+        char name[16];
+        snprintf(name, sizeof name, "bucket-%u", b);
+        names[b] = strdup(path_in(name));
+        write_u64s(names[b], bucket, sizes[b], 4096);
+    }
+    qsort(v, TOTAL, sizeof *v, by_value);
+    const am_order order = {by_value, value_key};
+    for (int again = 0; again < 2; again++) {
+        taken t = {.v = malloc(TOTAL * sizeof *t.v)};
+        am_err err;
+        ck_assert_int_eq(
+            am_extsort_buckets(names, 4, sizeof *v, &order, 8192, take_u64s, &t, &err), AM_OK);
+        ck_assert_uint_eq(t.n, TOTAL);
+        ck_assert_int_eq(memcmp(t.v, v, TOTAL * sizeof *v), 0);
+        for (unsigned b = 0; b < 4; b++)
+            ck_assert_int_eq(access(names[b], F_OK), 0);
+        free(t.v);
+    }
+    taken t = {.v = malloc(TOTAL * sizeof *t.v), .stop_after = 1};
+    am_err err;
+    ck_assert_int_eq(am_extsort_buckets(names, 4, sizeof *v, &order, 8192, take_u64s, &t, &err),
+                     AM_ERR_NOMEM);
+    ck_assert_str_eq(err.msg, "stopped");
+    ck_assert_uint_eq(t.n, sizes[0]);
+    free(t.v);
+    for (unsigned b = 0; b < 4; b++)
+        free(names[b]);
+    free(v);
+    free(bucket);
+    remove_dir();
 }
 END_TEST
 
@@ -484,6 +557,7 @@ int main(void)
     tcase_add_test(tc, spill_round_trip_and_damage);
     tcase_add_test(tc, extsort_matches_qsort);
     tcase_add_test(tc, extsort_merge_of_sorted_files);
+    tcase_add_test(tc, extsort_buckets_read_in_order);
     tcase_add_test(tc, key_sort_odd_size_with_ties);
     tcase_add_test(tc, components_known_answers);
     tcase_add_test(tc, components_in_memory_as_propagated);

@@ -30,8 +30,8 @@
 #include "common/thread_pair.h"
 #include "read/resident_id.h"
 #include "store/area.h"
+#include "store/extsort.h"
 #include "store/key_sort.h"
-#include "store/spill.h"
 
 /* Character tokens in common, in Dice thousandths, for a fuzzy agreement. */
 #define FUZZY_DICE 500
@@ -685,7 +685,8 @@ typedef struct registry_reader {
     registry_tally *tally;
     unsigned char (*wanted)[AM_TOKEN_BYTES];
     size_t nwanted, next_wanted;
-    size_t n; /* entries in the person's group */
+    size_t n;      /* entries in the person's group */
+    uint64_t read; /* entries read */
     am_link_spilled_person *group;
     am_link_person *kept;
     size_t group_cap, kept_cap;
@@ -758,33 +759,36 @@ static am_status group_end(registry_reader *r)
     return AM_OK;
 }
 
-/* Reads the sorted file whole through group_end, checking it holds
- * entries entries. */
-static am_status read_registry(registry_reader *r, const char *sorted, uint64_t entries,
-                               am_err *err)
+/* A batch of the registry's entries, in order, through group_end. */
+static am_status take_entries(void *user, const void *items, size_t n, am_err *err)
 {
-    am_spill_reader file;
-    am_status st = am_spill_open(&file, sorted, sizeof(am_link_spilled_person), err);
-    if (st != AM_OK)
-        return st;
-    uint64_t read = 0;
-    for (;;) {
-        const void *item;
-        if ((st = am_spill_next_item(&file, &item, err)) != AM_OK || !item)
-            break;
-        const am_link_spilled_person *e = item;
-        if (r->n && !am_token_eq(r->group[0].person, e->person) && (st = group_end(r)) != AM_OK)
-            break;
-        if ((st = group_add(r, e)) != AM_OK)
-            break;
-        read++;
+    (void)err;
+    registry_reader *r = user;
+    const am_link_spilled_person *e = items;
+    for (size_t i = 0; i < n; i++) {
+        am_status st;
+        if (r->n && !am_token_eq(r->group[0].person, e[i].person) && (st = group_end(r)) != AM_OK)
+            return st;
+        if ((st = group_add(r, &e[i])) != AM_OK)
+            return st;
     }
+    r->read += n;
+    return AM_OK;
+}
+
+/* Reads the buckets whole through group_end, checking they hold entries
+ * entries. */
+static am_status read_registry(registry_reader *r, const am_link_registry_files *files,
+                               uint64_t entries, am_err *err)
+{
+    am_status st = am_extsort_buckets(files->buckets, files->n, sizeof(am_link_spilled_person),
+                                      &am_link_spilled_order, files->memory, take_entries, r, err);
     if (st == AM_OK)
         st = group_end(r);
-    am_spill_close(&file);
-    if (st == AM_OK && read != entries)
-        st = am_fail(err, AM_ERR_IO, "%s: %llu registry entries, expected %llu", sorted,
-                     (unsigned long long)read, (unsigned long long)entries);
+    if (st == AM_OK && r->read != entries)
+        st = am_fail(err, AM_ERR_IO, "%s: %llu registry entries, expected %llu",
+                     files->n ? files->buckets[0] : "registry", (unsigned long long)r->read,
+                     (unsigned long long)entries);
     return st;
 }
 
@@ -799,8 +803,9 @@ static void registry_reader_free(registry_reader *r)
     am_free(r->wanted);
 }
 
-am_status am_link_run_spilled(am_link_input *in, const char *sorted, uint64_t entries,
-                              am_store *store, am_links *out, unsigned threads, am_err *err)
+am_status am_link_run_spilled(am_link_input *in, const am_link_registry_files *files,
+                              uint64_t entries, am_store *store, am_links *out, unsigned threads,
+                              am_err *err)
 {
     if (entries >= UINT32_MAX)
         return AM_ERR_LIMIT;
@@ -812,7 +817,7 @@ am_status am_link_run_spilled(am_link_input *in, const char *sorted, uint64_t en
     registry_reader r = {.in = in, .store = store, .tally = &t};
     am_status st = wanted_tokens(&r);
     if (st == AM_OK)
-        st = read_registry(&r, sorted, entries, err);
+        st = read_registry(&r, files, entries, err);
     registry_reader_free(&r);
     if (st != AM_OK)
         return st;

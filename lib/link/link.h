@@ -86,17 +86,28 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
  * person's entries. */
 extern const am_order am_link_spilled_order;
 
+/* A spilled registry: n spill files of am_link_spilled_person entries in
+ * buckets by the person token's leading bits, every token of a bucket
+ * ordering before every token of the next (a partitioned run's are by
+ * the first byte), and the memory a bucket may be sorted in. */
+typedef struct am_link_registry_files {
+    char *const *buckets;
+    size_t n;
+    size_t memory;
+} am_link_registry_files;
+
 /* am_link_run for a registry too large to hold: its entries were spilled
- * (link_input.h) instead of gathered into in->registry, and sorted into
- * the spill file sorted (entries of them) in am_link_spilled_order.  One
- * pass reads them, tallies m and u exactly as am_link_run would, and
- * keeps in in->registry only the persons some held row's repair names,
- * their households interned in store's table; the rows are then scored
- * as am_link_run scores them, with the same results.  Returns as
- * am_link_run, or AM_ERR_IO with err's message set (a damaged or short
- * file). */
-am_status am_link_run_spilled(am_link_input *in, const char *sorted, uint64_t entries,
-                              am_store *store, am_links *out, unsigned threads, am_err *err);
+ * (link_input.h) instead of gathered into in->registry, to files (entries
+ * of them).  One pass reads them in am_link_spilled_order, a bucket
+ * sorted at a time (store/extsort.h), tallies m and u exactly as
+ * am_link_run would, and keeps in in->registry only the persons some
+ * held row's repair names, their households interned in store's table;
+ * the rows are then scored as am_link_run scores them, with the same
+ * results.  The files stay.  Returns as am_link_run, or AM_ERR_IO with
+ * err's message set (a damaged or short file). */
+am_status am_link_run_spilled(am_link_input *in, const am_link_registry_files *files,
+                              uint64_t entries, am_store *store, am_links *out, unsigned threads,
+                              am_err *err);
 
 /* Puts out's results in feed, line order. */
 void am_links_sort(am_links *out);

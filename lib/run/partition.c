@@ -26,6 +26,9 @@
  * persons are what distribution holds in memory at once. */
 #define BUCKETS 256
 #define BUCKET_BUFFER (64u * 1024)
+/* Linking's registry goes to buckets of its own, by the same byte, each
+ * sorted alone when linking reads it: no merge. */
+#define REGISTRY_BUFFER (32u * 1024)
 #define WRITE_BUFFER (256u * 1024)
 /* What a partition costs in memory for each of its records while it is
  * matched: the record, its share of the household table and index, the
@@ -38,9 +41,11 @@
 struct am_partitioner {
     am_partition_dir dir;
     am_spill_writer bucket[BUCKETS];
-    am_spill_writer registry;  /* linking's registry entries (link_input.h) */
+    am_spill_writer registry[BUCKETS]; /* linking's registry entries (link_input.h) */
+    char *registry_name[BUCKETS];      /* of the files made */
     uint64_t registry_entries;
-    int registry_sorted;       /* into "registry-sorted", not yet linked */
+    int registry_open;                 /* its files are being written */
+    int registry_lost;                 /* a file failed to finish */
     uint64_t records;
     int32_t window_start, window_end;
     uint64_t used;             /* resident bytes when the graph was made */
@@ -84,8 +89,7 @@ static am_status open_buckets(am_ctx *ctx, am_err *err)
     if (!p)
         return am_fail(err, AM_ERR_NOMEM, "out of memory starting partition files");
     for (unsigned b = 0; b < BUCKETS; b++)
-        p->bucket[b].fd = -1;
-    p->registry.fd = -1;
+        p->bucket[b].fd = p->registry[b].fd = -1;
     p->dir.lock_fd = -1;
     ctx->partitioner = p;
     am_status st = am_partition_dir_open(&p->dir, temp_dir_of(ctx), err);
@@ -135,6 +139,35 @@ static am_status spill_put(void *user, const am_record *records, size_t n,
     return AM_OK;
 }
 
+static void remove_registry(struct am_partitioner *p)
+{
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        am_spill_discard(&p->registry[b]);
+        if (p->registry_name[b])
+            unlink(p->registry_name[b]);
+        am_free(p->registry_name[b]);
+        p->registry_name[b] = NULL;
+    }
+}
+
+static am_status open_registry(struct am_partitioner *p, size_t entry_size, am_err *err)
+{
+    am_status st = AM_OK;
+    for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
+        char *name = file_name(p, "registry", 3, b);
+        st = name ? am_spill_create(&p->registry[b], name, entry_size, REGISTRY_BUFFER, err)
+                  : am_fail(err, AM_ERR_NOMEM, "out of memory starting partition files");
+        if (st == AM_OK)
+            p->registry_name[b] = name; /* the run's own file, to remove */
+        else
+            am_free(name);
+    }
+    if (st != AM_OK)
+        remove_registry(p);
+    p->registry_open = st == AM_OK;
+    return st;
+}
+
 static am_status spill_put_registry(void *user, const void *entries, size_t n, size_t entry_size,
                                     am_err *err)
 {
@@ -142,21 +175,22 @@ static am_status spill_put_registry(void *user, const void *entries, size_t n, s
     const am_status opened = partitioner_to_fill(user, &p, err);
     if (opened != AM_OK)
         return opened;
-    if (p->registry.fd < 0) {
+    if (!p->registry_open) {
         if (p->registry_entries)
-            return am_fail(err, AM_ERR_INVALID, "the registry's partition file is closed");
-        char *name = file_name(p, "registry", 0, 0);
-        const am_status st =
-            name ? am_spill_create(&p->registry, name, entry_size, WRITE_BUFFER, err)
-                 : am_fail(err, AM_ERR_NOMEM, "out of memory starting partition files");
-        am_free(name);
+            return am_fail(err, AM_ERR_INVALID, "the registry's partition files are closed");
+        const am_status st = open_registry(p, entry_size, err);
         if (st != AM_OK)
             return st;
     }
-    const am_status st = am_spill_write(&p->registry, entries, n, err);
-    if (st == AM_OK)
-        p->registry_entries += n;
-    return st;
+    const unsigned char *e = entries;
+    for (size_t i = 0; i < n; i++, e += entry_size) {
+        const unsigned bucket = (unsigned)(am_link_spilled_order.key(e) >> 56);
+        const am_status st = am_spill_write(&p->registry[bucket], e, 1, err);
+        if (st != AM_OK)
+            return st;
+    }
+    p->registry_entries += n;
+    return AM_OK;
 }
 
 am_status am_partition_enable(am_ctx *ctx)
@@ -224,34 +258,39 @@ int am_partition_has_registry(const am_ctx *ctx)
     return ctx->partitioner && ctx->partitioner->registry_entries > 0;
 }
 
+/* The registry's files, once: all finished, or the run's registry lost. */
+static am_status finish_registry(struct am_partitioner *p, am_err *err)
+{
+    am_status st = AM_OK;
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        const am_status finished = am_spill_end(&p->registry[b], st, err);
+        if (st == AM_OK)
+            st = finished;
+    }
+    p->registry_open = 0;
+    p->registry_lost = st != AM_OK;
+    return st;
+}
+
 am_status am_partition_link(am_ctx *ctx)
 {
     struct am_partitioner *p = ctx->partitioner;
     am_err *err = &ctx->err;
-    char *name = file_name(p, "registry", 0, 0), *sorted = file_name(p, "registry-sorted", 0, 0);
-    am_status st = name && sorted ? AM_OK
-                                  : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
-    /* Sorted once: a call that fails after the sort (out of memory while
-     * linking) leaves the sorted file for the next call. */
-    if (st == AM_OK && p->registry.fd >= 0) {
-        st = am_spill_finish(&p->registry, err);
-        if (st == AM_OK)
-            st = am_extsort(name, sorted, sizeof(am_link_spilled_person), &am_link_spilled_order,
-                            sort_memory(ctx, p), err);
-        p->registry_sorted = st == AM_OK;
-    }
-    if (st == AM_OK && !p->registry_sorted)
-        st = am_fail(err, AM_ERR_IO, "the registry's partition file was lost to an earlier failure");
-    if (st == AM_OK)
-        st = am_link_run_spilled(&ctx->links, sorted, p->registry_entries, &ctx->store,
-                                 &ctx->linked, ctx->threads, err);
+    am_status st = p->registry_open ? finish_registry(p, err) : AM_OK;
+    if (st == AM_OK && p->registry_lost)
+        st = am_fail(err, AM_ERR_IO, "the registry's partition files were lost to an earlier "
+                     "failure");
+    if (st != AM_OK)
+        return st;
+    const am_link_registry_files files = {p->registry_name, BUCKETS, sort_memory(ctx, p)};
+    /* A call that fails (out of memory while linking) leaves the files
+     * for the next. */
+    st = am_link_run_spilled(&ctx->links, &files, p->registry_entries, &ctx->store, &ctx->linked,
+                             ctx->threads, err);
     if (st == AM_OK) {
-        unlink(sorted);
+        remove_registry(p);
         p->registry_entries = 0;
-        p->registry_sorted = 0;
     }
-    am_free(name);
-    am_free(sorted);
     return st;
 }
 
@@ -762,7 +801,7 @@ void am_partitioner_free(am_ctx *ctx)
         return;
     for (unsigned b = 0; b < BUCKETS; b++)
         am_spill_discard(&p->bucket[b]);
-    am_spill_discard(&p->registry);
+    remove_registry(p);
     am_partition_dir_close(&p->dir);
     am_store_free(&p->loaded);
     am_free(p->part_records);

@@ -244,3 +244,84 @@ am_status am_extsort_merge(const char *const *sorted, size_t n, const char *out,
     forget_runs(names, nruns, st);
     return st;
 }
+
+/* A bucket too large for memory: sorted on disk into path.sorted, which
+ * then replaces it, and read from there. */
+static am_status read_sorted_on_disk(const char *path, size_t item_size, const am_order *order,
+                                     size_t memory, am_items_fn take, void *user, am_err *err)
+{
+    char *sorted = am_strdup_printf("%s.sorted", path);
+    if (!sorted)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+    am_status st = am_extsort(path, sorted, item_size, order, memory, err);
+    if (st == AM_OK && rename(sorted, path) != 0)
+        st = am_fail(err, AM_ERR_IO, "%s: cannot rename a sorted bucket", path);
+    am_free(sorted);
+    am_spill_reader r;
+    if (st == AM_OK)
+        st = am_spill_open(&r, path, item_size, err);
+    if (st != AM_OK)
+        return st;
+    for (;;) {
+        const void *items;
+        size_t n;
+        if ((st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
+            break;
+        if ((st = take(user, items, n, err)) != AM_OK)
+            break;
+    }
+    am_spill_close(&r);
+    return st;
+}
+
+am_status am_extsort_buckets(char *const *buckets, size_t n, size_t item_size,
+                             const am_order *order, size_t memory, am_items_fn take, void *user,
+                             am_err *err)
+{
+    /* One buffer for every bucket, grown to the largest: pages written
+     * once are cheaper to write again than fresh ones. */
+    unsigned char *buf = NULL, *tmp = am_malloc(item_size);
+    size_t cap = 0;
+    am_status st = tmp ? AM_OK : am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+    for (size_t b = 0; st == AM_OK && b < n; b++) {
+        struct stat sb;
+        if (stat(buckets[b], &sb) != 0) {
+            st = am_fail(err, AM_ERR_IO, "%s: cannot read a partition file", buckets[b]);
+            break;
+        }
+        const uint64_t most = (uint64_t)sb.st_size / item_size; /* headers take the rest */
+        if (most * item_size > memory) {
+            st = read_sorted_on_disk(buckets[b], item_size, order, memory, take, user, err);
+            continue;
+        }
+        if (most > cap) {
+            unsigned char *grown = am_realloc(buf, (size_t)most * item_size);
+            if (!grown) {
+                st = am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+                break;
+            }
+            buf = grown;
+            cap = (size_t)most;
+        }
+        am_spill_reader r;
+        if ((st = am_spill_open(&r, buckets[b], item_size, err)) != AM_OK)
+            break;
+        size_t have = 0;
+        for (;;) {
+            const void *items;
+            size_t got;
+            if ((st = am_spill_next(&r, &items, &got, err)) != AM_OK || got == 0)
+                break;
+            memcpy(buf + have * item_size, items, got * item_size);
+            have += got;
+        }
+        am_spill_close(&r);
+        if (st == AM_OK && have) {
+            am_key_sort(buf, have, item_size, order, tmp);
+            st = take(user, buf, have, err);
+        }
+    }
+    am_free(buf);
+    am_free(tmp);
+    return st;
+}

@@ -1,6 +1,7 @@
 /*
  * extsort.h — sorting a spill file larger than memory: sorted runs of
- * what fits, merged.
+ * what fits, merged; or files already split into ordered buckets, each
+ * sorted as it is read.
  */
 #ifndef AM_EXTSORT_H
 #define AM_EXTSORT_H
@@ -25,5 +26,22 @@ am_status am_extsort(const char *in, const char *out, size_t item_size, const am
  * am_extsort. */
 am_status am_extsort_merge(const char *const *sorted, size_t n, const char *out,
                            size_t item_size, int (*cmp)(const void *, const void *), am_err *err);
+
+/* Takes n items of a sorted reading, in order; returns AM_OK to go on. */
+typedef am_status (*am_items_fn)(void *user, const void *items, size_t n, am_err *err);
+
+/* Reads the spill files buckets[0, n) of items as one sequence in order,
+ * where every item of a bucket orders before every item of the next (as
+ * when items go to buckets by their key's top byte), so that each bucket
+ * is sorted alone when it is reached: in memory when it fits in about
+ * memory bytes, otherwise by am_extsort into a file that then takes its
+ * place.  Passes the items to take in order, in batches.  The buckets
+ * stay, so a reading that take stopped can be made again (a bucket whose
+ * sort on disk failed is lost: its runs and input are removed).  Returns
+ * AM_OK, AM_ERR_NOMEM or AM_ERR_IO (message in err), or the first other
+ * status take returned. */
+am_status am_extsort_buckets(char *const *buckets, size_t n, size_t item_size,
+                             const am_order *order, size_t memory, am_items_fn take, void *user,
+                             am_err *err);
 
 #endif
