@@ -7,8 +7,10 @@
  * grouped by the person key's top byte: one group at a time is sorted by
  * person, and a person's households are joined.  Only households are
  * nodes (30 to 60 bytes each with the hash table, as its arrays double);
- * a person is met within one group, so needs no node.  A second reading
- * gives each person its set's least person key.
+ * a person is met within one group, so needs no node.  As it joins, the
+ * reading writes each person's first household's node to a work file;
+ * once every household is joined, that file, read in turn, gives each
+ * person its set's least person key without a second look at the edges.
  *
  * Propagation: every pass sorts the edges by household and gives each
  * household the least label of its persons, then sorts them by person
@@ -162,13 +164,12 @@ typedef struct forest {
     uint64_t *key;   /* household key of each node */
     uint32_t *parent;
     uint8_t *rank;
-    uint64_t *least; /* a root's least person key; every node's once flat */
-    int flat;
+    uint64_t *least; /* a root's least person key; every node's once flattened */
     size_t n, cap;
     person_household *group;
     size_t ngroup, group_cap;
-    size_t memory;           /* what all of it may take */
-    am_spill_writer *labels; /* the second reading's (once flat) */
+    size_t memory;          /* what all of it may take */
+    am_spill_writer *nodes; /* each person's node, in person order */
 } forest;
 
 enum { NODE_BYTES = sizeof(uint64_t) * 2 + sizeof(uint32_t) + sizeof(uint8_t) };
@@ -302,7 +303,8 @@ static uint32_t unite(forest *f, uint32_t a, uint32_t b)
 /* Look-ups ahead, as each is a cache miss or more: the slot of the
  * household 2 * AHEAD edges on, then the node of the one AHEAD on (its
  * slot read by then), so that their misses overlap this edge's work.
- * Only hints: a slot may change before its edge comes. */
+ * Only hints: a slot may change before its edge comes.  The labelling
+ * fetches least[] AHEAD persons on for the same reason. */
 enum { AHEAD = 8 };
 
 static void prefetch_edge(const forest *f, size_t e)
@@ -315,19 +317,17 @@ static void prefetch_edge(const forest *f, size_t e)
         const uint32_t node = f->slot[slot_of(f, f->group[e + AHEAD].household)];
         if (node) {
             __builtin_prefetch(&f->key[node - 1]);
-            if (f->flat)
-                __builtin_prefetch(&f->least[node - 1]);
-            else
-                __builtin_prefetch(&f->parent[node - 1]);
+            __builtin_prefetch(&f->parent[node - 1]);
         }
     }
 }
 
-/* First reading: each person of the group joins their households.
- * Persons come in ascending order (groups ascend, and each is sorted), so
- * a household's least person is the one that made its node: unite() only
- * has to keep the lesser of two sets' least. */
-static am_status join_group(forest *f)
+/* Each person of the group joins their households, and their first
+ * household's node is written for the labelling.  Persons come in
+ * ascending order (groups ascend, and each is sorted), so a household's
+ * least person is the one that made its node: unite() only has to keep
+ * the lesser of two sets' least. */
+static am_status join_group(forest *f, am_err *err)
 {
     for (size_t b = 0, e; b < f->ngroup; b = e) {
         const uint64_t person = f->group[b].person;
@@ -337,7 +337,9 @@ static am_status join_group(forest *f)
             if (e > b && f->group[e].household == f->group[e - 1].household)
                 continue;
             uint32_t node;
-            const am_status st = node_of(f, f->group[e].household, person, 1, &node);
+            am_status st = node_of(f, f->group[e].household, person, 1, &node);
+            if (st == AM_OK && e == b)
+                st = am_spill_write(f->nodes, &(am_label){person, node}, 1, err);
             if (st != AM_OK)
                 return st;
             node = find_root(f, node);
@@ -347,48 +349,55 @@ static am_status join_group(forest *f)
     return AM_OK;
 }
 
-/* Between the readings: every node given its set's least person key, so
- * that the second reading's look-ups need not climb to the root.  A root
+/* Once every household is joined: every node given its set's least
+ * person key, so that labelling need not climb to the root.  A root
  * keeps its own, so the order of the walk does not matter. */
 static void flatten(forest *f)
 {
     for (uint32_t i = 0; i < f->n; i++)
         f->least[i] = f->least[find_root(f, i)];
-    f->flat = 1;
 }
 
-/* Second reading: each person's label, in person order. */
-static am_status label_group(forest *f, am_err *err)
-{
-    for (size_t b = 0, e; b < f->ngroup; b = e) {
-        const uint64_t person = f->group[b].person;
-        prefetch_edge(f, b);
-        for (e = b + 1; e < f->ngroup && f->group[e].person == person; e++)
-            ;
-        uint32_t node;
-        am_status st = node_of(f, f->group[b].household, person, 0, &node);
-        if (st == AM_OK && node == UINT32_MAX) /* the file changed between readings */
-            st = am_fail(err, AM_ERR_IO, "the household graph's edges changed while read");
-        if (st != AM_OK)
-            return st;
-        const am_label l = {person, f->least[node]};
-        if ((st = am_spill_write(f->labels, &l, 1, err)) != AM_OK)
-            return st;
-    }
-    return AM_OK;
-}
-
-/* The group's edges sorted by person and given to the reading's step:
- * joined in the first, labelled once the forest is flat. */
+/* The group's edges sorted by person and joined. */
 static am_status end_group(forest *f, am_err *err)
 {
     if (!f->ngroup)
         return AM_OK;
     person_household tmp;
     am_key_sort(f->group, f->ngroup, sizeof *f->group, &by_person, &tmp);
-    const am_status st = f->flat ? label_group(f, err) : join_group(f);
+    const am_status st = join_group(f, err);
     f->ngroup = 0;
     return st;
+}
+
+/* Each person's label from the node file: their node's least. */
+static am_status label_persons(const forest *f, const char *nodes, const char *labels,
+                               am_err *err)
+{
+    am_spill_reader r;
+    am_spill_writer w = {.fd = -1};
+    am_status st = am_spill_open(&r, nodes, sizeof(am_label), err);
+    if (st == AM_OK)
+        st = am_spill_create(&w, labels, sizeof(am_label), WRITE_BUFFER, err);
+    while (st == AM_OK) {
+        const void *items;
+        size_t n;
+        if ((st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
+            break;
+        const am_label *v = items;
+        for (size_t i = 0; st == AM_OK && i < n; i++) {
+            if (i + AHEAD < n && v[i + AHEAD].label < f->n)
+                __builtin_prefetch(&f->least[v[i + AHEAD].label]);
+            if (v[i].label >= f->n) /* the file is the run's own: only damage gets here */
+                st = am_fail(err, AM_ERR_IO, "%s: a node the household graph does not have",
+                             nodes);
+            else
+                st = am_spill_write(&w, &(am_label){v[i].person, f->least[v[i].label]}, 1, err);
+        }
+    }
+    if (r.fd >= 0 || r.buf)
+        am_spill_close(&r);
+    return am_spill_end(&w, st, err);
 }
 
 /* Reads edges a group (a top byte of the person key) at a time through
@@ -444,19 +453,25 @@ static am_status each_group(forest *f, const char *edges, am_err *err)
  * less memory than the run was told it may use. */
 static am_status in_memory(const char *edges, const char *labels, size_t memory, am_err *err)
 {
-    am_spill_writer w = {.fd = -1};
-    forest f = {.memory = memory, .labels = &w};
-    am_status st = each_group(&f, edges, err);
+    char *nodes = work_name(labels, ".nodes");
+    if (!nodes)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory naming work files");
+    am_spill_writer w;
+    forest f = {.memory = memory, .nodes = &w};
+    am_status st = am_spill_create(&w, nodes, sizeof(am_label), WRITE_BUFFER, err);
+    if (st == AM_OK) {
+        st = each_group(&f, edges, err);
+        st = am_spill_end(&w, st, err);
+    }
     if (st == AM_OK) {
         flatten(&f);
-        st = am_spill_create(&w, labels, sizeof(am_label), WRITE_BUFFER, err);
+        st = label_persons(&f, nodes, labels, err);
     }
-    if (st == AM_OK)
-        st = each_group(&f, edges, err);
     if (st == AM_ERR_NOMEM)
         st = am_fail(err, st, "out of memory joining households");
-    st = am_spill_end(&w, st, err);
     forest_free(&f);
+    unlink(nodes);
+    am_free(nodes);
     if (st == AM_OK)
         unlink(edges);
     return st;
