@@ -202,33 +202,15 @@ am_status am_partition_enable(am_ctx *ctx)
     return AM_OK;
 }
 
-/* Reads the spilled records of a file, calling fn for each batch. */
-typedef am_status (*spilled_fn)(void *user, const am_spilled *s, size_t n, am_err *err);
-
-static am_status each_spilled(const char *path, spilled_fn fn, void *user, am_err *err)
-{
-    am_spill_reader r;
-    am_status st = am_spill_open(&r, path, sizeof(am_spilled), err);
-    for (;;) {
-        const void *items;
-        size_t n;
-        if (st != AM_OK || (st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
-            break;
-        st = fn(user, items, n, err);
-    }
-    if (r.fd >= 0 || r.buf)
-        am_spill_close(&r);
-    return st;
-}
-
 typedef struct edge_pass {
     const am_catalogue *cat;
     am_spill_writer edges;
     int32_t start, end;
 } edge_pass;
 
-static am_status add_edges(void *user, const am_spilled *s, size_t n, am_err *err)
+static am_status add_edges(void *user, const void *items, size_t n, am_err *err)
 {
+    const am_spilled *s = items;
     edge_pass *e = user;
     for (size_t i = 0; i < n; i++) {
         am_run_window_add(e->cat, &s[i].rec, &e->start, &e->end);
@@ -314,7 +296,7 @@ am_status am_partition_graph(am_ctx *ctx)
         st = am_spill_create(&e.edges, edges, sizeof(am_edge), WRITE_BUFFER, err);
     for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
         char *name = file_name(p, "bucket", 3, b);
-        st = name ? each_spilled(name, add_edges, &e, err)
+        st = name ? am_spill_each(name, sizeof(am_spilled), add_edges, &e, err)
                   : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
         am_free(name);
     }
@@ -430,8 +412,9 @@ static uint64_t label_of(const distributor *d, uint64_t person)
     return person;
 }
 
-static am_status send_records(void *user, const am_spilled *s, size_t n, am_err *err)
+static am_status send_records(void *user, const void *items, size_t n, am_err *err)
 {
+    const am_spilled *s = items;
     distributor *d = user;
     for (size_t i = 0; i < n; i++) {
         const uint64_t label = label_of(d, am_token_key(s[i].rec.person));
@@ -478,7 +461,7 @@ am_status am_partition_distribute(am_ctx *ctx, unsigned n)
         if (st == AM_OK && !name)
             st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
         if (st == AM_OK)
-            st = each_spilled(name, send_records, &d, err);
+            st = am_spill_each(name, sizeof(am_spilled), send_records, &d, err);
         if (name)
             unlink(name);
         am_free(name);
@@ -509,8 +492,9 @@ am_status am_partition_distribute(am_ctx *ctx, unsigned n)
 
 /* Loading a partition: each record's household token interned into the
  * partition's own store. */
-static am_status load_records(void *user, const am_spilled *s, size_t n, am_err *err)
+static am_status load_records(void *user, const void *items, size_t n, am_err *err)
 {
+    const am_spilled *s = items;
     am_store *store = user;
     if (am_store_reserve(store, n) != AM_OK)
         return am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
@@ -561,7 +545,7 @@ static am_status load_partition(am_ctx *ctx, const char *path, uint64_t records,
         /* Loaded a record at a time: its pages populated at once first. */
         am_prefault(store->records, (size_t)records * sizeof *store->records);
     }
-    st = st == AM_OK ? each_spilled(path, load_records, store, err)
+    st = st == AM_OK ? am_spill_each(path, sizeof(am_spilled), load_records, store, err)
                      : am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
     if (st == AM_OK && store->count != records)
         st = am_fail(err, AM_ERR_FORMAT, "%s: %zu records where the run counted %llu", path,
@@ -739,8 +723,9 @@ static size_t wanted_slot(const wanted *w, uint64_t key)
     return s;
 }
 
-static am_status load_wanted(void *user, const am_spilled *s, size_t n, am_err *err)
+static am_status load_wanted(void *user, const void *items, size_t n, am_err *err)
 {
+    const am_spilled *s = items;
     wanted *w = user;
     for (size_t i = 0; i < n; i++) {
         const uint64_t key = ((uint64_t)s[i].rec.feed << 32 | s[i].rec.line) + 1;
@@ -782,7 +767,7 @@ am_status am_partition_evidence(am_ctx *ctx, const size_t *which, size_t n)
     am_status st = AM_OK;
     for (unsigned i = 0; st == AM_OK && i < p->n; i++) {
         char *name = file_name(p, "part", 4, i);
-        st = name ? each_spilled(name, load_wanted, &w, &ctx->err)
+        st = name ? am_spill_each(name, sizeof(am_spilled), load_wanted, &w, &ctx->err)
                   : am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
         am_free(name);
     }

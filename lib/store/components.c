@@ -168,6 +168,7 @@ typedef struct forest {
     size_t n, cap;
     person_household *group;
     size_t ngroup, group_cap;
+    int group_byte;         /* the person key's top byte of the group, -1 before the first */
     size_t memory;          /* what all of it may take */
     am_spill_writer *nodes; /* each person's node, in person order */
 } forest;
@@ -370,79 +371,64 @@ static am_status end_group(forest *f, am_err *err)
     return st;
 }
 
-/* Each person's label from the node file: their node's least. */
-static am_status label_persons(const forest *f, const char *nodes, const char *labels,
-                               am_err *err)
+/* Labelling: each person's label from the node file, their node's least. */
+typedef struct labelling {
+    const forest *f;
+    const char *nodes;
+    am_spill_writer w;
+} labelling;
+
+static am_status label_persons(void *user, const void *items, size_t n, am_err *err)
 {
-    am_spill_reader r;
-    am_spill_writer w = {.fd = -1};
-    am_status st = am_spill_open(&r, nodes, sizeof(am_label), err);
-    if (st == AM_OK)
-        st = am_spill_create(&w, labels, sizeof(am_label), WRITE_BUFFER, err);
-    while (st == AM_OK) {
-        const void *items;
-        size_t n;
-        if ((st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
-            break;
-        const am_label *v = items;
-        for (size_t i = 0; st == AM_OK && i < n; i++) {
-            if (i + AHEAD < n && v[i + AHEAD].label < f->n)
-                __builtin_prefetch(&f->least[v[i + AHEAD].label]);
-            if (v[i].label >= f->n) /* the file is the run's own: only damage gets here */
-                st = am_fail(err, AM_ERR_IO, "%s: a node the household graph does not have",
-                             nodes);
-            else
-                st = am_spill_write(&w, &(am_label){v[i].person, f->least[v[i].label]}, 1, err);
-        }
+    labelling *l = user;
+    const forest *f = l->f;
+    const am_label *v = items;
+    am_status st = AM_OK;
+    for (size_t i = 0; st == AM_OK && i < n; i++) {
+        if (i + AHEAD < n && v[i + AHEAD].label < f->n)
+            __builtin_prefetch(&f->least[v[i + AHEAD].label]);
+        if (v[i].label >= f->n) /* the file is the run's own: only damage gets here */
+            st = am_fail(err, AM_ERR_IO, "%s: a node the household graph does not have",
+                         l->nodes);
+        else
+            st = am_spill_write(&l->w, &(am_label){v[i].person, f->least[v[i].label]}, 1, err);
     }
-    if (r.fd >= 0 || r.buf)
-        am_spill_close(&r);
-    return am_spill_end(&w, st, err);
+    return st;
 }
 
-/* Reads edges a group (a top byte of the person key) at a time through
- * end_group; AM_ERR_LIMIT when a group would not fit or the groups are
- * not in ascending order (edges not written bucket by bucket). */
-static am_status each_group(forest *f, const char *edges, am_err *err)
+/* Edges gathered into the forest's group, which ends (end_group) where
+ * the person key's top byte changes; AM_ERR_LIMIT when a group would not
+ * fit or the groups are not in ascending order (edges not written bucket
+ * by bucket). */
+static am_status gather_edges(void *user, const void *items, size_t n, am_err *err)
 {
-    am_spill_reader r;
-    am_status st = am_spill_open(&r, edges, sizeof(am_edge), err);
-    int byte = -1;
-    while (st == AM_OK) {
-        const void *items;
-        size_t n;
-        if ((st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
-            break;
-        const am_edge *e = items;
-        for (size_t i = 0; st == AM_OK && i < n; i++) {
-            const int top = (int)(e[i].b >> 56);
-            if (top != byte) {
-                if (top < byte)
-                    st = AM_ERR_LIMIT;
-                else
-                    st = end_group(f, err);
-                byte = top;
-            }
-            if (st == AM_OK && f->ngroup == f->group_cap) {
-                const size_t cap = f->group_cap ? f->group_cap * 2 : 4096;
-                person_household *g;
-                if (forest_bytes(f, f->bits, f->cap, cap) > f->memory)
-                    st = AM_ERR_LIMIT;
-                else if (!(g = am_realloc(f->group, cap * sizeof *g)))
-                    st = AM_ERR_NOMEM;
-                else {
-                    f->group = g;
-                    f->group_cap = cap;
-                }
-            }
-            if (st == AM_OK)
-                f->group[f->ngroup++] = (person_household){e[i].b, e[i].a};
+    forest *f = user;
+    const am_edge *e = items;
+    am_status st = AM_OK;
+    for (size_t i = 0; st == AM_OK && i < n; i++) {
+        const int top = (int)(e[i].b >> 56);
+        if (top != f->group_byte) {
+            if (top < f->group_byte)
+                st = AM_ERR_LIMIT;
+            else
+                st = end_group(f, err);
+            f->group_byte = top;
         }
+        if (st == AM_OK && f->ngroup == f->group_cap) {
+            const size_t cap = f->group_cap ? f->group_cap * 2 : 4096;
+            person_household *g;
+            if (forest_bytes(f, f->bits, f->cap, cap) > f->memory)
+                st = AM_ERR_LIMIT;
+            else if (!(g = am_realloc(f->group, cap * sizeof *g)))
+                st = AM_ERR_NOMEM;
+            else {
+                f->group = g;
+                f->group_cap = cap;
+            }
+        }
+        if (st == AM_OK)
+            f->group[f->ngroup++] = (person_household){e[i].b, e[i].a};
     }
-    if (st == AM_OK)
-        st = end_group(f, err);
-    if (r.fd >= 0 || r.buf)
-        am_spill_close(&r);
     return st;
 }
 
@@ -457,15 +443,21 @@ static am_status in_memory(const char *edges, const char *labels, size_t memory,
     if (!nodes)
         return am_fail(err, AM_ERR_NOMEM, "out of memory naming work files");
     am_spill_writer w;
-    forest f = {.memory = memory, .nodes = &w};
+    forest f = {.memory = memory, .group_byte = -1, .nodes = &w};
     am_status st = am_spill_create(&w, nodes, sizeof(am_label), WRITE_BUFFER, err);
     if (st == AM_OK) {
-        st = each_group(&f, edges, err);
+        st = am_spill_each(edges, sizeof(am_edge), gather_edges, &f, err);
+        if (st == AM_OK)
+            st = end_group(&f, err);
         st = am_spill_end(&w, st, err);
     }
     if (st == AM_OK) {
         flatten(&f);
-        st = label_persons(&f, nodes, labels, err);
+        labelling l = {&f, nodes, {.fd = -1}};
+        st = am_spill_create(&l.w, labels, sizeof(am_label), WRITE_BUFFER, err);
+        if (st == AM_OK)
+            st = am_spill_each(nodes, sizeof(am_label), label_persons, &l, err);
+        st = am_spill_end(&l.w, st, err);
     }
     if (st == AM_ERR_NOMEM)
         st = am_fail(err, st, "out of memory joining households");

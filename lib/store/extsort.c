@@ -257,21 +257,22 @@ static am_status read_sorted_on_disk(const char *path, size_t item_size, const a
     if (st == AM_OK && rename(sorted, path) != 0)
         st = am_fail(err, AM_ERR_IO, "%s: cannot rename a sorted bucket", path);
     am_free(sorted);
-    am_spill_reader r;
-    if (st == AM_OK)
-        st = am_spill_open(&r, path, item_size, err);
-    if (st != AM_OK)
-        return st;
-    for (;;) {
-        const void *items;
-        size_t n;
-        if ((st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
-            break;
-        if ((st = take(user, items, n, err)) != AM_OK)
-            break;
-    }
-    am_spill_close(&r);
-    return st;
+    return st == AM_OK ? am_spill_each(path, item_size, take, user, err) : st;
+}
+
+/* A bucket read into memory: items appended at buf + have. */
+typedef struct bucket_load {
+    unsigned char *buf;
+    size_t item_size, have;
+} bucket_load;
+
+static am_status append_items(void *user, const void *items, size_t n, am_err *err)
+{
+    (void)err;
+    bucket_load *l = user;
+    memcpy(l->buf + l->have * l->item_size, items, n * l->item_size);
+    l->have += n;
+    return AM_OK;
 }
 
 am_status am_extsort_buckets(char *const *buckets, size_t n, size_t item_size,
@@ -303,22 +304,11 @@ am_status am_extsort_buckets(char *const *buckets, size_t n, size_t item_size,
             buf = grown;
             cap = (size_t)most;
         }
-        am_spill_reader r;
-        if ((st = am_spill_open(&r, buckets[b], item_size, err)) != AM_OK)
-            break;
-        size_t have = 0;
-        for (;;) {
-            const void *items;
-            size_t got;
-            if ((st = am_spill_next(&r, &items, &got, err)) != AM_OK || got == 0)
-                break;
-            memcpy(buf + have * item_size, items, got * item_size);
-            have += got;
-        }
-        am_spill_close(&r);
-        if (st == AM_OK && have) {
-            am_key_sort(buf, have, item_size, order, tmp);
-            st = take(user, buf, have, err);
+        bucket_load load = {buf, item_size, 0};
+        st = am_spill_each(buckets[b], item_size, append_items, &load, err);
+        if (st == AM_OK && load.have) {
+            am_key_sort(buf, load.have, item_size, order, tmp);
+            st = take(user, buf, load.have, err);
         }
     }
     am_free(buf);

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "store/key_sort.h"
+#include "store/spill.h"
 
 
 /* Sorts the items (item_size bytes each) of spill file in into a new
@@ -26,9 +27,6 @@ am_status am_extsort(const char *in, const char *out, size_t item_size, const am
  * am_extsort. */
 am_status am_extsort_merge(const char *const *sorted, size_t n, const char *out,
                            size_t item_size, int (*cmp)(const void *, const void *), am_err *err);
-
-/* Takes n items of a sorted reading, in order; returns AM_OK to go on. */
-typedef am_status (*am_items_fn)(void *user, const void *items, size_t n, am_err *err);
 
 /* Reads the spill files buckets[0, n) of items as one sequence in order,
  * where every item of a bucket orders before every item of the next (as

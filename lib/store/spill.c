@@ -278,3 +278,19 @@ void am_spill_close(am_spill_reader *r)
     memset(r, 0, sizeof *r);
     r->fd = -1;
 }
+
+am_status am_spill_each(const char *path, size_t item_size, am_items_fn take, void *user,
+                        am_err *err)
+{
+    am_spill_reader r;
+    am_status st = am_spill_open(&r, path, item_size, err);
+    while (st == AM_OK) {
+        const void *items;
+        size_t n;
+        if ((st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
+            break;
+        st = take(user, items, n, err);
+    }
+    am_spill_close(&r);
+    return st;
+}

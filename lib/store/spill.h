@@ -97,6 +97,16 @@ am_status am_spill_next_item(am_spill_reader *r, const void **item, am_err *err)
  * failed, does nothing. */
 void am_spill_close(am_spill_reader *r);
 
+/* Takes n items of a reading, in order; returns AM_OK to go on. */
+typedef am_status (*am_items_fn)(void *user, const void *items, size_t n, am_err *err);
+
+/* Reads the spill file path of item_size items whole, passing them to
+ * take in batches (valid during the call).  Returns AM_OK, a reading's
+ * failure (as am_spill_open and am_spill_next) or the first other status
+ * take returned. */
+am_status am_spill_each(const char *path, size_t item_size, am_items_fn take, void *user,
+                        am_err *err);
+
 /* The 64-bit key of a token that partitioning works with: its first eight
  * bytes, big-endian, so that keys sort as the tokens do.  Tokens are
  * keyed hashes; two tokens with one key only put two components in one
