@@ -7,7 +7,7 @@ never holds a raw ID, a name or key material.
 
 from __future__ import annotations
 
-from typing import Dict, Type
+from typing import Dict, Tuple, Type
 
 
 class AidmatchError(Exception):
@@ -21,6 +21,10 @@ class AidmatchError(Exception):
         self.message = message
         self.status = status
         self.status_name = status_name
+
+    def __reduce__(self) -> Tuple[Type["AidmatchError"], Tuple[str, int, str]]:
+        # Pickled whole: a Dask task's exception reaches the client so.
+        return type(self), (self.message, self.status, self.status_name)
 
 
 class NoMemoryError(AidmatchError):

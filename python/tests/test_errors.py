@@ -22,6 +22,20 @@ def test_every_status_of_the_header_has_its_own_class():
     assert len(classes) == len(STATUS_NAMES) - 1
 
 
+def test_an_error_pickles_whole():
+    """As a Dask task's exception reaches the client: class, status and
+    message survive."""
+    import pickle
+    for status, name in STATUS_NAMES.items():
+        if status == lib.AM_OK:
+            continue
+        error = error_for(status, name, "f.csv:3: m")
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error)
+        assert (back.status, back.status_name, back.message, str(back)) == \
+            (status, name, "f.csv:3: m", "f.csv:3: m")
+
+
 def test_a_status_the_bindings_do_not_know_still_raises_the_base_class():
     error = error_for(99, "status 99", "m")
     assert type(error) is AidmatchError and error.status == 99
