@@ -8,10 +8,11 @@ Dask workers of this machine, against `aidmatch reconcile` in one process
 Generates the county (seed 1) under bench/cache/dask-nN, starts a
 `dask scheduler` on 127.0.0.1 and one or two `dask worker --nthreads 1`
 processes, and prints the wall time of each run (from the client's call
-to its return: reading and distributing, the workers' matching, merging
-and writing), after checking that every output but summary.json's
-wall_seconds is byte for byte the single-process run's.
-Run from the source tree after `meson compile -C build`.
+to its return: the run's task reading and distributing on a worker, the
+partitions' tasks matching, the run's task merging and writing), after
+checking that every output but summary.json's wall_seconds is byte for
+byte the single-process run's.  Run from the source tree after `meson
+compile -C build`, or name another build directory in AIDMATCH_BUILD.
 """
 
 import os
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUILD = ROOT / "build"
+BUILD = Path(os.environ.get("AIDMATCH_BUILD", ROOT / "build")).resolve()
 os.environ.setdefault("AIDMATCH_LIBRARY", str(BUILD / "libaidmatch.so.0"))
 sys.path.insert(0, str(ROOT / "python"))
 os.environ["PYTHONPATH"] = str(ROOT / "python") + os.pathsep + os.environ.get("PYTHONPATH", "")

@@ -4,14 +4,17 @@ filesystem (docs/dask.md).
     python3 -m aidmatch.dask CENTRE.ini --scheduler tcp://HOST:8786 --out DIR \\
         [--work-dir D] [--partitions N] [--run-date YYYY-MM-DD]
 
-The process that calls reconcile() reads the feeds and distributes their
-records to partition files in a fresh directory under the work directory
-(am_dist_prepare); one Dask task per partition matches it on a worker
-(am_dist_match), which writes that partition's findings beside it; this
-process then joins them (am_dist_merge) and writes the outputs exactly as
-`aidmatch reconcile` does.  Tasks receive paths and numbers only: each
-worker reads the key from the path the centre file names (or key=), never
-from the task graph.
+The client submits one task, the run's: on a worker, it reads the feeds
+and distributes their records to partition files in a fresh directory
+under the work directory (am_dist_prepare), then, from inside the task,
+gives one Dask task per partition to the cluster (am_dist_match on any
+worker, which writes that partition's findings beside it), joins them
+(am_dist_merge) and writes the outputs exactly as `aidmatch reconcile`
+does.  Reading and merging stay in one task because linking damaged IDs
+compares keyed name evidence, which never leaves the process that read
+it (docs/linking.md).  Tasks receive paths and numbers only: each worker
+reads the key from the path the centre file names (or key=), never from
+the task graph.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import importlib
 import os
 import sys
 import time
+import uuid
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from ._lib import ffi, lib, raise_for, text
@@ -28,7 +32,8 @@ from .run import Run
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-TASK_PREFIX = "aidmatch-match"
+RUN_PREFIX = "aidmatch-run"
+MATCH_PREFIX = "aidmatch-match"
 
 
 def match_partition(centre: str, run_dir: str, partition: int, threads: int = 1,
@@ -46,13 +51,16 @@ def match_partition(centre: str, run_dir: str, partition: int, threads: int = 1,
 def task_graph(centre: str, run_dir: str, count: int, threads: int = 1,
                key: Optional[str] = None) -> Tuple[Dict[Any, Any], List[Any]]:
     """The Dask graph of a run's partitions and its keys: one task per
-    partition, whose arguments are paths and numbers (never key material)."""
+    partition, whose arguments are paths and numbers (never key material).
+    The keys name the run's directory, which no other run shares: a run
+    started again after its worker died, or another run on the same
+    cluster, never finds this run's tasks done."""
     graph: Dict[Any, Any] = {}
     keys = []
+    name = f"{MATCH_PREFIX}-{os.path.basename(run_dir)}"
     for i in range(count):
-        name = (TASK_PREFIX, i)
-        graph[name] = (match_partition, centre, run_dir, i, threads, key)
-        keys.append(name)
+        graph[(name, i)] = (match_partition, centre, run_dir, i, threads, key)
+        keys.append((name, i))
     return graph, keys
 
 
@@ -75,51 +83,75 @@ def _worker_threads(client: Any) -> int:
     return sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or 1
 
 
+def run_task(centre: str, out: str, work_dir: str, partitions: int, run_date: Optional[str],
+             previous: Optional[str], key: Optional[str], snapshot: Optional[str],
+             threads: int, worker_threads: int) -> int:
+    """The run's task, on a worker: reads the feeds, partitions them under
+    work_dir, has the cluster match the partitions, merges their findings
+    and writes the outputs to out.  Returns the number of findings.  Run
+    again from the start when its worker dies: the run's directory is
+    new each time, and the one left behind is removed by the next run
+    under work_dir (docs/partitions.md)."""
+    start = time.monotonic()
+    with Run(centre, threads=threads, run_date=run_date, temp_dir=work_dir,
+             partitions=partitions) as run:
+        if key:
+            run.load_key_file(key)
+        if previous is not None:
+            run.load_previous(previous)
+        run.ingest()
+        run_dir, count = _prepare(run, partitions)
+        graph, keys = task_graph(centre, run_dir, count, worker_threads, key)
+        # Leaves the worker's thread to the partitions' tasks while it waits.
+        with _distributed().worker_client() as cluster:
+            cluster.get(graph, keys, sync=True)
+        run._call(lib.am_dist_merge)
+        # First, as the command does: a snapshot inside the output
+        # directory is then known as the run's own.
+        if snapshot is not None:
+            run.write_snapshot(snapshot)
+        run.write_outputs(out, time.monotonic() - start)
+        return int(lib.am_finding_count(run._live()))
+
+
 def reconcile(centre: PathLike, out: PathLike, client: Any = None, *,
               work_dir: Optional[PathLike] = None, partitions: Optional[int] = None,
               run_date: Optional[str] = None, previous: Optional[PathLike] = None,
               key: Optional[PathLike] = None, snapshot: Optional[PathLike] = None,
               threads: int = 1, worker_threads: int = 1) -> int:
-    """Reconciles the centre's feeds with the partitions matched on client's
-    workers (a distributed.Client; None: the current default client) and
-    writes the outputs to out, as `aidmatch reconcile` would.  work_dir
-    must be a directory every worker sees at the same path (default: out's
-    parent).  partitions: at least this many (default: four per worker
-    thread).  snapshot: also save the run there, as `aidmatch reconcile
-    --snapshot` does, from the partition files.  Returns the number of
-    findings."""
-    start = time.monotonic()
+    """Reconciles the centre's feeds on client's cluster (a
+    distributed.Client; None: the current default client) and writes the
+    outputs to out, as `aidmatch reconcile` would.  Every path is a
+    worker's: the centre file, the feeds, previous, key, snapshot, out and
+    work_dir must be at the same paths on every worker.  work_dir: where
+    the partition files go (default: out's parent).  partitions: at least
+    this many (default: four per worker thread).  threads: of the run's
+    reading and merging; worker_threads: of each partition's matching.
+    Returns the number of findings; a run that fails raises the library's
+    exception, with its message, here."""
     if client is None:
         client = _distributed().default_client()
-    centre_path = os.path.abspath(os.fspath(centre))
+
+    def absolute(p: Optional[PathLike]) -> Optional[str]:
+        return os.path.abspath(os.fspath(p)) if p is not None else None
+
     out_path = os.path.abspath(os.fspath(out))
-    shared = os.path.abspath(os.fspath(work_dir)) if work_dir else os.path.dirname(out_path)
-    key_path = os.path.abspath(os.fspath(key)) if key else None
     n = partitions if partitions else 4 * _worker_threads(client)
-    with Run(centre_path, threads=threads, run_date=run_date, temp_dir=shared,
-             partitions=n) as run:
-        if key_path:
-            run.load_key_file(key_path)
-        if previous is not None:
-            run.load_previous(previous)
-        run.ingest()
-        run_dir, count = _prepare(run, n)
-        graph, keys = task_graph(centre_path, run_dir, count, worker_threads, key_path)
-        client.get(graph, keys, sync=True)
-        run._call(lib.am_dist_merge)
-        # First, as the command does: a snapshot inside the output
-        # directory is then known as the run's own.
-        if snapshot is not None:
-            run.write_snapshot(os.path.abspath(os.fspath(snapshot)))
-        run.write_outputs(out_path, time.monotonic() - start)
-        return int(lib.am_finding_count(run._live()))
+    future = client.submit(run_task, absolute(centre), out_path,
+                           absolute(work_dir) or os.path.dirname(out_path), n, run_date,
+                           absolute(previous), absolute(key), absolute(snapshot), threads,
+                           worker_threads, key=f"{RUN_PREFIX}-{uuid.uuid4().hex}", pure=False)
+    try:
+        return int(future.result())
+    finally:
+        future.release()
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python3 -m aidmatch.dask",
-        description="Reconcile a centre's feeds with the partitions matched on Dask workers "
-                    "that share --work-dir (docs/dask.md).")
+        description="Reconcile a centre's feeds as tasks on Dask workers that share "
+                    "--work-dir, the feeds and the output directory (docs/dask.md).")
     parser.add_argument("centre", help="the centre file (it names the key's path)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--scheduler", help="the scheduler's address, e.g. tcp://HOST:8786")
@@ -135,7 +167,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--snapshot", help="also save the run to this file (docs/reference.md "
                         "§12.1), as `aidmatch reconcile --snapshot` does")
     parser.add_argument("--threads", type=int, default=1,
-                        help="threads of this process's steps (default 1)")
+                        help="threads of the run's reading and merging on its worker (default 1)")
     args = parser.parse_args(argv)
     distributed = _distributed()
     run_date = args.run_date or time.strftime("%Y-%m-%d")

@@ -2,8 +2,10 @@
 `dask worker` processes on 127.0.0.1, and a LocalCluster.  Every output
 of the sample county and of a generated county is byte for byte the
 single-process `aidmatch reconcile`'s (summary.json less wall_seconds),
-also when one worker is killed (SIGKILL) mid-run; and the key never
-enters the task graph or the cluster's logs."""
+also when a worker is killed (SIGKILL) mid-run, be it one matching
+partitions or the one running the run's task; a failed run raises the
+library's exception in the client; and the key never enters the task
+graph or the cluster's logs."""
 
 import os
 import pickle
@@ -31,39 +33,69 @@ def start(args, log: Path) -> subprocess.Popen:
                             stderr=subprocess.STDOUT)
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    """A scheduler and two single-thread workers without nannies (so that a
-    worker killed is gone), as processes of their own; yields the
-    scheduler file, the worker processes and the log directory."""
-    root = tmp_path_factory.mktemp("cluster")
-    scheduler_file = root / "scheduler.json"
-    procs = [start(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", "0",
-                    "--no-dashboard", "--scheduler-file", str(scheduler_file)],
-                   root / "scheduler.log")]
-    deadline = time.monotonic() + 60
-    while not scheduler_file.exists():
-        assert time.monotonic() < deadline, (root / "scheduler.log").read_text()
-        time.sleep(0.1)
-    workers = [start(["distributed.cli.dask_worker", "--scheduler-file", str(scheduler_file),
-                      "--nthreads", "1", "--no-nanny", "--no-dashboard", "--name", f"w{i}"],
-                     root / f"worker{i}.log") for i in range(2)]
-    procs += workers
-    client = distributed.Client(scheduler_file=str(scheduler_file), timeout=60)
-    client.wait_for_workers(2, timeout=60)
-    try:
-        yield client, workers, root
-    finally:
-        client.close()
-        for p in reversed(procs):
+class Cluster:
+    """A scheduler and single-thread workers without nannies (so that a
+    worker killed is gone), as processes of their own, and a client."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.scheduler_file = root / "scheduler.json"
+        self.procs = [start(["distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                             "--port", "0", "--no-dashboard",
+                             "--scheduler-file", str(self.scheduler_file)],
+                            root / "scheduler.log")]
+        self.workers: dict = {}
+        deadline = time.monotonic() + 60
+        while not self.scheduler_file.exists():
+            assert time.monotonic() < deadline, (root / "scheduler.log").read_text()
+            time.sleep(0.1)
+        self.client = distributed.Client(scheduler_file=str(self.scheduler_file), timeout=60)
+
+    def start_worker(self, name: str) -> None:
+        self.workers[name] = start(["distributed.cli.dask_worker", "--scheduler-file",
+                                    str(self.scheduler_file), "--nthreads", "1", "--no-nanny",
+                                    "--no-dashboard", "--name", name],
+                                   self.root / f"{name}.log")
+        self.procs.append(self.workers[name])
+        live = sum(1 for p in self.workers.values() if p.poll() is None)
+        self.client.wait_for_workers(live, timeout=60)
+
+    def kill(self, address: str) -> int:
+        """Kills the worker at address outright; returns its exit status."""
+        name = self.client.scheduler_info()["workers"][address]["name"]
+        self.workers[name].send_signal(signal.SIGKILL)
+        return self.workers[name].wait()
+
+    def run_task_worker(self) -> str:
+        """The address of the worker running a run's task, or ""."""
+        for address, keys in self.client.processing().items():
+            if any(str(k).startswith(aidmatch.dask.RUN_PREFIX) for k in keys):
+                return address
+        return ""
+
+    def close(self) -> None:
+        self.client.close()
+        for p in reversed(self.procs):
             if p.poll() is None:
                 p.terminate()
-        for p in procs:
+        for p in self.procs:
             try:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A scheduler and two workers, w0 and w1."""
+    c = Cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        for name in ("w0", "w1"):
+            c.start_worker(name)
+        yield c
+    finally:
+        c.close()
 
 
 @pytest.fixture(scope="module")
@@ -100,22 +132,43 @@ def leftovers(work: Path) -> list:
 
 @pytest.mark.parametrize("which", ["sample", "generated"])
 def test_two_workers_give_the_single_process_outputs(cluster, which, centre, county, tmp_path):
-    client = cluster[0]
+    client = cluster.client
     source = centre if which == "sample" else county
     expected = single_process(source, tmp_path / "expected", "--snapshot",
                               str(tmp_path / "expected.snap"))
     work = tmp_path / "work"
     work.mkdir()
-    found = aidmatch.dask.reconcile(source, tmp_path / "out", client, work_dir=work,
-                                    partitions=7, run_date=RUN_DATE,
-                                    snapshot=tmp_path / "out.snap")
+    with distributed.get_task_stream(client) as stream:
+        found = aidmatch.dask.reconcile(source, tmp_path / "out", client, work_dir=work,
+                                        partitions=7, run_date=RUN_DATE,
+                                        snapshot=tmp_path / "out.snap")
     assert found > 0
     assert_same_outputs(expected, tmp_path / "out")
     # The snapshot from the partition files is the single process's.
     assert (tmp_path / "out.snap").read_bytes() == (tmp_path / "expected.snap").read_bytes()
     assert leftovers(work) == []  # the run's directory went with the run
-    # Both workers took part.
+    # Reading and merging were a task on a worker, the partitions seven
+    # more, and both workers took part.
+    done = [(str(t["key"]), t["worker"]) for t in stream.data]
+    assert sum(1 for k, _ in done if k.startswith(aidmatch.dask.RUN_PREFIX)) == 1
+    assert sum(1 for k, _ in done if aidmatch.dask.MATCH_PREFIX in k) == 7
+    assert {w for _, w in done} == set(client.scheduler_info()["workers"])
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_two_runs_at_once_keep_to_their_own_partitions(cluster, county, tmp_path):
+    """Two runs on the same cluster at the same time, their many partitions
+    numbered alike: each run's tasks are its own."""
+    from concurrent.futures import ThreadPoolExecutor
+    expected = single_process(county, tmp_path / "expected")
+    with ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(aidmatch.dask.reconcile, county, tmp_path / f"out{i}", cluster.client,
+                            work_dir=tmp_path, partitions=96, run_date=RUN_DATE)
+                for i in range(2)]
+        for r in runs:
+            assert r.result() > 0
+    for i in range(2):
+        assert_same_outputs(expected, tmp_path / f"out{i}")
 
 
 def test_local_cluster(centre, tmp_path):
@@ -128,35 +181,87 @@ def test_local_cluster(centre, tmp_path):
     assert_same_outputs(expected, tmp_path / "out")
 
 
-def test_a_worker_killed_mid_run_changes_nothing(cluster, county, tmp_path):
-    """Many partitions, so that the run is still going when the first
-    partition's findings appear; then one worker is killed outright and
-    the scheduler gives its tasks to the other."""
-    client, workers, _ = cluster
-    expected = single_process(county, tmp_path / "expected")
-    work = tmp_path / "work"
-    work.mkdir()
-    killed = []
+def test_a_failed_run_raises_the_librarys_message(cluster, data, tmp_path):
+    """A feed missing on the workers: the run's task fails, the client gets
+    the library's exception with its message, and no output is written."""
+    import shutil
+    county = data / "missing-feed"  # beside the catalogue the centre file names
+    shutil.copytree(data / "sample", county)
+    (county / "sample.key").chmod(0o600)
+    missing = sorted(county.glob("*.csv"))[0]
+    missing.unlink()
+    with pytest.raises(aidmatch.InputOutputError) as e:
+        aidmatch.dask.reconcile(county / "centre.ini", tmp_path / "out", cluster.client,
+                                work_dir=tmp_path, partitions=3, run_date=RUN_DATE)
+    assert str(e.value) == f"{missing}: No such file or directory (feed {missing.stem})"
+    assert e.value.status_name == "AM_ERR_IO"
+    assert not (tmp_path / "out").exists()
 
-    def kill_after_first_result():
+
+def kill_when_matching(cluster: Cluster, work: Path, which) -> list:
+    """Starts a thread that, once a partition's findings file appears in
+    work, kills the worker which(cluster) names; returns the list it puts
+    the findings files then present into."""
+    killed: list = []
+
+    def watch():
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             done = len(list(work.glob("*/found-*")))
             if done:
-                workers[1].send_signal(signal.SIGKILL)
-                workers[1].wait()
+                address = which(cluster)
+                assert address
+                cluster.kill(address)
                 killed.append(done)
                 return
             time.sleep(0.005)
 
-    watcher = threading.Thread(target=kill_after_first_result)
+    watcher = threading.Thread(target=watch)
     watcher.start()
-    aidmatch.dask.reconcile(county, tmp_path / "out", client, work_dir=work, partitions=96,
-                            run_date=RUN_DATE)
-    watcher.join()
+    killed.append(watcher)
+    return killed
+
+
+def test_a_worker_killed_mid_run_changes_nothing(cluster, county, tmp_path):
+    """Many partitions, so that the run is still going when the first
+    partition's findings appear; then the worker that is not running the
+    run's task is killed outright and the scheduler gives its partitions
+    to the other."""
+    expected = single_process(county, tmp_path / "expected")
+    work = tmp_path / "work"
+    work.mkdir()
+
+    def not_the_runs(c: Cluster) -> str:
+        runs = c.run_task_worker()
+        return next((a for a in c.client.scheduler_info()["workers"] if a != runs), "")
+
+    killed = kill_when_matching(cluster, work, not_the_runs)
+    aidmatch.dask.reconcile(county, tmp_path / "out", cluster.client, work_dir=work,
+                            partitions=96, run_date=RUN_DATE)
+    killed.pop(0).join()
     assert killed, "the run ended before a partition's findings appeared"
     assert killed[0] < 96, "every partition was matched before the kill"
-    assert workers[1].returncode == -signal.SIGKILL
+    assert len(cluster.client.scheduler_info()["workers"]) == 1
+    assert_same_outputs(expected, tmp_path / "out")
+    assert leftovers(work) == []
+
+
+def test_the_runs_worker_killed_mid_run_changes_nothing(cluster, county, tmp_path):
+    """The worker running the run's task is killed while partitions are
+    matched: the scheduler runs the task again, from the start, on the
+    other worker; the outputs are the same, and the directory the first
+    attempt left is removed by the second."""
+    cluster.start_worker("w2")
+    expected = single_process(county, tmp_path / "expected")
+    work = tmp_path / "work"
+    work.mkdir()
+    killed = kill_when_matching(cluster, work, Cluster.run_task_worker)
+    aidmatch.dask.reconcile(county, tmp_path / "out", cluster.client, work_dir=work,
+                            partitions=96, run_date=RUN_DATE)
+    killed.pop(0).join()
+    assert killed, "the run ended before a partition's findings appeared"
+    assert killed[0] < 96, "every partition was matched before the kill"
+    assert len(cluster.client.scheduler_info()["workers"]) == 1
     assert_same_outputs(expected, tmp_path / "out")
     assert leftovers(work) == []
 
@@ -173,7 +278,7 @@ def test_the_key_is_not_in_the_graph_nor_the_logs(cluster, centre):
         for needle in (hex_key.lower().encode(), hex_key.upper().encode(),
                        bytes.fromhex(hex_key)):
             assert needle not in pickled
-    for log in cluster[2].glob("*.log"):
+    for log in cluster.root.glob("*.log"):
         text = log.read_bytes()
         assert hex_key.lower().encode() not in text and bytes.fromhex(hex_key) not in text
 
@@ -182,7 +287,7 @@ def test_the_command(cluster, centre, tmp_path):
     """python3 -m aidmatch.dask, given the scheduler's file."""
     expected = single_process(centre, tmp_path / "expected", "--snapshot",
                               str(tmp_path / "expected" / "county.snap"))
-    scheduler_file = cluster[2] / "scheduler.json"
+    scheduler_file = cluster.scheduler_file
     done = subprocess.run([sys.executable, "-m", "aidmatch.dask", str(centre),
                            "--scheduler-file", str(scheduler_file), "--out", str(tmp_path / "out"),
                            "--work-dir", str(tmp_path), "--partitions", "4",
