@@ -15,6 +15,7 @@
 #include "check_run.h"
 
 #define NGENERATED 300
+#define LEGACY_ID_LEN 15 /* a 15-digit ID of before 1999 */
 
 /* ------------------------------------------------------------------ */
 /* Oracles and helpers                                                  */
@@ -715,6 +716,89 @@ START_TEST(test_repairs_against_brute_force)
 }
 END_TEST
 
+/* Every ID one inserted or one deleted character away from bad (n
+ * characters) that validates, as am_id_normalise gives it (a 15-digit one
+ * upgraded), sorted and distinct: the oracle for the short cut that puts
+ * only the inserted character the check asks for through validation. */
+static size_t brute_insertions_deletions(const char *bad, size_t n, char out[][AM_ID_LEN],
+                                         size_t cap)
+{
+    size_t m = 0;
+    char edit[AM_ID_LEN + 2], norm[AM_ID_LEN];
+    am_reject why;
+    for (size_t i = 0; i <= n; i++) {
+        for (const char *ch = "0123456789X"; *ch; ch++) {
+            memcpy(edit, bad, i);
+            edit[i] = *ch;
+            memcpy(edit + i + 1, bad + i, n - i);
+            if (am_id_normalise(edit, n + 1, norm, &why)) {
+                memcpy(out[m++], norm, AM_ID_LEN);
+                ck_assert_uint_lt(m, cap);
+            }
+        }
+        if (i < n) {
+            memcpy(edit, bad, i);
+            memcpy(edit + i, bad + i + 1, n - i - 1);
+            if (am_id_normalise(edit, n - 1, norm, &why)) {
+                memcpy(out[m++], norm, AM_ID_LEN);
+                ck_assert_uint_lt(m, cap);
+            }
+        }
+    }
+    qsort(out, m, AM_ID_LEN, cmp_id);
+    size_t kept = 0;
+    for (size_t i = 0; i < m; i++)
+        if (!kept || memcmp(out[kept - 1], out[i], AM_ID_LEN) != 0)
+            memmove(out[kept++], out[i], AM_ID_LEN);
+    return kept;
+}
+
+/* Generated IDs (18 and 15 characters) with a character dropped or one
+ * added, and now and then an X or a digit out of place: the repairs of a
+ * bad length are exactly the brute force's. */
+START_TEST(test_insertions_deletions_against_brute_force)
+{
+    rng r = {0x1D5Eu};
+    char got[AM_ID_REPAIRS_MAX][AM_ID_LEN], want[512][AM_ID_LEN];
+    size_t lengths[20] = {0}, found = 0;
+    for (int k = 0; k < NGENERATED; k++) {
+        char id[19], bad[AM_ID_LEN + 2];
+        synth_id(&r, 1880, 2100, id);
+        size_t len = rng_next(&r) % 3 == 0 ? LEGACY_ID_LEN : AM_ID_LEN;
+        if (len == LEGACY_ID_LEN) /* the 15-digit form: no century, no check */
+            memmove(id + 6, id + 8, 9);
+        const size_t at = (size_t)(rng_next(&r) % len);
+        if (rng_next(&r) % 2) {
+            memcpy(bad, id, at);
+            memcpy(bad + at, id + at + 1, len - at - 1);
+            len--;
+        } else {
+            memcpy(bad, id, at);
+            bad[at] = "0123456789X"[rng_next(&r) % 11];
+            memcpy(bad + at + 1, id + at, len - at);
+            len++;
+        }
+        if (rng_next(&r) % 8 == 0)
+            bad[rng_next(&r) % len] = 'X';
+        char norm[AM_ID_LEN];
+        am_reject why;
+        if (am_id_normalise(bad, len, norm, &why) || why != AM_REJECT_BAD_LENGTH)
+            continue;
+        const size_t n = am_id_repairs(bad, len, why, got);
+        const size_t m = brute_insertions_deletions(bad, len, want, sizeof want / sizeof *want);
+        ck_assert_msg(n == m, "%.*s: %zu repairs, brute force %zu", (int)len, bad, n, m);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_int_eq(memcmp(got[i], want[i], AM_ID_LEN), 0);
+        lengths[len]++;
+        found += n > 0;
+    }
+    for (size_t len = 14; len <= 19; len++)
+        if (len != LEGACY_ID_LEN && len != AM_ID_LEN)
+            ck_assert_uint_gt(lengths[len], NGENERATED / 20);
+    ck_assert_uint_gt(found, NGENERATED / 4);
+}
+END_TEST
+
 /* Excel's zeroed tails of generated IDs, a birth date in four made
  * impossible: the repairs are exactly the fillings of the last two
  * sequence digits that validate, each with its check character. */
@@ -767,6 +851,7 @@ static Suite *resident_id_suite(void)
     tcase_add_loop_test(tc, test_repair_kat, 0, (int)(sizeof repair_kats / sizeof repair_kats[0]));
     tcase_add_test(tc, test_repairs_against_brute_force);
     tcase_add_test(tc, test_excel_tails_against_brute_force);
+    tcase_add_test(tc, test_insertions_deletions_against_brute_force);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("conventions");

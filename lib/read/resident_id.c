@@ -470,6 +470,27 @@ static void substitute_and_swap(repair_set *set, char *text, size_t n)
     }
 }
 
+/* A character inserted at i of seventeen to make an 18-character ID: of
+ * the eleven, only the one the check character asks for can pass offer(),
+ * so only that one is put through it (in edit, whose i is free). */
+static void insert_checked(repair_set *set, char *edit, size_t i)
+{
+    unsigned sum, target;
+    if (i == AM_ID_LEN - 1) {
+        edit[i] = am_id_check_char(edit);
+        offer(set, edit, AM_ID_LEN);
+        return;
+    }
+    edit[i] = '0';
+    if (!check_sums(edit, &sum, &target))
+        return;
+    const unsigned digit = digit_for_check(sum, target, i, 0);
+    if (digit <= 9) {
+        edit[i] = (char)('0' + digit);
+        offer(set, edit, AM_ID_LEN);
+    }
+}
+
 static void insert_or_delete(repair_set *set, const char *text, size_t n)
 {
     char edit[AM_ID_LEN + 1];
@@ -477,6 +498,10 @@ static void insert_or_delete(repair_set *set, const char *text, size_t n)
         for (size_t i = 0; i <= n; i++) {
             memcpy(edit, text, i);
             memcpy(edit + i + 1, text + i, n - i);
+            if (n + 1 == AM_ID_LEN) {
+                insert_checked(set, edit, i);
+                continue;
+            }
             for (const char *ch = "0123456789X"; *ch; ch++) {
                 edit[i] = *ch;
                 if (allowed(n + 1, i, *ch))
