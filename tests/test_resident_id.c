@@ -646,6 +646,17 @@ END_TEST
 
 static int cmp_id(const void *a, const void *b) { return memcmp(a, b, AM_ID_LEN); }
 
+/* Sorts the n IDs of out and keeps one of each; returns how many. */
+static size_t sorted_distinct(char out[][AM_ID_LEN], size_t n)
+{
+    qsort(out, n, AM_ID_LEN, cmp_id);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!kept || memcmp(out[kept - 1], out[i], AM_ID_LEN) != 0)
+            memmove(out[kept++], out[i], AM_ID_LEN);
+    return kept;
+}
+
 /* Every ID one substitution or one adjacent swap away from bad (18
  * characters) that validates, sorted and distinct: the oracle that
  * am_id_repairs' arithmetic short cut for the check must agree with. */
@@ -675,12 +686,7 @@ static size_t brute_repairs(const char *bad, char out[][AM_ID_LEN], size_t cap)
             ck_assert_uint_lt(n, cap);
         }
     }
-    qsort(out, n, AM_ID_LEN, cmp_id);
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!kept || memcmp(out[kept - 1], out[i], AM_ID_LEN) != 0)
-            memmove(out[kept++], out[i], AM_ID_LEN);
-    return kept;
+    return sorted_distinct(out, n);
 }
 
 START_TEST(test_repairs_against_brute_force)
@@ -745,12 +751,7 @@ static size_t brute_insertions_deletions(const char *bad, size_t n, char out[][A
             }
         }
     }
-    qsort(out, m, AM_ID_LEN, cmp_id);
-    size_t kept = 0;
-    for (size_t i = 0; i < m; i++)
-        if (!kept || memcmp(out[kept - 1], out[i], AM_ID_LEN) != 0)
-            memmove(out[kept++], out[i], AM_ID_LEN);
-    return kept;
+    return sorted_distinct(out, m);
 }
 
 /* Generated IDs (18 and 15 characters) with a character dropped or one
