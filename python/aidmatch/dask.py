@@ -20,6 +20,7 @@ the task graph.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import os
 import sys
@@ -52,12 +53,13 @@ def task_graph(centre: str, run_dir: str, count: int, threads: int = 1,
                key: Optional[str] = None) -> Tuple[Dict[Any, Any], List[Any]]:
     """The Dask graph of a run's partitions and its keys: one task per
     partition, whose arguments are paths and numbers (never key material).
-    The keys name the run's directory, which no other run shares: a run
-    started again after its worker died, or another run on the same
-    cluster, never finds this run's tasks done."""
+    The keys name the run's directory by a hash of its whole path, which
+    no live run shares: a run started again after its worker died (its
+    directory is a new one), or another run on the same cluster, never
+    finds this run's tasks done."""
     graph: Dict[Any, Any] = {}
     keys = []
-    name = f"{MATCH_PREFIX}-{os.path.basename(run_dir)}"
+    name = f"{MATCH_PREFIX}-{hashlib.sha256(os.fsencode(run_dir)).hexdigest()[:32]}"
     for i in range(count):
         graph[(name, i)] = (match_partition, centre, run_dir, i, threads, key)
         keys.append((name, i))
@@ -125,8 +127,11 @@ def reconcile(centre: PathLike, out: PathLike, client: Any = None, *,
     worker's: the centre file, the feeds, previous, key, snapshot, out and
     work_dir must be at the same paths on every worker.  work_dir: where
     the partition files go (default: out's parent).  partitions: at least
-    this many (default: four per worker thread).  threads: of the run's
-    reading and merging; worker_threads: of each partition's matching.
+    this many (default: four per worker thread).  run_date: YYYY-MM-DD
+    (default: today by this process's clock, so that a run's task started
+    again after midnight keeps the date).  threads: of the run's reading
+    and merging; worker_threads: of each partition's matching.  Relative
+    paths are made absolute against this process's working directory.
     Returns the number of findings; a run that fails raises the library's
     exception, with its message, here."""
     if client is None:
@@ -136,6 +141,7 @@ def reconcile(centre: PathLike, out: PathLike, client: Any = None, *,
         return os.path.abspath(os.fspath(p)) if p is not None else None
 
     out_path = os.path.abspath(os.fspath(out))
+    run_date = run_date or time.strftime("%Y-%m-%d")
     n = partitions if partitions else 4 * _worker_threads(client)
     future = client.submit(run_task, absolute(centre), out_path,
                            absolute(work_dir) or os.path.dirname(out_path), n, run_date,

@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import List, Tuple
 
 import pytest
 
@@ -198,52 +199,67 @@ def test_a_failed_run_raises_the_librarys_message(cluster, data, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def kill_when_matching(cluster: Cluster, work: Path, which) -> list:
-    """Starts a thread that, once a partition's findings file appears in
-    work, kills the worker which(cluster) names; returns the list it puts
-    the findings files then present into."""
-    killed: list = []
+def reconcile_killing(cluster: Cluster, county: Path, tmp_path: Path, which) -> Tuple[str, int]:
+    """Reconciles county in 96 partitions, so that the run is still going
+    when the first partition's findings appear; then kills outright the
+    worker which(cluster) names.  Checks the outputs are the single
+    process's, one worker fewer is left and the work directory is empty;
+    returns the address killed and how many times the run's task was
+    started."""
+    expected = single_process(county, tmp_path / "expected")
+    work = tmp_path / "work"
+    work.mkdir()
+    workers = len(cluster.client.scheduler_info()["workers"])
+    killed: List[str] = []
+    done: List[int] = []
 
-    def watch():
+    def watch() -> None:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            done = len(list(work.glob("*/found-*")))
-            if done:
-                address = which(cluster)
-                assert address
-                cluster.kill(address)
-                killed.append(done)
+        while time.monotonic() < deadline and not done:
+            if any(work.glob("*/found-*")):
+                killed.append(which(cluster))
+                if killed[0]:
+                    cluster.kill(killed[0])
                 return
             time.sleep(0.005)
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    killed.append(watcher)
-    return killed
+    try:
+        with distributed.get_task_stream(cluster.client) as stream:
+            aidmatch.dask.reconcile(county, tmp_path / "out", cluster.client, work_dir=work,
+                                    partitions=96, run_date=RUN_DATE)
+    finally:
+        done.append(1)
+        watcher.join()
+    assert killed, "the run ended before a partition's findings appeared"
+    assert killed[0], "no worker to kill was found"
+    assert len(cluster.client.scheduler_info()["workers"]) == workers - 1
+    assert_same_outputs(expected, tmp_path / "out")
+    assert leftovers(work) == []
+    runs = [str(t["key"]) for t in stream.data
+            if str(t["key"]).startswith(aidmatch.dask.RUN_PREFIX)]
+    assert len(runs) == 1
+    return killed[0], starts(cluster, runs[0])
+
+
+def starts(cluster: Cluster, key: str) -> int:
+    """How many times the scheduler gave the task key to a worker."""
+    story = cluster.client.run_on_scheduler(
+        lambda dask_scheduler: [tuple(t)[:3] for t in dask_scheduler.story(key)])
+    return sum(1 for _, _, finish in story if finish == "processing")
 
 
 def test_a_worker_killed_mid_run_changes_nothing(cluster, county, tmp_path):
-    """Many partitions, so that the run is still going when the first
-    partition's findings appear; then the worker that is not running the
-    run's task is killed outright and the scheduler gives its partitions
-    to the other."""
-    expected = single_process(county, tmp_path / "expected")
-    work = tmp_path / "work"
-    work.mkdir()
-
+    """The worker that is not running the run's task is killed while
+    partitions are matched: the scheduler gives its partitions to the
+    other, and the run's task goes on where it was."""
     def not_the_runs(c: Cluster) -> str:
         runs = c.run_task_worker()
-        return next((a for a in c.client.scheduler_info()["workers"] if a != runs), "")
+        return next((a for a in c.client.scheduler_info()["workers"] if runs and a != runs), "")
 
-    killed = kill_when_matching(cluster, work, not_the_runs)
-    aidmatch.dask.reconcile(county, tmp_path / "out", cluster.client, work_dir=work,
-                            partitions=96, run_date=RUN_DATE)
-    killed.pop(0).join()
-    assert killed, "the run ended before a partition's findings appeared"
-    assert killed[0] < 96, "every partition was matched before the kill"
-    assert len(cluster.client.scheduler_info()["workers"]) == 1
-    assert_same_outputs(expected, tmp_path / "out")
-    assert leftovers(work) == []
+    _, run_starts = reconcile_killing(cluster, county, tmp_path, not_the_runs)
+    assert run_starts == 1
 
 
 def test_the_runs_worker_killed_mid_run_changes_nothing(cluster, county, tmp_path):
@@ -251,33 +267,41 @@ def test_the_runs_worker_killed_mid_run_changes_nothing(cluster, county, tmp_pat
     matched: the scheduler runs the task again, from the start, on the
     other worker; the outputs are the same, and the directory the first
     attempt left is removed by the second."""
-    cluster.start_worker("w2")
-    expected = single_process(county, tmp_path / "expected")
-    work = tmp_path / "work"
-    work.mkdir()
-    killed = kill_when_matching(cluster, work, Cluster.run_task_worker)
-    aidmatch.dask.reconcile(county, tmp_path / "out", cluster.client, work_dir=work,
-                            partitions=96, run_date=RUN_DATE)
-    killed.pop(0).join()
-    assert killed, "the run ended before a partition's findings appeared"
-    assert killed[0] < 96, "every partition was matched before the kill"
-    assert len(cluster.client.scheduler_info()["workers"]) == 1
-    assert_same_outputs(expected, tmp_path / "out")
-    assert leftovers(work) == []
+    if len(cluster.client.scheduler_info()["workers"]) < 2:
+        cluster.start_worker("w2")
+    _, run_starts = reconcile_killing(cluster, county, tmp_path, Cluster.run_task_worker)
+    assert run_starts == 2
 
 
-def test_the_key_is_not_in_the_graph_nor_the_logs(cluster, centre):
+def test_the_key_is_not_in_the_graph_nor_the_logs(cluster, centre, tmp_path):
     """Tasks carry paths and numbers: the key's hex and its bytes appear
-    neither in the pickled task graph nor in what the scheduler and the
-    workers logged (this test runs after the runs above)."""
+    neither in the run's task as the client submits it, nor in the
+    partitions' graph, nor in what the scheduler and the workers logged
+    (this test runs after the runs above)."""
     hex_key = (centre.parent / "sample.key").read_text().strip()
     assert len(hex_key) == 32
-    graph, keys = aidmatch.dask.task_graph(str(centre), "/shared/run", 7)
+
+    class Submitted(Exception):
+        pass
+
+    class Recorder:
+        """A client that keeps what reconcile submits, and runs nothing."""
+        def submit(self, *args, **kwargs):
+            self.submitted = (args, kwargs)
+            raise Submitted
+
+    recorder = Recorder()
+    with pytest.raises(Submitted):
+        aidmatch.dask.reconcile(centre, tmp_path / "out", recorder, partitions=7,
+                                key=centre.parent / "sample.key")
+    graph, keys = aidmatch.dask.task_graph(str(centre), "/shared/run", 7,
+                                           key=str(centre.parent / "sample.key"))
     assert len(keys) == 7
-    for pickled in (cloudpickle.dumps(graph), pickle.dumps(graph)):
-        for needle in (hex_key.lower().encode(), hex_key.upper().encode(),
-                       bytes.fromhex(hex_key)):
-            assert needle not in pickled
+    for sent in (recorder.submitted, graph):
+        for pickled in (cloudpickle.dumps(sent), pickle.dumps(sent)):
+            for needle in (hex_key.lower().encode(), hex_key.upper().encode(),
+                           bytes.fromhex(hex_key)):
+                assert needle not in pickled
     for log in cluster.root.glob("*.log"):
         text = log.read_bytes()
         assert hex_key.lower().encode() not in text and bytes.fromhex(hex_key) not in text
