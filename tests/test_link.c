@@ -885,6 +885,57 @@ START_TEST(test_possible_id_error)
 }
 END_TEST
 
+/* links.csv as written: every field of a row, numbers at their edges
+ * (line 0 and UINT32_MAX, probability 0 and 1000, candidates 0 and 255),
+ * each evidence alone, all together, and none. */
+START_TEST(test_links_csv_kat)
+{
+    am_feed mca = {.name = "mca_dibao"}, dpf = {.name = "dpf,\"certs\""};
+    const am_feed *const feeds[] = {&mca, &dpf};
+    am_link_result v[] = {
+        {.line = 0, .feed = 0, .probability = 1000, .reason = AM_REJECT_BAD_CHECK_DIGIT,
+         .status = AM_LINKED, .agreeing = 63, .candidates = 1},
+        {.line = UINT32_MAX, .feed = 1, .probability = 0, .reason = AM_REJECT_EXCEL_MANGLED,
+         .status = AM_UNLINKED, .agreeing = 0, .candidates = 255},
+        {.line = 7, .feed = 0, .probability = 5, .reason = AM_REJECT_BAD_LENGTH,
+         .status = AM_LINK_REVIEW, .agreeing = AM_AGREE_NAME_FUZZY, .candidates = 0},
+        {.line = 1000000, .feed = 0, .probability = 990, .reason = AM_REJECT_BAD_BIRTH_DATE,
+         .status = AM_LINKED, .agreeing = AM_AGREE_SEX | AM_AGREE_AREA, .candidates = 10},
+        {.line = 42, .feed = 1, .probability = 50, .reason = AM_REJECT_BAD_CHECK_DIGIT,
+         .status = AM_LINK_REVIEW, .agreeing = AM_AGREE_HOUSEHOLD | AM_AGREE_BIRTH_DATE,
+         .candidates = 100},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        memset(v[i].person, (int)(0x11 * i), AM_TOKEN_BYTES);
+    const am_links links = {.v = v, .n = sizeof v / sizeof *v};
+    char path[] = "/tmp/am-links-XXXXXX";
+    const int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    unlink(path);
+    am_err err = {0};
+    ck_assert_int_eq(am_links_write(&links, feeds, 0, path, &err), AM_OK);
+    FILE *in = fopen(path, "r");
+    ck_assert_ptr_nonnull(in);
+    char got[2048] = {0};
+    const size_t len = fread(got, 1, sizeof got - 1, in);
+    fclose(in);
+    unlink(path);
+    got[len] = '\0';
+    ck_assert_str_eq(got,
+        "feed,line,reason,person,probability,agreeing,candidates,status\n"
+        "mca_dibao,0,bad_check_digit,00000000000000000000000000000000,1.000,"
+        "name;name_fuzzy;household;birth_date;sex;area,1,linked\n"
+        "\"dpf,\"\"certs\"\"\",4294967295,excel_mangled,11111111111111111111111111111111,0.000,"
+        ",255,unlinked\n"
+        "mca_dibao,7,bad_length,22222222222222222222222222222222,0.005,name_fuzzy,0,review\n"
+        "mca_dibao,1000000,bad_birth_date,33333333333333333333333333333333,0.990,sex;area,10,"
+        "linked\n"
+        "\"dpf,\"\"certs\"\"\",42,bad_check_digit,44444444444444444444444444444444,0.050,"
+        "household;birth_date,100,review\n");
+}
+END_TEST
+
 static Suite *link_suite(void)
 {
     Suite *s = suite_create("link");
@@ -917,6 +968,7 @@ static Suite *link_suite(void)
     tc = tcase_create("findings");
     tcase_add_loop_test(tc, test_linked_field, 0, (int)(sizeof linked_kats / sizeof *linked_kats));
     tcase_add_test(tc, test_possible_id_error);
+    tcase_add_test(tc, test_links_csv_kat);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -119,10 +119,32 @@ void am_possible_id_error(const am_review_rows *rows, const am_match_input *in,
     }
 }
 
-/* uint16_t: the compiler then knows "65.535" is the longest. */
+/* v in decimal at out, NUL-terminated; returns the NUL.  links.csv has
+ * a row per damaged row, where snprintf's parsing of its format cost more
+ * than the rest of the row. */
+static char *decimal(char *out, uint32_t v)
+{
+    char digits[10];
+    size_t n = 0;
+    do
+        digits[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n)
+        *out++ = digits[--n];
+    *out = '\0';
+    return out;
+}
+
+/* uint16_t: "65.535" is the longest. */
 static void probability_text(uint16_t thousandths, char out[8])
 {
-    snprintf(out, 8, "%u.%03u", thousandths / 1000u, thousandths % 1000u);
+    char *at = decimal(out, thousandths / 1000u);
+    const unsigned frac = thousandths % 1000u;
+    at[0] = '.';
+    at[1] = (char)('0' + frac / 100);
+    at[2] = (char)('0' + frac / 10 % 10);
+    at[3] = (char)('0' + frac % 10);
+    at[4] = '\0';
 }
 
 void am_links_row_text(const am_links *links, uint16_t feed, uint32_t line, char out[8])
@@ -151,7 +173,10 @@ void am_links_of_evidence(const am_links *links, const am_match_input *in, const
         probability_text((uint16_t)lowest, out);
 }
 
-static void agreeing_text(unsigned bits, char *out, size_t cap)
+/* The names of the evidence in bits, ';'-separated: 52 bytes with all. */
+#define AGREEING_MAX 64
+
+static void agreeing_text(unsigned bits, char out[AGREEING_MAX])
 {
     static const struct {
         unsigned bit;
@@ -160,10 +185,16 @@ static void agreeing_text(unsigned bits, char *out, size_t cap)
                     {AM_AGREE_HOUSEHOLD, "household"}, {AM_AGREE_BIRTH_DATE, "birth_date"},
                     {AM_AGREE_SEX, "sex"},           {AM_AGREE_AREA, "area"}};
     size_t at = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < sizeof evidence / sizeof *evidence; i++)
-        if (bits & evidence[i].bit)
-            at += (size_t)snprintf(out + at, cap - at, "%s%s", at ? ";" : "", evidence[i].name);
+    for (size_t i = 0; i < sizeof evidence / sizeof *evidence; i++) {
+        if (!(bits & evidence[i].bit))
+            continue;
+        if (at)
+            out[at++] = ';';
+        const size_t len = strlen(evidence[i].name);
+        memcpy(out + at, evidence[i].name, len);
+        at += len;
+    }
+    out[at] = '\0';
 }
 
 am_status am_links_write(const am_links *links, const am_feed *const *feeds, int bom,
@@ -178,12 +209,13 @@ am_status am_links_write(const am_links *links, const am_feed *const *feeds, int
     fputs("feed,line,reason,person,probability,agreeing,candidates,status\n", f.out);
     for (size_t i = 0; i < links->n; i++) {
         const am_link_result *r = &links->v[i];
-        char line[16], person[AM_TOKEN_HEX + 1], probability[8], agreeing[64], candidates[8];
-        snprintf(line, sizeof line, "%" PRIu32, r->line);
+        char line[16], person[AM_TOKEN_HEX + 1], probability[8], agreeing[AGREEING_MAX],
+            candidates[16];
+        decimal(line, r->line);
         am_token_hex(r->person, person);
         probability_text(r->probability, probability);
-        agreeing_text(r->agreeing, agreeing, sizeof agreeing);
-        snprintf(candidates, sizeof candidates, "%u", (unsigned)r->candidates);
+        agreeing_text(r->agreeing, agreeing);
+        decimal(candidates, r->candidates);
         const char *fields[] = {feeds[r->feed]->name,
                                 line,
                                 am_reject_name((am_reject)r->reason),
