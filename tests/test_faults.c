@@ -151,22 +151,42 @@ START_TEST(every_allocation_can_fail_partitioned)
 }
 END_TEST
 
-START_TEST(every_allocation_can_fail_on_two_threads)
+/* The payments and rows more of them, in a buffer to free. */
+static char *many_payments(int rows, size_t *len)
 {
-    enum { ROWS = 9000 };
-    const size_t cap = sizeof payments + ROWS * 80;
+    const size_t cap = sizeof payments + (size_t)rows * 80;
     char *text = malloc(cap);
     ck_assert_ptr_nonnull(text);
-    size_t len = (size_t)snprintf(text, cap, "%s", payments);
-    for (int i = 0; i < ROWS; i++) {
+    *len = (size_t)snprintf(text, cap, "%s", payments);
+    for (int i = 0; i < rows; i++) {
         const int month = 1 + i % 12, day = 1 + i / 12 % 28;
-        len += (size_t)snprintf(text + len, cap - len, "%s,H%d,%s,%d.00,2024-%02d-%02d,2024-%02d-%02d\n",
-                                i % 2 ? "441900890101221" : "11010519491231002X", 2 + i / 3,
-                                i % 3 ? "城市低保" : "特困", 100 + i % 50, month, day, month,
-                                day);
+        *len += (size_t)snprintf(text + *len, cap - *len,
+                                 "%s,H%d,%s,%d.00,2024-%02d-%02d,2024-%02d-%02d\n",
+                                 i % 2 ? "441900890101221" : "11010519491231002X", 2 + i / 3,
+                                 i % 3 ? "城市低保" : "特困", 100 + i % 50, month, day, month,
+                                 day);
     }
-    ck_assert_uint_lt(len, cap);
+    ck_assert_uint_lt(*len, cap);
+    return text;
+}
+
+START_TEST(every_allocation_can_fail_on_two_threads)
+{
+    size_t len;
+    char *text = many_payments(9000, &len);
     ck_assert_uint_gt(fail_each_allocation(text, len, 2, 0, NULL), 50);
+    free(text);
+}
+END_TEST
+
+/* Partitioned on two threads, with records enough that both halves of
+ * distribution run at once: a failure in either stops both, and the
+ * partition files go. */
+START_TEST(every_allocation_can_fail_partitioned_on_two_threads)
+{
+    size_t len;
+    char *text = many_payments(4200, &len);
+    ck_assert_uint_gt(fail_each_allocation(text, len, 2, 3, NULL), 50);
     free(text);
 }
 END_TEST
@@ -239,6 +259,7 @@ int main(void)
     tcase_add_test(tc, every_allocation_can_fail);
     tcase_add_test(tc, every_allocation_can_fail_partitioned);
     tcase_add_test(tc, every_allocation_can_fail_on_two_threads);
+    tcase_add_test(tc, every_allocation_can_fail_partitioned_on_two_threads);
     tcase_add_test(tc, every_allocation_can_fail_in_parts);
     tcase_add_test(tc, growth_doubles_and_a_failure_changes_nothing);
     suite_add_tcase(s, tc);

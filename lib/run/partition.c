@@ -4,6 +4,7 @@
  */
 #include "run/partition.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "common/alloc.h"
 #include "common/day.h"
+#include "common/thread_pair.h"
 #include "link/link.h"
 #include "match/facts.h"
 #include "match/household.h"
@@ -335,8 +337,23 @@ unsigned am_partition_count(const am_ctx *ctx)
 }
 
 /* Distribution: the labels of one bucket in memory, the bucket's records
- * sent to the partitions of their components. */
+ * sent to the partitions of their components.  Two distributors take
+ * half of the buckets each, on two threads when the run has them; they
+ * share the partition files, each gathering a few records a partition
+ * before it takes the files' lock to write them.  Records reach a
+ * partition in an order that then depends on timing, which matching does
+ * not see: a partition's records are sorted on a total order (store.h)
+ * and its households found by token before anything is matched. */
+typedef struct partition_files {
+    am_spill_writer *w;
+    unsigned n;
+    pthread_mutex_t lock;
+    int failed; /* under lock: a distributor failed, the other may stop */
+} partition_files;
+
 typedef struct distributor {
+    const struct am_partitioner *p;
+    unsigned from, to;          /* the buckets it takes */
     am_spill_reader labels;
     const am_label *at, *end;   /* labels read but not yet taken */
     am_label *held;             /* this bucket's */
@@ -344,12 +361,17 @@ typedef struct distributor {
     uint32_t *first;            /* held's directory (index_held) */
     size_t first_cap;
     unsigned bits;
-    am_spill_writer *parts;
-    uint64_t *counts;
-    unsigned n;
+    partition_files *parts;
+    uint64_t *counts;           /* records sent to each partition */
+    am_spilled *gathered;       /* up to `gather` records a partition */
+    unsigned *ngathered;
+    unsigned gather;
+    am_status st;
+    am_err err;
 } distributor;
 
-/* Takes the labels of persons whose key starts with byte b. */
+/* Takes the labels of persons whose key starts with byte b, passing over
+ * those of earlier buckets (another distributor's). */
 static am_status hold_labels(distributor *d, unsigned b, am_err *err)
 {
     d->nheld = 0;
@@ -365,8 +387,13 @@ static am_status hold_labels(distributor *d, unsigned b, am_err *err)
             d->at = items;
             d->end = d->at + n;
         }
-        if (d->at->person >> 56 != b)
+        const unsigned of = (unsigned)(d->at->person >> 56);
+        if (of > b)
             return AM_OK;
+        if (of < b) {
+            d->at++;
+            continue;
+        }
         if (!am_reserve_array((void **)&d->held, &d->cap, d->nheld + 1, sizeof *d->held))
             return am_fail(err, AM_ERR_NOMEM, "out of memory distributing records");
         d->held[d->nheld++] = *d->at++;
@@ -412,81 +439,163 @@ static uint64_t label_of(const distributor *d, uint64_t person)
     return person;
 }
 
+/* Writes what d gathered for partition part. */
+static am_status write_gathered(distributor *d, unsigned part, am_err *err)
+{
+    partition_files *f = d->parts;
+    const unsigned n = d->ngathered[part];
+    if (!n)
+        return AM_OK;
+    pthread_mutex_lock(&f->lock);
+    const am_status st = f->failed ? AM_ERR_ABORTED
+                                   : am_spill_write(&f->w[part],
+                                                    &d->gathered[(size_t)part * d->gather], n,
+                                                    err);
+    pthread_mutex_unlock(&f->lock);
+    d->ngathered[part] = 0;
+    return st;
+}
+
 static am_status send_records(void *user, const void *items, size_t n, am_err *err)
 {
     const am_spilled *s = items;
     distributor *d = user;
     for (size_t i = 0; i < n; i++) {
         const uint64_t label = label_of(d, am_token_key(s[i].rec.person));
-        const unsigned part = (unsigned)(XXH3_64bits(&label, sizeof label) % d->n);
-        const am_status st = am_spill_write(&d->parts[part], &s[i], 1, err);
-        if (st != AM_OK)
-            return st;
+        const unsigned part = (unsigned)(XXH3_64bits(&label, sizeof label) % d->parts->n);
+        d->gathered[(size_t)part * d->gather + d->ngathered[part]++] = s[i];
         d->counts[part]++;
+        if (d->ngathered[part] == d->gather) {
+            const am_status st = write_gathered(d, part, err);
+            if (st != AM_OK)
+                return st;
+        }
     }
     return AM_OK;
+}
+
+/* One distributor's buckets, each removed once sent; d->st and d->err
+ * tell how it went. */
+static void *distribute_buckets(void *arg)
+{
+    distributor *d = arg;
+    am_err *err = &d->err;
+    am_status st = AM_OK;
+    for (unsigned b = d->from; st == AM_OK && b < d->to; b++) {
+        st = hold_labels(d, b, err);
+        if (st == AM_OK)
+            st = index_held(d, err);
+        char *name = st == AM_OK ? file_name(d->p, "bucket", 3, b) : NULL;
+        if (st == AM_OK && !name)
+            st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+        if (st == AM_OK)
+            st = am_spill_each(name, sizeof(am_spilled), send_records, d, err);
+        if (name)
+            unlink(name);
+        am_free(name);
+    }
+    for (unsigned i = 0; st == AM_OK && i < d->parts->n; i++)
+        st = write_gathered(d, i, err);
+    if (st != AM_OK) {
+        pthread_mutex_lock(&d->parts->lock);
+        d->parts->failed = 1;
+        pthread_mutex_unlock(&d->parts->lock);
+    }
+    d->st = st;
+    return NULL;
+}
+
+/* Starts d on buckets [from, to): its own reading of the labels, and room
+ * to gather records for each partition. */
+static am_status distributor_start(distributor *d, const struct am_partitioner *p,
+                                   partition_files *parts, unsigned from, unsigned to,
+                                   size_t gather, const char *labels, am_err *err)
+{
+    *d = (distributor){.p = p, .from = from, .to = to, .parts = parts, .labels = {.fd = -1},
+                       .gather = (unsigned)gather};
+    d->counts = am_calloc(parts->n, sizeof *d->counts);
+    d->ngathered = am_calloc(parts->n, sizeof *d->ngathered);
+    d->gathered = am_malloc((size_t)parts->n * gather * sizeof *d->gathered);
+    if (!d->counts || !d->ngathered || !d->gathered)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory distributing records");
+    return am_spill_open(&d->labels, labels, sizeof(am_label), err);
+}
+
+static void distributor_free(distributor *d)
+{
+    if (d->labels.buf)
+        am_spill_close(&d->labels);
+    am_free(d->held);
+    am_free(d->first);
+    am_free(d->counts);
+    am_free(d->ngathered);
+    am_free(d->gathered);
 }
 
 am_status am_partition_distribute(am_ctx *ctx, unsigned n)
 {
     struct am_partitioner *p = ctx->partitioner;
     am_err *err = &ctx->err;
-    distributor d = {.n = n ? n : 1};
-    d.parts = am_calloc(d.n, sizeof *d.parts);
-    d.counts = am_calloc(d.n, sizeof *d.counts);
+    partition_files parts = {.n = n ? n : 1};
+    pthread_mutex_init(&parts.lock, NULL);
+    parts.w = am_calloc(parts.n, sizeof *parts.w);
     char *labels = file_name(p, "labels", 0, 0);
-    am_status st = d.parts && d.counts && labels
+    am_status st = parts.w && labels
                        ? AM_OK
                        : am_fail(err, AM_ERR_NOMEM, "out of memory distributing records");
-    if (st == AM_OK)
-        st = am_spill_open(&d.labels, labels, sizeof(am_label), err);
-    /* The partitions' buffers share what a quarter of the limit allows. */
+    /* The partitions' buffers share what a quarter of the limit allows,
+     * and the records gathered for them an eighth. */
     size_t buffer = WRITE_BUFFER;
-    if (ctx->memory_limit && ctx->memory_limit / 4 / d.n < buffer)
-        buffer = (size_t)(ctx->memory_limit / 4 / d.n);
+    if (ctx->memory_limit && ctx->memory_limit / 4 / parts.n < buffer)
+        buffer = (size_t)(ctx->memory_limit / 4 / parts.n);
+    size_t gather = buffer / 4 / sizeof(am_spilled);
+    gather = gather < 1 ? 1 : gather > 64 ? 64 : gather;
     unsigned made = 0;
-    for (; st == AM_OK && made < d.n; made++) {
+    for (; st == AM_OK && made < parts.n; made++) {
         char *name = file_name(p, "part", 4, made);
-        st = name ? am_spill_create(&d.parts[made], name, sizeof(am_spilled), buffer, err)
+        st = name ? am_spill_create(&parts.w[made], name, sizeof(am_spilled), buffer, err)
                   : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
         am_free(name);
         if (st != AM_OK)
             break;
     }
-    for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
-        st = hold_labels(&d, b, err);
-        if (st == AM_OK)
-            st = index_held(&d, err);
-        char *name = st == AM_OK ? file_name(p, "bucket", 3, b) : NULL;
-        if (st == AM_OK && !name)
-            st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
-        if (st == AM_OK)
-            st = am_spill_each(name, sizeof(am_spilled), send_records, &d, err);
-        if (name)
-            unlink(name);
-        am_free(name);
+    distributor half[2] = {{.labels = {.fd = -1}}, {.labels = {.fd = -1}}};
+    if (st == AM_OK)
+        st = distributor_start(&half[0], p, &parts, 0, BUCKETS / 2, gather, labels, err);
+    if (st == AM_OK)
+        st = distributor_start(&half[1], p, &parts, BUCKETS / 2, BUCKETS, gather, labels, err);
+    if (st == AM_OK) {
+        am_run_pair(distribute_buckets, &half[0], &half[1], ctx->threads,
+                    (size_t)(p->records > SIZE_MAX ? SIZE_MAX : p->records));
+        /* AM_ERR_ABORTED: stopped by the other's failure, the one told. */
+        for (int h = 0; h < 2 && st == AM_OK; h++)
+            if (half[h].st != AM_OK && half[h].st != AM_ERR_ABORTED) {
+                st = half[h].st;
+                *err = half[h].err;
+            }
     }
     for (unsigned i = 0; i < made; i++) {
         if (st == AM_OK)
-            st = am_spill_finish(&d.parts[i], err);
+            st = am_spill_finish(&parts.w[i], err);
         else
-            am_spill_discard(&d.parts[i]);
+            am_spill_discard(&parts.w[i]);
     }
-    if (d.labels.buf)
-        am_spill_close(&d.labels);
+    uint64_t *counts = half[0].counts;
+    for (unsigned i = 0; st == AM_OK && i < parts.n; i++)
+        counts[i] += half[1].counts[i];
+    if (st == AM_OK) {
+        am_free(p->part_records);
+        p->part_records = counts;
+        p->n = parts.n;
+        half[0].counts = NULL;
+    }
+    distributor_free(&half[0]);
+    distributor_free(&half[1]);
     if (labels)
         unlink(labels);
     am_free(labels);
-    am_free(d.held);
-    am_free(d.first);
-    am_free(d.parts);
-    if (st == AM_OK) {
-        am_free(p->part_records);
-        p->part_records = d.counts;
-        p->n = d.n;
-    } else {
-        am_free(d.counts);
-    }
+    am_free(parts.w);
+    pthread_mutex_destroy(&parts.lock);
     return st;
 }
 
