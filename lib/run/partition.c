@@ -341,9 +341,9 @@ unsigned am_partition_count(const am_ctx *ctx)
  * half of the buckets each, on two threads when the run has them; they
  * share the partition files, each gathering a few records a partition
  * before it takes the files' lock to write them.  Records reach a
- * partition in an order that then depends on timing, which matching does
- * not see: a partition's records are sorted on a total order (store.h)
- * and its households found by token before anything is matched. */
+ * partition in an order that then depends on timing, as a run in memory's
+ * do when two threads read its feeds: a partition is sorted on the
+ * records' total order (am_record_compare) before it is matched. */
 typedef struct partition_files {
     am_spill_writer *w;
     unsigned n;
