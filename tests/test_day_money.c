@@ -1,9 +1,11 @@
-/* Known-answer tests for day numbers, date parsing and money in fen. */
+/* Known-answer tests for day numbers, date parsing, money in fen and
+ * fixed-point decimal text. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/day.h"
+#include "common/decimal.h"
 #include "common/money.h"
 #include "match/stake.h"
 #include "check_run.h"
@@ -306,6 +308,37 @@ START_TEST(money_formatting_and_prorating)
 }
 END_TEST
 
+static const struct {
+    uint64_t v;
+    unsigned decimals;
+    const char *text;
+} decimal_kats[] = {
+    {0, 0, "0"},
+    {7, 0, "7"},
+    {4294967295u, 0, "4294967295"},
+    {UINT64_MAX, 0, "18446744073709551615"},
+    {0, 3, "0.000"},
+    {5, 3, "0.005"},
+    {50, 3, "0.050"},
+    {1000, 3, "1.000"},
+    {65535, 3, "65.535"},
+    {5, 19, "0.0000000000000000005"},
+    {UINT64_MAX, 19, "1.8446744073709551615"},
+    {UINT64_MAX, 2, "184467440737095516.15"},
+};
+
+START_TEST(decimal_text_kat)
+{
+    char out[AM_DECIMAL_TEXT_MAX + 8];
+    memset(out, '#', sizeof out);
+    const size_t len = am_decimal_text(decimal_kats[_i].v, decimal_kats[_i].decimals, out);
+    ck_assert_str_eq(out, decimal_kats[_i].text);
+    ck_assert_uint_eq(len, strlen(decimal_kats[_i].text));
+    ck_assert_uint_lt(len, AM_DECIMAL_TEXT_MAX);
+    ck_assert_int_eq(out[AM_DECIMAL_TEXT_MAX], '#'); /* nothing past the bound */
+}
+END_TEST
+
 /* Totals saturate at the INT64 edges instead of wrapping. */
 START_TEST(money_sums_saturate)
 {
@@ -348,6 +381,7 @@ int main(void)
     tcase_add_test(tc, date_format_mistakes);
     tcase_add_test(tc, money_parsing);
     tcase_add_test(tc, money_formatting_and_prorating);
+    tcase_add_loop_test(tc, decimal_text_kat, 0, (int)(sizeof decimal_kats / sizeof *decimal_kats));
     tcase_add_test(tc, money_sums_saturate);
     suite_add_tcase(s, tc);
     const int failed = am_check_failures(s);

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "common/decimal.h"
+
 #define FEN_MAX (INT64_MAX / 100 - 1)
 
 am_money_status am_money_parse(const char *s, size_t len, int64_t *fen)
@@ -62,24 +64,12 @@ am_money_status am_money_parse(const char *s, size_t len, int64_t *fen)
 
 int am_money_format(int64_t fen, char out[32])
 {
-    char digits[24];
-    int n = 0, len = 0;
     const int negative = fen < 0;
     /* Work in unsigned so that INT64_MIN does not overflow on negation. */
-    uint64_t v = negative ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v || n < 3);
+    const uint64_t v = negative ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
     if (negative)
-        out[len++] = '-';
-    while (n > 2)
-        out[len++] = digits[--n];
-    out[len++] = '.';
-    out[len++] = digits[1];
-    out[len++] = digits[0];
-    out[len] = '\0';
-    return len;
+        out[0] = '-';
+    return negative + (int)am_decimal_text(v, 2, out + negative);
 }
 
 int64_t am_money_add(int64_t a, int64_t b)

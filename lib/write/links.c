@@ -13,6 +13,7 @@
 #include "common/alloc.h"
 #include "common/atomic_file.h"
 #include "common/csv_out.h"
+#include "common/decimal.h"
 #include "match/facts.h"
 #include "read/catalogue.h"
 
@@ -119,32 +120,10 @@ void am_possible_id_error(const am_review_rows *rows, const am_match_input *in,
     }
 }
 
-/* v in decimal at out, NUL-terminated; returns the NUL.  links.csv has
- * a row per damaged row, where snprintf's parsing of its format cost more
- * than the rest of the row. */
-static char *decimal(char *out, uint32_t v)
-{
-    char digits[10];
-    size_t n = 0;
-    do
-        digits[n++] = (char)('0' + v % 10);
-    while ((v /= 10) != 0);
-    while (n)
-        *out++ = digits[--n];
-    *out = '\0';
-    return out;
-}
-
 /* uint16_t: "65.535" is the longest. */
 static void probability_text(uint16_t thousandths, char out[8])
 {
-    char *at = decimal(out, thousandths / 1000u);
-    const unsigned frac = thousandths % 1000u;
-    at[0] = '.';
-    at[1] = (char)('0' + frac / 100);
-    at[2] = (char)('0' + frac / 10 % 10);
-    at[3] = (char)('0' + frac % 10);
-    at[4] = '\0';
+    am_decimal_text(thousandths, 3, out);
 }
 
 void am_links_row_text(const am_links *links, uint16_t feed, uint32_t line, char out[8])
@@ -211,11 +190,11 @@ am_status am_links_write(const am_links *links, const am_feed *const *feeds, int
         const am_link_result *r = &links->v[i];
         char line[16], person[AM_TOKEN_HEX + 1], probability[8], agreeing[AGREEING_MAX],
             candidates[16];
-        decimal(line, r->line);
+        am_decimal_text(r->line, 0, line);
         am_token_hex(r->person, person);
         probability_text(r->probability, probability);
         agreeing_text(r->agreeing, agreeing);
-        decimal(candidates, r->candidates);
+        am_decimal_text(r->candidates, 0, candidates);
         const char *fields[] = {feeds[r->feed]->name,
                                 line,
                                 am_reject_name((am_reject)r->reason),
