@@ -170,12 +170,19 @@ static char *many_payments(int rows, size_t *len)
     return text;
 }
 
-START_TEST(every_allocation_can_fail_on_two_threads)
+/* fail_each_allocation over the payments and rows more, on two threads. */
+static unsigned long fail_each_of_many(int rows, unsigned partitions)
 {
     size_t len;
-    char *text = many_payments(9000, &len);
-    ck_assert_uint_gt(fail_each_allocation(text, len, 2, 0, NULL), 50);
+    char *text = many_payments(rows, &len);
+    const unsigned long runs = fail_each_allocation(text, len, 2, partitions, NULL);
     free(text);
+    return runs;
+}
+
+START_TEST(every_allocation_can_fail_on_two_threads)
+{
+    ck_assert_uint_gt(fail_each_of_many(9000, 0), 50);
 }
 END_TEST
 
@@ -184,10 +191,7 @@ END_TEST
  * partition files go. */
 START_TEST(every_allocation_can_fail_partitioned_on_two_threads)
 {
-    size_t len;
-    char *text = many_payments(4200, &len);
-    ck_assert_uint_gt(fail_each_allocation(text, len, 2, 3, NULL), 50);
-    free(text);
+    ck_assert_uint_gt(fail_each_of_many(4200, 3), 50);
 }
 END_TEST
 
