@@ -1,20 +1,26 @@
-/* Spill files (checksums, truncation), the external sort, its reading of
+/* Spill files (checksums, truncation), records in their compact form
+ * (known answers, INT64 and INT32 edges, every damaged encoding refused,
+ * coded files read back whole), the external sort, its reading of
  * ordered buckets and the key sort against qsort over many runs,
  * components on graphs whose answer is known and on random graphs found
  * both ways, and am_size_parse with its INT64/UINT64 edges. */
 #include <check.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <xxhash.h>
 
+#include "common/day.h"
 #include "common/size.h"
 #include "store/components.h"
 #include "store/extsort.h"
 #include "store/key_sort.h"
 #include "store/spill.h"
+#include "store/spilled_code.h"
 #include "check_run.h"
 
 static char dir[64];
@@ -119,6 +125,206 @@ START_TEST(spill_round_trip_and_damage)
     ck_assert_int_ne(fcntl(0, F_GETFD), -1);
     free(v);
     free(back);
+    remove_dir();
+}
+END_TEST
+
+static am_spilled spilled(int64_t amount, int32_t start, int32_t end, uint32_t line,
+                          uint16_t code, uint16_t feed, uint8_t value, int household)
+{
+    am_spilled s;
+    memset(&s, 0, sizeof s);
+    for (int i = 0; i < AM_TOKEN_BYTES; i++) {
+        s.rec.person[i] = (unsigned char)i;
+        if (household)
+            s.household[i] = (unsigned char)(0xa0 + i);
+    }
+    s.rec = (am_record){.amount_fen = amount, .start = start, .end = end, .line = line,
+                        .code = code, .feed = feed, .value = value,
+                        .household = household ? 1 : 0};
+    for (int i = 0; i < AM_TOKEN_BYTES; i++)
+        s.rec.person[i] = (unsigned char)i;
+    return s;
+}
+
+/* Decodes what encode wrote and compares it whole; every shorter prefix
+ * must be refused, not read past. */
+static size_t check_round_trip(const am_spilled *s)
+{
+    unsigned char buf[AM_SPILLED_CODE_MAX];
+    const size_t n = am_spilled_encode(s, buf);
+    ck_assert_uint_le(n, AM_SPILLED_CODE_MAX);
+    am_spilled back;
+    ck_assert_uint_eq(am_spilled_decode(buf, n, &back), n);
+    ck_assert(memcmp(&back, s, sizeof back) == 0);
+    for (size_t cut = 0; cut < n; cut++) {
+        unsigned char *prefix = malloc(cut ? cut : 1);
+        memcpy(prefix, buf, cut);
+        ck_assert_msg(am_spilled_decode(prefix, cut, &back) == 0, "a prefix of %zu bytes", cut);
+        free(prefix);
+    }
+    return n;
+}
+
+START_TEST(spilled_code_known_answers)
+{
+    const unsigned char person[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    /* A monthly payment of 1500 yuan: flags, person, code, feed, amount
+     * 150000 fen zigzagged (300000), start 20089 (40178), length 30 (60),
+     * line 7. */
+    am_spilled s = spilled(150000, 20089, 20119, 7, 3, 2, 0, 0);
+    unsigned char buf[AM_SPILLED_CODE_MAX];
+    unsigned char want[27] = {0x00};
+    memcpy(want + 1, person, 16);
+    memcpy(want + 17, (const unsigned char[]){0x03, 0x02, 0xe0, 0xa7, 0x12, 0xf2, 0xb9, 0x02,
+                                              0x3c, 0x07},
+           10);
+    ck_assert_uint_eq(am_spilled_encode(&s, buf), sizeof want);
+    ck_assert(memcmp(buf, want, sizeof want) == 0);
+    ck_assert_uint_eq(check_round_trip(&s), 27);
+
+    /* A fact with a grade, open-ended, in a household: flags 7, code 300
+     * in two bytes, amount -1 (zigzag 1), no length, value, household. */
+    s = spilled(-1, 0, AM_DAY_OPEN, 0, 300, 0, 3, 1);
+    unsigned char want2[40] = {0x07};
+    memcpy(want2 + 1, person, 16);
+    memcpy(want2 + 17, (const unsigned char[]){0xac, 0x02, 0x00, 0x01, 0x00, 0x00, 0x03}, 7);
+    for (int i = 0; i < 16; i++)
+        want2[24 + i] = (unsigned char)(0xa0 + i);
+    ck_assert_uint_eq(am_spilled_encode(&s, buf), sizeof want2);
+    ck_assert(memcmp(buf, want2, sizeof want2) == 0);
+    ck_assert_uint_eq(check_round_trip(&s), 40);
+
+    /* The edges of every field: INT64 amounts in ten bytes, the widest
+     * period, the greatest line, code and feed (three bytes each, so the
+     * amount starts at 23), reserved bytes carried. */
+    s = spilled(INT64_MIN, INT32_MIN, INT32_MAX - 1, UINT32_MAX, UINT16_MAX, UINT16_MAX, 255, 1);
+    s.rec.reserved[0] = 1;
+    s.rec.reserved[2] = 3;
+    ck_assert_uint_eq(check_round_trip(&s), 68);
+    ck_assert_uint_eq(am_spilled_encode(&s, buf), 68);
+    ck_assert(memcmp(buf + 23, (const unsigned char[]){0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                                       0xff, 0xff, 0x01},
+                     10) == 0);
+    s = spilled(INT64_MAX, INT32_MAX - 1, INT32_MIN, 0, 0, 0, 0, 0);
+    ck_assert_uint_eq(check_round_trip(&s), 1 + 16 + 1 + 1 + 10 + 5 + 5 + 1);
+    s = spilled(0, AM_DAY_EVER, AM_DAY_OPEN, 1, 1, 1, 0, 0);
+    check_round_trip(&s);
+
+    /* Bytes that are no record's encoding. */
+    am_spilled back;
+    unsigned char bad[40];
+    memcpy(bad, want2, sizeof want2);
+    bad[0] = 0x17; /* a flag no encoder sets */
+    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want2, &back), 0);
+    memcpy(bad, want, sizeof want);
+    memcpy(bad + 17, (const unsigned char[]){0x80, 0x80, 0x04, 0x02, 0xe0, 0xa7, 0x12, 0xf2,
+                                             0xb9, 0x02, 0x3c, 0x07},
+           12); /* code 65536 */
+    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 2, &back), 0);
+    memcpy(bad, want, sizeof want);
+    memcpy(bad + 18, (const unsigned char[]){0x80, 0x80, 0x04, 0xe0, 0xa7, 0x12, 0xf2, 0xb9,
+                                             0x02, 0x3c, 0x07},
+           11); /* feed 65536 */
+    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 2, &back), 0);
+    memcpy(bad, want, sizeof want);
+    memcpy(bad + 26, (const unsigned char[]){0x80, 0x80, 0x80, 0x80, 0x10}, 5); /* line 2^32 */
+    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 4, &back), 0);
+    memcpy(bad + 26, (const unsigned char[]){0xff, 0xff, 0xff, 0xff, 0x0f}, 5); /* UINT32_MAX */
+    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 4, &back), sizeof want + 4);
+    ck_assert_uint_eq(back.rec.line, UINT32_MAX);
+    memcpy(bad, want, sizeof want);
+    /* start 2^31, one past INT32_MAX (zigzag 2^32), with a length of -100
+     * that would bring its end back into range */
+    memcpy(bad + 22, (const unsigned char[]){0x80, 0x80, 0x80, 0x80, 0x10, 0xc7, 0x01, 0x07}, 8);
+    ck_assert_uint_eq(am_spilled_decode(bad, 30, &back), 0);
+    /* start INT32_MAX - 1 and a length of 2 passes INT32_MAX */
+    memcpy(bad + 22, (const unsigned char[]){0xfc, 0xff, 0xff, 0xff, 0x0f, 0x04, 0x07}, 7);
+    ck_assert_uint_eq(am_spilled_decode(bad, 29, &back), 0);
+    /* an amount of eleven bytes, and a tenth byte past 64 bits */
+    unsigned char longer[40] = {0};
+    memcpy(longer + 1, person, 16);
+    longer[17] = 1;
+    longer[18] = 1;
+    memset(longer + 19, 0xff, 10);
+    longer[29] = 0x01;
+    ck_assert_uint_eq(am_spilled_decode(longer, sizeof longer, &back), 0);
+    memset(longer + 19, 0xff, 9);
+    longer[28] = 0x02;
+    ck_assert_uint_eq(am_spilled_decode(longer, sizeof longer, &back), 0);
+}
+END_TEST
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return *state >> 11 ^ *state << 29;
+}
+
+START_TEST(spilled_code_files)
+{
+    make_dir();
+    enum { N = 20000 };
+    am_spilled *v = calloc(N, sizeof *v);
+    uint64_t state = 0x2545F4914F6CDD1Dull;
+    for (size_t i = 0; i < N; i++) {
+        const uint64_t r = next_random(&state);
+        v[i] = spilled((int64_t)next_random(&state) >> (r % 64), (int32_t)(r >> 32) % 30000,
+                       r & 1 ? AM_DAY_OPEN : (int32_t)(r >> 32) % 30000 + (int32_t)(r % 400),
+                       (uint32_t)(r >> 8), (uint16_t)(r >> 16), (uint16_t)(r % 40),
+                       r % 5 == 0 ? (uint8_t)(r >> 24) : 0, r % 3 == 0);
+        memcpy(v[i].rec.person, &r, sizeof r);
+    }
+    am_err err;
+    am_spill_writer w;
+    ck_assert_int_eq(am_spill_create_coded(&w, path_in("r"), &am_spilled_codec, 4096, &err),
+                     AM_OK);
+    for (size_t i = 0; i < N; i += 777)
+        ck_assert_int_eq(am_spill_write(&w, v + i, i + 777 <= N ? 777 : N - i, &err), AM_OK);
+    ck_assert_int_eq(am_spill_finish(&w, &err), AM_OK);
+    struct stat st;
+    ck_assert_int_eq(stat(path_in("r"), &st), 0);
+    ck_assert_int_lt(st.st_size, (off_t)(N * sizeof *v) * 3 / 4);
+
+    am_spill_reader r;
+    ck_assert_int_eq(am_spill_open_coded(&r, path_in("r"), &am_spilled_codec, &err), AM_OK);
+    size_t got = 0;
+    for (;;) {
+        const void *item;
+        ck_assert_int_eq(am_spill_next_item(&r, &item, &err), AM_OK);
+        if (!item)
+            break;
+        ck_assert_uint_lt(got, N);
+        ck_assert_msg(memcmp(item, &v[got], sizeof *v) == 0, "record %zu", got);
+        got++;
+    }
+    ck_assert_uint_eq(got, N);
+    am_spill_close(&r);
+
+    /* A block whose checksum holds but whose bytes are no record. */
+    int fd = open(path_in("r"), O_RDWR);
+    unsigned char header[16], *block = malloc(4096);
+    ck_assert_int_eq(pread(fd, header, 16, 0), 16);
+    uint32_t len;
+    memcpy(&len, header + 4, 4);
+    ck_assert_int_eq(pread(fd, block, len, 16), (ssize_t)len);
+    block[0] = 0xff;
+    const uint64_t sum = XXH3_64bits(block, len);
+    memcpy(header + 8, &sum, 8);
+    ck_assert_int_eq(pwrite(fd, header, 16, 0), 16);
+    ck_assert_int_eq(pwrite(fd, block, len, 16), (ssize_t)len);
+    close(fd);
+    free(block);
+    ck_assert_int_eq(am_spill_open_coded(&r, path_in("r"), &am_spilled_codec, &err), AM_OK);
+    const void *items;
+    size_t n;
+    ck_assert_int_eq(am_spill_next(&r, &items, &n, &err), AM_ERR_IO);
+    char want[160];
+    snprintf(want, sizeof want, "%s: partition file damaged (encoding): the run cannot go on",
+             path_in("r"));
+    ck_assert_str_eq(err.msg, want);
+    am_spill_close(&r);
+    free(v);
     remove_dir();
 }
 END_TEST
@@ -454,12 +660,6 @@ START_TEST(components_known_answers)
 }
 END_TEST
 
-static uint64_t next_random(uint64_t *state)
-{
-    *state = *state * 6364136223846793005u + 1442695040888963407u;
-    return *state >> 11 ^ *state << 29;
-}
-
 static int by_person_top_byte(const void *pa, const void *pb)
 {
     const uint64_t a = ((const uint64_t *)pa)[1] >> 56, b = ((const uint64_t *)pb)[1] >> 56;
@@ -555,6 +755,8 @@ int main(void)
     TCase *tc = tcase_create("spill");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, spill_round_trip_and_damage);
+    tcase_add_test(tc, spilled_code_known_answers);
+    tcase_add_test(tc, spilled_code_files);
     tcase_add_test(tc, extsort_matches_qsort);
     tcase_add_test(tc, extsort_merge_of_sorted_files);
     tcase_add_test(tc, extsort_buckets_read_in_order);

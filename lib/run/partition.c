@@ -23,6 +23,7 @@
 #include "store/components.h"
 #include "store/extsort.h"
 #include "store/spill.h"
+#include "store/spilled_code.h"
 
 /* Bucket files, by a person token's first byte: the labels of one bucket's
  * persons are what distribution holds in memory at once. */
@@ -97,7 +98,8 @@ static am_status open_buckets(am_ctx *ctx, am_err *err)
     am_status st = am_partition_dir_open(&p->dir, temp_dir_of(ctx), err);
     for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
         char *name = file_name(p, "bucket", 3, b);
-        st = name ? am_spill_create(&p->bucket[b], name, sizeof(am_spilled), BUCKET_BUFFER, err)
+        st = name ? am_spill_create_coded(&p->bucket[b], name, &am_spilled_codec, BUCKET_BUFFER,
+                                          err)
                   : am_fail(err, AM_ERR_NOMEM, "out of memory starting partition files");
         am_free(name);
     }
@@ -298,7 +300,7 @@ am_status am_partition_graph(am_ctx *ctx)
         st = am_spill_create(&e.edges, edges, sizeof(am_edge), WRITE_BUFFER, err);
     for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
         char *name = file_name(p, "bucket", 3, b);
-        st = name ? am_spill_each(name, sizeof(am_spilled), add_edges, &e, err)
+        st = name ? am_spill_each_coded(name, &am_spilled_codec, add_edges, &e, err)
                   : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
         am_free(name);
     }
@@ -489,7 +491,7 @@ static void *distribute_buckets(void *arg)
         if (st == AM_OK && !name)
             st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
         if (st == AM_OK)
-            st = am_spill_each(name, sizeof(am_spilled), send_records, d, err);
+            st = am_spill_each_coded(name, &am_spilled_codec, send_records, d, err);
         if (name)
             unlink(name);
         am_free(name);
@@ -553,7 +555,7 @@ am_status am_partition_distribute(am_ctx *ctx, unsigned n)
     unsigned made = 0;
     for (; st == AM_OK && made < parts.n; made++) {
         char *name = file_name(p, "part", 4, made);
-        st = name ? am_spill_create(&parts.w[made], name, sizeof(am_spilled), buffer, err)
+        st = name ? am_spill_create_coded(&parts.w[made], name, &am_spilled_codec, buffer, err)
                   : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
         am_free(name);
         if (st != AM_OK)
@@ -654,7 +656,7 @@ static am_status load_partition(am_ctx *ctx, const char *path, uint64_t records,
         /* Loaded a record at a time: its pages populated at once first. */
         am_prefault(store->records, (size_t)records * sizeof *store->records);
     }
-    st = st == AM_OK ? am_spill_each(path, sizeof(am_spilled), load_records, store, err)
+    st = st == AM_OK ? am_spill_each_coded(path, &am_spilled_codec, load_records, store, err)
                      : am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
     if (st == AM_OK && store->count != records)
         st = am_fail(err, AM_ERR_FORMAT, "%s: %zu records where the run counted %llu", path,
@@ -876,7 +878,7 @@ am_status am_partition_evidence(am_ctx *ctx, const size_t *which, size_t n)
     am_status st = AM_OK;
     for (unsigned i = 0; st == AM_OK && i < p->n; i++) {
         char *name = file_name(p, "part", 4, i);
-        st = name ? am_spill_each(name, sizeof(am_spilled), load_wanted, &w, &ctx->err)
+        st = name ? am_spill_each_coded(name, &am_spilled_codec, load_wanted, &w, &ctx->err)
                   : am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
         am_free(name);
     }

@@ -16,6 +16,8 @@
 #define TRAILER_MAGIC 0x45534d41u /* "AMSE" */
 /* The largest payload a block holds: what a reader must have room for. */
 #define MAX_PAYLOAD (256u * 1024)
+/* Items a coded file's reader decodes at a time. */
+#define DECODED_BATCH 1024
 
 static void put32(unsigned char *p, uint32_t v)
 {
@@ -46,7 +48,7 @@ static am_status write_failed(const char *path, int e, am_err *err)
     if (e == ENOSPC || e == EDQUOT)
         return am_fail(err, AM_ERR_IO,
                        "%s: the disk is full: partition files need free space about twice "
-                       "the feeds' records (64 bytes a row); free some or set another "
+                       "the feeds' records (about 40 bytes a row); free some or set another "
                        "temporary directory (--temp-dir, temp_dir)",
                        path);
     return am_fail(err, AM_ERR_IO, "%s: cannot write: %s", path, strerror(e));
@@ -66,17 +68,19 @@ static am_status write_all(am_spill_writer *w, const unsigned char *p, size_t n,
     return AM_OK;
 }
 
-am_status am_spill_create(am_spill_writer *w, const char *path, size_t item_size,
-                          size_t buffer_bytes, am_err *err)
+static am_status create(am_spill_writer *w, const char *path, size_t item_size,
+                        const am_spill_codec *codec, size_t buffer_bytes, am_err *err)
 {
     memset(w, 0, sizeof *w);
     w->fd = -1;
     if (buffer_bytes > MAX_PAYLOAD)
         buffer_bytes = MAX_PAYLOAD;
     w->item_size = item_size;
-    w->payload_cap = buffer_bytes / item_size * item_size;
-    if (w->payload_cap == 0)
-        w->payload_cap = item_size;
+    w->codec = codec;
+    const size_t unit = codec ? 1 : item_size, least = codec ? codec->max_encoded : item_size;
+    w->payload_cap = buffer_bytes / unit * unit;
+    if (w->payload_cap < least)
+        w->payload_cap = least;
     w->path = am_strdup(path);
     w->buf = am_malloc(HEADER + w->payload_cap);
     if (!w->path || !w->buf) {
@@ -95,6 +99,18 @@ am_status am_spill_create(am_spill_writer *w, const char *path, size_t item_size
     return AM_OK;
 }
 
+am_status am_spill_create(am_spill_writer *w, const char *path, size_t item_size,
+                          size_t buffer_bytes, am_err *err)
+{
+    return create(w, path, item_size, NULL, buffer_bytes, err);
+}
+
+am_status am_spill_create_coded(am_spill_writer *w, const char *path,
+                                const am_spill_codec *codec, size_t buffer_bytes, am_err *err)
+{
+    return create(w, path, codec->item_size, codec, buffer_bytes, err);
+}
+
 static am_status flush_block(am_spill_writer *w, am_err *err)
 {
     if (!w->used)
@@ -107,9 +123,27 @@ static am_status flush_block(am_spill_writer *w, am_err *err)
     return st;
 }
 
+static am_status write_encoded(am_spill_writer *w, const unsigned char *p, size_t n,
+                               am_err *err)
+{
+    const am_spill_codec *c = w->codec;
+    for (size_t i = 0; i < n; i++, p += w->item_size) {
+        if (w->payload_cap - w->used < c->max_encoded) {
+            const am_status st = flush_block(w, err);
+            if (st != AM_OK)
+                return st;
+        }
+        w->used += c->encode(p, w->buf + HEADER + w->used);
+    }
+    w->items += n;
+    return AM_OK;
+}
+
 am_status am_spill_write(am_spill_writer *w, const void *items, size_t n, am_err *err)
 {
     const unsigned char *p = items;
+    if (w->codec)
+        return write_encoded(w, p, n, err);
     size_t bytes = n * w->item_size;
     while (bytes) {
         size_t room = w->payload_cap - w->used;
@@ -173,15 +207,19 @@ am_status am_spill_end(am_spill_writer *w, am_status st, am_err *err)
     return st;
 }
 
-am_status am_spill_open(am_spill_reader *r, const char *path, size_t item_size, am_err *err)
+static am_status open_file(am_spill_reader *r, const char *path, size_t item_size,
+                           const am_spill_codec *codec, am_err *err)
 {
     memset(r, 0, sizeof *r);
     r->fd = -1;
     r->item_size = item_size;
+    r->codec = codec;
     r->cap = MAX_PAYLOAD;
     r->path = am_strdup(path);
     r->buf = am_malloc(r->cap);
-    if (!r->path || !r->buf) {
+    if (codec)
+        r->decoded = am_malloc(DECODED_BATCH * item_size);
+    if (!r->path || !r->buf || (codec && !r->decoded)) {
         am_spill_close(r);
         return am_fail(err, AM_ERR_NOMEM, "out of memory opening a partition file");
     }
@@ -192,6 +230,17 @@ am_status am_spill_open(am_spill_reader *r, const char *path, size_t item_size, 
         return st;
     }
     return AM_OK;
+}
+
+am_status am_spill_open(am_spill_reader *r, const char *path, size_t item_size, am_err *err)
+{
+    return open_file(r, path, item_size, NULL, err);
+}
+
+am_status am_spill_open_coded(am_spill_reader *r, const char *path, const am_spill_codec *codec,
+                              am_err *err)
+{
+    return open_file(r, path, codec->item_size, codec, err);
 }
 
 /* Reads exactly n bytes; returns n, fewer at the end of the file, or -1. */
@@ -217,10 +266,11 @@ static am_status damaged(am_spill_reader *r, const char *what, am_err *err)
                    r->path, what);
 }
 
-am_status am_spill_next(am_spill_reader *r, const void **items, size_t *n, am_err *err)
+/* Reads the next block's payload into r->buf, its length into *len; 0 at
+ * the trailer, after checking the count of items read. */
+static am_status read_block(am_spill_reader *r, size_t *len, am_err *err)
 {
-    *items = NULL;
-    *n = 0;
+    *len = 0;
     if (r->ended)
         return AM_OK;
     unsigned char header[HEADER];
@@ -229,22 +279,59 @@ am_status am_spill_next(am_spill_reader *r, const void **items, size_t *n, am_er
         return am_fail(err, AM_ERR_IO, "%s: cannot read: %s", r->path, strerror(errno));
     if (got < HEADER)
         return damaged(r, "cut short", err);
-    const uint32_t magic = get32(header), len = get32(header + 4);
-    if (magic == TRAILER_MAGIC && len == 0) {
+    const uint32_t magic = get32(header), size = get32(header + 4);
+    if (magic == TRAILER_MAGIC && size == 0) {
         if (get64(header + 8) != r->items)
             return damaged(r, "item count", err);
         r->ended = 1;
         return AM_OK;
     }
-    if (magic != BLOCK_MAGIC || len == 0 || len > r->cap || len % r->item_size)
+    if (magic != BLOCK_MAGIC || size == 0 || size > r->cap || (!r->codec && size % r->item_size))
         return damaged(r, "block header", err);
-    const ssize_t body = read_full(r->fd, r->buf, len);
+    const ssize_t body = read_full(r->fd, r->buf, size);
     if (body < 0)
         return am_fail(err, AM_ERR_IO, "%s: cannot read: %s", r->path, strerror(errno));
-    if ((size_t)body < len)
+    if ((size_t)body < size)
         return damaged(r, "cut short", err);
-    if (XXH3_64bits(r->buf, len) != get64(header + 8))
+    if (XXH3_64bits(r->buf, size) != get64(header + 8))
         return damaged(r, "checksum", err);
+    *len = size;
+    return AM_OK;
+}
+
+/* The next batch of a coded file's items, decoded from the block in buf. */
+static am_status next_decoded(am_spill_reader *r, const void **items, size_t *n, am_err *err)
+{
+    while (r->pos == r->len) {
+        r->pos = 0;
+        const am_status st = read_block(r, &r->len, err);
+        if (st != AM_OK || r->len == 0)
+            return st;
+    }
+    size_t k = 0;
+    for (; k < DECODED_BATCH && r->pos < r->len; k++) {
+        const size_t took = r->codec->decode(r->buf + r->pos, r->len - r->pos,
+                                             r->decoded + k * r->item_size);
+        if (!took)
+            return damaged(r, "encoding", err);
+        r->pos += took;
+    }
+    *items = r->decoded;
+    *n = k;
+    r->items += k;
+    return AM_OK;
+}
+
+am_status am_spill_next(am_spill_reader *r, const void **items, size_t *n, am_err *err)
+{
+    *items = NULL;
+    *n = 0;
+    if (r->codec)
+        return next_decoded(r, items, n, err);
+    size_t len;
+    const am_status st = read_block(r, &len, err);
+    if (st != AM_OK || len == 0)
+        return st;
     *items = r->buf;
     *n = len / r->item_size;
     r->items += *n;
@@ -275,22 +362,35 @@ void am_spill_close(am_spill_reader *r)
         close(r->fd);
     am_free(r->path);
     am_free(r->buf);
+    am_free(r->decoded);
     memset(r, 0, sizeof *r);
     r->fd = -1;
+}
+
+static am_status each(am_spill_reader *r, am_status st, am_items_fn take, void *user,
+                      am_err *err)
+{
+    while (st == AM_OK) {
+        const void *items;
+        size_t n;
+        if ((st = am_spill_next(r, &items, &n, err)) != AM_OK || n == 0)
+            break;
+        st = take(user, items, n, err);
+    }
+    am_spill_close(r);
+    return st;
 }
 
 am_status am_spill_each(const char *path, size_t item_size, am_items_fn take, void *user,
                         am_err *err)
 {
     am_spill_reader r;
-    am_status st = am_spill_open(&r, path, item_size, err);
-    while (st == AM_OK) {
-        const void *items;
-        size_t n;
-        if ((st = am_spill_next(&r, &items, &n, err)) != AM_OK || n == 0)
-            break;
-        st = take(user, items, n, err);
-    }
-    am_spill_close(&r);
-    return st;
+    return each(&r, am_spill_open(&r, path, item_size, err), take, user, err);
+}
+
+am_status am_spill_each_coded(const char *path, const am_spill_codec *codec, am_items_fn take,
+                              void *user, am_err *err)
+{
+    am_spill_reader r;
+    return each(&r, am_spill_open_coded(&r, path, codec, err), take, user, err);
 }

@@ -6,6 +6,8 @@
  * length, XXH3-64 of the payload) and whole items, and ends with a trailer
  * block giving the number of items: a reader checks every block and
  * knows a file cut short.  Items hold tokens, never raw IDs or names.
+ * A file may hold its items encoded by a codec (spilled_code.h: records
+ * in about two thirds of their size); its reader hands them back decoded.
  */
 #ifndef AM_SPILL_H
 #define AM_SPILL_H
@@ -41,12 +43,22 @@ typedef struct am_record_spill {
     void *user;
 } am_record_spill;
 
+/* How items of item_size bytes are stored: encode() writes at most
+ * max_encoded bytes and returns how many; decode() reads one item from
+ * avail bytes and returns how many it took, 0 if they are no encoding. */
+typedef struct am_spill_codec {
+    size_t item_size, max_encoded;
+    size_t (*encode)(const void *item, unsigned char *out);
+    size_t (*decode)(const unsigned char *in, size_t avail, void *item);
+} am_spill_codec;
+
 typedef struct am_spill_writer {
     int fd;                /* -1 when closed */
     char *path;            /* owned */
     unsigned char *buf;    /* header room + payload */
     size_t item_size, payload_cap, used;
     uint64_t items;
+    const am_spill_codec *codec; /* NULL: items as they are */
 } am_spill_writer;
 
 /* Creates path (which must not exist) for items of item_size bytes,
@@ -54,6 +66,11 @@ typedef struct am_spill_writer {
  * with the reason in err; on failure w holds nothing to release. */
 am_status am_spill_create(am_spill_writer *w, const char *path, size_t item_size,
                           size_t buffer_bytes, am_err *err);
+
+/* As am_spill_create, for items of codec->item_size stored encoded; the
+ * codec must outlive w. */
+am_status am_spill_create_coded(am_spill_writer *w, const char *path,
+                                const am_spill_codec *codec, size_t buffer_bytes, am_err *err);
 
 /* Appends n items.  Returns AM_OK or AM_ERR_IO (a full disk named as such). */
 am_status am_spill_write(am_spill_writer *w, const void *items, size_t n, am_err *err);
@@ -77,11 +94,20 @@ typedef struct am_spill_reader {
     uint64_t items; /* read so far */
     int ended;                       /* the trailer was read */
     const unsigned char *at, *end;   /* items of the block am_spill_next_item is in */
+    const am_spill_codec *codec;     /* NULL: items as they are */
+    unsigned char *decoded;          /* a batch of decoded items */
+    size_t pos, len;                 /* of the encoded block in buf */
 } am_spill_reader;
 
 /* Opens a finished spill file of item_size items.  Returns AM_OK,
  * AM_ERR_NOMEM or AM_ERR_IO; on failure r holds nothing to release. */
 am_status am_spill_open(am_spill_reader *r, const char *path, size_t item_size, am_err *err);
+
+/* As am_spill_open, for a file written by am_spill_create_coded with the
+ * same codec (which must outlive r); a block whose bytes do not decode is
+ * damaged. */
+am_status am_spill_open_coded(am_spill_reader *r, const char *path, const am_spill_codec *codec,
+                              am_err *err);
 
 /* The next items: *items points at *n of them (valid until the next
  * call), *n = 0 at the end.  Returns AM_OK, or AM_ERR_IO for a damaged or
@@ -106,6 +132,10 @@ typedef am_status (*am_items_fn)(void *user, const void *items, size_t n, am_err
  * take returned. */
 am_status am_spill_each(const char *path, size_t item_size, am_items_fn take, void *user,
                         am_err *err);
+
+/* As am_spill_each, for a file written with codec. */
+am_status am_spill_each_coded(const char *path, const am_spill_codec *codec, am_items_fn take,
+                              void *user, am_err *err);
 
 /* The 64-bit key of a token that partitioning works with: its first eight
  * bytes, big-endian, so that keys sort as the tokens do.  Tokens are

@@ -1,0 +1,32 @@
+/*
+ * spilled_code.h — the compact form of a spilled record in partition
+ * files: fields as variable-length integers, the household token only when
+ * there is one.  A partitioned run writes every record twice (to its
+ * bucket, then to its partition) and the page cache's writes were most of
+ * what partitioning cost (bench/RESULTS.md); at 10M persons the form takes
+ * about 40 bytes a record where the fixed one takes 64.
+ */
+#ifndef AM_SPILLED_CODE_H
+#define AM_SPILLED_CODE_H
+
+#include <stddef.h>
+
+#include "store/spill.h"
+
+/* The most bytes one record's encoding takes. */
+#define AM_SPILLED_CODE_MAX 72
+
+/* Encodes s into out (room for AM_SPILLED_CODE_MAX bytes) and returns the
+ * bytes written.  Carries every field of a spilled record as spill.h
+ * describes it: rec.household 0 or 1, the token only when it is 1. */
+size_t am_spilled_encode(const void *s, unsigned char *out);
+
+/* Decodes one record from the avail bytes at in into *s (an am_spilled).
+ * Returns the bytes it took, or 0 when they are not a record's encoding
+ * (cut short, a field out of its range, unknown flags). */
+size_t am_spilled_decode(const unsigned char *in, size_t avail, void *s);
+
+/* The two above, for spill files of records (am_spill_create_coded). */
+extern const am_spill_codec am_spilled_codec;
+
+#endif
