@@ -602,24 +602,37 @@ am_status am_partition_distribute(am_ctx *ctx, unsigned n)
 }
 
 /* Loading a partition: each record's household token interned into the
- * partition's own store. */
+ * partition's own store, a batch at a time so that the table's cache
+ * misses overlap (am_store_households). */
+#define LOAD_BATCH 256
+
 static am_status load_records(void *user, const void *items, size_t n, am_err *err)
 {
     const am_spilled *s = items;
     am_store *store = user;
     if (am_store_reserve(store, n) != AM_OK)
         return am_fail(err, AM_ERR_NOMEM, "out of memory loading a partition");
-    for (size_t i = 0; i < n; i++) {
-        am_record r = s[i].rec;
-        if (r.household) {
-            const am_status st = am_store_household(store, s[i].household, &r.household);
-            if (st != AM_OK)
-                return am_fail(err, st, st == AM_ERR_LIMIT ? "more than %u households in a "
-                                                             "partition"
-                                                           : "out of memory loading a partition",
-                               UINT32_MAX - 1);
+    unsigned char tokens[LOAD_BATCH][AM_TOKEN_BYTES];
+    uint32_t refs[LOAD_BATCH];
+    for (size_t from = 0; from < n; from += LOAD_BATCH) {
+        const size_t to = n - from < LOAD_BATCH ? n : from + LOAD_BATCH;
+        size_t held = 0;
+        for (size_t i = from; i < to; i++)
+            if (s[i].rec.household)
+                memcpy(tokens[held++], s[i].household, AM_TOKEN_BYTES);
+        const am_status st = am_store_households(store, &tokens[0][0], held, refs);
+        if (st != AM_OK)
+            return am_fail(err, st, st == AM_ERR_LIMIT ? "more than %u households in a "
+                                                         "partition"
+                                                       : "out of memory loading a partition",
+                           UINT32_MAX - 1);
+        held = 0;
+        for (size_t i = from; i < to; i++) {
+            am_record r = s[i].rec;
+            if (r.household)
+                r.household = refs[held++];
+            store->records[store->count++] = r;
         }
-        store->records[store->count++] = r;
     }
     return AM_OK;
 }
