@@ -56,6 +56,14 @@ struct am_partitioner {
     unsigned n;                /* partitions distributed */
     am_store loaded;           /* the partition being matched, its memory kept for the next */
     uint64_t *part_records;    /* records of each */
+    /* The records findings cite (a few a finding, as the findings are held
+     * too), gathered while each partition is in memory so that the
+     * report's need not be read back from every partition;
+     * evidence_gathered when every partition's were (a run matched here,
+     * not by workers). */
+    am_spilled *evidence;
+    size_t nevidence, evidence_cap;
+    int evidence_gathered;
 };
 
 static const char *temp_dir_of(const am_ctx *ctx)
@@ -637,8 +645,59 @@ static am_status load_records(void *user, const void *items, size_t n, am_err *e
     return AM_OK;
 }
 
-/* The facts of every finding of list, from store (facts.h). */
-static am_status add_facts(const am_match_input *in, am_finding_list *list)
+static int by_size(const void *pa, const void *pb)
+{
+    const size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* The records list's findings cite, each once, added to p->evidence. */
+static am_status gather_evidence(struct am_partitioner *p, const am_match_input *in,
+                                 const am_evidence_index *ix, const am_finding_list *list)
+{
+    size_t *at = NULL, n = 0, cap = 0;
+    for (size_t i = 0; i < list->count; i++) {
+        const char *cursor = list->v[i].pub.evidence;
+        uint16_t feed;
+        uint32_t line;
+        while (am_evidence_next(in, &cursor, &feed, &line)) {
+            const am_record *r = am_evidence_find(ix, feed, line);
+            if (!r)
+                continue;
+            if (!AM_RESERVE(at, cap, n + 1)) {
+                am_free(at);
+                return AM_ERR_NOMEM;
+            }
+            at[n++] = (size_t)(r - in->store->records);
+        }
+    }
+    if (n)
+        qsort(at, n, sizeof *at, by_size);
+    size_t unique = 0;
+    for (size_t k = 0; k < n; k++)
+        if (!unique || at[k] != at[unique - 1])
+            at[unique++] = at[k];
+    if (!AM_RESERVE(p->evidence, p->evidence_cap, p->nevidence + unique)) {
+        am_free(at);
+        return AM_ERR_NOMEM;
+    }
+    for (size_t k = 0; k < unique; k++) {
+        am_spilled *e = &p->evidence[p->nevidence++];
+        memset(e, 0, sizeof *e);
+        e->rec = in->store->records[at[k]];
+        if (e->rec.household) {
+            memcpy(e->household, in->store->households[e->rec.household - 1], AM_TOKEN_BYTES);
+            e->rec.household = 1;
+        }
+    }
+    am_free(at);
+    return AM_OK;
+}
+
+/* The facts of every finding of list, from store (facts.h); with p, the
+ * records they cite gathered too (gather_evidence). */
+static am_status add_facts(const am_match_input *in, am_finding_list *list,
+                           struct am_partitioner *p)
 {
     am_evidence_index ix;
     am_facts_scratch scratch = {0};
@@ -650,6 +709,8 @@ static am_status add_facts(const am_match_input *in, am_finding_list *list)
         st = am_facts_of(in, &ix, &f->pub, &scratch, f->facts, &f->area);
         f->facts_known = 1;
     }
+    if (st == AM_OK && p)
+        st = gather_evidence(p, in, &ix, list);
     am_facts_scratch_free(&scratch);
     if (built == AM_OK)
         am_evidence_index_free(&ix);
@@ -714,7 +775,7 @@ am_status am_partition_match_file(am_ctx *ctx, const char *path, uint64_t record
     am_finding_list found = {0};
     st = am_match_all(&in, &index, window_start, window_end, ctx->threads, &found);
     if (st == AM_OK)
-        st = add_facts(&in, &found);
+        st = add_facts(&in, &found, ctx->partitioner);
     if (st == AM_OK)
         st = am_findings_move(out, &found);
     am_findings_free(&found);
@@ -824,6 +885,7 @@ am_status am_partition_reconcile(am_ctx *ctx)
         st = am_partition_distribute(ctx, am_partition_count(ctx));
     for (unsigned i = 0; st == AM_OK && i < p->n; i++)
         st = am_partition_match(ctx, i, &ctx->findings);
+    p->evidence_gathered = st == AM_OK;
     am_store_free(&p->loaded); /* writing the outputs needs its memory */
     if (st == AM_OK)
         am_findings_sort(&ctx->findings);
@@ -889,7 +951,9 @@ am_status am_partition_evidence(am_ctx *ctx, const size_t *which, size_t n)
         }
     }
     am_status st = AM_OK;
-    for (unsigned i = 0; st == AM_OK && i < p->n; i++) {
+    if (p->evidence_gathered)
+        st = load_wanted(&w, p->evidence, p->nevidence, &ctx->err);
+    for (unsigned i = 0; st == AM_OK && !p->evidence_gathered && i < p->n; i++) {
         char *name = file_name(p, "part", 4, i);
         st = name ? am_spill_each_coded(name, &am_spilled_codec, load_wanted, &w, &ctx->err)
                   : am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
@@ -913,6 +977,7 @@ void am_partitioner_free(am_ctx *ctx)
     remove_registry(p);
     am_partition_dir_close(&p->dir);
     am_store_free(&p->loaded);
+    am_free(p->evidence);
     am_free(p->part_records);
     am_free(p);
     ctx->partitioner = NULL;
