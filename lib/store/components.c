@@ -6,7 +6,7 @@
  * In memory, the edges are read as the partition buckets wrote them,
  * grouped by the person key's top byte: one group at a time is sorted by
  * person, and a person's households are joined.  Only households are
- * nodes (30 to 60 bytes each with the hash table, as its arrays double);
+ * nodes (32 to 64 bytes each with the hash table, as its arrays double);
  * a person is met within one group, so needs no node.  As it joins, the
  * reading writes each person's first household's node to a work file;
  * once every household is joined, that file, read in turn, gives each
@@ -156,15 +156,21 @@ static uint64_t person_of(const void *p)
 
 static const am_order by_person = {by_person_then_household, person_of};
 
+/* A household in the forest: its fields together, as a join reads them
+ * all and every node it reaches is a cache miss. */
+typedef struct forest_node {
+    uint64_t key;   /* the household's */
+    uint64_t least; /* a root's least person key; every node's once flattened */
+    uint32_t parent;
+    uint8_t rank;
+} forest_node;
+
 /* Households as a union-find forest, found by key through an open
  * addressing table, and the edges of one group of persons. */
 typedef struct forest {
     uint32_t *slot;  /* node + 1, 0 empty; 1 << bits of them */
     unsigned bits;
-    uint64_t *key;   /* household key of each node */
-    uint32_t *parent;
-    uint8_t *rank;
-    uint64_t *least; /* a root's least person key; every node's once flattened */
+    forest_node *node;
     size_t n, cap;
     person_household *group;
     size_t ngroup, group_cap;
@@ -173,21 +179,16 @@ typedef struct forest {
     am_spill_writer *nodes; /* each person's node, in person order */
 } forest;
 
-enum { NODE_BYTES = sizeof(uint64_t) * 2 + sizeof(uint32_t) + sizeof(uint8_t) };
-
 static size_t forest_bytes(const forest *f, unsigned bits, size_t cap, size_t group_cap)
 {
-    return ((size_t)sizeof(uint32_t) << bits) + cap * NODE_BYTES +
+    return ((size_t)sizeof(uint32_t) << bits) + cap * sizeof(forest_node) +
            group_cap * sizeof(person_household);
 }
 
 static void forest_free(forest *f)
 {
     am_free(f->slot);
-    am_free(f->key);
-    am_free(f->parent);
-    am_free(f->rank);
-    am_free(f->least);
+    am_free(f->node);
     am_free(f->group);
 }
 
@@ -210,7 +211,7 @@ static am_status grow_slots(forest *f)
     f->bits = bits;
     const size_t mask = ((size_t)1 << bits) - 1;
     for (size_t i = 0; i < f->n; i++) {
-        size_t s = slot_of(f, f->key[i]);
+        size_t s = slot_of(f, f->node[i].key);
         while (slot[s])
             s = (s + 1) & mask;
         slot[s] = (uint32_t)(i + 1);
@@ -223,19 +224,10 @@ static am_status grow_nodes(forest *f)
     const size_t cap = f->cap ? f->cap * 2 : 1024;
     if (cap >= UINT32_MAX || forest_bytes(f, f->bits, cap, f->group_cap) > f->memory)
         return AM_ERR_LIMIT;
-    uint64_t *key = am_realloc(f->key, cap * sizeof *key);
-    if (key)
-        f->key = key;
-    uint32_t *parent = key ? am_realloc(f->parent, cap * sizeof *parent) : NULL;
-    if (parent)
-        f->parent = parent;
-    uint8_t *rank = parent ? am_realloc(f->rank, cap * sizeof *rank) : NULL;
-    if (rank)
-        f->rank = rank;
-    uint64_t *least = rank ? am_realloc(f->least, cap * sizeof *least) : NULL;
-    if (!least)
+    forest_node *node = am_realloc(f->node, cap * sizeof *node);
+    if (!node)
         return AM_ERR_NOMEM;
-    f->least = least;
+    f->node = node;
     f->cap = cap;
     return AM_OK;
 }
@@ -250,7 +242,7 @@ static am_status node_of(forest *f, uint64_t key, uint64_t person, int make, uin
     const size_t mask = ((size_t)1 << f->bits) - 1;
     size_t s = slot_of(f, key);
     for (; f->slot[s]; s = (s + 1) & mask)
-        if (f->key[f->slot[s] - 1] == key) {
+        if (f->node[f->slot[s] - 1].key == key) {
             *node = f->slot[s] - 1;
             return AM_OK;
         }
@@ -267,19 +259,17 @@ static am_status node_of(forest *f, uint64_t key, uint64_t person, int make, uin
     }
     const uint32_t i = (uint32_t)f->n++;
     f->slot[s] = i + 1;
-    f->key[i] = key;
-    f->parent[i] = i;
-    f->rank[i] = 0;
-    f->least[i] = person;
+    f->node[i] = (forest_node){.key = key, .least = person, .parent = i, .rank = 0};
     *node = i;
     return AM_OK;
 }
 
 static uint32_t find_root(forest *f, uint32_t x)
 {
-    while (f->parent[x] != x) {
-        f->parent[x] = f->parent[f->parent[x]]; /* path halving */
-        x = f->parent[x];
+    forest_node *v = f->node;
+    while (v[x].parent != x) {
+        v[x].parent = v[v[x].parent].parent; /* path halving */
+        x = v[x].parent;
     }
     return x;
 }
@@ -288,16 +278,17 @@ static uint32_t unite(forest *f, uint32_t a, uint32_t b)
 {
     if (a == b)
         return a;
-    if (f->rank[a] < f->rank[b]) {
+    forest_node *v = f->node;
+    if (v[a].rank < v[b].rank) {
         const uint32_t t = a;
         a = b;
         b = t;
     }
-    f->parent[b] = a;
-    if (f->rank[a] == f->rank[b])
-        f->rank[a]++;
-    if (f->least[b] < f->least[a])
-        f->least[a] = f->least[b];
+    v[b].parent = a;
+    if (v[a].rank == v[b].rank)
+        v[a].rank++;
+    if (v[b].least < v[a].least)
+        v[a].least = v[b].least;
     return a;
 }
 
@@ -316,10 +307,8 @@ static void prefetch_edge(const forest *f, size_t e)
         __builtin_prefetch(&f->slot[slot_of(f, f->group[e + 2 * AHEAD].household)]);
     if (e + AHEAD < f->ngroup) {
         const uint32_t node = f->slot[slot_of(f, f->group[e + AHEAD].household)];
-        if (node) {
-            __builtin_prefetch(&f->key[node - 1]);
-            __builtin_prefetch(&f->parent[node - 1]);
-        }
+        if (node)
+            __builtin_prefetch(&f->node[node - 1]);
     }
 }
 
@@ -356,7 +345,7 @@ static am_status join_group(forest *f, am_err *err)
 static void flatten(forest *f)
 {
     for (uint32_t i = 0; i < f->n; i++)
-        f->least[i] = f->least[find_root(f, i)];
+        f->node[i].least = f->node[find_root(f, i)].least;
 }
 
 /* The group's edges sorted by person and joined. */
@@ -386,12 +375,13 @@ static am_status label_persons(void *user, const void *items, size_t n, am_err *
     am_status st = AM_OK;
     for (size_t i = 0; st == AM_OK && i < n; i++) {
         if (i + AHEAD < n && v[i + AHEAD].label < f->n)
-            __builtin_prefetch(&f->least[v[i + AHEAD].label]);
+            __builtin_prefetch(&f->node[v[i + AHEAD].label]);
         if (v[i].label >= f->n) /* the file is the run's own: only damage gets here */
             st = am_fail(err, AM_ERR_IO, "%s: a node the household graph does not have",
                          l->nodes);
         else
-            st = am_spill_write(&l->w, &(am_label){v[i].person, f->least[v[i].label]}, 1, err);
+            st = am_spill_write(&l->w, &(am_label){v[i].person, f->node[v[i].label].least}, 1,
+                                err);
     }
     return st;
 }

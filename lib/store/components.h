@@ -28,7 +28,7 @@ typedef struct am_label {
  * writes labels, a spill file of one am_label for every person of an
  * edge, sorted by person key.  When the edges come grouped by the person
  * key's top byte, ascending (as partition buckets give them), and the
- * households' union-find fits in memory bytes (30 to 60 bytes a
+ * households' union-find fits in memory bytes (32 to 64 bytes a
  * household), the components are found in memory and *passes is 0.
  * Otherwise labels propagate in passes over sorted files, whose sorts use
  * about memory / 2 bytes, and *passes receives their number (about half
