@@ -301,6 +301,38 @@ START_TEST(spilled_code_files)
     ck_assert_uint_eq(got, N);
     am_spill_close(&r);
 
+    /* Records encoded outside the writer and appended as bytes (as
+     * distribution's threads do) read back as written. */
+    ck_assert_int_eq(am_spill_create_coded(&w, path_in("e"), &am_spilled_codec, 4096, &err),
+                     AM_OK);
+    unsigned char enc[40 * AM_SPILLED_CODE_MAX];
+    for (size_t i = 0; i < N; i += 40) {
+        size_t len = 0;
+        for (size_t k = i; k < i + 40; k++)
+            len += am_spilled_encode(&v[k], enc + len);
+        ck_assert_int_eq(am_spill_write_encoded(&w, enc, len, 40, &err), AM_OK);
+    }
+    char too_long[160];
+    snprintf(too_long, sizeof too_long,
+             "%s: encoded items written to a file that cannot take them", path_in("e"));
+    unsigned char big[4097] = {0};
+    ck_assert_int_eq(am_spill_write_encoded(&w, big, sizeof big, 1, &err), AM_ERR_INVALID);
+    ck_assert_str_eq(err.msg, too_long);
+    ck_assert_int_eq(am_spill_finish(&w, &err), AM_OK);
+    ck_assert_int_eq(am_spill_open_coded(&r, path_in("e"), &am_spilled_codec, &err), AM_OK);
+    for (got = 0;; got++) {
+        const void *item;
+        ck_assert_int_eq(am_spill_next_item(&r, &item, &err), AM_OK);
+        if (!item)
+            break;
+        ck_assert_msg(memcmp(item, &v[got], sizeof *v) == 0, "record %zu", got);
+    }
+    ck_assert_uint_eq(got, N);
+    am_spill_close(&r);
+    ck_assert_int_eq(am_spill_create(&w, path_in("plain"), 8, 4096, &err), AM_OK);
+    ck_assert_int_eq(am_spill_write_encoded(&w, enc, 8, 1, &err), AM_ERR_INVALID);
+    am_spill_discard(&w);
+
     /* A block whose checksum holds but whose bytes are no record. */
     int fd = open(path_in("r"), O_RDWR);
     unsigned char header[16], *block = malloc(4096);

@@ -40,6 +40,9 @@
 /* The most partitions a run makes: each has a file open while records
  * are distributed. */
 #define MAX_PARTITIONS 4096
+/* The most records a distributor encodes for a partition before it takes
+ * the partition files' lock to append them. */
+#define GATHER 256
 
 struct am_partitioner {
     am_partition_dir dir;
@@ -349,8 +352,8 @@ unsigned am_partition_count(const am_ctx *ctx)
 /* Distribution: the labels of one bucket in memory, the bucket's records
  * sent to the partitions of their components.  Two distributors take
  * half of the buckets each, on two threads when the run has them; they
- * share the partition files, each gathering a few records a partition
- * before it takes the files' lock to write them.  Records reach a
+ * share the partition files, each encoding up to GATHER records a
+ * partition before it takes the files' lock to append their bytes.  Records reach a
  * partition in an order that then depends on timing, as a run in memory's
  * do when two threads read its feeds: a partition is sorted on the
  * records' total order (am_record_compare) before it is matched. */
@@ -373,9 +376,10 @@ typedef struct distributor {
     unsigned bits;
     partition_files *parts;
     uint64_t *counts;           /* records sent to each partition */
-    am_spilled *gathered;       /* up to `gather` records a partition */
-    unsigned *ngathered;
-    unsigned gather;
+    unsigned char *encoded;     /* room bytes a partition, of records encoded */
+    size_t *used;               /* bytes of each partition's */
+    unsigned *ngathered;        /* records of each partition's */
+    size_t room;
     am_status st;
     am_err err;
 } distributor;
@@ -458,11 +462,12 @@ static am_status write_gathered(distributor *d, unsigned part, am_err *err)
         return AM_OK;
     pthread_mutex_lock(&f->lock);
     const am_status st = f->failed ? AM_ERR_ABORTED
-                                   : am_spill_write(&f->w[part],
-                                                    &d->gathered[(size_t)part * d->gather], n,
-                                                    err);
+                                   : am_spill_write_encoded(&f->w[part],
+                                                            d->encoded + part * d->room,
+                                                            d->used[part], n, err);
     pthread_mutex_unlock(&f->lock);
     d->ngathered[part] = 0;
+    d->used[part] = 0;
     return st;
 }
 
@@ -473,9 +478,10 @@ static am_status send_records(void *user, const void *items, size_t n, am_err *e
     for (size_t i = 0; i < n; i++) {
         const uint64_t label = label_of(d, am_token_key(s[i].rec.person));
         const unsigned part = (unsigned)(XXH3_64bits(&label, sizeof label) % d->parts->n);
-        d->gathered[(size_t)part * d->gather + d->ngathered[part]++] = s[i];
+        d->used[part] += am_spilled_encode(&s[i], d->encoded + part * d->room + d->used[part]);
+        d->ngathered[part]++;
         d->counts[part]++;
-        if (d->ngathered[part] == d->gather) {
+        if (d->room - d->used[part] < AM_SPILLED_CODE_MAX) {
             const am_status st = write_gathered(d, part, err);
             if (st != AM_OK)
                 return st;
@@ -515,18 +521,19 @@ static void *distribute_buckets(void *arg)
     return NULL;
 }
 
-/* Starts d on buckets [from, to): its own reading of the labels, and room
- * to gather records for each partition. */
+/* Starts d on buckets [from, to): its own reading of the labels, and
+ * gather records' room for each partition. */
 static am_status distributor_start(distributor *d, const struct am_partitioner *p,
                                    partition_files *parts, unsigned from, unsigned to,
                                    size_t gather, const char *labels, am_err *err)
 {
     *d = (distributor){.p = p, .from = from, .to = to, .parts = parts, .labels = {.fd = -1},
-                       .gather = (unsigned)gather};
+                       .room = gather * AM_SPILLED_CODE_MAX};
     d->counts = am_calloc(parts->n, sizeof *d->counts);
     d->ngathered = am_calloc(parts->n, sizeof *d->ngathered);
-    d->gathered = am_malloc((size_t)parts->n * gather * sizeof *d->gathered);
-    if (!d->counts || !d->ngathered || !d->gathered)
+    d->used = am_calloc(parts->n, sizeof *d->used);
+    d->encoded = am_malloc(parts->n * d->room);
+    if (!d->counts || !d->ngathered || !d->used || !d->encoded)
         return am_fail(err, AM_ERR_NOMEM, "out of memory distributing records");
     return am_spill_open(&d->labels, labels, sizeof(am_label), err);
 }
@@ -539,7 +546,8 @@ static void distributor_free(distributor *d)
     am_free(d->first);
     am_free(d->counts);
     am_free(d->ngathered);
-    am_free(d->gathered);
+    am_free(d->used);
+    am_free(d->encoded);
 }
 
 am_status am_partition_distribute(am_ctx *ctx, unsigned n)
@@ -554,12 +562,13 @@ am_status am_partition_distribute(am_ctx *ctx, unsigned n)
                        ? AM_OK
                        : am_fail(err, AM_ERR_NOMEM, "out of memory distributing records");
     /* The partitions' buffers share what a quarter of the limit allows,
-     * and the records gathered for them an eighth. */
+     * and the records gathered for them an eighth.  What one distributor
+     * gathers for a partition fits the partition's buffer. */
     size_t buffer = WRITE_BUFFER;
     if (ctx->memory_limit && ctx->memory_limit / 4 / parts.n < buffer)
         buffer = (size_t)(ctx->memory_limit / 4 / parts.n);
-    size_t gather = buffer / 4 / sizeof(am_spilled);
-    gather = gather < 1 ? 1 : gather > 64 ? 64 : gather;
+    size_t gather = buffer / 4 / AM_SPILLED_CODE_MAX;
+    gather = gather < 1 ? 1 : gather > GATHER ? GATHER : gather;
     unsigned made = 0;
     for (; st == AM_OK && made < parts.n; made++) {
         char *name = file_name(p, "part", 4, made);

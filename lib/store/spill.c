@@ -163,6 +163,23 @@ am_status am_spill_write(am_spill_writer *w, const void *items, size_t n, am_err
     return AM_OK;
 }
 
+am_status am_spill_write_encoded(am_spill_writer *w, const void *bytes, size_t len, size_t n,
+                                 am_err *err)
+{
+    if (!w->codec || len > w->payload_cap)
+        return am_fail(err, AM_ERR_INVALID, "%s: encoded items written to a file that cannot "
+                       "take them", w->path);
+    if (w->payload_cap - w->used < len) {
+        const am_status st = flush_block(w, err);
+        if (st != AM_OK)
+            return st;
+    }
+    memcpy(w->buf + HEADER + w->used, bytes, len);
+    w->used += len;
+    w->items += n;
+    return AM_OK;
+}
+
 am_status am_spill_finish(am_spill_writer *w, am_err *err)
 {
     am_status st = flush_block(w, err);

@@ -75,6 +75,14 @@ am_status am_spill_create_coded(am_spill_writer *w, const char *path,
 /* Appends n items.  Returns AM_OK or AM_ERR_IO (a full disk named as such). */
 am_status am_spill_write(am_spill_writer *w, const void *items, size_t n, am_err *err);
 
+/* Appends n items that the writer's codec has already encoded, len bytes
+ * of them, whole; len is at most the payload the writer was created for
+ * (its buffer_bytes, or the codec's max_encoded if more): so that threads
+ * sharing a file under a lock encode outside it.  Returns AM_OK, AM_ERR_IO,
+ * or AM_ERR_INVALID for a writer without a codec or a len too long. */
+am_status am_spill_write_encoded(am_spill_writer *w, const void *bytes, size_t len, size_t n,
+                                 am_err *err);
+
 /* Writes what is buffered and the trailer, and closes the file, which
  * stays.  Returns AM_OK or AM_ERR_IO; w is released either way. */
 am_status am_spill_finish(am_spill_writer *w, am_err *err);
