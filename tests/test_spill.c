@@ -241,6 +241,12 @@ START_TEST(spilled_code_known_answers)
     /* start INT32_MAX - 1 and a length of 2 passes INT32_MAX */
     memcpy(bad + 22, (const unsigned char[]){0xfc, 0xff, 0xff, 0xff, 0x0f, 0x04, 0x07}, 7);
     ck_assert_uint_eq(am_spilled_decode(bad, 29, &back), 0);
+    /* a start of -1 and a length of INT64_MIN (zigzag UINT64_MAX): adding
+     * them would overflow */
+    memcpy(bad + 22, (const unsigned char[]){0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                             0xff, 0xff, 0x01, 0x07},
+           12);
+    ck_assert_uint_eq(am_spilled_decode(bad, 34, &back), 0);
     /* an amount of eleven bytes, and a tenth byte past 64 bits */
     unsigned char longer[40] = {0};
     memcpy(longer + 1, person, 16);

@@ -108,7 +108,12 @@ size_t am_spilled_decode(const unsigned char *in, size_t avail, void *item)
         return 0;
     if (!(flags & OPEN_END) && !get_varint(&p, end, &length))
         return 0;
-    const int64_t last = flags & OPEN_END ? AM_DAY_OPEN : first + unzigzag(length);
+    /* Two int32 days are less than 2^32 apart: a longer span is damage,
+     * and adding it could overflow. */
+    const int64_t span = unzigzag(length);
+    if (span < -((int64_t)1 << 32) || span > (int64_t)1 << 32)
+        return 0;
+    const int64_t last = flags & OPEN_END ? AM_DAY_OPEN : first + span;
     if (last < INT32_MIN || last > INT32_MAX || !get_varint(&p, end, &line) || line > UINT32_MAX)
         return 0;
     r->code = (uint16_t)code;
