@@ -660,6 +660,56 @@ static void components_of(uint64_t (*edges)[2], size_t n, am_label *out, size_t 
     components_within(edges, n, 4096, out, nout, passes);
 }
 
+/* h households of one person each, within memory bytes: in memory
+ * (passes 0) or not, and the same labels either way. */
+static void check_share(size_t h, size_t memory, int in_memory)
+{
+    uint64_t (*edges)[2] = malloc(h * sizeof *edges);
+    am_label *got = malloc(h * sizeof *got);
+    for (uint64_t i = 0; i < h; i++) {
+        edges[i][0] = 0x9E3779B97F4A7C15ull * (i + 1);
+        edges[i][1] = i + 1;
+    }
+    size_t n;
+    unsigned passes;
+    components_within(edges, h, memory, got, &n, &passes);
+    ck_assert_msg(in_memory ? passes == 0 : passes > 0, "%zu households in %zu bytes: %u passes",
+                  h, memory, passes);
+    ck_assert_uint_eq(n, h);
+    for (size_t i = 0; i < h; i++) {
+        ck_assert_uint_eq(got[i].person, i + 1);
+        ck_assert_uint_eq(got[i].label, i + 1);
+    }
+    free(edges);
+    free(got);
+}
+
+/* Households that fit the share only if the nodes' last growth stops short
+ * of doubling, and leaves the room the slots will need.  The forest holds
+ * 4-byte slots at most half full (4096 at first), a group of 4096 edges
+ * (64 KiB) and 24-byte nodes.  1025 households fit in 110,000 bytes
+ * (16 KiB of slots, 64 KiB, 1025 nodes), not in the 131,072 a doubling to
+ * 2048 nodes asks; 100,000 bytes hold 753 nodes (propagation).  2049 need
+ * 8192 slots: in 150,000 bytes, nodes grown to the 2836 that fit beside
+ * 4096 slots would leave no room for 8192 (166,368); 2154 beside 8192 fit
+ * exactly.  147,000 bytes hold 2029 beside 8192 slots (propagation).
+ * And a doubling that fits is not taken whole when the slots the nodes
+ * will need then would not: 8193 households make a group of 16384 edges
+ * (256 KiB); in 750,000 bytes, 16384 nodes fit beside 16384 slots
+ * (720,896) but not beside the 32768 slots 8193 need (786,432); 14,866
+ * nodes do (750,000).  589,000 bytes hold 8157 beside 32768 slots
+ * (propagation). */
+START_TEST(components_nodes_fill_the_share)
+{
+    check_share(1025, 110000, 1);
+    check_share(1025, 100000, 0);
+    check_share(2049, 150000, 1);
+    check_share(2049, 147000, 0);
+    check_share(8193, 750000, 1);
+    check_share(8193, 589000, 0);
+}
+END_TEST
+
 START_TEST(components_known_answers)
 {
     /* Households 100, 200, 300; persons 1..7.  1 and 2 share 100; 2 moved
@@ -800,6 +850,7 @@ int main(void)
     tcase_add_test(tc, extsort_buckets_read_in_order);
     tcase_add_test(tc, key_sort_odd_size_with_ties);
     tcase_add_test(tc, components_known_answers);
+    tcase_add_test(tc, components_nodes_fill_the_share);
     tcase_add_test(tc, components_in_memory_as_propagated);
     tcase_add_test(tc, size_parse_edges);
     suite_add_tcase(s, tc);

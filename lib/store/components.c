@@ -219,10 +219,29 @@ static am_status grow_slots(forest *f)
     return AM_OK;
 }
 
+/* Doubles the nodes' room, or takes less: no more than fit in f->memory
+ * together with the slots so many nodes will need (at most half full), so
+ * that households that fit in the share are joined in memory however near
+ * its end they come.  AM_ERR_LIMIT when not one more fits. */
 static am_status grow_nodes(forest *f)
 {
-    const size_t cap = f->cap ? f->cap * 2 : 1024;
-    if (cap >= UINT32_MAX || forest_bytes(f, f->bits, cap, f->group_cap) > f->memory)
+    size_t cap = f->cap ? f->cap * 2 : 1024;
+    if (cap >= UINT32_MAX)
+        cap = UINT32_MAX - 1;
+    size_t most = 0;
+    for (unsigned bits = f->bits; bits < 32; bits++) {
+        const size_t fixed = forest_bytes(f, bits, 0, f->group_cap);
+        if (fixed >= f->memory)
+            break;
+        const size_t fits = (f->memory - fixed) / sizeof(forest_node),
+                     half = (size_t)1 << (bits - 1);
+        const size_t c = fits < half ? fits : half;
+        if (c > most)
+            most = c;
+    }
+    if (most < cap)
+        cap = most;
+    if (cap <= f->cap)
         return AM_ERR_LIMIT;
     forest_node *node = am_realloc(f->node, cap * sizeof *node);
     if (!node)
