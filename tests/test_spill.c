@@ -247,6 +247,12 @@ START_TEST(spilled_code_known_answers)
                                              0xff, 0xff, 0x01, 0x07},
            12);
     ck_assert_uint_eq(am_spilled_decode(bad, 34, &back), 0);
+    /* a code of 3 written in two bytes (0x83 0x00), not its shortest form */
+    memcpy(bad, want, sizeof want);
+    memcpy(bad + 17, (const unsigned char[]){0x83, 0x00, 0x02, 0xe0, 0xa7, 0x12, 0xf2, 0xb9,
+                                             0x02, 0x3c, 0x07},
+           11);
+    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 1, &back), 0);
     /* an amount of eleven bytes, and a tenth byte past 64 bits */
     unsigned char longer[40] = {0};
     memcpy(longer + 1, person, 16);

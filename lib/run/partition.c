@@ -40,8 +40,9 @@
 /* The most partitions a run makes: each has a file open while records
  * are distributed. */
 #define MAX_PARTITIONS 4096
-/* The most records a distributor encodes for a partition before it takes
- * the partition files' lock to append them. */
+/* A distributor's room for a partition, in records at their longest
+ * encoding: it takes the partition files' lock to append them when the
+ * room could not hold one more (some 500 records at 10M persons). */
 #define GATHER 256
 
 struct am_partitioner {
@@ -352,8 +353,9 @@ unsigned am_partition_count(const am_ctx *ctx)
 /* Distribution: the labels of one bucket in memory, the bucket's records
  * sent to the partitions of their components.  Two distributors take
  * half of the buckets each, on two threads when the run has them; they
- * share the partition files, each encoding up to GATHER records a
- * partition before it takes the files' lock to append their bytes.  Records reach a
+ * share the partition files, each encoding records for a partition into
+ * room for GATHER at their longest before it takes the files' lock to
+ * append their bytes.  Records reach a
  * partition in an order that then depends on timing, as a run in memory's
  * do when two threads read its feeds: a partition is sorted on the
  * records' total order (am_record_compare) before it is matched. */

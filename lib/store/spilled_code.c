@@ -70,8 +70,9 @@ size_t am_spilled_encode(const void *item, unsigned char *out)
     return (size_t)(p - out);
 }
 
-/* Reads a varint of at most 64 bits from [*p, end); 0 when cut short or
- * longer. */
+/* Reads a varint of at most 64 bits from [*p, end); 0 when cut short,
+ * longer, or not in its shortest form (a last byte of 0 after others),
+ * which no encoder writes: so no record takes over AM_SPILLED_CODE_MAX. */
 static int get_varint(const unsigned char **p, const unsigned char *end, uint64_t *v)
 {
     uint64_t x = 0;
@@ -81,6 +82,8 @@ static int get_varint(const unsigned char **p, const unsigned char *end, uint64_
             return 0;
         x |= (uint64_t)(b & 0x7f) << shift;
         if (!(b & 0x80)) {
+            if (b == 0 && shift > 0)
+                return 0;
             *v = x;
             return 1;
         }

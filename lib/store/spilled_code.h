@@ -4,7 +4,7 @@
  * there is one.  A partitioned run writes every record twice (to its
  * bucket, then to its partition) and the page cache's writes were most of
  * what partitioning cost (bench/RESULTS.md); at 10M persons the form takes
- * about 40 bytes a record where the fixed one takes 64.
+ * about 37 bytes a record where the fixed one takes 64.
  */
 #ifndef AM_SPILLED_CODE_H
 #define AM_SPILLED_CODE_H
