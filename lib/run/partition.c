@@ -656,6 +656,19 @@ static am_status load_records(void *user, const void *items, size_t n, am_err *e
     return AM_OK;
 }
 
+/* Record k of store as it is spilled: its household the token itself. */
+static am_spilled spilled_of(const am_store *store, size_t k)
+{
+    am_spilled s;
+    memset(&s, 0, sizeof s);
+    s.rec = store->records[k];
+    if (s.rec.household) {
+        memcpy(s.household, store->households[s.rec.household - 1], AM_TOKEN_BYTES);
+        s.rec.household = 1;
+    }
+    return s;
+}
+
 static int by_size(const void *pa, const void *pb)
 {
     const size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
@@ -692,15 +705,8 @@ static am_status gather_evidence(struct am_partitioner *p, const am_match_input 
         am_free(at);
         return AM_ERR_NOMEM;
     }
-    for (size_t k = 0; k < unique; k++) {
-        am_spilled *e = &p->evidence[p->nevidence++];
-        memset(e, 0, sizeof *e);
-        e->rec = in->store->records[at[k]];
-        if (e->rec.household) {
-            memcpy(e->household, in->store->households[e->rec.household - 1], AM_TOKEN_BYTES);
-            e->rec.household = 1;
-        }
-    }
+    for (size_t k = 0; k < unique; k++)
+        p->evidence[p->nevidence++] = spilled_of(in->store, at[k]);
     am_free(at);
     return AM_OK;
 }
@@ -815,13 +821,7 @@ static am_status write_sorted(am_ctx *ctx, unsigned i, const char *path)
     am_spill_writer w;
     st = am_spill_create(&w, path, sizeof(am_spilled), WRITE_BUFFER, &ctx->err);
     for (size_t k = 0; st == AM_OK && k < store->count; k++) {
-        am_spilled s;
-        memset(&s, 0, sizeof s);
-        s.rec = store->records[k];
-        if (s.rec.household) {
-            memcpy(s.household, store->households[s.rec.household - 1], AM_TOKEN_BYTES);
-            s.rec.household = 1;
-        }
+        const am_spilled s = spilled_of(store, k);
         st = am_spill_write(&w, &s, 1, &ctx->err);
     }
     if (st == AM_OK)
@@ -964,12 +964,13 @@ am_status am_partition_evidence(am_ctx *ctx, const size_t *which, size_t n)
     am_status st = AM_OK;
     if (p->evidence_gathered)
         st = load_wanted(&w, p->evidence, p->nevidence, &ctx->err);
-    for (unsigned i = 0; st == AM_OK && !p->evidence_gathered && i < p->n; i++) {
-        char *name = file_name(p, "part", 4, i);
-        st = name ? am_spill_each_coded(name, &am_spilled_codec, load_wanted, &w, &ctx->err)
-                  : am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
-        am_free(name);
-    }
+    else
+        for (unsigned i = 0; st == AM_OK && i < p->n; i++) {
+            char *name = file_name(p, "part", 4, i);
+            st = name ? am_spill_each_coded(name, &am_spilled_codec, load_wanted, &w, &ctx->err)
+                      : am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
+            am_free(name);
+        }
     am_free(w.keys);
     if (st == AM_OK)
         st = am_store_sort(&ctx->store, 1);

@@ -85,10 +85,12 @@ am_status am_partition_layout_of(const am_ctx *ctx, am_partition_layout *out);
  * am_partition_graph. */
 am_status am_partition_reconcile(am_ctx *ctx);
 
-/* Loads into ctx's store, from the partition files, the evidence records
- * of findings which[0, n): what the report shows of the findings it shows
- * in full (a partitioned run keeps no other record in memory).  Returns
- * as am_partition_graph. */
+/* Loads into ctx's store the evidence records of findings which[0, n):
+ * what the report shows of the findings it shows in full.  They come from
+ * the records am_partition_reconcile kept as it matched each partition
+ * (with the claim households matching assigned, as a run in memory's
+ * have), or, when workers matched the partitions, from the partition
+ * files (without).  Returns as am_partition_graph. */
 am_status am_partition_evidence(am_ctx *ctx, const size_t *which, size_t n);
 
 /* Writes the reconciled run's snapshot at path from the partition files,

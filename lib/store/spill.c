@@ -123,16 +123,20 @@ static am_status flush_block(am_spill_writer *w, am_err *err)
     return st;
 }
 
+/* Room for bytes more in the block, the block written first if not. */
+static am_status make_room(am_spill_writer *w, size_t bytes, am_err *err)
+{
+    return w->payload_cap - w->used < bytes ? flush_block(w, err) : AM_OK;
+}
+
 static am_status write_encoded(am_spill_writer *w, const unsigned char *p, size_t n,
                                am_err *err)
 {
     const am_spill_codec *c = w->codec;
     for (size_t i = 0; i < n; i++, p += w->item_size) {
-        if (w->payload_cap - w->used < c->max_encoded) {
-            const am_status st = flush_block(w, err);
-            if (st != AM_OK)
-                return st;
-        }
+        const am_status st = make_room(w, c->max_encoded, err);
+        if (st != AM_OK)
+            return st;
         w->used += c->encode(p, w->buf + HEADER + w->used);
     }
     w->items += n;
@@ -169,11 +173,9 @@ am_status am_spill_write_encoded(am_spill_writer *w, const void *bytes, size_t l
     if (!w->codec || len > w->payload_cap)
         return am_fail(err, AM_ERR_INVALID, "%s: encoded items written to a file that cannot "
                        "take them", w->path);
-    if (w->payload_cap - w->used < len) {
-        const am_status st = flush_block(w, err);
-        if (st != AM_OK)
-            return st;
-    }
+    const am_status st = make_room(w, len, err);
+    if (st != AM_OK)
+        return st;
     memcpy(w->buf + HEADER + w->used, bytes, len);
     w->used += len;
     w->items += n;
