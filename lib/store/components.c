@@ -220,9 +220,10 @@ static am_status grow_slots(forest *f)
 }
 
 /* Doubles the nodes' room, or takes less: no more than fit in f->memory
- * together with the slots so many nodes will need (at most half full), so
- * that households that fit in the share are joined in memory however near
- * its end they come.  AM_ERR_LIMIT when not one more fits. */
+ * together with the slots so many nodes will need (at most half full) and
+ * the group's present room, so that a doubling does not crowd out the
+ * slots' (a group that grows later may still not fit).  AM_ERR_LIMIT when
+ * not one more fits. */
 static am_status grow_nodes(forest *f)
 {
     size_t cap = f->cap ? f->cap * 2 : 1024;
