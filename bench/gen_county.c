@@ -4165,8 +4165,8 @@ int main(int argc, char **argv)
     }
     if (!have_n || !have_seed || !out || (g_intact_ids && !damaged))
         usage();
-    if (n < 100 || n > 100000000)
-        die("--persons: expected 100 to 100000000");
+    if (n < 100 || n > 200000000)
+        die("--persons: expected 100 to 200000000");
     if (strlen(out) >= sizeof g_dir - 64)
         die("--out: path too long");
     const double t0 = now_s();
