@@ -218,27 +218,54 @@ am_status am_partition_enable(am_ctx *ctx)
     return AM_OK;
 }
 
+/* The household graph's edges, read from the buckets (so grouped by the
+ * person key's top byte, ascending) whenever the components ask, and the
+ * run window reckoned on the way: a second reading gives the same. */
 typedef struct edge_pass {
+    const struct am_partitioner *p;
     const am_catalogue *cat;
-    am_spill_writer edges;
+    am_items_fn take;
+    void *take_user;
     int32_t start, end;
 } edge_pass;
+
+#define EDGE_BATCH 1024
 
 static am_status add_edges(void *user, const void *items, size_t n, am_err *err)
 {
     const am_spilled *s = items;
     edge_pass *e = user;
+    am_edge edges[EDGE_BATCH];
+    size_t held = 0;
     for (size_t i = 0; i < n; i++) {
         am_run_window_add(e->cat, &s[i].rec, &e->start, &e->end);
         if (!s[i].rec.household)
             continue;
         const uint64_t person = am_token_key(s[i].rec.person);
-        const am_edge edge = {am_token_key(s[i].household), person, person, person};
-        const am_status st = am_spill_write(&e->edges, &edge, 1, err);
-        if (st != AM_OK)
-            return st;
+        edges[held++] = (am_edge){am_token_key(s[i].household), person, person, person};
+        if (held == EDGE_BATCH) {
+            const am_status st = e->take(e->take_user, edges, held, err);
+            if (st != AM_OK)
+                return st;
+            held = 0;
+        }
     }
-    return AM_OK;
+    return held ? e->take(e->take_user, edges, held, err) : AM_OK;
+}
+
+static am_status each_edge(void *user, am_items_fn take, void *take_user, am_err *err)
+{
+    edge_pass *e = user;
+    e->take = take;
+    e->take_user = take_user;
+    am_status st = AM_OK;
+    for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
+        char *name = file_name(e->p, "bucket", 3, b);
+        st = name ? am_spill_each_coded(name, &am_spilled_codec, add_edges, e, err)
+                  : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
+        am_free(name);
+    }
+    return st;
 }
 
 /* Memory a sort of the partition files may use.  The household graph
@@ -303,25 +330,14 @@ am_status am_partition_graph(am_ctx *ctx)
         if (st == AM_OK)
             st = done;
     }
-    edge_pass e = {.cat = &ctx->catalogue, .edges = {.fd = -1}, .start = AM_DAY_OPEN,
-                   .end = AM_DAY_EVER};
-    char *edges = file_name(p, "edges", 0, 0), *labels = file_name(p, "labels", 0, 0);
-    if (st == AM_OK && (!edges || !labels))
+    edge_pass e = {.p = p, .cat = &ctx->catalogue, .start = AM_DAY_OPEN, .end = AM_DAY_EVER};
+    char *labels = file_name(p, "labels", 0, 0);
+    if (st == AM_OK && !labels)
         st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
-    if (st == AM_OK)
-        st = am_spill_create(&e.edges, edges, sizeof(am_edge), WRITE_BUFFER, err);
-    for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
-        char *name = file_name(p, "bucket", 3, b);
-        st = name ? am_spill_each_coded(name, &am_spilled_codec, add_edges, &e, err)
-                  : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
-        am_free(name);
+    if (st == AM_OK) {
+        const am_edge_source edges = {each_edge, &e};
+        st = am_components(&edges, labels, 2 * sort_memory(ctx, p), &p->passes, err);
     }
-    if (st == AM_OK)
-        st = am_spill_finish(&e.edges, err);
-    else
-        am_spill_discard(&e.edges);
-    if (st == AM_OK)
-        st = am_components(edges, labels, 2 * sort_memory(ctx, p), &p->passes, err);
     if (ctx->window.set) {
         p->window_start = ctx->window.start;
         p->window_end = ctx->window.end;
@@ -329,7 +345,6 @@ am_status am_partition_graph(am_ctx *ctx)
         p->window_start = e.start;
         p->window_end = e.end;
     }
-    am_free(edges);
     am_free(labels);
     return st;
 }

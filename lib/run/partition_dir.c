@@ -29,9 +29,8 @@ char *am_partition_dir_file(const am_partition_dir *d, const char *name)
  * components.c, extsort.c name them so). */
 static int ours(const char *name)
 {
-    static const char *const prefixes[] = {"bucket-", "edges",     "labels", "part-",
-                                           "registry", "sorted",    "snapshot.", "found-",
-                                           "run.state"};
+    static const char *const prefixes[] = {"bucket-", "labels",    "part-",  "registry",
+                                           "sorted",  "snapshot.", "found-", "run.state"};
     if (strcmp(name, LOCK_NAME) == 0)
         return 1;
     for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)

@@ -3,8 +3,10 @@
  * components.h): in memory by union-find over households when they fit,
  * else by label propagation over sorted spill files.
  *
- * In memory, the edges are read as the partition buckets wrote them,
- * grouped by the person key's top byte: one group at a time is sorted by
+ * In memory, the edges are taken as the partition buckets give them,
+ * grouped by the person key's top byte, and never written to a file (at
+ * 32 bytes an edge, the file cost more than the joining): one group at a
+ * time is sorted by
  * person, and a person's households are joined.  Only households are
  * nodes (32 to 64 bytes each with the hash table, as its arrays double);
  * a person is met within one group, so needs no node.  As it joins, the
@@ -12,7 +14,8 @@
  * once every household is joined, that file, read in turn, gives each
  * person its set's least person key without a second look at the edges.
  *
- * Propagation: every pass sorts the edges by household and gives each
+ * Propagation, when the households do not fit: the edges are written to a
+ * file, and every pass sorts the edges by household and gives each
  * household the least label of its persons, then sorts them by person
  * and gives each person the least label of its households.  Labels only
  * fall, and each pass carries the least one of a component two steps
@@ -442,12 +445,13 @@ static am_status gather_edges(void *user, const void *items, size_t n, am_err *e
     return st;
 }
 
-/* The components in memory, when they fit in memory bytes: AM_OK (edges
- * removed), AM_ERR_LIMIT (nothing written: propagation takes over),
- * AM_ERR_NOMEM or AM_ERR_IO.  Out of memory within the limit is a
- * failure like any other, not a reason to propagate: the machine has
+/* The components in memory, when they fit in memory bytes: AM_OK,
+ * AM_ERR_LIMIT (nothing written: propagation takes over), AM_ERR_NOMEM,
+ * AM_ERR_IO or the source's failure.  Out of memory within the limit is
+ * a failure like any other, not a reason to propagate: the machine has
  * less memory than the run was told it may use. */
-static am_status in_memory(const char *edges, const char *labels, size_t memory, am_err *err)
+static am_status in_memory(const am_edge_source *edges, const char *labels, size_t memory,
+                           am_err *err)
 {
     char *nodes = work_name(labels, ".nodes");
     if (!nodes)
@@ -456,7 +460,7 @@ static am_status in_memory(const char *edges, const char *labels, size_t memory,
     forest f = {.memory = memory, .group_byte = -1, .nodes = &w};
     am_status st = am_spill_create(&w, nodes, sizeof(am_label), WRITE_BUFFER, err);
     if (st == AM_OK) {
-        st = am_spill_each(edges, sizeof(am_edge), gather_edges, &f, err);
+        st = edges->each(edges->user, gather_edges, &f, err);
         if (st == AM_OK)
             st = end_group(&f, err);
         st = am_spill_end(&w, st, err);
@@ -474,8 +478,6 @@ static am_status in_memory(const char *edges, const char *labels, size_t memory,
     forest_free(&f);
     unlink(nodes);
     am_free(nodes);
-    if (st == AM_OK)
-        unlink(edges);
     return st;
 }
 
@@ -521,12 +523,28 @@ static am_status propagate(const char *edges, const char *labels, size_t memory,
     return st;
 }
 
-am_status am_components(const char *edges, const char *labels, size_t memory, unsigned *passes,
-                        am_err *err)
+static am_status write_edges(void *user, const void *items, size_t n, am_err *err)
+{
+    return am_spill_write(user, items, n, err);
+}
+
+am_status am_components(const am_edge_source *edges, const char *labels, size_t memory,
+                        unsigned *passes, am_err *err)
 {
     *passes = 0;
-    const am_status st = in_memory(edges, labels, memory, err);
+    am_status st = in_memory(edges, labels, memory, err);
     if (st != AM_ERR_LIMIT)
         return st;
-    return propagate(edges, labels, memory / 2, passes, err);
+    char *file = work_name(labels, ".graph");
+    if (!file)
+        return am_fail(err, AM_ERR_NOMEM, "out of memory naming work files");
+    am_spill_writer w;
+    st = am_spill_create(&w, file, sizeof(am_edge), WRITE_BUFFER, err);
+    if (st == AM_OK)
+        st = am_spill_end(&w, edges->each(edges->user, write_edges, &w, err), err);
+    if (st == AM_OK)
+        st = propagate(file, labels, memory / 2, passes, err);
+    unlink(file);
+    am_free(file);
+    return st;
 }

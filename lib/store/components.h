@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "store/spill.h"
 
 /* An edge as the passes carry it: a and b are the two ends (household and
  * person keys, in either order by pass), label the least person key known
@@ -23,19 +24,29 @@ typedef struct am_label {
     uint64_t person, label;
 } am_label;
 
-/* Reads edges, a spill file of am_edge {household key, person key,
- * person key, person key} (repeats allowed; removed once read), and
- * writes labels, a spill file of one am_label for every person of an
+/* Where the edges come from: each(user, take, take_user, err) passes
+ * every edge to take in batches, as am_edge {household key, person key,
+ * person key, person key} (repeats allowed), and returns AM_OK or the
+ * first failure, its own or take's.  It may be called twice: a second
+ * time when the households do not fit in memory, so it must give the
+ * same edges again. */
+typedef struct am_edge_source {
+    am_status (*each)(void *user, am_items_fn take, void *take_user, am_err *err);
+    void *user;
+} am_edge_source;
+
+/* Writes labels, a spill file of one am_label for every person of an
  * edge, sorted by person key.  When the edges come grouped by the person
  * key's top byte, ascending (as partition buckets give them), and the
  * households' union-find fits in memory bytes (32 to 64 bytes a
- * household), the components are found in memory and *passes is 0.
- * Otherwise labels propagate in passes over sorted files, whose sorts use
- * about memory / 2 bytes, and *passes receives their number (about half
- * the widest component's diameter, plus one); work files are labels.*
- * beside it.  The labels are the same either way.  Returns AM_OK,
- * AM_ERR_NOMEM or AM_ERR_IO. */
-am_status am_components(const char *edges, const char *labels, size_t memory, unsigned *passes,
-                        am_err *err);
+ * household), the components are found in memory as the edges are read,
+ * and *passes is 0.  Otherwise the edges are written to a file and labels
+ * propagate in passes over sorted files, whose sorts use about memory / 2
+ * bytes, and *passes receives their number (about half the widest
+ * component's diameter, plus one); work files are labels.* beside it.
+ * The labels are the same either way.  Returns AM_OK, AM_ERR_NOMEM,
+ * AM_ERR_IO or the source's failure. */
+am_status am_components(const am_edge_source *edges, const char *labels, size_t memory,
+                        unsigned *passes, am_err *err);
 
 #endif
