@@ -45,6 +45,23 @@
  * room could not hold one more (some 500 records at 10M persons). */
 #define GATHER 256
 
+/* Partitions matched at once, on a run of two threads or more: loading a
+ * partition (decoding, interning households) and gathering its facts are
+ * one thread's work, so two partitions of half the size, each on a thread
+ * of its own, keep both busy. */
+#define MATCHERS 2
+
+/* What one matcher keeps from one partition to the next: its store (the
+ * memory reused), and the records its partitions' findings cite (a few a
+ * finding, as the findings are held too), gathered while each partition
+ * is in memory so that the report's need not be read back from every
+ * partition. */
+typedef struct partition_matcher {
+    am_store loaded;
+    am_spilled *evidence;
+    size_t nevidence, evidence_cap;
+} partition_matcher;
+
 struct am_partitioner {
     am_partition_dir dir;
     am_spill_writer bucket[BUCKETS];
@@ -58,16 +75,9 @@ struct am_partitioner {
     uint64_t used;             /* resident bytes when the graph was made */
     unsigned passes;           /* of the components' propagation */
     unsigned n;                /* partitions distributed */
-    am_store loaded;           /* the partition being matched, its memory kept for the next */
     uint64_t *part_records;    /* records of each */
-    /* The records findings cite (a few a finding, as the findings are held
-     * too), gathered while each partition is in memory so that the
-     * report's need not be read back from every partition;
-     * evidence_gathered when every partition's were (a run matched here,
-     * not by workers). */
-    am_spilled *evidence;
-    size_t nevidence, evidence_cap;
-    int evidence_gathered;
+    partition_matcher matcher[MATCHERS];
+    int evidence_gathered;     /* every partition's, by the matchers (not by workers) */
 };
 
 static const char *temp_dir_of(const am_ctx *ctx)
@@ -354,9 +364,11 @@ unsigned am_partition_count(const am_ctx *ctx)
     const struct am_partitioner *p = ctx->partitioner;
     uint64_t n = ctx->partitions ? ctx->partitions : 1;
     if (ctx->memory_limit && p) {
-        /* Half of what the limit leaves for the partition in memory, the
+        /* Half of what the limit leaves for the partitions in memory, the
          * rest for the findings gathered and the allocator's slack. */
-        const uint64_t avail = ctx->memory_limit > p->used ? (ctx->memory_limit - p->used) / 2 : 1;
+        const uint64_t matchers = ctx->threads > 1 ? MATCHERS : 1;
+        const uint64_t avail =
+            ctx->memory_limit > p->used ? (ctx->memory_limit - p->used) / 2 / matchers : 1;
         const uint64_t need = p->records * LOADED_BYTES_PER_RECORD;
         const uint64_t wanted = (need + avail - 1) / avail;
         if (wanted > n)
@@ -690,8 +702,8 @@ static int by_size(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-/* The records list's findings cite, each once, added to p->evidence. */
-static am_status gather_evidence(struct am_partitioner *p, const am_match_input *in,
+/* The records list's findings cite, each once, added to m's evidence. */
+static am_status gather_evidence(partition_matcher *m, const am_match_input *in,
                                  const am_evidence_index *ix, const am_finding_list *list)
 {
     size_t *at = NULL, n = 0, cap = 0;
@@ -716,20 +728,20 @@ static am_status gather_evidence(struct am_partitioner *p, const am_match_input 
     for (size_t k = 0; k < n; k++)
         if (!unique || at[k] != at[unique - 1])
             at[unique++] = at[k];
-    if (!AM_RESERVE(p->evidence, p->evidence_cap, p->nevidence + unique)) {
+    if (!AM_RESERVE(m->evidence, m->evidence_cap, m->nevidence + unique)) {
         am_free(at);
         return AM_ERR_NOMEM;
     }
     for (size_t k = 0; k < unique; k++)
-        p->evidence[p->nevidence++] = spilled_of(in->store, at[k]);
+        m->evidence[m->nevidence++] = spilled_of(in->store, at[k]);
     am_free(at);
     return AM_OK;
 }
 
-/* The facts of every finding of list, from store (facts.h); with p, the
+/* The facts of every finding of list, from store (facts.h); with m, the
  * records they cite gathered too (gather_evidence). */
 static am_status add_facts(const am_match_input *in, am_finding_list *list,
-                           struct am_partitioner *p)
+                           partition_matcher *m)
 {
     am_evidence_index ix;
     am_facts_scratch scratch = {0};
@@ -741,8 +753,8 @@ static am_status add_facts(const am_match_input *in, am_finding_list *list,
         st = am_facts_of(in, &ix, &f->pub, &scratch, f->facts, &f->area);
         f->facts_known = 1;
     }
-    if (st == AM_OK && p)
-        st = gather_evidence(p, in, &ix, list);
+    if (st == AM_OK && m)
+        st = gather_evidence(m, in, &ix, list);
     am_facts_scratch_free(&scratch);
     if (built == AM_OK)
         am_evidence_index_free(&ix);
@@ -750,12 +762,13 @@ static am_status add_facts(const am_match_input *in, am_finding_list *list,
 }
 
 /* The partition file at path, of records records, in store (emptied
- * first, its memory kept), sorted, claim households assigned, with the
- * index rules read in *index.  On failure store and index hold nothing. */
-static am_status load_partition(am_ctx *ctx, const char *path, uint64_t records,
-                                am_store *store, am_household_index *index)
+ * first, its memory kept), sorted on threads, claim households assigned,
+ * with the index rules read in *index.  On failure store and index hold
+ * nothing, and err says why. */
+static am_status load_partition(const am_ctx *ctx, const char *path, uint64_t records,
+                                unsigned threads, am_store *store, am_household_index *index,
+                                am_err *err)
 {
-    am_err *err = &ctx->err;
     am_store_clear(store);
     am_status st = am_store_reserve(store, records);
     if (st == AM_OK && records) {
@@ -768,9 +781,9 @@ static am_status load_partition(am_ctx *ctx, const char *path, uint64_t records,
         st = am_fail(err, AM_ERR_FORMAT, "%s: %zu records where the run counted %llu", path,
                      store->count, (unsigned long long)records);
     if (st == AM_OK)
-        st = am_store_sort(store, ctx->threads);
+        st = am_store_sort(store, threads);
     if (st == AM_OK) {
-        st = am_households_build(store, &ctx->catalogue, &ctx->rules, index, ctx->threads);
+        st = am_households_build(store, &ctx->catalogue, &ctx->rules, index, threads);
         if (st != AM_OK)
             st = am_fail(err, st, "out of memory matching a partition");
     }
@@ -779,42 +792,115 @@ static am_status load_partition(am_ctx *ctx, const char *path, uint64_t records,
     return st;
 }
 
-am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out)
+/* The partition file at path matched in store on threads, its findings
+ * with their facts appended to out; with m (whose store is store), the
+ * records they cite kept in m.  Returns as am_partition_graph, the
+ * message in err. */
+static am_status match_partition(const am_ctx *ctx, const char *path, uint64_t records,
+                                 int32_t window_start, int32_t window_end, unsigned threads,
+                                 am_store *store, partition_matcher *m, am_finding_list *out,
+                                 am_err *err)
 {
-    struct am_partitioner *p = ctx->partitioner;
-    char *name = file_name(p, "part", 4, i);
-    if (!name)
-        return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
-    const am_status st = am_partition_match_file(ctx, name, p->part_records[i], p->window_start,
-                                                 p->window_end, out);
-    am_free(name);
+    am_household_index index;
+    am_status st = load_partition(ctx, path, records, threads, store, &index, err);
+    if (st != AM_OK)
+        return st;
+    am_match_input in = am_ctx_match_input(ctx);
+    in.store = store;
+    in.threads = threads;
+    am_finding_list found = {0};
+    st = am_match_all(&in, &index, window_start, window_end, threads, &found);
+    if (st == AM_OK)
+        st = add_facts(&in, &found, m);
+    if (st == AM_OK)
+        st = am_findings_move(out, &found);
+    am_findings_free(&found);
+    am_households_free(&index);
+    if (st != AM_OK)
+        st = am_fail(err, st, "out of memory matching a partition");
     return st;
 }
 
 am_status am_partition_match_file(am_ctx *ctx, const char *path, uint64_t records,
                                   int32_t window_start, int32_t window_end, am_finding_list *out)
 {
-    /* A worker's context (am_dist_match) has no partitioner: its store
-     * lasts the call. */
     am_store own = {0};
-    am_store *store = ctx->partitioner ? &ctx->partitioner->loaded : &own;
-    am_household_index index;
-    am_status st = load_partition(ctx, path, records, store, &index);
-    if (st != AM_OK)
-        return st;
-    am_match_input in = am_ctx_match_input(ctx);
-    in.store = store;
-    am_finding_list found = {0};
-    st = am_match_all(&in, &index, window_start, window_end, ctx->threads, &found);
-    if (st == AM_OK)
-        st = add_facts(&in, &found, ctx->partitioner);
-    if (st == AM_OK)
-        st = am_findings_move(out, &found);
-    am_findings_free(&found);
-    am_households_free(&index);
-    if (st != AM_OK)
-        st = am_fail(&ctx->err, st, "out of memory matching a partition");
+    const am_status st = match_partition(ctx, path, records, window_start, window_end,
+                                         ctx->threads, &own, NULL, out, &ctx->err);
     am_store_free(&own);
+    return st;
+}
+
+/* Matching the run's partitions: up to MATCHERS at once, each matcher
+ * taking the next partition not yet taken. */
+typedef struct matching {
+    const am_ctx *ctx;
+    struct am_partitioner *p;
+    pthread_mutex_t lock;
+    unsigned next; /* under lock: the next partition to take */
+    int failed;    /* under lock: a matcher failed, the other stops */
+} matching;
+
+typedef struct match_worker {
+    matching *shared;
+    partition_matcher *m;
+    unsigned threads; /* a partition's own: the run's when it is the only matcher */
+    am_finding_list found;
+    am_status st;
+    am_err err;
+} match_worker;
+
+static void *match_partitions(void *arg)
+{
+    match_worker *w = arg;
+    matching *g = w->shared;
+    const struct am_partitioner *p = g->p;
+    for (;;) {
+        pthread_mutex_lock(&g->lock);
+        const unsigned i = g->failed ? p->n : g->next++;
+        pthread_mutex_unlock(&g->lock);
+        if (i >= p->n)
+            return NULL;
+        char *name = file_name(p, "part", 4, i);
+        w->st = name ? match_partition(g->ctx, name, p->part_records[i], p->window_start,
+                                       p->window_end, w->threads, &w->m->loaded, w->m, &w->found,
+                                       &w->err)
+                     : am_fail(&w->err, AM_ERR_NOMEM, "out of memory naming partition files");
+        am_free(name);
+        if (w->st != AM_OK) {
+            pthread_mutex_lock(&g->lock);
+            g->failed = 1;
+            pthread_mutex_unlock(&g->lock);
+            return NULL;
+        }
+    }
+}
+
+/* Every partition matched, the findings joined in ctx->findings (in no
+ * particular order: the run sorts them). */
+static am_status match_every_partition(am_ctx *ctx)
+{
+    struct am_partitioner *p = ctx->partitioner;
+    matching g = {.ctx = ctx, .p = p};
+    pthread_mutex_init(&g.lock, NULL);
+    const unsigned matchers = ctx->threads > 1 && p->n > 1 ? MATCHERS : 1;
+    match_worker w[MATCHERS];
+    for (unsigned k = 0; k < MATCHERS; k++)
+        w[k] = (match_worker){.shared = &g, .m = &p->matcher[k],
+                              .threads = matchers > 1 ? 1 : ctx->threads};
+    am_run_pair(match_partitions, &w[0], &w[1], matchers,
+                (size_t)(p->records > SIZE_MAX ? SIZE_MAX : p->records));
+    am_status st = AM_OK;
+    for (unsigned k = 0; k < MATCHERS; k++) {
+        if (st == AM_OK && w[k].st != AM_OK) {
+            st = w[k].st;
+            ctx->err = w[k].err;
+        }
+        if (st == AM_OK && am_findings_move(&ctx->findings, &w[k].found) != AM_OK)
+            st = am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory matching a partition");
+        am_findings_free(&w[k].found);
+    }
+    pthread_mutex_destroy(&g.lock);
     return st;
 }
 
@@ -826,9 +912,10 @@ static am_status write_sorted(am_ctx *ctx, unsigned i, const char *path)
     char *name = file_name(p, "part", 4, i);
     if (!name)
         return am_fail(&ctx->err, AM_ERR_NOMEM, "out of memory naming partition files");
-    const am_store *store = &p->loaded;
+    const am_store *store = &p->matcher[0].loaded;
     am_household_index index;
-    am_status st = load_partition(ctx, name, p->part_records[i], &p->loaded, &index);
+    am_status st = load_partition(ctx, name, p->part_records[i], ctx->threads,
+                                  &p->matcher[0].loaded, &index, &ctx->err);
     am_free(name);
     if (st != AM_OK)
         return st;
@@ -862,7 +949,7 @@ am_status am_partition_snapshot(am_ctx *ctx, const char *path)
         else
             st = write_sorted(ctx, made, sorted[made]);
     }
-    am_store_free(&p->loaded); /* the merge and the snapshot need its memory */
+    am_store_free(&p->matcher[0].loaded); /* the merge and the snapshot need its memory */
     if (st == AM_OK)
         st = am_extsort_merge((const char *const *)sorted, made, records, sizeof(am_spilled),
                               am_record_compare, err);
@@ -909,10 +996,11 @@ am_status am_partition_reconcile(am_ctx *ctx)
                      (unsigned long long)(ctx->memory_limit >> 20));
     if (st == AM_OK)
         st = am_partition_distribute(ctx, am_partition_count(ctx));
-    for (unsigned i = 0; st == AM_OK && i < p->n; i++)
-        st = am_partition_match(ctx, i, &ctx->findings);
+    if (st == AM_OK)
+        st = match_every_partition(ctx);
     p->evidence_gathered = st == AM_OK;
-    am_store_free(&p->loaded); /* writing the outputs needs its memory */
+    for (unsigned k = 0; k < MATCHERS; k++)
+        am_store_free(&p->matcher[k].loaded); /* writing the outputs needs their memory */
     if (st == AM_OK)
         am_findings_sort(&ctx->findings);
     else
@@ -978,7 +1066,8 @@ am_status am_partition_evidence(am_ctx *ctx, const size_t *which, size_t n)
     }
     am_status st = AM_OK;
     if (p->evidence_gathered)
-        st = load_wanted(&w, p->evidence, p->nevidence, &ctx->err);
+        for (unsigned k = 0; st == AM_OK && k < MATCHERS; k++)
+            st = load_wanted(&w, p->matcher[k].evidence, p->matcher[k].nevidence, &ctx->err);
     else
         for (unsigned i = 0; st == AM_OK && i < p->n; i++) {
             char *name = file_name(p, "part", 4, i);
@@ -1003,8 +1092,10 @@ void am_partitioner_free(am_ctx *ctx)
         am_spill_discard(&p->bucket[b]);
     remove_registry(p);
     am_partition_dir_close(&p->dir);
-    am_store_free(&p->loaded);
-    am_free(p->evidence);
+    for (unsigned k = 0; k < MATCHERS; k++) {
+        am_store_free(&p->matcher[k].loaded);
+        am_free(p->matcher[k].evidence);
+    }
     am_free(p->part_records);
     am_free(p);
     ctx->partitioner = NULL;

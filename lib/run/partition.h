@@ -10,8 +10,9 @@
  *   am_partition_distribute every record to one of n partition files by
  *                           its component, so that a partition holds
  *                           whole components;
- *   am_partition_match      one partition loaded into a store of its own
- *                           and matched as a whole run would be;
+ *   am_partition_match_file one partition loaded into a store of its own
+ *                           and matched as a whole run would be (a run
+ *                           here matches two at once on two threads);
  *   am_partition_evidence   the few records the report shows, once the
  *                           run is reviewed;
  *   am_partition_snapshot   the snapshot, from every partition's records
@@ -56,13 +57,11 @@ unsigned am_partition_count(const am_ctx *ctx);
  * the buckets and labels are removed.  Returns as am_partition_graph. */
 am_status am_partition_distribute(am_ctx *ctx, unsigned n);
 
-/* Matches partition i into out, each finding with its facts (facts.h).  Returns as am_partition_graph. */
-am_status am_partition_match(am_ctx *ctx, unsigned i, am_finding_list *out);
-
 /* Matches the partition file at path, of records records, over the run
- * window [window_start, window_end], into out as am_partition_match does:
- * what a worker of a distributed run does without the partitioner that
- * wrote the file.  Returns as am_partition_graph. */
+ * window [window_start, window_end], into out, each finding with its
+ * facts (facts.h), on ctx's threads: what a run does with each of its
+ * partitions, and a worker of a distributed run without the partitioner
+ * that wrote the file.  Returns as am_partition_graph. */
 am_status am_partition_match_file(am_ctx *ctx, const char *path, uint64_t records,
                                   int32_t window_start, int32_t window_end, am_finding_list *out);
 
