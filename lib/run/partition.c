@@ -230,50 +230,87 @@ am_status am_partition_enable(am_ctx *ctx)
 
 /* The household graph's edges, read from the buckets (so grouped by the
  * person key's top byte, ascending) whenever the components ask, and the
- * run window reckoned on the way: a second reading gives the same. */
+ * run window reckoned on the way: a second reading gives the same.  On
+ * two threads, the next bucket is read and decoded on a thread of its own
+ * while the components join the households of this one. */
 typedef struct edge_pass {
     const struct am_partitioner *p;
     const am_catalogue *cat;
-    am_items_fn take;
-    void *take_user;
+    unsigned threads;
     int32_t start, end;
 } edge_pass;
 
-#define EDGE_BATCH 1024
+/* One bucket's edges and the window of its records. */
+typedef struct bucket_edges {
+    const edge_pass *pass;
+    unsigned bucket;
+    am_edge *v;
+    size_t n, cap;
+    int32_t start, end;
+    am_status st;
+    am_err err;
+} bucket_edges;
 
-static am_status add_edges(void *user, const void *items, size_t n, am_err *err)
+static am_status collect_edges(void *user, const void *items, size_t n, am_err *err)
 {
     const am_spilled *s = items;
-    edge_pass *e = user;
-    am_edge edges[EDGE_BATCH];
-    size_t held = 0;
+    bucket_edges *b = user;
     for (size_t i = 0; i < n; i++) {
-        am_run_window_add(e->cat, &s[i].rec, &e->start, &e->end);
+        am_run_window_add(b->pass->cat, &s[i].rec, &b->start, &b->end);
         if (!s[i].rec.household)
             continue;
+        if (!AM_RESERVE(b->v, b->cap, b->n + 1))
+            return am_fail(err, AM_ERR_NOMEM, "out of memory reading the household graph");
         const uint64_t person = am_token_key(s[i].rec.person);
-        edges[held++] = (am_edge){am_token_key(s[i].household), person, person, person};
-        if (held == EDGE_BATCH) {
-            const am_status st = e->take(e->take_user, edges, held, err);
-            if (st != AM_OK)
-                return st;
-            held = 0;
-        }
+        b->v[b->n++] = (am_edge){am_token_key(s[i].household), person, person, person};
     }
-    return held ? e->take(e->take_user, edges, held, err) : AM_OK;
+    return AM_OK;
+}
+
+static void *read_bucket_edges(void *arg)
+{
+    bucket_edges *b = arg;
+    b->n = 0;
+    char *name = file_name(b->pass->p, "bucket", 3, b->bucket);
+    b->st = name ? am_spill_each_coded(name, &am_spilled_codec, collect_edges, b, &b->err)
+                 : am_fail(&b->err, AM_ERR_NOMEM, "out of memory naming partition files");
+    am_free(name);
+    return NULL;
 }
 
 static am_status each_edge(void *user, am_items_fn take, void *take_user, am_err *err)
 {
     edge_pass *e = user;
-    e->take = take;
-    e->take_user = take_user;
+    bucket_edges read[2];
+    for (int k = 0; k < 2; k++)
+        read[k] = (bucket_edges){.pass = e, .start = e->start, .end = e->end};
+    read_bucket_edges(&read[0]);
     am_status st = AM_OK;
     for (unsigned b = 0; st == AM_OK && b < BUCKETS; b++) {
-        char *name = file_name(e->p, "bucket", 3, b);
-        st = name ? am_spill_each_coded(name, &am_spilled_codec, add_edges, e, err)
-                  : am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
-        am_free(name);
+        bucket_edges *now = &read[b & 1], *next = &read[(b + 1) & 1];
+        if (now->st != AM_OK) {
+            st = now->st;
+            *err = now->err;
+            break;
+        }
+        pthread_t helper;
+        int helped = 0;
+        if (b + 1 < BUCKETS) {
+            next->bucket = b + 1;
+            helped = e->threads > 1 && pthread_create(&helper, NULL, read_bucket_edges, next) == 0;
+        }
+        st = now->n ? take(take_user, now->v, now->n, err) : AM_OK;
+        if (helped)
+            pthread_join(helper, NULL);
+        else if (b + 1 < BUCKETS && st == AM_OK)
+            read_bucket_edges(next);
+    }
+    for (int k = 0; k < 2; k++) {
+        if (read[k].start < e->start)
+            e->start = read[k].start;
+        if (read[k].end > e->end)
+            e->end = read[k].end;
+        am_free(read[k].v);
     }
     return st;
 }
@@ -340,7 +377,8 @@ am_status am_partition_graph(am_ctx *ctx)
         if (st == AM_OK)
             st = done;
     }
-    edge_pass e = {.p = p, .cat = &ctx->catalogue, .start = AM_DAY_OPEN, .end = AM_DAY_EVER};
+    edge_pass e = {.p = p, .cat = &ctx->catalogue, .threads = ctx->threads,
+                   .start = AM_DAY_OPEN, .end = AM_DAY_EVER};
     char *labels = file_name(p, "labels", 0, 0);
     if (st == AM_OK && !labels)
         st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
