@@ -1880,6 +1880,10 @@ static void feed_begin(writer *w, const char *name, const char *file, int flags,
     snprintf(f->kind, sizeof f->kind, "%s", kind);
     snprintf(f->notes, sizeof f->notes, "%s", notes);
     ini("\n[feed %s]\nfile = %s\nagency = %s\nkind = %s\n", name, file, agency, kind);
+    /* Past 50M persons a feed may pass the default 100M rows, as a
+     * province's would. */
+    if (g_n > 50000000)
+        ini("max_rows = 4000000000\n");
 }
 
 static void feed_end(writer *w)
