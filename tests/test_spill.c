@@ -494,24 +494,33 @@ START_TEST(extsort_buckets_read_in_order)
     }
     qsort(v, TOTAL, sizeof *v, by_value);
     const am_order order = {by_value, value_key};
-    for (int again = 0; again < 2; again++) {
-        taken t = {.v = malloc(TOTAL * sizeof *t.v)};
+    /* On disk but the first; all in memory, alone and two at once. */
+    static const struct {
+        size_t memory;
+        unsigned threads;
+    } ways[] = {{8192, 1}, {8192, 2}, {1 << 20, 1}, {1 << 20, 2}};
+    for (size_t w = 0; w < sizeof ways / sizeof *ways; w++) {
+        for (int again = 0; again < 2; again++) {
+            taken t = {.v = malloc(TOTAL * sizeof *t.v)};
+            am_err err;
+            ck_assert_int_eq(am_extsort_buckets(names, 4, sizeof *v, &order, ways[w].memory,
+                                                ways[w].threads, take_u64s, &t, &err),
+                             AM_OK);
+            ck_assert_uint_eq(t.n, TOTAL);
+            ck_assert_int_eq(memcmp(t.v, v, TOTAL * sizeof *v), 0);
+            for (unsigned b = 0; b < 4; b++)
+                ck_assert_int_eq(access(names[b], F_OK), 0);
+            free(t.v);
+        }
+        taken t = {.v = malloc(TOTAL * sizeof *t.v), .stop_after = 1};
         am_err err;
-        ck_assert_int_eq(
-            am_extsort_buckets(names, 4, sizeof *v, &order, 8192, take_u64s, &t, &err), AM_OK);
-        ck_assert_uint_eq(t.n, TOTAL);
-        ck_assert_int_eq(memcmp(t.v, v, TOTAL * sizeof *v), 0);
-        for (unsigned b = 0; b < 4; b++)
-            ck_assert_int_eq(access(names[b], F_OK), 0);
+        ck_assert_int_eq(am_extsort_buckets(names, 4, sizeof *v, &order, ways[w].memory,
+                                            ways[w].threads, take_u64s, &t, &err),
+                         AM_ERR_NOMEM);
+        ck_assert_str_eq(err.msg, "stopped");
+        ck_assert_uint_eq(t.n, sizes[0]);
         free(t.v);
     }
-    taken t = {.v = malloc(TOTAL * sizeof *t.v), .stop_after = 1};
-    am_err err;
-    ck_assert_int_eq(am_extsort_buckets(names, 4, sizeof *v, &order, 8192, take_u64s, &t, &err),
-                     AM_ERR_NOMEM);
-    ck_assert_str_eq(err.msg, "stopped");
-    ck_assert_uint_eq(t.n, sizes[0]);
-    free(t.v);
     for (unsigned b = 0; b < 4; b++)
         free(names[b]);
     free(v);

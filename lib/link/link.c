@@ -779,10 +779,11 @@ static am_status take_entries(void *user, const void *items, size_t n, am_err *e
 /* Reads the buckets whole through group_end, checking they hold entries
  * entries. */
 static am_status read_registry(registry_reader *r, const am_link_registry_files *files,
-                               uint64_t entries, am_err *err)
+                               uint64_t entries, unsigned threads, am_err *err)
 {
     am_status st = am_extsort_buckets(files->buckets, files->n, sizeof(am_link_spilled_person),
-                                      &am_link_spilled_order, files->memory, take_entries, r, err);
+                                      &am_link_spilled_order, files->memory, threads,
+                                      take_entries, r, err);
     if (st == AM_OK)
         st = group_end(r);
     if (st == AM_OK && r->read != entries)
@@ -817,7 +818,7 @@ am_status am_link_run_spilled(am_link_input *in, const am_link_registry_files *f
     registry_reader r = {.in = in, .store = store, .tally = &t};
     am_status st = wanted_tokens(&r);
     if (st == AM_OK)
-        st = read_registry(&r, files, entries, err);
+        st = read_registry(&r, files, entries, threads, err);
     registry_reader_free(&r);
     if (st != AM_OK)
         return st;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/thread_pair.h"
 #include "store/key_sort.h"
 #include "store/spill.h"
 
@@ -275,43 +276,97 @@ static am_status append_items(void *user, const void *items, size_t n, am_err *e
     return AM_OK;
 }
 
-am_status am_extsort_buckets(char *const *buckets, size_t n, size_t item_size,
-                             const am_order *order, size_t memory, am_items_fn take, void *user,
-                             am_err *err)
+/* One bucket read whole and sorted in memory, on whichever thread: its
+ * buffer grown to the largest bucket it has held, as pages written once
+ * are cheaper to write again than fresh ones. */
+typedef struct bucket_sort {
+    const char *path;
+    size_t item_size;
+    const am_order *order;
+    uint64_t most;       /* items the file can hold at most (headers take the rest) */
+    unsigned char *buf, *tmp;
+    size_t cap, have;
+    am_status st;
+    am_err err;
+} bucket_sort;
+
+static void *sort_bucket(void *arg)
 {
-    /* One buffer for every bucket, grown to the largest: pages written
-     * once are cheaper to write again than fresh ones. */
-    unsigned char *buf = NULL, *tmp = am_malloc(item_size);
-    size_t cap = 0;
-    am_status st = tmp ? AM_OK : am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
-    for (size_t b = 0; st == AM_OK && b < n; b++) {
-        struct stat sb;
-        if (stat(buckets[b], &sb) != 0) {
-            st = am_fail(err, AM_ERR_IO, "%s: cannot read a partition file", buckets[b]);
-            break;
+    bucket_sort *s = arg;
+    s->have = 0;
+    if (s->most > s->cap) {
+        unsigned char *grown = am_realloc(s->buf, (size_t)s->most * s->item_size);
+        if (!grown) {
+            s->st = am_fail(&s->err, AM_ERR_NOMEM, "out of memory sorting");
+            return NULL;
         }
-        const uint64_t most = (uint64_t)sb.st_size / item_size; /* headers take the rest */
-        if (most * item_size > memory) {
+        s->buf = grown;
+        s->cap = (size_t)s->most;
+    }
+    bucket_load load = {s->buf, s->item_size, 0};
+    s->st = am_spill_each(s->path, s->item_size, append_items, &load, &s->err);
+    if (s->st == AM_OK && load.have)
+        am_key_sort(s->buf, load.have, s->item_size, s->order, s->tmp);
+    s->have = load.have;
+    return NULL;
+}
+
+static am_status items_at_most(const char *path, size_t item_size, uint64_t *most, am_err *err)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return am_fail(err, AM_ERR_IO, "%s: cannot read a partition file", path);
+    *most = (uint64_t)sb.st_size / item_size;
+    return AM_OK;
+}
+
+am_status am_extsort_buckets(char *const *buckets, size_t n, size_t item_size,
+                             const am_order *order, size_t memory, unsigned threads,
+                             am_items_fn take, void *user, am_err *err)
+{
+    bucket_sort s[2];
+    for (int k = 0; k < 2; k++)
+        s[k] = (bucket_sort){.item_size = item_size, .order = order,
+                             .tmp = am_malloc(item_size)};
+    am_status st = s[0].tmp && s[1].tmp ? AM_OK : am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
+    for (size_t b = 0; st == AM_OK && b < n;) {
+        st = items_at_most(buckets[b], item_size, &s[0].most, err);
+        /* Two buckets sorted at once, each in half the memory, when both
+         * fit; the items are taken in order either way. */
+        int pair = st == AM_OK && threads > 1 && b + 1 < n &&
+                   s[0].most * item_size <= memory / 2;
+        if (pair) {
+            st = items_at_most(buckets[b + 1], item_size, &s[1].most, err);
+            pair = st == AM_OK && s[1].most * item_size <= memory / 2;
+        }
+        if (st != AM_OK)
+            break;
+        if (!pair && s[0].most * item_size > memory) {
             st = read_sorted_on_disk(buckets[b], item_size, order, memory, take, user, err);
+            b++;
             continue;
         }
-        if (most > cap) {
-            unsigned char *grown = am_realloc(buf, (size_t)most * item_size);
-            if (!grown) {
-                st = am_fail(err, AM_ERR_NOMEM, "out of memory sorting");
-                break;
+        const unsigned sorting = pair ? 2 : 1;
+        s[0].path = buckets[b];
+        if (pair) {
+            s[1].path = buckets[b + 1];
+            am_run_pair(sort_bucket, &s[0], &s[1], 2, (size_t)(s[0].most + s[1].most));
+        } else {
+            sort_bucket(&s[0]);
+        }
+        for (unsigned k = 0; st == AM_OK && k < sorting; k++) {
+            if (s[k].st != AM_OK) {
+                st = s[k].st;
+                *err = s[k].err;
+            } else if (s[k].have) {
+                st = take(user, s[k].buf, s[k].have, err);
             }
-            buf = grown;
-            cap = (size_t)most;
         }
-        bucket_load load = {buf, item_size, 0};
-        st = am_spill_each(buckets[b], item_size, append_items, &load, err);
-        if (st == AM_OK && load.have) {
-            am_key_sort(buf, load.have, item_size, order, tmp);
-            st = take(user, buf, load.have, err);
-        }
+        b += sorting;
     }
-    am_free(buf);
-    am_free(tmp);
+    for (int k = 0; k < 2; k++) {
+        am_free(s[k].buf);
+        am_free(s[k].tmp);
+    }
     return st;
 }

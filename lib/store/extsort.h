@@ -33,13 +33,15 @@ am_status am_extsort_merge(const char *const *sorted, size_t n, const char *out,
  * when items go to buckets by their key's top byte), so that each bucket
  * is sorted alone when it is reached: in memory when it fits in about
  * memory bytes, otherwise by am_extsort into a file that then takes its
- * place.  Passes the items to take in order, in batches.  The buckets
+ * place; on two threads or more, two buckets that each fit in half of
+ * memory are read and sorted at once.  Passes the items to take in order,
+ * in batches, on the calling thread.  The buckets
  * stay, so a reading that take stopped can be made again (a bucket whose
  * sort on disk failed is lost: its runs and input are removed).  Returns
  * AM_OK, AM_ERR_NOMEM or AM_ERR_IO (message in err), or the first other
  * status take returned. */
 am_status am_extsort_buckets(char *const *buckets, size_t n, size_t item_size,
-                             const am_order *order, size_t memory, am_items_fn take, void *user,
-                             am_err *err);
+                             const am_order *order, size_t memory, unsigned threads,
+                             am_items_fn take, void *user, am_err *err);
 
 #endif
