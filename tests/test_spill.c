@@ -5,6 +5,7 @@
  * components on graphs whose answer is known and on random graphs found
  * both ways, and am_size_parse with its INT64/UINT64 edges. */
 #include <check.h>
+#include <dirent.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -635,11 +636,25 @@ START_TEST(extsort_merge_of_sorted_files)
 }
 END_TEST
 
-/* The edges of components_within, in batches of up to 7. */
+/* The files in the test's directory. */
+static size_t files_in_dir(void)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+/* The edges of components_within, in batches of up to 7; with fail_at,
+ * the reading fails (AM_ERR_IO) once that many batches are taken. */
 typedef struct edge_array {
     uint64_t (*v)[2];
     size_t n;
     unsigned readings;
+    size_t fail_at;
 } edge_array;
 
 static am_status each_of_array(void *user, am_items_fn take, void *take_user, am_err *err)
@@ -648,6 +663,8 @@ static am_status each_of_array(void *user, am_items_fn take, void *take_user, am
     a->readings++;
     am_edge batch[7];
     for (size_t from = 0; from < a->n; from += 7) {
+        if (a->fail_at && from / 7 == a->fail_at)
+            return am_fail(err, AM_ERR_IO, "edges: cannot read");
         size_t k = 0;
         for (size_t i = from; i < a->n && k < 7; i++, k++)
             batch[k] = (am_edge){a->v[i][0], a->v[i][1], a->v[i][1], a->v[i][1]};
@@ -666,10 +683,11 @@ static void components_within(uint64_t (*edges)[2], size_t n, size_t memory, am_
 {
     make_dir();
     am_err err;
-    edge_array a = {edges, n, 0};
+    edge_array a = {edges, n, 0, 0};
     const am_edge_source source = {each_of_array, &a};
     ck_assert_int_eq(am_components(&source, path_in("labels"), memory, passes, &err), AM_OK);
     ck_assert_uint_eq(a.readings, *passes ? 2 : 1);
+    ck_assert_uint_eq(files_in_dir(), 1); /* the labels: work files removed */
     am_spill_reader r;
     ck_assert_int_eq(am_spill_open(&r, path_in("labels"), sizeof(am_label), &err), AM_OK);
     *nout = 0;
@@ -685,6 +703,33 @@ static void components_within(uint64_t (*edges)[2], size_t n, size_t memory, am_
     am_spill_close(&r);
     remove_dir();
 }
+
+/* A source that fails half-way, in memory and while the edges are
+ * written for propagation: its failure returned, no file left. */
+START_TEST(components_source_failure)
+{
+    enum { N = 200 };
+    uint64_t(*edges)[2] = malloc(N * sizeof *edges);
+    for (uint64_t i = 0; i < N; i++) {
+        edges[i][0] = 0x9E3779B97F4A7C15ull * (i / 3 + 1);
+        edges[i][1] = i + 1;
+    }
+    static const size_t memory[] = {1 << 20, 4096};
+    for (size_t m = 0; m < 2; m++) {
+        make_dir();
+        edge_array a = {edges, N, 0, 5};
+        const am_edge_source source = {each_of_array, &a};
+        unsigned passes;
+        am_err err;
+        ck_assert_int_eq(am_components(&source, path_in("labels"), memory[m], &passes, &err),
+                         AM_ERR_IO);
+        ck_assert_str_eq(err.msg, "edges: cannot read");
+        ck_assert_uint_eq(files_in_dir(), 0);
+        remove_dir();
+    }
+    free(edges);
+}
+END_TEST
 
 /* Too little memory for the union-find: labels propagate. */
 static void components_of(uint64_t (*edges)[2], size_t n, am_label *out, size_t *nout,
@@ -883,6 +928,7 @@ int main(void)
     tcase_add_test(tc, extsort_buckets_read_in_order);
     tcase_add_test(tc, key_sort_odd_size_with_ties);
     tcase_add_test(tc, components_known_answers);
+    tcase_add_test(tc, components_source_failure);
     tcase_add_test(tc, components_nodes_fill_the_share);
     tcase_add_test(tc, components_in_memory_as_propagated);
     tcase_add_test(tc, size_parse_edges);

@@ -397,22 +397,28 @@ am_status am_partition_graph(am_ctx *ctx)
     return st;
 }
 
-unsigned am_partition_count(const am_ctx *ctx)
+/* How many partitions the limit calls for when at_once of them are in
+ * memory together. */
+static unsigned partition_count(const am_ctx *ctx, unsigned at_once)
 {
     const struct am_partitioner *p = ctx->partitioner;
     uint64_t n = ctx->partitions ? ctx->partitions : 1;
     if (ctx->memory_limit && p) {
         /* Half of what the limit leaves for the partitions in memory, the
          * rest for the findings gathered and the allocator's slack. */
-        const uint64_t matchers = ctx->threads > 1 ? MATCHERS : 1;
         const uint64_t avail =
-            ctx->memory_limit > p->used ? (ctx->memory_limit - p->used) / 2 / matchers : 1;
+            ctx->memory_limit > p->used ? (ctx->memory_limit - p->used) / 2 / at_once : 1;
         const uint64_t need = p->records * LOADED_BYTES_PER_RECORD;
         const uint64_t wanted = (need + avail - 1) / avail;
         if (wanted > n)
             n = wanted;
     }
     return n > MAX_PARTITIONS ? MAX_PARTITIONS : (unsigned)n;
+}
+
+unsigned am_partition_count(const am_ctx *ctx)
+{
+    return partition_count(ctx, 1);
 }
 
 /* Distribution: the labels of one bucket in memory, the bucket's records
@@ -1033,7 +1039,7 @@ am_status am_partition_reconcile(am_ctx *ctx)
                      (unsigned long long)(p->used >> 20),
                      (unsigned long long)(ctx->memory_limit >> 20));
     if (st == AM_OK)
-        st = am_partition_distribute(ctx, am_partition_count(ctx));
+        st = am_partition_distribute(ctx, partition_count(ctx, ctx->threads > 1 ? MATCHERS : 1));
     if (st == AM_OK)
         st = match_every_partition(ctx);
     p->evidence_gathered = st == AM_OK;

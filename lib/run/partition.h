@@ -10,9 +10,10 @@
  *   am_partition_distribute every record to one of n partition files by
  *                           its component, so that a partition holds
  *                           whole components;
- *   am_partition_match_file one partition loaded into a store of its own
- *                           and matched as a whole run would be (a run
- *                           here matches two at once on two threads);
+ *   am_partition_reconcile  every partition loaded into a store of its own
+ *                           and matched as a whole run would be, two at
+ *                           once on two threads (am_partition_match_file:
+ *                           one, as a distributed run's worker does);
  *   am_partition_evidence   the few records the report shows, once the
  *                           run is reviewed;
  *   am_partition_snapshot   the snapshot, from every partition's records
@@ -50,7 +51,9 @@ am_status am_partition_link(am_ctx *ctx);
 am_status am_partition_graph(am_ctx *ctx);
 
 /* How many partitions the memory limit calls for (at least the count
- * asked for, at least 1). */
+ * asked for, at least 1), each matched alone in a process's memory, as a
+ * distributed run's workers do (a run here matches two at once on two
+ * threads, and makes twice as many). */
 unsigned am_partition_count(const am_ctx *ctx);
 
 /* Moves every record into one of n partition files by its component;
@@ -59,9 +62,10 @@ am_status am_partition_distribute(am_ctx *ctx, unsigned n);
 
 /* Matches the partition file at path, of records records, over the run
  * window [window_start, window_end], into out, each finding with its
- * facts (facts.h), on ctx's threads: what a run does with each of its
- * partitions, and a worker of a distributed run without the partitioner
- * that wrote the file.  Returns as am_partition_graph. */
+ * facts (facts.h), on ctx's threads: what a worker of a distributed run
+ * does without the partitioner that wrote the file (a run here matches
+ * its partitions with the same code, keeping its store from one to the
+ * next and the records findings cite).  Returns as am_partition_graph. */
 am_status am_partition_match_file(am_ctx *ctx, const char *path, uint64_t records,
                                   int32_t window_start, int32_t window_end, am_finding_list *out);
 

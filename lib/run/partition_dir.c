@@ -29,8 +29,10 @@ char *am_partition_dir_file(const am_partition_dir *d, const char *name)
  * components.c, extsort.c name them so). */
 static int ours(const char *name)
 {
-    static const char *const prefixes[] = {"bucket-", "labels",    "part-",  "registry",
-                                           "sorted",  "snapshot.", "found-", "run.state"};
+    /* "edges": a run of an earlier version wrote the household graph's
+     * edges there, and its directory may be left after a crash. */
+    static const char *const prefixes[] = {"bucket-",  "edges",  "labels",    "part-",  "registry",
+                                           "sorted",   "snapshot.", "found-", "run.state"};
     if (strcmp(name, LOCK_NAME) == 0)
         return 1;
     for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)

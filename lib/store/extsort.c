@@ -277,8 +277,9 @@ static am_status append_items(void *user, const void *items, size_t n, am_err *e
 }
 
 /* One bucket read whole and sorted in memory, on whichever thread: its
- * buffer grown to the largest bucket it has held, as pages written once
- * are cheaper to write again than fresh ones. */
+ * buffer grown to the largest bucket it has held (within the memory the
+ * sort was given), as pages written once are cheaper to write again than
+ * fresh ones. */
 typedef struct bucket_sort {
     const char *path;
     size_t item_size;
@@ -309,6 +310,15 @@ static void *sort_bucket(void *arg)
         am_key_sort(s->buf, load.have, s->item_size, s->order, s->tmp);
     s->have = load.have;
     return NULL;
+}
+
+/* Gives back s's buffer, so that what is held stays within the memory
+ * the sort was given (a pair's two halves, or one bucket alone). */
+static void drop_buffer(bucket_sort *s)
+{
+    am_free(s->buf);
+    s->buf = NULL;
+    s->cap = 0;
 }
 
 static am_status items_at_most(const char *path, size_t item_size, uint64_t *most, am_err *err)
@@ -342,10 +352,17 @@ am_status am_extsort_buckets(char *const *buckets, size_t n, size_t item_size,
         if (st != AM_OK)
             break;
         if (!pair && s[0].most * item_size > memory) {
+            drop_buffer(&s[0]);
+            drop_buffer(&s[1]);
             st = read_sorted_on_disk(buckets[b], item_size, order, memory, take, user, err);
             b++;
             continue;
         }
+        /* At most memory held: one bucket alone, or two halves. */
+        if (!pair && s[0].most * item_size > memory / 2)
+            drop_buffer(&s[1]);
+        if (pair && s[0].cap * item_size > memory / 2)
+            drop_buffer(&s[0]);
         const unsigned sorting = pair ? 2 : 1;
         s[0].path = buckets[b];
         if (pair) {
