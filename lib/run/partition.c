@@ -397,6 +397,13 @@ am_status am_partition_graph(am_ctx *ctx)
     return st;
 }
 
+/* Partitions a run matches at once: the partition count and the matching
+ * both ask here, so that the partitions are sized for what is in memory. */
+static unsigned matchers_of(const am_ctx *ctx)
+{
+    return ctx->threads > 1 ? MATCHERS : 1;
+}
+
 /* How many partitions the limit calls for when at_once of them are in
  * memory together. */
 static unsigned partition_count(const am_ctx *ctx, unsigned at_once)
@@ -927,7 +934,7 @@ static am_status match_every_partition(am_ctx *ctx)
     struct am_partitioner *p = ctx->partitioner;
     matching g = {.ctx = ctx, .p = p};
     pthread_mutex_init(&g.lock, NULL);
-    const unsigned matchers = ctx->threads > 1 && p->n > 1 ? MATCHERS : 1;
+    const unsigned matchers = p->n > 1 ? matchers_of(ctx) : 1;
     match_worker w[MATCHERS];
     for (unsigned k = 0; k < MATCHERS; k++)
         w[k] = (match_worker){.shared = &g, .m = &p->matcher[k],
@@ -1039,7 +1046,7 @@ am_status am_partition_reconcile(am_ctx *ctx)
                      (unsigned long long)(p->used >> 20),
                      (unsigned long long)(ctx->memory_limit >> 20));
     if (st == AM_OK)
-        st = am_partition_distribute(ctx, partition_count(ctx, ctx->threads > 1 ? MATCHERS : 1));
+        st = am_partition_distribute(ctx, partition_count(ctx, matchers_of(ctx)));
     if (st == AM_OK)
         st = match_every_partition(ctx);
     p->evidence_gathered = st == AM_OK;
