@@ -116,13 +116,26 @@ am_status am_partition_dir_open(am_partition_dir *d, const char *temp_dir, am_er
             return am_fail(err, AM_ERR_NOMEM, "out of memory");
         }
         d->lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        const int e = errno;
+        int e = errno;
+        const int locked = d->lock_fd >= 0 && flock(d->lock_fd, LOCK_EX | LOCK_NB) == 0;
+        if (d->lock_fd >= 0 && !locked)
+            e = errno;
+        /* Another run's cleaning may take the new directory between the
+         * lock file's making and its locking: it removed the directory
+         * before the lock was made (ENOENT), holds the lock while it
+         * removes it (EWOULDBLOCK), or has removed it, lock and all, once
+         * this run locked.  Then make another. */
+        struct stat held, named;
+        const int ours_still = locked && fstat(d->lock_fd, &held) == 0 &&
+                               stat(lock, &named) == 0 && held.st_dev == named.st_dev &&
+                               held.st_ino == named.st_ino;
         am_free(lock);
-        if (d->lock_fd >= 0 && flock(d->lock_fd, LOCK_EX | LOCK_NB) == 0)
+        if (ours_still)
             return AM_OK;
-        /* Another run's cleaning removed the new directory before its
-         * lock was made: make another. */
-        if (d->lock_fd < 0 && e == ENOENT) {
+        if (locked || (d->lock_fd < 0 && e == ENOENT) || (d->lock_fd >= 0 && e == EWOULDBLOCK)) {
+            if (d->lock_fd >= 0)
+                close(d->lock_fd);
+            d->lock_fd = -1;
             am_free(d->path);
             d->path = NULL;
             continue;
