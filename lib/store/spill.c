@@ -18,6 +18,15 @@
 #define MAX_PAYLOAD (256u * 1024)
 /* Items a coded file's reader decodes at a time. */
 #define DECODED_BATCH 1024
+/* The most one write() passes, however large the block: the size of a
+ * write sets the size of the page-cache folios it fills, and the files a
+ * partitioned run makes take the memory the files it removes give back
+ * only while both were written in pieces of one size (bucket files are
+ * written 64 KiB at a time).  Otherwise the new files' folios come from
+ * memory not touched for a while, which a virtual machine that returns
+ * free memory to its host must fault back in page by page
+ * (bench/RESULTS.md). */
+#define WRITE_PIECE (64u * 1024)
 
 static void put32(unsigned char *p, uint32_t v)
 {
@@ -57,7 +66,7 @@ static am_status write_failed(const char *path, int e, am_err *err)
 static am_status write_all(am_spill_writer *w, const unsigned char *p, size_t n, am_err *err)
 {
     while (n) {
-        const ssize_t k = write(w->fd, p, n);
+        const ssize_t k = write(w->fd, p, n < WRITE_PIECE ? n : WRITE_PIECE);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
