@@ -667,7 +667,7 @@ static am_status each_of_array(void *user, am_items_fn take, void *take_user, am
             return am_fail(err, AM_ERR_IO, "edges: cannot read");
         size_t k = 0;
         for (size_t i = from; i < a->n && k < 7; i++, k++)
-            batch[k] = (am_edge){a->v[i][0], a->v[i][1], a->v[i][1], a->v[i][1]};
+            batch[k] = (am_edge){.a = a->v[i][0], .b = a->v[i][1]};
         const am_status st = take(take_user, batch, k, err);
         if (st != AM_OK)
             return st;
@@ -756,7 +756,7 @@ static void check_share(size_t h, size_t memory, int in_memory)
     ck_assert_uint_eq(n, h);
     for (size_t i = 0; i < h; i++) {
         ck_assert_uint_eq(got[i].person, i + 1);
-        ck_assert_uint_eq(got[i].label, i + 1);
+        ck_assert_uint_eq(got[i].label, edges[i][0]);
     }
     free(edges);
     free(got);
@@ -764,38 +764,41 @@ static void check_share(size_t h, size_t memory, int in_memory)
 
 /* Households that fit the share only if the nodes' last growth stops short
  * of doubling, and leaves the room the slots will need.  The forest holds
- * 4-byte slots at most half full (4096 at first), a group of 4096 edges
- * (64 KiB) and 24-byte nodes.  1025 households fit in 110,000 bytes
- * (16 KiB of slots, 64 KiB, 1025 nodes), not in the 131,072 a doubling to
- * 2048 nodes asks; 100,000 bytes hold 753 nodes (propagation).  2049 need
- * 8192 slots: in 150,000 bytes, nodes grown to the 2836 that fit beside
- * 4096 slots would leave no room for 8192 (166,368); 2154 beside 8192 fit
- * exactly.  147,000 bytes hold 2029 beside 8192 slots (propagation).
- * And a doubling that fits is not taken whole when the slots the nodes
- * will need then would not: 8193 households make a group of 16384 edges
- * (256 KiB); in 750,000 bytes, 16384 nodes fit beside 16384 slots
- * (720,896) but not beside the 32768 slots 8193 need (786,432); 14,866
- * nodes do (750,000).  589,000 bytes hold 8157 beside 32768 slots
- * (propagation). */
+ * 4-byte slots at most five eighths full (4096 at first, for 2560
+ * households), a group of 4096 edges (64 KiB) and 12-byte nodes.  1025
+ * households fit in 100,000 bytes (16 KiB of slots, 64 KiB, 1506 nodes),
+ * not in the 106,496 a doubling to 2048 nodes asks; 94,000 bytes hold
+ * 1006 nodes (propagation).  2561 need 8192 slots: in 130,000 bytes,
+ * nodes grown to the 4006 that fit beside 4096 slots would leave no room
+ * for 8192 (146,376); 2641 beside 8192 fit.  128,000 bytes hold 2474
+ * beside 8192 slots, so the nodes stop at the 2560 that 4096 slots take
+ * (propagation).  And a doubling that fits is not taken whole when the
+ * slots the nodes will need then would not: 5121 households make a group
+ * of 8192 edges (128 KiB); in 270,000 bytes, 8192 nodes fit beside 8192
+ * slots (262,144) but not beside the 16384 slots 5121 need (294,912);
+ * 6116 nodes do (270,000 exactly).  257,000 bytes hold 5032 beside 16384
+ * slots (propagation). */
 START_TEST(components_nodes_fill_the_share)
 {
-    check_share(1025, 110000, 1);
-    check_share(1025, 100000, 0);
-    check_share(2049, 150000, 1);
-    check_share(2049, 147000, 0);
-    check_share(8193, 750000, 1);
-    check_share(8193, 589000, 0);
+    check_share(1025, 100000, 1);
+    check_share(1025, 94000, 0);
+    check_share(2561, 130000, 1);
+    check_share(2561, 128000, 0);
+    check_share(5121, 270000, 1);
+    check_share(5121, 257000, 0);
 }
 END_TEST
 
 START_TEST(components_known_answers)
 {
-    /* Households 100, 200, 300; persons 1..7.  1 and 2 share 100; 2 moved
+    /* Households 100 to 500; persons 1..7.  1 and 2 share 100; 2 moved
      * to 200, where 3 lives; 4 and 5 share 300; 6 is alone in 400 (twice,
-     * a repeated edge); 7 claims through 300 and 500. */
+     * a repeated edge); 7 claims through 300 and 500.  Each is labelled
+     * with the least household of its component. */
     static uint64_t edges[][2] = {{100, 2}, {100, 1}, {200, 2}, {200, 3}, {300, 4},
                                         {300, 5}, {400, 6}, {400, 6}, {300, 7}, {500, 7}};
-    static const am_label want[] = {{1, 1}, {2, 1}, {3, 1}, {4, 4}, {5, 4}, {6, 6}, {7, 4}};
+    static const am_label want[] = {{1, 100}, {2, 100}, {3, 100}, {4, 300},
+                                    {5, 300}, {6, 400}, {7, 300}};
     am_label got[16];
     size_t n;
     unsigned passes;
@@ -806,8 +809,9 @@ START_TEST(components_known_answers)
         ck_assert_uint_eq(got[i].label, want[i].label);
     }
 
-    /* A chain 1-h-2-h-3-...-400, its least person at the far end: every
-     * person gets label 1, in a pass for every two steps or so. */
+    /* A chain 1-h-2-h-3-...-400, its least household (100001, between
+     * 400 and 399) at the far end from person 1: every person gets label
+     * 100001, in a pass for every two steps or so. */
     enum { CHAIN = 400 };
     static uint64_t chain[2 * CHAIN][2];
     size_t k = 0;
@@ -821,7 +825,7 @@ START_TEST(components_known_answers)
     components_of(chain, k, many, &n, &passes);
     ck_assert_uint_eq(n, CHAIN);
     for (size_t i = 0; i < n; i++)
-        ck_assert_uint_eq(many[i].label, 1);
+        ck_assert_uint_eq(many[i].label, 100001);
     ck_assert_uint_ge(passes, CHAIN / 2);
 }
 END_TEST

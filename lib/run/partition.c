@@ -261,8 +261,8 @@ static am_status collect_edges(void *user, const void *items, size_t n, am_err *
             continue;
         if (!AM_RESERVE(b->v, b->cap, b->n + 1))
             return am_fail(err, AM_ERR_NOMEM, "out of memory reading the household graph");
-        const uint64_t person = am_token_key(s[i].rec.person);
-        b->v[b->n++] = (am_edge){am_token_key(s[i].household), person, person, person};
+        b->v[b->n++] = (am_edge){.a = am_token_key(s[i].household),
+                                 .b = am_token_key(s[i].rec.person)};
     }
     return AM_OK;
 }

@@ -3,25 +3,34 @@
  * components.h): in memory by union-find over households when they fit,
  * else by label propagation over sorted spill files.
  *
+ * A component's label is the least household key in it.
+ *
  * In memory, the edges are taken as the partition buckets give them,
  * grouped by the person key's top byte, and never written to a file (at
  * 32 bytes an edge, the file cost more than the joining): one group at a
  * time is sorted by
  * person, and a person's households are joined.  Only households are
- * nodes (32 to 64 bytes each with the hash table, as its arrays double);
- * a person is met within one group, so needs no node.  As it joins, the
- * reading writes each person's first household's node to a work file;
- * once every household is joined, that file, read in turn, gives each
- * person its set's least person key without a second look at the edges.
+ * nodes (20 to 36 bytes each with the hash table, as its arrays double);
+ * a person is met within one group, so needs no node.  Of two sets
+ * joined, the one whose root has the lesser key takes the other, so a
+ * root's key is its set's label; keys are keyed hashes, so this is
+ * linking by random priority, as good as by rank without a rank to keep
+ * (and the node is 12 bytes: a province's 70M households take about
+ * 1.4 GB).
+ * As it joins, the reading writes each person's first household's node
+ * to a work file; once every household is joined, that file, read in
+ * turn, gives each person its set's label without a second look at the
+ * edges.
  *
  * Propagation, when the households do not fit: the edges are written to a
- * file, and every pass sorts the edges by household and gives each
- * household the least label of its persons, then sorts them by person
- * and gives each person the least label of its households.  Labels only
- * fall, and each pass carries the least one of a component two steps
- * further, so a pass that changes no person's label is the last.  Nothing
- * is kept in memory per person or household: a pass holds one group of
- * edges.
+ * file, each labelled with its household's key, and every pass sorts the
+ * edges by household and gives each household the least label of its
+ * persons, then sorts them by person and gives each person the least
+ * label of its households.  Labels only fall, and each pass carries the
+ * least one of a component two steps further, so a pass that changes no
+ * person's label is the last (not the first: until it, a person has no
+ * label of their own to compare with).  Nothing is kept in memory per
+ * person or household: a pass holds one group of edges.
  */
 #include "store/components.h"
 
@@ -160,13 +169,17 @@ static uint64_t person_of(const void *p)
 static const am_order by_person = {by_person_then_household, person_of};
 
 /* A household in the forest: its fields together, as a join reads them
- * all and every node it reaches is a cache miss. */
+ * all and every node it reaches is a cache miss; the key in two halves so
+ * that a node takes 12 bytes, not 16. */
 typedef struct forest_node {
-    uint64_t key;   /* the household's */
-    uint64_t least; /* a root's least person key; every node's once flattened */
-    uint32_t parent;
-    uint8_t rank;
+    uint32_t key_low, key_high; /* the household's */
+    uint32_t parent;            /* its root's once flattened */
 } forest_node;
+
+static uint64_t key_of(const forest_node *v)
+{
+    return (uint64_t)v->key_high << 32 | v->key_low;
+}
 
 /* Households as a union-find forest, found by key through an open
  * addressing table, and the edges of one group of persons. */
@@ -214,7 +227,7 @@ static am_status grow_slots(forest *f)
     f->bits = bits;
     const size_t mask = ((size_t)1 << bits) - 1;
     for (size_t i = 0; i < f->n; i++) {
-        size_t s = slot_of(f, f->node[i].key);
+        size_t s = slot_of(f, key_of(&f->node[i]));
         while (slot[s])
             s = (s + 1) & mask;
         slot[s] = (uint32_t)(i + 1);
@@ -222,8 +235,17 @@ static am_status grow_slots(forest *f)
     return AM_OK;
 }
 
+/* At most five eighths of the slots are full: a look-up that finds its
+ * household takes 1.8 probes on average, one that does not 4 (each probe
+ * a 4-byte slot, most in one cache line), and 70M households need no
+ * more than 2^27 slots. */
+static int slots_full(size_t nodes, unsigned bits)
+{
+    return 8 * nodes > 5 * ((size_t)1 << bits);
+}
+
 /* Doubles the nodes' room, or takes less: no more than fit in f->memory
- * together with the slots so many nodes will need (at most half full) and
+ * together with the slots so many nodes will need (slots_full) and
  * the group's present room, so that a doubling does not crowd out the
  * slots' (a group that grows later may still not fit).  AM_ERR_LIMIT when
  * not one more fits. */
@@ -238,8 +260,8 @@ static am_status grow_nodes(forest *f)
         if (fixed >= f->memory)
             break;
         const size_t fits = (f->memory - fixed) / sizeof(forest_node),
-                     half = (size_t)1 << (bits - 1);
-        const size_t c = fits < half ? fits : half;
+                     held = ((size_t)5 << bits) / 8;
+        const size_t c = fits < held ? fits : held;
         if (c > most)
             most = c;
     }
@@ -255,9 +277,9 @@ static am_status grow_nodes(forest *f)
     return AM_OK;
 }
 
-/* The node of household key, made (a set of its own, least person) when
- * make is set and the household is new; UINT32_MAX when it is not there. */
-static am_status node_of(forest *f, uint64_t key, uint64_t person, int make, uint32_t *node)
+/* The node of household key, made (a set of its own) when make is set
+ * and the household is new; UINT32_MAX when it is not there. */
+static am_status node_of(forest *f, uint64_t key, int make, uint32_t *node)
 {
     am_status st;
     if (!f->bits && (st = grow_slots(f)) != AM_OK)
@@ -265,7 +287,7 @@ static am_status node_of(forest *f, uint64_t key, uint64_t person, int make, uin
     const size_t mask = ((size_t)1 << f->bits) - 1;
     size_t s = slot_of(f, key);
     for (; f->slot[s]; s = (s + 1) & mask)
-        if (f->node[f->slot[s] - 1].key == key) {
+        if (key_of(&f->node[f->slot[s] - 1]) == key) {
             *node = f->slot[s] - 1;
             return AM_OK;
         }
@@ -274,15 +296,14 @@ static am_status node_of(forest *f, uint64_t key, uint64_t person, int make, uin
         return AM_OK;
     if (f->n == f->cap && (st = grow_nodes(f)) != AM_OK)
         return st;
-    /* At most half full, so that a miss ends soon. */
-    if (2 * (f->n + 1) > (size_t)1 << f->bits) {
+    if (slots_full(f->n + 1, f->bits)) {
         if ((st = grow_slots(f)) != AM_OK)
             return st;
-        return node_of(f, key, person, make, node);
+        return node_of(f, key, make, node);
     }
     const uint32_t i = (uint32_t)f->n++;
     f->slot[s] = i + 1;
-    f->node[i] = (forest_node){.key = key, .least = person, .parent = i, .rank = 0};
+    f->node[i] = (forest_node){(uint32_t)key, (uint32_t)(key >> 32), i};
     *node = i;
     return AM_OK;
 }
@@ -297,21 +318,18 @@ static uint32_t find_root(forest *f, uint32_t x)
     return x;
 }
 
+/* Roots a and b joined under the one with the lesser key. */
 static uint32_t unite(forest *f, uint32_t a, uint32_t b)
 {
     if (a == b)
         return a;
     forest_node *v = f->node;
-    if (v[a].rank < v[b].rank) {
+    if (key_of(&v[b]) < key_of(&v[a])) {
         const uint32_t t = a;
         a = b;
         b = t;
     }
     v[b].parent = a;
-    if (v[a].rank == v[b].rank)
-        v[a].rank++;
-    if (v[b].least < v[a].least)
-        v[a].least = v[b].least;
     return a;
 }
 
@@ -319,7 +337,8 @@ static uint32_t unite(forest *f, uint32_t a, uint32_t b)
  * household 2 * AHEAD edges on, then the node of the one AHEAD on (its
  * slot read by then), so that their misses overlap this edge's work.
  * Only hints: a slot may change before its edge comes.  The labelling
- * fetches least[] AHEAD persons on for the same reason. */
+ * fetches a person's node 2 * AHEAD persons on and the node's root AHEAD
+ * on for the same reason. */
 enum { AHEAD = 8 };
 
 static void prefetch_edge(const forest *f, size_t e)
@@ -336,10 +355,7 @@ static void prefetch_edge(const forest *f, size_t e)
 }
 
 /* Each person of the group joins their households, and their first
- * household's node is written for the labelling.  Persons come in
- * ascending order (groups ascend, and each is sorted), so a household's
- * least person is the one that made its node: unite() only has to keep
- * the lesser of two sets' least. */
+ * household's node is written for the labelling. */
 static am_status join_group(forest *f, am_err *err)
 {
     for (size_t b = 0, e; b < f->ngroup; b = e) {
@@ -350,7 +366,7 @@ static am_status join_group(forest *f, am_err *err)
             if (e > b && f->group[e].household == f->group[e - 1].household)
                 continue;
             uint32_t node;
-            am_status st = node_of(f, f->group[e].household, person, 1, &node);
+            am_status st = node_of(f, f->group[e].household, 1, &node);
             if (st == AM_OK && e == b)
                 st = am_spill_write(f->nodes, &(am_label){person, node}, 1, err);
             if (st != AM_OK)
@@ -362,13 +378,12 @@ static am_status join_group(forest *f, am_err *err)
     return AM_OK;
 }
 
-/* Once every household is joined: every node given its set's least
- * person key, so that labelling need not climb to the root.  A root
- * keeps its own, so the order of the walk does not matter. */
+/* Once every household is joined: every node's parent its root, so that
+ * labelling climbs one step. */
 static void flatten(forest *f)
 {
     for (uint32_t i = 0; i < f->n; i++)
-        f->node[i].least = f->node[find_root(f, i)].least;
+        f->node[i].parent = find_root(f, i);
 }
 
 /* The group's edges sorted by person and joined. */
@@ -383,7 +398,8 @@ static am_status end_group(forest *f, am_err *err)
     return st;
 }
 
-/* Labelling: each person's label from the node file, their node's least. */
+/* Labelling: each person's label from the node file, their node's root's
+ * key. */
 typedef struct labelling {
     const forest *f;
     const char *nodes;
@@ -397,14 +413,17 @@ static am_status label_persons(void *user, const void *items, size_t n, am_err *
     const am_label *v = items;
     am_status st = AM_OK;
     for (size_t i = 0; st == AM_OK && i < n; i++) {
+        if (i + 2 * AHEAD < n && v[i + 2 * AHEAD].label < f->n)
+            __builtin_prefetch(&f->node[v[i + 2 * AHEAD].label]);
         if (i + AHEAD < n && v[i + AHEAD].label < f->n)
-            __builtin_prefetch(&f->node[v[i + AHEAD].label]);
+            __builtin_prefetch(&f->node[f->node[v[i + AHEAD].label].parent]);
         if (v[i].label >= f->n) /* the file is the run's own: only damage gets here */
             st = am_fail(err, AM_ERR_IO, "%s: a node the household graph does not have",
                          l->nodes);
         else
-            st = am_spill_write(&l->w, &(am_label){v[i].person, f->node[v[i].label].least}, 1,
-                                err);
+            st = am_spill_write(
+                &l->w, &(am_label){v[i].person, key_of(&f->node[f->node[v[i].label].parent])}, 1,
+                err);
     }
     return st;
 }
@@ -495,7 +514,7 @@ static am_status propagate(const char *edges, const char *labels, size_t memory,
     const char *current = edges;
     *passes = 0;
     for (int changed = 1; st == AM_OK && changed;) {
-        changed = 0;
+        changed = *passes == 0;
         ++*passes;
         st = am_extsort(current, by_h, sizeof(am_edge), &by_a, memory, err);
         if (st == AM_OK)
@@ -523,9 +542,14 @@ static am_status propagate(const char *edges, const char *labels, size_t memory,
     return st;
 }
 
+/* The edges, each labelled with its household's key. */
 static am_status write_edges(void *user, const void *items, size_t n, am_err *err)
 {
-    return am_spill_write(user, items, n, err);
+    const am_edge *e = items;
+    am_status st = AM_OK;
+    for (size_t i = 0; st == AM_OK && i < n; i++)
+        st = am_spill_write(user, &(am_edge){e[i].a, e[i].b, e[i].a, e[i].a}, 1, err);
+    return st;
 }
 
 am_status am_components(const am_edge_source *edges, const char *labels, size_t memory,

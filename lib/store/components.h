@@ -13,20 +13,20 @@
 #include "store/spill.h"
 
 /* An edge as the passes carry it: a and b are the two ends (household and
- * person keys, in either order by pass), label the least person key known
- * to share the person's component, old the label before the pass. */
+ * person keys, in either order by pass), label the least household key
+ * known to share the person's component, old the label before the pass. */
 typedef struct am_edge {
     uint64_t a, b, label, old;
 } am_edge;
 
-/* A person's component: the least person key in it. */
+/* A person's component: the least household key in it. */
 typedef struct am_label {
     uint64_t person, label;
 } am_label;
 
 /* Where the edges come from: each(user, take, take_user, err) passes
- * every edge to take in batches, as am_edge {household key, person key,
- * person key, person key} (repeats allowed), and returns AM_OK or the
+ * every edge to take in batches, as am_edge {household key, person key}
+ * (label and old not read; repeats allowed), and returns AM_OK or the
  * first failure, its own or take's.  It may be called twice: a second
  * time when the households do not fit in memory, so it must give the
  * same edges again. */
@@ -38,7 +38,7 @@ typedef struct am_edge_source {
 /* Writes labels, a spill file of one am_label for every person of an
  * edge, sorted by person key.  When the edges come grouped by the person
  * key's top byte, ascending (as partition buckets give them), and the
- * households' union-find fits in memory bytes (32 to 64 bytes a
+ * households' union-find fits in memory bytes (20 to 36 bytes a
  * household), the components are found in memory as the edges are read,
  * and *passes is 0.  Otherwise the edges are written to a file and labels
  * propagate in passes over sorted files, whose sorts use about memory / 2
