@@ -25,11 +25,12 @@
  * Propagation, when the households do not fit: the edges are written to a
  * file, each labelled with its household's key, and every pass sorts the
  * edges by household and gives each household the least label of its
- * persons, then sorts them by person and gives each person the least
- * label of its households.  Labels only fall, and each pass carries the
- * least one of a component two steps further, so a pass that changes no
- * person's label is the last (not the first: until it, a person has no
- * label of their own to compare with).  Nothing is kept in memory per
+ * persons (but the first, where that is its own key), then sorts them by
+ * person and gives each person the least label of its households.
+ * Labels only fall, and each pass carries the least one of a component
+ * two steps further, so a pass that changes no person's label is the
+ * last (not the first: until it, a person has no label of their own to
+ * compare with).  Nothing is kept in memory per
  * person or household: a pass holds one group of edges.
  */
 #include "store/components.h"
@@ -511,19 +512,22 @@ static am_status propagate(const char *edges, const char *labels, size_t memory,
     am_status st = by_h && turned && by_p && next
                        ? AM_OK
                        : am_fail(err, AM_ERR_NOMEM, "out of memory naming work files");
-    const char *current = edges;
     *passes = 0;
     for (int changed = 1; st == AM_OK && changed;) {
         changed = *passes == 0;
-        ++*passes;
-        st = am_extsort(current, by_h, sizeof(am_edge), &by_a, memory, err);
+        /* The first pass starts at the persons: its households' labels
+         * would only be their own keys again. */
+        const char *by_household = edges;
+        if (++*passes > 1) {
+            st = am_extsort(next, by_h, sizeof(am_edge), &by_a, memory, err);
+            if (st == AM_OK)
+                st = relabel(by_h, turned, 0, NULL, &changed, err);
+            by_household = turned;
+        }
         if (st == AM_OK)
-            st = relabel(by_h, turned, 0, NULL, &changed, err);
-        if (st == AM_OK)
-            st = am_extsort(turned, by_p, sizeof(am_edge), &by_a, memory, err);
+            st = am_extsort(by_household, by_p, sizeof(am_edge), &by_a, memory, err);
         if (st == AM_OK)
             st = relabel(by_p, next, 1, labels, &changed, err);
-        current = next;
         if (st == AM_OK && changed)
             unlink(labels);
     }
@@ -542,13 +546,14 @@ static am_status propagate(const char *edges, const char *labels, size_t memory,
     return st;
 }
 
-/* The edges, each labelled with its household's key. */
+/* The edges turned round (the person first, as the first pass sorts them
+ * by person), each labelled with its household's key. */
 static am_status write_edges(void *user, const void *items, size_t n, am_err *err)
 {
     const am_edge *e = items;
     am_status st = AM_OK;
     for (size_t i = 0; st == AM_OK && i < n; i++)
-        st = am_spill_write(user, &(am_edge){e[i].a, e[i].b, e[i].a, e[i].a}, 1, err);
+        st = am_spill_write(user, &(am_edge){e[i].b, e[i].a, e[i].a, e[i].a}, 1, err);
     return st;
 }
 

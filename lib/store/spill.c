@@ -21,8 +21,8 @@
 /* The most one write() passes, however large the block: the size of a
  * write sets the size of the page-cache folios it fills, and the files a
  * partitioned run makes take the memory the files it removes give back
- * only while both were written in pieces of one size (bucket files are
- * written 64 KiB at a time).  Otherwise the new files' folios come from
+ * only while both were written in pieces of about one size (a bucket
+ * file's blocks are 64 KiB and a 16-byte header).  Otherwise the new files' folios come from
  * memory not touched for a while, which a virtual machine that returns
  * free memory to its host must fault back in page by page
  * (bench/RESULTS.md). */
