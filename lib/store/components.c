@@ -517,15 +517,15 @@ static am_status propagate(const char *edges, const char *labels, size_t memory,
         changed = *passes == 0;
         /* The first pass starts at the persons: its households' labels
          * would only be their own keys again. */
-        const char *by_household = edges;
+        const char *person_first = edges;
         if (++*passes > 1) {
             st = am_extsort(next, by_h, sizeof(am_edge), &by_a, memory, err);
             if (st == AM_OK)
                 st = relabel(by_h, turned, 0, NULL, &changed, err);
-            by_household = turned;
+            person_first = turned;
         }
         if (st == AM_OK)
-            st = am_extsort(by_household, by_p, sizeof(am_edge), &by_a, memory, err);
+            st = am_extsort(person_first, by_p, sizeof(am_edge), &by_a, memory, err);
         if (st == AM_OK)
             st = relabel(by_p, next, 1, labels, &changed, err);
         if (st == AM_OK && changed)
