@@ -8,19 +8,20 @@
  * In memory, the edges are taken as the partition buckets give them,
  * grouped by the person key's top byte, and never written to a file (at
  * 32 bytes an edge, the file cost more than the joining): one group at a
- * time is sorted by
- * person, and a person's households are joined.  Only households are
- * nodes (20 to 36 bytes each with the hash table, as its arrays double);
- * a person is met within one group, so needs no node.  Of two sets
+ * time is sorted by person, and a person's households are joined.  Only
+ * households are nodes, and only those a person joins to another: most
+ * persons have one household, which then needs no node, its key being its
+ * set's label unless another person joins it (in the 10M bench county, a
+ * few thousand of 3.5M households).  A node and its place in the hash
+ * table take 20 to 36 bytes, as the arrays double.  Of two sets
  * joined, the one whose root has the lesser key takes the other, so a
  * root's key is its set's label; keys are keyed hashes, so this is
  * linking by random priority, as good as by rank without a rank to keep
- * (and the node is 12 bytes: a province's 70M households take about
- * 1.4 GB).
- * As it joins, the reading writes each person's first household's node
- * to a work file; once every household is joined, that file, read in
- * turn, gives each person its set's label without a second look at the
- * edges.
+ * (and the node is 12 bytes).  As it joins, the reading writes each
+ * person's first household's key to a work file; once every household is
+ * joined, that file, read in turn, gives each person the key of their
+ * household's root, or the household's own key when it has no node,
+ * without a second look at the edges.
  *
  * Propagation, when the households do not fit: the edges are written to a
  * file, each labelled with its household's key, and every pass sorts the
@@ -193,7 +194,7 @@ typedef struct forest {
     size_t ngroup, group_cap;
     int group_byte;         /* the person key's top byte of the group, -1 before the first */
     size_t memory;          /* what all of it may take */
-    am_spill_writer *nodes; /* each person's node, in person order */
+    am_spill_writer *persons; /* each person's first household, in person order */
 } forest;
 
 static size_t forest_bytes(const forest *f, unsigned bits, size_t cap, size_t group_cap)
@@ -334,47 +335,32 @@ static uint32_t unite(forest *f, uint32_t a, uint32_t b)
     return a;
 }
 
-/* Look-ups ahead, as each is a cache miss or more: the slot of the
- * household 2 * AHEAD edges on, then the node of the one AHEAD on (its
- * slot read by then), so that their misses overlap this edge's work.
- * Only hints: a slot may change before its edge comes.  The labelling
- * fetches a person's node 2 * AHEAD persons on and the node's root AHEAD
- * on for the same reason. */
-enum { AHEAD = 8 };
-
-static void prefetch_edge(const forest *f, size_t e)
-{
-    if (!f->bits)
-        return;
-    if (e + 2 * AHEAD < f->ngroup)
-        __builtin_prefetch(&f->slot[slot_of(f, f->group[e + 2 * AHEAD].household)]);
-    if (e + AHEAD < f->ngroup) {
-        const uint32_t node = f->slot[slot_of(f, f->group[e + AHEAD].household)];
-        if (node)
-            __builtin_prefetch(&f->node[node - 1]);
-    }
-}
-
 /* Each person of the group joins their households, and their first
- * household's node is written for the labelling. */
+ * household's key is written for the labelling.  A person of one
+ * household joins nothing, so their household needs no node: it is in
+ * the forest only if some other person joins it to another. */
 static am_status join_group(forest *f, am_err *err)
 {
     for (size_t b = 0, e; b < f->ngroup; b = e) {
         const uint64_t person = f->group[b].person;
+        am_status st = am_spill_write(f->persons, &(am_label){person, f->group[b].household}, 1,
+                                      err);
         uint32_t root = UINT32_MAX;
-        for (e = b; e < f->ngroup && f->group[e].person == person; e++) {
-            prefetch_edge(f, e);
-            if (e > b && f->group[e].household == f->group[e - 1].household)
+        for (e = b + 1; st == AM_OK && e < f->ngroup && f->group[e].person == person; e++) {
+            if (f->group[e].household == f->group[e - 1].household)
                 continue;
             uint32_t node;
-            am_status st = node_of(f, f->group[e].household, 1, &node);
-            if (st == AM_OK && e == b)
-                st = am_spill_write(f->nodes, &(am_label){person, node}, 1, err);
-            if (st != AM_OK)
-                return st;
-            node = find_root(f, node);
-            root = root == UINT32_MAX ? node : unite(f, root, node);
+            if (root == UINT32_MAX) {
+                if ((st = node_of(f, f->group[b].household, 1, &node)) != AM_OK)
+                    break;
+                root = find_root(f, node);
+            }
+            if ((st = node_of(f, f->group[e].household, 1, &node)) != AM_OK)
+                break;
+            root = unite(f, root, find_root(f, node));
         }
+        if (st != AM_OK)
+            return st;
     }
     return AM_OK;
 }
@@ -399,11 +385,41 @@ static am_status end_group(forest *f, am_err *err)
     return st;
 }
 
-/* Labelling: each person's label from the node file, their node's root's
- * key. */
+/* The node of household key, UINT32_MAX when it has none. */
+static uint32_t node_held(const forest *f, uint64_t key)
+{
+    if (!f->bits)
+        return UINT32_MAX;
+    const size_t mask = ((size_t)1 << f->bits) - 1;
+    for (size_t s = slot_of(f, key); f->slot[s]; s = (s + 1) & mask)
+        if (key_of(&f->node[f->slot[s] - 1]) == key)
+            return f->slot[s] - 1;
+    return UINT32_MAX;
+}
+
+/* Look-ups ahead in the labelling, as each is a cache miss when the
+ * forest is large: the slot of the household 3 * AHEAD persons on, the
+ * node its first slot names 2 * AHEAD on, and that node's root AHEAD on
+ * (each read by then), so that the misses overlap.  Only hints: the
+ * first slot may name another household. */
+enum { AHEAD = 8 };
+
+static void prefetch_label(const forest *f, const am_label *v, size_t i, size_t n)
+{
+    if (i + 3 * AHEAD < n)
+        __builtin_prefetch(&f->slot[slot_of(f, v[i + 3 * AHEAD].label)]);
+    uint32_t s;
+    if (i + 2 * AHEAD < n && (s = f->slot[slot_of(f, v[i + 2 * AHEAD].label)]))
+        __builtin_prefetch(&f->node[s - 1]);
+    if (i + AHEAD < n && (s = f->slot[slot_of(f, v[i + AHEAD].label)]))
+        __builtin_prefetch(&f->node[f->node[s - 1].parent]);
+}
+
+/* Labelling: each person's label from the work file of their first
+ * households, the key of the household's root, or the household's own key
+ * when it has no node. */
 typedef struct labelling {
     const forest *f;
-    const char *nodes;
     am_spill_writer w;
 } labelling;
 
@@ -414,17 +430,14 @@ static am_status label_persons(void *user, const void *items, size_t n, am_err *
     const am_label *v = items;
     am_status st = AM_OK;
     for (size_t i = 0; st == AM_OK && i < n; i++) {
-        if (i + 2 * AHEAD < n && v[i + 2 * AHEAD].label < f->n)
-            __builtin_prefetch(&f->node[v[i + 2 * AHEAD].label]);
-        if (i + AHEAD < n && v[i + AHEAD].label < f->n)
-            __builtin_prefetch(&f->node[f->node[v[i + AHEAD].label].parent]);
-        if (v[i].label >= f->n) /* the file is the run's own: only damage gets here */
-            st = am_fail(err, AM_ERR_IO, "%s: a node the household graph does not have",
-                         l->nodes);
-        else
-            st = am_spill_write(
-                &l->w, &(am_label){v[i].person, key_of(&f->node[f->node[v[i].label].parent])}, 1,
-                err);
+        uint64_t label = v[i].label;
+        if (f->bits) {
+            prefetch_label(f, v, i, n);
+            const uint32_t node = node_held(f, label);
+            if (node != UINT32_MAX)
+                label = key_of(&f->node[f->node[node].parent]);
+        }
+        st = am_spill_write(&l->w, &(am_label){v[i].person, label}, 1, err);
     }
     return st;
 }
@@ -473,12 +486,12 @@ static am_status gather_edges(void *user, const void *items, size_t n, am_err *e
 static am_status in_memory(const am_edge_source *edges, const char *labels, size_t memory,
                            am_err *err)
 {
-    char *nodes = work_name(labels, ".nodes");
-    if (!nodes)
+    char *persons = work_name(labels, ".persons");
+    if (!persons)
         return am_fail(err, AM_ERR_NOMEM, "out of memory naming work files");
     am_spill_writer w;
-    forest f = {.memory = memory, .group_byte = -1, .nodes = &w};
-    am_status st = am_spill_create(&w, nodes, sizeof(am_label), WRITE_BUFFER, err);
+    forest f = {.memory = memory, .group_byte = -1, .persons = &w};
+    am_status st = am_spill_create(&w, persons, sizeof(am_label), WRITE_BUFFER, err);
     if (st == AM_OK) {
         st = edges->each(edges->user, gather_edges, &f, err);
         if (st == AM_OK)
@@ -487,17 +500,17 @@ static am_status in_memory(const am_edge_source *edges, const char *labels, size
     }
     if (st == AM_OK) {
         flatten(&f);
-        labelling l = {&f, nodes, {.fd = -1}};
+        labelling l = {&f, {.fd = -1}};
         st = am_spill_create(&l.w, labels, sizeof(am_label), WRITE_BUFFER, err);
         if (st == AM_OK)
-            st = am_spill_each(nodes, sizeof(am_label), label_persons, &l, err);
+            st = am_spill_each(persons, sizeof(am_label), label_persons, &l, err);
         st = am_spill_end(&l.w, st, err);
     }
     if (st == AM_ERR_NOMEM)
         st = am_fail(err, st, "out of memory joining households");
     forest_free(&f);
-    unlink(nodes);
-    am_free(nodes);
+    unlink(persons);
+    am_free(persons);
     return st;
 }
 

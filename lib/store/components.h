@@ -38,9 +38,9 @@ typedef struct am_edge_source {
 /* Writes labels, a spill file of one am_label for every person of an
  * edge, sorted by person key.  When the edges come grouped by the person
  * key's top byte, ascending (as partition buckets give them), and the
- * households' union-find fits in memory bytes (20 to 36 bytes a
- * household), the components are found in memory as the edges are read,
- * and *passes is 0.  Otherwise the edges are written to a file and labels
+ * union-find of the households some person joins to another fits in
+ * memory bytes (20 to 36 bytes each), the components are found in memory
+ * as the edges are read, and *passes is 0.  Otherwise the edges are written to a file and labels
  * propagate in passes over sorted files, whose sorts use about memory / 2
  * bytes, and *passes receives their number (about half the widest
  * component's diameter, plus one); work files are labels.* beside it.
