@@ -149,7 +149,7 @@ static am_spilled spilled(int64_t amount, int32_t start, int32_t end, uint32_t l
 }
 
 /* Decodes what encode wrote and compares it whole; every shorter prefix
- * must be refused, not read past. */
+ * must be refused, not read past.  Measuring takes and refuses the same. */
 static size_t check_round_trip(const am_spilled *s)
 {
     unsigned char buf[AM_SPILLED_CODE_MAX];
@@ -157,14 +157,25 @@ static size_t check_round_trip(const am_spilled *s)
     ck_assert_uint_le(n, AM_SPILLED_CODE_MAX);
     am_spilled back;
     ck_assert_uint_eq(am_spilled_decode(buf, n, &back), n);
+    ck_assert_uint_eq(am_spilled_measure(buf, n), n);
     ck_assert(memcmp(&back, s, sizeof back) == 0);
     for (size_t cut = 0; cut < n; cut++) {
         unsigned char *prefix = malloc(cut ? cut : 1);
         memcpy(prefix, buf, cut);
         ck_assert_msg(am_spilled_decode(prefix, cut, &back) == 0, "a prefix of %zu bytes", cut);
+        ck_assert_msg(am_spilled_measure(prefix, cut) == 0, "a prefix of %zu bytes", cut);
         free(prefix);
     }
     return n;
+}
+
+/* Bytes at in, avail of them, that decode takes want of (0: refuses) into
+ * *back; and measuring says the same. */
+static void check_decoded_as_measured(const unsigned char *in, size_t avail, size_t want,
+                                      am_spilled *back)
+{
+    ck_assert_uint_eq(am_spilled_decode(in, avail, back), want);
+    ck_assert_uint_eq(am_spilled_measure(in, avail), want);
 }
 
 START_TEST(spilled_code_known_answers)
@@ -217,43 +228,43 @@ START_TEST(spilled_code_known_answers)
     unsigned char bad[40];
     memcpy(bad, want2, sizeof want2);
     bad[0] = 0x17; /* a flag no encoder sets */
-    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want2, &back), 0);
+    check_decoded_as_measured(bad, sizeof want2, 0, &back);
     memcpy(bad, want, sizeof want);
     memcpy(bad + 17, (const unsigned char[]){0x80, 0x80, 0x04, 0x02, 0xe0, 0xa7, 0x12, 0xf2,
                                              0xb9, 0x02, 0x3c, 0x07},
            12); /* code 65536 */
-    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 2, &back), 0);
+    check_decoded_as_measured(bad, sizeof want + 2, 0, &back);
     memcpy(bad, want, sizeof want);
     memcpy(bad + 18, (const unsigned char[]){0x80, 0x80, 0x04, 0xe0, 0xa7, 0x12, 0xf2, 0xb9,
                                              0x02, 0x3c, 0x07},
            11); /* feed 65536 */
-    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 2, &back), 0);
+    check_decoded_as_measured(bad, sizeof want + 2, 0, &back);
     memcpy(bad, want, sizeof want);
     memcpy(bad + 26, (const unsigned char[]){0x80, 0x80, 0x80, 0x80, 0x10}, 5); /* line 2^32 */
-    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 4, &back), 0);
+    check_decoded_as_measured(bad, sizeof want + 4, 0, &back);
     memcpy(bad + 26, (const unsigned char[]){0xff, 0xff, 0xff, 0xff, 0x0f}, 5); /* UINT32_MAX */
-    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 4, &back), sizeof want + 4);
+    check_decoded_as_measured(bad, sizeof want + 4, sizeof want + 4, &back);
     ck_assert_uint_eq(back.rec.line, UINT32_MAX);
     memcpy(bad, want, sizeof want);
     /* start 2^31, one past INT32_MAX (zigzag 2^32), with a length of -100
      * that would bring its end back into range */
     memcpy(bad + 22, (const unsigned char[]){0x80, 0x80, 0x80, 0x80, 0x10, 0xc7, 0x01, 0x07}, 8);
-    ck_assert_uint_eq(am_spilled_decode(bad, 30, &back), 0);
+    check_decoded_as_measured(bad, 30, 0, &back);
     /* start INT32_MAX - 1 and a length of 2 passes INT32_MAX */
     memcpy(bad + 22, (const unsigned char[]){0xfc, 0xff, 0xff, 0xff, 0x0f, 0x04, 0x07}, 7);
-    ck_assert_uint_eq(am_spilled_decode(bad, 29, &back), 0);
+    check_decoded_as_measured(bad, 29, 0, &back);
     /* a start of -1 and a length of INT64_MIN (zigzag UINT64_MAX): adding
      * them would overflow */
     memcpy(bad + 22, (const unsigned char[]){0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                              0xff, 0xff, 0x01, 0x07},
            12);
-    ck_assert_uint_eq(am_spilled_decode(bad, 34, &back), 0);
+    check_decoded_as_measured(bad, 34, 0, &back);
     /* a code of 3 written in two bytes (0x83 0x00), not its shortest form */
     memcpy(bad, want, sizeof want);
     memcpy(bad + 17, (const unsigned char[]){0x83, 0x00, 0x02, 0xe0, 0xa7, 0x12, 0xf2, 0xb9,
                                              0x02, 0x3c, 0x07},
            11);
-    ck_assert_uint_eq(am_spilled_decode(bad, sizeof want + 1, &back), 0);
+    check_decoded_as_measured(bad, sizeof want + 1, 0, &back);
     /* an amount of eleven bytes, and a tenth byte past 64 bits */
     unsigned char longer[40] = {0};
     memcpy(longer + 1, person, 16);
@@ -261,10 +272,10 @@ START_TEST(spilled_code_known_answers)
     longer[18] = 1;
     memset(longer + 19, 0xff, 10);
     longer[29] = 0x01;
-    ck_assert_uint_eq(am_spilled_decode(longer, sizeof longer, &back), 0);
+    check_decoded_as_measured(longer, sizeof longer, 0, &back);
     memset(longer + 19, 0xff, 9);
     longer[28] = 0x02;
-    ck_assert_uint_eq(am_spilled_decode(longer, sizeof longer, &back), 0);
+    check_decoded_as_measured(longer, sizeof longer, 0, &back);
 }
 END_TEST
 
@@ -272,6 +283,31 @@ static uint64_t next_random(uint64_t *state)
 {
     *state = *state * 6364136223846793005u + 1442695040888963407u;
     return *state >> 11 ^ *state << 29;
+}
+
+/* A reading of encoded records, each compared with v's encoding. */
+typedef struct encoded_reading {
+    const am_spilled *v;
+    size_t got, blocks;
+} encoded_reading;
+
+static am_status take_encoded(void *user, const unsigned char *bytes, size_t len, size_t n,
+                              am_err *err)
+{
+    (void)err;
+    encoded_reading *e = user;
+    size_t at = 0;
+    for (size_t k = 0; k < n; k++) {
+        unsigned char want[AM_SPILLED_CODE_MAX];
+        const size_t w = am_spilled_encode(&e->v[e->got + k], want);
+        ck_assert_uint_le(at + w, len);
+        ck_assert_msg(memcmp(bytes + at, want, w) == 0, "record %zu", e->got + k);
+        at += w;
+    }
+    ck_assert_uint_eq(at, len);
+    e->got += n;
+    e->blocks++;
+    return AM_OK;
 }
 
 START_TEST(spilled_code_files)
@@ -342,12 +378,36 @@ START_TEST(spilled_code_files)
     }
     ck_assert_uint_eq(got, N);
     am_spill_close(&r);
+
+    /* Read back still encoded (as distribution copies them): every
+     * record's bytes, in order, and the count the trailer holds; a
+     * trailer that counts one more is damage. */
+    encoded_reading e = {.v = v};
+    ck_assert_int_eq(am_spill_each_encoded(path_in("e"), &am_spilled_codec, take_encoded, &e,
+                                           &err),
+                     AM_OK);
+    ck_assert_uint_eq(e.got, N);
+    ck_assert_uint_gt(e.blocks, 1);
+    int fd = open(path_in("e"), O_RDWR);
+    const off_t size = lseek(fd, 0, SEEK_END);
+    const uint64_t more = N + 1;
+    ck_assert_int_eq(pwrite(fd, &more, 8, size - 8), 8);
+    close(fd);
+    e = (encoded_reading){.v = v};
+    ck_assert_int_eq(am_spill_each_encoded(path_in("e"), &am_spilled_codec, take_encoded, &e,
+                                           &err),
+                     AM_ERR_IO);
+    ck_assert_uint_eq(e.got, N);
+    char count[160];
+    snprintf(count, sizeof count, "%s: partition file damaged (item count): the run cannot go on",
+             path_in("e"));
+    ck_assert_str_eq(err.msg, count);
     ck_assert_int_eq(am_spill_create(&w, path_in("plain"), 8, 4096, &err), AM_OK);
     ck_assert_int_eq(am_spill_write_encoded(&w, enc, 8, 1, &err), AM_ERR_INVALID);
     am_spill_discard(&w);
 
     /* A block whose checksum holds but whose bytes are no record. */
-    int fd = open(path_in("r"), O_RDWR);
+    fd = open(path_in("r"), O_RDWR);
     unsigned char header[16], *block = malloc(4096);
     ck_assert_int_eq(pread(fd, header, 16, 0), 16);
     uint32_t len;
@@ -369,6 +429,12 @@ START_TEST(spilled_code_files)
              path_in("r"));
     ck_assert_str_eq(err.msg, want);
     am_spill_close(&r);
+    e = (encoded_reading){.v = v};
+    ck_assert_int_eq(am_spill_each_encoded(path_in("r"), &am_spilled_codec, take_encoded, &e,
+                                           &err),
+                     AM_ERR_IO);
+    ck_assert_str_eq(err.msg, want);
+    ck_assert_uint_eq(e.got, 0);
     free(v);
     remove_dir();
 }

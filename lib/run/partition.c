@@ -429,14 +429,15 @@ unsigned am_partition_count(const am_ctx *ctx)
 }
 
 /* Distribution: the labels of one bucket in memory, the bucket's records
- * sent to the partitions of their components.  Two distributors take
- * half of the buckets each, on two threads when the run has them; they
- * share the partition files, each encoding records for a partition into
- * room for GATHER at their longest before it takes the files' lock to
- * append their bytes.  Records reach a
- * partition in an order that then depends on timing, as a run in memory's
- * do when two threads read its feeds: a partition is sorted on the
- * records' total order (am_record_compare) before it is matched. */
+ * sent to the partitions of their components, as they are encoded (a
+ * decoding and encoding again cost a fifth of distribution).  Two
+ * distributors take half of the buckets each, on two threads when the
+ * run has them; they share the partition files, each copying records for
+ * a partition into room for GATHER at their longest before it takes the
+ * files' lock to append their bytes.  Records reach a partition in an
+ * order that then depends on timing, as a run in memory's do when two
+ * threads read its feeds: a partition is sorted on the records' total
+ * order (am_record_compare) before it is matched. */
 typedef struct partition_files {
     am_spill_writer *w;
     unsigned n;
@@ -456,7 +457,7 @@ typedef struct distributor {
     unsigned bits;
     partition_files *parts;
     uint64_t *counts;           /* records sent to each partition */
-    unsigned char *encoded;     /* room bytes a partition, of records encoded */
+    unsigned char *encoded;     /* room bytes a partition, of records gathered */
     size_t *used;               /* bytes of each partition's */
     unsigned *ngathered;        /* records of each partition's */
     size_t room;
@@ -551,14 +552,19 @@ static am_status write_gathered(distributor *d, unsigned part, am_err *err)
     return st;
 }
 
-static am_status send_records(void *user, const void *items, size_t n, am_err *err)
+/* The bucket's records sent as they are encoded: a record's encoding
+ * begins with a flags byte and its person's token (spilled_code.h). */
+static am_status send_records(void *user, const unsigned char *bytes, size_t len, size_t n,
+                              am_err *err)
 {
-    const am_spilled *s = items;
+    (void)n;
     distributor *d = user;
-    for (size_t i = 0; i < n; i++) {
-        const uint64_t label = label_of(d, am_token_key(s[i].rec.person));
+    for (size_t at = 0, took; at < len; at += took) {
+        took = am_spilled_measure(bytes + at, len - at);
+        const uint64_t label = label_of(d, am_token_key(bytes + at + 1));
         const unsigned part = (unsigned)(XXH3_64bits(&label, sizeof label) % d->parts->n);
-        d->used[part] += am_spilled_encode(&s[i], d->encoded + part * d->room + d->used[part]);
+        memcpy(d->encoded + part * d->room + d->used[part], bytes + at, took);
+        d->used[part] += took;
         d->ngathered[part]++;
         d->counts[part]++;
         if (d->room - d->used[part] < AM_SPILLED_CODE_MAX) {
@@ -585,7 +591,7 @@ static void *distribute_buckets(void *arg)
         if (st == AM_OK && !name)
             st = am_fail(err, AM_ERR_NOMEM, "out of memory naming partition files");
         if (st == AM_OK)
-            st = am_spill_each_coded(name, &am_spilled_codec, send_records, d, err);
+            st = am_spill_each_encoded(name, &am_spilled_codec, send_records, d, err);
         if (name)
             unlink(name);
         am_free(name);

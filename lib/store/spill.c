@@ -422,3 +422,24 @@ am_status am_spill_each_coded(const char *path, const am_spill_codec *codec, am_
     am_spill_reader r;
     return each(&r, am_spill_open_coded(&r, path, codec, err), take, user, err);
 }
+
+am_status am_spill_each_encoded(const char *path, const am_spill_codec *codec,
+                                am_encoded_fn take, void *user, am_err *err)
+{
+    am_spill_reader r;
+    am_status st = am_spill_open_coded(&r, path, codec, err);
+    for (size_t len; st == AM_OK && (st = read_block(&r, &len, err)) == AM_OK && len;) {
+        size_t n = 0;
+        for (size_t at = 0, took; at < len; at += took, n++)
+            if (!(took = codec->measure(r.buf + at, len - at))) {
+                st = damaged(&r, "encoding", err);
+                break;
+            }
+        if (st == AM_OK) {
+            r.items += n;
+            st = take(user, r.buf, len, n, err);
+        }
+    }
+    am_spill_close(&r);
+    return st;
+}

@@ -45,11 +45,13 @@ typedef struct am_record_spill {
 
 /* How items of item_size bytes are stored: encode() writes at most
  * max_encoded bytes and returns how many; decode() reads one item from
- * avail bytes and returns how many it took, 0 if they are no encoding. */
+ * avail bytes and returns how many it took, 0 if they are no encoding;
+ * measure() returns what decode() would, decoding nothing. */
 typedef struct am_spill_codec {
     size_t item_size, max_encoded;
     size_t (*encode)(const void *item, unsigned char *out);
     size_t (*decode)(const unsigned char *in, size_t avail, void *item);
+    size_t (*measure)(const unsigned char *in, size_t avail);
 } am_spill_codec;
 
 typedef struct am_spill_writer {
@@ -144,6 +146,18 @@ am_status am_spill_each(const char *path, size_t item_size, am_items_fn take, vo
 /* As am_spill_each, for a file written with codec. */
 am_status am_spill_each_coded(const char *path, const am_spill_codec *codec, am_items_fn take,
                               void *user, am_err *err);
+
+/* Takes n items as the codec encoded them, len bytes of them, whole;
+ * returns AM_OK to go on. */
+typedef am_status (*am_encoded_fn)(void *user, const unsigned char *bytes, size_t len, size_t n,
+                                   am_err *err);
+
+/* As am_spill_each_coded, the items left encoded (each block's, measured
+ * by the codec and checked as decoding would check them), so that they
+ * can be written to another coded file without decoding and encoding
+ * them again (am_spill_write_encoded). */
+am_status am_spill_each_encoded(const char *path, const am_spill_codec *codec,
+                                am_encoded_fn take, void *user, am_err *err);
 
 /* The 64-bit key of a token that partitioning works with: its first eight
  * bytes, big-endian, so that keys sort as the tokens do.  Tokens are

@@ -91,16 +91,16 @@ static int get_varint(const unsigned char **p, const unsigned char *end, uint64_
     return 0;
 }
 
-size_t am_spilled_decode(const unsigned char *in, size_t avail, void *item)
+/* Reads one record from the avail bytes at in into *s, or only checks
+ * and measures it when s is NULL: the two take and refuse the same bytes.
+ * Inlined into each, where s's being NULL is known. */
+static inline size_t parse(const unsigned char *in, size_t avail, am_spilled *s)
 {
-    am_spilled *s = item;
     const unsigned char *p = in, *end = in + avail;
     if (avail < 1 + AM_TOKEN_BYTES || (in[0] & ~ALL_FLAGS))
         return 0;
     const unsigned flags = *p++;
-    memset(s, 0, sizeof *s);
-    am_record *r = &s->rec;
-    memcpy(r->person, p, AM_TOKEN_BYTES);
+    const unsigned char *person = p;
     p += AM_TOKEN_BYTES;
     uint64_t code, feed, amount, start, length = 0, line;
     if (!get_varint(&p, end, &code) || code > UINT16_MAX || !get_varint(&p, end, &feed) ||
@@ -119,16 +119,21 @@ size_t am_spilled_decode(const unsigned char *in, size_t avail, void *item)
     const int64_t last = flags & OPEN_END ? AM_DAY_OPEN : first + span;
     if (last < INT32_MIN || last > INT32_MAX || !get_varint(&p, end, &line) || line > UINT32_MAX)
         return 0;
+    const size_t tail = (flags & HAS_VALUE ? 1 : 0) + (flags & HAS_RESERVED ? 3 : 0) +
+                        (flags & HAS_HOUSEHOLD ? AM_TOKEN_BYTES : 0);
+    if ((size_t)(end - p) < tail)
+        return 0;
+    if (!s)
+        return (size_t)(p - in) + tail;
+    memset(s, 0, sizeof *s);
+    am_record *r = &s->rec;
+    memcpy(r->person, person, AM_TOKEN_BYTES);
     r->code = (uint16_t)code;
     r->feed = (uint16_t)feed;
     r->amount_fen = unzigzag(amount);
     r->start = (int32_t)first;
     r->end = (int32_t)last;
     r->line = (uint32_t)line;
-    const size_t tail = (flags & HAS_VALUE ? 1 : 0) + (flags & HAS_RESERVED ? 3 : 0) +
-                        (flags & HAS_HOUSEHOLD ? AM_TOKEN_BYTES : 0);
-    if ((size_t)(end - p) < tail)
-        return 0;
     if (flags & HAS_VALUE)
         r->value = *p++;
     if (flags & HAS_RESERVED) {
@@ -143,5 +148,16 @@ size_t am_spilled_decode(const unsigned char *in, size_t avail, void *item)
     return (size_t)(p - in);
 }
 
+size_t am_spilled_decode(const unsigned char *in, size_t avail, void *item)
+{
+    return parse(in, avail, item);
+}
+
+size_t am_spilled_measure(const unsigned char *in, size_t avail)
+{
+    return parse(in, avail, NULL);
+}
+
 const am_spill_codec am_spilled_codec = {sizeof(am_spilled), AM_SPILLED_CODE_MAX,
-                                         am_spilled_encode, am_spilled_decode};
+                                         am_spilled_encode, am_spilled_decode,
+                                         am_spilled_measure};

@@ -26,6 +26,11 @@ size_t am_spilled_encode(const void *s, unsigned char *out);
  * (cut short, a field out of its range, unknown flags). */
 size_t am_spilled_decode(const unsigned char *in, size_t avail, void *s);
 
+/* The bytes am_spilled_decode would take from the avail bytes at in, 0
+ * where it would refuse them; nothing decoded, so that a record can be
+ * copied from file to file as it is. */
+size_t am_spilled_measure(const unsigned char *in, size_t avail);
+
 /* The two above, for spill files of records (am_spill_create_coded). */
 extern const am_spill_codec am_spilled_codec;
 
