@@ -427,19 +427,24 @@ am_status am_spill_each_encoded(const char *path, const am_spill_codec *codec,
                                 am_encoded_fn take, void *user, am_err *err)
 {
     am_spill_reader r;
+    uint32_t *ends = NULL;
+    size_t cap = 0;
     am_status st = am_spill_open_coded(&r, path, codec, err);
     for (size_t len; st == AM_OK && (st = read_block(&r, &len, err)) == AM_OK && len;) {
         size_t n = 0;
-        for (size_t at = 0, took; at < len; at += took, n++)
-            if (!(took = codec->measure(r.buf + at, len - at))) {
+        for (size_t at = 0, took; st == AM_OK && at < len; at += took, n++)
+            if (!(took = codec->measure(r.buf + at, len - at)))
                 st = damaged(&r, "encoding", err);
-                break;
-            }
+            else if (!AM_RESERVE(ends, cap, n + 1))
+                st = am_fail(err, AM_ERR_NOMEM, "out of memory reading a partition file");
+            else
+                ends[n] = (uint32_t)(at + took);
         if (st == AM_OK) {
             r.items += n;
-            st = take(user, r.buf, len, n, err);
+            st = take(user, r.buf, ends, n, err);
         }
     }
+    am_free(ends);
     am_spill_close(&r);
     return st;
 }

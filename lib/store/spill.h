@@ -147,10 +147,10 @@ am_status am_spill_each(const char *path, size_t item_size, am_items_fn take, vo
 am_status am_spill_each_coded(const char *path, const am_spill_codec *codec, am_items_fn take,
                               void *user, am_err *err);
 
-/* Takes n items as the codec encoded them, len bytes of them, whole;
- * returns AM_OK to go on. */
-typedef am_status (*am_encoded_fn)(void *user, const unsigned char *bytes, size_t len, size_t n,
-                                   am_err *err);
+/* Takes n items as the codec encoded them, item k's bytes from
+ * ends[k - 1] (0 for the first) to ends[k]; returns AM_OK to go on. */
+typedef am_status (*am_encoded_fn)(void *user, const unsigned char *bytes, const uint32_t *ends,
+                                   size_t n, am_err *err);
 
 /* As am_spill_each_coded, the items left encoded (each block's, measured
  * by the codec and checked as decoding would check them), so that they
