@@ -1,7 +1,7 @@
 /*
  * components.c — connected components of the household graph (see
- * components.h): in memory by union-find over households when they fit,
- * else by label propagation over sorted spill files.
+ * components.h): in memory by union-find over the households persons
+ * join when they fit, else by label propagation over sorted spill files.
  *
  * A component's label is the least household key in it.
  *
@@ -23,7 +23,7 @@
  * household's root, or the household's own key when it has no node,
  * without a second look at the edges.
  *
- * Propagation, when the households do not fit: the edges are written to a
+ * Propagation, when the joined households do not fit: the edges are written to a
  * file, each labelled with its household's key, and every pass sorts the
  * edges by household and gives each household the least label of its
  * persons (but the first, where that is its own key), then sorts them by

@@ -1,8 +1,8 @@
 /*
  * components.h — which persons are joined through households: the
  * connected components of the graph whose edges are (household, person)
- * pairs, in memory when the households fit, else by label propagation
- * over sorted files.
+ * pairs, in memory when the households persons join fit, else by label
+ * propagation over sorted files.
  */
 #ifndef AM_COMPONENTS_H
 #define AM_COMPONENTS_H
@@ -28,8 +28,8 @@ typedef struct am_label {
  * every edge to take in batches, as am_edge {household key, person key}
  * (label and old not read; repeats allowed), and returns AM_OK or the
  * first failure, its own or take's.  It may be called twice: a second
- * time when the households do not fit in memory, so it must give the
- * same edges again. */
+ * time when the joined households do not fit in memory, so it must give
+ * the same edges again. */
 typedef struct am_edge_source {
     am_status (*each)(void *user, am_items_fn take, void *take_user, am_err *err);
     void *user;

@@ -429,7 +429,11 @@ am_status am_spill_each_encoded(const char *path, const am_spill_codec *codec,
     am_spill_reader r;
     uint32_t *ends = NULL;
     size_t cap = 0;
-    am_status st = am_spill_open_coded(&r, path, codec, err);
+    /* Opened as plain items of the codec's size, then told its codec
+     * (which sets what a block's length may be): nothing is decoded, so
+     * no room for decoded items. */
+    am_status st = open_file(&r, path, codec->item_size, NULL, err);
+    r.codec = codec;
     for (size_t len; st == AM_OK && (st = read_block(&r, &len, err)) == AM_OK && len;) {
         size_t n = 0;
         for (size_t at = 0, took; st == AM_OK && at < len; at += took, n++)
