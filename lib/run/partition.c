@@ -552,13 +552,6 @@ static am_status write_gathered(distributor *d, unsigned part, am_err *err)
     return st;
 }
 
-/* The person key of the record whose encoding begins at bytes: after a
- * flags byte, its person's token (spilled_code.h). */
-static uint64_t person_at(const unsigned char *bytes)
-{
-    return am_token_key(bytes + 1);
-}
-
 /* Look-ups ahead, as a bucket's labels are more than the cache holds:
  * the directory slot of the record 2 * AHEAD on, then the labels that
  * slot names for the record AHEAD on, so that their misses overlap.
@@ -573,14 +566,16 @@ static am_status send_records(void *user, const unsigned char *bytes, const uint
 {
     distributor *d = user;
     for (size_t k = 0, at = 0; k < n; at = ends[k++]) {
-        if (k + 2 * AHEAD < n)
-            __builtin_prefetch(
-                &d->first[held_slot(d, person_at(bytes + ends[k + 2 * AHEAD - 1]))]);
-        if (k + AHEAD < n && d->held)
-            __builtin_prefetch(
-                d->held + d->first[held_slot(d, person_at(bytes + ends[k + AHEAD - 1]))]);
+        if (k + 2 * AHEAD < n) {
+            const uint64_t later = am_spilled_person_key(bytes + ends[k + 2 * AHEAD - 1]);
+            __builtin_prefetch(&d->first[held_slot(d, later)]);
+        }
+        if (k + AHEAD < n && d->held) {
+            const uint64_t next = am_spilled_person_key(bytes + ends[k + AHEAD - 1]);
+            __builtin_prefetch(d->held + d->first[held_slot(d, next)]);
+        }
         const size_t len = ends[k] - at;
-        const uint64_t label = label_of(d, person_at(bytes + at));
+        const uint64_t label = label_of(d, am_spilled_person_key(bytes + at));
         const unsigned part =
             (unsigned)((XXH3_64bits(&label, sizeof label) >> 32) * d->parts->n >> 32);
         memcpy(d->encoded + part * d->room + d->used[part], bytes + at, len);

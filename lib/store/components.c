@@ -279,29 +279,42 @@ static am_status grow_nodes(forest *f)
     return AM_OK;
 }
 
-/* The node of household key, made (a set of its own) when make is set
- * and the household is new; UINT32_MAX when it is not there. */
-static am_status node_of(forest *f, uint64_t key, int make, uint32_t *node)
+/* The slot that holds household key, or the empty one where it would go
+ * (the table has slots: f->bits > 0). */
+static size_t probe(const forest *f, uint64_t key)
+{
+    const size_t mask = ((size_t)1 << f->bits) - 1;
+    size_t s = slot_of(f, key);
+    while (f->slot[s] && key_of(&f->node[f->slot[s] - 1]) != key)
+        s = (s + 1) & mask;
+    return s;
+}
+
+/* The node of household key, UINT32_MAX when it has none (an empty
+ * slot's 0, less one). */
+static uint32_t node_held(const forest *f, uint64_t key)
+{
+    return f->bits ? f->slot[probe(f, key)] - 1 : UINT32_MAX;
+}
+
+/* The node of household key, made (a set of its own) when the household
+ * is new. */
+static am_status node_of(forest *f, uint64_t key, uint32_t *node)
 {
     am_status st;
     if (!f->bits && (st = grow_slots(f)) != AM_OK)
         return st;
-    const size_t mask = ((size_t)1 << f->bits) - 1;
-    size_t s = slot_of(f, key);
-    for (; f->slot[s]; s = (s + 1) & mask)
-        if (key_of(&f->node[f->slot[s] - 1]) == key) {
-            *node = f->slot[s] - 1;
-            return AM_OK;
-        }
-    *node = UINT32_MAX;
-    if (!make)
+    const size_t s = probe(f, key);
+    if (f->slot[s]) {
+        *node = f->slot[s] - 1;
         return AM_OK;
+    }
     if (f->n == f->cap && (st = grow_nodes(f)) != AM_OK)
         return st;
     if (slots_full(f->n + 1, f->bits)) {
         if ((st = grow_slots(f)) != AM_OK)
             return st;
-        return node_of(f, key, make, node);
+        return node_of(f, key, node);
     }
     const uint32_t i = (uint32_t)f->n++;
     f->slot[s] = i + 1;
@@ -351,11 +364,11 @@ static am_status join_group(forest *f, am_err *err)
                 continue;
             uint32_t node;
             if (root == UINT32_MAX) {
-                if ((st = node_of(f, f->group[b].household, 1, &node)) != AM_OK)
+                if ((st = node_of(f, f->group[b].household, &node)) != AM_OK)
                     break;
                 root = find_root(f, node);
             }
-            if ((st = node_of(f, f->group[e].household, 1, &node)) != AM_OK)
+            if ((st = node_of(f, f->group[e].household, &node)) != AM_OK)
                 break;
             root = unite(f, root, find_root(f, node));
         }
@@ -383,18 +396,6 @@ static am_status end_group(forest *f, am_err *err)
     const am_status st = join_group(f, err);
     f->ngroup = 0;
     return st;
-}
-
-/* The node of household key, UINT32_MAX when it has none. */
-static uint32_t node_held(const forest *f, uint64_t key)
-{
-    if (!f->bits)
-        return UINT32_MAX;
-    const size_t mask = ((size_t)1 << f->bits) - 1;
-    for (size_t s = slot_of(f, key); f->slot[s]; s = (s + 1) & mask)
-        if (key_of(&f->node[f->slot[s] - 1]) == key)
-            return f->slot[s] - 1;
-    return UINT32_MAX;
 }
 
 /* Look-ups ahead in the labelling, as each is a cache miss when the

@@ -31,7 +31,16 @@ size_t am_spilled_decode(const unsigned char *in, size_t avail, void *s);
  * copied from file to file as it is. */
 size_t am_spilled_measure(const unsigned char *in, size_t avail);
 
-/* The two above, for spill files of records (am_spill_create_coded). */
+/* The person key (am_token_key) of the record whose encoding begins at
+ * in, which am_spilled_measure has found whole: the encoding puts the
+ * person's token after a flags byte. */
+static inline uint64_t am_spilled_person_key(const unsigned char *in)
+{
+    return am_token_key(in + 1);
+}
+
+/* Encoding, decoding and measuring, for spill files of records
+ * (am_spill_create_coded). */
 extern const am_spill_codec am_spilled_codec;
 
 #endif
