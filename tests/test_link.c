@@ -41,7 +41,7 @@ static void key_teardown(void) { am_key_clear(&key); }
 static am_name_evidence name_of(const char *s)
 {
     am_name_evidence ev;
-    am_name_evidence_make(&key, s, strlen(s), &ev);
+    am_name_evidence_make(&key, NULL, s, strlen(s), &ev);
     return ev;
 }
 
@@ -82,11 +82,11 @@ START_TEST(test_name_empty_forms)
     static const char *const empty[] = {"", "  ", "\xE3\x80\x80", "·", "· •"};
     for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
         am_name_evidence ev;
-        ck_assert_int_eq(am_name_evidence_make(&key, empty[i], strlen(empty[i]), &ev), 0);
+        ck_assert_int_eq(am_name_evidence_make(&key, NULL, empty[i], strlen(empty[i]), &ev), 0);
         ck_assert_uint_eq(ev.nchars, 0);
     }
     am_name_evidence ev;
-    ck_assert_int_eq(am_name_evidence_make(&key, NULL, 0, &ev), 0);
+    ck_assert_int_eq(am_name_evidence_make(&key, NULL, NULL, 0, &ev), 0);
 }
 END_TEST
 
@@ -98,12 +98,39 @@ START_TEST(test_name_long_and_unterminated)
     /* (pointer, length): bytes past len are not read. */
     const char buf[] = "张三李四";
     am_name_evidence cut;
-    am_name_evidence_make(&key, buf, 6, &cut);
+    am_name_evidence_make(&key, NULL, buf, 6, &cut);
     const am_name_evidence whole = name_of("张三");
     ck_assert_int_eq(memcmp(cut.whole, whole.whole, sizeof cut.whole), 0);
     /* A truncated UTF-8 character ends the name without reading past it. */
-    am_name_evidence_make(&key, buf, 7, &cut);
+    am_name_evidence_make(&key, NULL, buf, 7, &cut);
     ck_assert_uint_eq(cut.nchars, 3);
+}
+END_TEST
+
+/* Remembered characters' tokens change no evidence: names met first and
+ * again, characters of one to four bytes, an overlong form of 'a' (which
+ * must not take the token of 'a' remembered before it), a stray
+ * continuation byte, and a cut character. */
+START_TEST(test_name_chars_remembered)
+{
+    static const char *const names[] = {
+        "张三", "李四", "张三丰", "Li Ming", "a\xE0\x81\xA1", "\xE0\x81\xA1" "a",
+        "\xC3\xA9mile", "\xF0\xA0\x80\x80王", "王\x80五", "欧阳娜娜丽莎王五", "阿依·买买提",
+        "张\xE4\xB8", "\xEF\xBF\xBF\xEF\xBF\xBE", "三张", "张三",
+    };
+    am_name_chars *chars = calloc(1, sizeof *chars);
+    ck_assert_ptr_nonnull(chars);
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+            am_name_evidence plain, remembered;
+            const int a = am_name_evidence_make(&key, NULL, names[i], strlen(names[i]), &plain);
+            const int b = am_name_evidence_make(&key, chars, names[i], strlen(names[i]), &remembered);
+            ck_assert_int_eq(a, b);
+            ck_assert_msg(memcmp(&plain, &remembered, sizeof plain) == 0, "name %zu, round %d", i, round);
+            for (size_t c = 1; c < plain.nchars; c++)
+                ck_assert_uint_le(plain.chars[c - 1], plain.chars[c]);
+        }
+    free(chars);
 }
 END_TEST
 
@@ -114,7 +141,7 @@ START_TEST(test_name_other_key)
     am_err err;
     ck_assert_int_eq(am_key_set(&other, bytes, sizeof bytes, &err), AM_OK);
     am_name_evidence a = name_of("张三"), b;
-    am_name_evidence_make(&other, "张三", strlen("张三"), &b);
+    am_name_evidence_make(&other, NULL, "张三", strlen("张三"), &b);
     ck_assert_int_ne(memcmp(a.whole, b.whole, sizeof a.whole), 0);
     am_key_clear(&other);
 }
@@ -944,6 +971,7 @@ static Suite *link_suite(void)
     tcase_add_loop_test(tc, test_name_kat, 0, (int)(sizeof name_kats / sizeof *name_kats));
     tcase_add_test(tc, test_name_empty_forms);
     tcase_add_test(tc, test_name_long_and_unterminated);
+    tcase_add_test(tc, test_name_chars_remembered);
     tcase_add_test(tc, test_name_other_key);
     suite_add_tcase(s, tc);
     tc = tcase_create("facts");

@@ -210,6 +210,8 @@ struct ingest_sink {
     uint32_t last_index; /* the reading's last household's place in tokens + 1;
                           * 0 once its batch has moved */
     am_link_input links; /* moved with the batch (link_input.h) */
+    am_name_chars *name_chars; /* allocated at the first name; NULL if that failed */
+    int name_chars_tried;
     am_err err;
 };
 
@@ -614,6 +616,9 @@ static void sink_release(ingest_sink *sink)
     am_free(sink->refs);
     am_free(sink->records);
     am_link_input_free(&sink->links);
+    if (sink->name_chars)
+        sodium_memzero(sink->name_chars, sizeof *sink->name_chars);
+    am_free(sink->name_chars);
 }
 
 /* Calls the progress callback, one reader at a time. */
@@ -640,9 +645,14 @@ static int link_may_repair(const am_row_mapper *st, am_reject why)
 
 static void name_evidence(const am_row_mapper *st, const am_text_row *row, am_name_evidence *ev)
 {
+    ingest_sink *sink = st->sink;
+    if (!sink->name_chars_tried) {
+        sink->name_chars_tried = 1;
+        sink->name_chars = am_calloc(1, sizeof *sink->name_chars); /* NULL: each token computed */
+    }
     const char *text;
     const size_t len = column_text(st, row, AM_COL_NAME, &text);
-    am_name_evidence_make(st->feed->run->key, text, len, ev);
+    am_name_evidence_make(st->feed->run->key, sink->name_chars, text, len, ev);
 }
 
 /* Whether the feed maps a column that states evidence for linking. */

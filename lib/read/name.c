@@ -12,7 +12,6 @@
 #include "read/name.h"
 
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define NAME_PREFIX "name:"
@@ -53,13 +52,46 @@ static uint16_t char_token(const am_key *key, const unsigned char *p, size_t n)
     return (uint16_t)(out[0] | out[1] << 8);
 }
 
-static int cmp_u16(const void *a, const void *b)
+/* The code point of an ASCII byte or of a well-formed three-byte
+ * sequence, whose bytes it alone determines; -1 for any other form, whose
+ * token is not remembered. */
+static long remembered_code_point(const unsigned char *p, size_t n)
 {
-    const uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
-    return (x > y) - (x < y);
+    if (n == 1 && p[0] < 0x80)
+        return p[0];
+    if (n != 3 || (p[0] & 0xF0) != 0xE0 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+        return -1;
+    const long cp = (long)(p[0] & 0x0F) << 12 | (long)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    return cp >= 0x800 ? cp : -1; /* an overlong form shares its code point with another */
 }
 
-int am_name_evidence_make(const am_key *key, const char *text, size_t len,
+static uint16_t remembered_char_token(const am_key *key, am_name_chars *chars,
+                                      const unsigned char *p, size_t n)
+{
+    const long cp = chars ? remembered_code_point(p, n) : -1;
+    if (cp < 0)
+        return char_token(key, p, n);
+    const uint8_t bit = (uint8_t)(1u << (cp & 7));
+    if (!(chars->known[cp >> 3] & bit)) {
+        chars->token[cp] = char_token(key, p, n);
+        chars->known[cp >> 3] |= bit;
+    }
+    return chars->token[cp];
+}
+
+/* At most AM_NAME_CHARS of them: insertion beats qsort's set-up. */
+static void sort_chars(uint16_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        const uint16_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+int am_name_evidence_make(const am_key *key, am_name_chars *chars, const char *text, size_t len,
                           am_name_evidence *ev)
 {
     unsigned char norm[sizeof NAME_PREFIX + NAME_MAX_BYTES];
@@ -84,7 +116,7 @@ int am_name_evidence_make(const am_key *key, const char *text, size_t len,
         if (nbytes == 1 && norm[n] >= 'A' && norm[n] <= 'Z')
             norm[n] = (unsigned char)(norm[n] - 'A' + 'a');
         if (!separator && ev->nchars < AM_NAME_CHARS)
-            ev->chars[ev->nchars++] = char_token(key, norm + n, nbytes);
+            ev->chars[ev->nchars++] = remembered_char_token(key, chars, norm + n, nbytes);
         n += nbytes;
         p += cl;
     }
@@ -93,7 +125,7 @@ int am_name_evidence_make(const am_key *key, const char *text, size_t len,
         unsigned char out[crypto_shorthash_siphash24_BYTES];
         crypto_shorthash_siphash24(out, norm, n, key->bytes);
         memcpy(&ev->whole, out, sizeof ev->whole);
-        qsort(ev->chars, ev->nchars, sizeof *ev->chars, cmp_u16);
+        sort_chars(ev->chars, ev->nchars);
         if (!ev->nchars) /* a name of separators only is no name */
             memset(ev->whole, 0, sizeof ev->whole);
     }
