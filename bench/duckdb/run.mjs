@@ -858,9 +858,11 @@ function report(args) {
     }));
     const cmp = JSON.parse(fs.readFileSync(m.compare, 'utf8'));
     const n = Number(m.n), nrows = cmp.rows_read, bytes = Number(m.bytes);
+    // The county's label: its persons, and its shape when the register is plain text.
+    const county = `${big(n)}${m.shape === 'plain' ? ' (plain register)' : ''}`;
     const tool = (name, label) => {
       const [wall, user, sys, rss] = m[name].split(' ').map(Number);
-      const r = { n, rows: nrows, bytes, tool: label, wall, cpu: user + sys, rss: rss / 1024 };
+      const r = { n, county, rows: nrows, bytes, tool: label, wall, cpu: user + sys, rss: rss / 1024 };
       r.rps = nrows / wall; r.mbps = bytes / 1e6 / wall;
       rows.push(r);
       return r;
@@ -870,10 +872,10 @@ function report(args) {
     const f2 = m.csv_floor2 ? tool('csv_floor2', 'libcsv floor (2 threads)') : null;
     const d = tool('duckdb', `DuckDB ${m.duckdb_version} (2 threads)`);
     const ingest = Number(m.ingest_seconds);
-    ratios.push({ n, time: a.wall / d.wall, cpu: a.cpu / d.cpu, mem: a.rss / d.rss, floor: a.wall / f.wall,
+    ratios.push({ n, county, time: a.wall / d.wall, cpu: a.cpu / d.cpu, mem: a.rss / d.rss, floor: a.wall / f.wall,
       ingest: f2 && ingest > 0 ? f2.wall / ingest : NaN });
     const bad = cmp.per.filter((x) => !(x.am_n === x.dk_n && x.both_n === x.am_n && x.am_days === x.dk_days));
-    agreeLines.push(`N=${big(n)} (seed ${m.seed}): ${cmp.agree ? 'AGREE' : 'DISAGREE'} — ${cmp.per.length} (kind, rule) pairs, ` +
+    agreeLines.push(`N=${county} (seed ${m.seed}): ${cmp.agree ? 'AGREE' : 'DISAGREE'} — ${cmp.per.length} (kind, rule) pairs, ` +
       `${cmp.per.reduce((s, x) => s + Number(x.am_n), 0)} findings by aidmatch, ${cmp.per.reduce((s, x) => s + Number(x.dk_n), 0)} by DuckDB, ` +
       `${cmp.per.reduce((s, x) => s + Number(x.both_n), 0)} identical (kind, rule, subject token, items); ` +
       `rows read/ingested per feed ${cmp.feedDiff.length ? `differ: ${cmp.feedDiff.join('; ')}` : 'equal'}` +
@@ -884,17 +886,17 @@ function report(args) {
       k.am += Number(x.am_n); k.dk += Number(x.dk_n); k.both += Number(x.both_n); k.truth += Number(x.truth_n);
       k.ad += Number(x.am_days); k.dd += Number(x.dk_days); k.rules++;
     }
-    kindTables.push({ n, kinds });
+    kindTables.push({ n, county, kinds });
     if (m.converted) notes.add(`converted to UTF-8 with iconv once, outside the timed region (DuckDB's CSV reader reads UTF-8, UTF-16 and Latin-1; GB18030 needs its separately downloaded encodings extension): ${m.converted}`);
   }
   const head = ['N', 'rows', 'bytes', 'tool', 'wall s', 'user+sys s', 'peak RSS MB', 'rows/s', 'MB/s'];
-  const body = rows.map((r) => [big(r.n), big(r.rows), big(r.bytes), r.tool, fmt(r.wall), fmt(r.cpu), fmt(r.rss, 0), big(r.rps), fmt(r.mbps, 1)]);
+  const body = rows.map((r) => [r.county, big(r.rows), big(r.bytes), r.tool, fmt(r.wall), fmt(r.cpu), fmt(r.rss, 0), big(r.rps), fmt(r.mbps, 1)]);
   const rhead = ['N', 'aidmatch/DuckDB time', 'aidmatch/DuckDB CPU', 'aidmatch/DuckDB memory', 'aidmatch/libcsv-floor time',
     'ingest speed / floor speed (2 threads)'];
-  const rbody = ratios.map((r) => [big(r.n), fmt(r.time), fmt(r.cpu), fmt(r.mem), fmt(r.floor), fmt(r.ingest)]);
+  const rbody = ratios.map((r) => [r.county, fmt(r.time), fmt(r.cpu), fmt(r.mem), fmt(r.floor), fmt(r.ingest)]);
   const khead = ['N', 'kind', 'rules', 'aidmatch', 'DuckDB', 'identical', 'planted truth', 'overlap_days aidmatch', 'overlap_days DuckDB'];
   const kbody = kindTables.flatMap((t) => Object.entries(t.kinds).map(([k, v]) =>
-    [big(t.n), k, v.rules, v.am, v.dk, v.both, v.truth, big(v.ad), big(v.dd)]));
+    [t.county, k, v.rules, v.am, v.dk, v.both, v.truth, big(v.ad), big(v.dd)]));
   const tc = args['token-cost'] && fs.existsSync(args['token-cost'])
     ? Object.fromEntries(fs.readFileSync(args['token-cost'], 'utf8').trim().split('\n').map((l) => l.split(' '))) : {};
   const text = (h, b) => {
@@ -903,13 +905,13 @@ function report(args) {
   };
   const md = (h, b) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...b.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const noteList = [
-    'rows = data rows read (summary.json rows_read); bytes = the feed files as stored (gzip compressed); MB = 10^6 bytes; rows/s and MB/s over wall time.',
+    'rows = data rows read (summary.json rows_read); bytes = the feed files as stored (gzip compressed, except the register of a plain-register county); MB = 10^6 bytes; rows/s and MB/s over wall time.',
     'Wall, user+sys CPU and peak RSS from /usr/bin/time -v of the whole process (DuckDB: the Node.js process, including start-up and writing its findings).',
     'DuckDB: SET threads=2. DuckDB reads a gzip file, or a plain CSV file of a few tens of MB, on one thread, so feeds are staged ' +
       'two at a time on two connections, then matched by set-based SQL on both threads. ' +
       'Its raw-ID → token map (for the tokenised housing feed and for comparing subjects) is computed outside the timed region by bench/token_map.',
     ...notes,
-    `CPU/wall (about 2 when a two-thread program gets both cores): ${rows.map((r) => `${big(r.n)} ${r.tool} ${fmt(r.cpu / r.wall)}`).join('; ')}.` +
+    `CPU/wall (about 2 when a two-thread program gets both cores): ${rows.map((r) => `${r.county} ${r.tool} ${fmt(r.cpu / r.wall)}`).join('; ')}.` +
       (loadHigh(args.load) ? ' The load average was at or above the core count, so the two-thread programs got about one core each.' : ''),
     'libcsv floor: build/bench/csv_floor, libcsv parsing the same files (gzip inflated) and nothing else: no decoding, mapping, hashing or matching; ' +
       '"2 threads": csv_floor -j 2, two threads taking whole files largest first, as aidmatch reads them.',
