@@ -130,8 +130,9 @@ typedef struct reader {
     char *arena;            /* the fields so far, each NUL-terminated */
     size_t alen, acap;
     size_t *foff, *flen;
-    char **fptr;
+    char **fptr;            /* set from foff at the row's end, or as split in place */
     size_t nf, fcap;
+    int in_place;           /* the fields are in the decoded text, not the arena */
 
     uint64_t records;
     am_status st; /* a failure raised inside a libcsv callback */
@@ -267,6 +268,19 @@ static inline void copy_field(char *dst, const char *src, size_t len)
     }
 }
 
+/* A field longer than max_field is cut, backing off to a character
+ * boundary: the caller is promised UTF-8. */
+static size_t cut_field(reader *r, const char *f, size_t len)
+{
+    if (len <= r->max_field)
+        return len;
+    len = r->max_field;
+    while (len > 0 && ((unsigned char)f[len] & 0xC0) == 0x80)
+        len--;
+    r->cur->too_long = 1;
+    return len;
+}
+
 static void on_field(void *data, size_t len, void *user)
 {
     reader *r = user;
@@ -274,13 +288,7 @@ static void on_field(void *data, size_t len, void *user)
 
     if (r->st != AM_OK)
         return;
-    if (len > r->max_field) {
-        /* Back off to a character boundary: the caller is promised UTF-8. */
-        len = r->max_field;
-        while (len > 0 && ((unsigned char)f[len] & 0xC0) == 0x80)
-            len--;
-        r->cur->too_long = 1;
-    }
+    len = cut_field(r, f, len);
     if (__builtin_expect(r->alen + len + 1 > r->acap || r->nf == r->fcap, 0) &&
         !make_room(r, len))
         return;
@@ -294,6 +302,25 @@ static void on_field(void *data, size_t len, void *user)
     r->nf++;
     r->alen += len + 1;
     /* The next field starts after the delimiter, on this same line. */
+    r->field_line = r->line;
+}
+
+/* A field of a line split without libcsv stays where it is in the
+ * decoded text: the delimiter or line end after it, already found, becomes
+ * its NUL, which saves copying every field into the arena. */
+static void on_field_in_place(reader *r, char *f, size_t len)
+{
+    if (r->st != AM_OK)
+        return;
+    len = cut_field(r, f, len);
+    if (__builtin_expect(r->nf == r->fcap, 0) && !make_room(r, 0))
+        return;
+    f[len] = '\0';
+    if (r->cur->sub)
+        unsubstitute(f, len, r->cur->sub);
+    r->fptr[r->nf] = f;
+    r->flen[r->nf] = len;
+    r->nf++;
     r->field_line = r->line;
 }
 
@@ -311,8 +338,9 @@ static void on_row(int c, void *user)
                             r->max_rows_advice ? r->max_rows_advice
                                                : "raise max_rows if the feed is really this long");
         } else {
-            for (size_t i = 0; i < r->nf; i++)
-                r->fptr[i] = r->arena + r->foff[i];
+            if (!r->in_place)
+                for (size_t i = 0; i < r->nf; i++)
+                    r->fptr[i] = r->arena + r->foff[i];
             am_text_row row = {
                 .nfields = r->nf,
                 .field = r->fptr,
@@ -405,32 +433,37 @@ static am_status feed_piece(reader *r, const char *s, size_t clen, size_t tlen,
 /* Splits n bytes of whole lines that hold no quote, as libcsv would with
  * nothing counted as space: each delimiter and line end closes a field, a
  * line end closes the record, and an empty line (or the LF of a CRLF) is
- * no record.  The fields go through on_field and on_row, as libcsv's do. */
+ * no record.  The fields are left in s (on_field_in_place) and the rows
+ * go through on_row, as libcsv's do. */
 static am_status split_quote_free(reader *r, char *s, size_t n)
 {
     uint32_t pos[SCAN_SLOTS];
     size_t base = 0, line_start = 0, field_start = 0;
 
+    r->in_place = 1;
     while (base < n) {
         size_t len = n - base < UINT32_MAX ? n - base : UINT32_MAX, scanned;
         size_t k = r->scan(s + base, len, r->delim, pos, SCAN_SLOTS, &scanned);
         for (size_t j = 0; j < k; j++) {
             const size_t p = base + pos[j];
             if ((unsigned char)s[p] == r->delim) {
-                on_field(s + field_start, p - field_start, r);
+                on_field_in_place(r, s + field_start, p - field_start);
                 field_start = p + 1;
                 continue;
             }
             if (p > line_start) {
-                on_field(s + field_start, p - field_start, r);
+                on_field_in_place(r, s + field_start, p - field_start);
                 on_row(0, r);
                 if (r->st != AM_OK)
-                    return r->st;
+                    break;
             }
             line_start = field_start = p + 1;
         }
+        if (r->st != AM_OK)
+            break;
         base += scanned;
     }
+    r->in_place = 0;
     return r->st;
 }
 
