@@ -64,6 +64,7 @@ void am_review_free(am_review_state *r)
     am_free(r->v);
     am_free(r->resolved);
     am_free(r->unmatched);
+    am_evidence_index_free(&r->evidence);
     memset(r, 0, sizeof *r);
 }
 
@@ -130,25 +131,23 @@ am_status am_review_run(const am_cycle *c, am_review_state *rv, am_err *err)
         return am_fail(err, AM_ERR_NOMEM, "out of memory reviewing findings");
     rv->n = n;
 
-    am_evidence_index ix;
+    am_evidence_index *ix = &rv->evidence;
     am_facts_scratch scratch = {0};
     /* A partitioned run's findings come with their facts: its records are
      * no longer in memory. */
     const int known = n && c->findings->v[0].facts_known;
-    am_status st = known ? (memset(&ix, 0, sizeof ix), AM_OK)
-                         : am_evidence_index_build(&c->match, c->findings, NULL, 0, &ix);
+    am_status st = known ? AM_OK : am_evidence_index_build(&c->match, c->findings, NULL, 0, ix);
     for (size_t i = 0; st == AM_OK && i < n; i++) {
         uint32_t area = c->findings->v[i].area;
         if (known)
             memcpy(rv->v[i].facts, c->findings->v[i].facts, sizeof rv->v[i].facts);
         else
-            st = am_facts_of(&c->match, &ix, &c->findings->v[i].pub, &scratch, rv->v[i].facts,
+            st = am_facts_of(&c->match, ix, &c->findings->v[i].pub, &scratch, rv->v[i].facts,
                              &area);
         if (st == AM_OK && area)
             snprintf(rv->v[i].area, sizeof rv->v[i].area, "%06u", (unsigned)(area % 1000000));
     }
     am_facts_scratch_free(&scratch);
-    am_evidence_index_free(&ix);
     if (st == AM_OK)
         st = am_delta_classify(c, rv);
 

@@ -16,6 +16,7 @@
 #include "common/error.h"
 #include "cycle/cycle.h"
 #include "cycle/previous.h"
+#include "match/facts.h"
 
 typedef struct am_review_rec {
     char facts[33];
@@ -41,6 +42,12 @@ typedef struct am_review_state {
     int64_t suppressed_amount;
     size_t outcomes_unmatched; /* finding ids with an outcome but no finding tonight */
     const char **unmatched;    /* those ids (32 hex digits, not NUL-terminated), sorted */
+    /* Every finding's evidence records in the store, found for the facts
+     * and kept for the report, which would otherwise pass over the whole
+     * store again; valid while the review is (the store does not change
+     * without a new reconciliation).  Empty when the findings came with
+     * their facts: a partitioned run, whose records are not in memory. */
+    am_evidence_index evidence;
 } am_review_state;
 
 /* A previous run is of this centre under this key, as far as both

@@ -417,6 +417,7 @@ typedef struct page {
     size_t *top; /* indexes of the findings shown in full */
     size_t ntop;
     const am_prev_finding **resolved; /* by amount */
+    const am_evidence_index *evidence; /* the review's, or else ix */
     am_evidence_index ix;
     size_t findings;           /* in findings.csv */
     int64_t amount;
@@ -570,6 +571,11 @@ static am_status gather(page *pg)
             pg->flagged_feeds += d.shrunk || d.grew || d.stale;
         }
     }
+    if (rv->evidence.nslots) {
+        pg->evidence = &rv->evidence;
+        return AM_OK;
+    }
+    pg->evidence = &pg->ix;
     return am_evidence_index_build(&cycle->match, cycle->findings, pg->top, pg->ntop, &pg->ix);
 }
 
@@ -1018,7 +1024,7 @@ static void write_evidence(page *pg, const am_finding *f)
         fputs("<tr><td><code>", out);
         esc(out, cycle->match.feeds[feed]->name);
         fprintf(out, ":%u</code></td>", (unsigned)line);
-        const am_record *r = am_evidence_find(&pg->ix, feed, line);
+        const am_record *r = am_evidence_find(pg->evidence, feed, line);
         if (!r) {
             fputs("<td colspan=\"4\">—</td></tr>", out);
             continue;
