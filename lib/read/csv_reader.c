@@ -6,9 +6,10 @@
  * stored, inflating gzip, handing the bytes to the text decoder, cutting
  * the UTF-8 text into physical lines, and driving libcsv over them so that
  * each record knows the line it starts on.  It also owns the
- * record's storage: one byte arena and one field array, reused and grown
- * geometrically, so a read allocates a handful of times however long the
- * file is.  Nothing outlives one call and nothing is shared between calls,
+ * record's storage: one byte arena for the fields libcsv hands over (a
+ * line split without libcsv leaves its fields in the decoded text) and
+ * one field array, reused and grown geometrically, so a read allocates a
+ * handful of times however long the file is.  Nothing outlives one call and nothing is shared between calls,
  * so separate reads may run in separate threads.
  *
  * Where libcsv is not trusted as is:
