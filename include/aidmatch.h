@@ -308,8 +308,10 @@ AM_API am_status am_feed_set(am_feed *feed, const char *key, const char *value);
  * Returns AM_OK, AM_ERR_IO (also a truncated or corrupt .gz), AM_ERR_FORMAT
  * (e.g. a mapped column absent from the header, an unterminated quote),
  * AM_ERR_KEY, AM_ERR_LIMIT or AM_ERR_NOMEM.
- * Stages: any; moves to ingested once a feed has been read (in a
- * snapshot's context, the rows are ignored and the stage stays). */
+ * Stages: any; moves to ingested as soon as a feed's first rows are
+ * stored, so that a progress callback already finds the findings stale,
+ * and in any case once a feed has been read (in a snapshot's context, the
+ * rows are ignored and the stage stays). */
 AM_API am_status am_ingest(am_ctx *ctx);
 
 /* Ingests one feed from a buffer instead of its file (data, len: the bytes

@@ -420,6 +420,67 @@ START_TEST(ingesting_after_reconcile_needs_reconcile_again)
 }
 END_TEST
 
+/* What a progress callback sees of the run while a feed is being
+ * ingested after a review: once rows have moved into the store, the
+ * findings and the review (whose evidence index points into the store)
+ * are no longer current, even before the reading ends. */
+typedef struct mid_ingest {
+    am_ctx *ctx;
+    int calls;
+    am_status review_get, write_outputs; /* at the last call before the feed's end */
+} mid_ingest;
+
+static int during_ingest(void *user, const am_progress *progress)
+{
+    mid_ingest *m = user;
+    if (progress->done)
+        return 0;
+    m->calls++;
+    am_finding_review r;
+    m->review_get = am_finding_review_get(m->ctx, 0, &r);
+    m->write_outputs = am_write_outputs(m->ctx, tmp("mid"), -1);
+    return 0;
+}
+
+START_TEST(rows_moved_into_the_store_make_the_review_stale_at_once)
+{
+    am_ctx *ctx = in_stage(REVIEWED);
+    am_feed *feed;
+    ck_assert_int_eq(am_feed_new(ctx, "mca_dibao_again", &feed), AM_OK);
+    static const char *const spec[][2] = {
+        {"agency", "MCA"}, {"kind", "payments"}, {"person_id", "身份证号码"},
+        {"name", "姓名"}, {"household_id", "户编号"}, {"item_column", "救助类型"},
+        {"item_map", "城市低保:DIBAO_URBAN | 农村低保:DIBAO_RURAL | 分散特困:TEKUN_HOME | "
+                     "集中特困:TEKUN_INST | 特困照料护理:TEKUN_CARE"},
+        {"month", "发放月份"}, {"amount", "发放金额"}};
+    for (size_t i = 0; i < sizeof spec / sizeof *spec; i++)
+        ck_assert_msg(am_feed_set(feed, spec[i][0], spec[i][1]) == AM_OK, "%s: %s", spec[i][0],
+                      am_errmsg(ctx));
+    /* The sample's rows again and again: two progress calls' worth, so
+     * that the second comes after the first batch moved. */
+    size_t len;
+    char *csv = slurp("data/sample/mca_dibao_tekun.csv", &len);
+    const char *body = strchr(csv, '\n') + 1;
+    const size_t head = (size_t)(body - csv), rows_each = 477, copies = 300;
+    ck_assert_uint_gt(rows_each * copies, 2 * 65536);
+    char *big = malloc(head + (len - head) * copies);
+    ck_assert_ptr_nonnull(big);
+    memcpy(big, csv, head);
+    for (size_t k = 0; k < copies; k++)
+        memcpy(big + head + k * (len - head), body, len - head);
+    mid_ingest m = {ctx, 0, AM_OK, AM_OK};
+    ck_assert_int_eq(am_set_progress_fn(ctx, during_ingest, &m), AM_OK);
+    ck_assert_msg(am_feed_ingest_buffer(feed, big, head + (len - head) * copies) == AM_OK, "%s",
+                  am_errmsg(ctx));
+    free(big);
+    free(csv);
+    ck_assert_int_ge(m.calls, 2);
+    ck_assert_int_eq(m.review_get, AM_ERR_STATE);
+    ck_assert_int_eq(m.write_outputs, AM_ERR_STATE);
+    am_ctx_free(ctx);
+}
+END_TEST
+
 static void cleanup(void)
 {
     if (dir[0]) {
@@ -442,6 +503,7 @@ int main(void)
     tcase_add_test(tc, a_null_context_fails_with_nothing_to_say);
     tcase_add_test(tc, changes_send_the_run_back);
     tcase_add_test(tc, ingesting_after_reconcile_needs_reconcile_again);
+    tcase_add_test(tc, rows_moved_into_the_store_make_the_review_stale_at_once);
     suite_add_tcase(s, tc);
     const int failed = am_check_failures(s);
     cleanup();

@@ -44,9 +44,11 @@ typedef struct am_review_state {
     const char **unmatched;    /* those ids (32 hex digits, not NUL-terminated), sorted */
     /* Every finding's evidence records in the store, found for the facts
      * and kept for the report, which would otherwise pass over the whole
-     * store again; valid while the review is (the store does not change
-     * without a new reconciliation).  Empty when the findings came with
-     * their facts: a partitioned run, whose records are not in memory. */
+     * store again.  Valid while the stage says the review is: ingestion
+     * marks the findings stale before it moves rows into the store, and a
+     * reconciliation frees the review before it sorts the store.  Empty
+     * when the findings came with their facts: a partitioned run, whose
+     * records are not in memory. */
     am_evidence_index evidence;
 } am_review_state;
 

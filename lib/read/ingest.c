@@ -589,9 +589,15 @@ static am_status flush_locked(ingest_sink *sink)
     return am_reject_list_move(sink->run->rejects, &sink->rejects);
 }
 
+static void mark_ingested(const am_feed_run *run);
+
 static am_status flush(ingest_sink *sink)
 {
     lock(sink);
+    /* Before the store changes, so that nothing called meanwhile (a
+     * progress callback) takes the findings, or the review's pointers
+     * into the store, for current. */
+    mark_ingested(sink->run);
     const am_status st = flush_locked(sink);
     unlock(sink);
     if (st == AM_ERR_LIMIT)
