@@ -905,7 +905,7 @@ function report(args) {
   };
   const md = (h, b) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...b.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const noteList = [
-    'rows = data rows read (summary.json rows_read); bytes = the feed files as stored (gzip compressed, except the register of a plain-register county); MB = 10^6 bytes; rows/s and MB/s over wall time.',
+    'rows = data rows read (summary.json rows_read); bytes = the feed files as stored (the .gz ones compressed); MB = 10^6 bytes; rows/s and MB/s over wall time.',
     'Wall, user+sys CPU and peak RSS from /usr/bin/time -v of the whole process (DuckDB: the Node.js process, including start-up and writing its findings).',
     'DuckDB: SET threads=2. DuckDB reads a gzip file, or a plain CSV file of a few tens of MB, on one thread, so feeds are staged ' +
       'two at a time on two connections, then matched by set-based SQL on both threads. ' +
