@@ -589,7 +589,14 @@ static am_status flush_locked(ingest_sink *sink)
     return am_reject_list_move(sink->run->rejects, &sink->rejects);
 }
 
-static void mark_ingested(const am_feed_run *run);
+/* Records in the store that the findings do not account for: the run is
+ * ingested again, whatever it was (a snapshot's context ignores them).
+ * Every reading ends with a move, so every feed read marks the run. */
+static void mark_ingested(const am_feed_run *run)
+{
+    if (*run->stage != AM_STAGE_SNAPSHOT)
+        *run->stage = AM_STAGE_INGESTED;
+}
 
 static am_status flush(ingest_sink *sink)
 {
@@ -901,14 +908,6 @@ static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, s
     return st == AM_OK ? tell_done(feed, sink) : st;
 }
 
-/* Records in the store that the findings do not account for: the run is
- * ingested again, whatever it was (a snapshot's context ignores them). */
-static void mark_ingested(const am_feed_run *run)
-{
-    if (*run->stage != AM_STAGE_SNAPSHOT)
-        *run->stage = AM_STAGE_INGESTED;
-}
-
 am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
 {
     if (!feed)
@@ -920,8 +919,6 @@ am_status am_feed_ingest_buffer(am_feed *feed, const void *data, size_t len)
         return st;
     ingest_sink sink = {.run = feed->run};
     st = read_feed(feed, &sink, data ? data : "", len);
-    if (feed->ingested)
-        mark_ingested(feed->run);
     if (st != AM_OK)
         memcpy(feed->run->err, &sink.err, sizeof sink.err);
     sink_release(&sink);
@@ -1329,9 +1326,6 @@ am_status am_ingest_all(const am_feed_run *run)
     }
     pthread_cond_destroy(&pool.planned);
     pthread_mutex_destroy(&pool.lock);
-    for (size_t i = 0; i < pool.nqueue; i++)
-        if (pool.queue[i].feed->ingested)
-            mark_ingested(run);
     am_free(workers);
     am_free(ids);
     am_free(pool.queue);
