@@ -5,12 +5,12 @@
  * (or taking the caller's buffer), hashing and counting the bytes as
  * stored, inflating gzip, handing the bytes to the text decoder, cutting
  * the UTF-8 text into physical lines, and driving libcsv over them so that
- * each record knows the line it starts on.  It also owns the
- * record's storage: one byte arena for the fields libcsv hands over (a
- * line split without libcsv leaves its fields in the decoded text) and
- * one field array, reused and grown geometrically, so a read allocates a
- * handful of times however long the file is.  Nothing outlives one call and nothing is shared between calls,
- * so separate reads may run in separate threads.
+ * each record knows the line it starts on.  It also owns the record's
+ * storage: one byte arena for the fields libcsv hands over (a line split
+ * without libcsv leaves its fields in the decoded text) and one field
+ * array, reused and grown geometrically, so a read allocates a handful of
+ * times however long the file is.  Nothing outlives one call and nothing
+ * is shared between calls, so separate reads may run in separate threads.
  *
  * Where libcsv is not trusted as is:
  *  - It trims spaces and tabs around unquoted fields; callers trim for
