@@ -862,7 +862,7 @@ function report(args) {
     const county = `${big(n)}${m.shape === 'plain' ? ' (plain register)' : ''}`;
     const tool = (name, label) => {
       const [wall, user, sys, rss] = m[name].split(' ').map(Number);
-      const r = { n, county, rows: nrows, bytes, tool: label, wall, cpu: user + sys, rss: rss / 1024 };
+      const r = { county, rows: nrows, bytes, tool: label, wall, cpu: user + sys, rss: rss / 1024 };
       r.rps = nrows / wall; r.mbps = bytes / 1e6 / wall;
       rows.push(r);
       return r;
@@ -872,7 +872,7 @@ function report(args) {
     const f2 = m.csv_floor2 ? tool('csv_floor2', 'libcsv floor (2 threads)') : null;
     const d = tool('duckdb', `DuckDB ${m.duckdb_version} (2 threads)`);
     const ingest = Number(m.ingest_seconds);
-    ratios.push({ n, county, time: a.wall / d.wall, cpu: a.cpu / d.cpu, mem: a.rss / d.rss, floor: a.wall / f.wall,
+    ratios.push({ county, time: a.wall / d.wall, cpu: a.cpu / d.cpu, mem: a.rss / d.rss, floor: a.wall / f.wall,
       ingest: f2 && ingest > 0 ? f2.wall / ingest : NaN });
     const bad = cmp.per.filter((x) => !(x.am_n === x.dk_n && x.both_n === x.am_n && x.am_days === x.dk_days));
     agreeLines.push(`N=${county} (seed ${m.seed}): ${cmp.agree ? 'AGREE' : 'DISAGREE'} — ${cmp.per.length} (kind, rule) pairs, ` +
@@ -886,7 +886,7 @@ function report(args) {
       k.am += Number(x.am_n); k.dk += Number(x.dk_n); k.both += Number(x.both_n); k.truth += Number(x.truth_n);
       k.ad += Number(x.am_days); k.dd += Number(x.dk_days); k.rules++;
     }
-    kindTables.push({ n, county, kinds });
+    kindTables.push({ county, kinds });
     if (m.converted) notes.add(`converted to UTF-8 with iconv once, outside the timed region (DuckDB's CSV reader reads UTF-8, UTF-16 and Latin-1; GB18030 needs its separately downloaded encodings extension): ${m.converted}`);
   }
   const head = ['N', 'rows', 'bytes', 'tool', 'wall s', 'user+sys s', 'peak RSS MB', 'rows/s', 'MB/s'];
