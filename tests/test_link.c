@@ -318,6 +318,82 @@ static void check_results(unsigned link_threshold, int fuzzy_linked)
 
 /* A feed read in parts samples each part's first rows, in any order: the
  * trim keeps each feed's first AM_LINK_SAMPLE_PER_FEED by line. */
+/* A reader's batch of linking rows, its households numbered 1 to 3 in
+ * the batch as a reader numbers them (ingest.c). */
+static void batch_rows(am_link_input *in, int base)
+{
+    memset(in, 0, sizeof *in);
+    const int c1[] = {base + 1, base + 2}, c2[] = {base + 3};
+    hold(in, (uint32_t)base + 1, c1, 2, registry_name(base + 1), 1);
+    hold(in, (uint32_t)base + 2, c2, 1, registry_name(base + 3), 0);
+    add_person(&in->registry, base + 1, 2);
+    add_person(&in->registry, base + 2, 3);
+    add_sampled(&in->sample, base + 1, 3, 0, (uint32_t)base + 5);
+    in->no_repair[AM_REJECT_BAD_LENGTH] = (uint64_t)base + 1;
+}
+
+/* Two readers claim room in turn and fill it in the other order, outside
+ * the lock (ingest.c): the context's lists hold what two moves in the
+ * order of the claims would have given them. */
+START_TEST(test_claims_filled_in_either_order)
+{
+    static const uint32_t refs_a[] = {7, 8, 9}, refs_b[] = {4, 7, 5};
+    am_link_input a, b, moved = {0}, claimed = {0};
+    batch_rows(&a, 0);
+    batch_rows(&b, 10);
+    ck_assert_int_eq(am_link_input_move(&moved, &a, refs_a), AM_OK);
+    ck_assert_int_eq(am_link_input_move(&moved, &b, refs_b), AM_OK);
+    am_link_input_free(&a);
+    am_link_input_free(&b);
+    batch_rows(&a, 0);
+    batch_rows(&b, 10);
+    am_link_claim at_a, at_b;
+    ck_assert_int_eq(am_link_input_claim(&claimed, &a, &at_a), AM_OK);
+    ck_assert_int_eq(am_link_input_claim(&claimed, &b, &at_b), AM_OK);
+    am_link_input_fill(&b, &at_b, refs_b);
+    am_link_input_fill(&a, &at_a, refs_a);
+    ck_assert_uint_eq(a.held.n + a.registry.n + a.sample.n + a.ncandidates, 0);
+    ck_assert_uint_eq(b.held.n + b.registry.n + b.sample.n + b.ncandidates, 0);
+    /* Known answers: b's rows after a's, households through b's refs. */
+    ck_assert_uint_eq(claimed.held.n, 4);
+    ck_assert_uint_eq(claimed.ncandidates, 6);
+    ck_assert_uint_eq(claimed.held.v[2].rec.line, 11);
+    ck_assert_uint_eq(claimed.held.v[2].first, 3);
+    ck_assert_uint_eq(claimed.held.v[2].rec.household, 4);
+    ck_assert_uint_eq(claimed.held.v[3].first, 5);
+    ck_assert_uint_eq(claimed.held.v[3].rec.household, 0);
+    ck_assert_uint_eq(claimed.registry.v[1].household, 9);
+    ck_assert_uint_eq(claimed.registry.v[3].household, 5);
+    ck_assert_uint_eq(claimed.sample.v[1].p.household, 5);
+    ck_assert_uint_eq(claimed.sample.v[1].line, 15);
+    ck_assert_uint_eq(claimed.no_repair[AM_REJECT_BAD_LENGTH], 12);
+    /* And the same as the moves, entry by entry. */
+    ck_assert_uint_eq(claimed.registry.n, moved.registry.n);
+    ck_assert_uint_eq(claimed.sample.n, moved.sample.n);
+    ck_assert_mem_eq(claimed.candidates, moved.candidates,
+                     moved.ncandidates * sizeof *moved.candidates);
+    for (size_t i = 0; i < moved.held.n; i++) {
+        ck_assert_uint_eq(claimed.held.v[i].rec.line, moved.held.v[i].rec.line);
+        ck_assert_uint_eq(claimed.held.v[i].rec.household, moved.held.v[i].rec.household);
+        ck_assert_uint_eq(claimed.held.v[i].first, moved.held.v[i].first);
+        ck_assert_uint_eq(claimed.held.v[i].ncandidates, moved.held.v[i].ncandidates);
+    }
+    for (size_t i = 0; i < moved.registry.n; i++) {
+        ck_assert_mem_eq(claimed.registry.v[i].person, moved.registry.v[i].person,
+                         AM_TOKEN_BYTES);
+        ck_assert_uint_eq(claimed.registry.v[i].household, moved.registry.v[i].household);
+    }
+    for (size_t i = 0; i < moved.sample.n; i++) {
+        ck_assert_uint_eq(claimed.sample.v[i].p.household, moved.sample.v[i].p.household);
+        ck_assert_uint_eq(claimed.sample.v[i].line, moved.sample.v[i].line);
+    }
+    am_link_input_free(&a);
+    am_link_input_free(&b);
+    am_link_input_free(&moved);
+    am_link_input_free(&claimed);
+}
+END_TEST
+
 START_TEST(test_samples_trim)
 {
     am_link_samples s = {0};
@@ -984,6 +1060,7 @@ static Suite *link_suite(void)
     tcase_add_checked_fixture(tc, key_setup, key_teardown);
     tcase_add_test(tc, test_link_estimates);
     tcase_add_test(tc, test_samples_trim);
+    tcase_add_test(tc, test_claims_filled_in_either_order);
     tcase_add_test(tc, test_u_pairs_whatever_the_household_numbers);
     tcase_add_test(tc, test_link_kat_default_threshold);
     tcase_add_test(tc, test_link_kat_lower_threshold);

@@ -183,12 +183,26 @@ int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
     return 1;
 }
 
+/* What readers reading at once share.  A move claims room at the ends of
+ * the context's arrays under the mutex, then fills it outside: filling
+ * (copying, and the first writes to fresh pages, dear in a virtual
+ * machine) was most of the time the lock was held, and the other reader
+ * waited for it.  So an array may grow, and move, only while no move is
+ * filling, and the progress callback, which may call into the context,
+ * is called only then too. */
+typedef struct ingest_lock {
+    pthread_mutex_t mutex;
+    pthread_cond_t filled; /* broadcast when filling drops to 0 */
+    size_t filling;        /* moves filling their room, under mutex */
+} ingest_lock;
+
 /* Where a reading's rows go: a batch of records and rejects of its own,
- * moved into the context every BATCH rows (under the lock when feeds are
- * read in parallel), so that readers do not contend row by row and no
- * feed is ever held twice in memory.  A batch record's household is an
- * index into the batch's tokens, interned into the context's table only
- * when the batch moves: one table lookup per household, not two. */
+ * moved into the context every BATCH rows (its room claimed under the
+ * lock when feeds are read in parallel), so that readers do not contend
+ * row by row and no feed is ever held twice in memory.  A batch record's
+ * household is an index into the batch's tokens, interned into the
+ * context's table only when the batch moves: one table lookup per
+ * household, not two. */
 #ifdef AM_FAULT_INJECTION
 /* A few rows, so that the allocation-failure tests fail a move in the
  * middle of a feed, and the move tried again when the reading ends. */
@@ -199,7 +213,7 @@ int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
 
 struct ingest_sink {
     const am_feed_run *run;
-    pthread_mutex_t *lock;  /* NULL when reading alone */
+    ingest_lock *lock;      /* NULL when reading alone */
     am_record *records;     /* BATCH of them once allocated; household =
                              * index into tokens + 1 */
     size_t nrecords;
@@ -491,13 +505,29 @@ int am_mapper_shape(const am_row_mapper *st, const am_text_row *row, row_outcome
 static void lock(const ingest_sink *sink)
 {
     if (sink->lock)
-        pthread_mutex_lock(sink->lock);
+        pthread_mutex_lock(&sink->lock->mutex);
 }
 
 static void unlock(const ingest_sink *sink)
 {
     if (sink->lock)
-        pthread_mutex_unlock(sink->lock);
+        pthread_mutex_unlock(&sink->lock->mutex);
+}
+
+/* Under the lock: waits until no move is filling room it claimed. */
+static void wait_filled(const ingest_sink *sink)
+{
+    if (sink->lock)
+        while (sink->lock->filling)
+            pthread_cond_wait(&sink->lock->filled, &sink->lock->mutex);
+}
+
+/* Takes the lock with no move filling, as calling the progress callback
+ * needs (ingest_lock). */
+static void lock_filled(const ingest_sink *sink)
+{
+    lock(sink);
+    wait_filled(sink);
 }
 
 /* A partitioned run's registry entries go to disk, their households as
@@ -525,42 +555,61 @@ static am_status spill_registry(ingest_sink *sink, const am_record_spill *spill)
     return st;
 }
 
-/* Moves the batch into the context, renumbering its households: all of
- * the batch's tokens are interned in one call, whose lookups overlap
- * their cache misses, so the lock is held for as short a time as can be. */
-static am_status flush_locked(ingest_sink *sink)
+/* Moves the batch into a partitioned run's files (store/spill.h), under
+ * the lock. */
+static am_status move_to_disk(ingest_sink *sink)
 {
+    /* The records go to disk with their tokens, and so do the registry's
+     * entries when the run takes them.  Linking's other rows stay in
+     * memory (link_input.h), their households numbered in the context's
+     * table as in a run in memory. */
     const am_record_spill *spill = sink->run->spill;
-    if (spill && spill->put) {
-        /* A partitioned run: the records go to disk with their tokens, and
-         * so do the registry's entries when the run takes them.  Linking's
-         * other rows stay in memory (link_input.h), their households
-         * numbered in the context's table as in a run in memory. */
-        const am_link_input *l = &sink->links;
-        am_status st = AM_OK;
-        if (l->registry.n && spill->put_registry && (st = spill_registry(sink, spill)) != AM_OK)
-            return st;
-        int linking = l->held.n || l->registry.n || l->sample.n;
-        for (size_t r = 0; r < AM_REJECT__COUNT; r++)
-            linking |= l->no_repair[r] != 0;
-        if (linking && sink->ntokens) {
-            if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
-                return AM_ERR_NOMEM;
-            st = am_store_households(sink->run->store, sink->tokens[0], sink->ntokens,
-                                     sink->refs);
-        }
-        if (st == AM_OK)
-            st = spill->put(spill->user, sink->records, sink->nrecords,
-                            (const unsigned char(*)[AM_TOKEN_BYTES])sink->tokens, &sink->err);
-        if (st != AM_OK)
-            return st;
-        if (linking && am_link_input_move(sink->run->links, &sink->links, sink->refs) != AM_OK)
+    const am_link_input *l = &sink->links;
+    am_status st = AM_OK;
+    if (l->registry.n && spill->put_registry && (st = spill_registry(sink, spill)) != AM_OK)
+        return st;
+    int linking = l->held.n || l->registry.n || l->sample.n;
+    for (size_t r = 0; r < AM_REJECT__COUNT; r++)
+        linking |= l->no_repair[r] != 0;
+    if (linking && sink->ntokens) {
+        if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
             return AM_ERR_NOMEM;
-        sink->nrecords = 0;
-        sink->ntokens = 0;
-        sink->last_index = 0;
-        return am_reject_list_move(sink->run->rejects, &sink->rejects);
+        st = am_store_households(sink->run->store, sink->tokens[0], sink->ntokens, sink->refs);
     }
+    if (st == AM_OK)
+        st = spill->put(spill->user, sink->records, sink->nrecords,
+                        (const unsigned char(*)[AM_TOKEN_BYTES])sink->tokens, &sink->err);
+    if (st != AM_OK)
+        return st;
+    if (linking && am_link_input_move(sink->run->links, &sink->links, sink->refs) != AM_OK)
+        return AM_ERR_NOMEM;
+    sink->nrecords = 0;
+    sink->ntokens = 0;
+    sink->last_index = 0;
+    return AM_OK;
+}
+
+/* Room claimed in the context for a batch (ingest_lock). */
+typedef struct batch_claim {
+    am_record *records;
+    am_link_claim links;
+} batch_claim;
+
+/* Whether the context's arrays take the batch without growing. */
+static int batch_fits(const ingest_sink *sink)
+{
+    const am_store *global = sink->run->store;
+    return global->count + sink->nrecords <= global->capacity &&
+           am_link_input_fits(sink->run->links, &sink->links);
+}
+
+/* The first half of a move into a run in memory, under the lock: the
+ * batch's households interned (all of its tokens in one call, whose
+ * lookups overlap their cache misses) and room claimed for its records
+ * and linking's rows.  Returns AM_OK, AM_ERR_LIMIT or AM_ERR_NOMEM with
+ * nothing claimed. */
+static am_status claim_room(ingest_sink *sink, batch_claim *claim)
+{
     am_store *global = sink->run->store;
     if (sink->ntokens) {
         if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
@@ -569,24 +618,32 @@ static am_status flush_locked(ingest_sink *sink)
         if (st != AM_OK)
             return st;
     }
-    /* The batch is left as it was until the move cannot fail: a failed
-     * move is tried again, once, when the reading ends. */
+    if (!batch_fits(sink))
+        wait_filled(sink);
     if (am_store_reserve(global, sink->nrecords) != AM_OK ||
-        am_link_input_move(sink->run->links, &sink->links, sink->refs) != AM_OK)
+        am_link_input_claim(sink->run->links, &sink->links, &claim->links) != AM_OK)
         return AM_ERR_NOMEM;
+    claim->records = global->records + global->count;
+    global->count += sink->nrecords;
+    return AM_OK;
+}
+
+/* The second half, outside the lock: the batch copied into its room,
+ * households renumbered, and the batch emptied. */
+static void fill_room(ingest_sink *sink, const batch_claim *claim)
+{
     if (sink->nrecords)
-        am_prefault(global->records + global->count, sink->nrecords * sizeof *global->records);
+        am_prefault(claim->records, sink->nrecords * sizeof *claim->records);
     for (size_t i = 0; i < sink->nrecords; i++) {
-        am_record *r = &global->records[global->count++];
+        am_record *r = &claim->records[i];
         *r = sink->records[i];
         if (r->household)
             r->household = sink->refs[r->household - 1];
     }
+    am_link_input_fill(&sink->links, &claim->links, sink->refs);
     sink->nrecords = 0;
     sink->ntokens = 0;
     sink->last_index = 0;
-    /* A failed move leaves the rejects here for the retry. */
-    return am_reject_list_move(sink->run->rejects, &sink->rejects);
 }
 
 /* Records in the store that the findings do not account for: the run is
@@ -598,20 +655,53 @@ static void mark_ingested(const am_feed_run *run)
         *run->stage = AM_STAGE_INGESTED;
 }
 
-static am_status flush(ingest_sink *sink)
+/* A move's status, with the sink's message set for a failure. */
+static am_status flush_failed(ingest_sink *sink, am_status st)
 {
-    lock(sink);
-    /* Before the store changes, so that nothing called meanwhile (a
-     * progress callback) takes the findings, or the review's pointers
-     * into the store, for current. */
-    mark_ingested(sink->run);
-    const am_status st = flush_locked(sink);
-    unlock(sink);
     if (st == AM_ERR_LIMIT)
         return am_fail(&sink->err, st, "more than %u households", UINT32_MAX - 1);
     if (st == AM_ERR_IO)
         return st; /* a partition file's failure, told in sink->err */
     return st == AM_OK ? AM_OK : am_fail(&sink->err, st, "out of memory storing records");
+}
+
+/* Moves the batch into the context: its records, linking's rows and its
+ * rejects.  The batch is left as it was until the move cannot fail: a
+ * failed move is tried again, once, when the reading ends; a failed move
+ * of the rejects alone leaves them for that retry. */
+static am_status flush(ingest_sink *sink)
+{
+    const am_record_spill *spill = sink->run->spill;
+    lock(sink);
+    /* Before the store changes, so that nothing called meanwhile (a
+     * progress callback) takes the findings, or the review's pointers
+     * into the store, for current. */
+    mark_ingested(sink->run);
+    if (spill && spill->put) {
+        am_status st = move_to_disk(sink);
+        if (st == AM_OK)
+            st = am_reject_list_move(sink->run->rejects, &sink->rejects);
+        unlock(sink);
+        return flush_failed(sink, st);
+    }
+    batch_claim claim;
+    am_status st = claim_room(sink, &claim);
+    if (st != AM_OK) {
+        unlock(sink);
+        return flush_failed(sink, st);
+    }
+    if (sink->lock)
+        sink->lock->filling++;
+    st = am_reject_list_move(sink->run->rejects, &sink->rejects);
+    unlock(sink);
+    fill_room(sink, &claim);
+    if (sink->lock) {
+        lock(sink);
+        if (--sink->lock->filling == 0)
+            pthread_cond_broadcast(&sink->lock->filled);
+        unlock(sink);
+    }
+    return flush_failed(sink, st);
 }
 
 static am_status sink_reject(ingest_sink *sink, am_feed *feed, uint64_t line, am_reject reason,
@@ -639,7 +729,7 @@ static int progress_row(ingest_sink *sink, am_feed *feed, const am_text_row *row
 {
     if (!sink->run->progress->fn)
         return 0;
-    lock(sink);
+    lock_filled(sink);
     const int stop = am_progress_row(feed, row);
     unlock(sink);
     return stop;
@@ -884,7 +974,7 @@ static am_status end_reading(am_row_mapper *state, am_status read_status,
 /* Tells the progress callback that feed is done. */
 static am_status tell_done(const am_feed *feed, ingest_sink *sink)
 {
-    lock(sink);
+    lock_filled(sink);
     const int stop = sink->run->progress->fn && am_progress_end(feed);
     unlock(sink);
     return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;
@@ -998,7 +1088,7 @@ typedef struct ingest_job {
 
 typedef struct ingest_pool {
     const am_feed_run *run;
-    pthread_mutex_t lock;
+    ingest_lock lock; /* the pool's state and the context, for readers at once */
     ingest_job *queue; /* most text first, so the last feed read is a short one */
     size_t nqueue, next, capqueue;
     unsigned threads;
@@ -1079,7 +1169,7 @@ static am_status plan_parts(ingest_pool *pool, ingest_job *job, ingest_sink *sin
                            : AM_OK;
     }
     const size_t later = split->plan.nparts - 1;
-    pthread_mutex_lock(&pool->lock);
+    pthread_mutex_lock(&pool->lock.mutex);
     /* Copied under the lock: other feeds' parts may be telling progress. */
     for (size_t k = 0; k <= later; k++) {
         am_feed *counts = &split->part[k].counts;
@@ -1089,7 +1179,7 @@ static am_status plan_parts(ingest_pool *pool, ingest_job *job, ingest_sink *sin
         memset(counts->held_by_reason, 0, sizeof counts->held_by_reason);
     }
     if (!AM_RESERVE(pool->queue, pool->capqueue, pool->nqueue + later)) {
-        pthread_mutex_unlock(&pool->lock);
+        pthread_mutex_unlock(&pool->lock.mutex);
         am_feed_plan_close(&split->plan);
         am_free(split);
         return am_fail(&sink->err, AM_ERR_NOMEM, "out of memory planning %s in parts",
@@ -1103,7 +1193,7 @@ static am_status plan_parts(ingest_pool *pool, ingest_job *job, ingest_sink *sin
     split->remaining = split->plan.nparts;
     split->first_failed = SIZE_MAX;
     am_progress_begin(feed, feed->file, NULL, 0);
-    pthread_mutex_unlock(&pool->lock);
+    pthread_mutex_unlock(&pool->lock.mutex);
     job->split = split;
     job->part = 0;
     return AM_OK;
@@ -1168,9 +1258,9 @@ static am_status read_part(ingest_pool *pool, const ingest_job *job, ingest_sink
     /* After a part fails, the parts after it are not read (a whole read
      * would have stopped); those before it are, as a whole read would have
      * met their failures first. */
-    pthread_mutex_lock(&pool->lock);
+    pthread_mutex_lock(&pool->lock.mutex);
     const int skip = job->part > split->first_failed;
-    pthread_mutex_unlock(&pool->lock);
+    pthread_mutex_unlock(&pool->lock.mutex);
     am_status st = AM_OK;
     if (!skip) {
         const am_feed_plan *plan = &split->plan;
@@ -1184,7 +1274,7 @@ static am_status read_part(ingest_pool *pool, const ingest_job *job, ingest_sink
     part->status = st;
     if (st != AM_OK)
         memcpy(&part->err, &sink->err, sizeof part->err);
-    pthread_mutex_lock(&pool->lock);
+    pthread_mutex_lock(&pool->lock.mutex);
     if (st != AM_OK) {
         /* Feeds declared after this one are not started from now on. */
         if (job->part < split->first_failed)
@@ -1193,7 +1283,7 @@ static am_status read_part(ingest_pool *pool, const ingest_job *job, ingest_sink
             pool->first_failed = feed->index;
     }
     const int last = --split->remaining == 0;
-    pthread_mutex_unlock(&pool->lock);
+    pthread_mutex_unlock(&pool->lock.mutex);
     return last ? merge_parts(feed, split, sink) : AM_OK;
 }
 
@@ -1204,7 +1294,7 @@ static void *ingest_work(void *arg)
     for (;;) {
         ingest_job job = {0};
         int planning = 0;
-        pthread_mutex_lock(&pool->lock);
+        pthread_mutex_lock(&pool->lock.mutex);
         for (;;) {
             while (!job.feed && pool->next < pool->nqueue) {
                 job = pool->queue[pool->next++];
@@ -1214,22 +1304,22 @@ static void *ingest_work(void *arg)
             }
             if (job.feed || !pool->planning)
                 break;
-            pthread_cond_wait(&pool->planned, &pool->lock);
+            pthread_cond_wait(&pool->planned, &pool->lock.mutex);
         }
         if (job.feed && !job.split && may_split(pool, job.feed)) {
             planning = 1;
             pool->planning++;
         }
-        pthread_mutex_unlock(&pool->lock);
+        pthread_mutex_unlock(&pool->lock.mutex);
         if (!job.feed)
             return NULL;
         am_status st = AM_OK;
         if (planning) {
             st = plan_parts(pool, &job, &w->sink);
-            pthread_mutex_lock(&pool->lock);
+            pthread_mutex_lock(&pool->lock.mutex);
             pool->planning--;
             pthread_cond_broadcast(&pool->planned);
-            pthread_mutex_unlock(&pool->lock);
+            pthread_mutex_unlock(&pool->lock.mutex);
         }
         if (st == AM_OK)
             st = job.split ? read_part(pool, &job, &w->sink) : read_feed(job.feed, &w->sink, NULL, 0);
@@ -1240,12 +1330,36 @@ static void *ingest_work(void *arg)
                 w->failed_feed = job.feed->index;
                 memcpy(&w->error, &w->sink.err, sizeof w->error);
             }
-            pthread_mutex_lock(&pool->lock);
+            pthread_mutex_lock(&pool->lock.mutex);
             if (job.feed->index < pool->first_failed)
                 pool->first_failed = job.feed->index;
-            pthread_mutex_unlock(&pool->lock);
+            pthread_mutex_unlock(&pool->lock.mutex);
         }
     }
+}
+
+/* The pool's lock and conditions: 1, or 0 with none of them left. */
+static int pool_sync_init(ingest_pool *pool)
+{
+    if (pthread_mutex_init(&pool->lock.mutex, NULL) != 0)
+        return 0;
+    if (pthread_cond_init(&pool->planned, NULL) != 0) {
+        pthread_mutex_destroy(&pool->lock.mutex);
+        return 0;
+    }
+    if (pthread_cond_init(&pool->lock.filled, NULL) != 0) {
+        pthread_cond_destroy(&pool->planned);
+        pthread_mutex_destroy(&pool->lock.mutex);
+        return 0;
+    }
+    return 1;
+}
+
+static void pool_sync_destroy(ingest_pool *pool)
+{
+    pthread_cond_destroy(&pool->lock.filled);
+    pthread_cond_destroy(&pool->planned);
+    pthread_mutex_destroy(&pool->lock.mutex);
 }
 
 static int more_text_first(const void *pa, const void *pb)
@@ -1288,14 +1402,7 @@ am_status am_ingest_all(const am_feed_run *run)
     pool.threads = threads;
     ingest_worker *workers = am_calloc(threads, sizeof *workers);
     pthread_t *ids = am_calloc(threads, sizeof *ids);
-    if (!workers || !ids || pthread_mutex_init(&pool.lock, NULL) != 0) {
-        am_free(workers);
-        am_free(ids);
-        am_free(pool.queue);
-        return am_fail(run->err, AM_ERR_NOMEM, "out of memory");
-    }
-    if (pthread_cond_init(&pool.planned, NULL) != 0) {
-        pthread_mutex_destroy(&pool.lock);
+    if (!workers || !ids || !pool_sync_init(&pool)) {
         am_free(workers);
         am_free(ids);
         am_free(pool.queue);
@@ -1324,8 +1431,7 @@ am_status am_ingest_all(const am_feed_run *run)
         }
         sink_release(&workers[t].sink);
     }
-    pthread_cond_destroy(&pool.planned);
-    pthread_mutex_destroy(&pool.lock);
+    pool_sync_destroy(&pool);
     am_free(workers);
     am_free(ids);
     am_free(pool.queue);

@@ -65,40 +65,37 @@ am_status am_link_push_candidates(am_link_input *in, const am_link_candidate *c,
     return AM_OK;
 }
 
-static void move_people(am_link_people *dst, am_link_people *src, const uint32_t *refs)
+static void fill_people(am_link_person *dst, am_link_people *src, const uint32_t *refs)
 {
     for (size_t i = 0; i < src->n; i++) {
-        am_link_person *p = &dst->v[dst->n++];
-        *p = src->v[i];
-        if (p->household)
-            p->household = refs[p->household - 1];
+        dst[i] = src->v[i];
+        if (dst[i].household)
+            dst[i].household = refs[dst[i].household - 1];
     }
     if (src->n)
         sodium_memzero(src->v, src->n * sizeof *src->v);
     src->n = 0;
 }
 
-static void move_samples(am_link_samples *dst, am_link_samples *src, const uint32_t *refs)
+static void fill_samples(am_link_sampled *dst, am_link_samples *src, const uint32_t *refs)
 {
     for (size_t i = 0; i < src->n; i++) {
-        am_link_sampled *s = &dst->v[dst->n++];
-        *s = src->v[i];
-        if (s->p.household)
-            s->p.household = refs[s->p.household - 1];
+        dst[i] = src->v[i];
+        if (dst[i].p.household)
+            dst[i].p.household = refs[dst[i].p.household - 1];
     }
     if (src->n)
         sodium_memzero(src->v, src->n * sizeof *src->v);
     src->n = 0;
 }
 
-static void move_list(am_link_list *dst, am_link_list *src, const uint32_t *refs, uint32_t offset)
+static void fill_list(am_link_row *dst, am_link_list *src, const uint32_t *refs, uint32_t offset)
 {
     for (size_t i = 0; i < src->n; i++) {
-        am_link_row *r = &dst->v[dst->n++];
-        *r = src->v[i];
-        if (r->rec.household)
-            r->rec.household = refs[r->rec.household - 1];
-        r->first += offset;
+        dst[i] = src->v[i];
+        if (dst[i].rec.household)
+            dst[i].rec.household = refs[dst[i].rec.household - 1];
+        dst[i].first += offset;
     }
     if (src->n)
         sodium_memzero(src->v, src->n * sizeof *src->v);
@@ -117,33 +114,60 @@ void am_link_person_spilled(const am_link_person *p, const unsigned char *househ
     }
 }
 
-am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint32_t *refs)
+int am_link_input_fits(const am_link_input *dst, const am_link_input *src)
+{
+    return dst->held.n + src->held.n <= dst->held.cap &&
+           dst->registry.n + src->registry.n <= dst->registry.cap &&
+           dst->sample.n + src->sample.n <= dst->sample.cap &&
+           dst->ncandidates + src->ncandidates <= dst->candidates_cap;
+}
+
+am_status am_link_input_claim(am_link_input *dst, am_link_input *src, am_link_claim *claim)
 {
     if (!AM_RESERVE(dst->held.v, dst->held.cap, dst->held.n + src->held.n) ||
         !AM_RESERVE(dst->registry.v, dst->registry.cap, dst->registry.n + src->registry.n) ||
         !AM_RESERVE(dst->sample.v, dst->sample.cap, dst->sample.n + src->sample.n) ||
         !AM_RESERVE(dst->candidates, dst->candidates_cap, dst->ncandidates + src->ncandidates))
         return AM_ERR_NOMEM;
-    if (src->registry.n)
-        am_prefault(dst->registry.v + dst->registry.n, src->registry.n * sizeof *src->registry.v);
-    if (src->held.n)
-        am_prefault(dst->held.v + dst->held.n, src->held.n * sizeof *src->held.v);
-    const uint32_t offset = (uint32_t)dst->ncandidates;
-    if (src->ncandidates) {
-        am_prefault(dst->candidates + dst->ncandidates, src->ncandidates * sizeof *src->candidates);
-        memcpy(dst->candidates + dst->ncandidates, src->candidates,
-               src->ncandidates * sizeof *src->candidates);
-    }
+    *claim = (am_link_claim){.held = dst->held.v + dst->held.n,
+                             .registry = dst->registry.v + dst->registry.n,
+                             .sample = dst->sample.v + dst->sample.n,
+                             .candidates = dst->candidates + dst->ncandidates,
+                             .first_candidate = (uint32_t)dst->ncandidates};
+    dst->held.n += src->held.n;
+    dst->registry.n += src->registry.n;
+    dst->sample.n += src->sample.n;
     dst->ncandidates += src->ncandidates;
-    src->ncandidates = 0;
-    move_list(&dst->held, &src->held, refs, offset);
-    move_people(&dst->registry, &src->registry, refs);
-    move_samples(&dst->sample, &src->sample, refs);
     for (size_t r = 0; r < AM_REJECT__COUNT; r++) {
         dst->no_repair[r] += src->no_repair[r];
         src->no_repair[r] = 0;
     }
     return AM_OK;
+}
+
+void am_link_input_fill(am_link_input *src, const am_link_claim *claim, const uint32_t *refs)
+{
+    if (src->registry.n)
+        am_prefault(claim->registry, src->registry.n * sizeof *src->registry.v);
+    if (src->held.n)
+        am_prefault(claim->held, src->held.n * sizeof *src->held.v);
+    if (src->ncandidates) {
+        am_prefault(claim->candidates, src->ncandidates * sizeof *src->candidates);
+        memcpy(claim->candidates, src->candidates, src->ncandidates * sizeof *src->candidates);
+    }
+    src->ncandidates = 0;
+    fill_list(claim->held, &src->held, refs, claim->first_candidate);
+    fill_people(claim->registry, &src->registry, refs);
+    fill_samples(claim->sample, &src->sample, refs);
+}
+
+am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint32_t *refs)
+{
+    am_link_claim claim;
+    const am_status st = am_link_input_claim(dst, src, &claim);
+    if (st == AM_OK)
+        am_link_input_fill(src, &claim, refs);
+    return st;
 }
 
 static void wipe_free(void *v, size_t bytes)

@@ -108,11 +108,39 @@ void am_link_samples_trim(am_link_samples *samples);
 /* Appends n candidates; returns AM_OK or AM_ERR_NOMEM with nothing added. */
 am_status am_link_push_candidates(am_link_input *in, const am_link_candidate *c, size_t n);
 
+/* Where in dst a move of src's entries goes: room claimed at the ends of
+ * dst's lists, filled later by am_link_input_fill. */
+typedef struct am_link_claim {
+    am_link_row *held;
+    am_link_person *registry;
+    am_link_sampled *sample;
+    am_link_candidate *candidates;
+    uint32_t first_candidate; /* where src's candidates start in dst's */
+} am_link_claim;
+
 /* Moves everything src holds onto the end of dst, renumbering households
  * through refs (a record's household h becomes refs[h - 1]) as a batch of
  * records is renumbered, and leaves src empty for reuse.  Returns AM_OK, or
- * AM_ERR_NOMEM with both unchanged. */
+ * AM_ERR_NOMEM with both unchanged.  The same as am_link_input_claim then
+ * am_link_input_fill. */
 am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint32_t *refs);
+
+/* Whether dst has room for src's entries without any of its lists moving:
+ * a claim then changes no list's address. */
+int am_link_input_fits(const am_link_input *dst, const am_link_input *src);
+
+/* The first half of a move, for readers that share dst under a lock:
+ * makes room in dst for src's entries and counts them into dst, so that
+ * the room is this move's alone, and adds src's counts of rows without a
+ * repair.  Returns AM_OK with *claim set, or AM_ERR_NOMEM with both
+ * unchanged.  Until am_link_input_fill has filled the room, dst's lists
+ * hold entries not yet written: nothing may read them, or move them. */
+am_status am_link_input_claim(am_link_input *dst, am_link_input *src, am_link_claim *claim);
+
+/* The second half of a move: copies src's entries into the room claim
+ * holds, renumbering households through refs, and empties src.  Cannot
+ * fail; needs no lock, as the room is the claim's alone. */
+void am_link_input_fill(am_link_input *src, const am_link_claim *claim, const uint32_t *refs);
 
 /* Wipes and frees what in holds.  Every list wipes the entries it lets
  * go (a move, a trim, linking's end), so only [0, n) is wiped here: the
