@@ -316,8 +316,6 @@ static void check_results(unsigned link_threshold, int fuzzy_linked)
     am_link_input_free(&in);
 }
 
-/* A feed read in parts samples each part's first rows, in any order: the
- * trim keeps each feed's first AM_LINK_SAMPLE_PER_FEED by line. */
 /* A reader's batch of linking rows, its households numbered 1 to 3 in
  * the batch as a reader numbers them (ingest.c). */
 static void batch_rows(am_link_input *in, int base)
@@ -348,7 +346,10 @@ START_TEST(test_claims_filled_in_either_order)
     batch_rows(&a, 0);
     batch_rows(&b, 10);
     am_link_claim at_a, at_b;
+    /* Empty lists have no room: a's claim grows them, b's need not. */
+    ck_assert(!am_link_input_fits(&claimed, &a));
     ck_assert_int_eq(am_link_input_claim(&claimed, &a, &at_a), AM_OK);
+    ck_assert(am_link_input_fits(&claimed, &b));
     ck_assert_int_eq(am_link_input_claim(&claimed, &b, &at_b), AM_OK);
     am_link_input_fill(&b, &at_b, refs_b);
     am_link_input_fill(&a, &at_a, refs_a);
@@ -394,6 +395,8 @@ START_TEST(test_claims_filled_in_either_order)
 }
 END_TEST
 
+/* A feed read in parts samples each part's first rows, in any order: the
+ * trim keeps each feed's first AM_LINK_SAMPLE_PER_FEED by line. */
 START_TEST(test_samples_trim)
 {
     am_link_samples s = {0};

@@ -522,13 +522,6 @@ static void wait_filled(const ingest_sink *sink)
             pthread_cond_wait(&sink->lock->filled, &sink->lock->mutex);
 }
 
-/* Takes the lock with no move filling, as calling the progress callback
- * needs (ingest_lock). */
-static void lock_filled(const ingest_sink *sink)
-{
-    lock(sink);
-    wait_filled(sink);
-}
 
 /* A partitioned run's registry entries go to disk, their households as
  * tokens (link_input.h): linking reads them back sorted, so that a
@@ -607,7 +600,8 @@ static int batch_fits(const ingest_sink *sink)
  * batch's households interned (all of its tokens in one call, whose
  * lookups overlap their cache misses) and room claimed for its records
  * and linking's rows.  Returns AM_OK, AM_ERR_LIMIT or AM_ERR_NOMEM with
- * nothing claimed. */
+ * nothing claimed (the households may be interned, and the arrays grown,
+ * which a retry finds as they are: growing waited for the fills). */
 static am_status claim_room(ingest_sink *sink, batch_claim *claim)
 {
     am_store *global = sink->run->store;
@@ -623,7 +617,7 @@ static am_status claim_room(ingest_sink *sink, batch_claim *claim)
     if (am_store_reserve(global, sink->nrecords) != AM_OK ||
         am_link_input_claim(sink->run->links, &sink->links, &claim->links) != AM_OK)
         return AM_ERR_NOMEM;
-    claim->records = global->records + global->count;
+    claim->records = global->records ? global->records + global->count : NULL;
     global->count += sink->nrecords;
     return AM_OK;
 }
@@ -729,7 +723,10 @@ static int progress_row(ingest_sink *sink, am_feed *feed, const am_text_row *row
 {
     if (!sink->run->progress->fn)
         return 0;
-    lock_filled(sink);
+    lock(sink);
+    /* Most rows only count; the lock waits for fills only for a call. */
+    if (am_progress_due(feed))
+        wait_filled(sink);
     const int stop = am_progress_row(feed, row);
     unlock(sink);
     return stop;
@@ -974,7 +971,8 @@ static am_status end_reading(am_row_mapper *state, am_status read_status,
 /* Tells the progress callback that feed is done. */
 static am_status tell_done(const am_feed *feed, ingest_sink *sink)
 {
-    lock_filled(sink);
+    lock(sink);
+    wait_filled(sink); /* the callback may call into the context (ingest_lock) */
     const int stop = sink->run->progress->fn && am_progress_end(feed);
     unlock(sink);
     return stop ? am_fail(&sink->err, AM_ERR_ABORTED, "stopped by the progress callback") : AM_OK;

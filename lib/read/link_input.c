@@ -129,11 +129,13 @@ am_status am_link_input_claim(am_link_input *dst, am_link_input *src, am_link_cl
         !AM_RESERVE(dst->sample.v, dst->sample.cap, dst->sample.n + src->sample.n) ||
         !AM_RESERVE(dst->candidates, dst->candidates_cap, dst->ncandidates + src->ncandidates))
         return AM_ERR_NOMEM;
-    *claim = (am_link_claim){.held = dst->held.v + dst->held.n,
-                             .registry = dst->registry.v + dst->registry.n,
-                             .sample = dst->sample.v + dst->sample.n,
-                             .candidates = dst->candidates + dst->ncandidates,
-                             .first_candidate = (uint32_t)dst->ncandidates};
+    /* A list never grown is NULL, to which not even 0 may be added. */
+    *claim = (am_link_claim){
+        .held = dst->held.v ? dst->held.v + dst->held.n : NULL,
+        .registry = dst->registry.v ? dst->registry.v + dst->registry.n : NULL,
+        .sample = dst->sample.v ? dst->sample.v + dst->sample.n : NULL,
+        .candidates = dst->candidates ? dst->candidates + dst->ncandidates : NULL,
+        .first_candidate = (uint32_t)dst->ncandidates};
     dst->held.n += src->held.n;
     dst->registry.n += src->registry.n;
     dst->sample.n += src->sample.n;

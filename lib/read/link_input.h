@@ -121,8 +121,8 @@ typedef struct am_link_claim {
 /* Moves everything src holds onto the end of dst, renumbering households
  * through refs (a record's household h becomes refs[h - 1]) as a batch of
  * records is renumbered, and leaves src empty for reuse.  Returns AM_OK, or
- * AM_ERR_NOMEM with both unchanged.  The same as am_link_input_claim then
- * am_link_input_fill. */
+ * AM_ERR_NOMEM with both unchanged but for room dst's lists may have
+ * grown.  The same as am_link_input_claim then am_link_input_fill. */
 am_status am_link_input_move(am_link_input *dst, am_link_input *src, const uint32_t *refs);
 
 /* Whether dst has room for src's entries without any of its lists moving:
@@ -133,8 +133,9 @@ int am_link_input_fits(const am_link_input *dst, const am_link_input *src);
  * makes room in dst for src's entries and counts them into dst, so that
  * the room is this move's alone, and adds src's counts of rows without a
  * repair.  Returns AM_OK with *claim set, or AM_ERR_NOMEM with both
- * unchanged.  Until am_link_input_fill has filled the room, dst's lists
- * hold entries not yet written: nothing may read them, or move them. */
+ * unchanged but for room dst's lists may have grown.  Until
+ * am_link_input_fill has filled the room, dst's lists hold entries not
+ * yet written: nothing may read them, or move them. */
 am_status am_link_input_claim(am_link_input *dst, am_link_input *src, am_link_claim *claim);
 
 /* The second half of a move: copies src's entries into the room claim

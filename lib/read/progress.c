@@ -93,6 +93,11 @@ static int report(const am_feed *feed, int done)
     return p->fn(p->user, &info);
 }
 
+int am_progress_due(const am_feed *feed)
+{
+    return feed->run->progress->fn && (feed->progress_rows + 1) % AM_PROGRESS_EVERY == 0;
+}
+
 int am_progress_row(am_feed *feed, const am_text_row *row)
 {
     if (!feed->run->progress->fn)

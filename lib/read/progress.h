@@ -29,6 +29,9 @@ void am_progress_begin(am_feed *feed, const char *path, const void *data, size_t
  * AM_PROGRESS_EVERY data rows.  Returns non-zero when it asks to stop. */
 int am_progress_row(am_feed *feed, const am_text_row *row);
 
+/* Whether the next am_progress_row call for feed calls the callback. */
+int am_progress_due(const am_feed *feed);
+
 /* A feed ended (successfully or not).  Returns non-zero when the callback
  * asks to stop. */
 int am_progress_end(const am_feed *feed);
