@@ -190,6 +190,12 @@ typedef struct kat {
 static const kat kats[] = {
     {"plain", IN("a,b,c\n1,2,3\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8,
      "1:a|b|c\n2:1|2|3\n", NULL},
+    /* Quote-free stretches are split without queuing their lines, which
+     * are numbered from their line ends: CRLF, a lone CR, blank lines. */
+    {"line ends of every kind in one stretch", IN("a,b\r\nc\rd\n\n\r\ne,f\n"), AM_ENC_AUTO, 0,
+     0, 0, 0, AM_OK, AM_ENC_UTF8, "1:a|b\n2:c\n3:d\n6:e|f\n", NULL},
+    {"stretches on both sides of a quoted line", IN("a\r\n\nb\n\"c\nx\",y\nd\r\ne\r"),
+     AM_ENC_AUTO, 0, 0, 0, 0, AM_OK, AM_ENC_UTF8, "1:a\n3:b\n4:c\\nx|y\n6:d\n7:e\n", NULL},
     {"quoted delimiter and doubled quotes",
      IN("name,note\n\"Li, Wei\",\"said \"\"hi\"\"\"\n"), AM_ENC_AUTO, 0, 0, 0, 0, AM_OK,
      AM_ENC_UTF8, "1:name|note\n2:Li, Wei|said \"hi\"\n", NULL},

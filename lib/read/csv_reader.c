@@ -435,11 +435,17 @@ static am_status feed_piece(reader *r, const char *s, size_t clen, size_t tlen,
  * nothing counted as space: each delimiter and line end closes a field, a
  * line end closes the record, and an empty line (or the LF of a CRLF) is
  * no record.  The fields are left in s (on_field_in_place) and the rows
- * go through on_row, as libcsv's do. */
-static am_status split_quote_free(reader *r, char *s, size_t n)
+ * go through on_row, as libcsv's do.
+ *
+ * Queued lines (count_lines 0) have their start lines and flags in the
+ * batch.  A region (count_lines 1: split_lines found no quote, NUL or
+ * bad encoding in it, and it ends after an LF) is not queued line by
+ * line: the line ends found here number its lines, and each line's length
+ * is checked here. */
+static am_status split_quote_free(reader *r, char *s, size_t n, int count_lines)
 {
     uint32_t pos[SCAN_SLOTS];
-    size_t base = 0, line_start = 0, field_start = 0;
+    size_t base = 0, line_start = 0, field_start = 0, cr_end = SIZE_MAX;
 
     r->in_place = 1;
     while (base < n) {
@@ -447,16 +453,32 @@ static am_status split_quote_free(reader *r, char *s, size_t n)
         size_t k = r->scan(s + base, len, r->delim, pos, SCAN_SLOTS, &scanned);
         for (size_t j = 0; j < k; j++) {
             const size_t p = base + pos[j];
-            if ((unsigned char)s[p] == r->delim) {
+            /* Read first: the field's NUL takes the byte's place. */
+            const unsigned char c = (unsigned char)s[p];
+            if (c == r->delim) {
                 on_field_in_place(r, s + field_start, p - field_start);
                 field_start = p + 1;
                 continue;
             }
             if (p > line_start) {
+                if (count_lines && p - line_start > r->max_line) {
+                    r->st = am_fail(r->err, AM_ERR_LIMIT, "%s:%llu: line longer than %zu bytes",
+                                    r->name, (ull)r->line, r->max_line);
+                    break;
+                }
                 on_field_in_place(r, s + field_start, p - field_start);
+                if (count_lines)
+                    r->rec.line = r->line;
                 on_row(0, r);
                 if (r->st != AM_OK)
                     break;
+            }
+            if (count_lines) {
+                /* The LF of a CRLF ends no line of its own. */
+                if (c == '\r')
+                    cr_end = p + 1;
+                if (p != cr_end)
+                    r->line++;
             }
             line_start = field_start = p + 1;
         }
@@ -477,7 +499,7 @@ static am_status flush_batch(reader *r, char *s, size_t *open, size_t from, size
     r->batching = 1;
     r->ibatch = 0;
     r->cur = r->batch;
-    am_status st = r->scan ? split_quote_free(r, s + from, to - from)
+    am_status st = r->scan ? split_quote_free(r, s + from, to - from, 0)
                            : parse(r, s + from, to - from, *longest + 2);
     r->batching = 0;
     r->nbatch = 0;
@@ -500,6 +522,10 @@ static size_t find_byte(const char *s, size_t from, size_t n, int c)
  * record, so runs of such lines go to libcsv in one call, their start lines
  * and flags queued for on_row: this saves most of a per-line call's cost.
  * Other lines (quotes, continuations across chunks) go one at a time.
+ * Where the scanner splits (r->scan), a stretch of whole lines without a
+ * quote, NUL or bad encoding is not even queued: it goes to
+ * split_quote_free at once, which numbers its lines itself, and its
+ * spaces and tabs, which only libcsv would trim, are left as they are.
  *
  * Every scan keeps the position of the next occurrence of its byte and
  * moves on only once passed, so each byte is looked at once per kind
@@ -532,6 +558,32 @@ static am_status split_lines(reader *r, char *s, size_t n, const size_t *marks, 
     size_t next_tab = r->sub_tab ? find_byte(s, pos, n, '\t') : n;
 
     while (pos < n) {
+        if (r->scan && !r->in_record && r->line_len == 0) {
+            if (next_q < pos)
+                next_q = find_byte(s, pos, n, '"');
+            if (next_nul < pos)
+                next_nul = find_byte(s, pos, n, '\0');
+            if (next_lf < pos)
+                next_lf = find_byte(s, pos, n, '\n');
+            size_t limit = next_q < next_nul ? next_q : next_nul;
+            if (mi < nmarks && marks[mi] < limit)
+                limit = marks[mi];
+            if (next_lf < limit) {
+                /* After the last LF before limit: at next_lf + 1 at the least. */
+                size_t end = limit;
+                while (s[end - 1] != '\n')
+                    end--;
+                if ((st = flush_batch(r, s, &open, bstart, pos, &longest)) != AM_OK ||
+                    (st = split_quote_free(r, s + pos, end - pos, 1)) != AM_OK)
+                    return st;
+                pos = end;
+                if (next_sp < pos)
+                    next_sp = find_byte(s, pos, n, ' ');
+                if (next_tab < pos)
+                    next_tab = find_byte(s, pos, n, '\t');
+                continue;
+            }
+        }
         if (next_cr < pos)
             next_cr = find_byte(s, pos, n, '\r');
         if (next_lf < pos)
