@@ -441,7 +441,8 @@ static am_status feed_piece(reader *r, const char *s, size_t clen, size_t tlen,
  * batch.  A region (count_lines 1: split_lines found no quote, NUL or
  * bad encoding in it, and it ends after an LF) is not queued line by
  * line: the line ends found here number its lines, and each line's length
- * is checked here. */
+ * is checked here.  Its rows take their start line in r->rec, whose flags
+ * are all clear outside a record (on_row clears them). */
 static am_status split_quote_free(reader *r, char *s, size_t n, int count_lines)
 {
     uint32_t pos[SCAN_SLOTS];
@@ -522,14 +523,18 @@ static size_t find_byte(const char *s, size_t from, size_t n, int c)
  * record, so runs of such lines go to libcsv in one call, their start lines
  * and flags queued for on_row: this saves most of a per-line call's cost.
  * Other lines (quotes, continuations across chunks) go one at a time.
- * Where the scanner splits (r->scan), a stretch of whole lines without a
- * quote, NUL or bad encoding is not even queued: it goes to
- * split_quote_free at once, which numbers its lines itself, and its
- * spaces and tabs, which only libcsv would trim, are left as they are.
+ * Where the scanner splits (r->scan), a stretch starting at a line start
+ * outside any record and ending after the last LF before the next quote,
+ * NUL or bad encoding is not even queued: it goes to split_quote_free at
+ * once, which numbers its lines itself, and its spaces and tabs, which
+ * only libcsv would trim, are left as they are.  Lines after that LF (a
+ * last line ended by a lone CR) are queued as before.
  *
  * Every scan keeps the position of the next occurrence of its byte and
  * moves on only once passed, so each byte is looked at once per kind
- * whatever the line lengths. */
+ * whatever the line lengths.  Finding a stretch's last LF walks back over
+ * the bytes after it, up to the next quote, NUL or bad byte, once more;
+ * no two such walks cover the same bytes, so the work stays linear. */
 static am_status split_lines(reader *r, char *s, size_t n, const size_t *marks, size_t nmarks)
 {
     size_t pos = 0, mi = 0, open = 0, bstart = 0, longest = 0;
