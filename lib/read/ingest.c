@@ -522,6 +522,18 @@ static void wait_filled(const ingest_sink *sink)
             pthread_cond_wait(&sink->lock->filled, &sink->lock->mutex);
 }
 
+/* Interns the batch's household tokens into the context's table, all in
+ * one call, whose lookups overlap their cache misses; each token's
+ * reference goes to sink->refs.  Returns AM_OK, AM_ERR_LIMIT or
+ * AM_ERR_NOMEM. */
+static am_status intern_households(ingest_sink *sink)
+{
+    if (!sink->ntokens)
+        return AM_OK;
+    if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
+        return AM_ERR_NOMEM;
+    return am_store_households(sink->run->store, sink->tokens[0], sink->ntokens, sink->refs);
+}
 
 /* A partitioned run's registry entries go to disk, their households as
  * tokens (link_input.h): linking reads them back sorted, so that a
@@ -564,11 +576,8 @@ static am_status move_to_disk(ingest_sink *sink)
     int linking = l->held.n || l->registry.n || l->sample.n;
     for (size_t r = 0; r < AM_REJECT__COUNT; r++)
         linking |= l->no_repair[r] != 0;
-    if (linking && sink->ntokens) {
-        if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
-            return AM_ERR_NOMEM;
-        st = am_store_households(sink->run->store, sink->tokens[0], sink->ntokens, sink->refs);
-    }
+    if (linking)
+        st = intern_households(sink);
     if (st == AM_OK)
         st = spill->put(spill->user, sink->records, sink->nrecords,
                         (const unsigned char(*)[AM_TOKEN_BYTES])sink->tokens, &sink->err);
@@ -597,21 +606,16 @@ static int batch_fits(const ingest_sink *sink)
 }
 
 /* The first half of a move into a run in memory, under the lock: the
- * batch's households interned (all of its tokens in one call, whose
- * lookups overlap their cache misses) and room claimed for its records
- * and linking's rows.  Returns AM_OK, AM_ERR_LIMIT or AM_ERR_NOMEM with
+ * batch's households interned and room claimed for its records and
+ * linking's rows.  Returns AM_OK, AM_ERR_LIMIT or AM_ERR_NOMEM with
  * nothing claimed (the households may be interned, and the arrays grown,
  * which a retry finds as they are: growing waited for the fills). */
 static am_status claim_room(ingest_sink *sink, batch_claim *claim)
 {
     am_store *global = sink->run->store;
-    if (sink->ntokens) {
-        if (!sink->refs && !(sink->refs = am_malloc(BATCH * sizeof *sink->refs)))
-            return AM_ERR_NOMEM;
-        const am_status st = am_store_households(global, sink->tokens[0], sink->ntokens, sink->refs);
-        if (st != AM_OK)
-            return st;
-    }
+    const am_status st = intern_households(sink);
+    if (st != AM_OK)
+        return st;
     if (!batch_fits(sink))
         wait_filled(sink);
     if (am_store_reserve(global, sink->nrecords) != AM_OK ||

@@ -106,9 +106,9 @@ int am_progress_row(am_feed *feed, const am_text_row *row)
     for (size_t i = 0; i < row->nfields; i++)
         bytes += row->len[i];
     feed->progress_text_done += bytes;
-    if (++feed->progress_rows % AM_PROGRESS_EVERY != 0)
-        return 0;
-    return report(feed, 0);
+    const int due = am_progress_due(feed);
+    feed->progress_rows++;
+    return due ? report(feed, 0) : 0;
 }
 
 int am_progress_end(const am_feed *feed)
