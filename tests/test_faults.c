@@ -4,10 +4,12 @@
  * Linked against a build of the library with the failure injector. */
 #include <aidmatch.h>
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -217,6 +219,71 @@ START_TEST(every_allocation_can_fail_in_parts)
 }
 END_TEST
 
+/* What a_growing_claim_waits_for_open_fills saw of two readers. */
+typedef struct fill_watch {
+    pthread_mutex_t mutex;
+    pthread_cond_t changed;
+    int holding;          /* the first fill is held open */
+    int released;         /* ... and has been let go */
+    int waits;            /* claims that waited for open fills */
+    int grown_while_open; /* growths with a fill open: must stay 0 */
+} fill_watch;
+
+/* Holds the first fill open until a claim waits for it (or, when claims
+ * do not wait, five seconds, time enough for the other reader's claims
+ * to grow the arrays under it); counts waits and growths. */
+static void watch_fills(am_fault_ingest_event event, size_t filling, void *user)
+{
+    fill_watch *w = user;
+    pthread_mutex_lock(&w->mutex);
+    if (event == AM_FAULT_WAITS_FOR_FILLS) {
+        w->waits++;
+        pthread_cond_broadcast(&w->changed);
+    } else if (event == AM_FAULT_ARRAYS_GROW && filling) {
+        w->grown_while_open++;
+    } else if (event == AM_FAULT_FILL_OPENS && !w->holding) {
+        w->holding = 1;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 5;
+        while (!w->waits && pthread_cond_timedwait(&w->changed, &w->mutex, &until) == 0)
+            ;
+        w->released = 1;
+    }
+    pthread_mutex_unlock(&w->mutex);
+}
+
+/* Two readers fill the room they claimed outside the lock; the arrays
+ * that room is in may grow, and move, only once no fill is open.  One
+ * reader's first fill is held open here while the other claims room
+ * that needs the arrays grown: that claim must wait. */
+START_TEST(a_growing_claim_waits_for_open_fills)
+{
+    enum { ROWS = 2000 };
+    char path[] = "/tmp/am_faults_fills_XXXXXX";
+    const int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    size_t len;
+    char *text = many_payments(ROWS, &len);
+    ck_assert_uint_eq((size_t)write(fd, text, len), len);
+    free(text);
+    ck_assert_int_eq(close(fd), 0);
+    fill_watch w = {.mutex = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER};
+    am_fault_on_ingest(watch_fills, &w);
+    char out[] = "/tmp/am_faults_fills_out_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(out));
+    const am_status st = run_once(out, NULL, 0, 2, 0, path);
+    am_fault_on_ingest(NULL, NULL);
+    ck_assert_int_eq(st, AM_OK);
+    ck_assert_int_eq(w.grown_while_open, 0);
+    ck_assert(w.released);
+    ck_assert_int_ge(w.waits, 1); /* the other reader did claim room that needed growth */
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s.snap' '%s.lock' '%s'", out, out, out, path);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* The one way arrays grow (common/alloc.h): capacity doubles from 16 in
  * one move, a failed move leaves array, count and capacity as they were,
  * and a size that would overflow is refused without allocating. */
@@ -255,17 +322,25 @@ START_TEST(growth_doubles_and_a_failure_changes_nothing)
 }
 END_TEST
 
-int main(void)
+/* With the argument "fills", only the readers' test: meson runs it as a
+ * test of its own, which also runs under TSan (scripts/test), where
+ * failing every allocation in turn would take too long. */
+int main(int argc, char **argv)
 {
+    const int fills = argc > 1 && strcmp(argv[1], "fills") == 0;
     Suite *s = suite_create("faults");
-    TCase *tc = tcase_create("core");
+    TCase *tc = tcase_create(fills ? "fills" : "core");
     tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, every_allocation_can_fail);
-    tcase_add_test(tc, every_allocation_can_fail_partitioned);
-    tcase_add_test(tc, every_allocation_can_fail_on_two_threads);
-    tcase_add_test(tc, every_allocation_can_fail_partitioned_on_two_threads);
-    tcase_add_test(tc, every_allocation_can_fail_in_parts);
-    tcase_add_test(tc, growth_doubles_and_a_failure_changes_nothing);
+    if (fills) {
+        tcase_add_test(tc, a_growing_claim_waits_for_open_fills);
+    } else {
+        tcase_add_test(tc, every_allocation_can_fail);
+        tcase_add_test(tc, every_allocation_can_fail_partitioned);
+        tcase_add_test(tc, every_allocation_can_fail_on_two_threads);
+        tcase_add_test(tc, every_allocation_can_fail_partitioned_on_two_threads);
+        tcase_add_test(tc, every_allocation_can_fail_in_parts);
+        tcase_add_test(tc, growth_doubles_and_a_failure_changes_nothing);
+    }
     suite_add_tcase(s, tc);
     const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

@@ -22,6 +22,7 @@
 #include "read/ingest.h"
 
 #include "common/alloc.h"
+#include "common/fault.h"
 #include "store/area.h"
 #include "read/feed_run.h"
 #include "read/feed_split.h"
@@ -189,7 +190,9 @@ int am_mapper_household_token(const am_row_mapper *st, const am_text_row *row,
  * machine) was most of the time the lock was held, and the other reader
  * waited for it.  So an array may grow, and move, only while no move is
  * filling, and the progress callback, which may call into the context,
- * is called only then too. */
+ * is called only then too.  The test suite's build tells a hook of fills
+ * opening, waits and growths (fault.h), so that a test can hold a fill
+ * open while another reader's claim needs the arrays grown. */
 typedef struct ingest_lock {
     pthread_mutex_t mutex;
     pthread_cond_t filled; /* broadcast when filling drops to 0 */
@@ -514,12 +517,37 @@ static void unlock(const ingest_sink *sink)
         pthread_mutex_unlock(&sink->lock->mutex);
 }
 
+#ifdef AM_FAULT_INJECTION
+static am_fault_ingest_fn *test_hook;
+static void *test_hook_user;
+
+void am_fault_on_ingest(am_fault_ingest_fn *fn, void *user)
+{
+    test_hook = fn;
+    test_hook_user = user;
+}
+
+/* Tells the test suite's hook of an event of readers reading at once. */
+static void tell_test(const ingest_sink *sink, am_fault_ingest_event event, size_t filling)
+{
+    if (sink->lock && test_hook)
+        test_hook(event, filling, test_hook_user);
+}
+#else
+static void tell_test(const ingest_sink *sink, int event, size_t filling)
+{
+    (void)sink, (void)event, (void)filling;
+}
+#endif
+
 /* Under the lock: waits until no move is filling room it claimed. */
 static void wait_filled(const ingest_sink *sink)
 {
-    if (sink->lock)
+    if (sink->lock && sink->lock->filling) {
+        tell_test(sink, AM_FAULT_WAITS_FOR_FILLS, sink->lock->filling);
         while (sink->lock->filling)
             pthread_cond_wait(&sink->lock->filled, &sink->lock->mutex);
+    }
 }
 
 /* Interns the batch's household tokens into the context's table, all in
@@ -616,8 +644,10 @@ static am_status claim_room(ingest_sink *sink, batch_claim *claim)
     const am_status st = intern_households(sink);
     if (st != AM_OK)
         return st;
-    if (!batch_fits(sink))
+    if (!batch_fits(sink)) {
         wait_filled(sink);
+        tell_test(sink, AM_FAULT_ARRAYS_GROW, sink->lock ? sink->lock->filling : 0);
+    }
     if (am_store_reserve(global, sink->nrecords) != AM_OK ||
         am_link_input_claim(sink->run->links, &sink->links, &claim->links) != AM_OK)
         return AM_ERR_NOMEM;
@@ -688,10 +718,10 @@ static am_status flush(ingest_sink *sink)
         unlock(sink);
         return flush_failed(sink, st);
     }
-    if (sink->lock)
-        sink->lock->filling++;
+    const size_t filling = sink->lock ? ++sink->lock->filling : 0;
     st = am_reject_list_move(sink->run->rejects, &sink->rejects);
     unlock(sink);
+    tell_test(sink, AM_FAULT_FILL_OPENS, filling);
     fill_room(sink, &claim);
     if (sink->lock) {
         lock(sink);
