@@ -229,9 +229,9 @@ typedef struct fill_watch {
     int grown_while_open; /* growths with a fill open: must stay 0 */
 } fill_watch;
 
-/* Holds the first fill open until a claim waits for it (or, when claims
- * do not wait, five seconds, time enough for the other reader's claims
- * to grow the arrays under it); counts waits and growths. */
+/* Holds the first fill open until a claim waits for it, or grows the
+ * arrays under it; counts both.  The bound of a minute only keeps a
+ * reader that does neither from hanging the test. */
 static void watch_fills(am_fault_ingest_event event, size_t filling, void *user)
 {
     fill_watch *w = user;
@@ -241,12 +241,14 @@ static void watch_fills(am_fault_ingest_event event, size_t filling, void *user)
         pthread_cond_broadcast(&w->changed);
     } else if (event == AM_FAULT_ARRAYS_GROW && filling) {
         w->grown_while_open++;
+        pthread_cond_broadcast(&w->changed);
     } else if (event == AM_FAULT_FILL_OPENS && !w->holding) {
         w->holding = 1;
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 5;
-        while (!w->waits && pthread_cond_timedwait(&w->changed, &w->mutex, &until) == 0)
+        until.tv_sec += 60;
+        while (!w->waits && !w->grown_while_open &&
+               pthread_cond_timedwait(&w->changed, &w->mutex, &until) == 0)
             ;
         w->released = 1;
     }
