@@ -889,7 +889,7 @@ function report(args) {
     kindTables.push({ county, kinds });
     if (m.converted) notes.add(`converted to UTF-8 with iconv once, outside the timed region (DuckDB's CSV reader reads UTF-8, UTF-16 and Latin-1; GB18030 needs its separately downloaded encodings extension): ${m.converted}`);
   }
-  const head = ['N', 'rows', 'bytes', 'tool', 'wall s', 'user+sys s', 'peak RSS MB', 'rows/s', 'MB/s'];
+  const head = ['N', 'rows', 'bytes', 'tool', 'wall s', 'user+sys s', 'peak RSS MiB', 'rows/s', 'MB/s'];
   const body = rows.map((r) => [r.county, big(r.rows), big(r.bytes), r.tool, fmt(r.wall), fmt(r.cpu), fmt(r.rss, 0), big(r.rps), fmt(r.mbps, 1)]);
   const rhead = ['N', 'aidmatch/DuckDB time', 'aidmatch/DuckDB CPU', 'aidmatch/DuckDB memory', 'aidmatch/libcsv-floor time',
     'ingest speed / floor speed (2 threads)'];
@@ -905,7 +905,7 @@ function report(args) {
   };
   const md = (h, b) => [`| ${h.join(' | ')} |`, `|${h.map(() => '---').join('|')}|`, ...b.map((r) => `| ${r.join(' | ')} |`)].join('\n');
   const noteList = [
-    'rows = data rows read (summary.json rows_read); bytes = the feed files as stored (the .gz ones compressed); MB = 10^6 bytes; rows/s and MB/s over wall time.',
+    'rows = data rows read (summary.json rows_read); bytes = the feed files as stored (the .gz ones compressed); MB = 10^6 bytes, MiB = 2^20 bytes (peak RSS, from the KiB that /usr/bin/time reports); rows/s and MB/s over wall time.',
     'Wall, user+sys CPU and peak RSS from /usr/bin/time -v of the whole process (DuckDB: the Node.js process, including start-up and writing its findings).',
     'DuckDB: SET threads=2. DuckDB reads a gzip file, or a plain CSV file of a few tens of MB, on one thread, so feeds are staged ' +
       'two at a time on two connections, then matched by set-based SQL on both threads. ' +
