@@ -336,7 +336,7 @@ static const kat kats[] = {
 START_TEST(test_kat)
 {
     const kat *k = &kats[_i];
-    am_reader_opts o = {k->enc, k->delim, k->max_field, k->max_line, k->max_rows, 0, 0, 0, NULL};
+    am_reader_opts o = {k->enc, k->delim, k->max_field, k->max_line, k->max_rows, 0, 0, 0, NULL, 0};
     sink s = {0};
     am_read_result res;
     am_err err;
@@ -513,7 +513,7 @@ static int decoder_out_of_descriptors(void)
     lim.rlim_cur = (rlim_t)lowest;
     if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
         return 10;
-    am_reader_opts o = {AM_ENC_GB18030, ',', 0, 0, 0, 0, 0, 0, NULL};
+    am_reader_opts o = {AM_ENC_GB18030, ',', 0, 0, 0, 0, 0, 0, NULL, 0};
     am_read_result res;
     am_err err;
     const am_status st = am_read_csv_buffer("a,b\n", 4, "t", &o, NULL, NULL, &res, &err);
@@ -551,7 +551,7 @@ START_TEST(test_null_callback_and_opts)
     ck_assert_int_eq(am_read_csv_buffer("a\nb\n", 4, NULL, NULL, count_only, &n, NULL, NULL),
                      AM_OK);
     ck_assert_uint_eq(n, 2);
-    am_reader_opts bad = {AM_ENC_AUTO, '"', 0, 0, 0, 0, 0, 0, NULL};
+    am_reader_opts bad = {AM_ENC_AUTO, '"', 0, 0, 0, 0, 0, 0, NULL, 0};
     ck_assert_int_eq(am_read_csv_buffer("a\n", 2, "x", &bad, NULL, NULL, &res, &err),
                      AM_ERR_INVALID);
 }
@@ -747,6 +747,223 @@ START_TEST(test_gzip_file)
 
     unlink(path);
     free(path);
+    buf_free(&z);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* gzip inflated ahead, on a thread of its own                          */
+
+/* The threads of this process, from /proc: the inflating thread is one. */
+static int threads_now(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    int n = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
+
+typedef struct ahead_sink {
+    sink s;
+    int most_threads; /* seen during the callbacks */
+} ahead_sink;
+
+/* As collect, without an assertion per row: Check writes down where each
+ * one passed, which for millions of rows takes a minute. */
+static int collect_ahead(void *user, const am_text_row *row)
+{
+    ahead_sink *a = user;
+    sink *s = &a->s;
+    if (s->rows % 4096 == 1000) {
+        const int n = threads_now();
+        if (n > a->most_threads)
+            a->most_threads = n;
+    }
+    char head[32];
+    snprintf(head, sizeof head, "%llu%s:", (unsigned long long)row->line,
+             row->bad_encoding ? "B" : "");
+    buf_str(&s->t, head);
+    for (size_t i = 0; i < row->nfields; i++) {
+        buf_put(&s->t, "|", i > 0);
+        buf_put(&s->t, row->field[i], row->len[i]);
+    }
+    buf_str(&s->t, "\n");
+    s->rows++;
+    return s->stop_at && s->rows == s->stop_at;
+}
+
+/* bytes of text that compress little, so that 6 MB is more than the
+ * inflating thread's ring and many times a reader's chunk: random digits,
+ * Chinese names, quoted fields holding line ends, CRLF. */
+static void ahead_text(buf *b, size_t bytes)
+{
+    uint32_t x = 12345;
+    char row[160];
+    buf_str(b, "id,name,note\n");
+    for (unsigned i = 0; b->len < bytes; i++) {
+        x = x * 1664525u + 1013904223u;
+        const unsigned long long r = x;
+        if (i % 7 == 3)
+            snprintf(row, sizeof row, "%08u,\xE5\xBC\xA0%llu,\"two\nlines %llu\"\n", i, r, r % 977);
+        else if (i % 5 == 1)
+            snprintf(row, sizeof row, "%08u,\xE6\x9D\x8E%llu,%llu\r\n", i, r, r * 2654435761u);
+        else
+            snprintf(row, sizeof row, "%08u,n%llu,%llu\n", i, r, r % 100003);
+        buf_str(b, row);
+    }
+}
+
+typedef struct ahead_read {
+    am_status st;
+    char msg[sizeof ((am_err *)0)->msg];
+    ahead_sink a;
+    am_read_result res;
+} ahead_read;
+
+static void read_ahead(const char *path, am_reader_opts o, int ahead, uint64_t stop_at,
+                       ahead_read *out)
+{
+    am_err err;
+    err.msg[0] = '\0';
+    memset(out, 0, sizeof *out);
+    out->a.s.stop_at = stop_at;
+    o.inflate_ahead = ahead;
+    out->st = am_read_csv_file(path, &o, collect_ahead, &out->a, &out->res, &err);
+    memcpy(out->msg, err.msg, sizeof out->msg);
+}
+
+/* Reads the file both ways: the same records, counts, hash and failure,
+ * and, for a whole file (read long enough to be seen), the second way
+ * really on a second thread.  Returns the status. */
+static am_status same_both_ways(const char *path, am_reader_opts o, uint64_t stop_at,
+                                int whole, const char *what)
+{
+    ahead_read *one = malloc(sizeof *one), *two = malloc(sizeof *two);
+    ck_assert_ptr_nonnull(one);
+    ck_assert_ptr_nonnull(two);
+    read_ahead(path, o, 0, stop_at, one);
+    read_ahead(path, o, 1, stop_at, two);
+    ck_assert_msg(one->st == two->st, "%s: %d against %d", what, (int)one->st, (int)two->st);
+    ck_assert_msg(strcmp(one->msg, two->msg) == 0, "%s: \"%s\" against \"%s\"", what, one->msg,
+                  two->msg);
+    ck_assert_msg(one->a.s.rows == two->a.s.rows, "%s: %llu rows against %llu", what,
+                  (unsigned long long)one->a.s.rows, (unsigned long long)two->a.s.rows);
+    ck_assert_msg(strcmp(tx(&one->a.s), tx(&two->a.s)) == 0, "%s: other records", what);
+    ck_assert_uint_eq(one->res.records, two->res.records);
+    if (one->st == AM_OK) {
+        ck_assert_uint_eq(one->res.bytes_read, two->res.bytes_read);
+        ck_assert_str_eq(one->res.xxh3, two->res.xxh3);
+        ck_assert_int_eq(one->res.encoding, two->res.encoding);
+    }
+    if (whole)
+        ck_assert_msg(two->a.most_threads > one->a.most_threads,
+                      "%s: %d threads inflating ahead, %d not", what, two->a.most_threads,
+                      one->a.most_threads);
+    const am_status st = one->st;
+    buf_free(&one->a.s.t);
+    buf_free(&two->a.s.t);
+    free(one);
+    free(two);
+    return st;
+}
+
+START_TEST(test_ahead_same_records)
+{
+    buf text = {0}, z = {0}, z2 = {0};
+    ahead_text(&text, (size_t)6 << 20);
+    gzip_bytes(text.p, text.len, &z);
+    ck_assert_uint_gt(z.len, 4u << 18); /* four reader's chunks at least */
+    char *path = temp_path(".csv.gz");
+    am_reader_opts o = {.encoding = AM_ENC_AUTO};
+    write_file(path, z.p, z.len);
+    ck_assert_int_eq(same_both_ways(path, o, 0, 1, "one member"), AM_OK);
+
+    /* Two members, the cut inside a line and inside a quoted field. */
+    const size_t cut = text.len / 2 + 11;
+    gzip_bytes(text.p, cut, &z);
+    gzip_bytes(text.p + cut, text.len - cut, &z2);
+    buf_put(&z, z2.p, z2.len);
+    write_file(path, z.p, z.len);
+    ck_assert_int_eq(same_both_ways(path, o, 0, 1, "two members"), AM_OK);
+
+    /* GB18030 declared, and a libcsv-only read. */
+    o.encoding = AM_ENC_GB18030;
+    ck_assert_int_eq(same_both_ways(path, o, 0, 1, "gb18030"), AM_OK);
+    o = (am_reader_opts){.encoding = AM_ENC_UTF8, .libcsv_only = 1};
+    ck_assert_int_eq(same_both_ways(path, o, 0, 1, "libcsv only"), AM_OK);
+
+    /* The callback stopping it, early and late. */
+    o = (am_reader_opts){.encoding = AM_ENC_AUTO};
+    ck_assert_int_eq(same_both_ways(path, o, 10, 0, "stopped at 10"), AM_ERR_ABORTED);
+    ck_assert_int_eq(same_both_ways(path, o, 200000, 0, "stopped at 200000"), AM_ERR_ABORTED);
+    unlink(path);
+    free(path);
+    buf_free(&text);
+    buf_free(&z);
+    buf_free(&z2);
+}
+END_TEST
+
+/* Damage anywhere fails the same way, after the same records. */
+START_TEST(test_ahead_same_failures)
+{
+    buf text = {0}, z = {0}, bad = {0};
+    ahead_text(&text, (size_t)6 << 20);
+    gzip_bytes(text.p, text.len, &z);
+    char *path = temp_path(".csv.gz");
+    char what[64];
+    const am_reader_opts o = {.encoding = AM_ENC_AUTO};
+    const size_t cuts[] = {z.len - 1, z.len - 5, z.len - 8, z.len * 3 / 4, z.len / 3};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        write_file(path, z.p, cuts[i]);
+        snprintf(what, sizeof what, "cut at %zu of %zu", cuts[i], z.len);
+        ck_assert_int_eq(same_both_ways(path, o, 0, 0, what), AM_ERR_IO);
+    }
+    const size_t flips[] = {z.len / 2, z.len * 3 / 4, z.len - 6, z.len - 2};
+    for (size_t i = 0; i < sizeof flips / sizeof flips[0]; i++) {
+        bad.len = 0;
+        buf_put(&bad, z.p, z.len);
+        bad.p[flips[i]] ^= 0x55;
+        write_file(path, bad.p, bad.len);
+        snprintf(what, sizeof what, "byte %zu of %zu changed", flips[i], z.len);
+        ck_assert_int_ne(same_both_ways(path, o, 0, 0, what), AM_OK);
+    }
+    bad.len = 0;
+    buf_put(&bad, z.p, z.len);
+    buf_str(&bad, "not a gzip member");
+    write_file(path, bad.p, bad.len);
+    ck_assert_int_eq(same_both_ways(path, o, 0, 0, "text after the member"), AM_ERR_IO);
+    unlink(path);
+    free(path);
+    buf_free(&text);
+    buf_free(&z);
+    buf_free(&bad);
+}
+END_TEST
+
+/* The gzip ratio's limit, reached on the inflating thread, fails as on
+ * the reader's own, after the same records. */
+START_TEST(test_ahead_ratio_limit)
+{
+    buf text = {0}, z = {0};
+    ahead_text(&text, (size_t)17 << 20); /* past the ratio's 16 MiB floor */
+    gzip_bytes(text.p, text.len, &z);
+    char *path = temp_path(".csv.gz");
+    write_file(path, z.p, z.len);
+    ck_assert_uint_gt(z.len, 4u << 18);
+    const unsigned ratio = (unsigned)(text.len / z.len) - 1;
+    am_reader_opts o = {.encoding = AM_ENC_AUTO, .max_inflate_ratio = ratio};
+    ck_assert_int_eq(same_both_ways(path, o, 0, 0, "ratio"), AM_ERR_LIMIT);
+    o.max_inflate_ratio = ratio + 2;
+    ck_assert_int_eq(same_both_ways(path, o, 0, 1, "ratio raised"), AM_OK);
+    unlink(path);
+    free(path);
+    buf_free(&text);
     buf_free(&z);
 }
 END_TEST
@@ -949,7 +1166,7 @@ static void run_big(form f, am_encoding enc, am_encoding want_enc, int gz, int a
                         ? sizeof GB_A_TAIL + sizeof GB_B_TAIL - 2 + 12
                         : (sizeof u16_a_tail + sizeof u16_b_tail + 24) / 2;
     buf b = {0}, z = {0};
-    am_reader_opts o = {enc, 0, 0, 0, 0, 0, 0, 0, NULL};
+    am_reader_opts o = {enc, 0, 0, 0, 0, 0, 0, 0, NULL, 0};
     char *path = as_file ? temp_path(".csv") : NULL;
 
     for (size_t pad = 0; pad < period; pad++) {
@@ -1080,7 +1297,7 @@ START_TEST(test_long_field_across_chunks)
     sink s = {0};
     am_read_result res;
     am_err err;
-    am_reader_opts o = {AM_ENC_AUTO, 0, 1000000, 0, 0, 0, 0, 0, NULL};
+    am_reader_opts o = {AM_ENC_AUTO, 0, 1000000, 0, 0, 0, 0, 0, NULL, 0};
 
     buf_str(&b, "a,\"");
     for (int i = 0; i < 70000; i++)
@@ -1196,6 +1413,9 @@ static Suite *csv_reader_suite(void)
     tcase_add_test(tc, test_auto_decides_late);
     tcase_add_test(tc, test_many_short_lines);
     tcase_add_test(tc, test_long_field_across_chunks);
+    tcase_add_test(tc, test_ahead_same_records);
+    tcase_add_test(tc, test_ahead_same_failures);
+    tcase_add_test(tc, test_ahead_ratio_limit);
 #ifdef AM_FAULT_INJECTION
     tcase_add_test(tc, test_allocation_failures);
 #endif

@@ -51,6 +51,7 @@
 
 #include "common/alloc.h"
 #include "common/text_file.h"
+#include "read/inflate_ahead.h"
 #include "read/inflater.h"
 #include "read/separator_scan.h"
 #include "read/text_decoder.h"
@@ -677,15 +678,20 @@ static am_status decode(reader *r, const void *p, size_t n, int final)
 /* ------------------------------------------------------------------ */
 /* Stored bytes                                                         */
 
+static am_status ratio_fail(reader *r)
+{
+    return am_fail(r->err, AM_ERR_LIMIT,
+                   "%s: the gzip data inflates to more than %u times its size; "
+                   "raise max_gzip_ratio if the feed is really this repetitive",
+                   r->name, r->max_inflate_ratio);
+}
+
 static am_status decode_inflated(void *user, const unsigned char *out, size_t len)
 {
     reader *r = user;
     r->inflated += len;
     if (r->inflated > INFLATE_RATIO_FLOOR && r->inflated / r->max_inflate_ratio > r->bytes)
-        return r->sink_st = am_fail(r->err, AM_ERR_LIMIT,
-                                    "%s: the gzip data inflates to more than %u times its size; "
-                                    "raise max_gzip_ratio if the feed is really this repetitive",
-                                    r->name, r->max_inflate_ratio);
+        return r->sink_st = ratio_fail(r);
     return r->sink_st = decode(r, out, len, 0);
 }
 
@@ -910,6 +916,48 @@ am_status am_read_csv_part(int fd, const char *name, uint64_t offset, uint64_t l
     return st;
 }
 
+/* Reads the rest of r's gzip file with the inflating on a thread of its
+ * own (inflate_ahead.h): the same text, failures and counts as reading on
+ * here.  *ahead is 0 when no thread could be started, and nothing was
+ * read. */
+static am_status read_inflated_ahead(reader *r, int fd, int *ahead)
+{
+    const am_ahead_source src = {.fd = fd, .inflater = r->inflater, .hash = r->hash,
+                                 .bytes = r->bytes, .inflated = r->inflated,
+                                 .max_ratio = r->max_inflate_ratio,
+                                 .ratio_floor = INFLATE_RATIO_FLOOR};
+    am_inflate_ahead *a;
+    if (am_inflate_ahead_start(&src, &a) != AM_OK)
+        return nomem(r);
+    if (!a)
+        return AM_OK;
+    *ahead = 1;
+    const unsigned char *text;
+    size_t len;
+    am_status st = AM_OK, got;
+    while ((got = am_inflate_ahead_next(a, &text, &len)) == AM_OK && len > 0)
+        if ((st = decode(r, text, len, 0)) != AM_OK)
+            break;
+    am_ahead_tally tally;
+    am_inflate_ahead_stop(a, &tally);
+    r->bytes = tally.bytes;
+    r->inflated = tally.inflated;
+    if (got == AM_OK && len > 0)
+        return st; /* the decoder's, with its message */
+    switch (got) {
+    case AM_OK:
+        return AM_OK;
+    case AM_ERR_IO:
+        return io_fail(r, tally.read_errno);
+    case AM_ERR_LIMIT:
+        return ratio_fail(r);
+    case AM_ERR_NOMEM:
+        return nomem(r);
+    default:
+        return gz_fail(r);
+    }
+}
+
 am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_fn fn,
                            void *user, am_read_result *result, am_err *err)
 {
@@ -947,6 +995,13 @@ am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_
             st = pump(&r, buf, (size_t)n);
         if ((size_t)n < CHUNK)
             break;
+        /* The first chunk said gzip: the rest may be inflated ahead. */
+        if (st == AM_OK && r.gz && opts && opts->inflate_ahead) {
+            int ahead = 0;
+            st = read_inflated_ahead(&r, fd, &ahead);
+            if (ahead)
+                break;
+        }
     }
     if (st == AM_OK)
         st = finish(&r);

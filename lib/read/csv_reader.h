@@ -42,6 +42,8 @@ typedef struct am_reader_opts {
                                 checked against; records and failures are the same either way */
     const char *max_rows_advice; /* what the max_rows message tells the reader to do
                                     (NULL: a feed's "raise max_rows if ...") */
+    int inflate_ahead;       /* 1: a gzip file is inflated on a thread of its own, ahead of
+                                the parsing (inflate_ahead.h), for a run on several threads */
 } am_reader_opts;
 
 /* One CSV record, valid during the callback only.  Fields are UTF-8 and

@@ -1021,11 +1021,12 @@ static am_status read_feed(am_feed *feed, ingest_sink *sink, const void *data, s
     lock(sink);
     am_progress_begin(feed, data ? NULL : feed->file, data, len);
     unlock(sink);
+    am_reader_opts opts = feed->reader;
+    opts.inflate_ahead = *feed->run->threads > 1;
     am_status st = data || !feed->file
-                       ? am_read_csv_buffer(data, len, feed->name, &feed->reader, on_row, &state,
-                                            &result, &sink->err)
-                       : am_read_csv_file(feed->file, &feed->reader, on_row, &state, &result,
-                                          &sink->err);
+                       ? am_read_csv_buffer(data, len, feed->name, &opts, on_row, &state, &result,
+                                            &sink->err)
+                       : am_read_csv_file(feed->file, &opts, on_row, &state, &result, &sink->err);
     st = end_reading(&state, st, &result, sink);
     return st == AM_OK ? tell_done(feed, sink) : st;
 }

@@ -1,0 +1,65 @@
+/*
+ * inflate_ahead.h — a gzip file inflated on a thread of its own, ahead of
+ * the thread that parses its text.
+ *
+ * A county's hukou register is often its one large gzip file: read on one
+ * thread, inflating and parsing it one after the other set the run's pace
+ * while the other reader had finished.  Here the reading, hashing and
+ * inflating run on a second thread, a few megabytes ahead, and the parser
+ * takes the text in order, so either core can do either job.  The text,
+ * and the failures and where they fall, are those of inflating on the
+ * reader's own thread: the thread changes who does the work, not what is
+ * read.
+ */
+#ifndef AM_INFLATE_AHEAD_H
+#define AM_INFLATE_AHEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include "common/error.h"
+#include "read/inflater.h"
+
+typedef struct am_inflate_ahead am_inflate_ahead;
+
+/* What the reading thread had done when it stopped; the reader's to
+ * read once am_inflate_ahead_next has returned a failure or the end. */
+typedef struct am_ahead_tally {
+    uint64_t bytes;    /* stored bytes read, the ones before the start included */
+    uint64_t inflated; /* text bytes inflated, likewise */
+    int read_errno;    /* the read's errno, for AM_ERR_IO */
+} am_ahead_tally;
+
+/* What the thread is given: the open file (read on from where it is) and
+ * the reader's inflater and hash, which only the thread touches until
+ * am_inflate_ahead_stop.  The gzip ratio limit is the reader's: past
+ * ratio_floor text bytes, more than max_ratio per stored byte fails. */
+typedef struct am_ahead_source {
+    int fd;
+    am_inflater *inflater;
+    XXH3_state_t *hash;
+    uint64_t bytes, inflated; /* so far, on the reader's thread */
+    unsigned max_ratio;
+    uint64_t ratio_floor;
+} am_ahead_source;
+
+/* Starts the thread over src.  Returns AM_OK with *out set; AM_OK with
+ * *out NULL when no thread could be started (the caller inflates on its
+ * own thread: a thread costs speed, never results); or AM_ERR_NOMEM. */
+am_status am_inflate_ahead_start(const am_ahead_source *src, am_inflate_ahead **out);
+
+/* The next piece of text, in order, in *p and *n: valid until the next
+ * call.  Returns AM_OK with *n > 0; AM_OK with *n == 0 at the end of the
+ * file; or the failure that stopped the thread after the text before it:
+ * AM_ERR_IO (a read failed: tally's read_errno), AM_ERR_FORMAT (damaged
+ * gzip), AM_ERR_NOMEM, or AM_ERR_LIMIT (the ratio).  A truncated file ends
+ * without failing here: am_inflater_done says so. */
+am_status am_inflate_ahead_next(am_inflate_ahead *a, const unsigned char **p, size_t *n);
+
+/* Stops the thread if it is still reading, waits for it, fills *tally
+ * (NULL: not wanted) and frees a.  NULL is allowed.  Cannot fail. */
+void am_inflate_ahead_stop(am_inflate_ahead *a, am_ahead_tally *tally);
+
+#endif
