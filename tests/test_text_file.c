@@ -2,9 +2,12 @@
  * and the fuzz harness share: exact bytes from a file or a pipe, the size
  * limit at its edge, and the messages a person acts on, word for word. */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -106,6 +109,40 @@ START_TEST(a_read_error_names_the_input)
 }
 END_TEST
 
+/* A pipe gives what has been written so far: a writer that stops between
+ * pieces makes every read short, and the chunk must still come whole. */
+START_TEST(a_chunk_is_read_full_across_short_reads)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    const pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        close(p[0]);
+        for (int i = 0; i < 5; i++) {
+            if (write(p[1], "0123456789", 10) != 10)
+                _exit(1);
+            nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
+        }
+        _exit(0);
+    }
+    close(p[1]);
+    char buf[64];
+    ck_assert_int_eq(am_read_full(p[0], buf, 30), 30);
+    ck_assert_int_eq(memcmp(buf, "012345678901234567890123456789", 30), 0);
+    /* Fewer than asked only at the end of the input. */
+    ck_assert_int_eq(am_read_full(p[0], buf, sizeof buf), 20);
+    ck_assert_int_eq(am_read_full(p[0], buf, sizeof buf), 0);
+    int status;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(p[0]);
+    errno = 0;
+    ck_assert_int_eq(am_read_full(-1, buf, sizeof buf), -1);
+    ck_assert_int_eq(errno, EBADF);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("text_file");
@@ -114,6 +151,7 @@ int main(void)
     tcase_add_test(tc, one_byte_over_the_limit_says_so);
     tcase_add_test(tc, a_pipe_is_read_to_its_end);
     tcase_add_test(tc, a_read_error_names_the_input);
+    tcase_add_test(tc, a_chunk_is_read_full_across_short_reads);
     suite_add_tcase(s, tc);
     const int failed = am_check_failures(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

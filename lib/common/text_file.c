@@ -1,5 +1,5 @@
 /*
- * text_file.c — reading a small file whole (see text_file.h).
+ * text_file.c — opening and reading input files (see text_file.h).
  */
 #include "common/text_file.h"
 
@@ -90,4 +90,21 @@ am_status am_read_text_file(const char *path, size_t max, const char *what, char
     const am_status st = am_read_text_fd(fd, max, path, text, len, err);
     close(fd);
     return st;
+}
+
+ssize_t am_read_full(int fd, void *buf, size_t cap)
+{
+    unsigned char *p = buf;
+    size_t n = 0;
+    while (n < cap) {
+        const ssize_t k = read(fd, p + n, cap - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0)
+            break;
+        n += (size_t)k;
+    }
+    return (ssize_t)n;
 }

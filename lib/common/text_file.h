@@ -1,12 +1,14 @@
 /*
- * text_file.h — opening an input file safely, and reading a small one
- * whole: a centre file, a previous run's summary.
+ * text_file.h — opening an input file safely, reading a small one whole
+ * (a centre file, a previous run's summary), and reading a descriptor in
+ * full chunks.
  */
 #ifndef AM_TEXT_FILE_H
 #define AM_TEXT_FILE_H
 
 #include <stddef.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 
@@ -32,5 +34,10 @@ am_status am_read_text_file(const char *path, size_t max, const char *what, char
  * bytes) or AM_ERR_NOMEM. */
 am_status am_read_text_fd(int fd, size_t max, const char *name, char **text, size_t *len,
                           am_err *err);
+
+/* Reads from fd until cap bytes are in buf or the file ends, going on
+ * after EINTR.  Returns the bytes read (fewer than cap only at the end of
+ * the file), or -1 with errno set. */
+ssize_t am_read_full(int fd, void *buf, size_t cap);
 
 #endif

@@ -857,24 +857,6 @@ am_status am_read_csv_buffer(const void *data, size_t len, const char *name,
     return st;
 }
 
-/* Reads until buf is full or the file ends; -1 with errno on error. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t cap)
-{
-    size_t n = 0;
-    while (n < cap) {
-        ssize_t k = read(fd, buf + n, cap - n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (k == 0)
-            break;
-        n += (size_t)k;
-    }
-    return (ssize_t)n;
-}
-
 am_status am_read_csv_part(int fd, const char *name, uint64_t offset, uint64_t len,
                            uint64_t first_line, const am_reader_opts *opts, am_row_fn fn,
                            void *user, am_read_result *result, am_err *err)
@@ -986,7 +968,7 @@ am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_
             st = nomem(&r);
     }
     while (st == AM_OK) {
-        ssize_t n = read_full(fd, buf, CHUNK);
+        ssize_t n = am_read_full(fd, buf, CHUNK);
         if (n < 0) {
             st = io_fail(&r, errno);
             break;

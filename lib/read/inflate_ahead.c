@@ -14,9 +14,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/text_file.h"
 
 /* Stored bytes per read, as the reader's own. */
 #define READ_CHUNK (256u * 1024u)
@@ -93,23 +93,6 @@ static am_status take_text(void *user, const unsigned char *out, size_t len)
     return AM_OK;
 }
 
-/* Reads until the chunk is full or the file ends; -1 with errno on error. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t cap)
-{
-    size_t n = 0;
-    while (n < cap) {
-        const ssize_t k = read(fd, buf + n, cap - n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -1;
-        if (k == 0)
-            break;
-        n += (size_t)k;
-    }
-    return (ssize_t)n;
-}
-
 static void *inflate_thread(void *arg)
 {
     am_inflate_ahead *a = arg;
@@ -117,7 +100,7 @@ static void *inflate_thread(void *arg)
     am_status st = AM_OK;
     a->ring[a->head % SLOTS].len = 0;
     for (;;) {
-        const ssize_t n = read_full(src->fd, a->stored, READ_CHUNK);
+        const ssize_t n = am_read_full(src->fd, a->stored, READ_CHUNK);
         if (n < 0) {
             a->read_errno = errno;
             st = AM_ERR_IO;

@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "common/alloc.h"
+#include "common/text_file.h"
 
 #define HEADER 16
 #define BLOCK_MAGIC 0x50534d41u   /* "AMSP" */
@@ -271,23 +272,6 @@ am_status am_spill_open_coded(am_spill_reader *r, const char *path, const am_spi
     return open_file(r, path, codec->item_size, codec, err);
 }
 
-/* Reads exactly n bytes; returns n, fewer at the end of the file, or -1. */
-static ssize_t read_full(int fd, unsigned char *p, size_t n)
-{
-    size_t got = 0;
-    while (got < n) {
-        const ssize_t k = read(fd, p + got, n - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -1;
-        if (k == 0)
-            break;
-        got += (size_t)k;
-    }
-    return (ssize_t)got;
-}
-
 static am_status damaged(am_spill_reader *r, const char *what, am_err *err)
 {
     return am_fail(err, AM_ERR_IO, "%s: partition file damaged (%s): the run cannot go on",
@@ -302,7 +286,7 @@ static am_status read_block(am_spill_reader *r, size_t *len, am_err *err)
     if (r->ended)
         return AM_OK;
     unsigned char header[HEADER];
-    const ssize_t got = read_full(r->fd, header, HEADER);
+    const ssize_t got = am_read_full(r->fd, header, HEADER);
     if (got < 0)
         return am_fail(err, AM_ERR_IO, "%s: cannot read: %s", r->path, strerror(errno));
     if (got < HEADER)
@@ -316,7 +300,7 @@ static am_status read_block(am_spill_reader *r, size_t *len, am_err *err)
     }
     if (magic != BLOCK_MAGIC || size == 0 || size > r->cap || (!r->codec && size % r->item_size))
         return damaged(r, "block header", err);
-    const ssize_t body = read_full(r->fd, r->buf, size);
+    const ssize_t body = am_read_full(r->fd, r->buf, size);
     if (body < 0)
         return am_fail(err, AM_ERR_IO, "%s: cannot read: %s", r->path, strerror(errno));
     if ((size_t)body < size)
