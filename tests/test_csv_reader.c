@@ -855,8 +855,10 @@ static am_status same_both_ways(const char *path, am_reader_opts o, uint64_t sto
                   (unsigned long long)one->a.s.rows, (unsigned long long)two->a.s.rows);
     ck_assert_msg(strcmp(tx(&one->a.s), tx(&two->a.s)) == 0, "%s: other records", what);
     ck_assert_uint_eq(one->res.records, two->res.records);
+    ck_assert_msg(one->res.bytes_read == two->res.bytes_read, "%s: %llu bytes read against %llu",
+                  what, (unsigned long long)one->res.bytes_read,
+                  (unsigned long long)two->res.bytes_read);
     if (one->st == AM_OK) {
-        ck_assert_uint_eq(one->res.bytes_read, two->res.bytes_read);
         ck_assert_str_eq(one->res.xxh3, two->res.xxh3);
         ck_assert_int_eq(one->res.encoding, two->res.encoding);
     }
@@ -897,9 +899,12 @@ START_TEST(test_ahead_same_records)
     o = (am_reader_opts){.encoding = AM_ENC_UTF8, .libcsv_only = 1};
     ck_assert_int_eq(same_both_ways(path, o, 0, 1, "libcsv only"), AM_OK);
 
-    /* The callback stopping it, early and late. */
     o = (am_reader_opts){.encoding = AM_ENC_AUTO};
+    /* The callback stopping it: in the first chunk, read on this thread;
+     * at two fifths, with the inflating thread waiting for room; and near
+     * the end, with it done. */
     ck_assert_int_eq(same_both_ways(path, o, 10, 0, "stopped at 10"), AM_ERR_ABORTED);
+    ck_assert_int_eq(same_both_ways(path, o, 80000, 0, "stopped at 80000"), AM_ERR_ABORTED);
     ck_assert_int_eq(same_both_ways(path, o, 200000, 0, "stopped at 200000"), AM_ERR_ABORTED);
     unlink(path);
     free(path);
@@ -1317,6 +1322,56 @@ END_TEST
 /* Every allocation in turn fails: the read must report AM_ERR_NOMEM (or,
  * if the failed allocation was not needed, succeed with the right rows)
  * and leak nothing (LeakSanitizer checks the latter). */
+/* With the inflating thread asked for: a failed allocation is a failed
+ * read or, the thread's own, a read on one thread, never other records. */
+START_TEST(test_ahead_allocation_failures)
+{
+    buf text = {0}, z = {0};
+    ahead_text(&text, (size_t)6 << 20);
+    gzip_bytes(text.p, text.len, &z);
+    char *path = temp_path(".csv.gz");
+    write_file(path, z.p, z.len);
+    ahead_read *want = malloc(sizeof *want), *got = malloc(sizeof *got);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_ptr_nonnull(got);
+    const am_reader_opts o = {.encoding = AM_ENC_AUTO};
+    read_ahead(path, o, 0, 0, want);
+    ck_assert_int_eq(want->st, AM_OK);
+    char outcomes[200];
+    for (unsigned long n = 1; n < sizeof outcomes; n++) {
+        am_fault_fail_at(n);
+        read_ahead(path, o, 1, 0, got);
+        am_fault_fail_at(0);
+        ck_assert_msg(got->st == AM_OK || got->st == AM_ERR_NOMEM, "n=%lu: %d %s", n,
+                      (int)got->st, got->msg);
+        if (got->st == AM_OK)
+            ck_assert_msg(strcmp(tx(&got->a.s), tx(&want->a.s)) == 0 &&
+                              got->res.bytes_read == want->res.bytes_read,
+                          "n=%lu: other records", n);
+        else
+            ck_assert_msg(strstr(got->msg, "out of memory") != NULL, "n=%lu: %s", n, got->msg);
+        outcomes[n - 1] = got->st == AM_OK ? '.' : 'x';
+        buf_free(&got->a.s.t);
+    }
+    outcomes[sizeof outcomes - 1] = '\0';
+    /* Reads that failed for memory, then the thread's six allocations
+     * failing at no cost, then the reader's own again. */
+    const char *last_failed = strrchr(outcomes, 'x');
+    ck_assert_ptr_nonnull(last_failed);
+    size_t free_failures = 0;
+    for (const char *c = outcomes; c < last_failed; c++)
+        free_failures += *c == '.';
+    ck_assert_msg(free_failures >= 6, "%s", outcomes);
+    buf_free(&want->a.s.t);
+    free(want);
+    free(got);
+    unlink(path);
+    free(path);
+    buf_free(&text);
+    buf_free(&z);
+}
+END_TEST
+
 START_TEST(test_allocation_failures)
 {
     buf z = {0}, big = {0};
@@ -1418,6 +1473,7 @@ static Suite *csv_reader_suite(void)
     tcase_add_test(tc, test_ahead_ratio_limit);
 #ifdef AM_FAULT_INJECTION
     tcase_add_test(tc, test_allocation_failures);
+    tcase_add_test(tc, test_ahead_allocation_failures);
 #endif
     suite_add_tcase(s, tc);
     return s;

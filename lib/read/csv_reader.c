@@ -900,44 +900,46 @@ am_status am_read_csv_part(int fd, const char *name, uint64_t offset, uint64_t l
 
 /* Reads the rest of r's gzip file with the inflating on a thread of its
  * own (inflate_ahead.h): the same text, failures and counts as reading on
- * here.  *ahead is 0 when no thread could be started, and nothing was
- * read. */
-static am_status read_inflated_ahead(reader *r, int fd, int *ahead)
+ * here.  Returns 0, having read nothing, when no thread could be started;
+ * else 1 with the reading's status in *st. */
+static int read_inflated_ahead(reader *r, int fd, am_status *st)
 {
-    const am_ahead_source src = {.fd = fd, .inflater = r->inflater, .hash = r->hash,
-                                 .bytes = r->bytes, .inflated = r->inflated,
+    const am_ahead_source src = {.fd = fd, .read_size = CHUNK, .inflater = r->inflater,
+                                 .hash = r->hash, .bytes = r->bytes, .inflated = r->inflated,
                                  .max_ratio = r->max_inflate_ratio,
                                  .ratio_floor = INFLATE_RATIO_FLOOR};
-    am_inflate_ahead *a;
-    if (am_inflate_ahead_start(&src, &a) != AM_OK)
-        return nomem(r);
+    am_inflate_ahead *a = am_inflate_ahead_start(&src);
     if (!a)
-        return AM_OK;
-    *ahead = 1;
+        return 0;
     const unsigned char *text;
     size_t len;
-    am_status st = AM_OK, got;
-    while ((got = am_inflate_ahead_next(a, &text, &len)) == AM_OK && len > 0)
-        if ((st = decode(r, text, len, 0)) != AM_OK)
+    am_status got;
+    *st = AM_OK;
+    while ((got = am_inflate_ahead_next(a, &text, &len, &r->bytes)) == AM_OK && len > 0)
+        if ((*st = decode(r, text, len, 0)) != AM_OK)
             break;
     am_ahead_tally tally;
     am_inflate_ahead_stop(a, &tally);
-    r->bytes = tally.bytes;
     r->inflated = tally.inflated;
     if (got == AM_OK && len > 0)
-        return st; /* the decoder's, with its message */
+        return 1; /* the decoder's failure, with its message */
+    r->bytes = tally.bytes;
     switch (got) {
     case AM_OK:
-        return AM_OK;
+        break;
     case AM_ERR_IO:
-        return io_fail(r, tally.read_errno);
+        *st = io_fail(r, tally.read_errno);
+        break;
     case AM_ERR_LIMIT:
-        return ratio_fail(r);
+        *st = ratio_fail(r);
+        break;
     case AM_ERR_NOMEM:
-        return nomem(r);
+        *st = nomem(r);
+        break;
     default:
-        return gz_fail(r);
+        *st = gz_fail(r);
     }
+    return 1;
 }
 
 am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_fn fn,
@@ -946,7 +948,7 @@ am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_
     reader r;
     struct stat sb;
     unsigned char *buf = NULL;
-    int fd = -1;
+    int fd = -1, tried_ahead = 0;
     am_status st;
 
     if (!path)
@@ -978,10 +980,9 @@ am_status am_read_csv_file(const char *path, const am_reader_opts *opts, am_row_
         if ((size_t)n < CHUNK)
             break;
         /* The first chunk said gzip: the rest may be inflated ahead. */
-        if (st == AM_OK && r.gz && opts && opts->inflate_ahead) {
-            int ahead = 0;
-            st = read_inflated_ahead(&r, fd, &ahead);
-            if (ahead)
+        if (st == AM_OK && r.gz && opts && opts->inflate_ahead && !tried_ahead) {
+            tried_ahead = 1;
+            if (read_inflated_ahead(&r, fd, &st))
                 break;
         }
     }

@@ -18,17 +18,19 @@
 #include "common/alloc.h"
 #include "common/text_file.h"
 
-/* Stored bytes per read, as the reader's own. */
-#define READ_CHUNK (256u * 1024u)
 /* Four pieces of a megabyte: enough that neither thread waits on the
  * other's every call, few enough to stay in the cache the parser reads
  * them from. */
 #define SLOTS 4u
 #define SLOT_BYTES (1024u * 1024u)
 
+/* A piece of text, all of it inflated from one read of stored bytes, so
+ * that the parser knows the stored bytes read so far as the reader on one
+ * thread would: a failure in the piece is told with that count. */
 typedef struct slot {
     unsigned char *text;
     size_t len;
+    uint64_t bytes; /* stored bytes read when the piece was inflated */
 } slot;
 
 struct am_inflate_ahead {
@@ -43,27 +45,26 @@ struct am_inflate_ahead {
     int stop;          /* the parser wants no more */
     am_status status;
     int read_errno;
-    unsigned char *stored; /* READ_CHUNK bytes as read from the file */
+    unsigned char *stored; /* src.read_size bytes as read from the file */
 };
 
-/* The thread's: waits for the piece at head to be free.  0 once the
- * parser has stopped. */
-static int wait_free(am_inflate_ahead *a)
+/* The thread's: hands the piece at head to the parser, if it holds text,
+ * and waits for the next to be free.  0 once the parser has stopped. */
+static int hand_over(am_inflate_ahead *a)
 {
+    slot *s = &a->ring[a->head % SLOTS];
+    if (s->len == 0)
+        return 1;
+    s->bytes = a->src.bytes;
     pthread_mutex_lock(&a->lock);
+    a->head++;
+    pthread_cond_broadcast(&a->changed);
     while (!a->stop && a->head - a->tail == SLOTS)
         pthread_cond_wait(&a->changed, &a->lock);
     const int go = !a->stop;
     pthread_mutex_unlock(&a->lock);
+    a->ring[a->head % SLOTS].len = 0;
     return go;
-}
-
-static void hand_over(am_inflate_ahead *a)
-{
-    pthread_mutex_lock(&a->lock);
-    a->head++;
-    pthread_cond_broadcast(&a->changed);
-    pthread_mutex_unlock(&a->lock);
 }
 
 /* am_inflate_sink: text into the piece at head, handed over when full. */
@@ -77,11 +78,9 @@ static am_status take_text(void *user, const unsigned char *out, size_t len)
     while (len > 0) {
         slot *s = &a->ring[a->head % SLOTS];
         if (s->len == SLOT_BYTES) {
-            hand_over(a);
-            if (!wait_free(a))
+            if (!hand_over(a))
                 return AM_ERR_ABORTED;
             s = &a->ring[a->head % SLOTS];
-            s->len = 0;
         }
         const size_t room = SLOT_BYTES - s->len;
         const size_t k = len < room ? len : room;
@@ -98,9 +97,8 @@ static void *inflate_thread(void *arg)
     am_inflate_ahead *a = arg;
     am_ahead_source *src = &a->src;
     am_status st = AM_OK;
-    a->ring[a->head % SLOTS].len = 0;
     for (;;) {
-        const ssize_t n = am_read_full(src->fd, a->stored, READ_CHUNK);
+        const ssize_t n = am_read_full(src->fd, a->stored, src->read_size);
         if (n < 0) {
             a->read_errno = errno;
             st = AM_ERR_IO;
@@ -110,17 +108,18 @@ static void *inflate_thread(void *arg)
             XXH3_128bits_update(src->hash, a->stored, (size_t)n);
             src->bytes += (uint64_t)n;
             st = am_inflater_feed(src->inflater, a->stored, (size_t)n, take_text, a);
+            /* The text of this read, even when a failure came after it:
+             * the parser reads every byte inflated before the failure, as
+             * on one thread. */
+            if (st != AM_ERR_ABORTED && !hand_over(a))
+                st = AM_ERR_ABORTED;
             if (st != AM_OK)
                 break;
         }
-        if ((size_t)n < READ_CHUNK)
+        if ((size_t)n < src->read_size)
             break;
     }
     pthread_mutex_lock(&a->lock);
-    /* The last piece, even when a failure came after it: the parser reads
-     * every byte inflated before the failure, as on one thread. */
-    if (!a->stop && a->ring[a->head % SLOTS].len > 0)
-        a->head++;
     a->status = st;
     a->ended = 1;
     pthread_cond_broadcast(&a->changed);
@@ -136,40 +135,35 @@ static void free_ahead(am_inflate_ahead *a)
     am_free(a);
 }
 
-am_status am_inflate_ahead_start(const am_ahead_source *src, am_inflate_ahead **out)
+am_inflate_ahead *am_inflate_ahead_start(const am_ahead_source *src)
 {
-    *out = NULL;
     am_inflate_ahead *a = am_calloc(1, sizeof *a);
     if (!a)
-        return AM_ERR_NOMEM;
+        return NULL;
     a->src = *src;
-    int ok = (a->stored = am_secret_malloc(READ_CHUNK)) != NULL;
+    int ok = (a->stored = am_secret_malloc(src->read_size)) != NULL;
     for (size_t i = 0; ok && i < SLOTS; i++)
         ok = (a->ring[i].text = am_secret_malloc(SLOT_BYTES)) != NULL;
-    if (!ok) {
+    if (!ok || pthread_mutex_init(&a->lock, NULL) != 0) {
         free_ahead(a);
-        return AM_ERR_NOMEM;
-    }
-    if (pthread_mutex_init(&a->lock, NULL) != 0) {
-        free_ahead(a);
-        return AM_OK;
+        return NULL;
     }
     if (pthread_cond_init(&a->changed, NULL) != 0) {
         pthread_mutex_destroy(&a->lock);
         free_ahead(a);
-        return AM_OK;
+        return NULL;
     }
     if (pthread_create(&a->thread, NULL, inflate_thread, a) != 0) {
         pthread_cond_destroy(&a->changed);
         pthread_mutex_destroy(&a->lock);
         free_ahead(a);
-        return AM_OK;
+        return NULL;
     }
-    *out = a;
-    return AM_OK;
+    return a;
 }
 
-am_status am_inflate_ahead_next(am_inflate_ahead *a, const unsigned char **p, size_t *n)
+am_status am_inflate_ahead_next(am_inflate_ahead *a, const unsigned char **p, size_t *n,
+                                uint64_t *bytes)
 {
     pthread_mutex_lock(&a->lock);
     if (a->taking) {
@@ -187,6 +181,7 @@ am_status am_inflate_ahead_next(am_inflate_ahead *a, const unsigned char **p, si
         a->taking = 1;
         *p = s->text;
         *n = s->len;
+        *bytes = s->bytes;
     } else {
         st = a->status;
     }

@@ -32,12 +32,14 @@ typedef struct am_ahead_tally {
     int read_errno;    /* the read's errno, for AM_ERR_IO */
 } am_ahead_tally;
 
-/* What the thread is given: the open file (read on from where it is) and
- * the reader's inflater and hash, which only the thread touches until
+/* What the thread is given: the open file (read on from where it is, in
+ * reads of read_size bytes, as the reader's own) and the reader's
+ * inflater and hash, which only the thread touches until
  * am_inflate_ahead_stop.  The gzip ratio limit is the reader's: past
  * ratio_floor text bytes, more than max_ratio per stored byte fails. */
 typedef struct am_ahead_source {
     int fd;
+    size_t read_size;
     am_inflater *inflater;
     XXH3_state_t *hash;
     uint64_t bytes, inflated; /* so far, on the reader's thread */
@@ -45,18 +47,21 @@ typedef struct am_ahead_source {
     uint64_t ratio_floor;
 } am_ahead_source;
 
-/* Starts the thread over src.  Returns AM_OK with *out set; AM_OK with
- * *out NULL when no thread could be started (the caller inflates on its
- * own thread: a thread costs speed, never results); or AM_ERR_NOMEM. */
-am_status am_inflate_ahead_start(const am_ahead_source *src, am_inflate_ahead **out);
+/* Starts the thread over src and returns it; NULL when it could not be
+ * started or its 4 MiB not allocated, and src untouched: the caller then
+ * inflates on its own thread, as a thread costs speed, never results. */
+am_inflate_ahead *am_inflate_ahead_start(const am_ahead_source *src);
 
-/* The next piece of text, in order, in *p and *n: valid until the next
- * call.  Returns AM_OK with *n > 0; AM_OK with *n == 0 at the end of the
- * file; or the failure that stopped the thread after the text before it:
+/* The next piece of text, in order, in *p and *n, valid until the next
+ * call, and in *bytes the stored bytes read when it was inflated (a
+ * failure while parsing it is told with that count, as on one thread).
+ * Returns AM_OK with *n > 0; AM_OK with *n == 0 at the end of the file;
+ * or the failure that stopped the thread after the text before it:
  * AM_ERR_IO (a read failed: tally's read_errno), AM_ERR_FORMAT (damaged
  * gzip), AM_ERR_NOMEM, or AM_ERR_LIMIT (the ratio).  A truncated file ends
  * without failing here: am_inflater_done says so. */
-am_status am_inflate_ahead_next(am_inflate_ahead *a, const unsigned char **p, size_t *n);
+am_status am_inflate_ahead_next(am_inflate_ahead *a, const unsigned char **p, size_t *n,
+                                uint64_t *bytes);
 
 /* Stops the thread if it is still reading, waits for it, fills *tally
  * (NULL: not wanted) and frees a.  NULL is allowed.  Cannot fail. */
