@@ -64,10 +64,8 @@
 #define DEFAULT_MAX_LINE ((size_t)1024 * 1024)
 #define MIN_CSV_BLOCK ((size_t)4096)
 /* CSV exports compress 5 to 20 times; a gzip bomb (100M short rows in
- * 204 KB) about 1000.  The ratio applies past a floor, so that a small
- * file of one repeated row is not refused. */
+ * 204 KB) about 1000 (am_inflate_ratio_exceeded). */
 #define DEFAULT_MAX_INFLATE_RATIO 100u
-#define INFLATE_RATIO_FLOOR ((uint64_t)16 << 20)
 
 /* Valid UTF-8 never holds these bytes; they stand for space and tab
  * while libcsv sees the text (see the file comment). */
@@ -690,7 +688,7 @@ static am_status decode_inflated(void *user, const unsigned char *out, size_t le
 {
     reader *r = user;
     r->inflated += len;
-    if (r->inflated > INFLATE_RATIO_FLOOR && r->inflated / r->max_inflate_ratio > r->bytes)
+    if (am_inflate_ratio_exceeded(r->inflated, r->bytes, r->max_inflate_ratio))
         return r->sink_st = ratio_fail(r);
     return r->sink_st = decode(r, out, len, 0);
 }
@@ -906,8 +904,7 @@ static int read_inflated_ahead(reader *r, int fd, am_status *st)
 {
     const am_ahead_source src = {.fd = fd, .read_size = CHUNK, .inflater = r->inflater,
                                  .hash = r->hash, .bytes = r->bytes, .inflated = r->inflated,
-                                 .max_ratio = r->max_inflate_ratio,
-                                 .ratio_floor = INFLATE_RATIO_FLOOR};
+                                 .max_ratio = r->max_inflate_ratio};
     am_inflate_ahead *a = am_inflate_ahead_start(&src);
     if (!a)
         return 0;
@@ -920,7 +917,6 @@ static int read_inflated_ahead(reader *r, int fd, am_status *st)
             break;
     am_ahead_tally tally;
     am_inflate_ahead_stop(a, &tally);
-    r->inflated = tally.inflated;
     if (got == AM_OK && len > 0)
         return 1; /* the decoder's failure, with its message */
     r->bytes = tally.bytes;

@@ -73,7 +73,7 @@ static am_status take_text(void *user, const unsigned char *out, size_t len)
     am_inflate_ahead *a = user;
     am_ahead_source *src = &a->src;
     src->inflated += len;
-    if (src->inflated > src->ratio_floor && src->inflated / src->max_ratio > src->bytes)
+    if (am_inflate_ratio_exceeded(src->inflated, src->bytes, src->max_ratio))
         return AM_ERR_LIMIT;
     while (len > 0) {
         slot *s = &a->ring[a->head % SLOTS];
@@ -199,8 +199,7 @@ void am_inflate_ahead_stop(am_inflate_ahead *a, am_ahead_tally *tally)
     pthread_mutex_unlock(&a->lock);
     pthread_join(a->thread, NULL);
     if (tally)
-        *tally = (am_ahead_tally){.bytes = a->src.bytes, .inflated = a->src.inflated,
-                                  .read_errno = a->read_errno};
+        *tally = (am_ahead_tally){.bytes = a->src.bytes, .read_errno = a->read_errno};
     pthread_cond_destroy(&a->changed);
     pthread_mutex_destroy(&a->lock);
     free_ahead(a);

@@ -27,16 +27,15 @@ typedef struct am_inflate_ahead am_inflate_ahead;
 /* What the reading thread had done when it stopped; the reader's to
  * read once am_inflate_ahead_next has returned a failure or the end. */
 typedef struct am_ahead_tally {
-    uint64_t bytes;    /* stored bytes read, the ones before the start included */
-    uint64_t inflated; /* text bytes inflated, likewise */
-    int read_errno;    /* the read's errno, for AM_ERR_IO */
+    uint64_t bytes; /* stored bytes read, the ones before the start included */
+    int read_errno; /* the read's errno, for AM_ERR_IO */
 } am_ahead_tally;
 
 /* What the thread is given: the open file (read on from where it is, in
  * reads of read_size bytes, as the reader's own) and the reader's
  * inflater and hash, which only the thread touches until
- * am_inflate_ahead_stop.  The gzip ratio limit is the reader's: past
- * ratio_floor text bytes, more than max_ratio per stored byte fails. */
+ * am_inflate_ahead_stop.  The gzip ratio limit is the reader's
+ * (am_inflate_ratio_exceeded with max_ratio). */
 typedef struct am_ahead_source {
     int fd;
     size_t read_size;
@@ -44,7 +43,6 @@ typedef struct am_ahead_source {
     XXH3_state_t *hash;
     uint64_t bytes, inflated; /* so far, on the reader's thread */
     unsigned max_ratio;
-    uint64_t ratio_floor;
 } am_ahead_source;
 
 /* Starts the thread over src and returns it; NULL when it could not be

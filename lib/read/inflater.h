@@ -7,6 +7,7 @@
 #define AM_INFLATER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -15,6 +16,16 @@ typedef struct am_inflater am_inflater;
 /* Receives len inflated bytes, valid during the call only; anything but
  * AM_OK stops the inflating and is returned as is. */
 typedef am_status (*am_inflate_sink)(void *user, const unsigned char *out, size_t len);
+
+/* The gzip bomb guard, one check for whichever thread inflates: 1 when
+ * inflated text bytes from stored bytes are past a floor of 16 MiB (so
+ * that a small file of one repeated row is not refused) and more than
+ * max_ratio times stored. */
+static inline int am_inflate_ratio_exceeded(uint64_t inflated, uint64_t stored,
+                                            unsigned max_ratio)
+{
+    return inflated > ((uint64_t)16 << 20) && inflated / max_ratio > stored;
+}
 
 /* A new inflater at the start of a gzip file, in *out (the caller frees it
  * with am_inflater_free).  Returns AM_OK or AM_ERR_NOMEM. */
