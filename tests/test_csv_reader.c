@@ -825,6 +825,14 @@ typedef struct ahead_read {
     am_read_result res;
 } ahead_read;
 
+#ifdef AM_FAULT_INJECTION
+/* What read_ahead makes fail (fault.h): its nth read (0: none), and
+ * whether it refuses every thread start. */
+static unsigned long fail_read_at;
+static int refuse_threads;
+static unsigned long threads_refused; /* by the last read_ahead */
+#endif
+
 static void read_ahead(const char *path, am_reader_opts o, int ahead, uint64_t stop_at,
                        ahead_read *out)
 {
@@ -833,7 +841,15 @@ static void read_ahead(const char *path, am_reader_opts o, int ahead, uint64_t s
     memset(out, 0, sizeof *out);
     out->a.s.stop_at = stop_at;
     o.inflate_ahead = ahead;
+#ifdef AM_FAULT_INJECTION
+    am_fault_fail_read_at(fail_read_at);
+    am_fault_refuse_threads(refuse_threads);
+#endif
     out->st = am_read_csv_file(path, &o, collect_ahead, &out->a, &out->res, &err);
+#ifdef AM_FAULT_INJECTION
+    am_fault_fail_read_at(0);
+    threads_refused = am_fault_refuse_threads(0);
+#endif
     memcpy(out->msg, err.msg, sizeof out->msg);
 }
 
@@ -1319,6 +1335,21 @@ START_TEST(test_long_field_across_chunks)
 END_TEST
 
 #ifdef AM_FAULT_INJECTION
+/* ahead_text's 6 MiB gzipped into a new file; its path, to unlink and
+ * free, and in *stored its size. */
+static char *ahead_gzip_file(size_t *stored)
+{
+    buf text = {0}, z = {0};
+    ahead_text(&text, (size_t)6 << 20);
+    gzip_bytes(text.p, text.len, &z);
+    char *path = temp_path(".csv.gz");
+    write_file(path, z.p, z.len);
+    *stored = z.len;
+    buf_free(&text);
+    buf_free(&z);
+    return path;
+}
+
 /* Every allocation in turn fails: the read must report AM_ERR_NOMEM (or,
  * if the failed allocation was not needed, succeed with the right rows)
  * and leak nothing (LeakSanitizer checks the latter). */
@@ -1326,11 +1357,8 @@ END_TEST
  * read or, the thread's own, a read on one thread, never other records. */
 START_TEST(test_ahead_allocation_failures)
 {
-    buf text = {0}, z = {0};
-    ahead_text(&text, (size_t)6 << 20);
-    gzip_bytes(text.p, text.len, &z);
-    char *path = temp_path(".csv.gz");
-    write_file(path, z.p, z.len);
+    size_t stored;
+    char *path = ahead_gzip_file(&stored);
     ahead_read *want = malloc(sizeof *want), *got = malloc(sizeof *got);
     ck_assert_ptr_nonnull(want);
     ck_assert_ptr_nonnull(got);
@@ -1367,8 +1395,75 @@ START_TEST(test_ahead_allocation_failures)
     free(got);
     unlink(path);
     free(path);
-    buf_free(&text);
-    buf_free(&z);
+}
+END_TEST
+
+/* Whichever read fails, the reader's own or the inflating thread's, the
+ * read fails the same way both ways, after the same records, with the
+ * same stored bytes counted and a message naming the file and the error
+ * word for word. */
+START_TEST(test_ahead_read_failures)
+{
+    size_t stored;
+    char *path = ahead_gzip_file(&stored);
+    const am_reader_opts o = {.encoding = AM_ENC_AUTO};
+    char what[64], want[600];
+    snprintf(want, sizeof want, "%s: Input/output error", path);
+    ahead_read *got = malloc(sizeof *got);
+    ck_assert_ptr_nonnull(got);
+    /* One reader's chunk of 256 KiB a read: the file is read in about
+     * stored / 2^18 + 1 reads, the first on the reader's own thread. */
+    const unsigned long reads = (unsigned long)(stored >> 18) + 1;
+    unsigned long failed = 0;
+    for (fail_read_at = 1; fail_read_at <= reads + 2; fail_read_at++) {
+        snprintf(what, sizeof what, "read %lu of %lu failing", fail_read_at, reads);
+        const am_status st = same_both_ways(path, o, 0, 0, what);
+        if (st == AM_OK)
+            continue;
+        ck_assert_msg(st == AM_ERR_IO, "%s: %d", what, (int)st);
+        read_ahead(path, o, 1, 0, got);
+        ck_assert_str_eq(got->msg, want);
+        ck_assert_msg(got->res.bytes_read == (uint64_t)(fail_read_at - 1) << 18,
+                      "%s: %llu bytes read", what, (unsigned long long)got->res.bytes_read);
+        buf_free(&got->a.s.t);
+        failed++;
+    }
+    fail_read_at = 0;
+    ck_assert_uint_eq(failed, reads);
+    free(got);
+    unlink(path);
+    free(path);
+}
+END_TEST
+
+/* A thread that cannot start costs speed, not records: the read goes on
+ * on the reader's own thread. */
+START_TEST(test_ahead_thread_refused)
+{
+    size_t stored;
+    char *path = ahead_gzip_file(&stored);
+    const am_reader_opts o = {.encoding = AM_ENC_AUTO};
+    ahead_read *want = malloc(sizeof *want), *got = malloc(sizeof *got);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_ptr_nonnull(got);
+    fail_read_at = 0;
+    read_ahead(path, o, 0, 0, want);
+    ck_assert_uint_eq(threads_refused, 0);
+    refuse_threads = 1;
+    read_ahead(path, o, 1, 0, got);
+    refuse_threads = 0;
+    ck_assert_uint_eq(threads_refused, 1);
+    ck_assert_int_eq(got->st, AM_OK);
+    ck_assert_msg(strcmp(tx(&got->a.s), tx(&want->a.s)) == 0, "other records");
+    ck_assert_uint_eq(got->res.bytes_read, want->res.bytes_read);
+    ck_assert_str_eq(got->res.xxh3, want->res.xxh3);
+    ck_assert_int_eq(got->a.most_threads, want->a.most_threads);
+    buf_free(&want->a.s.t);
+    buf_free(&got->a.s.t);
+    free(want);
+    free(got);
+    unlink(path);
+    free(path);
 }
 END_TEST
 
@@ -1474,6 +1569,8 @@ static Suite *csv_reader_suite(void)
 #ifdef AM_FAULT_INJECTION
     tcase_add_test(tc, test_allocation_failures);
     tcase_add_test(tc, test_ahead_allocation_failures);
+    tcase_add_test(tc, test_ahead_read_failures);
+    tcase_add_test(tc, test_ahead_thread_refused);
 #endif
     suite_add_tcase(s, tc);
     return s;

@@ -200,21 +200,110 @@ END_TEST
 /* The payments from a file above split_above, read in eight parts on two
  * threads: the survey, the header, the queue, each part's reading and
  * the merge of their counts fail in turn like the rest. */
-START_TEST(every_allocation_can_fail_in_parts)
+/* The payments and rows more of them in a new file, its path in path. */
+static void write_payments_file(int rows, char path[static 28])
 {
-    enum { ROWS = 600 };
-    char path[] = "/tmp/am_faults_feed_XXXXXX";
+    strcpy(path, "/tmp/am_faults_feed_XXXXXX");
     const int fd = mkstemp(path);
     ck_assert_int_ge(fd, 0);
     FILE *f = fdopen(fd, "w");
     ck_assert_ptr_nonnull(f);
     fputs(payments, f);
-    for (int i = 0; i < ROWS; i++)
+    for (int i = 0; i < rows; i++)
         fprintf(f, "%s,H%d,%s,%d.00,2024-%02d-01,2024-%02d-28\n",
                 i % 2 ? "441900890101221" : "11010519491231002X", 2 + i / 3,
                 i % 3 ? "城市低保" : "特困", 100 + i % 50, 1 + i % 12, 1 + i % 12);
     ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(every_allocation_can_fail_in_parts)
+{
+    char path[28];
+    write_payments_file(600, path);
     ck_assert_uint_gt(fail_each_allocation(NULL, 0, 2, 0, path), 50);
+    ck_assert_int_eq(unlink(path), 0);
+}
+END_TEST
+
+/* A whole file's bytes, in a buffer to free. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s", path);
+    char *text = NULL;
+    *len = 0;
+    size_t cap = 0, n;
+    char block[65536];
+    while ((n = fread(block, 1, sizeof block, f)) > 0) {
+        if (*len + n > cap) {
+            cap = (*len + n) * 2;
+            text = realloc(text, cap);
+            ck_assert_ptr_nonnull(text);
+        }
+        memcpy(text + *len, block, n);
+        *len += n;
+    }
+    fclose(f);
+    return text;
+}
+
+/* The run of run_once on two threads twice, the second time with every
+ * thread start refused: that run does each thread's share itself, and its
+ * findings, rejects, links and suppressed rows are the first run's to the
+ * byte.  Fails unless some start was refused. */
+static void same_without_threads(const char *pay_text, size_t pay_len, unsigned partitions,
+                                 const char *pay_file)
+{
+    static const char *const outputs[] = {"findings.csv", "rejects.csv", "links.csv",
+                                          "suppressed.csv"};
+    char dirs[2][32], tmp[64], path[2][128], cmd[512];
+    for (int k = 0; k < 2; k++) {
+        snprintf(dirs[k], sizeof dirs[k], "/tmp/am_faults_XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(dirs[k]));
+        snprintf(tmp, sizeof tmp, "%s-tmp", dirs[k]);
+        ck_assert_int_eq(mkdir(tmp, 0700), 0);
+        am_fault_refuse_threads(k == 1);
+        const am_status st = run_once(dirs[k], pay_text, pay_len, 2, partitions, pay_file);
+        const unsigned long refused = am_fault_refuse_threads(0);
+        ck_assert_msg(st == AM_OK, "run %d: %s", k, am_strerror(st));
+        if (k == 1)
+            ck_assert_msg(refused > 0, "no thread was asked for");
+        else
+            ck_assert_uint_eq(refused, 0);
+    }
+    for (size_t i = 0; i < sizeof outputs / sizeof *outputs; i++) {
+        size_t len[2];
+        char *text[2];
+        for (int k = 0; k < 2; k++) {
+            snprintf(path[k], sizeof path[k], "%s/%s", dirs[k], outputs[i]);
+            text[k] = slurp(path[k], &len[k]);
+        }
+        ck_assert_msg(len[0] == len[1] && (len[0] == 0 || memcmp(text[0], text[1], len[0]) == 0),
+                      "%s differs without threads", outputs[i]);
+        free(text[0]);
+        free(text[1]);
+    }
+    for (int k = 0; k < 2; k++) {
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s-tmp' '%s.snap' '%s.lock'", dirs[k], dirs[k],
+                 dirs[k], dirs[k]);
+        ck_assert_int_eq(system(cmd), 0);
+    }
+}
+
+/* Every place the library starts a thread does the thread's work itself
+ * when the start is refused: the readers of a file read in parts, the
+ * sort's and indexes' halves, the matchers, and a partitioned run's
+ * reading ahead. */
+START_TEST(a_refused_thread_costs_speed_not_results)
+{
+    size_t len;
+    char *text = many_payments(9000, &len);
+    same_without_threads(text, len, 0, NULL);
+    same_without_threads(text, len, 3, NULL);
+    free(text);
+    char path[28];
+    write_payments_file(600, path);
+    same_without_threads(NULL, 0, 0, path);
     ck_assert_int_eq(unlink(path), 0);
 }
 END_TEST
@@ -342,6 +431,7 @@ int main(int argc, char **argv)
         tcase_add_test(tc, every_allocation_can_fail_partitioned_on_two_threads);
         tcase_add_test(tc, every_allocation_can_fail_in_parts);
         tcase_add_test(tc, growth_doubles_and_a_failure_changes_nothing);
+        tcase_add_test(tc, a_refused_thread_costs_speed_not_results);
     }
     suite_add_tcase(s, tc);
     const int failed = am_check_failures(s);

@@ -17,8 +17,6 @@
 #include <unistd.h>
 
 #ifdef AM_FAULT_INJECTION
-#include <stdatomic.h>
-
 #include "common/fault.h"
 
 /* One countdown for every thread, so that the allocations of a run's
@@ -27,13 +25,7 @@ static atomic_ulong fault_countdown;
 
 void am_fault_fail_at(unsigned long nth) { atomic_store(&fault_countdown, nth); }
 
-static int should_fail(void)
-{
-    unsigned long left = atomic_load(&fault_countdown);
-    while (left != 0 && !atomic_compare_exchange_weak(&fault_countdown, &left, left - 1))
-        ;
-    return left == 1;
-}
+static int should_fail(void) { return am_fault_count_down(&fault_countdown); }
 #else
 static int should_fail(void) { return 0; }
 #endif

@@ -12,6 +12,18 @@
 
 #include "common/alloc.h"
 
+#ifdef AM_FAULT_INJECTION
+#include "common/fault.h"
+
+static atomic_ulong read_countdown;
+
+void am_fault_fail_read_at(unsigned long nth) { atomic_store(&read_countdown, nth); }
+
+static int read_should_fail(void) { return am_fault_count_down(&read_countdown); }
+#else
+static int read_should_fail(void) { return 0; }
+#endif
+
 int am_open_regular(const char *path, struct stat *sb, int *error)
 {
     const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -96,6 +108,10 @@ ssize_t am_read_full(int fd, void *buf, size_t cap)
 {
     unsigned char *p = buf;
     size_t n = 0;
+    if (read_should_fail()) {
+        errno = EIO;
+        return -1;
+    }
     while (n < cap) {
         const ssize_t k = read(fd, p + n, cap - n);
         if (k < 0 && errno == EINTR)

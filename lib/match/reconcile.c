@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "common/alloc.h"
+#include "common/thread_pair.h"
 #include "match/duplicate.h"
 #include "match/match.h"
 
@@ -69,7 +70,7 @@ am_status am_match_all(const am_match_input *in, const am_household_index *index
         /* Worker 0 runs on this thread; a thread that cannot start has its
          * share done here too, so a refusal costs speed, not results. */
         for (unsigned t = 1; t < threads; t++, started++)
-            if (pthread_create(&ids[t], NULL, work, &workers[t]) != 0)
+            if (am_thread_start(&ids[t], work, &workers[t]) != 0)
                 break;
     }
     work(&workers[0]);

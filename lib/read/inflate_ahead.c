@@ -17,6 +17,7 @@
 
 #include "common/alloc.h"
 #include "common/text_file.h"
+#include "common/thread_pair.h"
 
 /* Four pieces of a megabyte: enough that neither thread waits on the
  * other's every call, few enough to stay in the cache the parser reads
@@ -153,7 +154,7 @@ am_inflate_ahead *am_inflate_ahead_start(const am_ahead_source *src)
         free_ahead(a);
         return NULL;
     }
-    if (pthread_create(&a->thread, NULL, inflate_thread, a) != 0) {
+    if (am_thread_start(&a->thread, inflate_thread, a) != 0) {
         pthread_cond_destroy(&a->changed);
         pthread_mutex_destroy(&a->lock);
         free_ahead(a);

@@ -22,6 +22,7 @@
 #include "read/ingest.h"
 
 #include "common/alloc.h"
+#include "common/thread_pair.h"
 #include "common/fault.h"
 #include "store/area.h"
 #include "read/feed_run.h"
@@ -1448,7 +1449,7 @@ am_status am_ingest_all(const am_feed_run *run)
      * read its share. */
     unsigned started = 1;
     for (unsigned t = 1; t < threads; t++, started++)
-        if (pthread_create(&ids[t], NULL, ingest_work, &workers[t]) != 0)
+        if (am_thread_start(&ids[t], ingest_work, &workers[t]) != 0)
             break;
     ingest_work(&workers[0]);
     for (unsigned t = 1; t < started; t++)

@@ -297,7 +297,7 @@ static am_status each_edge(void *user, am_items_fn take, void *take_user, am_err
         int helped = 0;
         if (b + 1 < BUCKETS) {
             next->bucket = b + 1;
-            helped = e->threads > 1 && pthread_create(&helper, NULL, read_bucket_edges, next) == 0;
+            helped = e->threads > 1 && am_thread_start(&helper, read_bucket_edges, next) == 0;
         }
         st = now->n ? take(take_user, now->v, now->n, err) : AM_OK;
         if (helped)
