@@ -868,6 +868,56 @@ START_TEST(test_spilled_registry_same_links)
 }
 END_TEST
 
+/* Past U_PAIRS (100,000) entries a pair for u begins only every few
+ * entries.  A registry in memory is tallied in two parts, on two
+ * threads, cut at the middle of the token space; a spilled one in one
+ * pass: the counts are the same wherever the cut falls in the stride
+ * (the persons added below the cut move it). */
+START_TEST(test_tally_cut_anywhere_in_the_stride)
+{
+    enum { PERSONS = 150000 };
+    for (int extra = 0; extra < 3; extra++) {
+        am_links out[2] = {{0}, {0}};
+        for (int spilled = 0; spilled <= 1; spilled++) {
+            am_link_input in;
+            memset(&in, 0, sizeof in);
+            uint64_t state = 7;
+            for (int i = 0; i < PERSONS + extra; i++) {
+                am_link_person p = {.household = (uint32_t)(i % 100),
+                                    .name = registry_name(1 + i % 22)};
+                random_token(&state, p.person);
+                if (i >= PERSONS)
+                    p.person[0] &= 0x7F;
+                ck_assert_int_eq(am_link_push_person(&in.registry, &p), AM_OK);
+                if (i % 5 == 0) {
+                    p.name = registry_name(1 + (i + 3) % 22);
+                    ck_assert_int_eq(am_link_push_person(&in.registry, &p), AM_OK);
+                }
+                if (i % 50 == 0) {
+                    am_link_sampled row = {.p = p, .line = (uint32_t)i + 2,
+                                           .feed = (uint16_t)(i % 4)};
+                    ck_assert_int_eq(am_link_push_sampled(&in.sample, &row), AM_OK);
+                }
+            }
+            am_store store = {0};
+            intern_households(&store);
+            if (spilled)
+                link_spilled(&in, &store, &out[1], 2, (size_t)1 << 24);
+            else
+                ck_assert_int_eq(am_link_run(&in, &store, &out[0], 2), AM_OK);
+            am_link_input_free(&in);
+            am_store_free(&store);
+        }
+        ck_assert_uint_gt(out[0].name.m_pairs, 0);
+        ck_assert_uint_gt(out[0].name.u_agree, 0);
+        ck_assert_uint_gt(out[0].household.u_pairs, 0);
+        check_same_links(&out[0], &out[1]);
+        am_links_free(&out[0]);
+        am_links_free(&out[1]);
+    }
+}
+END_TEST
+
 START_TEST(test_link_kat_default_threshold) { check_results(0, 0); }
 END_TEST
 
@@ -1070,6 +1120,7 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_link_facts_kat);
     tcase_add_test(tc, test_registry_lookup_uniform_tokens);
     tcase_add_test(tc, test_spilled_registry_same_links);
+    tcase_add_test(tc, test_tally_cut_anywhere_in_the_stride);
     tcase_add_test(tc, test_link_status_names);
     tcase_add_test(tc, test_link_probability_parse);
     suite_add_tcase(s, tc);
