@@ -336,7 +336,7 @@ static const kat kats[] = {
 START_TEST(test_kat)
 {
     const kat *k = &kats[_i];
-    am_reader_opts o = {k->enc, k->delim, k->max_field, k->max_line, k->max_rows, 0, 0, 0, NULL, 0};
+    am_reader_opts o = {k->enc, k->delim, k->max_field, k->max_line, k->max_rows, 0, 0, 0, NULL, 0, 0};
     sink s = {0};
     am_read_result res;
     am_err err;
@@ -513,7 +513,7 @@ static int decoder_out_of_descriptors(void)
     lim.rlim_cur = (rlim_t)lowest;
     if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
         return 10;
-    am_reader_opts o = {AM_ENC_GB18030, ',', 0, 0, 0, 0, 0, 0, NULL, 0};
+    am_reader_opts o = {AM_ENC_GB18030, ',', 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     am_read_result res;
     am_err err;
     const am_status st = am_read_csv_buffer("a,b\n", 4, "t", &o, NULL, NULL, &res, &err);
@@ -551,7 +551,7 @@ START_TEST(test_null_callback_and_opts)
     ck_assert_int_eq(am_read_csv_buffer("a\nb\n", 4, NULL, NULL, count_only, &n, NULL, NULL),
                      AM_OK);
     ck_assert_uint_eq(n, 2);
-    am_reader_opts bad = {AM_ENC_AUTO, '"', 0, 0, 0, 0, 0, 0, NULL, 0};
+    am_reader_opts bad = {AM_ENC_AUTO, '"', 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     ck_assert_int_eq(am_read_csv_buffer("a\n", 2, "x", &bad, NULL, NULL, &res, &err),
                      AM_ERR_INVALID);
 }
@@ -1187,7 +1187,7 @@ static void run_big(form f, am_encoding enc, am_encoding want_enc, int gz, int a
                         ? sizeof GB_A_TAIL + sizeof GB_B_TAIL - 2 + 12
                         : (sizeof u16_a_tail + sizeof u16_b_tail + 24) / 2;
     buf b = {0}, z = {0};
-    am_reader_opts o = {enc, 0, 0, 0, 0, 0, 0, 0, NULL, 0};
+    am_reader_opts o = {enc, 0, 0, 0, 0, 0, 0, 0, NULL, 0, 0};
     char *path = as_file ? temp_path(".csv") : NULL;
 
     for (size_t pad = 0; pad < period; pad++) {
@@ -1311,6 +1311,40 @@ START_TEST(test_many_short_lines)
 }
 END_TEST
 
+/* The start of a longer file (cut_short): a last record the cut left
+ * open, in quotes or without its line end, is dropped; the same text
+ * read as a whole file fails or reads it. */
+START_TEST(test_cut_short)
+{
+    static const struct {
+        const char *text, *whole, *cut;
+        am_status whole_st;
+    } cases[] = {
+        {"h,n\n1,a\n2,\"b\nc", "", "1:h|n\n2:1|a\n", AM_ERR_FORMAT},
+        {"h,n\n1,a\n2,b", "1:h|n\n2:1|a\n3:2|b\n", "1:h|n\n2:1|a\n", AM_OK},
+        {"h,n\n1,a\n2,\"b\nc\"\n", "1:h|n\n2:1|a\n3:2|b\\nc\n", "1:h|n\n2:1|a\n3:2|b\\nc\n",
+         AM_OK},
+        {"\n\n", "", "", AM_OK},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        for (int cut = 0; cut <= 1; cut++) {
+            am_reader_opts o = {.encoding = AM_ENC_AUTO, .cut_short = cut};
+            sink s = {0};
+            am_read_result res;
+            am_err err;
+            const am_status st = read_mem(cases[i].text, strlen(cases[i].text), &o, &s, &res, &err);
+            ck_assert_msg(st == (cut ? AM_OK : cases[i].whole_st), "case %zu cut %d: %d %s", i, cut,
+                          (int)st, err.msg);
+            if (st == AM_OK)
+                ck_assert_str_eq(tx(&s), cut ? cases[i].cut : cases[i].whole);
+            else
+                ck_assert_str_eq(err.msg, "t:3: unterminated quoted field");
+            buf_free(&s.t);
+        }
+    }
+}
+END_TEST
+
 /* A field longer than libcsv's first buffer, and than one chunk. */
 START_TEST(test_long_field_across_chunks)
 {
@@ -1318,7 +1352,7 @@ START_TEST(test_long_field_across_chunks)
     sink s = {0};
     am_read_result res;
     am_err err;
-    am_reader_opts o = {AM_ENC_AUTO, 0, 1000000, 0, 0, 0, 0, 0, NULL, 0};
+    am_reader_opts o = {AM_ENC_AUTO, 0, 1000000, 0, 0, 0, 0, 0, NULL, 0, 0};
 
     buf_str(&b, "a,\"");
     for (int i = 0; i < 70000; i++)
@@ -1563,6 +1597,7 @@ static Suite *csv_reader_suite(void)
     tcase_add_test(tc, test_auto_decides_late);
     tcase_add_test(tc, test_many_short_lines);
     tcase_add_test(tc, test_long_field_across_chunks);
+    tcase_add_test(tc, test_cut_short);
     tcase_add_test(tc, test_ahead_same_records);
     tcase_add_test(tc, test_ahead_same_failures);
     tcase_add_test(tc, test_ahead_ratio_limit);

@@ -93,6 +93,7 @@ typedef struct reader {
     size_t max_field, max_line;
     uint64_t max_rows;
     const char *max_rows_advice;
+    int cut_short; /* am_reader_opts.cut_short */
     unsigned max_inflate_ratio;
     unsigned char delim;
     am_separator_scan_fn scan; /* NULL: libcsv splits every line */
@@ -730,6 +731,8 @@ static am_status finish(reader *r)
         return gz_fail(r);
     if ((st = decode(r, NULL, 0, 1)) != AM_OK)
         return st;
+    if (r->in_record && r->cut_short)
+        return r->st; /* the cut's record, left in libcsv unread */
     if (r->in_record) {
         /* Ends a last line that has no line end; inside quotes it is just
          * data and the record stays open. */
@@ -773,6 +776,7 @@ static am_status setup(reader *r, const char *name, const am_reader_opts *opts, 
     r->max_line = opts->max_line ? opts->max_line : DEFAULT_MAX_LINE;
     r->max_rows = opts->max_rows;
     r->max_rows_advice = opts->max_rows_advice;
+    r->cut_short = opts->cut_short;
     r->max_inflate_ratio = opts->max_inflate_ratio ? opts->max_inflate_ratio
                                                    : DEFAULT_MAX_INFLATE_RATIO;
     r->delim = delim;

@@ -44,6 +44,9 @@ typedef struct am_reader_opts {
                                     (NULL: a feed's "raise max_rows if ...") */
     int inflate_ahead;       /* 1: a gzip file is inflated on a thread of its own, ahead of
                                 the parsing (inflate_ahead.h), for a run on several threads */
+    int cut_short;           /* 1: the text is the start of a longer file (a sample): a last
+                                record the cut left open, in quotes or without its line end,
+                                is the cut's and is dropped, not read nor a failure */
 } am_reader_opts;
 
 /* One CSV record, valid during the callback only.  Fields are UTF-8 and

@@ -471,12 +471,16 @@ static const char *not_csv(const unsigned char *head, size_t n)
     return NULL;
 }
 
-/* The sample being read: plain or inflated bytes up to the end of line
- * rows+1, in secret memory (it holds raw IDs and names). */
+/* The sample being read: plain or inflated bytes up to the end of the
+ * (rows+1)th line that is not blank, in secret memory (it holds raw IDs
+ * and names).  Blank lines are no rows, so they do not count: a feed
+ * that opens with many is sampled past them.  full: the file goes on
+ * after the sample. */
 typedef struct sample_reader {
     char *buf;
     size_t len, cap;
     uint64_t lines, rows;
+    int line_has_text; /* a byte other than a line end since the last LF */
     int full;
 } sample_reader;
 
@@ -486,12 +490,19 @@ static am_status sample_take(void *user, const unsigned char *p, size_t n)
     if (s->full)
         return AM_OK;
     size_t used = n;
-    for (size_t i = 0; i < n; i++)
-        if (p[i] == '\n' && ++s->lines > s->rows) {
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '\n') {
+            s->line_has_text |= p[i] != '\r';
+            continue;
+        }
+        const int counts = s->line_has_text;
+        s->line_has_text = 0;
+        if (counts && ++s->lines > s->rows) {
             used = i + 1;
             s->full = 1;
             break;
         }
+    }
     if (used > SAMPLE_BYTES_MAX - s->len) {
         used = SAMPLE_BYTES_MAX - s->len;
         s->full = 1;
@@ -503,12 +514,16 @@ static am_status sample_take(void *user, const unsigned char *p, size_t n)
     return AM_OK;
 }
 
-/* Reads the first rows+1 lines of a feed file (gzip or plain), at most
- * SAMPLE_BYTES_MAX bytes, through the library's inflater and secret
- * buffers (am_secret_malloc), never stdio's or zlib's own.  Returns the
- * bytes (the caller frees them with am_secret_free) or NULL; *io_error
- * says whether the file could not be read or its gzip data is damaged. */
-static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_error)
+/* Reads the first rows+1 lines that are not blank of a feed file (gzip or
+ * plain), at most SAMPLE_BYTES_MAX bytes, through the library's inflater
+ * and secret buffers (am_secret_malloc), never stdio's or zlib's own.
+ * Returns the bytes (the caller frees them with am_secret_free) or NULL;
+ * *io_error says whether the file could not be read or its gzip data is
+ * damaged, *cut whether the file goes on after the sample, and *lines how
+ * many lines that are not blank the sample ends (the header's among
+ * them). */
+static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_error, int *cut,
+                         uint64_t *lines)
 {
     enum { SAMPLE_CHUNK = 1 << 16 };
     struct stat sb;
@@ -555,6 +570,8 @@ static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_e
         return NULL;
     }
     *len = s.len;
+    *cut = s.full;
+    *lines = s.lines;
     return s.buf;
 }
 
@@ -667,18 +684,24 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
         return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s is not CSV but %s", t->path,
                    file_line, feed->name, feed->file, kind);
     size_t len = 0;
-    int io_error;
-    char *sample = read_sample(feed->file, rows, &len, &io_error);
+    int io_error, cut = 0;
+    uint64_t lines = 0;
+    char *sample = read_sample(feed->file, rows, &len, &io_error, &cut, &lines);
     if (!sample || io_error) {
         am_secret_free(sample);
         return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: cannot be read (%s)", t->path,
                    file_line, feed->name, feed->file,
                    io_error ? "truncated or corrupt gzip data" : "out of memory");
     }
-    if (!spec_ok) {
+    /* A sample of blank lines only, the file going on: nothing to judge
+     * by, and the run reads the rest. */
+    if (!spec_ok || (cut && lines == 0)) {
         am_secret_free(sample);
         return AM_OK;
     }
+    /* The sample ends where the count of lines did, maybe inside a quoted
+     * field that goes on: that record is the cut's, not the feed's. */
+    feed->reader.cut_short = cut;
     const int declared_utf8 = feed->reader.encoding == AM_ENC_UTF8;
     /* UTF-16 without a BOM: every other byte of its ASCII text is 0 */
     size_t zeros[2] = {0, 0};

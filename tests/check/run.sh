@@ -109,6 +109,31 @@ check_case clean 0 0 <<'EOT'
 @DIR@/centre.ini: no problem found
 EOT
 
+# The check reads a sample of each feed, its first 10,001 lines that are
+# not blank; a quoted field going on past the sample's last line is the
+# cut's, not an unterminated quote, and blank lines before the header do
+# not use the sample up.
+new_case quote_across_the_sample
+{
+    head -n 1 "$good"
+    awk 'BEGIN { for (i = 2; i <= 10000; i++)
+        printf "320281198001011239,张三,H1,urban,1200.00,2024-%02d-01,2024-%02d-28\n", i % 12 + 1, i % 12 + 1 }'
+    printf '320281194912310020,"李\n四",H2,rural,800,2024-02-01,2024-02-29\n'
+    tail -n +2 "$good"
+} >"$tmp/quote_across_the_sample/feed.csv"
+check_case quote_across_the_sample 0 0 <<'EOT'
+@DIR@/centre.ini: no problem found
+EOT
+
+new_case blank_lines_first
+{
+    awk 'BEGIN { for (i = 0; i < 10001; i++) print "" }'
+    cat "$good"
+} >"$tmp/blank_lines_first/feed.csv"
+check_case blank_lines_first 0 0 <<'EOT'
+@DIR@/centre.ini: no problem found
+EOT
+
 new_case no_rules
 edit no_rules '/^rules =/d'
 check_case no_rules 7 0 <<'EOT'
