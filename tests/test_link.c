@@ -869,11 +869,11 @@ START_TEST(test_spilled_registry_same_links)
 END_TEST
 
 /* Past U_PAIRS (100,000) entries a pair for u begins only every few
- * entries.  A registry in memory is tallied in two parts, on two
- * threads, cut at the middle of the token space; a spilled one in one
- * pass: the counts are the same wherever the cut falls in the stride
- * (the persons added below the cut move it). */
-START_TEST(test_tally_cut_anywhere_in_the_stride)
+ * entries: a registry in memory and the same registry spilled to bucket
+ * files count the same pairs, whichever entry the stride starts on in
+ * each bucket (the persons added below the middle of the token space
+ * move it). */
+START_TEST(test_tally_past_u_pairs_as_spilled)
 {
     enum { PERSONS = 150000 };
     for (int extra = 0; extra < 3; extra++) {
@@ -1120,7 +1120,7 @@ static Suite *link_suite(void)
     tcase_add_test(tc, test_link_facts_kat);
     tcase_add_test(tc, test_registry_lookup_uniform_tokens);
     tcase_add_test(tc, test_spilled_registry_same_links);
-    tcase_add_test(tc, test_tally_cut_anywhere_in_the_stride);
+    tcase_add_test(tc, test_tally_past_u_pairs_as_spilled);
     tcase_add_test(tc, test_link_status_names);
     tcase_add_test(tc, test_link_probability_parse);
     suite_add_tcase(s, tc);

@@ -360,59 +360,14 @@ static void tally_group(registry_tally *t, const am_link_person *g, size_t n)
     t->at += n;
 }
 
-/* Entries [from, to) of a registry in memory, each end a person
- * boundary, tallied as tally_group would tally them after the entries
- * before from. */
-typedef struct tally_part {
-    registry_tally t;
-    const am_link_people *reg;
-    size_t from, to;
-} tally_part;
-
-static void *tally_range(void *arg)
+/* The registry's part of the tally, over a registry in memory. */
+static void tally_registry(registry_tally *t, const am_link_people *reg)
 {
-    tally_part *p = arg;
-    registry_tally *t = &p->t;
-    const am_link_people *reg = p->reg;
-    t->at = p->from;
-    /* The pair the entries before would have begun: the last of them
-     * begins one when tally_group's rule says so. */
-    const size_t last = p->from - 1;
-    if (p->from > 0 && last % t->step == 0 && last + 1 < t->entries) {
-        t->pending = reg->v[last];
-        t->has_pending = 1;
-    }
-    for (size_t b = p->from, e; b < p->to; b = e) {
-        for (e = b + 1; e < p->to && am_token_eq(reg->v[e].person, reg->v[b].person); e++)
+    for (size_t b = 0, e; b < reg->n; b = e) {
+        for (e = b + 1; e < reg->n && am_token_eq(reg->v[e].person, reg->v[b].person); e++)
             ;
         tally_wants(t, reg->v[b].person, e - b);
         tally_group(t, reg->v + b, e - b);
-    }
-    return NULL;
-}
-
-static void tally_add(tally *into, const tally *from)
-{
-    for (size_t i = 0; i < sizeof into->name / sizeof *into->name; i++)
-        into->name[i] += from->name[i];
-    for (size_t i = 0; i < sizeof into->household / sizeof *into->household; i++)
-        into->household[i] += from->household[i];
-    for (int f = 0; f < FACT__COUNT; f++)
-        for (size_t i = 0; i < sizeof into->fact[f] / sizeof *into->fact[f]; i++)
-            into->fact[f][i] += from->fact[f][i];
-}
-
-/* The registry's part of the tally, over a registry in memory, in two
- * parts cut at split (a person boundary), on two threads when allowed:
- * the counts are sums, so they do not depend on who counted what. */
-static void tally_registry(registry_tally *t, const am_link_people *reg, size_t split,
-                           unsigned threads)
-{
-    tally_part parts[2] = {{*t, reg, 0, split}, {*t, reg, split, reg->n}};
-    am_run_pair(tally_range, &parts[0], &parts[1], threads, reg->n);
-    for (int k = 0; k < 2; k++) {
-        tally_add(&t->m, &parts[k].t.m);
-        tally_add(&t->u, &parts[k].t.u);
     }
 }
 
@@ -689,7 +644,7 @@ am_status am_link_run(am_link_input *in, am_store *store, am_links *out, unsigne
     const am_status indexed = index_registry(&ix, &in->registry, reg_split, store, threads);
     if (indexed != AM_OK)
         return indexed;
-    tally_registry(&t, &in->registry, reg_split, threads);
+    tally_registry(&t, &in->registry);
     return link_held(in, &ix, &t, store, out, threads);
 }
 
