@@ -162,10 +162,22 @@ static int decodes_as_gbk(const char *s, size_t len, char *out, size_t size)
 
 /* ---- the centre file, section by section ---- */
 
+/* What a line of the centre file is, as libinih reads it: an indented
+ * line after a key continues that key's value, even one opening with
+ * '['. */
+typedef enum line_kind {
+    LINE_OTHER,        /* blank or a comment */
+    LINE_SECTION,
+    LINE_KEY,
+    LINE_CONTINUATION,
+} line_kind;
+
 typedef struct line_info {
     const char *start;
     size_t len;
     int section; /* index into sections, -1 before the first */
+    line_kind kind;
+    int map;     /* a key line or continuation of item_map or fact_map */
 } line_info;
 
 typedef struct centre_text {
@@ -189,68 +201,149 @@ static void centre_text_free(centre_text *t)
     am_free(t->section_line);
 }
 
+#define FULL_WIDTH_COLON "\xEF\xBC\x9A"
+#define FULL_WIDTH_EQUALS "\xEF\xBC\x9D"
+#define FULL_WIDTH_SEMICOLON "\xEF\xBC\x9B"
+#define FULL_WIDTH_OPEN "\xEF\xBC\xBB"
+
+/* The separator of a key line: its first '=' or ':', either typed full
+ * width; NULL when it has none. */
+static const char *separator_of(const char *s, size_t len)
+{
+    for (const char *p = s; p < s + len; p++) {
+        if (*p == '=' || *p == ':')
+            return p;
+        if (p + 3 <= s + len &&
+            (memcmp(p, FULL_WIDTH_COLON, 3) == 0 || memcmp(p, FULL_WIDTH_EQUALS, 3) == 0))
+            return p;
+    }
+    return NULL;
+}
+
+/* Whether the key s[0, n) names a code map, whose value has ':' and '|'
+ * for syntax. */
+static int is_map_key(const char *s, size_t n)
+{
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return (n == 8 && memcmp(s, "item_map", 8) == 0) || (n == 8 && memcmp(s, "fact_map", 8) == 0);
+}
+
 static int split_lines(centre_text *t)
 {
-    int section = -1;
+    int section = -1, after_key = 0, map = 0;
     for (const char *p = t->text, *end = t->text + t->len; p < end;) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
         const char *s = p;
         while (s < p + len && (*s == ' ' || *s == '\t'))
             s++;
-        if (s < p + len && *s == '[') {
-            const char *close = memchr(s, ']', (size_t)(p + len - s));
+        const size_t rest = (size_t)(p + len - s);
+        int blank = 1;
+        for (const char *q = s; q < p + len && blank; q++)
+            blank = *q == '\r';
+        line_kind kind = LINE_OTHER;
+        if (blank || *s == ';' || *s == '#') {
+            kind = LINE_OTHER;
+        } else if (after_key && s > p) {
+            kind = LINE_CONTINUATION;
+        } else if (*s == '[' || (rest >= 3 && memcmp(s, FULL_WIDTH_OPEN, 3) == 0)) {
+            /* A bracket typed full width still opens a section, for the
+             * keys after it; fix_full_width reports it. */
+            kind = LINE_SECTION;
+            const char *name = s + (*s == '[' ? 1 : 3), *close = name;
+            while (close < p + len && *close != ']' &&
+                   !(close + 3 <= p + len && memcmp(close, "\xEF\xBC\xBD", 3) == 0))
+                close++;
             size_t sections_capacity = t->capsections;
             if (!AM_RESERVE(t->sections, sections_capacity, t->nsections + 1) ||
                 !AM_RESERVE(t->section_line, t->capsections, t->nsections + 1))
                 return 0;
-            const size_t n = close ? (size_t)(close - s - 1) : (size_t)(p + len - s - 1);
-            if (!(t->sections[t->nsections] = am_strndup(s + 1, n)))
+            if (!(t->sections[t->nsections] = am_strndup(name, (size_t)(close - name))))
                 return 0;
             t->section_line[t->nsections] = t->nlines + 1;
             section = (int)t->nsections++;
+            after_key = 0;
+        } else {
+            kind = LINE_KEY;
+            const char *sep = separator_of(s, rest);
+            map = is_map_key(s, sep ? (size_t)(sep - s) : rest);
+            after_key = 1;
         }
-        if (!AM_PUSH(t->lines, t->nlines, t->caplines, ((line_info){p, len, section})))
+        const line_info info = {p, len, section, kind,
+                                (kind == LINE_KEY || kind == LINE_CONTINUATION) && map};
+        if (!AM_PUSH(t->lines, t->nlines, t->caplines, info))
             return 0;
         p += len + 1;
     }
     return 1;
 }
 
-/* Full-width punctuation people type with a Chinese input method: each is
- * reported, then read as its ASCII form so the check goes on. */
-static am_status fix_full_width(am_ctx *ctx, centre_text *t)
+/* Full-width punctuation people type with a Chinese input method. */
+static const struct {
+    const char *wide, *ascii, *name;
+} full_width[] = {{FULL_WIDTH_COLON, ":", "colon"},   {FULL_WIDTH_EQUALS, "=", "equals sign"},
+                  {"\xEF\xBD\x9C", "|", "bar"},     {FULL_WIDTH_SEMICOLON, ";", "semicolon"},
+                  {FULL_WIDTH_OPEN, "[", "bracket"},  {"\xEF\xBC\xBD", "]", "bracket"}};
+
+/* Reports each full-width mark in [from, to) of line i whose ASCII form
+ * is in `marks`, and writes it as that form so the check goes on. */
+static am_status report_full_width(am_ctx *ctx, const centre_text *t, size_t i, char *from,
+                                   const char *to, const char *marks)
 {
-    static const struct {
-        const char *wide, *ascii, *name;
-    } marks[] = {{"\xEF\xBC\x9A", ":", "colon"},     {"\xEF\xBC\x9D", "=", "equals sign"},
-                 {"\xEF\xBD\x9C", "|", "bar"},       {"\xEF\xBC\x9B", ";", "semicolon"},
-                 {"\xEF\xBC\xBB", "[", "bracket"},   {"\xEF\xBC\xBD", "]", "bracket"}};
-    for (size_t i = 0; i < t->nlines; i++) {
-        char *line = (char *)(uintptr_t)t->lines[i].start;
-        const size_t len = t->lines[i].len;
-        const char *s = line;
-        while (s < line + len && (*s == ' ' || *s == '\t'))
-            s++;
-        if (s < line + len && (*s == ';' || *s == '#'))
-            continue;
-        for (size_t m = 0; m < sizeof marks / sizeof *marks; m++) {
-            for (char *p = line; p + 3 <= line + len; p++) {
-                if (memcmp(p, marks[m].wide, 3) != 0)
-                    continue;
-                am_status st = add(ctx, AM_SEVERITY_ERROR,
-                                   "%s:%zu: found a full-width %s '%s'; expected ASCII '%s': "
-                                   "retype it with the input method in English mode",
-                                   t->path, i + 1, marks[m].name, marks[m].wide, marks[m].ascii);
-                if (st != AM_OK)
-                    return st;
-                /* same width in bytes: the ASCII mark and two spaces */
-                p[0] = marks[m].ascii[0];
-                p[1] = p[2] = ' ';
-            }
+    for (char *p = from; p + 3 <= to; p++) {
+        for (size_t m = 0; m < sizeof full_width / sizeof *full_width; m++) {
+            if (memcmp(p, full_width[m].wide, 3) != 0 || !strchr(marks, full_width[m].ascii[0]))
+                continue;
+            const am_status st = add(ctx, AM_SEVERITY_ERROR,
+                                     "%s:%zu: found a full-width %s '%s'; expected ASCII '%s': "
+                                     "retype it with the input method in English mode",
+                                     t->path, i + 1, full_width[m].name, full_width[m].wide,
+                                     full_width[m].ascii);
+            if (st != AM_OK)
+                return st;
+            /* The ASCII mark, the rest of the line moved up to it and two
+             * spaces at its end: the line keeps its length, and a
+             * section's name or a map's text gains no space. */
+            char *end = (char *)(uintptr_t)t->lines[i].start + t->lines[i].len;
+            p[0] = full_width[m].ascii[0];
+            memmove(p + 1, p + 3, (size_t)(end - (p + 3)));
+            end[-1] = end[-2] = ' ';
+            to -= 2;
+            break;
         }
     }
     return AM_OK;
+}
+
+/* Full-width marks where the centre file's syntax wants ASCII: a
+ * section's brackets, a comment's semicolon, a key's separator, and the
+ * ':' and '|' of a code map.  Elsewhere in a value (a centre's name, a
+ * column's) they are text. */
+static am_status fix_full_width(am_ctx *ctx, centre_text *t)
+{
+    am_status st = AM_OK;
+    for (size_t i = 0; st == AM_OK && i < t->nlines; i++) {
+        const line_info *l = &t->lines[i];
+        char *line = (char *)(uintptr_t)l->start, *end = line + l->len, *s = line;
+        while (s < end && (*s == ' ' || *s == '\t'))
+            s++;
+        if (l->kind == LINE_SECTION) {
+            st = report_full_width(ctx, t, i, s, end, "[]");
+        } else if (l->kind == LINE_KEY &&
+                   (size_t)(end - s) >= 3 && memcmp(s, FULL_WIDTH_SEMICOLON, 3) == 0) {
+            st = report_full_width(ctx, t, i, s, s + 3, ";");
+        } else if (l->kind == LINE_KEY) {
+            char *sep = (char *)(uintptr_t)separator_of(s, (size_t)(end - s));
+            if (sep && (unsigned char)*sep >= 0x80)
+                st = report_full_width(ctx, t, i, sep, sep + 3, ":=");
+            if (st == AM_OK && sep && l->map)
+                st = report_full_width(ctx, t, i, sep + 1, end, ":|");
+        } else if (l->kind == LINE_CONTINUATION && l->map) {
+            st = report_full_width(ctx, t, i, s, end, ":|");
+        }
+    }
+    return st;
 }
 
 /* The centre text with only the lines of sections keep[] (and lines before

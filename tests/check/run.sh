@@ -162,6 +162,38 @@ error: @DIR@/centre.ini:15: found a full-width bar '｜'; expected ASCII '|': re
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# Full-width marks inside a value are text: a centre's name, a column's.
+new_case full_width_in_values
+edit full_width_in_values '1a name = 某县社会救助中心：试点｜一期' 
+edit full_width_in_values 's/^amount = amount/amount = 金额：元/'
+sed -i '1s/,amount,/,金额：元,/' "$tmp/full_width_in_values/feed.csv"
+check_case full_width_in_values 0 0 <<'EOT'
+@DIR@/centre.ini: no problem found
+EOT
+
+new_case full_width_brackets
+edit full_width_brackets 's/^\[feed f\]/［feed f］/'
+check_case full_width_brackets 3 3 <<'EOT'
+error: @DIR@/centre.ini:5: found a full-width bracket '［'; expected ASCII '[': retype it with the input method in English mode
+error: @DIR@/centre.ini:5: found a full-width bracket '］'; expected ASCII ']': retype it with the input method in English mode
+@DIR@/centre.ini: 2 errors, 0 warnings
+EOT
+
+new_case full_width_comment
+edit full_width_comment '1a ；备注：试点'
+check_case full_width_comment 3 3 <<'EOT'
+error: @DIR@/centre.ini:2: found a full-width semicolon '；'; expected ASCII ';': retype it with the input method in English mode
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# An indented line after a key continues its value, even one opening
+# with '[', as the loader reads it.
+new_case map_continues_with_bracket
+edit map_continues_with_bracket 's/^item_map = urban:DIBAO_URBAN | rural:DIBAO_RURAL/item_map = urban:DIBAO_URBAN\n    [old]urban:DIBAO_URBAN | rural:DIBAO_RURAL/'
+check_case map_continues_with_bracket 0 0 <<'EOT'
+@DIR@/centre.ini: no problem found
+EOT
+
 new_case mistyped_item_code
 edit mistyped_item_code 's/urban:DIBAO_URBAN/urban:DIBAO_URBN/'
 check_case mistyped_item_code 3 3 <<'EOT'
