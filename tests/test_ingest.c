@@ -240,6 +240,32 @@ START_TEST(payment_rows_land_in_one_place)
 }
 END_TEST
 
+/* A code map's feed text is trimmed as cells are, U+3000 included (an
+ * input method types it after Chinese text): "城市低保　" matches the cell
+ * "城市低保" and the cell "　城市低保". */
+START_TEST(code_map_text_trimmed_as_cells)
+{
+    static const char *const keys[][2] = {
+        {"agency", "MCA"}, {"item_column", "type"},
+        {"item_map", "城市低保\xE3\x80\x80:DIBAO_URBAN | \xE3\x80\x80农村低保 :DIBAO_RURAL"},
+        {"person_id", "id"}, {"amount", "amount"}, {"start", "from"}, {"end", "to"},
+        {NULL, NULL}};
+    am_ctx *ctx = new_ctx();
+    am_feed *feed = feed_with(ctx, keys);
+    static const char csv[] =
+        "id,type,amount,from,to\n"
+        "11010519491231002X,城市低保,1.00,2025-01-01,2025-01-31\n"
+        "11010519491231002X,\xE3\x80\x80城市低保,1.00,2025-02-01,2025-02-28\n"
+        "441900890101221,农村低保\xE3\x80\x80,1.00,2025-01-01,2025-01-31\n";
+    ck_assert_msg(am_feed_ingest_buffer(feed, csv, sizeof csv - 1) == AM_OK, "%s", am_errmsg(ctx));
+    am_feed_stats s;
+    ck_assert_int_eq(am_feed_stats_get(ctx, 0, &s), AM_OK);
+    ck_assert_uint_eq(s.rows_read, 3);
+    ck_assert_uint_eq(s.rows_ingested, 3);
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(registry_values_and_open_periods)
 {
     static const char *const keys[][2] = {
@@ -583,6 +609,7 @@ int main(void)
     Suite *s = suite_create("ingest");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, payment_rows_land_in_one_place);
+    tcase_add_test(tc, code_map_text_trimmed_as_cells);
     tcase_add_test(tc, dates_and_amounts_as_agencies_write_them);
     tcase_add_test(tc, amount_options_are_checked);
     tcase_add_test(tc, id_rejects_say_what_was_expected);

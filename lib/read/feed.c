@@ -135,7 +135,7 @@ static am_status set_code_map(am_feed *feed, const char *key, const char *value)
                 colon = q;
         const char *text = p, *code = colon ? colon + 1 : NULL;
         size_t text_len = colon ? (size_t)(colon - p) : 0, code_len = colon ? (size_t)(end - code) : 0;
-        am_trim_blanks(&text, &text_len);
+        am_trim_cell(&text, &text_len); /* as the cells it is matched against */
         if (code)
             am_trim_blanks(&code, &code_len);
         const char *next = *end ? end + 1 : end;

@@ -22,6 +22,7 @@
 #include "read/ingest.h"
 
 #include "common/alloc.h"
+#include "common/blanks.h"
 #include "common/thread_pair.h"
 #include "common/fault.h"
 #include "store/area.h"
@@ -34,34 +35,6 @@
 #include "read/resident_id.h"
 
 
-static int pads(unsigned char c) { return c == ' ' || c == '\t' || c == 0xE3 || c == 0x80; }
-
-static void trim(const char **s, size_t *len)
-{
-    /* Nearly every field starts and ends with neither kind of space. */
-    if (*len == 0 || (!pads((unsigned char)(*s)[0]) && !pads((unsigned char)(*s)[*len - 1])))
-        return;
-    for (;;) {
-        if (*len && (**s == ' ' || **s == '\t')) {
-            (*s)++;
-            (*len)--;
-        } else if (*len >= 3 && memcmp(*s, "\xE3\x80\x80", 3) == 0) { /* U+3000 */
-            *s += 3;
-            *len -= 3;
-        } else {
-            break;
-        }
-    }
-    for (;;) {
-        if (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
-            (*len)--;
-        else if (*len >= 3 && memcmp(*s + *len - 3, "\xE3\x80\x80", 3) == 0)
-            *len -= 3;
-        else
-            break;
-    }
-}
-
 am_status am_mapper_header(am_row_mapper *st, const am_text_row *row)
 {
     am_feed *feed = st->feed;
@@ -73,7 +46,7 @@ am_status am_mapper_header(am_row_mapper *st, const am_text_row *row)
         for (size_t f = 0; f < row->nfields; f++) {
             const char *name = row->field[f];
             size_t len = row->len[f];
-            trim(&name, &len);
+            am_trim_cell(&name, &len);
             if (len == strlen(feed->column[c]) && memcmp(name, feed->column[c], len) == 0) {
                 st->column_index[c] = (int)f;
                 break;
@@ -99,7 +72,7 @@ static size_t column_text(const am_row_mapper *st, const am_text_row *row, am_co
     }
     size_t len = row->len[f];
     *text = row->field[f];
-    trim(text, &len);
+    am_trim_cell(text, &len);
     return len;
 }
 

@@ -817,7 +817,8 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                          "%s:%zu: feed %s: %s:1: the file looks like UTF-16 without a byte-order "
                          "mark: set encoding = %s", t->path, key_line(t, s, "encoding"),
                          feed->name, feed->file, utf16);
-            } else if (looks_gbk && (declared_utf8 || header_ascii_only)) {
+            } else if (looks_gbk && feed->reader.encoding != AM_ENC_GB18030 &&
+                       (declared_utf8 || header_ascii_only)) {
                 st = add(ctx, AM_SEVERITY_ERROR,
                          "%s:%zu: feed %s: %s:1: the header does not read as %s; the file "
                          "looks like GBK: set encoding = gbk", t->path,

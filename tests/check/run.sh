@@ -194,6 +194,16 @@ check_case map_continues_with_bracket 0 0 <<'EOT'
 @DIR@/centre.ini: no problem found
 EOT
 
+# Once the feed is declared GBK, a mistyped column is named as such, not
+# met with the GBK advice again.
+new_case gbk_declared_column_mistyped
+iconv -f UTF-8 -t GBK "$good" >"$tmp/gbk_declared_column_mistyped/feed.csv"
+edit gbk_declared_column_mistyped 's/^amount = amount/amount = amout\nencoding = gbk/'
+check_case gbk_declared_column_mistyped 3 3 <<'EOT'
+error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:1: no column 'amout' in the header; the header has 'id', 'name', 'hh', 'type', 'amount', 'from', 'to'; did you mean 'amount'?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 new_case mistyped_item_code
 edit mistyped_item_code 's/urban:DIBAO_URBAN/urban:DIBAO_URBN/'
 check_case mistyped_item_code 3 3 <<'EOT'
