@@ -420,7 +420,8 @@ static const char *const known_keys[] = {
     "ids", "key_fingerprint", "person_id", "household_id", "item", "item_column", "item_map",
     "fact", "fact_column", "fact_map", "amount", "start", "end", "date", "month", "value",
     "date_format", "amount_unit", "thousands", "max_amount", "max_field", "max_line",
-    "max_rows", "max_rejects", "max_gzip_ratio", "stale_days"};
+    "max_rows", "max_rejects", "max_gzip_ratio", "stale_days", "split_above", "birth_date",
+    "sex", "area"};
 
 /* Copies the quoted text after marker in msg into out; 0 if none. */
 static int quoted_after(const char *msg, const char *marker, char *out, size_t size)
@@ -652,8 +653,9 @@ static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_e
         if (st == AM_OK && n)
             st = z ? am_inflater_feed(z, chunk, n, sample_take, &s) : sample_take(&s, chunk, n);
     }
-    /* A file cut short is left to the run, which names it so. */
-    if (st == AM_ERR_FORMAT)
+    /* Damaged gzip data, or a gzip file read to its end whose stream had
+     * not ended: cut short. */
+    if (st == AM_ERR_FORMAT || (st == AM_OK && z && eof && !s.full && !am_inflater_done(z)))
         *io_error = 1;
     close(fd);
     am_inflater_free(z);

@@ -225,6 +225,22 @@ error: @DIR@/centre.ini:9: feed f: unknown key 'nam'; did you mean name?
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+new_case unknown_key_split_above
+edit unknown_key_split_above 's/^name = name/name = name\nsplit_abve = 1M/'
+check_case unknown_key_split_above 3 3 <<'EOT'
+error: @DIR@/centre.ini:10: feed f: unknown key 'split_abve'; did you mean split_above?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# A gzip feed cut short fails the check, as it would fail the run.
+new_case truncated_gzip
+gzip -c "$good" | head -c -8 >"$tmp/truncated_gzip/feed.csv.gz"
+edit truncated_gzip 's/^file = feed.csv/file = feed.csv.gz/'
+check_case truncated_gzip 3 1 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv.gz: cannot be read (truncated or corrupt gzip data)
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 new_case key_twice
 edit key_twice 's/^name = name/name = name\nname = name/'
 check_case key_twice 3 3 <<'EOT'
