@@ -157,6 +157,18 @@ START_TEST(good_centre_declares_feeds)
 }
 END_TEST
 
+/* A feed name of 44 bytes, the most the docs allow, loads whole. */
+START_TEST(feed_name_of_44_bytes_loads)
+{
+    am_ctx *ctx;
+    const am_status st =
+        load(&ctx, centre("[feed abcdefghijabcdefghijabcdefghijabcdefghij1234]\nagency = MCA\n"));
+    ck_assert_msg(st == AM_OK, "%s", am_errmsg(ctx));
+    ck_assert_ptr_nonnull(am_feed_find(ctx, "abcdefghijabcdefghijabcdefghijabcdefghij1234"));
+    am_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(mistakes_give_file_line_and_expectation)
 {
     static const struct {
@@ -175,8 +187,9 @@ START_TEST(mistakes_give_file_line_and_expectation)
          "test.ini:8: key given twice"},
         {"[feed x]\nagency = MCA\n[feed y]\nagency = MCA\n[feed x]\nagency = DPF\n",
          AM_ERR_FORMAT, "test.ini:10: key given twice"},
-        {"[feed abcdefghijabcdefghijabcdefghijabcdefghij1234]\nagency = MCA\n", AM_ERR_FORMAT,
-         "test.ini:5: section name longer than 48 bytes"},
+        /* A feed name of 45 bytes; 44 load (below). */
+        {"[feed abcdefghijabcdefghijabcdefghijabcdefghij12345]\nagency = MCA\n", AM_ERR_FORMAT,
+         "test.ini:5: section name longer than 49 bytes"},
         {"[feed x]\nagency = MCA\n  more\n", AM_ERR_FORMAT, "test.ini:7: only item_map and fact_map"},
         {"death_lag_days = -3\n", AM_ERR_FORMAT, "test.ini:5: death_lag_days"},
         {"[feed x]\nencoding = ebcdic\n", AM_ERR_FORMAT, "encoding: expected auto, utf-8"},
@@ -469,6 +482,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, good_centre_declares_feeds);
     tcase_add_test(tc, mistakes_give_file_line_and_expectation);
+    tcase_add_test(tc, feed_name_of_44_bytes_loads);
     tcase_add_test(tc, centre_name_is_utf8_text);
     tcase_add_test(tc, feed_sections_are_found_by_name);
     tcase_add_test(tc, incomplete_specs_fail_at_ingest);

@@ -28,8 +28,9 @@
 
 /* inih's fixed buffer holds 200 bytes including CR, LF and NUL. */
 #define INI_LINE_MAX 197
-/* inih cuts section names at 49 bytes; longer ones would merge silently. */
-#define INI_SECTION_MAX 48
+/* inih keeps 49 bytes of a section name (its buffer of 50 holds the NUL);
+ * longer ones would be cut and merge silently. */
+#define INI_SECTION_MAX 49
 
 typedef struct centre_reader {
     am_ctx *ctx;
