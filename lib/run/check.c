@@ -612,10 +612,12 @@ static am_status sample_take(void *user, const unsigned char *p, size_t n)
  * plain), at most SAMPLE_BYTES_MAX bytes, through the library's inflater
  * and secret buffers (am_secret_malloc), never stdio's or zlib's own.
  * Returns the bytes (the caller frees them with am_secret_free) or NULL;
- * *io_error says whether the file could not be read or its gzip data is
- * damaged, *cut whether the file goes on after the sample, and *lines how
+ * *io_error is SAMPLE_UNREADABLE when the file could not be read and
+ * SAMPLE_BAD_GZIP when its gzip data is damaged or cut short, else 0;
+ * *cut says whether the file goes on after the sample, and *lines how
  * many lines that are not blank the sample ends (the header's among
  * them). */
+enum { SAMPLE_UNREADABLE = 1, SAMPLE_BAD_GZIP };
 static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_error, int *cut,
                          uint64_t *lines)
 {
@@ -626,7 +628,7 @@ static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_e
     *len = 0;
     const int fd = am_open_regular(path, &sb, &e);
     if (fd < 0) {
-        *io_error = 1;
+        *io_error = SAMPLE_UNREADABLE;
         return NULL;
     }
     sample_reader s = {.rows = rows};
@@ -642,7 +644,7 @@ static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_e
                 continue;
             if (got <= 0) {
                 eof = 1;
-                *io_error = got < 0;
+                *io_error = got < 0 ? SAMPLE_UNREADABLE : 0;
                 break;
             }
             n += (size_t)got;
@@ -655,8 +657,9 @@ static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_e
     }
     /* Damaged gzip data, or a gzip file read to its end whose stream had
      * not ended: cut short. */
-    if (st == AM_ERR_FORMAT || (st == AM_OK && z && eof && !s.full && !am_inflater_done(z)))
-        *io_error = 1;
+    if (!*io_error &&
+        (st == AM_ERR_FORMAT || (st == AM_OK && z && eof && !s.full && !am_inflater_done(z))))
+        *io_error = SAMPLE_BAD_GZIP;
     close(fd);
     am_inflater_free(z);
     am_secret_free(chunk);
@@ -784,9 +787,11 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     char *sample = read_sample(feed->file, rows, &len, &io_error, &cut, &lines);
     if (!sample || io_error) {
         am_secret_free(sample);
-        return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: cannot be read (%s)", t->path,
-                   file_line, feed->name, feed->file,
-                   io_error ? "truncated or corrupt gzip data" : "out of memory");
+        return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: %s", t->path, file_line,
+                   feed->name, feed->file,
+                   io_error == SAMPLE_BAD_GZIP    ? "truncated or corrupt gzip data"
+                   : io_error == SAMPLE_UNREADABLE ? "cannot be read"
+                                                   : "out of memory");
     }
     /* A sample of blank lines only, the file going on: nothing to judge
      * by, and the run reads the rest. */

@@ -237,7 +237,7 @@ new_case truncated_gzip
 gzip -c "$good" | head -c -8 >"$tmp/truncated_gzip/feed.csv.gz"
 edit truncated_gzip 's/^file = feed.csv/file = feed.csv.gz/'
 check_case truncated_gzip 3 1 <<'EOT'
-error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv.gz: cannot be read (truncated or corrupt gzip data)
+error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv.gz: truncated or corrupt gzip data
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
