@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -728,6 +729,14 @@ int main(int argc, char **argv)
     const char *cores = getenv("AIDMATCH_CORE_DUMPS");
     if (!cores || strcmp(cores, "1") != 0)
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    /* A run in partitions on disk keeps a file open for each partition
+     * and 512 more while it distributes: the soft limit on open files
+     * (often 1024) is raised to the hard one, which is the system's. */
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+        files.rlim_cur = files.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &files);
+    }
     if (argc < 2)
         return usage_error("missing command", NULL);
     const char *cmd = argv[1];

@@ -63,6 +63,22 @@ echo "identical outputs and snapshots: $compared partitioned runs against the ru
 left=$(ls -A "$work/tmp")
 [ -z "$left" ] || fail "partition files left behind: $left"
 
+# Open files: a soft limit of 256 (the hard one left) is raised by the
+# command, and 600 partitions give the outputs in memory; under a hard
+# limit of 300 the run fails saying what to do, and leaves nothing.
+(ulimit -Sn 256 && "$aidmatch" reconcile "$work/sample/centre.ini" --out "$work/sample.p600" \
+    -p "$work/sample.night1" --quiet --run-date 2026-01-02 --partitions 600 \
+    --temp-dir "$work/tmp") || fail "600 partitions under a soft limit of 256 open files failed"
+same_outputs "$work/sample.mem" "$work/sample.p600" "sample, 600 partitions, soft limit 256"
+if (ulimit -n 300 && "$aidmatch" reconcile "$work/sample/centre.ini" --out "$work/sample.fd" \
+    --quiet --run-date 2026-01-02 --partitions 600 --temp-dir "$work/tmp" 2>"$work/fd.err"); then
+    fail "600 partitions under a hard limit of 300 open files succeeded"
+fi
+grep -q "Too many open files; a run in partitions keeps a file open for each partition and 512 more: raise the limit (ulimit -n) or ask for fewer partitions$" \
+    "$work/fd.err" || fail "out of open files: $(cat "$work/fd.err")"
+left=$(ls -A "$work/tmp")
+[ -z "$left" ] || fail "partition files left behind after running out of open files: $left"
+
 # The centre's memory_limit and temp_dir do the same.
 sed 's/^\[centre\]$/[centre]\nmemory_limit = 1G\ntemp_dir = ..\/tmp/' "$work/sample/centre.ini" \
     >"$work/sample/limited.ini"

@@ -99,7 +99,16 @@ static am_status create(am_spill_writer *w, const char *path, size_t item_size,
     }
     w->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (w->fd < 0) {
-        const am_status st = am_fail(err, AM_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        /* Out of descriptors: a partitioned run keeps a file open for
+         * each partition, and 512 more while it distributes. */
+        const am_status st =
+            errno == EMFILE
+                ? am_fail(err, AM_ERR_IO,
+                          "%s: cannot create: %s; a run in partitions keeps a file open for "
+                          "each partition and 512 more: raise the limit (ulimit -n) or ask "
+                          "for fewer partitions",
+                          path, strerror(errno))
+                : am_fail(err, AM_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
         am_free(w->path);
         am_free(w->buf);
         memset(w, 0, sizeof *w);
