@@ -372,6 +372,13 @@ static int set_partitioning(am_ctx *ctx, const reconcile_args *a)
     }
     if (a->temp_dir && am_set_temp_dir(ctx, a->temp_dir) != AM_OK)
         return usage_error("--temp-dir needs a directory, got", a->temp_dir);
+    /* Partition files under the output directory would be found there
+     * when the run is written, as files it cannot carry over. */
+    struct stat out, temp;
+    if (a->temp_dir && a->out && stat(a->out, &out) == 0 && stat(a->temp_dir, &temp) == 0 &&
+        out.st_dev == temp.st_dev && out.st_ino == temp.st_ino)
+        return usage_error("--temp-dir needs a directory other than the output directory, got",
+                           a->temp_dir);
     return EXIT_OK;
 }
 

@@ -79,6 +79,26 @@ grep -q "Too many open files; a run in partitions keeps a file open for each par
 left=$(ls -A "$work/tmp")
 [ -z "$left" ] || fail "partition files left behind after running out of open files: $left"
 
+# Partition files under the output directory: refused before reading
+# when the command names both, and said so at the end when the centre
+# file's temp_dir is the output directory.
+mkdir "$work/into"
+if "$aidmatch" reconcile "$work/sample/centre.ini" --out "$work/into" --quiet \
+    --run-date 2026-01-02 --partitions 2 --temp-dir "$work/into" 2>"$work/into.err"; then
+    fail "--temp-dir the output directory was taken"
+fi
+grep -q "^aidmatch: --temp-dir needs a directory other than the output directory, got '$work/into'$" \
+    "$work/into.err" || fail "--temp-dir the output directory: $(cat "$work/into.err")"
+sed 's/^\[centre\]$/[centre]\ntemp_dir = ..\/into/' "$work/sample/centre.ini" >"$work/sample/into.ini"
+if "$aidmatch" reconcile "$work/sample/into.ini" --out "$work/into" --quiet \
+    --run-date 2026-01-02 --partitions 2 2>"$work/into.err"; then
+    fail "temp_dir the output directory was taken"
+fi
+grep -q "holds aidmatch-partitions-[A-Za-z0-9]*, a run's partition files: set the temporary directory (--temp-dir, temp_dir) outside the output directory$" \
+    "$work/into.err" || fail "temp_dir the output directory: $(cat "$work/into.err")"
+left=$(ls -A "$work/into")
+[ -z "$left" ] || fail "left in the output directory: $left"
+
 # The centre's memory_limit and temp_dir do the same.
 sed 's/^\[centre\]$/[centre]\nmemory_limit = 1G\ntemp_dir = ..\/tmp/' "$work/sample/centre.ini" \
     >"$work/sample/limited.ini"
