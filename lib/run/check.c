@@ -385,8 +385,9 @@ static size_t key_line(const centre_text *t, size_t s, const char *key)
         if (t->lines[i].section != (int)s)
             continue;
         const char *p = t->lines[i].start;
-        if (t->lines[i].len > klen && memcmp(p, key, klen) == 0 &&
-            (p[klen] == ' ' || p[klen] == '=' || p[klen] == '\t'))
+        if (t->lines[i].kind == LINE_KEY && t->lines[i].len > klen &&
+            memcmp(p, key, klen) == 0 &&
+            (p[klen] == ' ' || p[klen] == '=' || p[klen] == ':' || p[klen] == '\t'))
             return i + 1;
     }
     return t->section_line[s];
@@ -586,7 +587,8 @@ static am_status sample_take(void *user, const unsigned char *p, size_t n)
     size_t used = n;
     for (size_t i = 0; i < n; i++) {
         if (p[i] != '\n') {
-            s->line_has_text |= p[i] != '\r';
+            /* NUL too: the other half of a UTF-16 line end */
+            s->line_has_text |= p[i] != '\r' && p[i] != 0;
             continue;
         }
         const int counts = s->line_has_text;

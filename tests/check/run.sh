@@ -241,6 +241,26 @@ error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv.gz: truncated or corrupt gzip 
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# 'key: value' is the same as 'key = value' (§2.1): a mistake on such a
+# line is told on that line.
+new_case colon_key_line
+edit colon_key_line 's/^amount = amount/amount: amout/'
+check_case colon_key_line 3 3 <<'EOT'
+error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:1: no column 'amout' in the header; the header has 'id', 'name', 'hh', 'type', 'amount', 'from', 'to'; did you mean 'amount'?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# UTF-16 blank lines before the header do not use the sample up either.
+new_case utf16_blank_lines_first
+{
+    printf '\377\376'
+    { awk 'BEGIN { for (i = 0; i < 10001; i++) print "" }'; cat "$good"; } |
+        iconv -f UTF-8 -t UTF-16LE
+} >"$tmp/utf16_blank_lines_first/feed.csv"
+check_case utf16_blank_lines_first 0 0 <<'EOT'
+@DIR@/centre.ini: no problem found
+EOT
+
 new_case key_twice
 edit key_twice 's/^name = name/name = name\nname = name/'
 check_case key_twice 3 3 <<'EOT'
