@@ -676,17 +676,27 @@ static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_e
 }
 
 /* The header's column names, as UTF-8 (GBK converted), joined by ", "
- * into list, and split into names[]. */
+ * into list, and split into names[]; in *header_line its line, the first
+ * that is not blank. */
 static size_t header_columns(const am_feed *feed, const char *sample, size_t len, char *list,
-                             size_t list_size, char names[][64], size_t max)
+                             size_t list_size, char names[][64], size_t max,
+                             unsigned long *header_line)
 {
+    if (len >= 3 && memcmp(sample, "\xEF\xBB\xBF", 3) == 0) {
+        sample += 3;
+        len -= 3;
+    }
+    *header_line = 1;
     const char *nl = memchr(sample, '\n', len);
     size_t hlen = nl ? (size_t)(nl - sample) : len;
-    char line[4096];
-    if (hlen >= 3 && memcmp(sample, "\xEF\xBB\xBF", 3) == 0) {
-        sample += 3;
-        hlen -= 3;
+    while (nl && (hlen == 0 || (hlen == 1 && sample[0] == '\r'))) {
+        len -= hlen + 1;
+        sample = nl + 1;
+        ++*header_line;
+        nl = memchr(sample, '\n', len);
+        hlen = nl ? (size_t)(nl - sample) : len;
     }
+    char line[4096];
     if (hlen >= sizeof line)
         hlen = sizeof line - 1;
     if (valid_utf8(sample, hlen)) {
@@ -818,7 +828,9 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
         const char *msg = am_errmsg(scratch);
         const char *col = strstr(msg, "column '");
         if (strstr(msg, "is not in the header") && col) {
-            const size_t n = header_columns(feed, sample, len, list, sizeof list, names, 64);
+            unsigned long header_line;
+            const size_t n =
+                header_columns(feed, sample, len, list, sizeof list, names, 64, &header_line);
             const char *header_ascii_only = valid_utf8(sample, len) ? NULL : "";
             if (utf16 && feed->reader.encoding != AM_ENC_UTF16LE &&
                 feed->reader.encoding != AM_ENC_UTF16BE) {
@@ -829,9 +841,9 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
             } else if (looks_gbk && feed->reader.encoding != AM_ENC_GB18030 &&
                        (declared_utf8 || header_ascii_only)) {
                 st = add(ctx, AM_SEVERITY_ERROR,
-                         "%s:%zu: feed %s: %s:1: the header does not read as %s; the file "
+                         "%s:%zu: feed %s: %s:%lu: the header does not read as %s; the file "
                          "looks like GBK: set encoding = gbk", t->path,
-                         key_line(t, s, "encoding"), feed->name, feed->file,
+                         key_line(t, s, "encoding"), feed->name, feed->file, header_line,
                          declared_utf8 ? "UTF-8 (encoding = utf-8)" : "UTF-8");
             } else {
                 char wanted[256];
@@ -851,9 +863,9 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                 if (near)
                     snprintf(suggestion, sizeof suggestion, "; did you mean '%s'?", near);
                 st = add(ctx, AM_SEVERITY_ERROR,
-                         "%s:%zu: feed %s: %s:1: no column '%s' in the header; the header "
-                         "has %s%s", t->path, line, feed->name, feed->file, wanted, list,
-                         suggestion);
+                         "%s:%zu: feed %s: %s:%lu: no column '%s' in the header; the header "
+                         "has %s%s", t->path, line, feed->name, feed->file, header_line, wanted,
+                         list, suggestion);
             }
         } else if (line_of(msg, t->path)) {
             st = record(ctx, scratch, msg, NULL);

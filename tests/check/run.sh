@@ -261,6 +261,19 @@ check_case utf16_blank_lines_first 0 0 <<'EOT'
 @DIR@/centre.ini: no problem found
 EOT
 
+# A mistyped column under blank lines: the header's own line, and its
+# columns.
+new_case blank_lines_then_column_mistyped
+{
+    printf '\n\r\n\n'
+    cat "$good"
+} >"$tmp/blank_lines_then_column_mistyped/feed.csv"
+edit blank_lines_then_column_mistyped 's/^amount = amount/amount = amout/'
+check_case blank_lines_then_column_mistyped 3 3 <<'EOT'
+error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:4: no column 'amout' in the header; the header has 'id', 'name', 'hh', 'type', 'amount', 'from', 'to'; did you mean 'amount'?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 new_case key_twice
 edit key_twice 's/^name = name/name = name\nname = name/'
 check_case key_twice 3 3 <<'EOT'
