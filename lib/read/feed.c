@@ -408,7 +408,8 @@ am_status am_feed_validate(am_feed *feed)
                            "key it was tokenised with", name);
         if (strcmp(feed->key_fingerprint, ours) != 0)
             return am_fail(err, AM_ERR_KEY,
-                           "feed %s: tokenised under key %s, but the centre key is %s; tokens "
+                           "feed %s: key_fingerprint: tokenised under key %s, but the centre "
+                           "key is %s; tokens "
                            "from different keys never match", name, feed->key_fingerprint, ours);
     }
     if (!feed->run->key->bytes)

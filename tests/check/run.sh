@@ -519,5 +519,18 @@ else
     fail=$((fail + 1))
 fi
 
+# A feed tokenised under another key: told at its key_fingerprint line
+# (the centre key's own fingerprint differs from run to run).
+new_case other_key_fingerprint
+edit other_key_fingerprint 's/^person_id = id/person_id = id\nids = token\nkey_fingerprint = 0123456789abcdef/'
+"$aidmatch" check "$tmp/other_key_fingerprint/centre.ini" >"$tmp/other_key_fingerprint/got" 2>&1
+if [ $? -eq 3 ] && grep -q "^error: $tmp/other_key_fingerprint/centre.ini:10: feed f: key_fingerprint: tokenised under key 0123456789abcdef, but the centre key is [0-9a-f]*; tokens from different keys never match$" \
+    "$tmp/other_key_fingerprint/got"; then
+    pass=$((pass + 1))
+else
+    echo "FAIL other_key_fingerprint: $(cat "$tmp/other_key_fingerprint/got")"
+    fail=$((fail + 1))
+fi
+
 echo "check: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
