@@ -850,6 +850,39 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                 col += 8;
                 const char *close = strchr(col, '\'');
                 snprintf(wanted, sizeof wanted, "%.*s", close ? (int)(close - col) : 0, col);
+                int in_utf8_header = 0;
+                for (size_t i = 0; i < n; i++)
+                    in_utf8_header |= strcmp(names[i], wanted) == 0;
+                /* A header read as one column, holding another common
+                 * delimiter: the declared one is what is wrong. */
+                char others[5];
+                size_t nothers = 0;
+                const char delim = feed->reader.delimiter ? (char)feed->reader.delimiter : ',';
+                for (const char *c = ",;\t|"; *c; c++)
+                    if (*c != delim)
+                        others[nothers++] = *c;
+                others[nothers] = '\0';
+                const char *other_delim = n == 1 ? strpbrk(names[0], others) : NULL;
+                if (in_utf8_header && feed->reader.encoding != AM_ENC_UTF8 &&
+                    feed->reader.encoding != AM_ENC_AUTO && valid_utf8(sample, len)) {
+                    /* The header holds the column, read as UTF-8: the
+                     * declared encoding is what is wrong. */
+                    st = add(ctx, AM_SEVERITY_ERROR,
+                             "%s:%zu: feed %s: %s:%lu: the header reads as UTF-8, not as the "
+                             "declared encoding: set encoding = utf-8", t->path,
+                             key_line(t, s, "encoding"), feed->name, feed->file, header_line);
+                    am_secret_free(sample);
+                    return st;
+                }
+                if (other_delim) {
+                    st = add(ctx, AM_SEVERITY_ERROR,
+                             "%s:%zu: feed %s: %s:%lu: the header is one column holding '%c': "
+                             "set delimiter = %s", t->path, key_line(t, s, "delimiter"),
+                             feed->name, feed->file, header_line, *other_delim,
+                             *other_delim == '\t' ? "tab" : (char[]){*other_delim, '\0'});
+                    am_secret_free(sample);
+                    return st;
+                }
                 const char *ptrs[64];
                 for (size_t i = 0; i < n; i++)
                     ptrs[i] = names[i];

@@ -274,6 +274,23 @@ error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:4: no column 'amout' in the h
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# A UTF-8 feed declared GBK, or comma-separated declared with '|': the
+# declaration is named, not the column.
+new_case utf8_declared_gbk
+sed -i '1s/,name,/,姓名,/' "$tmp/utf8_declared_gbk/feed.csv"
+edit utf8_declared_gbk 's/^name = name/name = 姓名\nencoding = gbk/'
+check_case utf8_declared_gbk 3 3 <<'EOT'
+error: @DIR@/centre.ini:10: feed f: @DIR@/feed.csv:1: the header reads as UTF-8, not as the declared encoding: set encoding = utf-8
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case wrong_delimiter
+edit wrong_delimiter 's/^name = name/name = name\ndelimiter = |/'
+check_case wrong_delimiter 3 3 <<'EOT'
+error: @DIR@/centre.ini:10: feed f: @DIR@/feed.csv:1: the header is one column holding ',': set delimiter = ,
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 new_case key_twice
 edit key_twice 's/^name = name/name = name\nname = name/'
 check_case key_twice 3 3 <<'EOT'
