@@ -1,7 +1,8 @@
 /*
  * fault.h — failure injection for allocations, reads and thread starts,
- * and a window on reading's threads, compiled only into the test suite's own copy of the library
- * (tests/meson.build builds the sources again with -DAM_FAULT_INJECTION).
+ * and a window on reading's threads, compiled only into the test suite's
+ * own copy of the library (tests/meson.build builds the sources again
+ * with -DAM_FAULT_INJECTION).
  * Not part of the public API.
  */
 #ifndef AM_FAULT_H

@@ -7,8 +7,6 @@
 #include <pthread.h>
 
 #ifdef AM_FAULT_INJECTION
-#include <stdatomic.h>
-
 #include "common/fault.h"
 
 static atomic_int refusing;

@@ -216,7 +216,7 @@ am_status am_feed_set(am_feed *feed, const char *key, const char *value)
         feed->code_key_is_fact = key[0] == 'f';
         return replace_string(feed, &feed->column[AM_COL_CODE], value);
     }
-    if (strcmp(key, "item_map") == 0 || strcmp(key, "fact_map") == 0)
+    if (am_feed_key_is_code_map(key, strlen(key)))
         return replace_string(feed, &feed->code_map_text, value);
     if (strcmp(key, "ids") == 0) {
         if (strcmp(value, "raw") == 0)
@@ -344,6 +344,11 @@ static int needs_value(const am_feed *feed)
             cat->facts[feed->code_map[i].code - cat->nitems].value_max > 0)
             return 1;
     return 0;
+}
+
+int am_feed_key_is_code_map(const char *key, size_t len)
+{
+    return len == 8 && (memcmp(key, "item_map", 8) == 0 || memcmp(key, "fact_map", 8) == 0);
 }
 
 am_status am_feed_validate(am_feed *feed)

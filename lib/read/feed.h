@@ -95,6 +95,11 @@ struct am_feed {
  * AM_ERR_FORMAT or AM_ERR_KEY naming the feed. */
 am_status am_feed_validate(am_feed *feed);
 
+/* Whether key[0, len) names a feed's code map (item_map or fact_map), the
+ * one key whose value may go on over indented lines and has ':' and '|'
+ * for syntax. */
+int am_feed_key_is_code_map(const char *key, size_t len);
+
 /* The feed's stale_days: as set, else its kind's default; 0 never stale. */
 int32_t am_feed_stale_days(const am_feed *feed);
 

@@ -306,8 +306,7 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
             return fail_line(r, AM_ERR_NOMEM, "out of memory");
     }
     if (continuation) {
-        const int is_map = strcmp(key, "item_map") == 0 || strcmp(key, "fact_map") == 0;
-        if (!is_map || !feed->code_map_text)
+        if (!am_feed_key_is_code_map(key, strlen(key)) || !feed->code_map_text)
             return fail_line(r, AM_ERR_FORMAT, "only item_map and fact_map continue on "
                                                "indented lines");
         char *joined = am_strdup_printf("%s|%s", feed->code_map_text, value);

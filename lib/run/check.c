@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/blanks.h"
 #include "common/edit_distance.h"
 #include "common/day.h"
 #include "read/csv_reader.h"
@@ -205,6 +206,8 @@ static void centre_text_free(centre_text *t)
 #define FULL_WIDTH_EQUALS "\xEF\xBC\x9D"
 #define FULL_WIDTH_SEMICOLON "\xEF\xBC\x9B"
 #define FULL_WIDTH_OPEN "\xEF\xBC\xBB"
+#define FULL_WIDTH_CLOSE "\xEF\xBC\xBD"
+#define FULL_WIDTH_BAR "\xEF\xBD\x9C"
 
 /* The separator of a key line: its first '=' or ':', either typed full
  * width; NULL when it has none. */
@@ -220,15 +223,6 @@ static const char *separator_of(const char *s, size_t len)
     return NULL;
 }
 
-/* Whether the key s[0, n) names a code map, whose value has ':' and '|'
- * for syntax. */
-static int is_map_key(const char *s, size_t n)
-{
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    return (n == 8 && memcmp(s, "item_map", 8) == 0) || (n == 8 && memcmp(s, "fact_map", 8) == 0);
-}
-
 static int split_lines(centre_text *t)
 {
     int section = -1, after_key = 0, map = 0;
@@ -242,7 +236,7 @@ static int split_lines(centre_text *t)
         int blank = 1;
         for (const char *q = s; q < p + len && blank; q++)
             blank = *q == '\r';
-        line_kind kind = LINE_OTHER;
+        line_kind kind;
         if (blank || *s == ';' || *s == '#') {
             kind = LINE_OTHER;
         } else if (after_key && s > p) {
@@ -253,7 +247,7 @@ static int split_lines(centre_text *t)
             kind = LINE_SECTION;
             const char *name = s + (*s == '[' ? 1 : 3), *close = name;
             while (close < p + len && *close != ']' &&
-                   !(close + 3 <= p + len && memcmp(close, "\xEF\xBC\xBD", 3) == 0))
+                   !(close + 3 <= p + len && memcmp(close, FULL_WIDTH_CLOSE, 3) == 0))
                 close++;
             size_t sections_capacity = t->capsections;
             if (!AM_RESERVE(t->sections, sections_capacity, t->nsections + 1) ||
@@ -266,8 +260,10 @@ static int split_lines(centre_text *t)
             after_key = 0;
         } else {
             kind = LINE_KEY;
-            const char *sep = separator_of(s, rest);
-            map = is_map_key(s, sep ? (size_t)(sep - s) : rest);
+            const char *key = s, *sep = separator_of(s, rest);
+            size_t key_len = sep ? (size_t)(sep - s) : rest;
+            am_trim_blanks(&key, &key_len);
+            map = am_feed_key_is_code_map(key, key_len);
             after_key = 1;
         }
         const line_info info = {p, len, section, kind,
@@ -282,9 +278,9 @@ static int split_lines(centre_text *t)
 /* Full-width punctuation people type with a Chinese input method. */
 static const struct {
     const char *wide, *ascii, *name;
-} full_width[] = {{FULL_WIDTH_COLON, ":", "colon"},   {FULL_WIDTH_EQUALS, "=", "equals sign"},
-                  {"\xEF\xBD\x9C", "|", "bar"},     {FULL_WIDTH_SEMICOLON, ";", "semicolon"},
-                  {FULL_WIDTH_OPEN, "[", "bracket"},  {"\xEF\xBC\xBD", "]", "bracket"}};
+} full_width[] = {{FULL_WIDTH_COLON, ":", "colon"},  {FULL_WIDTH_EQUALS, "=", "equals sign"},
+                  {FULL_WIDTH_BAR, "|", "bar"},      {FULL_WIDTH_SEMICOLON, ";", "semicolon"},
+                  {FULL_WIDTH_OPEN, "[", "bracket"}, {FULL_WIDTH_CLOSE, "]", "bracket"}};
 
 /* Reports each full-width mark in [from, to) of line i whose ASCII form
  * is in `marks`, and writes it as that form so the check goes on. */
@@ -675,6 +671,16 @@ static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_e
     return s.buf;
 }
 
+/* The first of the common delimiters other than delim that s holds, or
+ * 0: in a header read as one column, the delimiter the file uses. */
+static char other_delimiter(const char *s, char delim)
+{
+    for (; *s; s++)
+        if (*s != delim && strchr(",;\t|", *s))
+            return *s;
+    return 0;
+}
+
 /* The header's column names, as UTF-8 (GBK converted), joined by ", "
  * into list, and split into names[]; in *header_line its line, the first
  * that is not blank. */
@@ -832,6 +838,15 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
             const size_t n =
                 header_columns(feed, sample, len, list, sizeof list, names, 64, &header_line);
             const char *header_ascii_only = valid_utf8(sample, len) ? NULL : "";
+            char wanted[256];
+            col += 8;
+            const char *close = strchr(col, '\'');
+            snprintf(wanted, sizeof wanted, "%.*s", close ? (int)(close - col) : 0, col);
+            int in_utf8_header = 0;
+            for (size_t i = 0; i < n; i++)
+                in_utf8_header |= strcmp(names[i], wanted) == 0;
+            const char delim = feed->reader.delimiter ? (char)feed->reader.delimiter : ',';
+            const char other_delim = n == 1 ? other_delimiter(names[0], delim) : 0;
             if (utf16 && feed->reader.encoding != AM_ENC_UTF16LE &&
                 feed->reader.encoding != AM_ENC_UTF16BE) {
                 st = add(ctx, AM_SEVERITY_ERROR,
@@ -845,44 +860,23 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                          "looks like GBK: set encoding = gbk", t->path,
                          key_line(t, s, "encoding"), feed->name, feed->file, header_line,
                          declared_utf8 ? "UTF-8 (encoding = utf-8)" : "UTF-8");
-            } else {
-                char wanted[256];
-                col += 8;
-                const char *close = strchr(col, '\'');
-                snprintf(wanted, sizeof wanted, "%.*s", close ? (int)(close - col) : 0, col);
-                int in_utf8_header = 0;
-                for (size_t i = 0; i < n; i++)
-                    in_utf8_header |= strcmp(names[i], wanted) == 0;
-                /* A header read as one column, holding another common
+            } else if (in_utf8_header && feed->reader.encoding != AM_ENC_UTF8 &&
+                       feed->reader.encoding != AM_ENC_AUTO && valid_utf8(sample, len)) {
+                /* The header holds the column, read as UTF-8: the declared
+                 * encoding is what is wrong. */
+                st = add(ctx, AM_SEVERITY_ERROR,
+                         "%s:%zu: feed %s: %s:%lu: the header reads as UTF-8, not as the "
+                         "declared encoding: set encoding = utf-8", t->path,
+                         key_line(t, s, "encoding"), feed->name, feed->file, header_line);
+            } else if (other_delim) {
+                /* The header read as one column holding another common
                  * delimiter: the declared one is what is wrong. */
-                char others[5];
-                size_t nothers = 0;
-                const char delim = feed->reader.delimiter ? (char)feed->reader.delimiter : ',';
-                for (const char *c = ",;\t|"; *c; c++)
-                    if (*c != delim)
-                        others[nothers++] = *c;
-                others[nothers] = '\0';
-                const char *other_delim = n == 1 ? strpbrk(names[0], others) : NULL;
-                if (in_utf8_header && feed->reader.encoding != AM_ENC_UTF8 &&
-                    feed->reader.encoding != AM_ENC_AUTO && valid_utf8(sample, len)) {
-                    /* The header holds the column, read as UTF-8: the
-                     * declared encoding is what is wrong. */
-                    st = add(ctx, AM_SEVERITY_ERROR,
-                             "%s:%zu: feed %s: %s:%lu: the header reads as UTF-8, not as the "
-                             "declared encoding: set encoding = utf-8", t->path,
-                             key_line(t, s, "encoding"), feed->name, feed->file, header_line);
-                    am_secret_free(sample);
-                    return st;
-                }
-                if (other_delim) {
-                    st = add(ctx, AM_SEVERITY_ERROR,
-                             "%s:%zu: feed %s: %s:%lu: the header is one column holding '%c': "
-                             "set delimiter = %s", t->path, key_line(t, s, "delimiter"),
-                             feed->name, feed->file, header_line, *other_delim,
-                             *other_delim == '\t' ? "tab" : (char[]){*other_delim, '\0'});
-                    am_secret_free(sample);
-                    return st;
-                }
+                st = add(ctx, AM_SEVERITY_ERROR,
+                         "%s:%zu: feed %s: %s:%lu: the header is one column holding '%c': "
+                         "set delimiter = %s", t->path, key_line(t, s, "delimiter"),
+                         feed->name, feed->file, header_line, other_delim,
+                         other_delim == '\t' ? "tab" : (char[]){other_delim, '\0'});
+            } else {
                 const char *ptrs[64];
                 for (size_t i = 0; i < n; i++)
                     ptrs[i] = names[i];
