@@ -15,6 +15,7 @@
 #include "common/alloc.h"
 #include "common/fault.h"
 #include "check_run.h"
+#include "test_files.h"
 
 static const unsigned char test_key[16] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3};
 
@@ -225,28 +226,6 @@ START_TEST(every_allocation_can_fail_in_parts)
 }
 END_TEST
 
-/* A whole file's bytes, in a buffer to free. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s", path);
-    char *text = NULL;
-    *len = 0;
-    size_t cap = 0, n;
-    char block[65536];
-    while ((n = fread(block, 1, sizeof block, f)) > 0) {
-        if (*len + n > cap) {
-            cap = (*len + n) * 2;
-            text = realloc(text, cap);
-            ck_assert_ptr_nonnull(text);
-        }
-        memcpy(text + *len, block, n);
-        *len += n;
-    }
-    fclose(f);
-    return text;
-}
-
 /* The run of run_once on two threads twice, the second time with every
  * thread start refused: that run does each thread's share itself, and its
  * findings, rejects, links and suppressed rows are the first run's to the
@@ -276,7 +255,7 @@ static void same_without_threads(const char *pay_text, size_t pay_len, unsigned 
         char *text[2];
         for (int k = 0; k < 2; k++) {
             snprintf(path[k], sizeof path[k], "%s/%s", dirs[k], outputs[i]);
-            text[k] = slurp(path[k], &len[k]);
+            text[k] = am_test_slurp(path[k], &len[k]);
         }
         ck_assert_msg(len[0] == len[1] && (len[0] == 0 || memcmp(text[0], text[1], len[0]) == 0),
                       "%s differs without threads", outputs[i]);

@@ -11,6 +11,7 @@
 
 #include "aidmatch.h"
 #include "check_run.h"
+#include "test_files.h"
 
 enum { SETUP, INGESTED, RECONCILED, REVIEWED, SNAPSHOT, NSTAGES };
 static const char *const stage_names[NSTAGES] = {"setup", "ingested", "reconciled", "reviewed",
@@ -31,21 +32,12 @@ static const char *tmp(const char *name)
     return p;
 }
 
+/* A file of the source tree, by its path there. */
 static char *slurp(const char *rel, size_t *len)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", getenv("AM_SOURCE_ROOT"), rel);
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = malloc(*len + 1);
-    ck_assert_ptr_nonnull(data);
-    ck_assert_uint_eq(fread(data, 1, *len, f), *len);
-    data[*len] = 0;
-    fclose(f);
-    return data;
+    return am_test_slurp(path, len);
 }
 
 static void load_sample(am_ctx *ctx)

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "check_run.h"
+#include "test_files.h"
 
 static char dir[64];
 static char snap_path[256];
@@ -23,21 +24,6 @@ static char snap_path[256];
 static void path_in(char *out, size_t size, const char *rel)
 {
     snprintf(out, size, "%s/%s", dir, rel);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "%s", path);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *data = malloc(*len + 1);
-    ck_assert_ptr_nonnull(data);
-    ck_assert_uint_eq(fread(data, 1, *len, f), *len);
-    data[*len] = 0;
-    fclose(f);
-    return data;
 }
 
 static void spill(const char *path, const char *data, size_t len)
@@ -53,7 +39,7 @@ static void load_sample_key(am_ctx *ctx)
     char path[1024];
     snprintf(path, sizeof path, "%s/data/sample/sample.key", getenv("AM_SOURCE_ROOT"));
     size_t len;
-    char *hex = slurp(path, &len);
+    char *hex = am_test_slurp(path, &len);
     unsigned char key[16];
     for (int i = 0; i < 16; i++) {
         unsigned v;
@@ -201,7 +187,7 @@ static void ids_of(ids *out, const char *feed, int col)
     char path[512];
     path_in(path, sizeof path, feed);
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = am_test_slurp(path, &len);
     char *save = NULL;
     int first = 1;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -298,7 +284,7 @@ static unsigned append_row(const char *feed, const char *row)
     char path[512];
     path_in(path, sizeof path, feed);
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = am_test_slurp(path, &len);
     unsigned lines = 0;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
@@ -372,7 +358,7 @@ START_TEST(proposals_match_the_nightly_run)
     for (int f = 0; f < 3; f++) {
         char path[512];
         path_in(path, sizeof path, feeds[f]);
-        original[f] = slurp(path, &original_len[f]);
+        original[f] = am_test_slurp(path, &original_len[f]);
     }
     opened o = open_window();
     unsigned seed = 20261204;
@@ -462,7 +448,7 @@ static void first_allowance(char *id, char *item, char *start, char *end)
     char path[512];
     path_in(path, sizeof path, "sample/mca_allowances.csv");
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = am_test_slurp(path, &len);
     char *line = strchr(text, '\n') + 1;
     char raw[64], from[16], to[16];
     ck_assert_int_eq(sscanf(line, "%*[^,],%18[^,],%*[^,],%63[^,],%8[^,],%8[^,]", id, raw, from, to),
@@ -680,7 +666,7 @@ START_TEST(a_grant_is_seen_by_the_next_check)
     char path[512];
     path_in(path, sizeof path, "county.snap.journal");
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = am_test_slurp(path, &len);
     ck_assert_ptr_null(strstr(text, id));
     ck_assert_ptr_nonnull(strstr(text, "\tORPHAN\tMCA\t2025-03-01\t2025-03-31\t120000\t"));
     free(text);
@@ -724,7 +710,7 @@ START_TEST(a_torn_append_is_ignored)
     am_check_free(c);
     /* A flipped byte fails the line's checksum. */
     size_t len;
-    char *text = slurp(path, &len);
+    char *text = am_test_slurp(path, &len);
     char *amount = strstr(text, "\t200\t");
     ck_assert_ptr_nonnull(amount);
     amount[1] = '9';
@@ -767,7 +753,7 @@ START_TEST(the_next_snapshot_takes_the_journal_in)
     path_in(path, sizeof path, "county.snap.journal");
     path_in(previous, sizeof previous, "county.snap.journal.previous");
     size_t len, plen;
-    char *text = slurp(path, &len), *old = slurp(previous, &plen);
+    char *text = am_test_slurp(path, &len), *old = am_test_slurp(previous, &plen);
     size_t lines = 0, old_lines = 0;
     for (size_t i = 0; i < len; i++)
         lines += text[i] == '\n';
