@@ -650,6 +650,72 @@ START_TEST(key_sort_odd_size_with_ties)
 }
 END_TEST
 
+/* Keys for the pair sort's cases: which of the n items have the top bit
+ * set decides how the two threads' splits meet. */
+enum top_bits { TOP_RANDOM, TOP_ALL_CLEAR, TOP_ALL_SET, TOP_SET_FIRST, TOP_SET_LAST };
+
+static uint64_t pair_case_key(enum top_bits shape, size_t i, size_t n, uint64_t random)
+{
+    const uint64_t low = random >> 1, high = low | 1ull << 63;
+    switch (shape) {
+    case TOP_ALL_CLEAR: return low;
+    case TOP_ALL_SET: return high;
+    case TOP_SET_FIRST: return i < n / 2 ? high : low;
+    case TOP_SET_LAST: return i < n / 3 ? low : high;
+    default: return random;
+    }
+}
+
+START_TEST(key_sort_pair_split_by_top_bit)
+{
+    /* On one thread and on two (which split the items by the top bit
+     * before sorting), every item where qsort puts it and the first with
+     * the top bit set returned; below AM_PAIR_MIN_ITEMS two threads do
+     * as one. */
+    static const size_t sizes[] = {44, 21};
+    static const size_t counts[] = {0, 1, 23, 4095, 4096, 4097, 60001};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+        for (size_t c = 0; c < sizeof counts / sizeof *counts; c++)
+            for (int shape = TOP_RANDOM; shape <= TOP_SET_LAST; shape++)
+                for (unsigned threads = 1; threads <= 2; threads++) {
+                    const size_t size = sizes[s], n = counts[c];
+                    unsigned char *v = malloc(n * size + 1), *ref = malloc(n * size + 1);
+                    unsigned char tmp[2 * 64];
+                    uint64_t state = 0x9E3779B97F4A7C15ull + n;
+                    for (size_t i = 0; i < n; i++) {
+                        unsigned char *item = v + i * size;
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                        /* ~4 items a key, so cmp orders ties too */
+                        const uint64_t key = pair_case_key(
+                            shape, i, n, (state % (n / 4 + 1)) * 0x9E3779B97F4A7C15ull);
+                        for (int b = 0; b < 8; b++)
+                            item[b] = (unsigned char)(key >> (56 - 8 * b));
+                        memcpy(item + 8, &state, 4);
+                        for (size_t b = ODD_ORDERED; b < size; b++)
+                            item[b] = (unsigned char)(i * 31 + b);
+                    }
+                    memcpy(ref, v, n * size);
+                    const am_order order = {odd_cmp, odd_key};
+                    const size_t split = am_key_sort_pair(v, n, size, &order, tmp, threads);
+                    qsort(ref, n, size, odd_cmp);
+                    size_t first_set = 0;
+                    while (first_set < n && !(odd_key(ref + first_set * size) >> 63))
+                        first_set++;
+                    ck_assert_msg(split == first_set,
+                                  "size %zu, %zu items, shape %d, %u threads: split %zu, not %zu",
+                                  size, n, shape, threads, split, first_set);
+                    for (size_t i = 0; i < n; i++)
+                        ck_assert_msg(memcmp(v + i * size, ref + i * size, size) == 0,
+                                      "size %zu, %zu items, shape %d, %u threads: item %zu",
+                                      size, n, shape, threads, i);
+                    free(v);
+                    free(ref);
+                }
+}
+END_TEST
+
 /* k sorted files of the same n values dealt round-robin, merged: the
  * values in order, the inputs removed.  k above the merge's fan-in of 64
  * merges in two rounds. */
@@ -1014,6 +1080,7 @@ int main(void)
     tcase_add_test(tc, extsort_merge_of_sorted_files);
     tcase_add_test(tc, extsort_buckets_read_in_order);
     tcase_add_test(tc, key_sort_odd_size_with_ties);
+    tcase_add_test(tc, key_sort_pair_split_by_top_bit);
     tcase_add_test(tc, components_known_answers);
     tcase_add_test(tc, components_source_failure);
     tcase_add_test(tc, components_nodes_fill_the_share);

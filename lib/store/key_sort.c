@@ -51,9 +51,6 @@ static inline void swap_items(unsigned char *a, unsigned char *b, size_t size, u
     }
 }
 
-static void radix_sort(unsigned char *v, size_t n, size_t size, const am_order *order, int shift,
-                       unsigned char *tmp);
-
 /* Puts n items (at least SMALL_RANGE) into 256 buckets by byte
  * `shift / 8` of their keys, in place: each item is swapped straight
  * into its byte's bucket (an "American flag" sort, as the store's).
@@ -84,19 +81,6 @@ static void distribute(unsigned char *v, size_t n, size_t size, const am_order *
     }
 }
 
-/* Sorts buckets [from, to) of a distribution on the next byte. */
-static void sort_buckets(unsigned char *v, const size_t count[256], int from, int to, size_t size,
-                         const am_order *order, int shift, unsigned char *tmp)
-{
-    size_t at = 0;
-    for (int b = 0; b < from; b++)
-        at += count[b];
-    for (int b = from; b < to; b++) {
-        radix_sort(v + at * size, count[b], size, order, shift - 8, tmp);
-        at += count[b];
-    }
-}
-
 /* Sorts n items by byte `shift / 8` of their keys and the bytes below it,
  * in place, bucket by bucket.  Items of one key are left to cmp.  Keys
  * are keyed hashes or counts, so buckets fill evenly or the ranges are
@@ -114,7 +98,10 @@ static void radix_sort(unsigned char *v, size_t n, size_t size, const am_order *
     }
     size_t count[256];
     distribute(v, n, size, order, shift, tmp, count);
-    sort_buckets(v, count, 0, 256, size, order, shift, tmp);
+    for (int b = 0; b < 256; b++) {
+        radix_sort(v, count[b], size, order, shift - 8, tmp);
+        v += count[b] * size;
+    }
 }
 
 void am_key_sort(void *items, size_t n, size_t size, const am_order *order, void *tmp)
@@ -125,38 +112,106 @@ void am_key_sort(void *items, size_t n, size_t size, const am_order *order, void
         qsort(items, n, size, order->cmp);
 }
 
+/* One thread's share of the split by the keys' top bit: its items with
+ * the bit clear put before those with it set (Hoare's partition). */
+typedef struct bit_split {
+    unsigned char *v, *tmp;
+    size_t n, size;
+    const am_order *order;
+    size_t clear; /* out: how many of the n have the bit clear */
+} bit_split;
+
+static int top_bit_set(const am_order *order, const unsigned char *item)
+{
+    return (int)(order->key(item) >> 63);
+}
+
+static void *split_by_top_bit(void *arg)
+{
+    bit_split *s = arg;
+    size_t i = 0, j = s->n;
+    for (;;) {
+        while (i < j && !top_bit_set(s->order, s->v + i * s->size))
+            i++;
+        while (i < j && top_bit_set(s->order, s->v + (j - 1) * s->size))
+            j--;
+        if (i == j)
+            break;
+        swap_items(s->v + i * s->size, s->v + (j - 1) * s->size, s->size, s->tmp);
+        i++;
+        j--;
+    }
+    s->clear = i;
+    return NULL;
+}
+
+/* Two ranges of n items exchanged, or one thread's share of them. */
+typedef struct range_swap {
+    unsigned char *a, *b, *tmp;
+    size_t n, size;
+} range_swap;
+
+static void *swap_ranges(void *arg)
+{
+    const range_swap *s = arg;
+    for (size_t i = 0; i < s->n; i++)
+        swap_items(s->a + i * s->size, s->b + i * s->size, s->size, s->tmp);
+    return NULL;
+}
+
+/* The items of one top bit, sorted by one thread. */
 typedef struct half_sort {
     unsigned char *v, *tmp;
-    const size_t *count;
-    int from, to;
-    size_t size;
+    size_t n, size;
     const am_order *order;
 } half_sort;
 
 static void *sort_half(void *p)
 {
     const half_sort *h = p;
-    sort_buckets(h->v, h->count, h->from, h->to, h->size, h->order, 56, h->tmp);
+    radix_sort(h->v, h->n, h->size, h->order, 56, h->tmp);
     return NULL;
+}
+
+/* Splits the items by their keys' top bit on two threads, which then sort
+ * a side each: no pass over all the items on one thread.  Each thread
+ * splits its half, leaving [clear | set] [clear | set]; the set items of
+ * the first half and the clear ones of the second then trade places,
+ * the fewer of them moving.  Returns the first item with the bit set. */
+static size_t sort_split_on_two(unsigned char *v, size_t n, size_t size, const am_order *order,
+                                unsigned char *scratch)
+{
+    const size_t mid = n / 2;
+    bit_split split[2] = {{v, scratch, mid, size, order, 0},
+                          {v + mid * size, scratch + size, n - mid, size, order, 0}};
+    am_run_pair(split_by_top_bit, &split[0], &split[1], 2, n);
+    const size_t first_set = split[0].clear, first_set_size = mid - first_set;
+    const size_t second_clear = split[1].clear;
+    const size_t moving = first_set_size < second_clear ? first_set_size : second_clear;
+    const size_t share = moving / 2;
+    unsigned char *a = v + first_set * size, *b = v + (mid + second_clear - moving) * size;
+    range_swap swaps[2] = {{a, b, scratch, share, size},
+                           {a + share * size, b + share * size, scratch + size, moving - share,
+                            size}};
+    am_run_pair(swap_ranges, &swaps[0], &swaps[1], 2, moving);
+    const size_t boundary = first_set + second_clear;
+    half_sort halves[2] = {{v, scratch, boundary, size, order},
+                           {v + boundary * size, scratch + size, n - boundary, size, order}};
+    am_run_pair(sort_half, &halves[0], &halves[1], 2, n);
+    return boundary;
 }
 
 size_t am_key_sort_pair(void *items, size_t n, size_t size, const am_order *order, void *tmp,
                         unsigned threads)
 {
-    unsigned char *v = items, *scratch = tmp;
-    if (n < SMALL_RANGE) {
-        insertion_sort(v, n, size, order->cmp, scratch);
-    } else {
-        size_t count[256];
-        distribute(v, n, size, order, 56, scratch, count);
-        half_sort halves[2] = {{v, scratch, count, 0, 128, size, order},
-                               {v, scratch + size, count, 128, 256, size, order}};
-        am_run_pair(sort_half, &halves[0], &halves[1], threads, n);
-    }
+    unsigned char *v = items;
+    if (threads > 1 && n >= AM_PAIR_MIN_ITEMS)
+        return sort_split_on_two(v, n, size, order, tmp);
+    radix_sort(v, n, size, order, 56, tmp);
     size_t lo = 0, hi = n; /* the first item whose key's top bit is set */
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
-        if (order->key(v + mid * size) >> 63)
+        if (top_bit_set(order, v + mid * size))
             hi = mid;
         else
             lo = mid + 1;
