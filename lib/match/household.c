@@ -79,47 +79,63 @@ static void sort_claims(uint32_t *claims, size_t n, am_record *records)
     }
 }
 
-/* A list of store positions, household by household: items[first[h],
- * first[h + 1]) are the positions of household ref h's wanted records,
- * in store order. */
+/* A list of the wanted records, household by household: items[first[h],
+ * first[h + 1]) are household ref h's, in store order.  put writes item
+ * k of size bytes for the record at store position pos: the position
+ * alone, or what a matcher reads of the record, written while the pass
+ * has the record at hand rather than fetched again in household order. */
 typedef struct household_list {
     int (*wanted)(const am_record *, const void *filter);
-    uint32_t **items;
-    size_t *count;
-    uint32_t **first;
+    void (*put)(void *items, size_t k, uint32_t pos, const am_record *r);
+    size_t size;
+    void *items;     /* out, with count and first; whatever was allocated, */
+    size_t count;    /* even when building failed */
+    uint32_t *first;
 } household_list;
+
+static void put_position(void *items, size_t k, uint32_t pos, const am_record *r)
+{
+    (void)r;
+    ((uint32_t *)items)[k] = pos;
+}
+
+static void put_shared_claim(void *items, size_t k, uint32_t pos, const am_record *r)
+{
+    ((am_shared_claim *)items)[k] = (am_shared_claim){pos, r->code, r->start, r->end};
+}
 
 /* Builds lists[0..nlists) with one counting sort, all of them in the same
  * two passes over the store: the store is far larger than any cache, so
  * it is the passes that cost, not the filters. */
 static am_status bucket(const am_record *records, uint32_t n, const void *filter, size_t nrefs,
-                        const household_list *lists, size_t nlists)
+                        household_list *lists, size_t nlists)
 {
     for (size_t l = 0; l < nlists; l++) {
-        *lists[l].items = NULL;
-        if (!(*lists[l].first = am_calloc(nrefs + 1, sizeof **lists[l].first)))
+        lists[l].items = NULL;
+        if (!(lists[l].first = am_calloc(nrefs + 1, sizeof *lists[l].first)))
             return AM_ERR_NOMEM;
-        am_prefault(*lists[l].first, (nrefs + 1) * sizeof **lists[l].first);
+        am_prefault(lists[l].first, (nrefs + 1) * sizeof *lists[l].first);
     }
     for (uint32_t i = 0; i < n; i++)
         for (size_t l = 0; l < nlists; l++)
             if (lists[l].wanted(&records[i], filter))
-                (*lists[l].first)[records[i].household]++;
+                lists[l].first[records[i].household]++;
     for (size_t l = 0; l < nlists; l++) {
         /* first[h] becomes the end of household h's items; the pass below
          * steps each back to its start.  first[nrefs] is the total. */
-        uint32_t *first = *lists[l].first;
+        uint32_t *first = lists[l].first;
         for (size_t h = 1; h <= nrefs; h++)
             first[h] += first[h - 1];
-        *lists[l].count = first[nrefs];
-        if (!(*lists[l].items = am_malloc((first[nrefs] ? first[nrefs] : 1) * sizeof **lists[l].items)))
+        lists[l].count = first[nrefs];
+        if (!(lists[l].items = am_malloc((first[nrefs] ? first[nrefs] : 1) * lists[l].size)))
             return AM_ERR_NOMEM;
-        am_prefault(*lists[l].items, first[nrefs] * sizeof **lists[l].items);
+        am_prefault(lists[l].items, first[nrefs] * lists[l].size);
     }
     for (uint32_t i = n; i-- > 0;)
         for (size_t l = 0; l < nlists; l++)
             if (lists[l].wanted(&records[i], filter))
-                (*lists[l].items)[--(*lists[l].first)[records[i].household]] = i;
+                lists[l].put(lists[l].items, --lists[l].first[records[i].household], i,
+                             &records[i]);
     return AM_OK;
 }
 
@@ -184,11 +200,19 @@ struct list_builder {
     am_status status;
 };
 
-static am_status build_claims(const list_builder *b)
+static am_status build_claims_and_members(const list_builder *b)
 {
     am_household_index *ix = b->index;
-    const household_list claims = {is_claim, &ix->claims, &ix->nclaims, &ix->first};
-    am_status st = bucket(b->records, b->n, b->filter, ix->nrefs, &claims, 1);
+    household_list lists[2] = {
+        {.wanted = is_claim, .put = put_position, .size = sizeof *ix->claims},
+        {.wanted = is_member_record, .put = put_position, .size = sizeof *ix->members}};
+    am_status st = bucket(b->records, b->n, b->filter, ix->nrefs, lists, b->with_members ? 2 : 1);
+    ix->claims = lists[0].items;
+    ix->nclaims = lists[0].count;
+    ix->first = lists[0].first;
+    ix->members = lists[1].items;
+    ix->nmembers = lists[1].count;
+    ix->first_member = lists[1].first;
     /* Bucketed by household in one counting sort; each household's few
      * claims are then put in date order. */
     for (size_t h = 1; st == AM_OK && h < ix->nrefs; h++) {
@@ -199,27 +223,15 @@ static am_status build_claims(const list_builder *b)
     return st;
 }
 
-static am_status build_shared_and_members(const list_builder *b)
+static am_status build_shared(const list_builder *b)
 {
     am_household_index *ix = b->index;
-    uint32_t *shared = NULL;
-    const household_list lists[2] = {
-        {is_shared_claim, &shared, &ix->nshared, &ix->first_shared},
-        {is_member_record, &ix->members, &ix->nmembers, &ix->first_member},
-    };
-    am_status st = bucket(b->records, b->n, b->filter, ix->nrefs, lists, b->with_members ? 2 : 1);
-    if (st == AM_OK) {
-        ix->shared = am_malloc((ix->nshared ? ix->nshared : 1) * sizeof *ix->shared);
-        if (!ix->shared)
-            st = AM_ERR_NOMEM;
-        else
-            am_prefault(ix->shared, ix->nshared * sizeof *ix->shared);
-        for (size_t c = 0; st == AM_OK && c < ix->nshared; c++) {
-            const am_record *r = &b->records[shared[c]];
-            ix->shared[c] = (am_shared_claim){shared[c], r->code, r->start, r->end};
-        }
-    }
-    am_free(shared);
+    household_list list = {
+        .wanted = is_shared_claim, .put = put_shared_claim, .size = sizeof *ix->shared};
+    am_status st = bucket(b->records, b->n, b->filter, ix->nrefs, &list, 1);
+    ix->shared = list.items;
+    ix->nshared = list.count;
+    ix->first_shared = list.first;
     if (st == AM_OK) {
         ix->has_shared = am_calloc(ix->nrefs / 64 + 1, sizeof *ix->has_shared);
         if (!ix->has_shared)
@@ -272,9 +284,9 @@ am_status am_households_build(am_store *store, const am_catalogue *cat, const am
         }
     }
     const list_filter filter = {cat, claimed, hukou};
-    list_builder lists[2] = {{build_claims, &filter, records, index, n, with_members, AM_OK},
-                             {build_shared_and_members, &filter, records, index, n, with_members,
-                              AM_OK}};
+    list_builder lists[2] = {
+        {build_claims_and_members, &filter, records, index, n, with_members, AM_OK},
+        {build_shared, &filter, records, index, n, with_members, AM_OK}};
     am_run_pair(build_list, &lists[0], &lists[1], threads, n);
     am_free(claimed);
     if (lists[0].status != AM_OK || lists[1].status != AM_OK) {
