@@ -39,6 +39,9 @@ static size_t slot_of(const unsigned char token[AM_TOKEN_BYTES], size_t nslots)
     return (size_t)XXH3_64bits(token, AM_TOKEN_BYTES) & (nslots - 1);
 }
 
+/* How many slots a rehash has asked for ahead of writing them. */
+#define REHASH_AHEAD 16
+
 static am_status grow_slots(am_store *store, size_t wanted)
 {
     size_t nslots = store->nslots ? store->nslots : 1024;
@@ -51,11 +54,23 @@ static am_status grow_slots(am_store *store, size_t wanted)
         return AM_ERR_NOMEM;
     /* At most half full, the table has a slot written on nearly every page. */
     am_prefault(slots, nslots * sizeof *slots);
-    for (size_t h = 0; h < store->nhouseholds; h++) {
-        size_t s = slot_of(store->households[h], nslots);
-        while (slots[s])
-            s = (s + 1) & (nslots - 1);
-        slots[s] = (uint32_t)h + 1;
+    /* Readers wait for this under their lock: each slot is asked for
+     * REHASH_AHEAD tokens before it is written, so that the misses to
+     * memory overlap. */
+    size_t ahead[REHASH_AHEAD];
+    const size_t n = store->nhouseholds;
+    for (size_t h = 0; h < n + REHASH_AHEAD; h++) {
+        if (h >= REHASH_AHEAD) {
+            const size_t k = h - REHASH_AHEAD;
+            size_t s = ahead[k % REHASH_AHEAD];
+            while (slots[s])
+                s = (s + 1) & (nslots - 1);
+            slots[s] = (uint32_t)k + 1;
+        }
+        if (h < n) {
+            ahead[h % REHASH_AHEAD] = slot_of(store->households[h], nslots);
+            __builtin_prefetch(&slots[ahead[h % REHASH_AHEAD]], 1);
+        }
     }
     am_free(store->slots);
     store->slots = slots;
