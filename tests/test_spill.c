@@ -615,6 +615,17 @@ static int odd_cmp(const void *a, const void *b)
     return memcmp(a, b, ODD_ORDERED);
 }
 
+/* Item i of v: key, 4 bytes of tie-breaker, padding made from i. */
+static void put_odd_item(unsigned char *v, size_t i, size_t size, uint64_t key, uint64_t tie)
+{
+    unsigned char *item = v + i * size;
+    for (int b = 0; b < 8; b++)
+        item[b] = (unsigned char)(key >> (56 - 8 * b));
+    memcpy(item + 8, &tie, 4);
+    for (size_t b = ODD_ORDERED; b < size; b++)
+        item[b] = (unsigned char)(i * 31 + b);
+}
+
 START_TEST(key_sort_odd_size_with_ties)
 {
     /* 20 and 44 bytes are swapped a 32-bit word at a time, 21 and 45 by
@@ -626,16 +637,8 @@ START_TEST(key_sort_odd_size_with_ties)
         unsigned char *v = malloc(n * size), *ref = malloc(n * size), tmp[64];
         uint64_t state = 0x2545F4914F6CDD1Dull;
         for (size_t i = 0; i < n; i++) {
-            unsigned char *item = v + i * size;
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            const uint64_t key = (state % 3000) * 0x9E3779B97F4A7C15ull; /* ~17 per key */
-            for (int b = 0; b < 8; b++)
-                item[b] = (unsigned char)(key >> (56 - 8 * b));
-            memcpy(item + 8, &state, 4);
-            for (size_t b = ODD_ORDERED; b < size; b++)
-                item[b] = (unsigned char)(i * 31 + b);
+            const uint64_t random = next_random(&state);
+            put_odd_item(v, i, size, (random % 3000) * 0x9E3779B97F4A7C15ull, random); /* ~17 per key */
         }
         memcpy(ref, v, n * size);
         const am_order order = {odd_cmp, odd_key};
@@ -683,18 +686,11 @@ START_TEST(key_sort_pair_split_by_top_bit)
                     unsigned char tmp[2 * 64];
                     uint64_t state = 0x9E3779B97F4A7C15ull + n;
                     for (size_t i = 0; i < n; i++) {
-                        unsigned char *item = v + i * size;
-                        state ^= state << 13;
-                        state ^= state >> 7;
-                        state ^= state << 17;
+                        const uint64_t random = next_random(&state);
                         /* ~4 items a key, so cmp orders ties too */
                         const uint64_t key = pair_case_key(
-                            shape, i, n, (state % (n / 4 + 1)) * 0x9E3779B97F4A7C15ull);
-                        for (int b = 0; b < 8; b++)
-                            item[b] = (unsigned char)(key >> (56 - 8 * b));
-                        memcpy(item + 8, &state, 4);
-                        for (size_t b = ODD_ORDERED; b < size; b++)
-                            item[b] = (unsigned char)(i * 31 + b);
+                            shape, i, n, (random % (n / 4 + 1)) * 0x9E3779B97F4A7C15ull);
+                        put_odd_item(v, i, size, key, random);
                     }
                     memcpy(ref, v, n * size);
                     const am_order order = {odd_cmp, odd_key};
