@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "write/out_dir.h"
 
-#define PREFIX "aidmatch-partitions-"
 #define LOCK_NAME "lock"
 
 char *am_partition_dir_file(const am_partition_dir *d, const char *name)
@@ -69,8 +69,8 @@ static void clean_stale(const char *temp_dir)
     }
     struct dirent *e;
     while ((e = readdir(dir))) {
-        if (strncmp(e->d_name, PREFIX, strlen(PREFIX)) != 0 ||
-            strlen(e->d_name) != strlen(PREFIX) + 6)
+        if (strncmp(e->d_name, AM_PARTITION_DIR_PREFIX, strlen(AM_PARTITION_DIR_PREFIX)) != 0 ||
+            strlen(e->d_name) != strlen(AM_PARTITION_DIR_PREFIX) + 6)
             continue;
         const int fd = openat(parent, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
@@ -99,7 +99,7 @@ am_status am_partition_dir_open(am_partition_dir *d, const char *temp_dir, am_er
         return am_fail(err, AM_ERR_IO, "temporary directory %s: not a directory", temp_dir);
     clean_stale(temp_dir);
     for (int attempt = 0; attempt < 3; attempt++) {
-        char *path = am_strdup_printf("%s/%sXXXXXX", temp_dir, PREFIX);
+        char *path = am_strdup_printf("%s/%sXXXXXX", temp_dir, AM_PARTITION_DIR_PREFIX);
         if (!path)
             return am_fail(err, AM_ERR_NOMEM, "out of memory");
         if (!mkdtemp(path)) {

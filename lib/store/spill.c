@@ -101,14 +101,12 @@ static am_status create(am_spill_writer *w, const char *path, size_t item_size,
     if (w->fd < 0) {
         /* Out of descriptors: a partitioned run keeps a file open for
          * each partition, and 512 more while it distributes. */
-        const am_status st =
-            errno == EMFILE
-                ? am_fail(err, AM_ERR_IO,
-                          "%s: cannot create: %s; a run in partitions keeps a file open for "
-                          "each partition and 512 more: raise the limit (ulimit -n) or ask "
-                          "for fewer partitions",
-                          path, strerror(errno))
-                : am_fail(err, AM_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+        const int error = errno;
+        const am_status st = am_fail(
+            err, AM_ERR_IO, "%s: cannot create: %s%s", path, strerror(error),
+            error == EMFILE ? "; a run in partitions keeps a file open for each partition and "
+                              "512 more: raise the limit (ulimit -n) or ask for fewer partitions"
+                            : "");
         am_free(w->path);
         am_free(w->buf);
         memset(w, 0, sizeof *w);

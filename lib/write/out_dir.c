@@ -213,7 +213,7 @@ static am_status check_target(const am_out_dir *d, am_err *err)
             snprintf(odd, sizeof odd, "%.200s", e->d_name);
     }
     closedir(dir);
-    if (odd[0] && strncmp(odd, "aidmatch-partitions-", 20) == 0)
+    if (odd[0] && strncmp(odd, AM_PARTITION_DIR_PREFIX, strlen(AM_PARTITION_DIR_PREFIX)) == 0)
         return am_fail(err, AM_ERR_IO,
                        "%s: holds %s, a run's partition files: set the temporary directory "
                        "(--temp-dir, temp_dir) outside the output directory",

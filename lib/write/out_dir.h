@@ -19,6 +19,11 @@
 
 #define AM_OUT_MARKER ".aidmatch-run"
 
+/* How the name of a partitioned run's own directory begins
+ * (run/partition_dir.c makes it): one found in an output directory is
+ * told as a temporary directory set there. */
+#define AM_PARTITION_DIR_PREFIX "aidmatch-partitions-"
+
 /* When set (to anything) in the environment, the exchange is done with two
  * renames, as on file systems without renameat2(RENAME_EXCHANGE): the tests
  * use it to exercise that path on a local disk. */
