@@ -182,13 +182,15 @@ START_TEST(mistakes_give_file_line_and_expectation)
         {"[feed x]\nkind = sometimes\n", AM_ERR_FORMAT, "test.ini:6: feed x: kind: expected payments or registry"},
         {"[feed x]\nwhat = ever\n", AM_ERR_FORMAT, "test.ini:6: feed x: unknown key 'what'"},
         {"[feed x:y]\nagency = MCA\n", AM_ERR_FORMAT, "test.ini:6: a feed name uses only"},
-        {"[feed x]\nagency = MCA\nagency = DPF\n", AM_ERR_FORMAT, "test.ini:7: key given twice"},
+        {"[feed x]\nagency = MCA\nagency = DPF\n", AM_ERR_FORMAT, "test.ini:7: key 'agency' given twice in [feed x]"},
         {"[feed x]\nagency = MCA\nkind = payments\nagency = DPF\n", AM_ERR_FORMAT,
-         "test.ini:8: key given twice"},
+         "test.ini:8: key 'agency' given twice in [feed x]"},
         {"[feed x]\nagency = MCA\n[feed y]\nagency = MCA\n[feed x]\nagency = DPF\n",
-         AM_ERR_FORMAT, "test.ini:10: key given twice"},
+         AM_ERR_FORMAT, "test.ini:10: key 'agency' given twice in [feed x]"},
         /* A feed name of 45 bytes; 44 load (below). */
         {"[feed abcdefghijabcdefghijabcdefghijabcdefghij12345]\nagency = MCA\n", AM_ERR_FORMAT,
+         "test.ini:5: feed name longer than 44 bytes"},
+        {"[centre_abcdefghijabcdefghijabcdefghijabcdefghij123]\na = b\n", AM_ERR_FORMAT,
          "test.ini:5: section name longer than 49 bytes"},
         {"[feed x]\nagency = MCA\n  more\n", AM_ERR_FORMAT, "test.ini:7: only item_map and fact_map"},
         {"death_lag_days = -3\n", AM_ERR_FORMAT, "test.ini:5: death_lag_days"},
@@ -362,7 +364,7 @@ START_TEST(feed_sections_are_found_by_name)
     ck_assert_int_eq(am_ctx_new(&ctx), AM_OK);
     n += (size_t)snprintf(text + n, cap - n, "agency = DPF\n[feed f2999]\nagency = MCA\n");
     ck_assert_int_eq(am_load_centre_mem(ctx, text, n, "test.ini", dir), AM_ERR_FORMAT);
-    ck_assert_str_eq(am_errmsg(ctx), "test.ini:6009: key given twice in this section");
+    ck_assert_str_eq(am_errmsg(ctx), "test.ini:6009: key 'agency' given twice in [feed f7]");
     am_ctx_free(ctx);
     free(text);
 }
@@ -419,7 +421,7 @@ START_TEST(incomplete_specs_fail_at_ingest)
         {"[feed x]\nagency = MCA\nitem = DIBAO_URBAN\namount = a\nmonth = m\nfile = x.csv\n",
          AM_ERR_FORMAT, "feed x: person_id"},
         {"[feed x]\nagency = MCA\nperson_id = id\nitem = NOPE\namount = a\nmonth = m\nfile = x.csv\n",
-         AM_ERR_FORMAT, "feed x: item: 'NOPE' is not a item code"},
+         AM_ERR_FORMAT, "feed x: item: 'NOPE' is not an item code in the catalogue"},
         {"[feed x]\nagency = MCA\nperson_id = id\nfact = DEATH\nfile = x.csv\ndate = d\n",
          AM_ERR_FORMAT, "a payments feed names its codes with item"},
         {"[feed x]\nagency = MCA\nperson_id = id\nitem = DIBAO_URBAN\nmonth = m\nfile = x.csv\n",

@@ -152,8 +152,8 @@ static am_status set_code_map(am_feed *feed, const char *key, const char *value)
         }
         if (c < 0) {
             char what[160];
-            snprintf(what, sizeof what, "a %s code from the catalogue, got '%.*s'",
-                     feed->kind == AM_FEED_REGISTRY ? "fact" : "item", (int)code_len, code);
+            snprintf(what, sizeof what, "%s code from the catalogue, got '%.*s'",
+                     feed->kind == AM_FEED_REGISTRY ? "a fact" : "an item", (int)code_len, code);
             return bad_value(feed, key, what);
         }
         char *copy = am_strndup(text, text_len);
@@ -366,8 +366,9 @@ am_status am_feed_validate(am_feed *feed)
     if (feed->code_text) {
         feed->code_constant = lookup_code(feed, feed->code_text, strlen(feed->code_text));
         if (feed->code_constant < 0)
-            return am_fail(err, AM_ERR_FORMAT, "feed %s: %s: '%s' is not a %s code in the catalogue",
-                           name, code_key, feed->code_text, code_key);
+            return am_fail(err, AM_ERR_FORMAT, "feed %s: %s: '%s' is not %s code in the catalogue",
+                           name, code_key, feed->code_text,
+                           feed->kind == AM_FEED_REGISTRY ? "a fact" : "an item");
     }
     if (feed->code_map_text) {
         am_status st = set_code_map(feed, feed->code_key_is_fact ? "fact_map" : "item_map",

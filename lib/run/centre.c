@@ -29,8 +29,10 @@
 /* inih's fixed buffer holds 200 bytes including CR, LF and NUL. */
 #define INI_LINE_MAX 197
 /* inih keeps 49 bytes of a section name (its buffer of 50 holds the NUL);
- * longer ones would be cut and merge silently. */
+ * longer ones would be cut and merge silently.  "feed " leaves 44 bytes
+ * for a feed's name. */
 #define INI_SECTION_MAX 49
+#define FEED_NAME_MAX (INI_SECTION_MAX - 5)
 
 typedef struct centre_reader {
     am_ctx *ctx;
@@ -39,7 +41,7 @@ typedef struct centre_reader {
     unsigned long line;
     int line_is_continuation;
     int too_long;
-    int section_too_long;
+    int section_too_long; /* 1: [centre] or unknown; 2: [feed NAME] */
     am_name_map seen;  /* "section\nkey" of every key so far, to refuse repeats */
     am_name_map feeds; /* feed name -> am_feed, declared before or in this file */
     char last_section[128], last_key[64];
@@ -81,7 +83,7 @@ static char *read_line(char *buf, int size, void *stream)
     if (open < stop && *open == '[') {
         const char *close = memchr(open, ']', (size_t)(stop - open));
         if (close && close - open - 1 > INI_SECTION_MAX) {
-            r->section_too_long = 1;
+            r->section_too_long = 1 + (strncmp(open + 1, "feed ", 5) == 0);
             return NULL;
         }
     }
@@ -343,9 +345,15 @@ static int on_pair(void *user, const char *section, const char *key, const char 
                              strcmp(key, r->last_key) == 0;
     if (!continuation) {
         const int fresh = first_time(r, section, key);
-        if (fresh <= 0) {
-            fail_line(r, fresh < 0 ? AM_ERR_NOMEM : AM_ERR_FORMAT,
-                      fresh < 0 ? "out of memory" : "key given twice in this section");
+        if (fresh < 0) {
+            fail_line(r, AM_ERR_NOMEM, "out of memory");
+            return 0;
+        }
+        if (fresh == 0) {
+            /* "[section]": a second [feed f] section adds to the first */
+            char what[160];
+            snprintf(what, sizeof what, "key '%.60s' given twice in [%s]", key, section);
+            fail_line(r, AM_ERR_FORMAT, what);
             return 0;
         }
     }
@@ -400,6 +408,9 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
     am_name_map_free(&r.feeds);
     if (r.status != AM_OK)
         return r.status;
+    if (r.section_too_long == 2)
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: feed name longer than %d bytes",
+                       name, r.line, FEED_NAME_MAX);
     if (r.section_too_long)
         return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: section name longer than %d bytes",
                        name, r.line, INI_SECTION_MAX);

@@ -207,7 +207,7 @@ EOT
 new_case mistyped_item_code
 edit mistyped_item_code 's/urban:DIBAO_URBAN/urban:DIBAO_URBN/'
 check_case mistyped_item_code 3 3 <<'EOT'
-error: @DIR@/centre.ini:15: feed f: item_map: expected a item code from the catalogue, got 'DIBAO_URBN'; did you mean DIBAO_URBAN?
+error: @DIR@/centre.ini:15: feed f: item_map: expected an item code from the catalogue, got 'DIBAO_URBN'; did you mean DIBAO_URBAN?
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
@@ -294,7 +294,7 @@ EOT
 new_case key_twice
 edit key_twice 's/^name = name/name = name\nname = name/'
 check_case key_twice 3 3 <<'EOT'
-error: @DIR@/centre.ini:10: key given twice in this section
+error: @DIR@/centre.ini:10: key 'name' given twice in [feed f]
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
@@ -358,7 +358,7 @@ EOT
 new_case two_mistakes_at_once
 edit two_mistakes_at_once 's/urban:DIBAO_URBAN/urban:DIBAO_URBN/; s/^file = feed.csv/file = feeds.csv/'
 check_case two_mistakes_at_once 3 3 <<'EOT'
-error: @DIR@/centre.ini:15: feed f: item_map: expected a item code from the catalogue, got 'DIBAO_URBN'; did you mean DIBAO_URBAN?
+error: @DIR@/centre.ini:15: feed f: item_map: expected an item code from the catalogue, got 'DIBAO_URBN'; did you mean DIBAO_URBAN?
 error: @DIR@/centre.ini:7: feed f: @DIR@/feeds.csv: No such file or directory
 @DIR@/centre.ini: 2 errors, 0 warnings
 EOT
