@@ -131,7 +131,7 @@ START_TEST(good_centre_declares_feeds)
                               "\n; a comment\n# another\n"
                               "[feed mca]\nagency = MCA\nitem_column = 类型\n"
                               "item_map = 城市低保:DIBAO_URBAN\n"
-                              "    | 农村低保:DIBAO_RURAL\n"
+                              "    | 农村低保:DIBAO_RURAL ; 农村\n"
                               "person_id = 身份证号\namount = 金额\nmonth = 月份\n"
                               "[feed psb_death]\nkind = registry\nagency = PSB\nfact = DEATH\n"
                               "person_id = id\ndate = 死亡日期\n");

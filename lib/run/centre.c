@@ -287,6 +287,20 @@ static int valid_feed_name(const char *name)
     return 1;
 }
 
+/* The length of a continuation line's value before its inline comment (a
+ * ';' after a blank, as on a key's line) and the blanks before that:
+ * libinih 55 strips inline comments from key lines but passes a
+ * continuation line whole. */
+static size_t without_inline_comment(const char *value)
+{
+    size_t n = 0;
+    for (int after_blank = 0; value[n] && !(after_blank && value[n] == ';'); n++)
+        after_blank = value[n] == ' ' || value[n] == '\t';
+    while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+        n--;
+    return n;
+}
+
 static am_status feed_key(centre_reader *r, const char *feed_name, const char *key,
                           const char *value, int continuation)
 {
@@ -311,7 +325,8 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
         if (!am_feed_key_is_code_map(key, strlen(key)) || !feed->code_map_text)
             return fail_line(r, AM_ERR_FORMAT, "only item_map and fact_map continue on "
                                                "indented lines");
-        char *joined = am_strdup_printf("%s|%s", feed->code_map_text, value);
+        char *joined = am_strdup_printf("%s|%.*s", feed->code_map_text,
+                                        (int)without_inline_comment(value), value);
         if (!joined)
             return fail_line(r, AM_ERR_NOMEM, "out of memory");
         const am_status st = am_feed_set(feed, key, joined);
