@@ -373,12 +373,21 @@ static size_t line_of(const char *msg, const char *path)
     return *end == ':' ? (size_t)line : 0;
 }
 
-/* The line in section s whose key is key, or the section's own line. */
+/* Whether line i is in section s or in a later section of the same name,
+ * which adds to the same feed. */
+static int in_section(const centre_text *t, size_t i, size_t s)
+{
+    const int at = t->lines[i].section;
+    return at >= 0 && strcmp(t->sections[at], t->sections[s]) == 0;
+}
+
+/* The line in section s (or a section of its name) whose key is key, or
+ * the section's own line. */
 static size_t key_line(const centre_text *t, size_t s, const char *key)
 {
     const size_t klen = strlen(key);
     for (size_t i = 0; i < t->nlines; i++) {
-        if (t->lines[i].section != (int)s)
+        if (!in_section(t, i, s))
             continue;
         const char *p = t->lines[i].start;
         if (t->lines[i].kind == LINE_KEY && t->lines[i].len > klen &&
@@ -387,6 +396,33 @@ static size_t key_line(const centre_text *t, size_t s, const char *key)
             return i + 1;
     }
     return t->section_line[s];
+}
+
+/* The line of section s's item_map or fact_map, its key's line or one
+ * continuing it, that maps a text to code (":CODE", blanks around it
+ * allowed); the map key's own line when none does. */
+static size_t map_line(const centre_text *t, size_t s, const char *key, const char *code)
+{
+    const size_t n = strlen(code);
+    for (size_t i = 0; i < t->nlines && n; i++) {
+        const line_info *l = &t->lines[i];
+        if (!l->map || !in_section(t, i, s))
+            continue;
+        const char *start = l->start, *end = l->start + l->len;
+        for (const char *p = start; p + n <= end; p++) {
+            if (memcmp(p, code, n) != 0)
+                continue;
+            const char *before = p, *after = p + n;
+            while (before > start && (before[-1] == ' ' || before[-1] == '\t'))
+                before--;
+            while (after < end && (*after == ' ' || *after == '\t' || *after == '\r'))
+                after++;
+            if (before > start && before[-1] == ':' &&
+                (after == end || *after == '|' || *after == ';'))
+                return i + 1;
+        }
+    }
+    return key_line(t, s, key);
 }
 
 /* A code the catalogue does not have, and the nearest that it has. */
@@ -517,7 +553,18 @@ static am_ctx *load_section(am_ctx *ctx, const centre_text *t, const int *keep, 
             scratch = NULL;
             break;
         }
+        /* a section that cannot be read leaves its keys nowhere: they
+         * would only be blamed again under the section before it */
+        if (t->lines[line - 1].kind == LINE_SECTION) {
+            am_ctx_free(scratch);
+            scratch = NULL;
+            break;
+        }
+        /* a key refused takes its continuation lines with it */
         blank[line - 1] = 1;
+        for (size_t i = line; i < t->nlines && (t->lines[i].kind == LINE_CONTINUATION ||
+                                               t->lines[i].kind == LINE_OTHER); i++)
+            blank[i] = t->lines[i].kind == LINE_CONTINUATION;
         blamed = 1;
         am_ctx_free(scratch);
         scratch = NULL;
@@ -565,15 +612,25 @@ static const char *not_csv(const unsigned char *head, size_t n)
 /* The sample being read: plain or inflated bytes up to the end of the
  * (rows+1)th line that is not blank, in secret memory (it holds raw IDs
  * and names).  Blank lines are no rows, so they do not count: a feed
- * that opens with many is sampled past them.  full: the file goes on
- * after the sample. */
+ * that opens with many is sampled past them.  A line ends at LF, CRLF or
+ * a CR alone, as the reader's do.  full: the file goes on after the
+ * sample. */
 typedef struct sample_reader {
     char *buf;
     size_t len, cap;
     uint64_t lines, rows;
-    int line_has_text; /* a byte other than a line end since the last LF */
+    int line_has_text; /* a byte other than a line end since the line began */
+    int after_cr;      /* the last byte other than NUL was a CR */
     int full;
 } sample_reader;
+
+/* Ends a line; 1 when it is the sample's last. */
+static int sample_line_ends(sample_reader *s)
+{
+    const int counts = s->line_has_text;
+    s->line_has_text = 0;
+    return counts && ++s->lines > s->rows;
+}
 
 static am_status sample_take(void *user, const unsigned char *p, size_t n)
 {
@@ -582,18 +639,22 @@ static am_status sample_take(void *user, const unsigned char *p, size_t n)
         return AM_OK;
     size_t used = n;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] != '\n') {
-            /* NUL too: the other half of a UTF-16 line end */
-            s->line_has_text |= p[i] != '\r' && p[i] != 0;
+        /* NUL: the other half of a UTF-16 line end */
+        if (p[i] == 0)
             continue;
+        const int cr_alone = s->after_cr && p[i] != '\n';
+        s->after_cr = p[i] == '\r';
+        if (cr_alone && sample_line_ends(s)) {
+            used = i;
+            s->full = 1;
+            break;
         }
-        const int counts = s->line_has_text;
-        s->line_has_text = 0;
-        if (counts && ++s->lines > s->rows) {
+        if (p[i] == '\n' && sample_line_ends(s)) {
             used = i + 1;
             s->full = 1;
             break;
         }
+        s->line_has_text |= p[i] != '\r' && p[i] != '\n';
     }
     if (used > SAMPLE_BYTES_MAX - s->len) {
         used = SAMPLE_BYTES_MAX - s->len;
@@ -681,6 +742,18 @@ static char other_delimiter(const char *s, char delim)
     return 0;
 }
 
+/* The length of the line at s (of len bytes) without its line end (LF,
+ * CRLF or a CR alone), and in *next where the line after it starts (len
+ * when none does). */
+static size_t line_length(const char *s, size_t len, size_t *next)
+{
+    size_t n = 0;
+    while (n < len && s[n] != '\n' && s[n] != '\r')
+        n++;
+    *next = n + (n < len) + (n + 1 < len && s[n] == '\r' && s[n + 1] == '\n');
+    return n;
+}
+
 /* The header's column names, as UTF-8 (GBK converted), joined by ", "
  * into list, and split into names[]; in *header_line its line, the first
  * that is not blank. */
@@ -693,14 +766,11 @@ static size_t header_columns(const am_feed *feed, const char *sample, size_t len
         len -= 3;
     }
     *header_line = 1;
-    const char *nl = memchr(sample, '\n', len);
-    size_t hlen = nl ? (size_t)(nl - sample) : len;
-    while (nl && (hlen == 0 || (hlen == 1 && sample[0] == '\r'))) {
-        len -= hlen + 1;
-        sample = nl + 1;
+    size_t hlen, next;
+    while ((hlen = line_length(sample, len, &next)) == 0 && next < len) {
+        sample += next;
+        len -= next;
         ++*header_line;
-        nl = memchr(sample, '\n', len);
-        hlen = nl ? (size_t)(nl - sample) : len;
     }
     char line[4096];
     if (hlen >= sizeof line)
@@ -752,8 +822,14 @@ static void locate(const centre_text *t, size_t s, const char *msg, char *out, s
         if (key[n] == ':' && n < sizeof name)
             snprintf(name, sizeof name, "%.*s", (int)n, key);
     }
-    snprintf(out, size, "%s:%zu: %s", t->path, *name ? key_line(t, s, name) : t->section_line[s],
-             msg);
+    char code[64];
+    size_t line = t->section_line[s];
+    if (*name && am_feed_key_is_code_map(name, strlen(name)) &&
+        quoted_after(msg, "got '", code, sizeof code))
+        line = map_line(t, s, name, code);
+    else if (*name)
+        line = key_line(t, s, name);
+    snprintf(out, size, "%s:%zu: %s", t->path, line, msg);
 }
 
 /* Checks a feed that loaded: its spec (unless the loader already refused

@@ -274,6 +274,18 @@ error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:4: no column 'amout' in the h
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# The same with a CR alone ending each line.
+new_case cr_only_column_mistyped
+{
+    printf '\r\r'
+    tr '\n' '\r' <"$good"
+} >"$tmp/cr_only_column_mistyped/feed.csv"
+edit cr_only_column_mistyped 's/^amount = amount/amount = amout/'
+check_case cr_only_column_mistyped 3 3 <<'EOT'
+error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:3: no column 'amout' in the header; the header has 'id', 'name', 'hh', 'type', 'amount', 'from', 'to'; did you mean 'amount'?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 # A UTF-8 feed declared GBK, or comma-separated declared with '|': the
 # declaration is named, not the column.
 new_case utf8_declared_gbk
@@ -345,6 +357,41 @@ INI
 printf '身份证号,残疾等级,发证日期\n320281198001011239,1,2020-01-01\n' >"$tmp/chinese_column_near_miss/feed.csv"
 check_case chinese_column_near_miss 3 3 <<'EOT'
 error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:1: no column '等级' in the header; the header has '身份证号', '残疾等级', '发证日期'; did you mean '残疾等级'?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# A feed name past 44 bytes is told once: its keys are not then blamed
+# again as keys of [centre] above it.
+new_case feed_name_too_long
+edit feed_name_too_long 's/^\[feed f\]/[feed abcdefghijabcdefghijabcdefghijabcdefghij12345]/'
+check_case feed_name_too_long 3 3 <<'EOT'
+error: @DIR@/centre.ini:5: feed name longer than 44 bytes
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# A map's mistake is told at the line that holds it, a continuation line
+# or a second section of the feed's.
+new_case map_code_on_continuation_line
+edit map_code_on_continuation_line 's/ | rural:DIBAO_RURAL/\n  | rural:DIBAO_RURL ; rural/'
+check_case map_code_on_continuation_line 3 3 <<'EOT'
+error: @DIR@/centre.ini:16: feed f: item_map: expected an item code from the catalogue, got 'DIBAO_RURL'; did you mean DIBAO_RURAL?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case map_in_second_section
+edit map_in_second_section '/^item_map =/d'
+printf '[feed f]\nitem_map = urban:DIBAO_URBAN | rural:DIBAO_RURL\n' \
+    >>"$tmp/map_in_second_section/centre.ini"
+check_case map_in_second_section 3 3 <<'EOT'
+error: @DIR@/centre.ini:16: feed f: item_map: expected an item code from the catalogue, got 'DIBAO_RURL'; did you mean DIBAO_RURAL?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# A key refused takes its continuation lines with it.
+new_case map_twice_continued
+printf '[feed f]\nitem_map = x:DIBAO_RURAL\n\n  | y:NOPE\n' >>"$tmp/map_twice_continued/centre.ini"
+check_case map_twice_continued 3 3 <<'EOT'
+error: @DIR@/centre.ini:17: key 'item_map' given twice in [feed f]
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
@@ -533,6 +580,25 @@ if "$aidmatch" check "$tmp/rows_limit/centre.ini" --rows 1 --run-date 2025-06-01
     pass=$((pass + 1))
 else
     echo "FAIL rows_limit: --rows 1 read past the first row"
+    fail=$((fail + 1))
+fi
+
+# The same with a CR alone ending each line: --rows 1 stops at the first
+# row, and without it the mistake is seen.
+new_case rows_limit_cr_only
+tr '\n' '\r' <"$src/tests/bad-input/cases/unterminated_quote.csv" \
+    >"$tmp/rows_limit_cr_only/feed.csv"
+"$aidmatch" check "$tmp/rows_limit_cr_only/centre.ini" --rows 1 --run-date 2025-06-01 \
+    >"$tmp/rows_limit_cr_only/got"
+limited=$?
+"$aidmatch" check "$tmp/rows_limit_cr_only/centre.ini" --run-date 2025-06-01 \
+    >"$tmp/rows_limit_cr_only/got_all"
+whole=$?
+if [ "$limited" -eq 0 ] && [ "$whole" -eq 3 ]; then
+    pass=$((pass + 1))
+else
+    echo "FAIL rows_limit_cr_only: check exited $limited with --rows 1 (expected 0)," \
+        "$whole without (expected 3)"
     fail=$((fail + 1))
 fi
 
