@@ -34,6 +34,8 @@
 #define INI_SECTION_MAX 49
 #define FEED_NAME_MAX (INI_SECTION_MAX - 5)
 
+static const char ONLY_MAPS_CONTINUE[] = "only item_map and fact_map continue on indented lines";
+
 typedef struct centre_reader {
     am_ctx *ctx;
     const char *name;
@@ -42,6 +44,7 @@ typedef struct centre_reader {
     int line_is_continuation;
     int too_long;
     int section_too_long; /* 1: [centre] or unknown; 2: [feed NAME] */
+    int section_unclosed; /* a '[' line without its ']' */
     am_name_map seen;  /* "section\nkey" of every key so far, to refuse repeats */
     am_name_map feeds; /* feed name -> am_feed, declared before or in this file */
     char last_section[128], last_key[64];
@@ -67,7 +70,7 @@ static am_status load_default_catalogue(am_ctx *ctx)
 static char *read_line(char *buf, int size, void *stream)
 {
     centre_reader *r = stream;
-    if (r->pos >= r->end || r->too_long || r->section_too_long)
+    if (r->pos >= r->end || r->too_long || r->section_too_long || r->section_unclosed)
         return NULL;
     const char *nl = memchr(r->pos, '\n', (size_t)(r->end - r->pos));
     const char *stop = nl ? nl + 1 : r->end;
@@ -82,10 +85,21 @@ static char *read_line(char *buf, int size, void *stream)
         open++;
     if (open < stop && *open == '[') {
         const char *close = memchr(open, ']', (size_t)(stop - open));
+        /* indented after a key, libinih reads it as the key's continuation */
+        const int indented = open > r->pos;
+        /* libinih would go on past a name left open, and the keys under
+         * it would be blamed as keys of the section before */
+        if (!close && !indented) {
+            r->section_unclosed = 1;
+            return NULL;
+        }
         if (close && close - open - 1 > INI_SECTION_MAX) {
             r->section_too_long = 1 + (strncmp(open + 1, "feed ", 5) == 0);
             return NULL;
         }
+        /* an indented key after it starts afresh, not continuing the last */
+        if (!indented)
+            r->last_key[0] = '\0';
     }
     memcpy(buf, r->pos, len);
     buf[len] = '\0';
@@ -323,8 +337,7 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
     }
     if (continuation) {
         if (!am_feed_key_is_code_map(key, strlen(key)) || !feed->code_map_text)
-            return fail_line(r, AM_ERR_FORMAT, "only item_map and fact_map continue on "
-                                               "indented lines");
+            return fail_line(r, AM_ERR_FORMAT, ONLY_MAPS_CONTINUE);
         char *joined = am_strdup_printf("%s|%.*s", feed->code_map_text,
                                         (int)without_inline_comment(value), value);
         if (!joined)
@@ -374,7 +387,9 @@ static int on_pair(void *user, const char *section, const char *key, const char 
     }
     snprintf(r->last_section, sizeof r->last_section, "%s", section);
     snprintf(r->last_key, sizeof r->last_key, "%s", key);
-    if (strcmp(section, "centre") == 0)
+    if (strcmp(section, "centre") == 0 && continuation)
+        fail_line(r, AM_ERR_FORMAT, ONLY_MAPS_CONTINUE);
+    else if (strcmp(section, "centre") == 0)
         centre_key(r, key, value);
     else if (strncmp(section, "feed ", 5) == 0)
         feed_key(r, section + 5, key, value, continuation);
@@ -423,6 +438,9 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
     am_name_map_free(&r.feeds);
     if (r.status != AM_OK)
         return r.status;
+    if (r.section_unclosed)
+        return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: expected ']' to close the section's name",
+                       name, r.line);
     if (r.section_too_long == 2)
         return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: feed name longer than %d bytes",
                        name, r.line, FEED_NAME_MAX);

@@ -395,6 +395,31 @@ error: @DIR@/centre.ini:17: key 'item_map' given twice in [feed f]
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# A section's name left open is told once, at its line.
+new_case section_unclosed
+edit section_unclosed 's/^\[feed f\]/[feed f/'
+check_case section_unclosed 3 3 <<'EOT'
+error: @DIR@/centre.ini:5: expected ']' to close the section's name
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# An indented key after a section's line is a key of that section, not a
+# continuation of the key before it.
+new_case indented_key_after_section
+printf '[feed f]\n  item_map = x:DIBAO_URBAN\n' >>"$tmp/indented_key_after_section/centre.ini"
+check_case indented_key_after_section 3 3 <<'EOT'
+error: @DIR@/centre.ini:17: key 'item_map' given twice in [feed f]
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# Only a map continues on an indented line, in [centre] too.
+new_case centre_key_continued
+edit centre_key_continued 's/^\[centre\]/[centre]\nname = 江阴\n  市/'
+check_case centre_key_continued 3 3 <<'EOT'
+error: @DIR@/centre.ini:3: only item_map and fact_map continue on indented lines
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 new_case missing_feed_file
 edit missing_feed_file 's/^file = feed.csv/file = feeds.csv/'
 check_case missing_feed_file 3 1 <<'EOT'
