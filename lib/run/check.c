@@ -15,6 +15,7 @@
 #include <iconv.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,21 @@ static const char *separator_of(const char *s, size_t len)
     return NULL;
 }
 
+/* Where the value at value (its blanks skipped) ends: at its inline
+ * comment, a ';' after a blank, as libinih (and centre.c, for a
+ * continuation line) reads it; else at end. */
+static const char *value_end(const char *value, const char *end)
+{
+    while (value < end && (*value == ' ' || *value == '\t'))
+        value++;
+    for (int after_blank = 0; value < end; value++) {
+        if (after_blank && *value == ';')
+            return value;
+        after_blank = *value == ' ' || *value == '\t';
+    }
+    return end;
+}
+
 static int split_lines(centre_text *t)
 {
     int section = -1, after_key = 0, map = 0;
@@ -334,9 +350,9 @@ static am_status fix_full_width(am_ctx *ctx, centre_text *t)
             if (sep && (unsigned char)*sep >= 0x80)
                 st = report_full_width(ctx, t, i, sep, sep + 3, ":=");
             if (st == AM_OK && sep && l->map)
-                st = report_full_width(ctx, t, i, sep + 1, end, ":|");
+                st = report_full_width(ctx, t, i, sep + 1, value_end(sep + 1, end), ":|");
         } else if (l->kind == LINE_CONTINUATION && l->map) {
-            st = report_full_width(ctx, t, i, s, end, ":|");
+            st = report_full_width(ctx, t, i, s, value_end(s, end), ":|");
         }
     }
     return st;
@@ -409,6 +425,12 @@ static size_t map_line(const centre_text *t, size_t s, const char *key, const ch
         if (!l->map || !in_section(t, i, s))
             continue;
         const char *start = l->start, *end = l->start + l->len;
+        if (l->kind == LINE_KEY) {
+            const char *sep = separator_of(start, l->len);
+            end = sep ? value_end(sep + 1, end) : end;
+        } else {
+            end = value_end(start, end);
+        }
         for (const char *p = start; p + n <= end; p++) {
             if (memcmp(p, code, n) != 0)
                 continue;
@@ -613,14 +635,19 @@ static const char *not_csv(const unsigned char *head, size_t n)
  * (rows+1)th line that is not blank, in secret memory (it holds raw IDs
  * and names).  Blank lines are no rows, so they do not count: a feed
  * that opens with many is sampled past them.  A line ends at LF, CRLF or
- * a CR alone, as the reader's do.  full: the file goes on after the
- * sample. */
+ * a CR alone, as the reader's do; in UTF-16 (a BOM, or declared) at such
+ * a code unit, not at a byte of a character such as 不 (U+4E0D), and the
+ * sample ends between units.  full: the file goes on after the sample. */
 typedef struct sample_reader {
     char *buf;
     size_t len, cap;
     uint64_t lines, rows;
-    int line_has_text; /* a byte other than a line end since the line began */
-    int after_cr;      /* the last byte other than NUL was a CR */
+    am_encoding declared; /* the feed's encoding key */
+    enum { UNIT_UNKNOWN, UNIT_BYTE, UNIT_UTF16LE, UNIT_UTF16BE } unit;
+    unsigned char odd; /* a UTF-16 unit's first byte, its chunk having ended */
+    int has_odd;
+    int line_has_text; /* a character other than a line end since the line began */
+    int after_cr;      /* the last character other than NUL was a CR */
     int full;
 } sample_reader;
 
@@ -632,29 +659,80 @@ static int sample_line_ends(sample_reader *s)
     return counts && ++s->lines > s->rows;
 }
 
+/* Takes one character, a byte or a UTF-16 code unit.  Returns 0, or
+ * where the sample ends: SAMPLE_ENDS_BEFORE it (a CR alone ended the
+ * sample's last line) or SAMPLE_ENDS_AFTER it (an LF did). */
+enum { SAMPLE_ENDS_BEFORE = 1, SAMPLE_ENDS_AFTER };
+static int sample_char(sample_reader *s, unsigned c)
+{
+    /* NUL: the other half of a UTF-16 line end read as bytes */
+    if (c == 0)
+        return 0;
+    const int cr_alone = s->after_cr && c != '\n';
+    s->after_cr = c == '\r';
+    if (cr_alone && sample_line_ends(s))
+        return SAMPLE_ENDS_BEFORE;
+    if (c == '\n' && sample_line_ends(s))
+        return SAMPLE_ENDS_AFTER;
+    s->line_has_text |= c != '\r' && c != '\n';
+    return 0;
+}
+
 static am_status sample_take(void *user, const unsigned char *p, size_t n)
 {
     sample_reader *s = user;
-    if (s->full)
+    if (s->full || !n)
         return AM_OK;
+    size_t i = 0;
+    if (s->unit == UNIT_UNKNOWN) {
+        /* a BOM says, and is no text of the header's line */
+        if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE)
+            s->unit = UNIT_UTF16LE, i = 2;
+        else if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF)
+            s->unit = UNIT_UTF16BE, i = 2;
+        else if (s->declared == AM_ENC_UTF16LE || s->declared == AM_ENC_UTF16BE)
+            s->unit = s->declared == AM_ENC_UTF16LE ? UNIT_UTF16LE : UNIT_UTF16BE;
+        else
+            s->unit = UNIT_BYTE, i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    }
+    const size_t base = s->len; /* where p[0] goes in the sample */
+    size_t cut = SIZE_MAX;      /* where the sample ends, counted from its start */
+    if (s->unit == UNIT_BYTE) {
+        for (; i < n && cut == SIZE_MAX; i++) {
+            const int ends = sample_char(s, p[i]);
+            if (ends)
+                cut = base + i + (ends == SAMPLE_ENDS_AFTER);
+        }
+    } else {
+        const int le = s->unit == UNIT_UTF16LE;
+        if (s->has_odd) { /* the unit begun at the end of the last chunk */
+            s->has_odd = 0;
+            const int ends = sample_char(s, le ? s->odd | (unsigned)p[0] << 8
+                                               : (unsigned)s->odd << 8 | p[0]);
+            if (ends)
+                cut = ends == SAMPLE_ENDS_AFTER ? base + 1 : base - 1;
+            i = 1;
+        }
+        for (; i + 1 < n && cut == SIZE_MAX; i += 2) {
+            const int ends = sample_char(s, le ? p[i] | (unsigned)p[i + 1] << 8
+                                               : (unsigned)p[i] << 8 | p[i + 1]);
+            if (ends)
+                cut = base + i + (ends == SAMPLE_ENDS_AFTER ? 2 : 0);
+        }
+        if (cut == SIZE_MAX && i < n) {
+            s->odd = p[i];
+            s->has_odd = 1;
+        }
+    }
     size_t used = n;
-    for (size_t i = 0; i < n; i++) {
-        /* NUL: the other half of a UTF-16 line end */
-        if (p[i] == 0)
-            continue;
-        const int cr_alone = s->after_cr && p[i] != '\n';
-        s->after_cr = p[i] == '\r';
-        if (cr_alone && sample_line_ends(s)) {
-            used = i;
-            s->full = 1;
-            break;
+    if (cut != SIZE_MAX) {
+        s->full = 1;
+        if (cut < base) { /* before the unit's first byte, taken with the last chunk */
+            s->len = cut;
+            used = 0;
+        } else {
+            used = cut - base;
         }
-        if (p[i] == '\n' && sample_line_ends(s)) {
-            used = i + 1;
-            s->full = 1;
-            break;
-        }
-        s->line_has_text |= p[i] != '\r' && p[i] != '\n';
     }
     if (used > SAMPLE_BYTES_MAX - s->len) {
         used = SAMPLE_BYTES_MAX - s->len;
@@ -675,10 +753,11 @@ static am_status sample_take(void *user, const unsigned char *p, size_t n)
  * SAMPLE_BAD_GZIP when its gzip data is damaged or cut short, else 0;
  * *cut says whether the file goes on after the sample, and *lines how
  * many lines that are not blank the sample ends (the header's among
- * them). */
+ * them).  declared: the feed's encoding key, which says where a UTF-16
+ * file without a BOM ends its lines. */
 enum { SAMPLE_UNREADABLE = 1, SAMPLE_BAD_GZIP };
-static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_error, int *cut,
-                         uint64_t *lines)
+static char *read_sample(const char *path, uint64_t rows, am_encoding declared, size_t *len,
+                         int *io_error, int *cut, uint64_t *lines)
 {
     enum { SAMPLE_CHUNK = 1 << 16 };
     struct stat sb;
@@ -690,7 +769,7 @@ static char *read_sample(const char *path, uint64_t rows, size_t *len, int *io_e
         *io_error = SAMPLE_UNREADABLE;
         return NULL;
     }
-    sample_reader s = {.rows = rows};
+    sample_reader s = {.rows = rows, .declared = declared};
     am_inflater *z = NULL;
     unsigned char *chunk = am_secret_malloc(SAMPLE_CHUNK);
     am_status st = chunk && am_reserve_secret(&s.buf, &s.cap, 1) ? AM_OK : AM_ERR_NOMEM;
@@ -878,7 +957,8 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     size_t len = 0;
     int io_error, cut = 0;
     uint64_t lines = 0;
-    char *sample = read_sample(feed->file, rows, &len, &io_error, &cut, &lines);
+    char *sample =
+        read_sample(feed->file, rows, feed->reader.encoding, &len, &io_error, &cut, &lines);
     if (!sample || io_error) {
         am_secret_free(sample);
         return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: %s", t->path, file_line,

@@ -378,6 +378,15 @@ error: @DIR@/centre.ini:16: feed f: item_map: expected an item code from the cat
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# A comment beside a map is no part of it: its full-width colon is
+# text, and a code it names is not the map's.
+new_case comments_beside_the_map
+edit comments_beside_the_map 's/ | rural:DIBAO_RURAL/ ; 城市：低保, was rural:DIBAO_RURL\n  | rural:DIBAO_RURL ; 农村：低保/'
+check_case comments_beside_the_map 3 3 <<'EOT'
+error: @DIR@/centre.ini:16: feed f: item_map: expected an item code from the catalogue, got 'DIBAO_RURL'; did you mean DIBAO_RURAL?
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 new_case map_in_second_section
 edit map_in_second_section '/^item_map =/d'
 printf '[feed f]\nitem_map = urban:DIBAO_URBAN | rural:DIBAO_RURL\n' \
@@ -626,6 +635,28 @@ else
         "$whole without (expected 3)"
     fail=$((fail + 1))
 fi
+
+# UTF-16: a line ends at a line-end code unit, not at a byte 0x0D or 0x0A
+# of a character (不 is U+4E0D, 上 U+4E0A), and the sample ends between
+# units: --rows 2 reads two rows, here all paid past the run date.
+# Little-endian with a BOM; big-endian declared.
+for encoding in utf-16le utf-16be; do
+    case_name=rows_limit_$encoding
+    new_case $case_name
+    {
+        [ $encoding = utf-16le ] && printf '\377\376'
+        sed 's/,张三,/,不上,/; s/,李四,/,上不,/' "$good" | iconv -f UTF-8 -t $encoding
+    } >"$tmp/$case_name/feed.csv"
+    [ $encoding = utf-16be ] && edit $case_name 's/^agency = MCA/agency = MCA\nencoding = utf-16be/'
+    "$aidmatch" check "$tmp/$case_name/centre.ini" --rows 2 --run-date 2020-01-01 \
+        >"$tmp/$case_name/got"
+    if grep -q ": 2 of the first 2 rows are paid past the run date" "$tmp/$case_name/got"; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL $case_name: --rows 2 did not read two rows: $(head -c 400 "$tmp/$case_name/got")"
+        fail=$((fail + 1))
+    fi
+done
 
 # A feed tokenised under another key: told at its key_fingerprint line
 # (the centre key's own fingerprint differs from run to run).
