@@ -911,6 +911,73 @@ static void locate(const centre_text *t, size_t s, const char *msg, char *out, s
     snprintf(out, size, "%s:%zu: %s", t->path, line, msg);
 }
 
+/* What most of a sample's rejects say of the centre file: the key whose
+ * column holds the values, and what to do. */
+static const struct {
+    am_reject reason;
+    const char *key; /* "date": start, date or month, whichever is set */
+    const char *advice;
+} reject_advice[] = {
+    {AM_REJECT_MISSING_ID, "person_id", "expected the column of resident IDs"},
+    {AM_REJECT_BAD_LENGTH, "person_id", "expected the column of 18-character resident IDs"},
+    {AM_REJECT_BAD_CHAR, "person_id", "expected the column of 18-character resident IDs"},
+    {AM_REJECT_BAD_BIRTH_DATE, "person_id", "expected the column of 18-character resident IDs"},
+    {AM_REJECT_BAD_CHECK_DIGIT, "person_id", "expected the column of 18-character resident IDs"},
+    {AM_REJECT_EXCEL_MANGLED, "person_id",
+     "Excel turned the IDs into numbers: ask the agency for the file with the ID column "
+     "formatted as text"},
+    {AM_REJECT_BAD_TOKEN, "person_id", "expected tokens of 32 hex digits (ids = token)"},
+    {AM_REJECT_BAD_HOUSEHOLD, "household_id", "expected the column of household IDs"},
+    {AM_REJECT_MISSING_DATE, "date", "expected the column of dates"},
+    {AM_REJECT_BAD_DATE, "date",
+     "expected dates such as 2024-01-31, or date_format = how the feed writes them "
+     "(such as %Y年%m月%d日)"},
+    {AM_REJECT_END_BEFORE_START, "end", "expected the end's column to hold the later date"},
+    {AM_REJECT_MISSING_AMOUNT, "amount", "expected the column of amounts"},
+    {AM_REJECT_BAD_AMOUNT, "amount",
+     "expected yuan such as 1200.00, or amount_unit and thousands as the feed writes them"},
+    {AM_REJECT_NEGATIVE_AMOUNT, "amount", "expected the column of amounts paid"},
+    {AM_REJECT_ABSURD_AMOUNT, "max_amount", "expected amounts in yuan, not fen"},
+    {AM_REJECT_UNKNOWN_ITEM, "item_map", "expected every value of the column in item_map"},
+    {AM_REJECT_BAD_GRADE, "value", "expected the column of the fact's values"},
+    {AM_REJECT_TOO_FEW_FIELDS, "delimiter", "expected every row to hold the header's columns"},
+    {AM_REJECT_TOO_MANY_FIELDS, "delimiter", "expected every row to hold the header's columns"},
+    {AM_REJECT_BAD_ENCODING, "encoding", "expected the file's encoding"},
+    {AM_REJECT_FIELD_TOO_LONG, "max_field", "expected fields no longer than max_field"},
+    {AM_REJECT_EMBEDDED_NUL, "file", "expected a text file"},
+};
+
+/* Warns that most of a feed's sample would be rejected (the run reads on,
+ * rejecting them, and an item of the feed's would be missing for all it
+ * leaves out), naming the commonest reason and the key to look at. */
+static am_status warn_rejects(am_ctx *ctx, const centre_text *t, size_t s, const am_ctx *scratch,
+                              const am_feed_stats *stats)
+{
+    const am_feed *feed = scratch->feeds[0];
+    am_reject top = AM_REJECT_MISSING_ID;
+    uint64_t most = 0;
+    for (int r = 0; r < AM_REJECT__COUNT; r++) {
+        const uint64_t n = am_feed_rejected(scratch, 0, (am_reject)r);
+        if (n > most)
+            most = n, top = (am_reject)r;
+    }
+    const char *key = "file", *advice = "";
+    for (size_t i = 0; i < sizeof reject_advice / sizeof *reject_advice; i++)
+        if (reject_advice[i].reason == top)
+            key = reject_advice[i].key, advice = reject_advice[i].advice;
+    if (strcmp(key, "date") == 0)
+        key = feed->column[AM_COL_START] ? "start"
+              : feed->column[AM_COL_DATE] ? "date"
+                                          : "month";
+    if (strcmp(key, "item_map") == 0 && feed->code_key_is_fact)
+        key = "fact_map";
+    return add(ctx, AM_SEVERITY_WARNING,
+               "%s:%zu: feed %s: %llu of the first %llu rows would be rejected, %llu of them "
+               "as %s: %s", t->path, key_line(t, s, key), feed->name,
+               (unsigned long long)stats->rows_rejected, (unsigned long long)stats->rows_read,
+               (unsigned long long)most, am_reject_name(top), advice);
+}
+
 /* Checks a feed that loaded: its spec (unless the loader already refused
  * a line of it, whose consequences would only repeat it), its file, and a
  * sample of its rows. */
@@ -1076,6 +1143,8 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                  "file decodes as GBK: set encoding = gbk", t->path, key_line(t, s, "encoding"),
                  feed->name, (unsigned long long)bad, (unsigned long long)stats.rows_read,
                  declared_utf8 ? "UTF-8 as declared" : "readable");
+    else if (stats.rows_rejected * 2 > stats.rows_read)
+        st = warn_rejects(ctx, t, s, scratch, &stats);
     /* One-off items are paid on a day: rows of one with a start and a
      * later end say the feed maps the wrong columns.  Periodic payments
      * past the run date stretch the default window past it. */

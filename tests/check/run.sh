@@ -429,6 +429,29 @@ error: @DIR@/centre.ini:3: only item_map and fact_map continue on indented lines
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# Most of the sample rejected: a warning at the key to look at, with the
+# commonest reason and what to do.
+new_case dates_in_chinese
+sed '2,$s/2024-0\([0-9]\)-\([0-9][0-9]\)/2024年\1月\2日/g' "$good" >"$tmp/dates_in_chinese/feed.csv"
+check_case dates_in_chinese 7 0 <<'EOT'
+warning: @DIR@/centre.ini:12: feed f: 2 of the first 3 rows would be rejected, 2 of them as bad_date: expected dates such as 2024-01-31, or date_format = how the feed writes them (such as %Y年%m月%d日)
+@DIR@/centre.ini: 0 errors, 1 warning
+EOT
+
+new_case ids_as_numbers
+sed '2,$s/^[0-9X]*,/3.20281E+17,/' "$good" >"$tmp/ids_as_numbers/feed.csv"
+check_case ids_as_numbers 7 0 <<'EOT'
+warning: @DIR@/centre.ini:8: feed f: 3 of the first 3 rows would be rejected, 3 of them as excel_mangled: Excel turned the IDs into numbers: ask the agency for the file with the ID column formatted as text
+@DIR@/centre.ini: 0 errors, 1 warning
+EOT
+
+new_case map_separated_by_dun
+edit map_separated_by_dun 's/ | rural/、rural/'
+check_case map_separated_by_dun 7 0 <<'EOT'
+warning: @DIR@/centre.ini:15: feed f: 3 of the first 3 rows would be rejected, 3 of them as unknown_item: expected every value of the column in item_map
+@DIR@/centre.ini: 0 errors, 1 warning
+EOT
+
 new_case missing_feed_file
 edit missing_feed_file 's/^file = feed.csv/file = feeds.csv/'
 check_case missing_feed_file 3 1 <<'EOT'
