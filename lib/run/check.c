@@ -1185,6 +1185,35 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     return st;
 }
 
+/* A feed's file as the file system knows it, whatever the path's form. */
+typedef struct feed_file {
+    dev_t dev;
+    ino_t ino;
+    size_t section; /* the feed's first section */
+} feed_file;
+
+/* Warns when the feed of section s reads a file an earlier feed reads:
+ * each row would be read twice and, on a payments feed, paid twice, so
+ * every row would be a DUPLICATE finding.  files[] holds the earlier
+ * feeds' files (room for one per section). */
+static am_status check_file_named_once(am_ctx *ctx, const centre_text *t, size_t s,
+                                       const am_ctx *scratch, feed_file *files, size_t *nfiles)
+{
+    const am_feed *feed = scratch->nfeeds ? scratch->feeds[0] : NULL;
+    struct stat sb;
+    if (!feed || !feed->file || stat(feed->file, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return AM_OK;
+    for (size_t i = 0; i < *nfiles; i++)
+        if (files[i].dev == sb.st_dev && files[i].ino == sb.st_ino)
+            return add(ctx, AM_SEVERITY_WARNING,
+                       "%s:%zu: feed %s: %s is also the file of feed %s (line %zu): its rows "
+                       "would be read twice, a payment paid twice; expected each export named "
+                       "by one feed", t->path, key_line(t, s, "file"), feed->name, feed->file,
+                       t->sections[files[i].section] + 5, key_line(t, files[i].section, "file"));
+    files[(*nfiles)++] = (feed_file){.dev = sb.st_dev, .ino = sb.st_ino, .section = s};
+    return AM_OK;
+}
+
 /* Marks the codes a loaded feed supplies. */
 static void mark_supplied(const am_ctx *scratch, unsigned char *supplied, size_t ncodes)
 {
@@ -1284,7 +1313,9 @@ static am_status check_centre_text(am_ctx *ctx, centre_text t, const char *base_
     size_t nfeeds = 0, feeds_loaded = 0;
     const size_t ncodes = centre ? centre->catalogue.nitems + centre->catalogue.nfacts : 0;
     unsigned char *supplied = am_calloc(ncodes + 1, 1);
-    if (!supplied)
+    feed_file *files = am_calloc(t.nsections + 1, sizeof *files);
+    size_t nfiles = 0;
+    if (!supplied || !files)
         st = AM_ERR_NOMEM;
     for (size_t s = 0; s < t.nsections && st == AM_OK; s++) {
         if (strcmp(t.sections[s], "centre") != 0 && strncmp(t.sections[s], "feed ", 5) != 0) {
@@ -1313,6 +1344,8 @@ static am_status check_centre_text(am_ctx *ctx, centre_text t, const char *base_
             feeds_loaded++;
             st = check_feed(ctx, &t, s, scratch, sample_rows, ctx->ndiags > before);
             mark_supplied(scratch, supplied, ncodes);
+            if (st == AM_OK)
+                st = check_file_named_once(ctx, &t, s, scratch, files, &nfiles);
         }
         am_ctx_free(scratch);
     }
@@ -1323,6 +1356,7 @@ static am_status check_centre_text(am_ctx *ctx, centre_text t, const char *base_
     if (st == AM_OK && centre && nfeeds && feeds_loaded == nfeeds)
         st = check_rules(ctx, path, centre, supplied);
     am_free(supplied);
+    am_free(files);
     am_ctx_free(centre);
     am_free(keep);
     centre_text_free(&t);

@@ -452,6 +452,16 @@ warning: @DIR@/centre.ini:15: feed f: 3 of the first 3 rows would be rejected, 3
 @DIR@/centre.ini: 0 errors, 1 warning
 EOT
 
+# One export named by two feeds, the path written two ways: every row
+# would be read twice.
+new_case one_file_two_feeds
+{ printf '\n'; base | sed -n '/^\[feed f\]/,$p' | sed 's/^\[feed f\]/[feed g]/; s|^file = feed.csv|file = ./feed.csv|'; } \
+    >>"$tmp/one_file_two_feeds/centre.ini"
+check_case one_file_two_feeds 7 0 <<'EOT'
+warning: @DIR@/centre.ini:19: feed g: @DIR@/./feed.csv is also the file of feed f (line 7): its rows would be read twice, a payment paid twice; expected each export named by one feed
+@DIR@/centre.ini: 0 errors, 1 warning
+EOT
+
 new_case missing_feed_file
 edit missing_feed_file 's/^file = feed.csv/file = feeds.csv/'
 check_case missing_feed_file 3 1 <<'EOT'
