@@ -162,6 +162,29 @@ static int decodes_as_gbk(const char *s, size_t len, char *out, size_t size)
     return ok;
 }
 
+/* The start of UTF-16 text (little-endian or not; a BOM skipped) as
+ * UTF-8 in out, NUL-terminated, as much as fits; returns its length. */
+static size_t utf16_as_utf8(const char *s, size_t len, int little_endian, char *out, size_t size)
+{
+    iconv_t cd = iconv_open("UTF-8", little_endian ? "UTF-16LE" : "UTF-16BE");
+    if (cd == (iconv_t)-1 || !size) {
+        if (size)
+            out[0] = '\0';
+        return 0;
+    }
+    const unsigned char *u = (const unsigned char *)s;
+    if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+        s += 2;
+        len -= 2;
+    }
+    char *in = (char *)(uintptr_t)s, *o = out;
+    size_t left = len, room = size - 1;
+    (void)iconv(cd, &in, &left, &o, &room); /* stops where out is full or a unit is bad */
+    iconv_close(cd);
+    *o = '\0';
+    return (size_t)(o - out);
+}
+
 /* ---- the centre file, section by section ---- */
 
 /* What a line of the centre file is, as libinih reads it: an indented
@@ -1048,7 +1071,18 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     size_t zeros[2] = {0, 0};
     for (size_t i = 0; i < len; i++)
         zeros[i & 1] += sample[i] == 0;
-    const char *utf16 = zeros[1] * 4 > len ? "utf-16" : zeros[0] * 4 > len ? "utf-16be" : NULL;
+    const unsigned char *text = (const unsigned char *)sample;
+    const int bom16 = len >= 2 && ((text[0] == 0xFF && text[1] == 0xFE) ||
+                                   (text[0] == 0xFE && text[1] == 0xFF));
+    const char *utf16 = bom16               ? NULL
+                        : zeros[1] * 4 > len ? "utf-16"
+                        : zeros[0] * 4 > len ? "utf-16be"
+                                             : NULL;
+    /* UTF-16 the reader reads (a BOM, or declared): its header is read
+     * as UTF-8 for the messages */
+    const int read_as_utf16 = bom16 || feed->reader.encoding == AM_ENC_UTF16LE ||
+                              feed->reader.encoding == AM_ENC_UTF16BE;
+    const int little_endian = bom16 ? text[0] == 0xFF : feed->reader.encoding == AM_ENC_UTF16LE;
     const int looks_gbk = !utf16 && !memchr(sample, 0, len) && !valid_utf8(sample, len) &&
                           decodes_as_gbk(sample, len, NULL, 0);
     st = am_feed_ingest_buffer(feed, sample, len);
@@ -1058,8 +1092,16 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
         const char *col = strstr(msg, "column '");
         if (strstr(msg, "is not in the header") && col) {
             unsigned long header_line;
+            char as_utf8[8192];
             const size_t n =
-                header_columns(feed, sample, len, list, sizeof list, names, 64, &header_line);
+                read_as_utf16
+                    ? header_columns(feed, as_utf8,
+                                     utf16_as_utf8(sample, len, little_endian, as_utf8,
+                                                   sizeof as_utf8),
+                                     list, sizeof list, names, 64, &header_line)
+                    : header_columns(feed, sample, len, list, sizeof list, names, 64,
+                                     &header_line);
+            sodium_memzero(as_utf8, sizeof as_utf8); /* the sample's raw IDs and names */
             const char *header_ascii_only = valid_utf8(sample, len) ? NULL : "";
             char wanted[256];
             col += 8;
@@ -1096,9 +1138,12 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                  * delimiter: the declared one is what is wrong. */
                 st = add(ctx, AM_SEVERITY_ERROR,
                          "%s:%zu: feed %s: %s:%lu: the header is one column holding '%c': "
-                         "set delimiter = %s", t->path, key_line(t, s, "delimiter"),
+                         "set delimiter %s", t->path, key_line(t, s, "delimiter"),
                          feed->name, feed->file, header_line, other_delim,
-                         other_delim == '\t' ? "tab" : (char[]){other_delim, '\0'});
+                         /* " ;" would start a comment */
+                         other_delim == '\t'  ? "= tab"
+                         : other_delim == ';' ? "=;"
+                                              : (char[]){'=', ' ', other_delim, '\0'});
             } else {
                 const char *ptrs[64];
                 for (size_t i = 0; i < n; i++)

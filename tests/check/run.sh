@@ -303,6 +303,24 @@ error: @DIR@/centre.ini:10: feed f: @DIR@/feed.csv:1: the header is one column h
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# The advice is what to type: ' ;' would start a comment.
+new_case semicolon_separated
+tr ',' ';' <"$good" >"$tmp/semicolon_separated/feed.csv"
+check_case semicolon_separated 3 3 <<'EOT'
+error: @DIR@/centre.ini:5: feed f: @DIR@/feed.csv:1: the header is one column holding ';': set delimiter =;
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# Excel's "Unicode text": UTF-16LE with a BOM, tab-separated.  The BOM
+# says UTF-16; the delimiter is what is wrong.
+new_case excel_unicode_text
+{
+    printf '\377\376'
+    tr ',' '\t' <"$good" | iconv -f UTF-8 -t UTF-16LE
+} >"$tmp/excel_unicode_text/feed.csv"
+printf "error: @DIR@/centre.ini:5: feed f: @DIR@/feed.csv:1: the header is one column holding '\t': set delimiter = tab\n@DIR@/centre.ini: 1 error, 0 warnings\n" |
+    check_case excel_unicode_text 3 3
+
 new_case key_twice
 edit key_twice 's/^name = name/name = name\nname = name/'
 check_case key_twice 3 3 <<'EOT'
