@@ -45,6 +45,8 @@ typedef struct centre_reader {
     int too_long;
     int section_too_long; /* 1: [centre] or unknown; 2: [feed NAME] */
     int section_unclosed; /* a '[' line without its ']' */
+    int feed_name_refused;                    /* a [feed NAME] whose NAME is not one */
+    char bad_feed_name[INI_SECTION_MAX + 1]; /* that NAME */
     am_name_map seen;  /* "section\nkey" of every key so far, to refuse repeats */
     am_name_map feeds; /* feed name -> am_feed, declared before or in this file */
     char last_section[128], last_key[64];
@@ -67,10 +69,22 @@ static am_status load_default_catalogue(am_ctx *ctx)
     return am_load_catalogue(ctx, path);
 }
 
+static int valid_feed_name(const char *name, size_t len)
+{
+    if (!len)
+        return 0;
+    for (const char *p = name; p < name + len; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+              *p == '_' || *p == '-' || *p == '.'))
+            return 0;
+    return 1;
+}
+
 static char *read_line(char *buf, int size, void *stream)
 {
     centre_reader *r = stream;
-    if (r->pos >= r->end || r->too_long || r->section_too_long || r->section_unclosed)
+    if (r->pos >= r->end || r->too_long || r->section_too_long || r->section_unclosed ||
+        r->feed_name_refused)
         return NULL;
     const char *nl = memchr(r->pos, '\n', (size_t)(r->end - r->pos));
     const char *stop = nl ? nl + 1 : r->end;
@@ -95,6 +109,15 @@ static char *read_line(char *buf, int size, void *stream)
         }
         if (close && close - open - 1 > INI_SECTION_MAX) {
             r->section_too_long = 1 + (strncmp(open + 1, "feed ", 5) == 0);
+            return NULL;
+        }
+        /* told at its line, once, not at each of its keys' */
+        const char *name = open + 6;
+        if (close && !indented && close - open >= 6 && strncmp(open + 1, "feed ", 5) == 0 &&
+            !valid_feed_name(name, (size_t)(close - name))) {
+            snprintf(r->bad_feed_name, sizeof r->bad_feed_name, "%.*s", (int)(close - name),
+                     name);
+            r->feed_name_refused = 1;
             return NULL;
         }
         /* an indented key after it starts afresh, not continuing the last */
@@ -290,17 +313,6 @@ static am_status centre_key(centre_reader *r, const char *key, const char *value
     return fail_line(r, AM_ERR_FORMAT, what);
 }
 
-static int valid_feed_name(const char *name)
-{
-    if (!*name)
-        return 0;
-    for (const char *p = name; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              *p == '_' || *p == '-' || *p == '.'))
-            return 0;
-    return 1;
-}
-
 /* The length of a continuation line's value before its inline comment (a
  * ';' after a blank, as on a key's line) and the blanks before that:
  * libinih 55 strips inline comments from key lines but passes a
@@ -321,7 +333,7 @@ static am_status feed_key(centre_reader *r, const char *feed_name, const char *k
     am_ctx *ctx = r->ctx;
     am_feed *feed = am_name_map_get(&r->feeds, feed_name);
     if (!feed) {
-        if (!valid_feed_name(feed_name))
+        if (!valid_feed_name(feed_name, strlen(feed_name)))
             return fail_line(r, AM_ERR_FORMAT,
                              "a feed name uses only letters, digits, '_', '-' and '.'");
         am_status st = load_default_catalogue(ctx);
@@ -438,6 +450,10 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
     am_name_map_free(&r.feeds);
     if (r.status != AM_OK)
         return r.status;
+    if (r.feed_name_refused)
+        return am_fail(&ctx->err, AM_ERR_FORMAT,
+                       "%s:%lu: feed name '%s': a feed name uses only letters, digits, '_', '-' "
+                       "and '.'", name, r.line, r.bad_feed_name);
     if (r.section_unclosed)
         return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: expected ']' to close the section's name",
                        name, r.line);

@@ -387,6 +387,14 @@ error: @DIR@/centre.ini:5: feed name longer than 44 bytes
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# A feed name of other characters is told once, at its section's line.
+new_case feed_name_in_chinese
+edit feed_name_in_chinese 's/^\[feed f\]/[feed 低保]/'
+check_case feed_name_in_chinese 3 3 <<'EOT'
+error: @DIR@/centre.ini:5: feed name '低保': a feed name uses only letters, digits, '_', '-' and '.'
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 # A map's mistake is told at the line that holds it, a continuation line
 # or a second section of the feed's.
 new_case map_code_on_continuation_line
