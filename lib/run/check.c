@@ -566,6 +566,8 @@ static am_ctx *load_section(am_ctx *ctx, const centre_text *t, const int *keep, 
     }
     am_ctx *scratch = NULL;
     int blamed = 0;
+    char last_what[AM_ERRMSG_MAX] = ""; /* the last refusal, after its "PATH:LINE" */
+    size_t last_line = 0;               /* and its line */
     for (int tries = 0; tries < RETRIES_MAX; tries++) {
         char *text = text_of(t, keep, blank);
         if (!text || am_ctx_new(&scratch) != AM_OK) {
@@ -590,9 +592,20 @@ static am_ctx *load_section(am_ctx *ctx, const centre_text *t, const int *keep, 
             scratch = NULL;
             break;
         }
-        if ((*st = record(ctx, scratch, msg,
-                          line && line <= t->nlines ? line_value(t, line, value, sizeof value)
-                                                    : NULL)) != AM_OK ||
+        /* the same mistake at the next key line (a feed before [centre]:
+         * "no catalogue loaded" at each of its keys) is told once */
+        const char *what = line ? strchr(strchr(msg + strlen(t->path), ':') + 1, ':') : NULL;
+        int again = what && last_line && line > last_line && strcmp(what, last_what) == 0;
+        for (size_t i = last_line; again && i < line - 1; i++)
+            again = blank[i] || t->lines[i].kind != LINE_KEY;
+        if (what) {
+            snprintf(last_what, sizeof last_what, "%s", what);
+            last_line = line;
+        }
+        if ((!again && (*st = record(ctx, scratch, msg,
+                                     line && line <= t->nlines
+                                         ? line_value(t, line, value, sizeof value)
+                                         : NULL)) != AM_OK) ||
             !line || line > t->nlines || blank[line - 1]) {
             am_ctx_free(scratch);
             scratch = NULL;

@@ -395,6 +395,15 @@ error: @DIR@/centre.ini:5: feed name '低保': a feed name uses only letters, di
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# The same mistake at each key of a section is told once: [centre] after
+# the feed.
+new_case centre_after_feeds
+{ base | sed -n '5,$p'; base | sed -n '1,4p'; } >"$tmp/centre_after_feeds/centre.ini"
+check_case centre_after_feeds 3 3 <<'EOT'
+error: @DIR@/centre.ini:2: no catalogue loaded: set catalogue in [centre] before any feed
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 # A map's mistake is told at the line that holds it, a continuation line
 # or a second section of the feed's.
 new_case map_code_on_continuation_line
