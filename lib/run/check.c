@@ -1158,22 +1158,35 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                          : other_delim == ';' ? "=;"
                                               : (char[]){'=', ' ', other_delim, '\0'});
             } else {
+                /* The reader stops at the first column it misses; every
+                 * one is told, each at the line of the key that names it. */
                 const char *ptrs[64];
-                for (size_t i = 0; i < n; i++)
+                for (size_t i = 0; i < n; i++) {
+                    size_t name_len = strlen(names[i]);
                     ptrs[i] = names[i];
-                const char *near = nearest(wanted, ptrs, n);
-                /* the line of the key that names the column */
-                size_t line = t->section_line[s];
-                for (int c = 0; c < AM_COL__COUNT; c++)
-                    if (feed->column[c] && strcmp(feed->column[c], wanted) == 0)
-                        line = key_line(t, s, c == AM_COL_CODE && feed->code_key_is_fact ? "fact_column" : column_key(c));
-                char suggestion[320] = "";
-                if (near)
-                    snprintf(suggestion, sizeof suggestion, "; did you mean '%s'?", near);
-                st = add(ctx, AM_SEVERITY_ERROR,
-                         "%s:%zu: feed %s: %s:%lu: no column '%s' in the header; the header "
-                         "has %s%s", t->path, line, feed->name, feed->file, header_line, wanted,
-                         list, suggestion);
+                    am_trim_cell(&ptrs[i], &name_len); /* as the reader trims a cell */
+                    names[i][ptrs[i] - names[i] + (ptrdiff_t)name_len] = '\0';
+                }
+                st = AM_OK;
+                for (int c = 0; c < AM_COL__COUNT && st == AM_OK; c++) {
+                    const char *column = feed->column[c];
+                    int in_header = 0;
+                    for (size_t i = 0; column && i < n; i++)
+                        in_header |= strcmp(ptrs[i], column) == 0;
+                    if (!column || (in_header && strcmp(column, wanted) != 0))
+                        continue;
+                    const char *near = nearest(column, ptrs, n);
+                    char suggestion[320] = "";
+                    if (near)
+                        snprintf(suggestion, sizeof suggestion, "; did you mean '%s'?", near);
+                    st = add(ctx, AM_SEVERITY_ERROR,
+                             "%s:%zu: feed %s: %s:%lu: no column '%s' in the header; the "
+                             "header has %s%s", t->path,
+                             key_line(t, s, c == AM_COL_CODE && feed->code_key_is_fact
+                                                ? "fact_column"
+                                                : column_key(c)),
+                             feed->name, feed->file, header_line, column, list, suggestion);
+                }
             }
         } else if (line_of(msg, t->path)) {
             st = record(ctx, scratch, msg, NULL);

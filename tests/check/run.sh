@@ -286,6 +286,15 @@ error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:3: no column 'amout' in the h
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# Every mistyped column is told, not only the first the reader misses.
+new_case two_columns_mistyped
+edit two_columns_mistyped 's/^amount = amount/amount = amout/; s/^start = from/start = form/'
+check_case two_columns_mistyped 3 3 <<'EOT'
+error: @DIR@/centre.ini:11: feed f: @DIR@/feed.csv:1: no column 'amout' in the header; the header has 'id', 'name', 'hh', 'type', 'amount', 'from', 'to'; did you mean 'amount'?
+error: @DIR@/centre.ini:12: feed f: @DIR@/feed.csv:1: no column 'form' in the header; the header has 'id', 'name', 'hh', 'type', 'amount', 'from', 'to'; did you mean 'from'?
+@DIR@/centre.ini: 2 errors, 0 warnings
+EOT
+
 # A UTF-8 feed declared GBK, or comma-separated declared with '|': the
 # declaration is named, not the column.
 new_case utf8_declared_gbk
