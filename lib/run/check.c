@@ -385,7 +385,8 @@ static am_status fix_full_width(am_ctx *ctx, centre_text *t)
  * any section) left; the others blank, so line numbers stay. */
 static char *text_of(const centre_text *t, const int *keep, const unsigned char *blank_line)
 {
-    char *out = am_malloc(t->len + 1);
+    /* every line gains a line end, the last too when the text has none */
+    char *out = am_malloc(t->len + 2);
     if (!out)
         return NULL;
     size_t n = 0;

@@ -8,9 +8,15 @@
  * catalogue and key first.  Every feed the text declares is then
  * ingested from a small buffer and, if any was, the context reconciles.
  *
+ * Bit 2 also checks the text (am_check_centre_mem), whose feeds may name
+ * the scratch directory's feed.csv, feed_cr.csv (a CR alone ends each
+ * line) and feed16.csv (UTF-16LE with a BOM), so that the check's sample
+ * reader, header and map messages are fuzzed too.
+ *
  * Invariants: errors are fine, crashes and leaks are not; a message never
  * holds the key; a successful load leaves a catalogue, a key and feeds
- * with valid names.
+ * with valid names; the check runs (AM_OK) and each problem it keeps has
+ * a message.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +34,42 @@ static const char feed_csv[] =
     "11010519491231002X,张三,H1,1100.00,2024-01-01,2024-03-31,城市低保,202401,2024-01-05,2\n"
     "11010519491231002X,张三,H1,900,2024-03-01,2024-04-30,城市低保,202403,2024-03-05,1\n";
 
+static void write_feed(const char *name, const char *text, size_t len)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", fuzz_scratch_dir(), name);
+    FILE *f = fopen(path, "wb");
+    FUZZ_CHECK(f != NULL);
+    FUZZ_CHECK(fwrite(text, 1, len, f) == len);
+    FUZZ_CHECK(fclose(f) == 0);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    fuzz_scratch_dir();
+    const size_t len = sizeof feed_csv - 1;
+    write_feed("feed.csv", feed_csv, len);
+    char cr[sizeof feed_csv];
+    for (size_t i = 0; i < len; i++)
+        cr[i] = feed_csv[i] == '\n' ? '\r' : feed_csv[i];
+    write_feed("feed_cr.csv", cr, len);
+    /* UTF-16LE: the text's UTF-8 decoded by hand (it is in the BMP) */
+    char utf16[2 * sizeof feed_csv + 2] = {'\xFF', '\xFE'};
+    size_t n = 2;
+    for (size_t i = 0; i < len;) {
+        const unsigned char c = (unsigned char)feed_csv[i];
+        unsigned cp = c;
+        const size_t extra = c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+        if (extra)
+            cp = c & (extra == 2 ? 0x0F : 0x1F);
+        for (size_t k = 1; k <= extra; k++)
+            cp = cp << 6 | ((unsigned char)feed_csv[i + k] & 0x3F);
+        i += extra + 1;
+        utf16[n++] = (char)(cp & 0xFF);
+        utf16[n++] = (char)(cp >> 8);
+    }
+    write_feed("feed16.csv", utf16, n);
     return 0;
 }
 
@@ -127,6 +164,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(count == am_finding_count(ctx));
     }
     am_ctx_free(ctx);
+
+    if (mode & 4) {
+        am_ctx *check;
+        FUZZ_CHECK(am_ctx_new(&check) == AM_OK);
+        FUZZ_CHECK(am_check_centre_mem(check, text, hlen + size, "fuzz.ini", dir, 3) == AM_OK);
+        for (size_t i = 0; i < am_diagnostic_count(check); i++) {
+            am_diagnostic d;
+            FUZZ_CHECK(am_diagnostic_get(check, i, &d) == AM_OK);
+            FUZZ_CHECK(d.message && d.message[0] && !has_key_hex(d.message));
+        }
+        am_ctx_free(check);
+    }
     free(text);
     return 0;
 }
