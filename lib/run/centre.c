@@ -17,6 +17,7 @@
 
 #include "aidmatch.h"
 #include "common/alloc.h"
+#include "common/blanks.h"
 #include "common/name_map.h"
 #include "run/context.h"
 #include "run/partition.h"
@@ -376,11 +377,25 @@ static int first_time(centre_reader *r, const char *section, const char *key)
     return added;
 }
 
+/* s without the blanks around it, U+3000 included (libinih strips only
+ * ASCII ones, and a Chinese input method types a full-width space), in
+ * out of INI_LINE_MAX + 1 bytes. */
+static const char *trimmed(const char *s, char *out)
+{
+    size_t len = strlen(s);
+    am_trim_cell(&s, &len);
+    snprintf(out, INI_LINE_MAX + 1, "%.*s", (int)len, s);
+    return out;
+}
+
 static int on_pair(void *user, const char *section, const char *key, const char *value)
 {
     centre_reader *r = user;
     if (r->status != AM_OK)
         return 0;
+    char key_text[INI_LINE_MAX + 1], value_text[INI_LINE_MAX + 1];
+    key = trimmed(key, key_text);
+    value = trimmed(value, value_text);
     const int continuation = r->line_is_continuation && strcmp(section, r->last_section) == 0 &&
                              strcmp(key, r->last_key) == 0;
     if (!continuation) {

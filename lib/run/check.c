@@ -39,13 +39,29 @@
 static am_status add(am_ctx *ctx, am_severity severity, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Characters that look like a space or like nothing, which a person
+ * cannot see in the message nor in the file. */
+static const struct {
+    const char *utf8, *name;
+} invisible[] = {
+    {"\xC2\xA0", "a no-break space (U+00A0), which looks like a space"},
+    {"\xE2\x80\x8B", "a zero-width space (U+200B), which looks like nothing"},
+    {"\xEF\xBB\xBF", "a byte-order mark (U+FEFF), which looks like nothing"},
+    {"\xE3\x80\x80", "a full-width space (U+3000), which looks like a space"},
+};
+
 static am_status add(am_ctx *ctx, am_severity severity, const char *fmt, ...)
 {
-    char msg[AM_ERRMSG_MAX + 512];
+    char msg[AM_ERRMSG_MAX + 640];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    const int n = vsnprintf(msg, sizeof msg - 128, fmt, ap);
     va_end(ap);
+    for (size_t i = 0; n > 0 && i < sizeof invisible / sizeof *invisible; i++)
+        if (strstr(msg, invisible[i].utf8)) {
+            snprintf(msg + strlen(msg), 128, " (the text holds %s: delete it)", invisible[i].name);
+            break;
+        }
     /* a [centre] mistake is met again with every feed section */
     for (size_t i = 0; i < ctx->ndiags; i++)
         if (strcmp(ctx->diags[i].message, msg) == 0)
@@ -532,9 +548,16 @@ static am_status record(am_ctx *ctx, const am_ctx *scratch, const char *msg, con
                (quoted_after(msg, ": '", word, sizeof word) ||
                 (value && snprintf(word, sizeof word, "%s", value) < (int)sizeof word)))))
         near = nearest_code(scratch, word);
+    /* a value that looks right but holds what cannot be seen is quoted,
+     * so that add() can say what it holds */
+    int hidden = 0;
+    for (size_t i = 0; value && i < sizeof invisible / sizeof *invisible; i++)
+        hidden |= strstr(value, invisible[i].utf8) != NULL;
     if (near)
-        return add(ctx, AM_SEVERITY_ERROR, "%s; did you mean %s?", msg, near);
-    return add(ctx, AM_SEVERITY_ERROR, "%s", msg);
+        return add(ctx, AM_SEVERITY_ERROR, "%s; did you mean %s?%s%s%s", msg, near,
+                   hidden ? " (got '" : "", hidden ? value : "", hidden ? "')" : "");
+    return add(ctx, AM_SEVERITY_ERROR, "%s%s%s%s", msg, hidden ? " (got '" : "",
+               hidden ? value : "", hidden ? "')" : "");
 }
 
 /* The value of a "key = value" line, trimmed, into out. */

@@ -413,6 +413,22 @@ error: @DIR@/centre.ini:2: no catalogue loaded: set catalogue in [centre] before
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# A full-width space typed around a key or a value is a blank, as an
+# ASCII one is.
+new_case full_width_spaces_around
+edit full_width_spaces_around 's/^agency = MCA/agency　= MCA　/; s/^file = feed.csv/file = feed.csv　/'
+check_case full_width_spaces_around 0 0 <<'EOT'
+@DIR@/centre.ini: no problem found
+EOT
+
+# What cannot be seen is named: a value ending in a no-break space.
+new_case no_break_space_in_value
+edit no_break_space_in_value 's/^agency = MCA/agency = MCA /'
+check_case no_break_space_in_value 3 3 <<'EOT'
+error: @DIR@/centre.ini:6: feed f: agency: expected an agency code from agencies.csv; did you mean MCA? (got 'MCA ') (the text holds a no-break space (U+00A0), which looks like a space: delete it)
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 # A map's mistake is told at the line that holds it, a continuation line
 # or a second section of the feed's.
 new_case map_code_on_continuation_line
