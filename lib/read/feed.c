@@ -169,6 +169,8 @@ static am_status set_code_map(am_feed *feed, const char *key, const char *value)
 
 static am_status set_path(am_feed *feed, const char *value)
 {
+    if (!*value) /* else the centre file's own directory */
+        return bad_value(feed, "file", "the export's path (relative to the centre file)");
     const char *base = *feed->run->base_dir;
     if (value[0] == '/' || !base)
         return replace_string(feed, &feed->file, value);

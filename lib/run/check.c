@@ -1057,6 +1057,8 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
         if ((st = record(ctx, scratch, where, NULL)) != AM_OK)
             return st;
     }
+    if (!feed->file && file_line != t->section_line[s])
+        return AM_OK; /* its file line was refused, and told */
     if (!feed->file)
         return add(ctx, AM_SEVERITY_ERROR,
                    "%s:%zu: feed %s has no file; expected file = the export's path (relative to "
@@ -1069,10 +1071,16 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     /* Not stdio, whose buffer would keep a page of raw IDs after fclose. */
     int open_error = 0;
     const int fd = am_open_regular(feed->file, &sb, &open_error);
-    if (fd < 0)
-        return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: %s", t->path, file_line,
+    if (fd < 0) {
+        /* a path typed as Windows shows it, or quoted */
+        const char *hint = open_error != ENOENT           ? ""
+                           : strchr(feed->file, '"')      ? "; write the path without quotes"
+                           : strchr(feed->file, '\\') ? "; write paths with '/' (as data/feed.csv), not '\\'"
+                                                          : "";
+        return add(ctx, AM_SEVERITY_ERROR, "%s:%zu: feed %s: %s: %s%s", t->path, file_line,
                    feed->name, feed->file,
-                   open_error ? strerror(open_error) : "not a regular file");
+                   open_error ? strerror(open_error) : "not a regular file", hint);
+    }
     unsigned char head[8];
     const ssize_t got = read(fd, head, sizeof head);
     close(fd);

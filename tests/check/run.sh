@@ -529,6 +529,28 @@ error: @DIR@/centre.ini:7: feed f: @DIR@/feeds.csv: No such file or directory
 @DIR@/centre.ini: 1 error, 0 warnings
 EOT
 
+# A path as Windows shows it, or quoted, or none: said what to write.
+new_case file_quoted
+edit file_quoted 's/^file = feed.csv/file = "feed.csv"/'
+check_case file_quoted 3 1 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/"feed.csv": No such file or directory; write the path without quotes
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case file_windows_path
+edit file_windows_path 's/^file = feed.csv/file = data\\feed.csv/'
+check_case file_windows_path 3 1 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/data\feed.csv: No such file or directory; write paths with '/' (as data/feed.csv), not '\'
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case file_blank
+edit file_blank 's/^file = feed.csv/file =/'
+check_case file_blank 3 3 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: file: expected the export's path (relative to the centre file)
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
 new_case two_mistakes_at_once
 edit two_mistakes_at_once 's/urban:DIBAO_URBAN/urban:DIBAO_URBN/; s/^file = feed.csv/file = feeds.csv/'
 check_case two_mistakes_at_once 3 3 <<'EOT'
