@@ -507,7 +507,9 @@ static const char *nearest_code(const am_ctx *scratch, const char *code)
     return best;
 }
 
-/* The keys a centre file may use, for the nearest to an unknown one. */
+/* The keys a centre file may use, for the nearest to an unknown one:
+ * [centre]'s first (CENTRE_KEYS of them), then a feed's. */
+#define CENTRE_KEYS 14
 static const char *const known_keys[] = {
     "name", "catalogue", "key", "rules", "window_start", "window_end", "death_lag_days",
     "outcomes", "drift_share", "link_threshold", "review_threshold", "csv_bom", "memory_limit",
@@ -540,9 +542,20 @@ static am_status record(am_ctx *ctx, const am_ctx *scratch, const char *msg, con
 {
     char word[64];
     const char *near = NULL;
-    if (quoted_after(msg, "unknown key '", word, sizeof word))
+    if (quoted_after(msg, "unknown key '", word, sizeof word)) {
+        /* a key of the other kind of section: say where it goes */
+        int centre_key = 0, feed_key = 0;
+        for (size_t i = 0; i < sizeof known_keys / sizeof *known_keys; i++)
+            if (strcmp(word, known_keys[i]) == 0)
+                *(i < CENTRE_KEYS ? &centre_key : &feed_key) = 1;
+        const int in_centre = strstr(msg, "in [centre]") != NULL;
+        if (centre_key && !in_centre)
+            return add(ctx, AM_SEVERITY_ERROR, "%s; %s belongs in [centre]", msg, word);
+        if (feed_key && in_centre)
+            return add(ctx, AM_SEVERITY_ERROR, "%s; %s belongs in a [feed NAME] section", msg,
+                       word);
         near = nearest(word, known_keys, sizeof known_keys / sizeof *known_keys);
-    else if (scratch->have_catalogue &&
+    } else if (scratch->have_catalogue &&
              (quoted_after(msg, "got '", word, sizeof word) ||
               ((strstr(msg, "code") || strstr(msg, "agency")) &&
                (quoted_after(msg, ": '", word, sizeof word) ||

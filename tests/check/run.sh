@@ -522,6 +522,15 @@ warning: @DIR@/centre.ini:19: feed g: @DIR@/./feed.csv is also the file of feed 
 @DIR@/centre.ini: 0 errors, 1 warning
 EOT
 
+# A key of the other kind of section: said where it goes.
+new_case keys_in_the_wrong_section
+edit keys_in_the_wrong_section 's/^key = \(.*\)/key = \1\nagency = MCA/; s/^amount = amount/amount = amount\nwindow_start = 2024-01-01/'
+check_case keys_in_the_wrong_section 3 3 <<'EOT'
+error: @DIR@/centre.ini:4: unknown key 'agency' in [centre] (expected name, catalogue, key, rules, window_start, window_end, death_lag_days, outcomes, drift_share, link_threshold, review_threshold, csv_bom, memory_limit or temp_dir); agency belongs in a [feed NAME] section
+error: @DIR@/centre.ini:13: feed f: unknown key 'window_start'; window_start belongs in [centre]
+@DIR@/centre.ini: 2 errors, 0 warnings
+EOT
+
 new_case missing_feed_file
 edit missing_feed_file 's/^file = feed.csv/file = feeds.csv/'
 check_case missing_feed_file 3 1 <<'EOT'
