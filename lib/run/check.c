@@ -367,6 +367,27 @@ static am_status report_full_width(am_ctx *ctx, const centre_text *t, size_t i, 
     return AM_OK;
 }
 
+/* A code map's full-width marks in [from, the value's end) of line i: a
+ * bar always separates entries; a colon separates an entry's text from
+ * its code only in an entry without an ASCII ':', else it is the feed's
+ * own text (低保：城市:DIBAO_URBAN). */
+static am_status report_map_marks(am_ctx *ctx, const centre_text *t, size_t i, char *from,
+                                  const char *line_end)
+{
+    am_status st = report_full_width(ctx, t, i, from, value_end(from, line_end), "|");
+    /* right to left: a mark made ASCII moves only the text after it */
+    char *entry_end = (char *)(uintptr_t)value_end(from, line_end);
+    while (st == AM_OK && entry_end > from) {
+        char *entry = entry_end;
+        while (entry > from && entry[-1] != '|')
+            entry--;
+        if (!memchr(entry, ':', (size_t)(entry_end - entry)))
+            st = report_full_width(ctx, t, i, entry, entry_end, ":");
+        entry_end = entry > from ? entry - 1 : from;
+    }
+    return st;
+}
+
 /* Full-width marks where the centre file's syntax wants ASCII: a
  * section's brackets, a comment's semicolon, a key's separator, and the
  * ':' and '|' of a code map.  Elsewhere in a value (a centre's name, a
@@ -389,9 +410,9 @@ static am_status fix_full_width(am_ctx *ctx, centre_text *t)
             if (sep && (unsigned char)*sep >= 0x80)
                 st = report_full_width(ctx, t, i, sep, sep + 3, ":=");
             if (st == AM_OK && sep && l->map)
-                st = report_full_width(ctx, t, i, sep + 1, value_end(sep + 1, end), ":|");
+                st = report_map_marks(ctx, t, i, sep + 1, end);
         } else if (l->kind == LINE_CONTINUATION && l->map) {
-            st = report_full_width(ctx, t, i, s, value_end(s, end), ":|");
+            st = report_map_marks(ctx, t, i, s, end);
         }
     }
     return st;

@@ -531,6 +531,15 @@ error: @DIR@/centre.ini:13: feed f: unknown key 'window_start'; window_start bel
 @DIR@/centre.ini: 2 errors, 0 warnings
 EOT
 
+# A full-width colon in an entry that has its ASCII one is the feed's
+# own text, mapped as it is.
+new_case full_width_colon_in_feed_text
+sed 's/,urban,/,低保：城市,/' "$good" >"$tmp/full_width_colon_in_feed_text/feed.csv"
+edit full_width_colon_in_feed_text 's/urban:DIBAO_URBAN/低保：城市:DIBAO_URBAN/'
+check_case full_width_colon_in_feed_text 0 0 <<'EOT'
+@DIR@/centre.ini: no problem found
+EOT
+
 new_case missing_feed_file
 edit missing_feed_file 's/^file = feed.csv/file = feeds.csv/'
 check_case missing_feed_file 3 1 <<'EOT'
