@@ -1007,16 +1007,17 @@ static void locate(const centre_text *t, size_t s, const char *msg, char *out, s
 
 /* What most of a sample's rejects say of the centre file: the key whose
  * column holds the values, and what to do. */
+#define RESIDENT_IDS "expected the column of 18-character resident IDs"
 static const struct {
     am_reject reason;
     const char *key; /* "date": start, date or month, whichever is set */
     const char *advice;
 } reject_advice[] = {
     {AM_REJECT_MISSING_ID, "person_id", "expected the column of resident IDs"},
-    {AM_REJECT_BAD_LENGTH, "person_id", "expected the column of 18-character resident IDs"},
-    {AM_REJECT_BAD_CHAR, "person_id", "expected the column of 18-character resident IDs"},
-    {AM_REJECT_BAD_BIRTH_DATE, "person_id", "expected the column of 18-character resident IDs"},
-    {AM_REJECT_BAD_CHECK_DIGIT, "person_id", "expected the column of 18-character resident IDs"},
+    {AM_REJECT_BAD_LENGTH, "person_id", RESIDENT_IDS},
+    {AM_REJECT_BAD_CHAR, "person_id", RESIDENT_IDS},
+    {AM_REJECT_BAD_BIRTH_DATE, "person_id", RESIDENT_IDS},
+    {AM_REJECT_BAD_CHECK_DIGIT, "person_id", RESIDENT_IDS},
     {AM_REJECT_EXCEL_MANGLED, "person_id",
      "Excel turned the IDs into numbers: ask the agency for the file with the ID column "
      "formatted as text"},
