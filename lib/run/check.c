@@ -263,6 +263,20 @@ static const char *separator_of(const char *s, size_t len)
     return NULL;
 }
 
+/* The key of a key line of len bytes at s: after its indentation, before
+ * its separator, without the blanks around it (U+3000 too, as the loader
+ * trims them); *key_len 0 when the line has no separator. */
+static const char *key_of(const char *s, size_t len, size_t *key_len)
+{
+    const char *end = s + len;
+    while (s < end && (*s == ' ' || *s == '\t'))
+        s++;
+    const char *sep = separator_of(s, (size_t)(end - s));
+    *key_len = sep ? (size_t)(sep - s) : 0;
+    am_trim_cell(&s, key_len);
+    return s;
+}
+
 /* Where the value at value (its blanks skipped) ends: at its inline
  * comment, a ';' after a blank, as libinih (and centre.c, for a
  * continuation line) reads it; else at end. */
@@ -315,9 +329,8 @@ static int split_lines(centre_text *t)
             after_key = 0;
         } else {
             kind = LINE_KEY;
-            const char *key = s, *sep = separator_of(s, rest);
-            size_t key_len = sep ? (size_t)(sep - s) : rest;
-            am_trim_blanks(&key, &key_len);
+            size_t key_len;
+            const char *key = key_of(s, rest, &key_len);
             map = am_feed_key_is_code_map(key, key_len);
             after_key = 1;
         }
@@ -464,12 +477,11 @@ static size_t key_line(const centre_text *t, size_t s, const char *key)
 {
     const size_t klen = strlen(key);
     for (size_t i = 0; i < t->nlines; i++) {
-        if (!in_section(t, i, s))
+        if (!in_section(t, i, s) || t->lines[i].kind != LINE_KEY)
             continue;
-        const char *p = t->lines[i].start;
-        if (t->lines[i].kind == LINE_KEY && t->lines[i].len > klen &&
-            memcmp(p, key, klen) == 0 &&
-            (p[klen] == ' ' || p[klen] == '=' || p[klen] == ':' || p[klen] == '\t'))
+        size_t len;
+        const char *at = key_of(t->lines[i].start, t->lines[i].len, &len);
+        if (len == klen && memcmp(at, key, klen) == 0)
             return i + 1;
     }
     return t->section_line[s];
@@ -650,12 +662,21 @@ static am_ctx *load_section(am_ctx *ctx, const centre_text *t, const int *keep, 
             scratch = NULL;
             break;
         }
-        /* the same mistake at the next key line (a feed before [centre]:
-         * "no catalogue loaded" at each of its keys) is told once */
+        /* the same mistake at the next key line, of another key (a feed
+         * before [centre]: "no catalogue loaded" at each of its keys), is
+         * the section's, told once; a key given again and again is not */
         const char *what = line ? strchr(strchr(msg + strlen(t->path), ':') + 1, ':') : NULL;
-        int again = what && last_line && line > last_line && strcmp(what, last_what) == 0;
+        int again = what && last_line && line > last_line && line <= t->nlines &&
+                    strcmp(what, last_what) == 0;
         for (size_t i = last_line; again && i < line - 1; i++)
             again = blank[i] || t->lines[i].kind != LINE_KEY;
+        if (again) {
+            size_t a, b;
+            const char *key = key_of(t->lines[line - 1].start, t->lines[line - 1].len, &a);
+            const char *last_key =
+                key_of(t->lines[last_line - 1].start, t->lines[last_line - 1].len, &b);
+            again = a != b || memcmp(key, last_key, a) != 0;
+        }
         if (what) {
             snprintf(last_what, sizeof last_what, "%s", what);
             last_line = line;
@@ -784,7 +805,10 @@ static am_status sample_take(void *user, const unsigned char *p, size_t n)
             s->unit = UNIT_UTF16LE, i = 2;
         else if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF)
             s->unit = UNIT_UTF16BE, i = 2;
-        else if (s->declared == AM_ENC_UTF16LE || s->declared == AM_ENC_UTF16BE)
+        /* declared, and with the zeros of UTF-16 (a file declared so that
+         * is not is sampled by its bytes, not read 64 MiB for a line end) */
+        else if ((s->declared == AM_ENC_UTF16LE || s->declared == AM_ENC_UTF16BE) &&
+                 memchr(p, 0, n))
             s->unit = s->declared == AM_ENC_UTF16LE ? UNIT_UTF16LE : UNIT_UTF16BE;
         else
             s->unit = UNIT_BYTE, i = n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
@@ -932,7 +956,7 @@ static size_t line_length(const char *s, size_t len, size_t *next)
  * that is not blank. */
 static size_t header_columns(const am_feed *feed, const char *sample, size_t len, char *list,
                              size_t list_size, char names[][64], size_t max,
-                             unsigned long *header_line)
+                             unsigned long *header_line, int *complete)
 {
     if (len >= 3 && memcmp(sample, "\xEF\xBB\xBF", 3) == 0) {
         sample += 3;
@@ -946,6 +970,7 @@ static size_t header_columns(const am_feed *feed, const char *sample, size_t len
         ++*header_line;
     }
     char line[4096];
+    *complete = hlen < sizeof line;
     if (hlen >= sizeof line)
         hlen = sizeof line - 1;
     if (valid_utf8(sample, hlen)) {
@@ -971,6 +996,7 @@ static size_t header_columns(const am_feed *feed, const char *sample, size_t len
         }
         while (n && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == '\r'))
             n--;
+        *complete &= n < 64;
         snprintf(names[count], 64, "%.*s", (int)n, s);
         used += (size_t)snprintf(list + used, used < list_size ? list_size - used : 0, "%s'%s'",
                                  count ? ", " : "", names[count]);
@@ -979,8 +1005,22 @@ static size_t header_columns(const am_feed *feed, const char *sample, size_t len
         if (!save || save == '\r')
             break;
         p = end + 1;
+        *complete &= count < max;
     }
+    *complete &= used < list_size;
+    sodium_memzero(line, sizeof line); /* a first line of data holds raw IDs and names */
     return count;
+}
+
+/* Whether a header cell is a resident ID (15 digits, or 17 and a check
+ * character): the first line is then a row of data, not printed. */
+static int resident_id_like(const char *cell)
+{
+    size_t digits = 0, n = strlen(cell);
+    for (size_t i = 0; i < n; i++)
+        digits += cell[i] >= '0' && cell[i] <= '9';
+    return (n == 15 && digits == 15) ||
+           (n == 18 && (digits == 18 || (digits == 17 && (cell[17] == 'X' || cell[17] == 'x'))));
 }
 
 /* A message of the form "feed NAME: KEY: ..." given where KEY is in the
@@ -1158,10 +1198,15 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                         : zeros[1] * 4 > len ? "utf-16"
                         : zeros[0] * 4 > len ? "utf-16be"
                                              : NULL;
-    /* UTF-16 the reader reads (a BOM, or declared): its header is read
-     * as UTF-8 for the messages */
-    const int read_as_utf16 = bom16 || feed->reader.encoding == AM_ENC_UTF16LE ||
-                              feed->reader.encoding == AM_ENC_UTF16BE;
+    const int declared_utf16 = feed->reader.encoding == AM_ENC_UTF16LE ||
+                               feed->reader.encoding == AM_ENC_UTF16BE;
+    /* UTF-16 by its BOM, or declared and with the zeros of its ASCII: its
+     * header is read as UTF-8 for the messages (a file declared UTF-16
+     * that is not is read as it is) */
+    const int read_as_utf16 = bom16 || (declared_utf16 && (zeros[0] + zeros[1]) * 4 > len);
+    /* a BOM says UTF-16 whatever encoding says; auto reads it */
+    const int bom16_declared_otherwise =
+        bom16 && !declared_utf16 && feed->reader.encoding != AM_ENC_AUTO;
     const int little_endian = bom16 ? text[0] == 0xFF : feed->reader.encoding == AM_ENC_UTF16LE;
     const int looks_gbk = !utf16 && !memchr(sample, 0, len) && !valid_utf8(sample, len) &&
                           decodes_as_gbk(sample, len, NULL, 0);
@@ -1172,16 +1217,20 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
         const char *col = strstr(msg, "column '");
         if (strstr(msg, "is not in the header") && col) {
             unsigned long header_line;
+            int complete;
             char as_utf8[8192];
             const size_t n =
                 read_as_utf16
                     ? header_columns(feed, as_utf8,
                                      utf16_as_utf8(sample, len, little_endian, as_utf8,
                                                    sizeof as_utf8),
-                                     list, sizeof list, names, 64, &header_line)
+                                     list, sizeof list, names, 64, &header_line, &complete)
                     : header_columns(feed, sample, len, list, sizeof list, names, 64,
-                                     &header_line);
+                                     &header_line, &complete);
             sodium_memzero(as_utf8, sizeof as_utf8); /* the sample's raw IDs and names */
+            int data_row = 0;
+            for (size_t i = 0; i < n; i++)
+                data_row |= resident_id_like(names[i]);
             const char *header_ascii_only = valid_utf8(sample, len) ? NULL : "";
             char wanted[256];
             col += 8;
@@ -1192,8 +1241,12 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                 in_utf8_header |= strcmp(names[i], wanted) == 0;
             const char delim = feed->reader.delimiter ? (char)feed->reader.delimiter : ',';
             const char other_delim = n == 1 ? other_delimiter(names[0], delim) : 0;
-            if (utf16 && feed->reader.encoding != AM_ENC_UTF16LE &&
-                feed->reader.encoding != AM_ENC_UTF16BE) {
+            if (bom16_declared_otherwise) {
+                st = add(ctx, AM_SEVERITY_ERROR,
+                         "%s:%zu: feed %s: %s:1: the file is UTF-16 (it opens with a byte-order "
+                         "mark), not the declared encoding: set encoding = auto", t->path,
+                         key_line(t, s, "encoding"), feed->name, feed->file);
+            } else if (utf16 && !declared_utf16) {
                 st = add(ctx, AM_SEVERITY_ERROR,
                          "%s:%zu: feed %s: %s:1: the file looks like UTF-16 without a byte-order "
                          "mark: set encoding = %s", t->path, key_line(t, s, "encoding"),
@@ -1224,9 +1277,17 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                          other_delim == '\t'  ? "= tab"
                          : other_delim == ';' ? "=;"
                                               : (char[]){'=', ' ', other_delim, '\0'});
+            } else if (data_row) {
+                /* its cells are a person's: never printed */
+                st = add(ctx, AM_SEVERITY_ERROR,
+                         "%s:%zu: feed %s: %s:%lu: the first line holds a resident ID: it is a "
+                         "row of data, not the header; expected the export with its header row "
+                         "(the column names)", t->path, file_line, feed->name, feed->file,
+                         header_line);
             } else {
                 /* The reader stops at the first column it misses; every
-                 * one is told, each at the line of the key that names it. */
+                 * one is told, each at the line of the key that names it
+                 * (the others only when the whole header was read). */
                 const char *ptrs[64];
                 for (size_t i = 0; i < n; i++) {
                     size_t name_len = strlen(names[i]);
@@ -1240,7 +1301,8 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
                     int in_header = 0;
                     for (size_t i = 0; column && i < n; i++)
                         in_header |= strcmp(ptrs[i], column) == 0;
-                    if (!column || (in_header && strcmp(column, wanted) != 0))
+                    if (!column ||
+                        (strcmp(column, wanted) != 0 && (in_header || !complete)))
                         continue;
                     const char *near = nearest(column, ptrs, n);
                     char suggestion[320] = "";
@@ -1267,6 +1329,8 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
             locate(t, s, msg, where, sizeof where);
             st = record(ctx, scratch, where, NULL);
         }
+        sodium_memzero(list, sizeof list); /* a first line of data: a person's cells */
+        sodium_memzero(names, sizeof names);
         am_secret_free(sample);
         return st;
     }

@@ -540,6 +540,70 @@ check_case full_width_colon_in_feed_text 0 0 <<'EOT'
 @DIR@/centre.ini: no problem found
 EOT
 
+# A feed without its header row: its first line is a person's, never
+# printed.
+new_case no_header_row
+tail -n +2 "$good" >"$tmp/no_header_row/feed.csv"
+check_case no_header_row 3 3 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv:1: the first line holds a resident ID: it is a row of data, not the header; expected the export with its header row (the column names)
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# A UTF-8 file declared UTF-16 is read as it is; a UTF-16 file with a BOM
+# declared otherwise is told that auto reads it.
+new_case utf8_declared_utf16
+edit utf8_declared_utf16 's/^agency = MCA/agency = MCA\nencoding = utf-16le/'
+check_case utf8_declared_utf16 3 3 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv:1: the header reads as UTF-8, not as the declared encoding: set encoding = utf-8
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+new_case utf16_with_bom_declared_utf8
+{
+    printf '\377\376'
+    iconv -f UTF-8 -t UTF-16LE "$good"
+} >"$tmp/utf16_with_bom_declared_utf8/feed.csv"
+edit utf16_with_bom_declared_utf8 's/^agency = MCA/agency = MCA\nencoding = utf-8/'
+check_case utf16_with_bom_declared_utf8 3 3 <<'EOT'
+error: @DIR@/centre.ini:7: feed f: @DIR@/feed.csv:1: the file is UTF-16 (it opens with a byte-order mark), not the declared encoding: set encoding = auto
+@DIR@/centre.ini: 1 error, 0 warnings
+EOT
+
+# A key typed with a full-width space before '=', or indented after the
+# section's line: its mistakes are told at its own line.
+new_case key_lines_as_typed
+edit key_lines_as_typed 's/^file = feed.csv/file　= missing.csv/; s/^agency = MCA/  agency = MCAA/'
+check_case key_lines_as_typed 3 3 <<'EOT'
+error: @DIR@/centre.ini:6: feed f: agency: expected an agency code from agencies.csv; did you mean MCA?
+error: @DIR@/centre.ini:7: feed f: @DIR@/missing.csv: No such file or directory
+@DIR@/centre.ini: 2 errors, 0 warnings
+EOT
+
+# A key given three times is two mistakes, each told.
+new_case key_thrice
+edit key_thrice 's/^agency = MCA/agency = MCA\nagency = MCA\nagency = MCA/'
+check_case key_thrice 3 3 <<'EOT'
+error: @DIR@/centre.ini:7: key 'agency' given twice in [feed f]
+error: @DIR@/centre.ini:8: key 'agency' given twice in [feed f]
+@DIR@/centre.ini: 2 errors, 0 warnings
+EOT
+
+# A header wider than the check reads whole (65 columns more): only the
+# column the reader missed is told, not columns the check could not see.
+new_case wide_header
+awk -F, 'BEGIN { OFS = "," } { extra = ""; for (i = 1; i <= 65; i++) extra = extra (NR == 1 ? "x" i : "") ","; print extra $0 }' \
+    "$good" >"$tmp/wide_header/feed.csv"
+edit wide_header 's/^household_id = hh/household_id = hx/'
+"$aidmatch" check "$tmp/wide_header/centre.ini" --run-date 2025-06-01 >"$tmp/wide_header/got"
+if [ "$(grep -c '^error: ' "$tmp/wide_header/got")" -eq 1 ] &&
+    grep -q "^error: $tmp/wide_header/centre.ini:10: feed f: $tmp/wide_header/feed.csv:1: no column 'hx' in the header" \
+        "$tmp/wide_header/got"; then
+    pass=$((pass + 1))
+else
+    echo "FAIL wide_header: $(head -c 600 "$tmp/wide_header/got")"
+    fail=$((fail + 1))
+fi
+
 new_case missing_feed_file
 edit missing_feed_file 's/^file = feed.csv/file = feeds.csv/'
 check_case missing_feed_file 3 1 <<'EOT'
