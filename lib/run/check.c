@@ -50,6 +50,15 @@ static const struct {
     {"\xE3\x80\x80", "a full-width space (U+3000), which looks like a space"},
 };
 
+/* What invisible character s holds, named; NULL when none. */
+static const char *invisible_in(const char *s)
+{
+    for (size_t i = 0; i < sizeof invisible / sizeof *invisible; i++)
+        if (strstr(s, invisible[i].utf8))
+            return invisible[i].name;
+    return NULL;
+}
+
 static am_status add(am_ctx *ctx, am_severity severity, const char *fmt, ...)
 {
     char msg[AM_ERRMSG_MAX + 640];
@@ -57,11 +66,9 @@ static am_status add(am_ctx *ctx, am_severity severity, const char *fmt, ...)
     va_start(ap, fmt);
     const int n = vsnprintf(msg, sizeof msg - 128, fmt, ap);
     va_end(ap);
-    for (size_t i = 0; n > 0 && i < sizeof invisible / sizeof *invisible; i++)
-        if (strstr(msg, invisible[i].utf8)) {
-            snprintf(msg + strlen(msg), 128, " (the text holds %s: delete it)", invisible[i].name);
-            break;
-        }
+    const char *hidden = n > 0 ? invisible_in(msg) : NULL;
+    if (hidden)
+        snprintf(msg + strlen(msg), 128, " (the text holds %s: delete it)", hidden);
     /* a [centre] mistake is met again with every feed section */
     for (size_t i = 0; i < ctx->ndiags; i++)
         if (strcmp(ctx->diags[i].message, msg) == 0)
@@ -178,6 +185,13 @@ static int decodes_as_gbk(const char *s, size_t len, char *out, size_t size)
     return ok;
 }
 
+/* Which UTF-16 byte-order mark the n bytes at p open with: 'l' (FF FE,
+ * little-endian), 'b' (FE FF) or 0 for none. */
+static int utf16_bom(const unsigned char *p, size_t n)
+{
+    return n < 2 ? 0 : p[0] == 0xFF && p[1] == 0xFE ? 'l' : p[0] == 0xFE && p[1] == 0xFF ? 'b' : 0;
+}
+
 /* The start of UTF-16 text (little-endian or not; a BOM skipped) as
  * UTF-8 in out, NUL-terminated, as much as fits; returns its length. */
 static size_t utf16_as_utf8(const char *s, size_t len, int little_endian, char *out, size_t size)
@@ -188,8 +202,7 @@ static size_t utf16_as_utf8(const char *s, size_t len, int little_endian, char *
             out[0] = '\0';
         return 0;
     }
-    const unsigned char *u = (const unsigned char *)s;
-    if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+    if (utf16_bom((const unsigned char *)s, len)) {
         s += 2;
         len -= 2;
     }
@@ -596,9 +609,7 @@ static am_status record(am_ctx *ctx, const am_ctx *scratch, const char *msg, con
         near = nearest_code(scratch, word);
     /* a value that looks right but holds what cannot be seen is quoted,
      * so that add() can say what it holds */
-    int hidden = 0;
-    for (size_t i = 0; value && i < sizeof invisible / sizeof *invisible; i++)
-        hidden |= strstr(value, invisible[i].utf8) != NULL;
+    const int hidden = value && invisible_in(value);
     if (near)
         return add(ctx, AM_SEVERITY_ERROR, "%s; did you mean %s?%s%s%s", msg, near,
                    hidden ? " (got '" : "", hidden ? value : "", hidden ? "')" : "");
@@ -801,10 +812,9 @@ static am_status sample_take(void *user, const unsigned char *p, size_t n)
     size_t i = 0;
     if (s->unit == UNIT_UNKNOWN) {
         /* a BOM says, and is no text of the header's line */
-        if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE)
-            s->unit = UNIT_UTF16LE, i = 2;
-        else if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF)
-            s->unit = UNIT_UTF16BE, i = 2;
+        const int bom = utf16_bom(p, n);
+        if (bom)
+            s->unit = bom == 'l' ? UNIT_UTF16LE : UNIT_UTF16BE, i = 2;
         /* declared, and with the zeros of UTF-16 (a file declared so that
          * is not is sampled by its bytes, not read 64 MiB for a line end) */
         else if ((s->declared == AM_ENC_UTF16LE || s->declared == AM_ENC_UTF16BE) &&
@@ -1191,9 +1201,7 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     size_t zeros[2] = {0, 0};
     for (size_t i = 0; i < len; i++)
         zeros[i & 1] += sample[i] == 0;
-    const unsigned char *text = (const unsigned char *)sample;
-    const int bom16 = len >= 2 && ((text[0] == 0xFF && text[1] == 0xFE) ||
-                                   (text[0] == 0xFE && text[1] == 0xFF));
+    const int bom16 = utf16_bom((const unsigned char *)sample, len);
     const char *utf16 = bom16               ? NULL
                         : zeros[1] * 4 > len ? "utf-16"
                         : zeros[0] * 4 > len ? "utf-16be"
@@ -1207,7 +1215,7 @@ static am_status check_feed(am_ctx *ctx, const centre_text *t, size_t s, am_ctx 
     /* a BOM says UTF-16 whatever encoding says; auto reads it */
     const int bom16_declared_otherwise =
         bom16 && !declared_utf16 && feed->reader.encoding != AM_ENC_AUTO;
-    const int little_endian = bom16 ? text[0] == 0xFF : feed->reader.encoding == AM_ENC_UTF16LE;
+    const int little_endian = bom16 ? bom16 == 'l' : feed->reader.encoding == AM_ENC_UTF16LE;
     const int looks_gbk = !utf16 && !memchr(sample, 0, len) && !valid_utf8(sample, len) &&
                           decodes_as_gbk(sample, len, NULL, 0);
     st = am_feed_ingest_buffer(feed, sample, len);
