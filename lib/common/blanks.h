@@ -56,4 +56,15 @@ static inline void am_trim_cell(const char **s, size_t *len)
     }
 }
 
+/* How many of the n bytes of a centre-file value at s (its leading blanks
+ * skipped) come before its inline comment: a ';' after a space or tab, as
+ * libinih reads one on a key's line; n when it has none. */
+static inline size_t am_before_inline_comment(const char *s, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (s[i] == ';' && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+            return i;
+    return n;
+}
+
 #endif

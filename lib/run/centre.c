@@ -314,15 +314,12 @@ static am_status centre_key(centre_reader *r, const char *key, const char *value
     return fail_line(r, AM_ERR_FORMAT, what);
 }
 
-/* The length of a continuation line's value before its inline comment (a
- * ';' after a blank, as on a key's line) and the blanks before that:
- * libinih 55 strips inline comments from key lines but passes a
- * continuation line whole. */
+/* The length of a continuation line's value before its inline comment and
+ * the blanks before that: libinih 55 strips inline comments from key
+ * lines but passes a continuation line whole. */
 static size_t without_inline_comment(const char *value)
 {
-    size_t n = 0;
-    for (int after_blank = 0; value[n] && !(after_blank && value[n] == ';'); n++)
-        after_blank = value[n] == ' ' || value[n] == '\t';
+    size_t n = am_before_inline_comment(value, strlen(value));
     while (n && (value[n - 1] == ' ' || value[n - 1] == '\t'))
         n--;
     return n;

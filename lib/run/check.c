@@ -290,19 +290,13 @@ static const char *key_of(const char *s, size_t len, size_t *key_len)
     return s;
 }
 
-/* Where the value at value (its blanks skipped) ends: at its inline
- * comment, a ';' after a blank, as libinih (and centre.c, for a
- * continuation line) reads it; else at end. */
+/* Where the value at value ends: at its inline comment, as libinih (and
+ * centre.c, for a continuation line) reads it; else at end. */
 static const char *value_end(const char *value, const char *end)
 {
     while (value < end && (*value == ' ' || *value == '\t'))
         value++;
-    for (int after_blank = 0; value < end; value++) {
-        if (after_blank && *value == ';')
-            return value;
-        after_blank = *value == ' ' || *value == '\t';
-    }
-    return end;
+    return value + am_before_inline_comment(value, (size_t)(end - value));
 }
 
 static int split_lines(centre_text *t)
