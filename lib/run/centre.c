@@ -44,10 +44,15 @@ typedef struct centre_reader {
     unsigned long line;
     int line_is_continuation;
     int too_long;
-    int section_too_long; /* 1: [centre] or unknown; 2: [feed NAME] */
-    int section_unclosed; /* a '[' line without its ']' */
-    int feed_name_refused;                    /* a [feed NAME] whose NAME is not one */
-    char bad_feed_name[INI_SECTION_MAX + 1]; /* that NAME */
+    /* a section's line read_line refused, which stops the reading */
+    enum {
+        SECTION_READ,
+        SECTION_TOO_LONG,      /* [centre] or an unknown one */
+        FEED_NAME_TOO_LONG,
+        SECTION_UNCLOSED,      /* a '[' line without its ']' */
+        FEED_NAME_INVALID,     /* bad_feed_name */
+    } section_refused;
+    char bad_feed_name[INI_SECTION_MAX + 1];
     am_name_map seen;  /* "section\nkey" of every key so far, to refuse repeats */
     am_name_map feeds; /* feed name -> am_feed, declared before or in this file */
     char last_section[128], last_key[64];
@@ -84,8 +89,7 @@ static int valid_feed_name(const char *name, size_t len)
 static char *read_line(char *buf, int size, void *stream)
 {
     centre_reader *r = stream;
-    if (r->pos >= r->end || r->too_long || r->section_too_long || r->section_unclosed ||
-        r->feed_name_refused)
+    if (r->pos >= r->end || r->too_long || r->section_refused != SECTION_READ)
         return NULL;
     const char *nl = memchr(r->pos, '\n', (size_t)(r->end - r->pos));
     const char *stop = nl ? nl + 1 : r->end;
@@ -105,11 +109,12 @@ static char *read_line(char *buf, int size, void *stream)
         /* libinih would go on past a name left open, and the keys under
          * it would be blamed as keys of the section before */
         if (!close && !indented) {
-            r->section_unclosed = 1;
+            r->section_refused = SECTION_UNCLOSED;
             return NULL;
         }
         if (close && close - open - 1 > INI_SECTION_MAX) {
-            r->section_too_long = 1 + (strncmp(open + 1, "feed ", 5) == 0);
+            r->section_refused =
+                strncmp(open + 1, "feed ", 5) == 0 ? FEED_NAME_TOO_LONG : SECTION_TOO_LONG;
             return NULL;
         }
         /* told at its line, once, not at each of its keys' */
@@ -118,7 +123,7 @@ static char *read_line(char *buf, int size, void *stream)
             !valid_feed_name(name, (size_t)(close - name))) {
             snprintf(r->bad_feed_name, sizeof r->bad_feed_name, "%.*s", (int)(close - name),
                      name);
-            r->feed_name_refused = 1;
+            r->section_refused = FEED_NAME_INVALID;
             return NULL;
         }
         /* an indented key after it starts afresh, not continuing the last */
@@ -462,19 +467,23 @@ am_status am_load_centre_mem(am_ctx *ctx, const char *text, size_t len, const ch
     am_name_map_free(&r.feeds);
     if (r.status != AM_OK)
         return r.status;
-    if (r.feed_name_refused)
+    switch (r.section_refused) {
+    case SECTION_READ:
+        break;
+    case FEED_NAME_INVALID:
         return am_fail(&ctx->err, AM_ERR_FORMAT,
                        "%s:%lu: feed name '%s': a feed name uses only letters, digits, '_', '-' "
                        "and '.'", name, r.line, r.bad_feed_name);
-    if (r.section_unclosed)
+    case SECTION_UNCLOSED:
         return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: expected ']' to close the section's name",
                        name, r.line);
-    if (r.section_too_long == 2)
+    case FEED_NAME_TOO_LONG:
         return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: feed name longer than %d bytes",
                        name, r.line, FEED_NAME_MAX);
-    if (r.section_too_long)
+    case SECTION_TOO_LONG:
         return am_fail(&ctx->err, AM_ERR_FORMAT, "%s:%lu: section name longer than %d bytes",
                        name, r.line, INI_SECTION_MAX);
+    }
     if (r.too_long)
         return am_fail(&ctx->err, AM_ERR_FORMAT,
                        "%s:%lu: line longer than %d bytes; continue long item maps on indented lines",
